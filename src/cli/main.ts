@@ -1,0 +1,38 @@
+/** The `edi-gateway` command: dispatches to one module per command. */
+import { inspectCommand } from './commands/inspect';
+import { validateCommand } from './commands/validate';
+import { CliUsageError, type CliIo } from './io';
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  validate: { run: validateCommand, help: 'validate FILE|- [--json]    check syntax, envelopes and transaction content; exit 0 valid, 1 invalid' },
+  inspect: { run: inspectCommand, help: 'inspect FILE|-              envelopes and segments as a tree' },
+};
+
+function usage(): string {
+  return ['usage: edi-gateway <command> [options]', '', 'commands:', ...Object.values(COMMANDS).map((c) => `  ${c.help}`), ''].join('\n');
+}
+
+/** Run the CLI with arguments (without node and script); resolves to the exit code. */
+export async function main(argv: string[], io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.stderr.write(`edi-gateway: unknown command "${name}"\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (err) {
+    if (err instanceof CliUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`edi-gateway ${name}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

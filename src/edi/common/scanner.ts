@@ -1,0 +1,740 @@
+/**
+ * The byte-level segment scanner shared by X12 and EDIFACT: it classifies every byte through a 256-entry
+ * table (no string is created while scanning), records where the delimiters are, and hands each complete
+ * segment to the reader as a reusable SegmentView. Chunks may end anywhere, including between a release
+ * character and the character it escapes, or inside a multi-byte terminator. Memory is bounded by the
+ * longest segment (capped by `maxSegmentBytes`), not by the input.
+ *
+ * Standard-specific work (finding the delimiters in ISA or UNA/UNB, envelopes) lives in the readers; they
+ * plug in a `DelimiterDetector` that the scanner calls at the start of the input and after every
+ * interchange trailer.
+ */
+import type { TextDecoder } from 'node:util';
+import type { ParsedSegment, SegmentView } from './segment';
+
+/** The delimiters of one interchange, as bytes (release/repetition/component -1 when unused). */
+export interface Delimiters {
+  element: number;
+  component: number;
+  repetition: number;
+  release: number;
+  /** Segment terminator: usually one byte, U+2026 and friends take up to four. */
+  terminator: Uint8Array;
+}
+
+/** What a detector says about the bytes at the start of an interchange. */
+export type DetectResult =
+  | { kind: 'more' }
+  | { kind: 'found'; delimiters: Delimiters; /** bytes to consume before the first segment (the UNA string advice) */ skip: number }
+  | { kind: 'none' };
+
+/** Finds the delimiters of the interchange that starts at `pos` (BOM and white space already skipped). */
+export type DelimiterDetector = (buf: Buffer, pos: number, end: number, eof: boolean) => DetectResult;
+
+/** Decoding of element values: a Node encoding or a TextDecoder label (iso-8859-2 ...). */
+export type ValueEncoding = 'utf8' | 'latin1' | { decoder: TextDecoder };
+
+/** Scanner findings that are not segments: readers turn them into EdiIssues with envelope context. */
+export type ScanNotice =
+  | { kind: 'bom'; offset: number }
+  | { kind: 'leading-whitespace'; offset: number }
+  | { kind: 'line-break-in-segment'; offset: number }
+  | { kind: 'not-edi'; offset: number; /** true when found after an earlier interchange */ afterTrailer: boolean; sample: string }
+  | { kind: 'truncated'; offset: number }
+  | { kind: 'segment-too-long'; offset: number; limit: number }
+  /** Layout after the last segment (a final line break), reported at the end of the input. */
+  | { kind: 'trailing-layout'; text: string };
+
+export interface ScannerCallbacks {
+  /** A complete segment; the view is only valid during the call. */
+  segment(seg: ScannedSegment): void;
+  /** The delimiters of a new interchange were found (before its first segment is emitted); `layout` preceded the skipped bytes. */
+  delimiters(delims: Delimiters, offset: number, skipped: Buffer, layout: string): void;
+  notice(n: ScanNotice): void;
+}
+
+// Byte classes. 0 must stay "ordinary data" so the hot loop tests a single value.
+const C_DATA = 0;
+const C_ELEMENT = 1;
+const C_REPETITION = 2;
+const C_COMPONENT = 3;
+const C_TERMINATOR = 4;
+const C_RELEASE = 5;
+const C_LINEBREAK = 6;
+/** A byte the declared character set does not allow (EDIFACT); recorded, not an error here. */
+const C_INVALID = 7;
+
+const MARK_ELEMENT = 1;
+const MARK_REPETITION = 2;
+const MARK_COMPONENT = 3;
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+const tagCache = new Map<number, string>();
+
+const LAYOUT_LF = '\n';
+const LAYOUT_CRLF = '\r\n';
+
+/** Layout bytes as a string, without allocating for the two usual cases. */
+function layoutString(buf: Buffer, from: number, to: number): string {
+  const n = to - from;
+  if (n === 1 && buf[from] === LF) return LAYOUT_LF;
+  if (n === 2 && buf[from] === CR && buf[from + 1] === LF) return LAYOUT_CRLF;
+  return buf.toString('latin1', from, to);
+}
+
+function tagOf(buf: Buffer, start: number, end: number): string {
+  const len = end - start;
+  if (len >= 1 && len <= 3) {
+    // Cache the 2-3 letter tags: building a string per segment would cost more than the scan itself.
+    let key = len;
+    for (let i = start; i < end; i++) key = (key << 8) | buf[i];
+    let tag = tagCache.get(key);
+    if (tag === undefined) {
+      tag = buf.toString('latin1', start, end);
+      tagCache.set(key, tag);
+    }
+    return tag;
+  }
+  return buf.toString('latin1', start, end);
+}
+
+/** Options of the scanner. */
+export interface ScannerOptions {
+  /** Longest segment accepted, in bytes (default 1 MiB): a file without terminators cannot exhaust memory. */
+  maxSegmentBytes?: number;
+}
+
+/** Streaming segment scanner; see the module comment. */
+export class SegmentScanner {
+  private readonly cls = new Uint8Array(256);
+  private delims: Delimiters | null = null;
+  private carry: Buffer = Buffer.alloc(0);
+  /** Absolute offset of carry[0] in the input. */
+  private base = 0;
+  private started = false;
+  private detecting = true;
+  private afterTrailer = false;
+  private finished = false;
+  private halted = false;
+  private readonly maxSegmentBytes: number;
+  private readonly view: ScannedSegment;
+  private invalidTable: Uint8Array | null = null;
+  private nextIndex = 0;
+  private lastDetectOffset = -1;
+  /** Tag that always starts a new interchange (ISA, UNA): delimiters are detected again there. */
+  private readonly headerTag: Buffer | null;
+  /** Layout seen since the last segment (kept for byte-exact round trips). */
+  private trivia = '';
+  private reportedLeading = false;
+
+  // State of the segment being scanned (positions relative to the current buffer).
+  private inSegment = false;
+  private segStart = 0;
+  private scanPos = 0;
+  private released = false;
+  private markCount = 0;
+  private markPos: Int32Array = new Int32Array(256);
+  private markKind: Uint8Array = new Uint8Array(256);
+  private elemCount = 0;
+  private elemMark: Int32Array = new Int32Array(128);
+  private hasRelease = false;
+  private hasLineBreak = false;
+  private invalidAt = -1;
+  private releaseMisuseAt = -1;
+
+  constructor(private readonly detect: DelimiterDetector, private readonly cb: ScannerCallbacks, options: ScannerOptions = {}, headerTag?: string) {
+    this.maxSegmentBytes = options.maxSegmentBytes ?? 1024 * 1024;
+    this.headerTag = headerTag ? Buffer.from(headerTag, 'latin1') : null;
+    this.view = new ScannedSegment();
+  }
+
+  /** The delimiters in force, or null before the first interchange header. */
+  get delimiters(): Delimiters | null {
+    return this.delims;
+  }
+
+  /** Ask for delimiter detection at the next segment start (readers call this after IEA / UNZ). */
+  redetect(): void {
+    this.detecting = true;
+    this.afterTrailer = true;
+  }
+
+  /** Stop scanning: the rest of the input is ignored (unrecoverable input). */
+  halt(): void {
+    this.halted = true;
+  }
+
+  /** Bytes not allowed by the interchange's character set (EDIFACT UNOA/UNOB/...): null = no check. */
+  setInvalidBytes(table: Uint8Array | null): void {
+    this.invalidTable = table;
+    if (this.delims) this.buildClasses(this.delims);
+  }
+
+  /** Value decoding for the segments that follow. */
+  setEncoding(enc: ValueEncoding): void {
+    this.view.encoding = enc;
+  }
+
+  /** Feed the next chunk. */
+  write(chunk: Buffer): void {
+    if (this.finished) throw new Error('write after end');
+    if (this.halted || chunk.length === 0) return;
+    let buf: Buffer;
+    if (this.carry.length === 0) buf = chunk;
+    else buf = Buffer.concat([this.carry, chunk]);
+    this.run(buf, false);
+  }
+
+  /** Signal the end of the input. */
+  end(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.halted) return;
+    this.run(this.carry, true);
+    if (this.trivia !== '') this.cb.notice({ kind: 'trailing-layout', text: this.trivia });
+  }
+
+  private buildClasses(d: Delimiters): void {
+    const cls = this.cls;
+    cls.fill(C_DATA);
+    const inv = this.invalidTable;
+    if (inv) for (let b = 0; b < 256; b++) if (inv[b]) cls[b] = C_INVALID;
+    cls[CR] = C_LINEBREAK;
+    cls[LF] = C_LINEBREAK;
+    // With LF as terminator, a CR before it is layout of CRLF files: emit() trims it.
+    if (d.terminator.length === 1 && d.terminator[0] === LF) cls[CR] = C_DATA;
+    cls[d.element] = C_ELEMENT;
+    if (d.repetition >= 0) cls[d.repetition] = C_REPETITION;
+    if (d.component >= 0) cls[d.component] = C_COMPONENT;
+    if (d.release >= 0) cls[d.release] = C_RELEASE;
+    cls[d.terminator[0]] = C_TERMINATOR;
+  }
+
+  /** Scan buf from the saved position; keep the unfinished tail as carry. */
+  private run(buf: Buffer, eof: boolean): void {
+    let pos = this.inSegment ? this.scanPos : 0;
+    const end = buf.length;
+    // Offsets: base is the absolute offset of buf[0].
+    while (!this.halted) {
+      if (!this.inSegment) {
+        // Between segments: skip BOM / white space, detect delimiters when asked, then start a segment.
+        const next = this.skipTrivia(buf, pos, end, eof);
+        if (next < 0) {
+          this.keep(buf, pos, pos, eof);
+          return;
+        }
+        pos = next;
+        if (pos >= end) {
+          this.keep(buf, end, end, eof);
+          return;
+        }
+        if (this.detecting) {
+          const r = this.detect(buf, pos, end, eof);
+          if (r.kind === 'more') {
+            if (eof) {
+              this.cb.notice({ kind: 'truncated', offset: this.base + pos });
+              this.keep(buf, end, end, eof);
+              return;
+            }
+            this.keep(buf, pos, pos, eof);
+            return;
+          }
+          if (r.kind === 'none') {
+            this.cb.notice({ kind: 'not-edi', offset: this.base + pos, afterTrailer: this.afterTrailer, sample: buf.toString('latin1', pos, Math.min(end, pos + 16)) });
+            if (!this.delims) {
+              this.halted = true;
+              this.keep(buf, end, end, eof);
+              return;
+            }
+            // Keep scanning with the previous delimiters so the reader can report what follows.
+            this.detecting = false;
+          } else {
+            this.detecting = false;
+            this.lastDetectOffset = this.base + pos;
+            this.delims = r.delimiters;
+            this.buildClasses(r.delimiters);
+            let layout = '';
+            if (r.skip > 0) {
+              layout = this.trivia;
+              this.trivia = '';
+            }
+            this.cb.delimiters(r.delimiters, this.base + pos, buf.subarray(pos, pos + r.skip), layout);
+            pos += r.skip;
+            continue;
+          }
+        }
+        if (this.headerTag && this.delims) {
+          // A new interchange header without the previous trailer: detect its delimiters afresh.
+          if (end - pos < 3 && !eof) {
+            this.keep(buf, pos, pos, eof);
+            return;
+          }
+          if (this.base + pos !== this.lastDetectOffset && buf[pos] === this.headerTag[0] && buf[pos + 1] === this.headerTag[1] && buf[pos + 2] === this.headerTag[2]) {
+            this.detecting = true;
+            continue;
+          }
+        }
+        this.beginSegment(pos);
+      }
+      const done = this.scanSegment(buf, pos, end, eof);
+      if (done < 0) {
+        // Segment continues in the next chunk (or the input ended inside it).
+        if (eof) {
+          if (this.markCount > 0 || end > this.segStart) {
+            // An unterminated last segment: many files end without a final terminator after a line break.
+            this.emit(buf, this.segStart, end, true);
+          }
+          this.inSegment = false;
+          this.keep(buf, end, end, eof);
+          return;
+        }
+        if (end - this.segStart > this.maxSegmentBytes) {
+          this.cb.notice({ kind: 'segment-too-long', offset: this.base + this.segStart, limit: this.maxSegmentBytes });
+          this.halted = true;
+          return;
+        }
+        this.keep(buf, this.segStart, end, eof);
+        return;
+      }
+      pos = done;
+    }
+  }
+
+  /** Keep buf[from..] for the next write; `scanned` is where scanning stopped. */
+  private keep(buf: Buffer, from: number, scanned: number, eof: boolean): void {
+    if (eof) {
+      this.carry = Buffer.alloc(0);
+      return;
+    }
+    // Copy the tail: a subarray would pin the whole chunk in memory.
+    this.carry = Buffer.from(buf.subarray(from));
+    this.base += from;
+    if (this.inSegment) {
+      const shift = from;
+      this.segStart -= shift;
+      this.scanPos = scanned - shift;
+      for (let i = 0; i < this.markCount; i++) this.markPos[i] -= shift;
+      if (this.invalidAt >= 0) this.invalidAt -= shift;
+      if (this.releaseMisuseAt >= 0) this.releaseMisuseAt -= shift;
+    }
+  }
+
+  /** Skip layout between segments (and a BOM at the very start); returns -1 to wait for more bytes. */
+  private skipTrivia(buf: Buffer, pos: number, end: number, eof: boolean): number {
+    if (!this.started) {
+      if (!eof && end - pos < 3 && buf[pos] === 0xef) return -1; // maybe the start of a BOM
+      if (buf[pos] === 0xef && buf[pos + 1] === 0xbb && buf[pos + 2] === 0xbf) {
+        this.cb.notice({ kind: 'bom', offset: this.base + pos });
+        pos += 3;
+      }
+      this.started = true;
+    }
+    const from = pos;
+    const d = this.delims;
+    const t0 = d ? d.terminator[0] : -1;
+    while (pos < end) {
+      const b = buf[pos];
+      // CR/LF/space/tab between segments are layout, unless the interchange uses them as its terminator.
+      if ((b === CR || b === LF || b === 0x20 || b === 0x09) && b !== t0) pos++;
+      else break;
+    }
+    if (pos > from) {
+      this.trivia = this.trivia === '' ? layoutString(buf, from, pos) : this.trivia + layoutString(buf, from, pos);
+      if (!this.delims && !this.reportedLeading) {
+        this.reportedLeading = true;
+        this.cb.notice({ kind: 'leading-whitespace', offset: this.base + from });
+      }
+    }
+    return pos;
+  }
+
+  private beginSegment(pos: number): void {
+    this.inSegment = true;
+    this.segStart = pos;
+    this.scanPos = pos;
+    this.released = false;
+    this.markCount = 0;
+    this.elemCount = 0;
+    this.hasRelease = false;
+    this.hasLineBreak = false;
+    this.invalidAt = -1;
+    this.releaseMisuseAt = -1;
+  }
+
+  private addMark(pos: number, kind: number): void {
+    if (this.markCount === this.markPos.length) {
+      const p = new Int32Array(this.markPos.length * 2);
+      p.set(this.markPos);
+      this.markPos = p;
+      const k = new Uint8Array(this.markKind.length * 2);
+      k.set(this.markKind);
+      this.markKind = k;
+    }
+    if (kind === MARK_ELEMENT) {
+      if (this.elemCount + 2 >= this.elemMark.length) {
+        const m = new Int32Array(this.elemMark.length * 2);
+        m.set(this.elemMark);
+        this.elemMark = m;
+      }
+      this.elemMark[++this.elemCount] = this.markCount;
+    }
+    this.markPos[this.markCount] = pos;
+    this.markKind[this.markCount++] = kind;
+  }
+
+  /**
+   * Scan from pos to the end of the current segment. Returns the position after its terminator,
+   * or -1 when the chunk ends first (state is kept in fields).
+   */
+  private scanSegment(buf: Buffer, pos: number, end: number, eof: boolean): number {
+    const cls = this.cls;
+    const d = this.delims;
+    if (!d) {
+      // No header seen: nothing sensible can be tokenized.
+      this.halted = true;
+      return -1;
+    }
+    let i = pos;
+    while (i < end) {
+      const c = cls[buf[i]];
+      if (c === C_DATA) {
+        if (this.released) this.released = false;
+        i++;
+        continue;
+      }
+      if (this.released) {
+        // The escaped byte is data whatever its class; a release before an ordinary byte is misuse.
+        this.released = false;
+        if (c === C_INVALID && this.invalidAt < 0) this.invalidAt = i;
+        if (c === C_LINEBREAK) this.hasLineBreak = true;
+        i++;
+        continue;
+      }
+      switch (c) {
+        case C_ELEMENT:
+          this.addMark(i, MARK_ELEMENT);
+          break;
+        case C_COMPONENT:
+          this.addMark(i, MARK_COMPONENT);
+          break;
+        case C_REPETITION:
+          this.addMark(i, MARK_REPETITION);
+          break;
+        case C_RELEASE:
+          this.released = true;
+          this.hasRelease = true;
+          if (i + 1 < end) {
+            const next = cls[buf[i + 1]];
+            // '*' is the syntax 4 repetition separator: escaping it under syntax 3 is harmless.
+            if ((next === C_DATA || next === C_INVALID || next === C_LINEBREAK) && buf[i + 1] !== 0x2a) {
+              if (this.releaseMisuseAt < 0) this.releaseMisuseAt = i;
+            }
+          }
+          break;
+        case C_TERMINATOR: {
+          const t = d.terminator;
+          if (t.length > 1) {
+            if (i + t.length > end) {
+              if (!eof) {
+                this.scanPos = i;
+                return -1;
+              }
+              break;
+            }
+            let match = true;
+            for (let k = 1; k < t.length; k++) if (buf[i + k] !== t[k]) { match = false; break; }
+            if (!match) break;
+          }
+          this.emit(buf, this.segStart, i, false);
+          this.inSegment = false;
+          return i + t.length;
+        }
+        case C_LINEBREAK:
+          this.hasLineBreak = true;
+          break;
+        case C_INVALID:
+          if (this.invalidAt < 0) this.invalidAt = i;
+          break;
+      }
+      i++;
+    }
+    this.scanPos = i;
+    return -1;
+  }
+
+  private emit(buf: Buffer, start: number, end: number, unterminated: boolean): void {
+    if (unterminated && this.hasLineBreak) {
+      // Line breaks at the end of an unterminated last segment are layout, not a wrapped segment.
+      let t = end;
+      while (t > start && (buf[t - 1] === CR || buf[t - 1] === LF || buf[t - 1] === 0x20)) t--;
+      let inside = false;
+      for (let i = start; i < t && !inside; i++) inside = buf[i] === CR || buf[i] === LF;
+      this.hasLineBreak = inside;
+    }
+    if (this.hasLineBreak) {
+      this.emitCompacted(buf, start, end, unterminated);
+      return;
+    }
+    const d = this.delims as Delimiters;
+    let crTrimmed = false;
+    if (d.terminator[0] === LF && end > start && buf[end - 1] === CR && (this.markCount === 0 || this.markPos[this.markCount - 1] < end - 1)) {
+      end--;
+      crTrimmed = true;
+    }
+    let tagEnd = this.markCount > 0 ? this.markPos[0] : end;
+    if (unterminated) {
+      // Trailing layout of an unterminated last segment is not data.
+      while (end > start && (buf[end - 1] === CR || buf[end - 1] === LF || buf[end - 1] === 0x20) && (this.markCount === 0 || this.markPos[this.markCount - 1] < end - 1)) end--;
+      if (this.markCount === 0) tagEnd = end;
+    }
+    const v = this.view;
+    v.reset(buf, start, end, this.base + start, tagOf(buf, start, tagEnd), this.markPos, this.markKind, this.markCount, this.elemMark, this.elemCount, d, this.hasRelease);
+    v.index = this.nextIndex++;
+    v.unterminated = unterminated;
+    v.crBeforeTerminator = crTrimmed;
+    v.trivia = this.trivia;
+    this.trivia = '';
+    v.invalidByteOffset = this.invalidAt >= 0 ? this.base + this.invalidAt : -1;
+    v.releaseMisuseOffset = this.releaseMisuseAt >= 0 ? this.base + this.releaseMisuseAt : -1;
+    this.cb.segment(v);
+  }
+
+  /** Rare path: a segment with line breaks inside (hard-wrapped files). Rescan a copy without them. */
+  private emitCompacted(buf: Buffer, start: number, end: number, unterminated: boolean): void {
+    this.cb.notice({ kind: 'line-break-in-segment', offset: this.base + start });
+    const out = Buffer.allocUnsafe(end - start);
+    let n = 0;
+    let released = false;
+    const d = this.delims as Delimiters;
+    for (let i = start; i < end; i++) {
+      const b = buf[i];
+      if (!released && (b === CR || b === LF)) continue;
+      released = !released && b === d.release;
+      out[n++] = b;
+    }
+    // Trailing line breaks were dropped; strip trailing white space of an unterminated last segment too.
+    const compact = out.subarray(0, n);
+    const sub = new SegmentScanner(() => ({ kind: 'none' }), this.cb, { maxSegmentBytes: this.maxSegmentBytes });
+    sub.delims = d;
+    sub.invalidTable = this.invalidTable;
+    sub.buildClasses(d);
+    sub.detecting = false;
+    sub.started = true;
+    sub.base = this.base + start;
+    sub.view.encoding = this.view.encoding;
+    sub.nextIndex = this.nextIndex++;
+    sub.trivia = this.trivia;
+    this.trivia = '';
+    sub.beginSegment(0);
+    sub.scanSegment(compact, 0, compact.length, true);
+    sub.hasLineBreak = false;
+    sub.emit(compact, 0, compact.length, unterminated);
+  }
+}
+
+/** The reusable segment view the scanner hands out. */
+export class ScannedSegment implements SegmentView {
+  tag = '';
+  index = 0;
+  offset = 0;
+  buf: Buffer = Buffer.alloc(0);
+  start = 0;
+  end = 0;
+  encoding: ValueEncoding = 'utf8';
+  unterminated = false;
+  /** Absolute offset of the first byte the character set does not allow, or -1. */
+  invalidByteOffset = -1;
+  /** Absolute offset of a release character that escapes an ordinary character, or -1. */
+  releaseMisuseOffset = -1;
+  hasRelease = false;
+  /** CR dropped before an LF terminator (CRLF layout). */
+  crBeforeTerminator = false;
+  /** Layout (line breaks, indentation) between the previous segment's terminator and this segment. */
+  trivia = '';
+  private marks: Int32Array = new Int32Array(0);
+  private kinds: Uint8Array = new Uint8Array(0);
+  private count = 0;
+  private elemMark: Int32Array = new Int32Array(0);
+  private elems = 0;
+  private delims!: Delimiters;
+
+  /** The delimiters this segment was read with. */
+  get delimiters(): Delimiters {
+    return this.delims;
+  }
+
+  /** Point the view at a new segment (scanner use). */
+  reset(buf: Buffer, start: number, end: number, offset: number, tag: string, marks: Int32Array, kinds: Uint8Array, count: number, elemMark: Int32Array, elems: number, delims: Delimiters, hasRelease: boolean): void {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.offset = offset;
+    this.tag = tag;
+    this.marks = marks;
+    this.kinds = kinds;
+    this.count = count;
+    this.elemMark = elemMark;
+    this.elems = elems;
+    this.delims = delims;
+    this.hasRelease = hasRelease;
+  }
+
+  elementCount(): number {
+    return this.elems;
+  }
+
+  /** Byte span [s, t) of component c of repetition r of element e, or s = -1 when absent. */
+  private spanS = -1;
+  private spanT = -1;
+  private locate(e: number, c: number, r: number): boolean {
+    if (e < 1 || e > this.elems) return false;
+    const last = e < this.elems ? this.elemMark[e + 1] : this.count; // mark index ending the element
+    let k = this.elemMark[e] + 1; // first mark inside the element
+    let s = this.marks[this.elemMark[e]] + 1;
+    // Marks inside an element are only repetition and component separators.
+    for (let rep = 1; rep < r; rep++) {
+      while (k < last && this.kinds[k] !== MARK_REPETITION) k++;
+      if (k >= last) return false;
+      s = this.marks[k] + 1;
+      k++;
+    }
+    for (let comp = 1; comp < c; comp++) {
+      if (k >= last || this.kinds[k] === MARK_REPETITION) return false;
+      s = this.marks[k] + 1;
+      k++;
+    }
+    this.spanS = s;
+    this.spanT = k < last ? this.marks[k] : last < this.count ? this.marks[last] : this.end;
+    return true;
+  }
+
+  repetitionCount(e: number): number {
+    if (e < 1 || e > this.elems) return 0;
+    const last = e < this.elems ? this.elemMark[e + 1] : this.count;
+    let n = 1;
+    for (let k = this.elemMark[e] + 1; k < last; k++) if (this.kinds[k] === MARK_REPETITION) n++;
+    return n;
+  }
+
+  componentCount(e: number, r = 1): number {
+    if (e < 1 || e > this.elems) return 0;
+    const last = e < this.elems ? this.elemMark[e + 1] : this.count;
+    let rep = 1;
+    let n = 1;
+    for (let k = this.elemMark[e] + 1; k < last; k++) {
+      const kind = this.kinds[k];
+      if (kind === MARK_REPETITION) {
+        if (rep === r) return n;
+        rep++;
+        n = 1;
+      } else if (rep === r) n++;
+    }
+    return rep === r ? n : 0;
+  }
+
+  value(e: number, c = 1, r = 1): string {
+    if (!this.locate(e, c, r)) return '';
+    return this.decode(this.spanS, this.spanT);
+  }
+
+  length(e: number, c = 1, r = 1): number {
+    if (!this.locate(e, c, r)) return 0;
+    const s = this.spanS;
+    const t = this.spanT;
+    const buf = this.buf;
+    const utf8 = this.encoding === 'utf8';
+    if (!this.hasRelease && !utf8) return t - s;
+    let n = 0;
+    const rel = this.delims.release;
+    for (let i = s; i < t; i++) {
+      const b = buf[i];
+      if (b === rel && this.hasRelease) {
+        i++; // the escaped byte counts, the release character does not
+        n++;
+        continue;
+      }
+      if (!utf8 || (b & 0xc0) !== 0x80) n++;
+    }
+    return n;
+  }
+
+  isEmpty(e: number, c = 1, r = 1): boolean {
+    if (!this.locate(e, c, r)) return true;
+    return this.spanT === this.spanS;
+  }
+
+  raw(e: number): string {
+    if (e < 1 || e > this.elems) return '';
+    const s = this.marks[this.elemMark[e]] + 1;
+    const t = e < this.elems ? this.marks[this.elemMark[e + 1]] : this.end;
+    return this.decodeRaw(s, t);
+  }
+
+  /** Decode bytes as they are (release characters kept). */
+  private decodeRaw(s: number, t: number): string {
+    const enc = this.encoding;
+    if (typeof enc === 'string') return this.buf.toString(enc, s, t);
+    return enc.decoder.decode(this.buf.subarray(s, t));
+  }
+
+  private decode(s: number, t: number): string {
+    if (!this.hasRelease) return this.decodeRaw(s, t);
+    const rel = this.delims.release;
+    let i = this.buf.indexOf(rel, s);
+    if (i < 0 || i >= t) return this.decodeRaw(s, t);
+    const out = Buffer.allocUnsafe(t - s);
+    let n = 0;
+    for (i = s; i < t; i++) {
+      let b = this.buf[i];
+      if (b === rel && i + 1 < t) b = this.buf[++i];
+      else if (b === rel) continue; // a dangling release character at the end of a value is dropped
+      out[n++] = b;
+    }
+    const enc = this.encoding;
+    if (typeof enc === 'string') return out.toString(enc, 0, n);
+    return enc.decoder.decode(out.subarray(0, n));
+  }
+
+  toParsed(): ParsedSegment {
+    const elements: string[][][] = [];
+    for (let e = 1; e <= this.elems; e++) {
+      const reps: string[][] = [];
+      const nr = this.repetitionCount(e);
+      for (let r = 1; r <= nr; r++) {
+        const comps: string[] = [];
+        const nc = this.componentCount(e, r);
+        for (let c = 1; c <= nc; c++) comps.push(this.value(e, c, r));
+        reps.push(comps);
+      }
+      elements.push(reps);
+    }
+    return { tag: this.tag, elements };
+  }
+
+  /** Element/component/repetition (1-based) holding the byte at absolute offset `abs`; element 0 = the tag. */
+  locateOffset(abs: number): { element: number; component: number; repetition: number } {
+    const rel = abs - this.offset + this.start;
+    let element = 0;
+    let component = 1;
+    let repetition = 1;
+    for (let k = 0; k < this.count && this.marks[k] < rel; k++) {
+      const kind = this.kinds[k];
+      if (kind === MARK_ELEMENT) {
+        element++;
+        component = 1;
+        repetition = 1;
+      } else if (kind === MARK_REPETITION) {
+        repetition++;
+        component = 1;
+      } else component++;
+    }
+    return { element, component, repetition };
+  }
+
+  /** The segment's bytes as received, without terminator. */
+  rawBytes(): Buffer {
+    return this.buf.subarray(this.start, this.end);
+  }
+}

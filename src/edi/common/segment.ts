@@ -1,0 +1,85 @@
+/**
+ * The segment as every consumer sees it. The tokenizer hands out one reusable view per segment
+ * (valid only during the callback) that answers questions from byte offsets, so a validator can check
+ * lengths and digits without creating a string per element; `toParsed()` copies it out when a consumer
+ * needs to keep it.
+ *
+ * Positions follow the standards: element 1 is the first data element after the tag (BEG01), component
+ * and repetition are 1-based too. Asking for a position that is not there gives '' / 0, never throws.
+ */
+
+/** A segment copied out of the stream: elements[e-1][r-1][c-1], values unescaped. */
+export interface ParsedSegment {
+  tag: string;
+  elements: string[][][];
+}
+
+/** Read-only view of one segment. */
+export interface SegmentView {
+  readonly tag: string;
+  /** 0-based ordinal of the segment in the input. */
+  readonly index: number;
+  /** Byte offset of the segment's first byte (its tag) in the input. */
+  readonly offset: number;
+  /** Number of data elements after the tag, trailing empty ones included. */
+  elementCount(): number;
+  /** Number of repetitions of element e (1 for a present element without repetition separator, 0 beyond the end). */
+  repetitionCount(e: number): number;
+  /** Number of components of repetition r of element e (1 for a simple element, 0 beyond the end). */
+  componentCount(e: number, r?: number): number;
+  /** Unescaped value of component c of repetition r of element e ('' if absent). */
+  value(e: number, c?: number, r?: number): string;
+  /** Length in characters of the unescaped value (release characters not counted). */
+  length(e: number, c?: number, r?: number): number;
+  /** True when the value has no characters. */
+  isEmpty(e: number, c?: number, r?: number): boolean;
+  /** The element as received, separators and release characters included (for AK404 / error messages). */
+  raw(e: number): string;
+  /** Copy of the whole segment. */
+  toParsed(): ParsedSegment;
+}
+
+/** A SegmentView over an already parsed segment (for tests, generated segments and small documents). */
+export class ArraySegment implements SegmentView {
+  constructor(
+    private readonly seg: ParsedSegment,
+    readonly index = 0,
+    readonly offset = 0,
+    private readonly separators: { component: string; repetition: string } = { component: ':', repetition: '^' },
+  ) {}
+
+  get tag(): string {
+    return this.seg.tag;
+  }
+  elementCount(): number {
+    return this.seg.elements.length;
+  }
+  repetitionCount(e: number): number {
+    return this.seg.elements[e - 1]?.length ?? 0;
+  }
+  componentCount(e: number, r = 1): number {
+    return this.seg.elements[e - 1]?.[r - 1]?.length ?? 0;
+  }
+  value(e: number, c = 1, r = 1): string {
+    return this.seg.elements[e - 1]?.[r - 1]?.[c - 1] ?? '';
+  }
+  length(e: number, c = 1, r = 1): number {
+    return this.value(e, c, r).length;
+  }
+  isEmpty(e: number, c = 1, r = 1): boolean {
+    return this.value(e, c, r) === '';
+  }
+  raw(e: number): string {
+    const el = this.seg.elements[e - 1];
+    if (!el) return '';
+    return el.map((rep) => rep.join(this.separators.component)).join(this.separators.repetition);
+  }
+  toParsed(): ParsedSegment {
+    return { tag: this.seg.tag, elements: this.seg.elements.map((el) => el.map((rep) => rep.slice())) };
+  }
+}
+
+/** Build a ParsedSegment from simple values: strings are simple elements, string[] composites. */
+export function segment(tag: string, ...elements: (string | string[])[]): ParsedSegment {
+  return { tag, elements: elements.map((el) => [typeof el === 'string' ? [el] : el]) };
+}

@@ -1,0 +1,439 @@
+/**
+ * Checks the data elements of one segment against its compiled definition: element count, mandatory
+ * elements and components, repetitions, components, types, lengths, code lists and syntax notes.
+ *
+ * The path is allocation-free while the data is valid: lengths come from SegmentView.length(), values
+ * are read (value()) only for short typed elements and code lists, and characters are checked by char
+ * code. Findings go to an ElementIssueSink, which adds the segment's position and builds the issue.
+ * At most one value finding (type, length or code) is reported per value.
+ */
+import type { IssueCode } from '../issues';
+import type { SegmentView } from '../segment';
+import type { CompiledComponent, CompiledElement, CompiledElementUse, CompiledSegment, CompiledSyntaxNote } from './compile';
+import { SyntaxKind, TypeCode } from './compile';
+
+/** Receives element findings of the segment being checked. */
+export interface ElementIssueSink {
+  /**
+   * @param element 1-based element position
+   * @param component 1-based component position, 0 when the element is not a composite
+   * @param repetition 1-based repetition
+   * @param elementRef data element id (component element id inside a composite)
+   */
+  elementIssue(code: IssueCode, element: number, component: number, repetition: number, elementRef: string, value: string | undefined, detail?: string): void;
+}
+
+/** Decimal marks accepted in EDIFACT numeric (n) elements. */
+export const enum DecimalMode {
+  /** Point or comma. */
+  Either = 0,
+  Point = 1,
+  Comma = 2,
+}
+
+/** DecimalMode for a context decimal mark ('.', ',', or undefined = either). */
+export function decimalMode(mark: string | undefined): DecimalMode {
+  if (mark === '.') return DecimalMode.Point;
+  if (mark === ',') return DecimalMode.Comma;
+  return DecimalMode.Either;
+}
+
+const C_MINUS = 45;
+const C_POINT = 46;
+const C_COMMA = 44;
+const C_0 = 48;
+const C_9 = 57;
+
+// Local copies of the enum values: one constant load each in the per-element switch, whatever the
+// module system does with cross-module enums.
+const T_AN = TypeCode.AN;
+const T_ID = TypeCode.ID;
+const T_DT = TypeCode.DT;
+const T_TM = TypeCode.TM;
+const T_N = TypeCode.N;
+const T_R = TypeCode.R;
+const T_B = TypeCode.B;
+const T_ALPHA = TypeCode.Alpha;
+const T_NUMERIC = TypeCode.Numeric;
+const S_PAIRED = SyntaxKind.Paired;
+const S_REQUIRED = SyntaxKind.Required;
+const S_EXCLUSION = SyntaxKind.Exclusion;
+const S_CONDITIONAL = SyntaxKind.Conditional;
+const S_LIST = SyntaxKind.ListConditional;
+
+/**
+ * Presence of each defined element of the segment being checked (index = position), filled by the
+ * element loop and read by the syntax notes. Scratch space reused for every segment (checks are
+ * synchronous and not reentrant).
+ */
+let presence = new Uint8Array(64);
+
+/** Check every element of `seg` against `def`. */
+export function checkElements(seg: SegmentView, def: CompiledSegment, sink: ElementIssueSink, decimals: DecimalMode): void {
+  const uses = def.elements;
+  const defined = uses.length;
+  const count = seg.elementCount();
+  if (presence.length <= defined) presence = new Uint8Array(defined + 1);
+  const present = presence;
+  if (count > defined) {
+    // Trailing empty elements beyond the definition are a separator matter, not extra data.
+    for (let p = defined + 1; p <= count; p++) {
+      if (elementPresent(seg, p)) {
+        const first = seg.raw(defined + 1);
+        sink.elementIssue('element.too_many', defined + 1, 0, 1, '', first === '' ? undefined : first, `${def.tag} has ${defined} elements, found ${count}`);
+        break;
+      }
+    }
+  }
+  for (let i = 0; i < defined; i++) {
+    const use = uses[i];
+    const p = i + 1;
+    if (p > count) {
+      present[p] = 0;
+      if (use.mandatory) sink.elementIssue('element.mandatory_missing', p, 0, 1, use.ref, undefined);
+      continue;
+    }
+    const reps = seg.repetitionCount(p);
+    if (reps === 1 && use.components === null && seg.componentCount(p, 1) === 1) {
+      // The usual case: one simple value, read once.
+      if (!checkValue(seg, p, 1, 1, 0, use.element as CompiledElement, use.codes, sink, decimals)) {
+        present[p] = 0;
+        if (use.mandatory) sink.elementIssue('element.mandatory_missing', p, 0, 1, use.ref, undefined);
+      } else {
+        present[p] = 1;
+        if (use.req === 'N') sink.elementIssue('element.implementation_not_used', p, 0, 1, use.ref, seg.raw(p));
+      }
+      continue;
+    }
+    if (!elementPresent(seg, p)) {
+      present[p] = 0;
+      if (use.mandatory) sink.elementIssue('element.mandatory_missing', p, 0, 1, use.ref, undefined);
+      continue;
+    }
+    present[p] = 1;
+    if (use.req === 'N') sink.elementIssue('element.implementation_not_used', p, 0, 1, use.ref, seg.raw(p));
+    let last = reps;
+    if (reps > use.repeat) {
+      sink.elementIssue('element.too_many_repetitions', p, 0, use.repeat + 1, use.ref, seg.raw(p), `at most ${use.repeat}`);
+      last = use.repeat;
+    }
+    for (let r = 1; r <= last; r++) {
+      if (use.components !== null) checkComposite(seg, use, use.components, p, r, sink, decimals);
+      else checkSimple(seg, use, p, r, sink, decimals);
+    }
+  }
+  const notes = def.syntax;
+  for (let i = 0; i < notes.length; i++) checkSyntaxNote(seg, def, notes[i], present, sink);
+}
+
+/** True when element p has at least one non-empty component in some repetition. */
+export function elementPresent(seg: SegmentView, p: number): boolean {
+  const reps = seg.repetitionCount(p);
+  if (reps === 0) return false;
+  if (reps === 1 && seg.componentCount(p, 1) <= 1) return !seg.isEmpty(p, 1, 1);
+  for (let r = 1; r <= reps; r++) {
+    if (repetitionPresent(seg, p, r)) return true;
+  }
+  return false;
+}
+
+function repetitionPresent(seg: SegmentView, p: number, r: number): boolean {
+  const comps = seg.componentCount(p, r);
+  for (let c = 1; c <= comps; c++) {
+    if (!seg.isEmpty(p, c, r)) return true;
+  }
+  return false;
+}
+
+function checkSimple(seg: SegmentView, use: CompiledElementUse, p: number, r: number, sink: ElementIssueSink, decimals: DecimalMode): void {
+  const comps = seg.componentCount(p, r);
+  if (comps > 1) {
+    for (let c = 2; c <= comps; c++) {
+      if (!seg.isEmpty(p, c, r)) {
+        sink.elementIssue('element.too_many_components', p, 2, r, use.ref, seg.value(p, c, r), `${use.ref} is not a composite`);
+        break;
+      }
+    }
+  }
+  checkValue(seg, p, 1, r, 0, use.element as CompiledElement, use.codes, sink, decimals);
+}
+
+function checkComposite(
+  seg: SegmentView,
+  use: CompiledElementUse,
+  components: readonly CompiledComponent[],
+  p: number,
+  r: number,
+  sink: ElementIssueSink,
+  decimals: DecimalMode,
+): void {
+  const comps = seg.componentCount(p, r);
+  if (comps === 0 || !repetitionPresent(seg, p, r)) return; // an empty repetition: nothing to check
+  const defined = components.length;
+  if (comps > defined) {
+    for (let c = defined + 1; c <= comps; c++) {
+      if (!seg.isEmpty(p, c, r)) {
+        sink.elementIssue('element.too_many_components', p, defined + 1, r, use.ref, seg.value(p, c, r), `${use.ref} has ${defined} components`);
+        break;
+      }
+    }
+  }
+  for (let i = 0; i < defined; i++) {
+    const comp = components[i];
+    const c = i + 1;
+    if (c > comps || !checkValue(seg, p, c, r, c, comp.element, comp.codes, sink, decimals)) {
+      if (comp.mandatory) sink.elementIssue('element.mandatory_missing', p, c, r, comp.element.id, undefined);
+      continue;
+    }
+    if (comp.req === 'N') sink.elementIssue('element.implementation_not_used', p, c, r, comp.element.id, seg.value(p, c, r));
+  }
+}
+
+/**
+ * Check one value; returns false (nothing reported) when it is empty. `reportComponent` is the
+ * component position to report (0 outside a composite).
+ */
+function checkValue(
+  seg: SegmentView,
+  p: number,
+  c: number,
+  r: number,
+  reportComponent: number,
+  el: CompiledElement,
+  codes: ReadonlySet<string> | null,
+  sink: ElementIssueSink,
+  decimals: DecimalMode,
+): boolean {
+  let len: number;
+  let value: string | undefined;
+  const type = el.type;
+  if (codes !== null || (type !== T_AN && type !== T_ID && type !== T_B)) {
+    value = seg.value(p, c, r);
+    if (value.length === 0) return false;
+    switch (type) {
+      case T_ALPHA:
+        len = value.length;
+        for (let i = 0; i < len; i++) {
+          const ch = value.charCodeAt(i);
+          if (ch >= C_0 && ch <= C_9) {
+            sink.elementIssue('element.invalid_character', p, reportComponent, r, el.id, value, `digit in alphabetic element ${el.id}`);
+            return true;
+          }
+        }
+        break;
+      case T_DT:
+        len = value.length;
+        if (!validDate(value)) {
+          sink.elementIssue('element.invalid_date', p, reportComponent, r, el.id, value);
+          return true;
+        }
+        break;
+      case T_TM:
+        len = value.length;
+        if (!validTime(value)) {
+          sink.elementIssue('element.invalid_time', p, reportComponent, r, el.id, value);
+          return true;
+        }
+        break;
+      case T_N:
+        len = countDigitsN(value);
+        if (len < 0) {
+          sink.elementIssue('element.invalid_character', p, reportComponent, r, el.id, value, `${el.typeName} allows an optional minus sign and digits`);
+          return true;
+        }
+        break;
+      case T_R:
+        len = countDigitsR(value);
+        if (len < 0) {
+          sink.elementIssue('element.invalid_character', p, reportComponent, r, el.id, value, 'R allows an optional minus sign, digits and one decimal point');
+          return true;
+        }
+        break;
+      case T_NUMERIC:
+        len = countDigitsEdifact(value, decimals);
+        if (len < 0) {
+          const code: IssueCode = len === NUM_MISSING_DIGIT ? 'element.missing_digit_before_decimal' : len === NUM_BAD_DECIMAL ? 'element.invalid_decimal' : 'element.invalid_character';
+          sink.elementIssue(code, p, reportComponent, r, el.id, value);
+          return true;
+        }
+        break;
+      default:
+        // AN / ID / B with a code list: the decoded value's length is the character count.
+        len = value.length;
+    }
+  } else {
+    len = seg.length(p, c, r);
+    if (len === 0) return false;
+  }
+  if (len > el.max) {
+    sink.elementIssue('element.too_long', p, reportComponent, r, el.id, value ?? seg.value(p, c, r), `maximum ${el.max}, found ${len}`);
+    return true;
+  }
+  if (len < el.min) {
+    sink.elementIssue('element.too_short', p, reportComponent, r, el.id, value ?? seg.value(p, c, r), `minimum ${el.min}, found ${len}`);
+    return true;
+  }
+  if (codes !== null && !codes.has(value as string)) sink.elementIssue('element.invalid_code', p, reportComponent, r, el.id, value);
+  return true;
+}
+
+/** Digits of an X12 N value (optional leading minus), or -1 when it has another character / no digit. */
+export function countDigitsN(v: string): number {
+  const n = v.length;
+  let i = n > 0 && v.charCodeAt(0) === C_MINUS ? 1 : 0;
+  if (i === n) return -1;
+  const start = i;
+  for (; i < n; i++) {
+    const ch = v.charCodeAt(i);
+    if (ch < C_0 || ch > C_9) return -1;
+  }
+  return n - start;
+}
+
+/** Digits of an X12 R value (optional leading minus, at most one point), or -1. */
+export function countDigitsR(v: string): number {
+  const n = v.length;
+  let i = n > 0 && v.charCodeAt(0) === C_MINUS ? 1 : 0;
+  let digits = 0;
+  let points = 0;
+  for (; i < n; i++) {
+    const ch = v.charCodeAt(i);
+    if (ch >= C_0 && ch <= C_9) digits++;
+    else if (ch === C_POINT && points === 0) points = 1;
+    else return -1;
+  }
+  return digits === 0 ? -1 : digits;
+}
+
+const NUM_BAD_CHAR = -1;
+const NUM_MISSING_DIGIT = -2;
+const NUM_BAD_DECIMAL = -3;
+
+/**
+ * Digits of an EDIFACT n value (optional leading minus, at most one decimal mark), or a negative
+ * code: -1 invalid character, -2 decimal mark without a digit before it, -3 invalid decimal notation
+ * (second mark, mark not allowed here, or nothing after the mark).
+ */
+export function countDigitsEdifact(v: string, mode: DecimalMode): number {
+  const n = v.length;
+  let i = n > 0 && v.charCodeAt(0) === C_MINUS ? 1 : 0;
+  if (i === n) return NUM_BAD_CHAR;
+  let digits = 0;
+  let marks = 0;
+  let afterMark = 0;
+  for (; i < n; i++) {
+    const ch = v.charCodeAt(i);
+    if (ch >= C_0 && ch <= C_9) {
+      digits++;
+      if (marks > 0) afterMark++;
+    } else if (ch === C_POINT || ch === C_COMMA) {
+      if (digits === 0) return NUM_MISSING_DIGIT;
+      if (marks > 0) return NUM_BAD_DECIMAL;
+      if ((mode === DecimalMode.Point && ch !== C_POINT) || (mode === DecimalMode.Comma && ch !== C_COMMA)) return NUM_BAD_DECIMAL;
+      marks = 1;
+    } else {
+      return NUM_BAD_CHAR;
+    }
+  }
+  if (marks > 0 && afterMark === 0) return NUM_BAD_DECIMAL;
+  return digits;
+}
+
+function twoDigits(v: string, i: number): number {
+  const a = v.charCodeAt(i) - C_0;
+  const b = v.charCodeAt(i + 1) - C_0;
+  if (a < 0 || a > 9 || b < 0 || b > 9) return -1;
+  return a * 10 + b;
+}
+
+/** X12 DT: YYMMDD or CCYYMMDD, a real calendar date. */
+export function validDate(v: string): boolean {
+  const n = v.length;
+  if (n !== 6 && n !== 8) return false;
+  let year: number;
+  if (n === 8) {
+    const cc = twoDigits(v, 0);
+    const yy = twoDigits(v, 2);
+    if (cc < 0 || yy < 0) return false;
+    year = cc * 100 + yy;
+  } else {
+    const yy = twoDigits(v, 0);
+    if (yy < 0) return false;
+    year = 2000 + yy; // only leap-year rule matters: 00 counts as a leap year (2000)
+  }
+  const month = twoDigits(v, n - 4);
+  const day = twoDigits(v, n - 2);
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= daysInMonth(year, month);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** X12 TM: HHMM, HHMMSS or HHMMSSd..d, hours < 24, minutes and seconds < 60. */
+export function validTime(v: string): boolean {
+  const n = v.length;
+  if (n !== 4 && n < 6) return false;
+  const hh = twoDigits(v, 0);
+  const mm = twoDigits(v, 2);
+  if (hh < 0 || hh > 23 || mm < 0 || mm > 59) return false;
+  if (n === 4) return true;
+  const ss = twoDigits(v, 4);
+  if (ss < 0 || ss > 59) return false;
+  for (let i = 6; i < n; i++) {
+    const ch = v.charCodeAt(i);
+    if (ch < C_0 || ch > C_9) return false;
+  }
+  return true;
+}
+
+/** Syntax note check; `present[p]` tells whether element p (a defined position) is present. */
+function checkSyntaxNote(seg: SegmentView, def: CompiledSegment, note: CompiledSyntaxNote, present: Uint8Array, sink: ElementIssueSink): void {
+  const pos = note.positions;
+  const n = pos.length;
+  switch (note.kind) {
+    case S_PAIRED: {
+      let seen = 0;
+      for (let i = 0; i < n; i++) if (present[pos[i]] === 1) seen++;
+      if (seen === 0 || seen === n) return;
+      for (let i = 0; i < n; i++) {
+        if (present[pos[i]] !== 1) missing(def, pos[i], note, sink);
+      }
+      return;
+    }
+    case S_REQUIRED: {
+      for (let i = 0; i < n; i++) if (present[pos[i]] === 1) return;
+      missing(def, pos[0], note, sink);
+      return;
+    }
+    case S_EXCLUSION: {
+      let seen = false;
+      for (let i = 0; i < n; i++) {
+        if (present[pos[i]] === 1) {
+          if (seen) sink.elementIssue('element.exclusion_violated', pos[i], 0, 1, def.elements[pos[i] - 1].ref, seg.raw(pos[i]), `${def.tag} syntax note ${note.text}`);
+          seen = true;
+        }
+      }
+      return;
+    }
+    case S_CONDITIONAL: {
+      if (present[pos[0]] !== 1) return;
+      for (let i = 1; i < n; i++) {
+        if (present[pos[i]] !== 1) missing(def, pos[i], note, sink);
+      }
+      return;
+    }
+    case S_LIST: {
+      if (present[pos[0]] !== 1) return;
+      for (let i = 1; i < n; i++) if (present[pos[i]] === 1) return;
+      missing(def, pos[1], note, sink);
+      return;
+    }
+  }
+}
+
+function missing(def: CompiledSegment, p: number, note: CompiledSyntaxNote, sink: ElementIssueSink): void {
+  sink.elementIssue('element.conditional_missing', p, 0, 1, def.elements[p - 1].ref, undefined, `${def.tag} syntax note ${note.text}`);
+}

@@ -1,0 +1,168 @@
+/**
+ * The segment-order state machine of one transaction set / message.
+ *
+ * State: a stack of open loop occurrences (the transaction itself at depth 0), for each a pointer to
+ * the structure position last used at that level, and a use counter per structure node (reset when a
+ * new loop occurrence starts). For an incoming segment the walker searches forward from the pointer at
+ * the innermost level, then at each enclosing level up to the top (leaving a level closes its loop
+ * occurrence). A loop is entered by its trigger segment; the trigger of the current occurrence is only
+ * matched from the enclosing level, which starts a new occurrence.
+ *
+ * Matching is done twice: first preferring positions whose per-use code lists (SegmentUse.codes) accept
+ * the segment's values — so HL*..*S / HL*..*O / HL*..*I or N1*ST / N1*BT select their own loops — then,
+ * when nothing matched that way, by tag alone (the element check then reports the bad code).
+ *
+ * Findings are reported only once a segment is placed: skipped mandatory positions, mandatory content
+ * of the loop occurrences closed, max use / loop max. A segment that cannot be placed leaves the state
+ * unchanged and is reported as unrecognized / not in the definition / out of sequence / unexpected.
+ */
+import type { IssueCode } from '../issues';
+import type { SegmentView } from '../segment';
+import type { CompiledLoopNode, CompiledNode, CompiledSegmentNode, CompiledTransaction, Qualifier } from './compile';
+import { NodeKind } from './compile';
+
+/** Receives structure findings for the segment being placed (or for end of transaction). */
+export interface StructureIssueSink {
+  /** @param segmentId the segment the finding is about (the missing one for mandatory_missing) */
+  structureIssue(code: IssueCode, segmentId: string, loopId: string | undefined, detail?: string): void;
+}
+
+export class StructureWalker {
+  private readonly uses: Int32Array;
+  private readonly stack: CompiledLoopNode[];
+  private readonly pos: Int32Array;
+  private depth = 0;
+  private foundLevel = -1;
+  private foundIndex = -1;
+  /** The structure position of the segment placed last (null before the first). */
+  current: CompiledSegmentNode | null = null;
+
+  constructor(private readonly compiled: CompiledTransaction) {
+    this.uses = new Int32Array(compiled.nodeCount);
+    const levels = compiled.maxDepth + 1;
+    this.stack = new Array<CompiledLoopNode>(levels).fill(compiled.root);
+    this.pos = new Int32Array(levels);
+  }
+
+  /** Start over for a new transaction. */
+  reset(): void {
+    this.uses.fill(0);
+    this.depth = 0;
+    this.pos[0] = 0;
+    this.stack[0] = this.compiled.root;
+    this.current = null;
+  }
+
+  /** Loop id of the innermost open loop occurrence (undefined at the top level). */
+  get loopId(): string | undefined {
+    return this.depth === 0 ? undefined : this.stack[this.depth].loopId;
+  }
+
+  /**
+   * Place a segment. Returns its structure position, or null (reported, state unchanged) when the
+   * segment has no place here.
+   */
+  place(seg: SegmentView, sink: StructureIssueSink): CompiledSegmentNode | null {
+    const tag = seg.tag;
+    const tagId = this.compiled.tagIds.get(tag);
+    if (tagId === undefined) {
+      if (this.compiled.dictionaryTags.has(tag)) sink.structureIssue('segment.not_in_definition', tag, undefined, `${tag} is not used in ${this.compiled.id}`);
+      else sink.structureIssue('segment.unrecognized', tag, undefined);
+      return null;
+    }
+    if (!this.find(tagId, seg, true) && !this.find(tagId, null, false)) {
+      const currentOrder = this.current === null ? -1 : this.current.order;
+      if (this.compiled.lastOrderOfTag[tagId] > currentOrder) {
+        sink.structureIssue('segment.unexpected', tag, this.loopId, `${tag} is not allowed here (its loop has not started)`);
+      } else {
+        sink.structureIssue('segment.out_of_sequence', tag, this.loopId);
+      }
+      return null;
+    }
+    return this.commit(this.foundLevel, this.foundIndex, sink);
+  }
+
+  /** End of transaction: report mandatory positions and loops never seen (the trailer excepted). */
+  end(sink: StructureIssueSink): void {
+    for (let d = this.depth; d > 0; d--) this.closeLevel(d, sink);
+    const root = this.compiled.root.children;
+    const last = root.length - 1; // the trailer: a missing trailer is the envelope reader's finding
+    for (let j = this.pos[0]; j < last; j++) {
+      const n = root[j];
+      if (n.mandatory && this.uses[n.id] === 0) this.reportMissing(n, undefined, sink);
+    }
+    this.depth = 0;
+  }
+
+  private find(tagId: number, seg: SegmentView | null, strict: boolean): boolean {
+    for (let d = this.depth; d >= 0; d--) {
+      const children = this.stack[d].children;
+      const n = children.length;
+      let j = this.pos[d];
+      if (d > 0 && j === 0) j = 1; // the trigger of the open occurrence repeats only via the enclosing level
+      for (; j < n; j++) {
+        const node = children[j];
+        if (node.tagId !== tagId) continue;
+        if (strict && node.qualifiers !== null && !qualifies(seg as SegmentView, node.qualifiers)) continue;
+        this.foundLevel = d;
+        this.foundIndex = j;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private commit(d: number, j: number, sink: StructureIssueSink): CompiledSegmentNode {
+    for (let k = this.depth; k > d; k--) this.closeLevel(k, sink);
+    this.depth = d;
+    const level = this.stack[d];
+    const children = level.children;
+    const uses = this.uses;
+    for (let m = this.pos[d]; m < j; m++) {
+      const skipped = children[m];
+      if (skipped.mandatory && uses[skipped.id] === 0) this.reportMissing(skipped, d === 0 ? undefined : level.loopId, sink);
+    }
+    this.pos[d] = j;
+    const node = children[j];
+    const used = ++uses[node.id];
+    if (node.kind === NodeKind.Segment) {
+      if (node.max > 0 && used > node.max) sink.structureIssue('segment.max_use_exceeded', node.tag, node.parentLoopId, `maximum use ${node.max}`);
+      this.current = node;
+      return node;
+    }
+    if (node.max > 0 && used > node.max) sink.structureIssue('segment.loop_max_exceeded', node.tag, node.loopId, `loop ${node.loopId} maximum ${node.max}`);
+    const inner = node.children;
+    for (let m = 0; m < inner.length; m++) uses[inner[m].id] = 0;
+    const depth = d + 1;
+    this.depth = depth;
+    this.stack[depth] = node;
+    this.pos[depth] = 0;
+    uses[node.trigger.id] = 1;
+    this.current = node.trigger;
+    return node.trigger;
+  }
+
+  /** Leave the loop occurrence at depth d: its mandatory positions after the pointer never came. */
+  private closeLevel(d: number, sink: StructureIssueSink): void {
+    const level = this.stack[d];
+    const children = level.children;
+    for (let m = this.pos[d]; m < children.length; m++) {
+      const n = children[m];
+      if (n.mandatory && this.uses[n.id] === 0) this.reportMissing(n, level.loopId, sink);
+    }
+  }
+
+  private reportMissing(n: CompiledNode, loopId: string | undefined, sink: StructureIssueSink): void {
+    if (n.kind === NodeKind.Segment) sink.structureIssue('segment.mandatory_missing', n.tag, loopId);
+    else sink.structureIssue('segment.mandatory_missing', n.tag, n.loopId, `mandatory loop ${n.loopId} missing`);
+  }
+}
+
+function qualifies(seg: SegmentView, qualifiers: readonly Qualifier[]): boolean {
+  for (let i = 0; i < qualifiers.length; i++) {
+    const q = qualifiers[i];
+    if (seg.isEmpty(q.element, q.component, 1)) continue;
+    if (!q.codes.has(seg.value(q.element, q.component, 1))) return false;
+  }
+  return true;
+}

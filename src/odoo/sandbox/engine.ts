@@ -1,0 +1,734 @@
+/**
+ * The sandbox's tiny ORM: in-memory tables, field definitions, create/write/read/search with
+ * Odoo's answer shapes (many2one as `[id, name]`, empty values as `false`), domains, ordering,
+ * x2many commands, per-call transactions.
+ */
+import { mandatoryFieldError, pyRepr, recordMissing, typeError, valueError, accessError } from './faults';
+
+export type FieldType =
+  | 'char'
+  | 'text'
+  | 'html'
+  | 'integer'
+  | 'float'
+  | 'monetary'
+  | 'boolean'
+  | 'date'
+  | 'datetime'
+  | 'selection'
+  | 'many2one'
+  | 'one2many'
+  | 'many2many';
+
+export type Row = Record<string, unknown> & { id: number };
+
+export interface FieldDef {
+  type: FieldType;
+  string: string;
+  required?: boolean;
+  readonly?: boolean;
+  relation?: string;
+  /** one2many: the many2one field on the comodel pointing back. */
+  inverse?: string;
+  selection?: Array<[string, string]>;
+  default?: (env: Env, vals: Record<string, unknown>) => unknown;
+  /** Non-stored computed field: derived at read time, writes are ignored. */
+  compute?: (env: Env, row: Row) => unknown;
+  /** The field exists only when this module is installed. */
+  module?: string;
+}
+
+export type MethodImpl = (env: Env, ids: number[] | null, params: Record<string, unknown>) => unknown;
+
+export interface MethodDef {
+  /** true for `@api.model` methods (no ids). */
+  model?: boolean;
+  /** Names of the positional parameters after ids (for execute_kw). */
+  params?: string[];
+  /** Accepts any keyword (`**kwargs`). */
+  anyKwargs?: boolean;
+  /** Returns None (JSON-RPC: no result key; XML-RPC: marshalling fault after commit). */
+  returnsNone?: boolean;
+  impl: MethodImpl;
+}
+
+export interface ModelDef {
+  name: string;
+  description: string;
+  order?: string;
+  fields: Record<string, FieldDef>;
+  methods?: Record<string, MethodDef>;
+  displayName?: (env: Env, row: Row) => string;
+  /** Checks run after create and write, on the touched rows. */
+  constrain?: (env: Env, rows: Row[]) => void;
+  afterCreate?: (env: Env, rows: Row[], vals: Record<string, unknown>[]) => void;
+  afterWrite?: (env: Env, rows: Row[], vals: Record<string, unknown>) => void;
+  /** Name of the sequence giving `name` a value when it is not given (`S`, `P`...). */
+  sequence?: (env: Env, vals: Record<string, unknown>) => string | undefined;
+  /** Models with message_post (mail.thread). */
+  mailThread?: boolean;
+  /** Access rules for non-admin users: group label needed per operation. */
+  acl?: { read?: string; write?: string };
+}
+
+export interface StoreState {
+  tables: Record<string, Map<number, Row>>;
+  nextId: Record<string, number>;
+  sequences: Record<string, number>;
+}
+
+export interface SandboxUser {
+  id: number;
+  login: string;
+  password?: string;
+  apiKey?: string;
+  admin: boolean;
+}
+
+export class Store {
+  state: StoreState;
+  readonly models: Map<string, ModelDef>;
+  readonly modules: Set<string>;
+
+  constructor(models: ModelDef[], modules: Iterable<string>) {
+    this.models = new Map(models.map((m) => [m.name, m]));
+    this.modules = new Set(modules);
+    this.state = { tables: {}, nextId: {}, sequences: {} };
+    for (const m of models) {
+      this.state.tables[m.name] = new Map();
+      this.state.nextId[m.name] = 1;
+    }
+  }
+
+  /** Runs `fn` as one transaction: on a throw every change is undone. */
+  transaction<T>(fn: () => T): T {
+    const snapshot = structuredClone(this.state);
+    try {
+      return fn();
+    } catch (err) {
+      this.state = snapshot;
+      throw err;
+    }
+  }
+
+  table(model: string): Map<number, Row> {
+    const t = this.state.tables[model];
+    if (!t) throw new Error(`no table ${model}`);
+    return t;
+  }
+
+  nextSequence(key: string, start = 1): number {
+    const n = this.state.sequences[key] ?? start;
+    this.state.sequences[key] = n + 1;
+    return n;
+  }
+}
+
+export interface EnvContext {
+  [key: string]: unknown;
+}
+
+/** One call's environment: user, context, store. */
+export class Env {
+  constructor(
+    readonly store: Store,
+    readonly user: SandboxUser,
+    readonly context: EnvContext = {},
+  ) {}
+
+  get uid(): number {
+    return this.user.id;
+  }
+
+  withContext(extra: EnvContext): Env {
+    return new Env(this.store, this.user, { ...this.context, ...extra });
+  }
+
+  model(name: string): ModelDef {
+    const m = this.store.models.get(name);
+    if (!m) throw new Error(`unknown model ${name}`);
+    return m;
+  }
+
+  fields(model: string): Record<string, FieldDef> {
+    const def = this.model(model);
+    const out: Record<string, FieldDef> = {};
+    for (const [k, f] of Object.entries(def.fields)) {
+      if (f.module === undefined || this.store.modules.has(f.module)) out[k] = f;
+    }
+    return out;
+  }
+
+  field(model: string, name: string): FieldDef | undefined {
+    if (name === 'id') return { type: 'integer', string: 'ID', readonly: true };
+    const f = this.model(model).fields[name];
+    if (!f) return undefined;
+    if (f.module !== undefined && !this.store.modules.has(f.module)) return undefined;
+    return f;
+  }
+
+  row(model: string, id: number): Row | undefined {
+    return this.store.table(model).get(id);
+  }
+
+  rows(model: string, ids: number[]): Row[] {
+    const missing = ids.filter((id) => !this.store.table(model).has(id));
+    if (missing.length) throw recordMissing(model, missing, this.uid);
+    return ids.map((id) => this.store.table(model).get(id)!);
+  }
+
+  all(model: string): Row[] {
+    return [...this.store.table(model).values()];
+  }
+
+  now(): string {
+    return formatDatetime(new Date());
+  }
+
+  today(): string {
+    return formatDatetime(new Date()).slice(0, 10);
+  }
+
+  checkAccess(model: string, op: 'read' | 'write'): void {
+    if (this.user.admin) return;
+    const def = this.model(model);
+    const group = op === 'read' ? def.acl?.read : (def.acl?.write ?? def.acl?.read);
+    if (!group) return;
+    const verb = op === 'read' ? 'access' : 'modify';
+    throw accessError(
+      `You are not allowed to ${verb} '${def.description}' (${model}) records.\n\nThis operation is allowed for the following groups:\n\t- ${group}\n\nContact your administrator to request access if necessary.`,
+    );
+  }
+
+  // ------------------------------------------------------------------ values
+
+  /** The value of a field, computed ones included (raw form: m2o id|false, x2many ids). */
+  get(model: string, row: Row, field: string): unknown {
+    if (field === 'id') return row.id;
+    const f = this.field(model, field);
+    if (!f) throw valueError(`Invalid field '${field}' on model '${model}'`);
+    if (f.compute) return f.compute(this, row);
+    if (f.type === 'one2many') {
+      const inv = f.inverse!;
+      const out: number[] = [];
+      for (const r of this.store.table(f.relation!).values()) if (r[inv] === row.id) out.push(r.id);
+      return out.sort((a, b) => a - b);
+    }
+    const v = row[field];
+    if (v === undefined) return f.type === 'many2many' ? [] : emptyValue(f);
+    return v;
+  }
+
+  displayName(model: string, id: number): string {
+    const row = this.row(model, id);
+    if (!row) return '';
+    const def = this.model(model);
+    if (def.displayName) return def.displayName(this, row);
+    const name = row.name;
+    return typeof name === 'string' ? name : `${model},${id}`;
+  }
+
+  // ------------------------------------------------------------------ create / write
+
+  create(model: string, valsList: Record<string, unknown>[]): number[] {
+    this.checkAccess(model, 'write');
+    const def = this.model(model);
+    const table = this.store.table(model);
+    const created: Row[] = [];
+    const pending: Array<{ row: Row; x2many: Record<string, unknown> }> = [];
+    for (const inVals of valsList) {
+      if (inVals === null || typeof inVals !== 'object' || Array.isArray(inVals)) {
+        throw typeError(`create() argument must be a dict or a list of dicts, not ${pyRepr(inVals)}`);
+      }
+      for (const k of Object.keys(inVals)) if (k !== 'id' && !this.field(model, k)) throw valueError(`Invalid field '${k}' on model '${model}'`);
+      const vals: Record<string, unknown> = { ...inVals };
+      delete vals.id;
+      // defaults: context default_<field>, then the field's default
+      for (const [k, f] of Object.entries(this.fields(model))) {
+        if (k in vals || f.compute || f.type === 'one2many') continue;
+        const ctxDefault = this.context[`default_${k}`];
+        if (ctxDefault !== undefined) vals[k] = ctxDefault;
+        else if (f.default) {
+          const d = f.default(this, vals);
+          if (d !== undefined) vals[k] = d;
+        }
+      }
+      if (def.sequence && (vals.name === undefined || vals.name === false || vals.name === 'New' || vals.name === '/')) {
+        const seq = def.sequence(this, vals);
+        if (seq !== undefined) vals.name = seq;
+      }
+      const id = this.store.state.nextId[model]!;
+      this.store.state.nextId[model] = id + 1;
+      const row: Row = { id };
+      const x2many: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(vals)) {
+        const f = this.field(model, k)!;
+        if (f.compute) continue;
+        if (f.type === 'one2many') {
+          x2many[k] = v;
+          continue;
+        }
+        row[k] = this.convert(model, k, f, v, []);
+      }
+      table.set(id, row);
+      created.push(row);
+      pending.push({ row, x2many });
+    }
+    for (const { row, x2many } of pending) {
+      for (const [k, v] of Object.entries(x2many)) this.applyX2many(model, row, k, v);
+    }
+    for (const row of created) this.checkRequired(model, row);
+    def.afterCreate?.(this, created, valsList);
+    def.constrain?.(this, created);
+    return created.map((r) => r.id);
+  }
+
+  write(model: string, ids: number[], vals: Record<string, unknown>): true {
+    this.checkAccess(model, 'write');
+    if (vals === null || typeof vals !== 'object' || Array.isArray(vals)) throw typeError('write() argument must be a dict');
+    for (const k of Object.keys(vals)) if (!this.field(model, k)) throw valueError(`Invalid field '${k}' on model '${model}'`);
+    const rows = this.rows(model, ids);
+    const def = this.model(model);
+    for (const row of rows) {
+      for (const [k, v] of Object.entries(vals)) {
+        if (k === 'id') continue;
+        const f = this.field(model, k)!;
+        if (f.compute) continue; // a computed field without inverse: ignored
+        if (f.type === 'one2many') this.applyX2many(model, row, k, v);
+        else row[k] = this.convert(model, k, f, v, (row[k] as number[] | undefined) ?? []);
+      }
+      this.checkRequired(model, row);
+    }
+    def.afterWrite?.(this, rows, vals);
+    def.constrain?.(this, rows);
+    return true;
+  }
+
+  unlink(model: string, ids: number[]): true {
+    this.checkAccess(model, 'write');
+    this.rows(model, ids);
+    for (const id of ids) {
+      // cascade one2many children (ondelete cascade)
+      for (const [k, f] of Object.entries(this.fields(model))) {
+        if (f.type !== 'one2many' || f.compute) continue;
+        const row = this.row(model, id);
+        if (!row) continue;
+        const children = this.get(model, row, k) as number[];
+        if (children.length) this.unlink(f.relation!, children);
+      }
+      this.store.table(model).delete(id);
+    }
+    return true;
+  }
+
+  private checkRequired(model: string, row: Row): void {
+    for (const [k, f] of Object.entries(this.fields(model))) {
+      if (!f.required || f.compute || f.type === 'one2many') continue;
+      const v = row[k];
+      if (v === undefined || v === false || v === null || v === '' || (Array.isArray(v) && v.length === 0)) {
+        throw mandatoryFieldError(this.model(model).description, model, f.string, k);
+      }
+    }
+  }
+
+  private convert(model: string, name: string, f: FieldDef, v: unknown, current: number[]): unknown {
+    if (v === null || v === undefined) v = false;
+    switch (f.type) {
+      case 'char':
+      case 'text':
+      case 'html':
+      case 'date':
+      case 'datetime':
+        if (v === false || v === '') return false;
+        if (typeof v !== 'string') {
+          if (typeof v === 'number' && (f.type === 'char' || f.type === 'text')) return String(v);
+          throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
+        }
+        if (f.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw valueError(`time data ${pyRepr(v)} does not match format '%Y-%m-%d'`);
+        if (f.type === 'datetime') {
+          if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return `${v} 00:00:00`;
+          if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(v)) throw valueError(`time data ${pyRepr(v)} does not match format '%Y-%m-%d %H:%M:%S'`);
+        }
+        return v;
+      case 'integer':
+      case 'float':
+      case 'monetary': {
+        if (v === false) return 0;
+        const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+        if (typeof n !== 'number' || Number.isNaN(n)) throw valueError(`could not convert string to float: ${pyRepr(v)}`);
+        return f.type === 'integer' ? Math.trunc(n) : n;
+      }
+      case 'boolean':
+        return Boolean(v);
+      case 'selection':
+        if (v === false) return false;
+        if (!f.selection!.some(([k]) => k === v)) throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
+        return v;
+      case 'many2one': {
+        if (v === false || v === 0) return false;
+        const id = Array.isArray(v) ? v[0] : v;
+        if (typeof id !== 'number' || !Number.isInteger(id)) throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
+        if (!this.store.table(f.relation!).has(id)) throw recordMissing(f.relation!, [id], this.uid);
+        return id;
+      }
+      case 'many2many':
+        return this.x2manyIds(model, name, f, v, current);
+      default:
+        return v;
+    }
+  }
+
+  /** many2many: the resulting id list after commands / a plain list of ids. */
+  private x2manyIds(model: string, name: string, f: FieldDef, v: unknown, current: number[]): number[] {
+    if (v === false) return [];
+    if (!Array.isArray(v)) throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
+    let ids = [...current];
+    const check = (id: unknown): number => {
+      if (typeof id !== 'number' || !this.store.table(f.relation!).has(id)) throw recordMissing(f.relation!, [Number(id)], this.uid);
+      return id;
+    };
+    if (v.every((x) => typeof x === 'number')) return v.map(check);
+    for (const cmd of v) {
+      if (!Array.isArray(cmd)) throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
+      const [op, id, arg] = cmd as [number, number, unknown];
+      switch (op) {
+        case 0: {
+          const [nid] = this.create(f.relation!, [arg as Record<string, unknown>]);
+          ids.push(nid!);
+          break;
+        }
+        case 1:
+          this.write(f.relation!, [check(id)], arg as Record<string, unknown>);
+          break;
+        case 2:
+          this.unlink(f.relation!, [check(id)]);
+          ids = ids.filter((x) => x !== id);
+          break;
+        case 3:
+          ids = ids.filter((x) => x !== id);
+          break;
+        case 4:
+          if (!ids.includes(check(id))) ids.push(id);
+          break;
+        case 5:
+          ids = [];
+          break;
+        case 6:
+          ids = ((arg as unknown[]) ?? []).map(check);
+          break;
+        default:
+          throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
+      }
+    }
+    return ids;
+  }
+
+  private applyX2many(model: string, row: Row, name: string, v: unknown): void {
+    const f = this.field(model, name)!;
+    const inv = f.inverse!;
+    const rel = f.relation!;
+    if (v === false || v === null) v = [[5]];
+    if (!Array.isArray(v)) throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
+    const cmds = v.every((x) => typeof x === 'number') ? [[6, 0, v]] : v;
+    for (const cmd of cmds) {
+      if (!Array.isArray(cmd)) throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
+      const [op, id, arg] = cmd as [number, number, unknown];
+      const current = () => this.get(model, row, name) as number[];
+      switch (op) {
+        case 0:
+          this.create(rel, [{ ...(arg as Record<string, unknown>), [inv]: row.id }]);
+          break;
+        case 1:
+          this.write(rel, [id], arg as Record<string, unknown>);
+          break;
+        case 2:
+        case 3:
+          this.unlink(rel, [id]);
+          break;
+        case 4:
+          this.write(rel, [id], { [inv]: row.id });
+          break;
+        case 5:
+          if (current().length) this.unlink(rel, current());
+          break;
+        case 6: {
+          const keep = new Set(((arg as number[]) ?? []).map(Number));
+          const drop = current().filter((x) => !keep.has(x));
+          if (drop.length) this.unlink(rel, drop);
+          for (const k of keep) this.write(rel, [k], { [inv]: row.id });
+          break;
+        }
+        default:
+          throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ read
+
+  read(model: string, ids: number[], fields?: string[] | false | null, load: unknown = '_classic_read'): Record<string, unknown>[] {
+    this.checkAccess(model, 'read');
+    const names = this.resolveFields(model, fields);
+    const out: Record<string, unknown>[] = [];
+    for (const id of ids) {
+      const row = this.row(model, id);
+      if (!row) continue; // read() of a missing id: silently absent
+      out.push(this.format(model, row, names, load !== null && load !== false && load !== undefined));
+    }
+    return out;
+  }
+
+  resolveFields(model: string, fields?: string[] | false | null): string[] {
+    if (!fields || (Array.isArray(fields) && fields.length === 0)) return Object.keys(this.fields(model));
+    if (!Array.isArray(fields)) throw typeError('fields must be a list of field names');
+    for (const f of fields) if (f !== 'id' && !this.field(model, f)) throw valueError(`Invalid field '${String(f)}' on model '${model}'`);
+    return fields.filter((f) => f !== 'id');
+  }
+
+  format(model: string, row: Row, names: string[], classic: boolean): Record<string, unknown> {
+    const rec: Record<string, unknown> = { id: row.id };
+    for (const n of names) {
+      const f = this.field(model, n)!;
+      const v = this.get(model, row, n);
+      if (f.type === 'many2one') {
+        rec[n] = v === false || v === undefined ? false : classic ? [v, this.displayName(f.relation!, v as number)] : v;
+      } else if (f.type === 'one2many' || f.type === 'many2many') {
+        rec[n] = Array.isArray(v) ? [...v] : [];
+      } else {
+        rec[n] = v === undefined || v === null ? emptyValue(f) : v;
+      }
+    }
+    return rec;
+  }
+
+  // ------------------------------------------------------------------ search
+
+  search(model: string, domain: unknown, opts: { offset?: unknown; limit?: unknown; order?: unknown } = {}): number[] {
+    this.checkAccess(model, 'read');
+    const pred = this.compileDomain(model, domain);
+    const activeTest = this.context.active_test !== false && this.field(model, 'active') !== undefined && !domainMentions(domain, 'active');
+    let rows = this.all(model).filter((r) => (!activeTest || this.get(model, r, 'active') !== false) && pred(r));
+    rows = this.sort(model, rows, typeof opts.order === 'string' && opts.order ? opts.order : (this.model(model).order ?? 'id'));
+    const offset = typeof opts.offset === 'number' ? opts.offset : 0;
+    const limit = typeof opts.limit === 'number' && opts.limit > 0 ? opts.limit : undefined;
+    rows = rows.slice(offset, limit === undefined ? undefined : offset + limit);
+    return rows.map((r) => r.id);
+  }
+
+  private sort(model: string, rows: Row[], order: string): Row[] {
+    const keys: Array<{ field: string; desc: boolean }> = [];
+    for (const part of order.split(',')) {
+      const m = /^\s*([a-z_][a-z0-9_]*)(?:\s+(asc|desc))?(?:\s+nulls\s+(?:first|last))?\s*$/i.exec(part);
+      if (!m || !this.field(model, m[1]!)) {
+        throw valueError(
+          `Invalid "order" specified (${order}). A valid "order" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)`,
+        );
+      }
+      keys.push({ field: m[1]!, desc: (m[2] ?? '').toLowerCase() === 'desc' });
+    }
+    const val = (r: Row, f: string): unknown => {
+      const v = this.get(model, r, f);
+      const def = this.field(model, f)!;
+      if (def.type === 'many2one' && typeof v === 'number') return this.displayName(def.relation!, v);
+      return v;
+    };
+    return [...rows].sort((a, b) => {
+      for (const k of keys) {
+        const c = compareValues(val(a, k.field), val(b, k.field));
+        if (c !== 0) return k.desc ? -c : c;
+      }
+      return a.id - b.id;
+    });
+  }
+
+  compileDomain(model: string, domain: unknown): (row: Row) => boolean {
+    if (domain === undefined || domain === null || domain === false) return () => true;
+    if (!Array.isArray(domain)) throw valueError(`Invalid domain ${pyRepr(domain)}`);
+    let pos = 0;
+    const items = domain as unknown[];
+    const parseOne = (): ((row: Row) => boolean) => {
+      if (pos >= items.length) throw valueError(`Invalid domain ${pyRepr(domain)}`);
+      const item = items[pos++];
+      if (item === '&' || item === '|') {
+        const a = parseOne();
+        const b = parseOne();
+        return item === '&' ? (r) => a(r) && b(r) : (r) => a(r) || b(r);
+      }
+      if (item === '!') {
+        const a = parseOne();
+        return (r) => !a(r);
+      }
+      if (!Array.isArray(item) || item.length !== 3) throw valueError(`Invalid leaf ${pyRepr(item)}`);
+      return this.compileLeaf(model, item as [unknown, unknown, unknown]);
+    };
+    const terms: Array<(row: Row) => boolean> = [];
+    while (pos < items.length) terms.push(parseOne());
+    return (r) => terms.every((t) => t(r));
+  }
+
+  private compileLeaf(model: string, leaf: [unknown, unknown, unknown]): (row: Row) => boolean {
+    const [path, rawOp, value] = leaf;
+    const leafRepr = `(${leaf.map(pyRepr).join(', ')})`;
+    if ((path === 1 || path === 0) && rawOp === '=' && value === 1) return () => path === 1;
+    if (typeof path !== 'string' || typeof rawOp !== 'string') throw valueError(`Invalid leaf ${leafRepr}`);
+    const op = rawOp.toLowerCase();
+    const ops = ['=', '!=', '<>', 'in', 'not in', 'like', 'ilike', 'not like', 'not ilike', '=like', '=ilike', '<', '>', '<=', '>=', 'child_of', 'parent_of', '=?'];
+    if (!ops.includes(op)) throw valueError(`Invalid leaf ${leafRepr}`);
+    // resolve the path
+    const parts = path.split('.');
+    let cur = model;
+    const chain: Array<{ model: string; field: string; def: FieldDef }> = [];
+    for (const p of parts) {
+      const def = this.field(cur, p);
+      if (!def) throw valueError(`Invalid field ${cur}.${p} in leaf ${leafRepr}`);
+      chain.push({ model: cur, field: p, def });
+      if (def.relation) cur = def.relation;
+    }
+    const last = chain[chain.length - 1]!;
+    if (op === '=?' && (value === false || value === null)) return () => true;
+    const effOp = op === '=?' ? '=' : op === '<>' ? '!=' : op;
+
+    const valuesOf = (row: Row): unknown[] => {
+      let rows: Array<{ model: string; row: Row }> = [{ model, row }];
+      for (let i = 0; i < chain.length - 1; i++) {
+        const step = chain[i]!;
+        const next: Array<{ model: string; row: Row }> = [];
+        for (const { model: m, row: r } of rows) {
+          const v = this.get(m, r, step.field);
+          const ids = Array.isArray(v) ? (v as number[]) : typeof v === 'number' ? [v] : [];
+          for (const id of ids) {
+            const rr = this.row(step.def.relation!, id);
+            if (rr) next.push({ model: step.def.relation!, row: rr });
+          }
+        }
+        rows = next;
+      }
+      return rows.map(({ model: m, row: r }) => this.get(m, r, last.field));
+    };
+
+    const isRel = last.def.type === 'many2one' || last.def.type === 'one2many' || last.def.type === 'many2many';
+    const test = (v: unknown): boolean => {
+      // v: the raw stored value (m2o id|false, x2many ids, scalar)
+      const idsOf = (x: unknown): number[] => (Array.isArray(x) ? (x as number[]) : typeof x === 'number' ? [x] : []);
+      const empty = v === false || v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
+      switch (effOp) {
+        case '=':
+        case '!=': {
+          let res: boolean;
+          if (value === false || value === null) res = empty;
+          else if (isRel && typeof value === 'string') res = idsOf(v).some((id) => this.displayName(last.def.relation!, id) === value);
+          else if (isRel) res = idsOf(v).includes(value as number);
+          else res = v === value || (typeof v === 'number' && typeof value === 'number' && Math.abs(v - value) < 1e-9);
+          return effOp === '=' ? res : !res;
+        }
+        case 'in':
+        case 'not in': {
+          const list = Array.isArray(value) ? value : [value];
+          let res: boolean;
+          if (isRel) res = idsOf(v).some((id) => list.includes(id)) || (empty && list.includes(false));
+          else res = list.some((x) => x === v || ((x === false || x === null) && empty));
+          return effOp === 'in' ? res : !res;
+        }
+        case 'like':
+        case 'ilike':
+        case 'not like':
+        case 'not ilike':
+        case '=like':
+        case '=ilike': {
+          const neg = effOp.startsWith('not');
+          const ci = effOp.includes('ilike');
+          const wrap = !effOp.startsWith('=');
+          const pattern = String(value ?? '');
+          const re = likeRegex(pattern, ci, wrap);
+          const texts = isRel ? idsOf(v).map((id) => this.displayName(last.def.relation!, id)) : empty ? [] : [String(v)];
+          const res = pattern === '' && wrap ? true : texts.some((t) => re.test(t));
+          return neg ? !res : res;
+        }
+        case '<':
+        case '>':
+        case '<=':
+        case '>=': {
+          if (empty && typeof v !== 'number') return false;
+          const c = compareValues(v, value);
+          return effOp === '<' ? c < 0 : effOp === '>' ? c > 0 : effOp === '<=' ? c <= 0 : c >= 0;
+        }
+        case 'child_of':
+        case 'parent_of': {
+          const roots = Array.isArray(value) ? (value as number[]) : [value as number];
+          const rel = isRel ? last.def.relation! : model;
+          const ids = isRel ? idsOf(v) : typeof v === 'number' ? [v] : [];
+          return ids.some((id) => (effOp === 'child_of' ? this.isDescendant(rel, id, roots) : roots.some((r) => this.isDescendant(rel, r, [id]))));
+        }
+        default:
+          return false;
+      }
+    };
+    const negative = effOp === '!=' || effOp === 'not in' || effOp === 'not like' || effOp === 'not ilike';
+    if (chain.length === 1 && last.field === 'id') {
+      return (row) => test(row.id);
+    }
+    return (row) => {
+      const vals = valuesOf(row);
+      if (vals.length === 0) return negative || test(false);
+      return negative ? vals.every(test) : vals.some(test);
+    };
+  }
+
+  private isDescendant(model: string, id: number, roots: number[]): boolean {
+    const seen = new Set<number>();
+    let cur: number | false = id;
+    while (typeof cur === 'number' && !seen.has(cur)) {
+      if (roots.includes(cur)) return true;
+      seen.add(cur);
+      const row = this.row(model, cur);
+      cur = row && typeof row.parent_id === 'number' ? row.parent_id : false;
+    }
+    return false;
+  }
+}
+
+function likeRegex(pattern: string, ci: boolean, wrap: boolean): RegExp {
+  let src = '';
+  for (const ch of pattern) {
+    if (ch === '%') src += '.*';
+    else if (ch === '_') src += '.';
+    else src += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(wrap ? src : `^${src}$`, ci ? 'is' : 's');
+}
+
+function domainMentions(domain: unknown, field: string): boolean {
+  return Array.isArray(domain) && domain.some((item) => Array.isArray(item) && (item[0] === field || (typeof item[0] === 'string' && item[0].startsWith(`${field}.`))));
+}
+
+export function compareValues(a: unknown, b: unknown): number {
+  const norm = (x: unknown): unknown => (x === false || x === undefined || x === null ? null : x);
+  const x = norm(a);
+  const y = norm(b);
+  if (x === y) return 0;
+  if (x === null) return -1;
+  if (y === null) return 1;
+  if (typeof x === 'number' && typeof y === 'number') return x - y;
+  if (typeof x === 'boolean' && typeof y === 'boolean') return x ? 1 : -1;
+  const sx = String(x);
+  const sy = String(y);
+  return sx < sy ? -1 : sx > sy ? 1 : 0;
+}
+
+export function emptyValue(f: FieldDef): unknown {
+  switch (f.type) {
+    case 'integer':
+    case 'float':
+    case 'monetary':
+      return 0;
+    case 'one2many':
+    case 'many2many':
+      return [];
+    default:
+      return false;
+  }
+}
+
+export function formatDatetime(d: Date): string {
+  return d.toISOString().slice(0, 19).replace('T', ' ');
+}

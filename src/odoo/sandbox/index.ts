@@ -1,0 +1,170 @@
+/**
+ * The Odoo sandbox: an HTTP server answering JSON-2, JSON-RPC and XML-RPC for the models the
+ * posters use, with in-memory data from a YAML seed and fault switches for tests.
+ *
+ *   const sb = await startSandbox({ apiKey: 'k', login: 'admin', password: 'admin', db: 'edi' });
+ *   // sb.url → http://127.0.0.1:<port>; sb.faults.slow(200); sb.data.records('sale.order')
+ *   await sb.close();
+ *
+ * It is a test double and the demo's default target, not a re-implementation of Odoo.
+ */
+import type { AddressInfo } from 'node:net';
+import { Env, Store, type Row, type SandboxUser } from './engine';
+import { MODELS } from './models';
+import { Dispatcher, type SandboxVersion } from './rpc';
+import { loadSeed, resolveSeed, type SandboxSeed } from './seed';
+import { createSandboxServer, SandboxFaults, type SandboxStats } from './server';
+
+export type { SandboxSeed } from './seed';
+export { SandboxFaults } from './server';
+export type { SandboxStats } from './server';
+
+export interface SandboxOptions {
+  /** 0 (default) = a random free port. */
+  port?: number;
+  host?: string;
+  /** A seed object, a YAML file path, or YAML text (default: the bundled seed.yaml). */
+  seed?: string | SandboxSeed;
+  apiKey?: string;
+  login?: string;
+  password?: string;
+  db?: string;
+  /** Serve the JSON-2 API (default true). false = answer like 18.0 (303 to /web/login). */
+  json2?: boolean;
+  /** Overrides the seed's server_version. */
+  serverVersion?: string;
+  /** Overrides the seed's installed modules (e.g. [] to drop stock_delivery). */
+  modules?: string[];
+}
+
+/** Read access to the in-memory data, for test assertions. */
+export interface SandboxData {
+  /** Records of a model as `read` returns them (all fields, many2one as [id, name]). */
+  records(model: string, domain?: unknown[]): Array<Record<string, unknown>>;
+  /** One record as `read` returns it, or undefined. */
+  record(model: string, id: number): Record<string, unknown> | undefined;
+  count(model: string, domain?: unknown[]): number;
+  /** Raw stored rows (live objects: do not mutate unless the test means it). */
+  rows(model: string): Row[];
+  /** Installed modules (fields such as stock.picking.carrier_tracking_ref depend on them). */
+  modules: Set<string>;
+}
+
+export interface SandboxHandle {
+  url: string;
+  port: number;
+  db: string;
+  faults: SandboxFaults;
+  stats: SandboxStats;
+  data: SandboxData;
+  /** Zero the counters (after waiting for requests still in flight, e.g. a slow one a client gave up on). */
+  resetStats(): Promise<void>;
+  /** Resolves when no request is being handled. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
+  const seed = resolveSeed(options.seed);
+  const db = options.db ?? 'edi';
+  const login = options.login ?? 'admin';
+  const store = new Store(MODELS, options.modules ?? seed.modules);
+
+  const bootstrap: SandboxUser = { id: 2, login: '__system__', admin: true };
+  loadSeed(store, seed, bootstrap);
+
+  // Users: every seeded res.users row; the configured login gets the configured credentials.
+  const users: SandboxUser[] = [];
+  const seededUsers = seed.records['res.users'] ?? [];
+  for (const row of store.table('res.users').values()) {
+    const src = seededUsers.find((u) => u.id === row.id) ?? {};
+    const isAdmin = row.login === login || row.id === 2 || src.admin === true;
+    const u: SandboxUser = { id: row.id, login: String(row.login), admin: isAdmin && src.admin !== false };
+    if (typeof src.password === 'string') u.password = src.password;
+    if (typeof src.api_key === 'string') u.apiKey = src.api_key;
+    users.push(u);
+  }
+  let me = users.find((u) => u.login === login);
+  if (!me) {
+    const admin = store.table('res.users').get(2);
+    if (admin) {
+      admin.login = login;
+      me = users.find((u) => u.id === 2);
+      if (me) me.login = login;
+    } else {
+      const env = new Env(store, bootstrap, { __sandbox_model: 'res.users' });
+      const [id] = env.create('res.users', [{ login, name: login }]);
+      me = { id: id!, login, admin: true };
+      users.push(me);
+    }
+  }
+  if (me) {
+    if (options.password !== undefined) me.password = options.password;
+    if (options.apiKey !== undefined) me.apiKey = options.apiKey;
+    if (me.password === undefined && me.apiKey === undefined) me.password = 'admin';
+  }
+
+  const serverVersion = options.serverVersion ?? seed.server_version;
+  const m = /(\d+)\.(\d+)/.exec(serverVersion);
+  const major = m ? Number(m[1]) : 18;
+  const minor = m ? Number(m[2]) : 0;
+  const version: SandboxVersion = {
+    server_version: serverVersion,
+    server_version_info: [major, minor, 0, 'final', 0, ''],
+    server_serie: `${major}.${minor}`,
+    protocol_version: 1,
+  };
+
+  const dispatcher = new Dispatcher(store, { db, users }, version);
+  const faults = new SandboxFaults();
+  const stats: SandboxStats = { requests: 0, connections: 0, inFlight: 0, maxInFlight: 0, calls: {} };
+  const server = createSandboxServer({ dispatcher, faults, stats, json2: options.json2 ?? true });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+
+  const idle = async (): Promise<void> => {
+    while (stats.inFlight > 0) await new Promise((r) => setTimeout(r, 5));
+  };
+
+  const readerEnv = (model: string): Env => new Env(store, { id: me?.id ?? 2, login, admin: true }, { __sandbox_model: model, active_test: false });
+  const data: SandboxData = {
+    records: (model, domain = []) => {
+      const env = readerEnv(model);
+      return env.read(model, env.search(model, domain, { order: 'id' }));
+    },
+    record: (model, id) => readerEnv(model).read(model, [id])[0],
+    count: (model, domain = []) => readerEnv(model).search(model, domain).length,
+    rows: (model) => [...store.table(model).values()],
+    modules: store.modules,
+  };
+
+  return {
+    url: `http://${host}:${addr.port}`,
+    port: addr.port,
+    db,
+    faults,
+    stats,
+    data,
+    resetStats: async () => {
+      await idle();
+      stats.requests = 0;
+      stats.connections = 0;
+      stats.maxInFlight = 0;
+      stats.calls = {};
+    },
+    idle,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,1268 @@
+/**
+ * The models of the sandbox: the fields (Odoo 18.0 names) and the behaviour the posters observe,
+ * as recorded against a real Odoo 18 in odoo-api.md. Not Odoo's business logic beyond that.
+ */
+import type { Env, FieldDef, MethodDef, ModelDef, Row } from './engine';
+import { pyRepr, userError, validationError, valueError } from './faults';
+
+// ------------------------------------------------------------------ field helpers
+
+type Extra = Partial<FieldDef>;
+const char = (string: string, x: Extra = {}): FieldDef => ({ type: 'char', string, ...x });
+const text = (string: string, x: Extra = {}): FieldDef => ({ type: 'text', string, ...x });
+const html = (string: string, x: Extra = {}): FieldDef => ({ type: 'html', string, ...x });
+const int = (string: string, x: Extra = {}): FieldDef => ({ type: 'integer', string, ...x });
+const float = (string: string, x: Extra = {}): FieldDef => ({ type: 'float', string, ...x });
+const bool = (string: string, x: Extra = {}): FieldDef => ({ type: 'boolean', string, ...x });
+const date = (string: string, x: Extra = {}): FieldDef => ({ type: 'date', string, ...x });
+const datetime = (string: string, x: Extra = {}): FieldDef => ({ type: 'datetime', string, ...x });
+const sel = (string: string, selection: Array<[string, string]>, x: Extra = {}): FieldDef => ({ type: 'selection', string, selection, ...x });
+const m2o = (relation: string, string: string, x: Extra = {}): FieldDef => ({ type: 'many2one', relation, string, ...x });
+const o2m = (relation: string, inverse: string, string: string, x: Extra = {}): FieldDef => ({ type: 'one2many', relation, inverse, string, ...x });
+const m2m = (relation: string, string: string, x: Extra = {}): FieldDef => ({ type: 'many2many', relation, string, ...x });
+const computed = (f: FieldDef, compute: (env: Env, row: Row) => unknown): FieldDef => ({ ...f, compute, readonly: true });
+
+const constant = (v: unknown) => (): unknown => v;
+/** Default to a seeded record (company 1, USD...) only when the seed has it. */
+const ifExists = (model: string, id: number) => (env: Env): unknown => (env.row(model, id) ? id : undefined);
+const company = { company_id: m2o('res.company', 'Company', { default: ifExists('res.company', 1) }) };
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : 0;
+}
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+const EPS = 1e-6;
+
+function productDisplay(env: Env, id: unknown): string | undefined {
+  return typeof id === 'number' ? env.displayName('product.product', id) : undefined;
+}
+function productField(env: Env, id: unknown, field: string): unknown {
+  if (typeof id !== 'number') return undefined;
+  const row = env.row('product.product', id);
+  return row ? env.get('product.product', row, field) : undefined;
+}
+function rowsWhere(env: Env, model: string, pred: (r: Row) => boolean): Row[] {
+  return env.all(model).filter(pred);
+}
+
+function taxAmount(env: Env, base: number, taxIds: unknown): number {
+  let total = 0;
+  for (const id of Array.isArray(taxIds) ? (taxIds as number[]) : []) {
+    const t = env.row('account.tax', id);
+    if (t) total += (base * num(t.amount)) / 100;
+  }
+  return total;
+}
+
+// ------------------------------------------------------------------ generic methods
+
+function call(impl: MethodDef['impl'], x: Partial<MethodDef> = {}): MethodDef {
+  return { impl, ...x };
+}
+
+// ------------------------------------------------------------------ master data
+
+const resCompany: ModelDef = {
+  name: 'res.company',
+  description: 'Companies',
+  fields: {
+    name: char('Company Name', { required: true }),
+    partner_id: m2o('res.partner', 'Partner'),
+    currency_id: m2o('res.currency', 'Currency'),
+  },
+};
+
+const resCurrency: ModelDef = {
+  name: 'res.currency',
+  description: 'Currency',
+  fields: { name: char('Currency', { required: true }), symbol: char('Symbol'), active: bool('Active', { default: constant(true) }) },
+};
+
+const resCountry: ModelDef = {
+  name: 'res.country',
+  description: 'Country',
+  fields: { name: char('Country Name', { required: true }), code: char('Country Code') },
+};
+
+const PARTNER_TYPES: Array<[string, string]> = [
+  ['contact', 'Contact'],
+  ['invoice', 'Invoice Address'],
+  ['delivery', 'Delivery Address'],
+  ['other', 'Other Address'],
+];
+
+const resPartner: ModelDef = {
+  name: 'res.partner',
+  description: 'Contact',
+  order: 'name, id desc',
+  mailThread: true,
+  fields: {
+    name: char('Name'),
+    display_name: computed(char('Display Name'), (env, r) => env.displayName('res.partner', r.id)),
+    ref: char('Reference'),
+    type: sel('Address Type', PARTNER_TYPES, { default: constant('contact') }),
+    is_company: bool('Is a Company'),
+    parent_id: m2o('res.partner', 'Related Company'),
+    child_ids: o2m('res.partner', 'parent_id', 'Contact'),
+    commercial_partner_id: computed(m2o('res.partner', 'Commercial Entity'), (env, r) => {
+      let cur: Row | undefined = r;
+      const seen = new Set<number>();
+      while (cur && !cur.is_company && typeof cur.parent_id === 'number' && !seen.has(cur.id)) {
+        seen.add(cur.id);
+        cur = env.row('res.partner', cur.parent_id);
+      }
+      return cur ? cur.id : r.id;
+    }),
+    email: char('Email'),
+    phone: char('Phone'),
+    street: char('Street'),
+    street2: char('Street2'),
+    city: char('City'),
+    zip: char('Zip'),
+    country_id: m2o('res.country', 'Country'),
+    vat: char('Tax ID'),
+    lang: char('Language'),
+    customer_rank: int('Customer Rank'),
+    supplier_rank: int('Supplier Rank'),
+    active: bool('Active', { default: constant(true) }),
+    ...company,
+  },
+  displayName: (env, r) => {
+    const own = typeof r.name === 'string' ? r.name : undefined;
+    if (typeof r.parent_id === 'number' && !r.is_company) {
+      const parent = env.displayName('res.partner', r.parent_id);
+      const label = own ?? PARTNER_TYPES.find(([k]) => k === r.type)?.[1] ?? '';
+      return `${parent}, ${label}`;
+    }
+    return own ?? '';
+  },
+  constrain: (_env, rows) => {
+    for (const r of rows) {
+      if ((r.type ?? 'contact') === 'contact' && (typeof r.name !== 'string' || r.name === '')) {
+        throw validationError('The operation cannot be completed: Contacts require a name');
+      }
+    }
+  },
+};
+
+const resUsers: ModelDef = {
+  name: 'res.users',
+  description: 'User',
+  acl: { write: 'Administration/Access Rights' },
+  fields: {
+    login: char('Login', { required: true }),
+    name: char('Name'),
+    partner_id: m2o('res.partner', 'Related Partner'),
+    company_id: m2o('res.company', 'Company', { default: ifExists('res.company', 1) }),
+    active: bool('Active', { default: constant(true) }),
+  },
+  methods: {
+    context_get: call((env) => ({ lang: 'en_US', tz: 'UTC', uid: env.uid }), { model: true }),
+  },
+};
+
+const irModel: ModelDef = {
+  name: 'ir.model',
+  description: 'Models',
+  fields: { model: char('Model', { required: true }), name: char('Model Description') },
+};
+
+const irModelData: ModelDef = {
+  name: 'ir.model.data',
+  description: 'Model Data',
+  fields: {
+    name: char('External Identifier', { required: true }),
+    module: char('Module', { required: true }),
+    model: char('Model Name', { required: true }),
+    res_id: int('Record ID'),
+    complete_name: computed(char('Complete ID'), (_env, r) => `${String(r.module)}.${String(r.name)}`),
+  },
+  methods: {
+    check_object_reference: call(
+      (env, _ids, p) => {
+        const row = findXmlid(env, `${String(p.module)}.${String(p.xml_id)}`);
+        if (!row) throw valueError(`External ID not found in the system: ${String(p.module)}.${String(p.xml_id)}`);
+        return [row.model, row.res_id];
+      },
+      { model: true, params: ['module', 'xml_id', 'raise_on_access_error'] },
+    ),
+  },
+};
+
+export function findXmlid(env: Env, xmlid: string): Row | undefined {
+  const [module, ...rest] = xmlid.split('.');
+  const name = rest.join('.');
+  return env.all('ir.model.data').find((r) => r.module === module && r.name === name);
+}
+
+const irConfigParameter: ModelDef = {
+  name: 'ir.config_parameter',
+  description: 'System Parameter',
+  acl: { read: 'Administration/Settings' },
+  fields: { key: char('Key', { required: true }), value: text('Value', { required: true }) },
+};
+
+const uomCategory: ModelDef = {
+  name: 'uom.category',
+  description: 'Product UoM Categories',
+  fields: { name: char('Unit of Measure Category', { required: true }) },
+};
+
+const uomUom: ModelDef = {
+  name: 'uom.uom',
+  description: 'Product Unit of Measure',
+  order: 'factor DESC, id',
+  fields: {
+    name: char('Unit of Measure', { required: true }),
+    category_id: m2o('uom.category', 'Category', { required: true }),
+    uom_type: sel('Type', [['bigger', 'Bigger than the reference Unit of Measure'], ['reference', 'Reference Unit of Measure for this category'], ['smaller', 'Smaller than the reference Unit of Measure']], { default: constant('reference') }),
+    factor: float('Ratio', { default: constant(1) }),
+    rounding: float('Rounding Precision', { default: constant(0.01) }),
+    active: bool('Active', { default: constant(true) }),
+  },
+};
+
+const productProduct: ModelDef = {
+  name: 'product.product',
+  description: 'Product Variant',
+  order: 'default_code, name, id',
+  mailThread: true,
+  fields: {
+    name: char('Name', { required: true }),
+    display_name: computed(char('Display Name'), (env, r) => env.displayName('product.product', r.id)),
+    default_code: char('Internal Reference'),
+    barcode: char('Barcode'),
+    lst_price: float('Sales Price', { default: constant(1) }),
+    standard_price: float('Cost'),
+    uom_id: m2o('uom.uom', 'Unit', { required: true, default: ifExists('uom.uom', 1) }),
+    uom_po_id: m2o('uom.uom', 'Purchase Unit', { default: (env, v) => v.uom_id ?? ifExists('uom.uom', 1)(env) }),
+    type: sel('Product Type', [['consu', 'Goods'], ['service', 'Service'], ['combo', 'Combo']], { default: constant('consu') }),
+    is_storable: bool('Track Inventory'),
+    tracking: sel('Tracking', [['serial', 'By Unique Serial Number'], ['lot', 'By Lots'], ['none', 'By Quantity']], { default: constant('none') }),
+    sale_ok: bool('Can be Sold', { default: constant(true) }),
+    purchase_ok: bool('Can be Purchased', { default: constant(true) }),
+    active: bool('Active', { default: constant(true) }),
+    ...company,
+  },
+  displayName: (_env, r) => (typeof r.default_code === 'string' ? `[${r.default_code}] ${String(r.name)}` : String(r.name ?? '')),
+  constrain: (env, rows) => {
+    for (const r of rows) {
+      if (typeof r.barcode !== 'string') continue;
+      const same = env.all('product.product').filter((p) => p.barcode === r.barcode && p.active !== false);
+      if (same.length > 1) {
+        const names = same.map((p) => env.displayName('product.product', p.id));
+        const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names[0];
+        throw validationError(
+          `Barcode(s) already assigned:\n\n- Barcode "${r.barcode}" already assigned to product(s): ${list}\n\nNote: products that you don't have access to will not be shown above.`,
+        );
+      }
+    }
+  },
+};
+
+const accountTax: ModelDef = {
+  name: 'account.tax',
+  description: 'Tax',
+  fields: {
+    name: char('Tax Name', { required: true }),
+    amount: float('Amount'),
+    amount_type: sel('Tax Computation', [['percent', 'Percentage'], ['fixed', 'Fixed']], { default: constant('percent') }),
+    type_tax_use: sel('Tax Type', [['sale', 'Sales'], ['purchase', 'Purchases'], ['none', 'None']], { default: constant('sale') }),
+    active: bool('Active', { default: constant(true) }),
+    ...company,
+  },
+};
+
+const accountAccount: ModelDef = {
+  name: 'account.account',
+  description: 'Account',
+  fields: { code: char('Code', { required: true }), name: char('Account Name', { required: true }), account_type: char('Type') },
+  displayName: (_env, r) => `${String(r.code)} ${String(r.name)}`,
+};
+
+// ------------------------------------------------------------------ sale
+
+const saleOrder: ModelDef = {
+  name: 'sale.order',
+  description: 'Sales Order',
+  order: 'date_order desc, id desc',
+  mailThread: true,
+  sequence: (env) => `S${pad(env.store.nextSequence('sale.order'), 5)}`,
+  fields: {
+    name: char('Order Reference', { required: true }),
+    state: sel('Status', [['draft', 'Quotation'], ['sent', 'Quotation Sent'], ['sale', 'Sales Order'], ['cancel', 'Cancelled']], { default: constant('draft') }),
+    partner_id: m2o('res.partner', 'Customer', { required: true }),
+    partner_invoice_id: m2o('res.partner', 'Invoice Address', { default: (_env, v) => v.partner_id }),
+    partner_shipping_id: m2o('res.partner', 'Delivery Address', { default: (_env, v) => v.partner_id }),
+    client_order_ref: char('Customer Reference'),
+    origin: char('Source Document'),
+    note: html('Terms and conditions'),
+    date_order: datetime('Order Date', { required: true, default: (env) => env.now() }),
+    commitment_date: datetime('Delivery Date'),
+    validity_date: date('Expiration'),
+    order_line: o2m('sale.order.line', 'order_id', 'Order Lines'),
+    pricelist_id: m2o('res.partner', 'Pricelist'),
+    currency_id: m2o('res.currency', 'Currency', { default: ifExists('res.currency', 1) }),
+    user_id: m2o('res.users', 'Salesperson'),
+    picking_ids: o2m('stock.picking', 'sale_id', 'Transfers'),
+    amount_untaxed: computed(float('Untaxed Amount'), (env, r) => round2(saleLines(env, r.id).reduce((s, l) => s + lineSubtotal(l), 0))),
+    amount_tax: computed(float('Taxes'), (env, r) => round2(saleLines(env, r.id).reduce((s, l) => s + taxAmount(env, lineSubtotal(l), l.tax_id), 0))),
+    amount_total: computed(float('Total'), (env, r) =>
+      round2(saleLines(env, r.id).reduce((s, l) => s + lineSubtotal(l) + taxAmount(env, lineSubtotal(l), l.tax_id), 0)),
+    ),
+    duplicated_order_ids: computed(m2m('sale.order', 'Duplicated Order'), (env, r) =>
+      typeof r.client_order_ref === 'string'
+        ? rowsWhere(env, 'sale.order', (o) => o.id !== r.id && o.client_order_ref === r.client_order_ref && o.partner_id === r.partner_id && o.state !== 'cancel').map((o) => o.id)
+        : [],
+    ),
+    ...company,
+  },
+  methods: {
+    action_confirm: call((env, ids) => {
+      const orders = env.rows('sale.order', ids ?? []);
+      if (orders.some((o) => o.state !== 'draft' && o.state !== 'sent')) {
+        throw userError('Some orders are not in a state requiring confirmation.');
+      }
+      for (const o of orders) {
+        o.state = 'sale';
+        o.date_order = env.now();
+        createDelivery(env, o);
+      }
+      return true;
+    }),
+    action_cancel: call((env, ids) => {
+      for (const o of env.rows('sale.order', ids ?? [])) {
+        o.state = 'cancel';
+        for (const p of rowsWhere(env, 'stock.picking', (p) => p.sale_id === o.id && p.state !== 'done')) cancelPicking(env, p);
+      }
+      return true;
+    }),
+    action_draft: call((env, ids) => {
+      for (const o of env.rows('sale.order', ids ?? [])) if (o.state === 'cancel' || o.state === 'sent') o.state = 'draft';
+      return true;
+    }),
+  },
+};
+
+function saleLines(env: Env, orderId: number): Row[] {
+  return rowsWhere(env, 'sale.order.line', (l) => l.order_id === orderId);
+}
+function lineSubtotal(l: Row): number {
+  const qty = num(l.product_uom_qty ?? l.quantity ?? l.product_qty);
+  return qty * num(l.price_unit) * (1 - num(l.discount) / 100);
+}
+
+const saleOrderLine: ModelDef = {
+  name: 'sale.order.line',
+  description: 'Sales Order Line',
+  order: 'order_id, sequence, id',
+  fields: {
+    order_id: m2o('sale.order', 'Order Reference', { required: true }),
+    sequence: int('Sequence', { default: constant(10) }),
+    product_id: m2o('product.product', 'Product'),
+    name: text('Description', { required: true, default: (env, v) => productDisplay(env, v.product_id) }),
+    product_uom_qty: float('Quantity', { required: true, default: constant(1) }),
+    product_uom: m2o('uom.uom', 'Unit', { default: (env, v) => productField(env, v.product_id, 'uom_id') }),
+    price_unit: float('Unit Price', { default: (env, v) => productField(env, v.product_id, 'lst_price') }),
+    discount: float('Discount (%)'),
+    tax_id: m2m('account.tax', 'Taxes', {
+      default: (env, v) =>
+        v.product_id === undefined || v.product_id === false
+          ? []
+          : rowsWhere(env, 'account.tax', (t) => t.type_tax_use === 'sale' && t.active !== false)
+              .slice(0, 1)
+              .map((t) => t.id),
+    }),
+    price_subtotal: computed(float('Subtotal'), (_env, r) => round2(lineSubtotal(r))),
+    price_total: computed(float('Total'), (env, r) => round2(lineSubtotal(r) + taxAmount(env, lineSubtotal(r), r.tax_id))),
+    qty_delivered: computed(float('Delivery Quantity'), (env, r) =>
+      rowsWhere(env, 'stock.move', (m) => m.sale_line_id === r.id && m.state === 'done').reduce((s, m) => s + num(m.quantity), 0),
+    ),
+    display_type: sel('Display Type', [['line_section', 'Section'], ['line_note', 'Note']]),
+    ...company,
+  },
+};
+
+function createDelivery(env: Env, order: Row): void {
+  const lines = saleLines(env, order.id).filter((l) => typeof l.product_id === 'number' && productField(env, l.product_id, 'type') === 'consu');
+  if (!lines.length) return;
+  const type = env.all('stock.picking.type').find((t) => t.code === 'outgoing');
+  if (!type) return;
+  const [pid] = env.create('stock.picking', [
+    {
+      picking_type_id: type.id,
+      partner_id: order.partner_shipping_id || order.partner_id,
+      origin: order.name,
+      sale_id: order.id,
+      location_id: type.default_location_src_id,
+      location_dest_id: type.default_location_dest_id,
+      scheduled_date: order.commitment_date || env.now(),
+      state: 'confirmed',
+    },
+  ]);
+  for (const l of lines) {
+    env.create('stock.move', [
+      {
+        picking_id: pid,
+        product_id: l.product_id,
+        name: l.name,
+        product_uom_qty: l.product_uom_qty,
+        product_uom: l.product_uom,
+        quantity: 0,
+        state: 'confirmed',
+        sale_line_id: l.id,
+        origin: order.name,
+      },
+    ]);
+  }
+}
+
+// ------------------------------------------------------------------ purchase
+
+function poLines(env: Env, orderId: number): Row[] {
+  return rowsWhere(env, 'purchase.order.line', (l) => l.order_id === orderId);
+}
+
+function qtyReceived(env: Env, lineId: number): number {
+  return rowsWhere(env, 'stock.move', (m) => m.purchase_line_id === lineId && m.state === 'done').reduce((s, m) => s + num(m.quantity), 0);
+}
+
+function qtyInvoiced(env: Env, lineId: number): number {
+  let total = 0;
+  for (const l of rowsWhere(env, 'account.move.line', (l) => l.purchase_line_id === lineId)) {
+    const move = env.row('account.move', l.move_id as number);
+    if (!move || move.state === 'cancel') continue;
+    total += move.move_type === 'in_refund' ? -num(l.quantity) : num(l.quantity);
+  }
+  return total;
+}
+
+const purchaseOrder: ModelDef = {
+  name: 'purchase.order',
+  description: 'Purchase Order',
+  order: 'id desc',
+  mailThread: true,
+  sequence: (env) => `P${pad(env.store.nextSequence('purchase.order'), 5)}`,
+  fields: {
+    name: char('Order Reference', { required: true }),
+    state: sel('Status', [['draft', 'RFQ'], ['sent', 'RFQ Sent'], ['to approve', 'To Approve'], ['purchase', 'Purchase Order'], ['done', 'Locked'], ['cancel', 'Cancelled']], {
+      default: constant('draft'),
+    }),
+    partner_id: m2o('res.partner', 'Vendor', { required: true }),
+    partner_ref: char('Vendor Reference'),
+    origin: char('Source Document'),
+    notes: html('Terms and Conditions'),
+    date_order: datetime('Order Deadline', { required: true, default: (env) => env.now() }),
+    date_approve: datetime('Confirmation Date', { readonly: true }),
+    date_planned: datetime('Expected Arrival'),
+    order_line: o2m('purchase.order.line', 'order_id', 'Order Lines'),
+    picking_ids: o2m('stock.picking', 'purchase_id', 'Receptions'),
+    mail_reception_confirmed: bool('Reception Confirmed', { readonly: true }),
+    currency_id: m2o('res.currency', 'Currency', { default: ifExists('res.currency', 1) }),
+    user_id: m2o('res.users', 'Buyer', { default: (env) => (env.row('res.users', env.uid) ? env.uid : false) }),
+    amount_untaxed: computed(float('Untaxed Amount'), (env, r) => round2(poLines(env, r.id).reduce((s, l) => s + lineSubtotal(l), 0))),
+    amount_tax: computed(float('Taxes'), (env, r) => round2(poLines(env, r.id).reduce((s, l) => s + taxAmount(env, lineSubtotal(l), l.taxes_id), 0))),
+    amount_total: computed(float('Total'), (env, r) =>
+      round2(poLines(env, r.id).reduce((s, l) => s + lineSubtotal(l) + taxAmount(env, lineSubtotal(l), l.taxes_id), 0)),
+    ),
+    receipt_status: computed(sel('Receipt Status', [['pending', 'Not Received'], ['partial', 'Partially Received'], ['full', 'Fully Received']]), (env, r) => {
+      const pickings = rowsWhere(env, 'stock.picking', (p) => p.purchase_id === r.id && p.state !== 'cancel');
+      if (!pickings.length) return false;
+      if (pickings.every((p) => p.state === 'done')) return 'full';
+      if (pickings.some((p) => p.state === 'done')) return 'partial';
+      return 'pending';
+    }),
+    invoice_status: computed(sel('Billing Status', [['no', 'Nothing to Bill'], ['to invoice', 'Waiting Bills'], ['invoiced', 'Fully Billed']]), (env, r) => {
+      if (r.state !== 'purchase' && r.state !== 'done') return 'no';
+      const lines = poLines(env, r.id).filter((l) => !l.display_type);
+      if (lines.some((l) => qtyReceived(env, l.id) - qtyInvoiced(env, l.id) > EPS)) return 'to invoice';
+      if (lines.length && lines.every((l) => qtyInvoiced(env, l.id) >= num(l.product_qty) - EPS)) return 'invoiced';
+      return 'no';
+    }),
+    invoice_ids: computed(m2m('account.move', 'Bills'), (env, r) => {
+      const lineIds = new Set(poLines(env, r.id).map((l) => l.id));
+      const moves = new Set<number>();
+      for (const l of env.all('account.move.line')) if (lineIds.has(l.purchase_line_id as number)) moves.add(l.move_id as number);
+      return [...moves].sort((a, b) => a - b);
+    }),
+    ...company,
+  },
+  methods: {
+    button_confirm: call((env, ids) => {
+      for (const o of env.rows('purchase.order', ids ?? [])) {
+        if (o.state !== 'draft' && o.state !== 'sent') continue; // observed: a second button_confirm is a silent no-op
+        o.state = 'purchase';
+        o.date_approve = env.now();
+        createReceipt(env, o);
+      }
+      return true;
+    }),
+    button_cancel: call((env, ids) => {
+      for (const o of env.rows('purchase.order', ids ?? [])) {
+        if (rowsWhere(env, 'stock.picking', (p) => p.purchase_id === o.id && p.state === 'done').length) {
+          throw userError(`Unable to cancel purchase order ${String(o.name)} as some receptions have already been done.`);
+        }
+        o.state = 'cancel';
+        for (const p of rowsWhere(env, 'stock.picking', (p) => p.purchase_id === o.id && p.state !== 'done')) cancelPicking(env, p);
+      }
+      return true;
+    }),
+    button_draft: call((env, ids) => {
+      for (const o of env.rows('purchase.order', ids ?? [])) if (o.state === 'cancel') o.state = 'draft';
+      return true;
+    }),
+    action_create_invoice: call((env, ids) => {
+      let created: number | undefined;
+      for (const o of env.rows('purchase.order', ids ?? [])) {
+        const vals: unknown[] = [];
+        for (const l of poLines(env, o.id)) {
+          const qty = qtyReceived(env, l.id) - qtyInvoiced(env, l.id);
+          if (qty > EPS) vals.push([0, 0, { product_id: l.product_id, name: l.name, quantity: qty, price_unit: l.price_unit, purchase_line_id: l.id, tax_ids: l.taxes_id ?? [] }]);
+        }
+        if (!vals.length) continue;
+        [created] = env.create('account.move', [
+          { move_type: 'in_invoice', partner_id: o.partner_id, ref: o.partner_ref, invoice_origin: o.name, invoice_line_ids: vals },
+        ]);
+      }
+      if (created === undefined) {
+        throw userError(
+          'There is no invoiceable line. If a product has a control policy based on received quantity, please make sure that a quantity has been received.',
+        );
+      }
+      return { name: 'Vendor Bills', type: 'ir.actions.act_window', res_model: 'account.move', view_mode: 'form', views: [[false, 'form']], res_id: created, context: { default_move_type: 'in_invoice' } };
+    }),
+  },
+};
+
+function recomputePoDatePlanned(env: Env, orderIds: Iterable<number>): void {
+  for (const id of orderIds) {
+    const o = env.row('purchase.order', id);
+    if (!o) continue;
+    const dates = poLines(env, id)
+      .map((l) => l.date_planned)
+      .filter((d): d is string => typeof d === 'string')
+      .sort();
+    if (dates.length) o.date_planned = dates[0];
+  }
+}
+
+const purchaseOrderLine: ModelDef = {
+  name: 'purchase.order.line',
+  description: 'Purchase Order Line',
+  order: 'order_id, sequence, id',
+  fields: {
+    order_id: m2o('purchase.order', 'Order Reference', { required: true }),
+    sequence: int('Sequence', { default: constant(10) }),
+    product_id: m2o('product.product', 'Product'),
+    name: text('Description', { required: true, default: (env, v) => productDisplay(env, v.product_id) }),
+    product_qty: float('Quantity', { required: true, default: constant(1) }),
+    product_uom: m2o('uom.uom', 'Unit', { default: (env, v) => productField(env, v.product_id, 'uom_po_id') }),
+    price_unit: float('Unit Price', { default: (env, v) => productField(env, v.product_id, 'standard_price') }),
+    discount: float('Discount (%)'),
+    taxes_id: m2m('account.tax', 'Taxes'),
+    date_planned: datetime('Expected Arrival', {
+      default: (env, v) => {
+        const o = typeof v.order_id === 'number' ? env.row('purchase.order', v.order_id) : undefined;
+        return (o?.date_planned as string | undefined) || env.now();
+      },
+    }),
+    price_subtotal: computed(float('Subtotal'), (_env, r) => round2(lineSubtotal(r))),
+    qty_received: computed(float('Received Qty'), (env, r) => qtyReceived(env, r.id)),
+    qty_invoiced: computed(float('Billed Qty'), (env, r) => qtyInvoiced(env, r.id)),
+    qty_to_invoice: computed(float('To Invoice Quantity'), (env, r) => Math.max(0, qtyReceived(env, r.id) - qtyInvoiced(env, r.id))),
+    move_ids: o2m('stock.move', 'purchase_line_id', 'Reservation'),
+    display_type: sel('Display Type', [['line_section', 'Section'], ['line_note', 'Note']]),
+    ...company,
+  },
+  displayName: (env, r) => {
+    const o = typeof r.order_id === 'number' ? env.row('purchase.order', r.order_id) : undefined;
+    return `${String(o?.name ?? '')}: ${String(r.name ?? '')}`;
+  },
+  afterCreate: (env, rows) => recomputePoDatePlanned(env, new Set(rows.map((r) => r.order_id as number))),
+  afterWrite: (env, rows, vals) => {
+    // A line date change updates the order's stored compute; writing the header never cascades down.
+    if ('date_planned' in vals || 'order_id' in vals) recomputePoDatePlanned(env, new Set(rows.map((r) => r.order_id as number)));
+  },
+};
+
+function createReceipt(env: Env, order: Row): void {
+  const lines = poLines(env, order.id).filter((l) => typeof l.product_id === 'number' && productField(env, l.product_id, 'type') === 'consu');
+  if (!lines.length) return; // a service-only PO gets no receipt
+  const type = env.all('stock.picking.type').find((t) => t.code === 'incoming');
+  if (!type) return;
+  const [pid] = env.create('stock.picking', [
+    {
+      picking_type_id: type.id,
+      partner_id: order.partner_id,
+      origin: order.name,
+      purchase_id: order.id,
+      location_id: type.default_location_src_id,
+      location_dest_id: type.default_location_dest_id,
+      scheduled_date: order.date_planned || env.now(),
+      state: 'assigned',
+    },
+  ]);
+  for (const l of lines) {
+    // Receipts are pre-filled with the ordered quantity (not picked).
+    env.create('stock.move', [
+      {
+        picking_id: pid,
+        product_id: l.product_id,
+        name: l.name,
+        product_uom_qty: l.product_qty,
+        quantity: l.product_qty,
+        picked: false,
+        product_uom: l.product_uom,
+        state: 'assigned',
+        purchase_line_id: l.id,
+        origin: order.name,
+        date: l.date_planned,
+      },
+    ]);
+  }
+}
+
+// ------------------------------------------------------------------ stock
+
+const stockLocation: ModelDef = {
+  name: 'stock.location',
+  description: 'Inventory Locations',
+  fields: {
+    name: char('Location Name', { required: true }),
+    complete_name: char('Full Location Name'),
+    usage: sel('Location Type', [['supplier', 'Vendor Location'], ['view', 'View'], ['internal', 'Internal Location'], ['customer', 'Customer Location'], ['inventory', 'Inventory Loss'], ['production', 'Production'], ['transit', 'Transit Location']], { default: constant('internal') }),
+    active: bool('Active', { default: constant(true) }),
+  },
+  displayName: (_env, r) => String(r.complete_name || r.name),
+};
+
+const stockPickingType: ModelDef = {
+  name: 'stock.picking.type',
+  description: 'Picking Type',
+  fields: {
+    name: char('Operation Type', { required: true }),
+    code: sel('Type of Operation', [['incoming', 'Receipt'], ['outgoing', 'Delivery'], ['internal', 'Internal Transfer']], { required: true }),
+    sequence_prefix: char('Sequence Prefix'),
+    default_location_src_id: m2o('stock.location', 'Default Source Location'),
+    default_location_dest_id: m2o('stock.location', 'Default Destination Location'),
+    active: bool('Active', { default: constant(true) }),
+    ...company,
+  },
+  displayName: (env, r) => `${env.displayName('res.company', (r.company_id as number) || 1)}: ${String(r.name)}`,
+};
+
+const PICKING_STATES: Array<[string, string]> = [
+  ['draft', 'Draft'],
+  ['waiting', 'Waiting Another Operation'],
+  ['confirmed', 'Waiting'],
+  ['assigned', 'Ready'],
+  ['done', 'Done'],
+  ['cancel', 'Cancelled'],
+];
+
+function pickingMoves(env: Env, pickingId: number): Row[] {
+  return rowsWhere(env, 'stock.move', (m) => m.picking_id === pickingId);
+}
+function moveLines(env: Env, moveId: number): Row[] {
+  return rowsWhere(env, 'stock.move.line', (l) => l.move_id === moveId);
+}
+
+function cancelPicking(env: Env, p: Row): void {
+  p.state = 'cancel';
+  for (const m of pickingMoves(env, p.id)) if (m.state !== 'done') m.state = 'cancel';
+}
+
+const stockPicking: ModelDef = {
+  name: 'stock.picking',
+  description: 'Transfer',
+  order: 'scheduled_date asc, id desc',
+  mailThread: true,
+  sequence: (env, v) => {
+    const type = typeof v.picking_type_id === 'number' ? env.row('stock.picking.type', v.picking_type_id) : undefined;
+    if (!type) return undefined;
+    return `${String(type.sequence_prefix ?? '')}${pad(env.store.nextSequence(`stock.picking.${type.id}`), 5)}`;
+  },
+  fields: {
+    name: char('Reference', { default: constant('/') }),
+    state: sel('Status', PICKING_STATES, { default: constant('draft') }),
+    origin: char('Source Document'),
+    partner_id: m2o('res.partner', 'Contact'),
+    picking_type_id: m2o('stock.picking.type', 'Operation Type', { required: true }),
+    picking_type_code: computed(sel('Type of Operation', [['incoming', 'Receipt'], ['outgoing', 'Delivery'], ['internal', 'Internal Transfer']]), (env, r) => {
+      const t = typeof r.picking_type_id === 'number' ? env.row('stock.picking.type', r.picking_type_id) : undefined;
+      return t?.code ?? false;
+    }),
+    location_id: m2o('stock.location', 'Source Location', {
+      required: true,
+      default: (env, v) => (typeof v.picking_type_id === 'number' ? env.row('stock.picking.type', v.picking_type_id)?.default_location_src_id : undefined),
+    }),
+    location_dest_id: m2o('stock.location', 'Destination Location', {
+      required: true,
+      default: (env, v) => (typeof v.picking_type_id === 'number' ? env.row('stock.picking.type', v.picking_type_id)?.default_location_dest_id : undefined),
+    }),
+    scheduled_date: datetime('Scheduled Date', { default: (env) => env.now() }),
+    date_deadline: datetime('Deadline'),
+    date_done: datetime('Date of Transfer', { readonly: true }),
+    move_ids: o2m('stock.move', 'picking_id', 'Stock Moves'),
+    move_line_ids: o2m('stock.move.line', 'picking_id', 'Operations'),
+    backorder_id: m2o('stock.picking', 'Back Order of'),
+    backorder_ids: o2m('stock.picking', 'backorder_id', 'Back Orders'),
+    purchase_id: m2o('purchase.order', 'Purchase Orders'),
+    sale_id: m2o('sale.order', 'Sales Order'),
+    note: html('Notes'),
+    carrier_tracking_ref: char('Tracking Reference', { module: 'stock_delivery' }),
+    weight: float('Weight', { module: 'stock_delivery' }),
+    ...company,
+  },
+  methods: {
+    button_validate: call((env, ids) => validatePickings(env, ids ?? [])),
+    action_assign: call(() => true),
+    action_confirm: call((env, ids) => {
+      for (const p of env.rows('stock.picking', ids ?? [])) if (p.state === 'draft') p.state = 'assigned';
+      return true;
+    }),
+    action_cancel: call((env, ids) => {
+      for (const p of env.rows('stock.picking', ids ?? [])) if (p.state !== 'done') cancelPicking(env, p);
+      return true;
+    }),
+  },
+};
+
+/**
+ * stock.picking.button_validate as observed on 18.0:
+ * - done pickings: true, nothing happens;
+ * - lot/serial-tracked products need a lot on their move lines (UserError);
+ * - if no move is picked, every move is picked with its current (pre-filled) quantity; once one
+ *   move is picked, the un-picked ones count as not received;
+ * - less than the demand: the backorder wizard is returned (nothing validated) unless the context
+ *   has `skip_backorder` (then a backorder is created for the rest, or, for pickings listed in
+ *   `picking_ids_not_to_backorder`, the rest is cancelled).
+ */
+function validatePickings(env: Env, ids: number[]): unknown {
+  const pickings = env.rows('stock.picking', ids).filter((p) => p.state !== 'done' && p.state !== 'cancel');
+  if (!pickings.length) return true;
+  const skipBackorder = Boolean(env.context.skip_backorder);
+  const noBackorder = new Set(Array.isArray(env.context.picking_ids_not_to_backorder) ? (env.context.picking_ids_not_to_backorder as number[]) : []);
+
+  const plan = pickings.map((p) => {
+    const moves = pickingMoves(env, p.id).filter((m) => m.state !== 'done' && m.state !== 'cancel');
+    const anyPicked = moves.some((m) => m.picked);
+    const qty = new Map<number, number>(moves.map((m) => [m.id, anyPicked && !m.picked ? 0 : num(m.quantity)]));
+    return { p, moves, anyPicked, qty };
+  });
+
+  // lots
+  const missingLots: string[] = [];
+  for (const { moves, qty } of plan) {
+    for (const m of moves) {
+      const tracking = productField(env, m.product_id, 'tracking');
+      if (!tracking || tracking === 'none' || (qty.get(m.id) ?? 0) <= 0) continue;
+      const lines = moveLines(env, m.id).filter((l) => num(l.quantity) > 0);
+      if (!lines.length || lines.some((l) => !l.lot_id && !(typeof l.lot_name === 'string' && l.lot_name))) {
+        missingLots.push(env.displayName('product.product', m.product_id as number));
+      }
+    }
+  }
+  if (missingLots.length) throw userError(`You need to supply a Lot/Serial number for products ${[...new Set(missingLots)].join(', ')}.`);
+
+  for (const { moves, qty } of plan) {
+    if (moves.length && moves.every((m) => (qty.get(m.id) ?? 0) <= 0)) {
+      throw userError('You cannot validate a transfer if no quantities are reserved nor done. To force the transfer, encode quantities.');
+    }
+  }
+
+  const needsWizard = plan.filter(({ p, moves, qty }) => !noBackorder.has(p.id) && moves.some((m) => (qty.get(m.id) ?? 0) < num(m.product_uom_qty) - EPS));
+  if (needsWizard.length && !skipBackorder) {
+    const pickIds = needsWizard.map(({ p }) => p.id);
+    return {
+      name: 'Create Backorder?',
+      type: 'ir.actions.act_window',
+      view_mode: 'form',
+      res_model: 'stock.backorder.confirmation',
+      views: [[893, 'form']],
+      view_id: 893,
+      target: 'new',
+      context: { button_validate_picking_ids: pickings.map((p) => p.id), default_show_transfers: false, default_pick_ids: pickIds.map((id) => [4, id]) },
+    };
+  }
+
+  for (const { p, moves, qty } of plan) {
+    const keepBackorder = !noBackorder.has(p.id);
+    const rest: Array<{ move: Row; remaining: number; whole: boolean }> = [];
+    for (const m of moves) {
+      const done = qty.get(m.id) ?? 0;
+      const demand = num(m.product_uom_qty);
+      if (done <= 0) {
+        if (keepBackorder) rest.push({ move: m, remaining: demand, whole: true });
+        else {
+          m.state = 'cancel';
+          m.quantity = 0;
+          m.picked = false;
+          for (const l of moveLines(env, m.id)) env.store.table('stock.move.line').delete(l.id);
+        }
+        continue;
+      }
+      m.quantity = done;
+      m.picked = true;
+      m.state = 'done';
+      setLineQuantity(env, m, done);
+      for (const l of moveLines(env, m.id)) {
+        l.picked = true;
+        if (!l.lot_id && typeof l.lot_name === 'string' && l.lot_name) l.lot_id = findOrCreateLot(env, l.lot_name, m.product_id as number);
+      }
+      if (done < demand - EPS && keepBackorder) rest.push({ move: m, remaining: demand - done, whole: false });
+    }
+    p.state = 'done';
+    p.date_done = env.now();
+    if (rest.length) {
+      const [bid] = env.create('stock.picking', [
+        {
+          picking_type_id: p.picking_type_id,
+          partner_id: p.partner_id,
+          origin: p.origin,
+          purchase_id: p.purchase_id,
+          sale_id: p.sale_id,
+          location_id: p.location_id,
+          location_dest_id: p.location_dest_id,
+          scheduled_date: p.scheduled_date,
+          backorder_id: p.id,
+          state: 'assigned',
+        },
+      ]);
+      for (const { move, remaining, whole } of rest) {
+        if (whole) {
+          move.picking_id = bid;
+          move.quantity = remaining;
+          move.picked = false;
+          move.state = 'assigned';
+          for (const l of moveLines(env, move.id)) env.store.table('stock.move.line').delete(l.id);
+          createLine(env, move, remaining);
+        } else {
+          env.create('stock.move', [
+            {
+              picking_id: bid,
+              product_id: move.product_id,
+              name: move.name,
+              product_uom_qty: remaining,
+              quantity: remaining,
+              picked: false,
+              product_uom: move.product_uom,
+              state: 'assigned',
+              purchase_line_id: move.purchase_line_id,
+              sale_line_id: move.sale_line_id,
+              origin: move.origin,
+            },
+          ]);
+        }
+      }
+    }
+  }
+  return true;
+}
+
+function findOrCreateLot(env: Env, name: string, productId: number): number {
+  const found = env.all('stock.lot').find((l) => l.name === name && l.product_id === productId);
+  if (found) return found.id;
+  return env.create('stock.lot', [{ name, product_id: productId }])[0]!;
+}
+
+function createLine(env: Env, move: Row, quantity: number): void {
+  const t = env.store.table('stock.move.line');
+  const id = env.store.state.nextId['stock.move.line']!;
+  env.store.state.nextId['stock.move.line'] = id + 1;
+  t.set(id, {
+    id,
+    move_id: move.id,
+    picking_id: move.picking_id ?? false,
+    product_id: move.product_id,
+    product_uom_id: move.product_uom ?? false,
+    quantity,
+    picked: Boolean(move.picked),
+    location_id: move.location_id,
+    location_dest_id: move.location_dest_id,
+    lot_id: false,
+    lot_name: false,
+    company_id: 1,
+  });
+}
+
+/** Keep the move lines summing to the move quantity (the last line absorbs the difference). */
+function setLineQuantity(env: Env, move: Row, quantity: number): void {
+  const lines = moveLines(env, move.id);
+  if (!lines.length) {
+    if (quantity > 0) createLine(env, move, quantity);
+    return;
+  }
+  let others = lines.slice(0, -1).reduce((s, l) => s + num(l.quantity), 0);
+  while (others > quantity + EPS && lines.length > 1) {
+    const dropped = lines.pop()!;
+    env.store.table('stock.move.line').delete(dropped.id);
+    others = lines.slice(0, -1).reduce((s, l) => s + num(l.quantity), 0);
+  }
+  lines[lines.length - 1]!.quantity = Math.max(0, quantity - others);
+}
+
+const stockMove: ModelDef = {
+  name: 'stock.move',
+  description: 'Stock Move',
+  order: 'sequence, id',
+  fields: {
+    name: char('Description', { default: (env, v) => productDisplay(env, v.product_id) }),
+    sequence: int('Sequence', { default: constant(10) }),
+    product_id: m2o('product.product', 'Product', { required: true }),
+    product_uom_qty: float('Demand', { required: true, default: constant(0) }),
+    quantity: float('Quantity'),
+    picked: bool('Picked'),
+    product_uom: m2o('uom.uom', 'UoM', { default: (env, v) => productField(env, v.product_id, 'uom_id') }),
+    state: sel('Status', [['draft', 'New'], ['waiting', 'Waiting Another Move'], ['confirmed', 'Waiting Availability'], ['partially_available', 'Partially Available'], ['assigned', 'Available'], ['done', 'Done'], ['cancel', 'Cancelled']], {
+      default: constant('draft'),
+    }),
+    picking_id: m2o('stock.picking', 'Transfer'),
+    location_id: m2o('stock.location', 'Source Location', {
+      required: true,
+      default: (env, v) => (typeof v.picking_id === 'number' ? env.row('stock.picking', v.picking_id)?.location_id : undefined),
+    }),
+    location_dest_id: m2o('stock.location', 'Destination Location', {
+      required: true,
+      default: (env, v) => (typeof v.picking_id === 'number' ? env.row('stock.picking', v.picking_id)?.location_dest_id : undefined),
+    }),
+    purchase_line_id: m2o('purchase.order.line', 'Purchase Order Line'),
+    sale_line_id: m2o('sale.order.line', 'Sale Line'),
+    move_line_ids: o2m('stock.move.line', 'move_id', 'Move Lines'),
+    origin: char('Source Document'),
+    date: datetime('Date Scheduled', { default: (env) => env.now() }),
+    product_tracking: computed(sel('Product with Tracking', [['serial', 'By Unique Serial Number'], ['lot', 'By Lots'], ['none', 'By Quantity']]), (env, r) =>
+      productField(env, r.product_id, 'tracking') ?? 'none',
+    ),
+    ...company,
+  },
+  displayName: (env, r) => productDisplay(env, r.product_id) ?? String(r.name ?? ''),
+  afterCreate: (env, rows) => {
+    for (const m of rows) if (num(m.quantity) > 0 && !moveLines(env, m.id).length) createLine(env, m, num(m.quantity));
+  },
+  afterWrite: (env, rows, vals) => {
+    for (const m of rows) {
+      if ('quantity' in vals) setLineQuantity(env, m, num(m.quantity));
+      if ('picked' in vals) for (const l of moveLines(env, m.id)) l.picked = Boolean(m.picked);
+    }
+  },
+};
+
+function syncMoveFromLines(env: Env, moveIds: Iterable<number>): void {
+  for (const id of moveIds) {
+    const m = env.row('stock.move', id);
+    if (!m) continue;
+    const lines = moveLines(env, id);
+    m.quantity = lines.reduce((s, l) => s + num(l.quantity), 0);
+    m.picked = lines.length > 0 && lines.some((l) => l.picked);
+  }
+}
+
+const stockMoveLine: ModelDef = {
+  name: 'stock.move.line',
+  description: 'Product Moves (Stock Move Line)',
+  fields: {
+    move_id: m2o('stock.move', 'Stock Operation'),
+    picking_id: m2o('stock.picking', 'Transfer', { default: (env, v) => (typeof v.move_id === 'number' ? env.row('stock.move', v.move_id)?.picking_id : undefined) }),
+    product_id: m2o('product.product', 'Product', { required: true, default: (env, v) => (typeof v.move_id === 'number' ? env.row('stock.move', v.move_id)?.product_id : undefined) }),
+    product_uom_id: m2o('uom.uom', 'Unit', { default: (env, v) => (typeof v.move_id === 'number' ? env.row('stock.move', v.move_id)?.product_uom : undefined) }),
+    quantity: float('Quantity'),
+    picked: bool('Picked'),
+    lot_id: m2o('stock.lot', 'Lot/Serial Number'),
+    lot_name: char('Lot/Serial Number Name'),
+    location_id: m2o('stock.location', 'From', {
+      required: true,
+      default: (env, v) => (typeof v.move_id === 'number' ? env.row('stock.move', v.move_id)?.location_id : undefined),
+    }),
+    location_dest_id: m2o('stock.location', 'To', {
+      required: true,
+      default: (env, v) => (typeof v.move_id === 'number' ? env.row('stock.move', v.move_id)?.location_dest_id : undefined),
+    }),
+    state: computed(char('Status'), (env, r) => (typeof r.move_id === 'number' ? (env.row('stock.move', r.move_id)?.state ?? false) : 'draft')),
+    ...company,
+  },
+  afterCreate: (env, rows) => syncMoveFromLines(env, new Set(rows.map((r) => r.move_id).filter((x): x is number => typeof x === 'number'))),
+  afterWrite: (env, rows, vals) => {
+    if ('quantity' in vals || 'picked' in vals || 'move_id' in vals) {
+      syncMoveFromLines(env, new Set(rows.map((r) => r.move_id).filter((x): x is number => typeof x === 'number')));
+    }
+  },
+};
+
+const stockLot: ModelDef = {
+  name: 'stock.lot',
+  description: 'Lot/Serial',
+  fields: {
+    name: char('Lot/Serial Number', { required: true }),
+    product_id: m2o('product.product', 'Product', { required: true }),
+    ...company,
+  },
+};
+
+const backorderWizard: ModelDef = {
+  name: 'stock.backorder.confirmation',
+  description: 'Backorder Confirmation',
+  fields: {
+    pick_ids: m2m('stock.picking', 'Pick'),
+    show_transfers: bool('Show Transfers'),
+  },
+  methods: {
+    process: call((env, ids) => {
+      const pickIds = wizardPickings(env, ids ?? []);
+      return validatePickings(env.withContext({ skip_backorder: true, picking_ids_not_to_backorder: [] }), pickIds);
+    }),
+    process_cancel_backorder: call((env, ids) => {
+      const pickIds = wizardPickings(env, ids ?? []);
+      return validatePickings(env.withContext({ skip_backorder: true, picking_ids_not_to_backorder: pickIds }), pickIds);
+    }),
+  },
+};
+
+function wizardPickings(env: Env, ids: number[]): number[] {
+  const fromContext = env.context.button_validate_picking_ids;
+  if (Array.isArray(fromContext) && fromContext.every((x) => typeof x === 'number')) return fromContext as number[];
+  const out = new Set<number>();
+  for (const w of env.rows('stock.backorder.confirmation', ids)) for (const id of (w.pick_ids as number[] | undefined) ?? []) out.add(id);
+  return [...out];
+}
+
+// ------------------------------------------------------------------ accounting
+
+function moveLinesOf(env: Env, moveId: number): Row[] {
+  return rowsWhere(env, 'account.move.line', (l) => l.move_id === moveId && (!l.display_type || l.display_type === 'product'));
+}
+
+const MOVE_TYPES: Array<[string, string]> = [
+  ['entry', 'Journal Entry'],
+  ['out_invoice', 'Customer Invoice'],
+  ['out_refund', 'Customer Credit Note'],
+  ['in_invoice', 'Vendor Bill'],
+  ['in_refund', 'Vendor Credit Note'],
+  ['out_receipt', 'Sales Receipt'],
+  ['in_receipt', 'Purchase Receipt'],
+];
+
+const accountMove: ModelDef = {
+  name: 'account.move',
+  description: 'Journal Entry',
+  order: 'date desc, name desc, id desc',
+  mailThread: true,
+  fields: {
+    name: char('Number', { readonly: true }),
+    move_type: sel('Type', MOVE_TYPES, { required: true }),
+    state: sel('Status', [['draft', 'Draft'], ['posted', 'Posted'], ['cancel', 'Cancelled']], { default: constant('draft') }),
+    ref: char('Reference'),
+    invoice_date: date('Invoice/Bill Date'),
+    invoice_date_due: date('Due Date'),
+    date: date('Date', { required: true, default: (env, v) => (typeof v.invoice_date === 'string' ? v.invoice_date : env.today()) }),
+    partner_id: m2o('res.partner', 'Partner'),
+    currency_id: m2o('res.currency', 'Currency', { default: ifExists('res.currency', 1) }),
+    invoice_line_ids: o2m('account.move.line', 'move_id', 'Invoice lines'),
+    line_ids: o2m('account.move.line', 'move_id', 'Journal Items'),
+    invoice_origin: char('Origin'),
+    purchase_id: m2o('purchase.order', 'Purchase Order'),
+    narration: html('Terms and Conditions'),
+    payment_state: sel('Payment Status', [['not_paid', 'Not Paid'], ['in_payment', 'In Payment'], ['paid', 'Paid'], ['partial', 'Partially Paid'], ['reversed', 'Reversed']], {
+      default: constant('not_paid'),
+    }),
+    amount_untaxed: computed(float('Untaxed Amount'), (env, r) => round2(moveLinesOf(env, r.id).reduce((s, l) => s + lineSubtotal(l), 0))),
+    amount_tax: computed(float('Tax'), (env, r) => round2(moveLinesOf(env, r.id).reduce((s, l) => s + taxAmount(env, lineSubtotal(l), l.tax_ids), 0))),
+    amount_total: computed(float('Total'), (env, r) =>
+      round2(moveLinesOf(env, r.id).reduce((s, l) => s + lineSubtotal(l) + taxAmount(env, lineSubtotal(l), l.tax_ids), 0)),
+    ),
+    duplicated_ref_ids: computed(m2m('account.move', 'Duplicated Ref'), (env, r) =>
+      typeof r.ref === 'string' && r.move_type !== 'entry'
+        ? rowsWhere(env, 'account.move', (m) => m.id !== r.id && m.ref === r.ref && m.partner_id === r.partner_id && m.move_type === r.move_type && m.state !== 'cancel').map(
+            (m) => m.id,
+          )
+        : [],
+    ),
+    ...company,
+  },
+  displayName: (_env, r) => (typeof r.name === 'string' && r.name !== '/' ? r.name : `Draft ${MOVE_TYPES.find(([k]) => k === r.move_type)?.[1] ?? 'Entry'} (* ${r.id})`),
+  methods: {
+    action_post: call((env, ids) => {
+      for (const m of env.rows('account.move', ids ?? [])) {
+        if (m.state !== 'draft') throw userError(`The entry ${String(m.name)} (id ${m.id}) must be in draft.`);
+        if (!moveLinesOf(env, m.id).length) throw userError('You need to add a line before posting.');
+        const isInvoice = m.move_type !== 'entry';
+        if (isInvoice && typeof m.invoice_date !== 'string') {
+          const purchase = String(m.move_type).startsWith('in_');
+          throw userError(purchase ? 'The Bill/Refund date is required to validate this document.' : 'The Invoice/Refund date is required to validate this document.');
+        }
+        const d = (typeof m.invoice_date === 'string' ? m.invoice_date : (m.date as string)) ?? env.today();
+        const [yyyy, mm] = d.split('-');
+        const prefix = { in_invoice: 'BILL', in_refund: 'RBILL', out_invoice: 'INV', out_refund: 'RINV', entry: 'MISC' }[String(m.move_type)] ?? 'MISC';
+        if (typeof m.name !== 'string' || m.name === '/') m.name = `${prefix}/${yyyy}/${mm}/${pad(env.store.nextSequence(`account.move.${prefix}/${yyyy}/${mm}`), 4)}`;
+        m.date = d;
+        if (typeof m.invoice_date_due !== 'string') m.invoice_date_due = m.invoice_date ?? false;
+        m.state = 'posted';
+        m.payment_state = 'not_paid';
+      }
+      return false; // observed: action_post answers false
+    }),
+    button_draft: call(
+      (env, ids) => {
+        for (const m of env.rows('account.move', ids ?? [])) m.state = 'draft';
+        return null;
+      },
+      { returnsNone: true },
+    ),
+    button_cancel: call(
+      (env, ids) => {
+        for (const m of env.rows('account.move', ids ?? [])) {
+          if (m.state === 'posted') throw userError('Only draft journal entries can be cancelled.');
+          m.state = 'cancel';
+        }
+        return null;
+      },
+      { returnsNone: true },
+    ),
+  },
+};
+
+const accountMoveLine: ModelDef = {
+  name: 'account.move.line',
+  description: 'Journal Item',
+  fields: {
+    move_id: m2o('account.move', 'Journal Entry', { required: true }),
+    product_id: m2o('product.product', 'Product'),
+    name: char('Label', { default: (env, v) => productDisplay(env, v.product_id) }),
+    quantity: float('Quantity', { default: constant(1) }),
+    price_unit: float('Unit Price', { default: (env, v) => productField(env, v.product_id, 'standard_price') }),
+    discount: float('Discount (%)'),
+    product_uom_id: m2o('uom.uom', 'Unit', { default: (env, v) => productField(env, v.product_id, 'uom_id') }),
+    tax_ids: m2m('account.tax', 'Taxes'),
+    account_id: m2o('account.account', 'Account', {
+      default: (env) => env.all('account.account').find((a) => a.account_type === 'expense')?.id,
+    }),
+    purchase_line_id: m2o('purchase.order.line', 'Purchase Order Line'),
+    display_type: sel('Display Type', [['product', 'Product'], ['line_section', 'Section'], ['line_note', 'Note'], ['tax', 'Tax'], ['payment_term', 'Payment Term']], {
+      default: constant('product'),
+    }),
+    price_subtotal: computed(float('Subtotal'), (_env, r) => round2(lineSubtotal(r))),
+    ...company,
+  },
+};
+
+// ------------------------------------------------------------------ mail
+
+const mailMessageSubtype: ModelDef = {
+  name: 'mail.message.subtype',
+  description: 'Message subtypes',
+  fields: { name: char('Message Type', { required: true }), internal: bool('Internal Only') },
+};
+
+const mailMessage: ModelDef = {
+  name: 'mail.message',
+  description: 'Message',
+  order: 'id desc',
+  fields: {
+    model: char('Related Document Model'),
+    res_id: int('Related Document ID'),
+    body: html('Contents'),
+    subject: char('Subject'),
+    message_type: sel('Type', [['email', 'Incoming Email'], ['comment', 'Comment'], ['email_outgoing', 'Outgoing Email'], ['notification', 'System notification'], ['auto_comment', 'Automated Targeted Notification'], ['user_notification', 'User Specific Notification']], {
+      default: constant('comment'),
+    }),
+    subtype_id: m2o('mail.message.subtype', 'Subtype'),
+    author_id: m2o('res.partner', 'Author'),
+    date: datetime('Date', { default: (env) => env.now() }),
+  },
+};
+
+const mailActivityType: ModelDef = {
+  name: 'mail.activity.type',
+  description: 'Activity Type',
+  fields: { name: char('Name', { required: true }), res_model: char('Model') },
+};
+
+const mailActivity: ModelDef = {
+  name: 'mail.activity',
+  description: 'Activity',
+  fields: {
+    res_model_id: m2o('ir.model', 'Document Model', { required: true }),
+    res_model: computed(char('Related Document Model'), (env, r) => (typeof r.res_model_id === 'number' ? (env.row('ir.model', r.res_model_id)?.model ?? false) : false)),
+    res_id: int('Related Document ID', { required: true }),
+    activity_type_id: m2o('mail.activity.type', 'Activity Type'),
+    summary: char('Summary'),
+    note: html('Note'),
+    date_deadline: date('Due Date', { required: true, default: (env) => env.today() }),
+    user_id: m2o('res.users', 'Assigned to', { default: (env) => (env.row('res.users', env.uid) ? env.uid : false) }),
+  },
+};
+
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#x27;');
+}
+
+/** `message_post` of mail.thread: exactly one record, plain-text body escaped and wrapped in <p>. */
+export function messagePost(env: Env, model: string, ids: number[] | null, p: Record<string, unknown>): number {
+  const list = ids ?? [];
+  if (list.length !== 1) throw valueError(`Expected singleton: ${model}(${list.join(', ')}${list.length === 1 ? ',' : ''})`);
+  const rec = env.rows(model, list)[0]!;
+  const body = typeof p.body === 'string' ? p.body : p.body === undefined || p.body === false ? '' : String(p.body);
+  const html = p.body_is_html ? body : body ? `<p>${escapeHtml(body).replace(/\n/g, '<br>')}</p>` : '';
+  let subtype: number | false = false;
+  if (typeof p.subtype_xmlid === 'string') {
+    const x = findXmlid(env, p.subtype_xmlid);
+    if (!x) throw valueError(`External ID not found in the system: ${p.subtype_xmlid}`);
+    subtype = x.res_id as number;
+  } else if (typeof p.subtype_id === 'number') subtype = p.subtype_id;
+  else {
+    const x = findXmlid(env, 'mail.mt_note');
+    subtype = x ? (x.res_id as number) : false;
+  }
+  const messageType = typeof p.message_type === 'string' ? p.message_type : 'notification';
+  if (!mailMessage.fields.message_type!.selection!.some(([k]) => k === messageType)) throw valueError(`Wrong value for mail.message.message_type: ${pyRepr(messageType)}`);
+  const author = env.row('res.users', env.uid)?.partner_id;
+  return env.create('mail.message', [
+    {
+      model,
+      res_id: rec.id,
+      body: html,
+      subject: typeof p.subject === 'string' ? p.subject : false,
+      message_type: messageType,
+      subtype_id: subtype,
+      author_id: typeof author === 'number' ? author : false,
+    },
+  ])[0]!;
+}
+
+export const MODELS: ModelDef[] = [
+  resCompany,
+  resCurrency,
+  resCountry,
+  resPartner,
+  resUsers,
+  irModel,
+  irModelData,
+  irConfigParameter,
+  uomCategory,
+  uomUom,
+  productProduct,
+  accountTax,
+  accountAccount,
+  saleOrder,
+  saleOrderLine,
+  purchaseOrder,
+  purchaseOrderLine,
+  stockLocation,
+  stockPickingType,
+  stockPicking,
+  stockMove,
+  stockMoveLine,
+  stockLot,
+  backorderWizard,
+  accountMove,
+  accountMoveLine,
+  mailMessageSubtype,
+  mailMessage,
+  mailActivityType,
+  mailActivity,
+];
