@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the compiled CLI when it exists, otherwise the TypeScript sources through @swc-node-free
-// transpilation is not available: the build step (`npm run build`) is required first.
+// The compiled CLI: `npm ci` builds it (prepare script); `npm run build` rebuilds it.
 const path = require('path');
 const fs = require('fs');
 const compiled = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
@@ -9,4 +8,12 @@ if (!fs.existsSync(compiled)) {
   process.stderr.write('edi-gateway: not built yet; run `npm run build` first\n');
   process.exit(2);
 }
-require(compiled).main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+require(compiled)
+  .main(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch((err) => {
+    process.stderr.write(`edi-gateway: ${err && err.stack ? err.stack : err}\n`);
+    process.exitCode = 70;
+  });

@@ -52,10 +52,13 @@ export abstract class EnvelopeReader {
   protected halted = false;
   private readonly place: SegmentPlace = { level: 'outside', position: 0 };
 
-  protected constructor(protected readonly handler: EdiHandler, detect: DelimiterDetector, private readonly names: TrailerNames, options: ScannerOptions, headerTag: string) {
+  protected constructor(protected readonly handler: EdiHandler, detect: DelimiterDetector, private readonly names: TrailerNames, options: ScannerOptions, headerTags: string[]) {
     this.scanner = new SegmentScanner(detect, {
       segment: (seg) => {
-        if (!this.halted) this.onSegment(seg);
+        if (this.halted) return;
+        // Only the interchange trailer may lack its terminator (many files end without one).
+        if (seg.unterminated && this.ic && seg.tag !== this.names.interchange[1]) this.report('file.truncated', { segmentId: seg.tag, segmentIndex: seg.index + 1, fileSegmentIndex: seg.index + 1, offset: seg.offset }, `the input ends inside ${seg.tag} (no segment terminator)`);
+        this.onSegment(seg);
       },
       delimiters: (d, _offset, skipped, layout) => {
         this.pendingDelims = d;
@@ -63,7 +66,7 @@ export abstract class EnvelopeReader {
         this.pendingAdviceLayout = layout;
       },
       notice: (n) => this.onNotice(n),
-    }, options, headerTag);
+    }, options, headerTags);
   }
 
   /** Feed a chunk of the input. */
@@ -184,7 +187,7 @@ export abstract class EnvelopeReader {
   }
 
   private missingAt(at: ScannedSegment | undefined): IssuePosition {
-    return at ? { segmentId: at.tag, fileSegmentIndex: at.index + 1, offset: at.offset } : {};
+    return at ? { segmentId: at.tag, segmentIndex: at.index + 1, fileSegmentIndex: at.index + 1, offset: at.offset } : {};
   }
 
   /** Close an open transaction whose trailer never came. */

@@ -123,8 +123,16 @@ export class SegmentScanner {
   private invalidTable: Uint8Array | null = null;
   private nextIndex = 0;
   private lastDetectOffset = -1;
-  /** Tag that always starts a new interchange (ISA, UNA): delimiters are detected again there. */
-  private readonly headerTag: Buffer | null;
+  /** Tags that start a new interchange (ISA; UNA, UNB): delimiters are detected again there. */
+  private readonly headerTags: Buffer[];
+  /** The last detection consumed a UNA: the UNB that follows keeps its delimiters. */
+  private afterAdvice = false;
+  private optionalDetect = false;
+
+  private isHeaderTag(buf: Buffer, pos: number): boolean {
+    for (const t of this.headerTags) if (buf[pos] === t[0] && buf[pos + 1] === t[1] && buf[pos + 2] === t[2]) return true;
+    return false;
+  }
   /** Layout seen since the last segment (kept for byte-exact round trips). */
   private trivia = '';
   private reportedLeading = false;
@@ -144,9 +152,9 @@ export class SegmentScanner {
   private invalidAt = -1;
   private releaseMisuseAt = -1;
 
-  constructor(private readonly detect: DelimiterDetector, private readonly cb: ScannerCallbacks, options: ScannerOptions = {}, headerTag?: string) {
+  constructor(private readonly detect: DelimiterDetector, private readonly cb: ScannerCallbacks, options: ScannerOptions = {}, headerTags: string[] = []) {
     this.maxSegmentBytes = options.maxSegmentBytes ?? 1024 * 1024;
-    this.headerTag = headerTag ? Buffer.from(headerTag, 'latin1') : null;
+    this.headerTags = headerTags.map((t) => Buffer.from(t, 'latin1'));
     this.view = new ScannedSegment();
   }
 
@@ -241,6 +249,14 @@ export class SegmentScanner {
             this.keep(buf, pos, pos, eof);
             return;
           }
+          if (r.kind === 'none' && this.optionalDetect) {
+            // A header tag the detector does not recognise: keep the delimiters in force.
+            this.detecting = false;
+            this.optionalDetect = false;
+            this.lastDetectOffset = this.base + pos;
+            continue;
+          }
+          this.optionalDetect = false;
           if (r.kind === 'none') {
             this.cb.notice({ kind: 'not-edi', offset: this.base + pos, afterTrailer: this.afterTrailer, sample: buf.toString('latin1', pos, Math.min(end, pos + 16)) });
             if (!this.delims) {
@@ -253,6 +269,7 @@ export class SegmentScanner {
           } else {
             this.detecting = false;
             this.lastDetectOffset = this.base + pos;
+            this.afterAdvice = r.skip > 0;
             this.delims = r.delimiters;
             this.buildClasses(r.delimiters);
             let layout = '';
@@ -265,17 +282,20 @@ export class SegmentScanner {
             continue;
           }
         }
-        if (this.headerTag && this.delims) {
-          // A new interchange header without the previous trailer: detect its delimiters afresh.
+        if (this.headerTags.length > 0 && this.delims && this.base + pos !== this.lastDetectOffset) {
+          // A new interchange header without the previous trailer: detect its delimiters afresh
+          // (but not at the UNB that follows a UNA: the UNA already said what they are).
           if (end - pos < 3 && !eof) {
             this.keep(buf, pos, pos, eof);
             return;
           }
-          if (this.base + pos !== this.lastDetectOffset && buf[pos] === this.headerTag[0] && buf[pos + 1] === this.headerTag[1] && buf[pos + 2] === this.headerTag[2]) {
+          if (!this.afterAdvice && this.isHeaderTag(buf, pos)) {
             this.detecting = true;
+            this.optionalDetect = true;
             continue;
           }
         }
+        this.afterAdvice = false;
         this.beginSegment(pos);
       }
       const done = this.scanSegment(buf, pos, end, eof);
@@ -295,7 +315,7 @@ export class SegmentScanner {
           this.halted = true;
           return;
         }
-        this.keep(buf, this.segStart, end, eof);
+        this.keep(buf, this.segStart, this.scanPos, eof);
         return;
       }
       pos = done;
@@ -400,15 +420,26 @@ export class SegmentScanner {
     while (i < end) {
       const c = cls[buf[i]];
       if (c === C_DATA) {
-        if (this.released) this.released = false;
+        if (this.released) {
+          // A release character must precede a delimiter or itself; '*' (the syntax 4 repetition
+          // separator) is harmless to escape under syntax 3.
+          this.released = false;
+          if (buf[i] !== 0x2a && this.releaseMisuseAt < 0) this.releaseMisuseAt = i - 1;
+        }
         i++;
         continue;
       }
       if (this.released) {
         // The escaped byte is data whatever its class; a release before an ordinary byte is misuse.
         this.released = false;
-        if (c === C_INVALID && this.invalidAt < 0) this.invalidAt = i;
-        if (c === C_LINEBREAK) this.hasLineBreak = true;
+        if (c === C_INVALID) {
+          if (this.invalidAt < 0) this.invalidAt = i;
+          if (this.releaseMisuseAt < 0) this.releaseMisuseAt = i - 1;
+        }
+        if (c === C_LINEBREAK) {
+          this.hasLineBreak = true;
+          if (this.releaseMisuseAt < 0) this.releaseMisuseAt = i - 1;
+        }
         i++;
         continue;
       }
@@ -425,13 +456,6 @@ export class SegmentScanner {
         case C_RELEASE:
           this.released = true;
           this.hasRelease = true;
-          if (i + 1 < end) {
-            const next = cls[buf[i + 1]];
-            // '*' is the syntax 4 repetition separator: escaping it under syntax 3 is harmless.
-            if ((next === C_DATA || next === C_INVALID || next === C_LINEBREAK) && buf[i + 1] !== 0x2a) {
-              if (this.releaseMisuseAt < 0) this.releaseMisuseAt = i;
-            }
-          }
           break;
         case C_TERMINATOR: {
           const t = d.terminator;
@@ -484,10 +508,13 @@ export class SegmentScanner {
       crTrimmed = true;
     }
     let tagEnd = this.markCount > 0 ? this.markPos[0] : end;
+    let tail = '';
     if (unterminated) {
-      // Trailing layout of an unterminated last segment is not data.
+      // Trailing layout of an unterminated last segment is not data (kept for round trips).
+      const full = end;
       while (end > start && (buf[end - 1] === CR || buf[end - 1] === LF || buf[end - 1] === 0x20) && (this.markCount === 0 || this.markPos[this.markCount - 1] < end - 1)) end--;
       if (this.markCount === 0) tagEnd = end;
+      tail = buf.toString('latin1', end, full);
     }
     const v = this.view;
     v.reset(buf, start, end, this.base + start, tagOf(buf, start, tagEnd), this.markPos, this.markKind, this.markCount, this.elemMark, this.elemCount, d, this.hasRelease);
@@ -495,7 +522,7 @@ export class SegmentScanner {
     v.unterminated = unterminated;
     v.crBeforeTerminator = crTrimmed;
     v.trivia = this.trivia;
-    this.trivia = '';
+    this.trivia = tail;
     v.invalidByteOffset = this.invalidAt >= 0 ? this.base + this.invalidAt : -1;
     v.releaseMisuseOffset = this.releaseMisuseAt >= 0 ? this.base + this.releaseMisuseAt : -1;
     this.cb.segment(v);

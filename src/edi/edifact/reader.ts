@@ -4,7 +4,6 @@
  * byte the declared character set does not allow is reported with its element), release-character
  * misuse, and placement.
  */
-import { isUtf8 } from 'node:buffer';
 import { EnvelopeReader } from '../common/envelope-reader';
 import type { EdiHandler, GroupHeader, InterchangeHeader, TransactionHeader } from '../common/events';
 import type { IssueCode } from '../common/issues';
@@ -13,6 +12,33 @@ import { charsetFor, type Charset } from './charset';
 import { detectEdifact } from './delimiters';
 
 const digits = (s: string): boolean => /^[0-9]+$/.test(s);
+
+/** Index of the first byte that is a control character or not part of a well-formed UTF-8 sequence, or -1. */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i];
+    if (c < 0x80) {
+      if (c < 0x20 && c !== 0x0d && c !== 0x0a) return i;
+      i++;
+      continue;
+    }
+    let n: number;
+    let min: number;
+    if (c >= 0xc2 && c <= 0xdf) [n, min] = [1, 0x80];
+    else if (c >= 0xe0 && c <= 0xef) [n, min] = [2, 0x800];
+    else if (c >= 0xf0 && c <= 0xf4) [n, min] = [3, 0x10000];
+    else return i;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const cc = b[i + k];
+      if (cc === undefined || (cc & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return -1;
+}
 
 /** Options of the EDIFACT reader. */
 export type EdifactReaderOptions = ScannerOptions;
@@ -23,7 +49,7 @@ export class EdifactReader extends EnvelopeReader {
   private decimalMark = '.';
 
   constructor(handler: EdiHandler, options: EdifactReaderOptions = {}) {
-    super(handler, detectEdifact, { transaction: ['UNH', 'UNT'], group: ['UNG', 'UNE'], interchange: ['UNB', 'UNZ'] }, options, 'UNA');
+    super(handler, detectEdifact, { transaction: ['UNH', 'UNT'], group: ['UNG', 'UNE'], interchange: ['UNB', 'UNZ'] }, options, ['UNA', 'UNB']);
     this.scanner.setEncoding('latin1');
   }
 
@@ -69,29 +95,22 @@ export class EdifactReader extends EnvelopeReader {
       if (bad >= 0) {
         const where = seg.locateOffset(bad);
         const byte = seg.buf[bad - seg.offset + seg.start];
-        this.report('element.charset_invalid', { ...this.segPos(seg, inTx), element: where.element, component: where.component > 1 ? where.component : undefined }, `byte 0x${byte.toString(16).padStart(2, '0')} is not allowed in ${this.charset?.id ?? 'the declared character set'}`, where.element > 0 ? seg.raw(where.element) : seg.tag);
+        this.report('element.charset_invalid', { ...this.segPos(seg, inTx), element: where.element, component: seg.componentCount(where.element, where.repetition) > 1 ? where.component : undefined }, `byte 0x${byte.toString(16).padStart(2, '0')} is not allowed in ${this.charset?.id ?? 'the declared character set'}`, where.element > 0 ? seg.raw(where.element) : seg.tag);
       }
     }
     if (seg.releaseMisuseOffset >= 0) {
       const where = seg.locateOffset(seg.releaseMisuseOffset);
-      this.report('element.release_misuse', { ...this.segPos(seg, inTx), element: where.element, component: where.component > 1 ? where.component : undefined }, 'the release character may only precede a separator, the terminator or itself', seg.raw(where.element));
+      this.report('element.release_misuse', { ...this.segPos(seg, inTx), element: where.element, component: seg.componentCount(where.element, where.repetition) > 1 ? where.component : undefined }, 'the release character may only precede a separator, the terminator or itself', seg.raw(where.element));
     }
   }
 
   /** Absolute offset of the first byte that breaks the charset, -1 when the segment is fine (valid UTF-8). */
   private firstInvalid(seg: ScannedSegment): number {
-    const cs = this.charset;
-    if (cs?.utf8) {
-      const bytes = seg.rawBytes();
-      // Non-ASCII bytes were only flagged: they are fine when they form valid UTF-8.
-      let control = -1;
-      for (let i = 0; i < bytes.length; i++) if (bytes[i] < 0x20 && bytes[i] !== 0x0d && bytes[i] !== 0x0a) { control = i; break; }
-      if (control < 0 && isUtf8(bytes)) return -1;
-      if (control >= 0) return seg.offset + control;
-      for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80 && !isUtf8(bytes.subarray(i, Math.min(bytes.length, i + 4)))) return seg.offset + i;
-      return seg.offset;
-    }
-    return seg.invalidByteOffset;
+    if (!this.charset?.utf8) return seg.invalidByteOffset;
+    // Non-ASCII bytes were only flagged: they are fine when they form valid UTF-8 sequences.
+    const bytes = seg.rawBytes();
+    const bad = firstInvalidUtf8(bytes);
+    return bad < 0 ? -1 : seg.offset + bad;
   }
 
   private onUNB(seg: ScannedSegment): void {

@@ -67,7 +67,7 @@ export interface X12ReaderOptions extends ScannerOptions {
 /** Streaming X12 reader: `write()` chunks, then `end()`; results arrive at the handler. */
 export class X12Reader extends EnvelopeReader {
   constructor(handler: EdiHandler, options: X12ReaderOptions = {}) {
-    super(handler, detectX12, { transaction: ['ST', 'SE'], group: ['GS', 'GE'], interchange: ['ISA', 'IEA'] }, options, 'ISA');
+    super(handler, detectX12, { transaction: ['ST', 'SE'], group: ['GS', 'GE'], interchange: ['ISA', 'IEA'] }, options, ['ISA']);
     this.scanner.setEncoding(options.encoding ?? 'utf8');
   }
 

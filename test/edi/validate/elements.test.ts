@@ -1,6 +1,7 @@
 import type { TransactionDef } from '../../../src/edi/common/definitions';
 import type { EdiIssue } from '../../../src/edi/common/issues';
 import {
+  CodeSet,
   CompileError,
   compileTransaction,
   countDigitsEdifact,
@@ -322,5 +323,19 @@ describe('issue positions', () => {
       elementRef: '353',
       value: '99',
     });
+  });
+});
+
+describe('CodeSet', () => {
+  it('finds codes in small and large lists, packed or not', () => {
+    const small = new CodeSet(['A', 'BB']);
+    expect(small.has('A')).toBe(true);
+    expect(small.has('C')).toBe(false);
+    const codes = ['EA', 'CA', 'PK', 'BX', 'DZ', 'LB', 'KG', 'FT', 'M', '1234', 'LONGCODE', 'ÄÖ', '12345'];
+    const large = new CodeSet(codes);
+    for (const c of codes) expect(large.has(c)).toBe(true);
+    for (const c of ['', 'E', 'EA ', 'ea', '1235', 'LONGCODF', 'Ä', '123456']) expect(large.has(c)).toBe(false);
+    expect(large.values().sort()).toEqual([...codes].sort());
+    expect(large.size).toBe(codes.length);
   });
 });

@@ -1,4 +1,5 @@
-import { compileTransaction } from '../../../src/edi/common/validate';
+import { ArraySegment } from '../../../src/edi/common/segment';
+import { compileTransaction, createTransactionValidator } from '../../../src/edi/common/validate';
 import {
   EDIFACT_CTX,
   compile850,
@@ -236,5 +237,21 @@ describe('segment findings', () => {
     const tx = [...x12Tx('850', ...header, S('PO1', '1')).slice(0, -1), S('SE', 'x4', '0001')];
     const issues = validate(c850, tx, X12_CTX);
     expect(issues).toEqual([expect.objectContaining({ code: 'element.invalid_character', segmentIndex: 4, segmentId: 'SE', element: 1, elementRef: '96', value: 'x4' })]);
+  });
+});
+
+describe('validator reuse', () => {
+  it('reset() starts a new transaction with a new context', () => {
+    const issues: import('../../../src/edi/common/issues').EdiIssue[] = [];
+    const v = createTransactionValidator(compile850(), X12_CTX, (i) => issues.push(i));
+    const feed = (segs: ReturnType<typeof S>[]) => {
+      segs.forEach((s, i) => v.segment(new ArraySegment(s, i)));
+      v.end();
+    };
+    feed(x12Tx('850', ...header, S('PO1', '1')));
+    expect(issues).toEqual([]);
+    v.reset({ ...X12_CTX, transaction: '0002' });
+    feed(x12Tx('850', S('PO1', '1')));
+    expect(issues).toEqual([expect.objectContaining({ code: 'segment.mandatory_missing', segmentIndex: 2, segmentId: 'BEG', transaction: '0002' })]);
   });
 });

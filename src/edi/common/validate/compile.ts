@@ -62,6 +62,81 @@ const TYPE_CODES: Record<ElementType, TypeCode> = {
   an: TypeCode.AN,
 };
 
+/**
+ * A code list. Small lists are searched linearly (comparing a freshly decoded value with a few
+ * constants is cheaper than hashing it); in large lists, codes of up to 4 ASCII characters (nearly all
+ * of them) are looked up as a packed number, the others as strings.
+ */
+export class CodeSet {
+  private readonly list: readonly string[] | null;
+  private readonly packed: ReadonlySet<number> | null;
+  private readonly strings: ReadonlySet<string> | null;
+  readonly size: number;
+
+  constructor(codes: Iterable<string>) {
+    const unique = [...new Set(codes)];
+    this.size = unique.length;
+    if (unique.length <= 8) {
+      this.list = unique;
+      this.packed = null;
+      this.strings = null;
+    } else {
+      this.list = null;
+      const packed = new Set<number>();
+      const strings = new Set<string>();
+      for (const code of unique) {
+        const key = packCode(code);
+        if (key >= 0) packed.add(key);
+        else strings.add(code);
+      }
+      this.packed = packed;
+      this.strings = strings;
+    }
+  }
+
+  has(value: string): boolean {
+    const list = this.list;
+    if (list !== null) {
+      for (let i = 0; i < list.length; i++) if (list[i] === value) return true;
+      return false;
+    }
+    const key = packCode(value);
+    if (key >= 0) return (this.packed as ReadonlySet<number>).has(key);
+    return (this.strings as ReadonlySet<string>).has(value);
+  }
+
+  values(): string[] {
+    if (this.list) return this.list.slice();
+    const out: string[] = [...(this.strings as ReadonlySet<string>)];
+    for (const key of this.packed as ReadonlySet<number>) out.push(unpackCode(key));
+    return out;
+  }
+}
+
+/** 1..4 ASCII characters as a non-negative integer (length in the low bits), or -1. */
+function packCode(v: string): number {
+  const n = v.length;
+  if (n === 0 || n > 4) return -1;
+  let key = 0;
+  for (let i = 0; i < n; i++) {
+    const ch = v.charCodeAt(i);
+    if (ch >= 128) return -1;
+    key = key * 128 + ch;
+  }
+  return key * 8 + n;
+}
+
+function unpackCode(key: number): string {
+  const n = key % 8;
+  let rest = (key - n) / 8;
+  let out = '';
+  for (let i = 0; i < n; i++) {
+    out = String.fromCharCode(rest % 128) + out;
+    rest = Math.floor(rest / 128);
+  }
+  return out;
+}
+
 /** A data element of the dictionary, resolved. */
 export interface CompiledElement {
   readonly id: string;
@@ -70,7 +145,7 @@ export interface CompiledElement {
   readonly min: number;
   readonly max: number;
   /** Dictionary code list; null = not checked. */
-  readonly codes: ReadonlySet<string> | null;
+  readonly codes: CodeSet | null;
 }
 
 /** One component position of a composite (or of a composite use with per-use codes). */
@@ -81,7 +156,9 @@ export interface CompiledComponent {
   readonly mandatory: boolean;
   readonly element: CompiledElement;
   /** Effective code list at this position (per-use > reference > dictionary); null = not checked. */
-  readonly codes: ReadonlySet<string> | null;
+  readonly codes: CodeSet | null;
+  /** True when only the length is checked (AN/ID/B without code list): no value is decoded. */
+  readonly lengthOnly: boolean;
 }
 
 /** One element position of a segment use. Exactly one of `element` / `components` is set. */
@@ -97,7 +174,9 @@ export interface CompiledElementUse {
   readonly element: CompiledElement | null;
   readonly components: readonly CompiledComponent[] | null;
   /** Effective code list of a simple element; null = not checked. */
-  readonly codes: ReadonlySet<string> | null;
+  readonly codes: CodeSet | null;
+  /** Simple element whose only check is its length (AN/ID/B without code list). */
+  readonly lengthOnly: boolean;
 }
 
 export const enum SyntaxKind {
@@ -119,6 +198,8 @@ export interface CompiledSyntaxNote {
   readonly text: string;
   /** 1-based element positions, in the order of the note. */
   readonly positions: readonly number[];
+  /** Smallest position of the note (a segment with fewer elements has none of them). */
+  readonly min: number;
 }
 
 /** A segment definition resolved for one use. */
@@ -127,6 +208,8 @@ export interface CompiledSegment {
   readonly name: string;
   readonly elements: readonly CompiledElementUse[];
   readonly syntax: readonly CompiledSyntaxNote[];
+  /** Positions of the mandatory elements, ascending. */
+  readonly mandatoryPositions: readonly number[];
 }
 
 /** A check a segment must pass to be taken as this structure position (per-use codes of the node). */
@@ -134,7 +217,7 @@ export interface Qualifier {
   readonly element: number;
   /** 1-based component; 1 for a simple element. */
   readonly component: number;
-  readonly codes: ReadonlySet<string>;
+  readonly codes: CodeSet;
 }
 
 export const enum NodeKind {
@@ -172,6 +255,8 @@ export interface CompiledLoopNode extends NodeBase {
   /** children[0]. */
   readonly trigger: CompiledSegmentNode;
   readonly children: readonly CompiledNode[];
+  /** nextMandatory[i] = index of the first mandatory child at or after i (children.length if none); length children + 1. */
+  readonly nextMandatory: Int32Array;
 }
 
 export type CompiledNode = CompiledSegmentNode | CompiledLoopNode;
@@ -232,8 +317,8 @@ export function compileTransaction(def: TransactionDef, dict: Dictionary, overla
   return new Compiler(def, dict, overlay).run();
 }
 
-function toSet(codes: readonly string[] | undefined): ReadonlySet<string> | null {
-  return codes ? new Set(codes) : null;
+function toSet(codes: readonly string[] | undefined): CodeSet | null {
+  return codes ? new CodeSet(codes) : null;
 }
 
 function parseCodesKey(key: string, where: string): { element: number; component: number } {
@@ -287,6 +372,7 @@ class Compiler {
       loopId: '',
       trigger: first,
       children,
+      nextMandatory: nextMandatory(children),
     };
     const dictionaryTags = new Set(Object.keys(this.dict.segments));
     for (const tag of Object.keys(this.overlay?.segments ?? {})) dictionaryTags.add(tag);
@@ -328,18 +414,18 @@ class Compiler {
         const { element, component } = parseCodesKey(key, `${where} (${use.segment})`);
         const at = elements[element - 1];
         if (!at) throw new CompileError(`${where}: codes for ${use.segment}${key}, but ${use.segment} has ${elements.length} elements`);
-        const set = new Set(codes);
+        const set = new CodeSet(codes);
         if (at.components) {
           const c = component || 1;
           const comp = at.components[c - 1];
           if (!comp) throw new CompileError(`${where}: codes for ${use.segment}${key}, but ${at.ref} has ${at.components.length} components`);
           const components = at.components.slice();
-          components[c - 1] = { ...comp, codes: set };
+          components[c - 1] = { ...comp, codes: set, lengthOnly: false };
           elements[element - 1] = { ...at, components };
           qualifiers.push({ element, component: c, codes: set });
         } else {
           if (component > 1) throw new CompileError(`${where}: codes for ${use.segment}${key}, but ${at.ref} is not a composite`);
-          elements[element - 1] = { ...at, codes: set };
+          elements[element - 1] = { ...at, codes: set, lengthOnly: false };
           qualifiers.push({ element, component: 1, codes: set });
         }
       }
@@ -382,6 +468,7 @@ class Compiler {
       loopId: loop.loop,
       trigger,
       children,
+      nextMandatory: nextMandatory(children),
     };
   }
 
@@ -392,7 +479,8 @@ class Compiler {
     if (!def) throw new CompileError(`${where}: segment ${tag} is not in the dictionary`);
     const elements = def.elements.map((ref, i) => this.elementUse(ref, i + 1, `${tag}${pad2(i + 1)}`));
     const syntax = (def.syntax ?? []).map((note) => compileNote(note, tag, elements.length));
-    const compiled: CompiledSegment = { tag, name: def.name, elements, syntax };
+    const mandatoryPositions = elements.filter((e) => e.mandatory).map((e) => e.position);
+    const compiled: CompiledSegment = { tag, name: def.name, elements, syntax, mandatoryPositions };
     this.segments.set(tag, compiled);
     return compiled;
   }
@@ -404,19 +492,22 @@ class Compiler {
     if (composite) {
       const components = composite.components.map((c, i) => {
         const element = this.element(c.ref, `${where}-${pad2(i + 1)}`);
+        const codes = c.codes ? toSet(c.codes) : element.codes;
         const comp: CompiledComponent = {
           position: i + 1,
           req: c.req,
           mandatory: c.req === 'M',
           element,
-          codes: c.codes ? toSet(c.codes) : element.codes,
+          codes,
+          lengthOnly: codes === null && isLengthOnly(element.type),
         };
         return comp;
       });
-      return { position, ref: ref.ref, req: ref.req, mandatory, repeat, element: null, components, codes: null };
+      return { position, ref: ref.ref, req: ref.req, mandatory, repeat, element: null, components, codes: null, lengthOnly: false };
     }
     const element = this.element(ref.ref, where);
-    return { position, ref: ref.ref, req: ref.req, mandatory, repeat, element, components: null, codes: ref.codes ? toSet(ref.codes) : element.codes };
+    const codes = ref.codes ? toSet(ref.codes) : element.codes;
+    return { position, ref: ref.ref, req: ref.req, mandatory, repeat, element, components: null, codes, lengthOnly: codes === null && isLengthOnly(element.type) };
   }
 
   private element(id: string, where: string): CompiledElement {
@@ -436,6 +527,17 @@ class Compiler {
   }
 }
 
+function nextMandatory(children: readonly CompiledNode[]): Int32Array {
+  const n = children.length;
+  const next = new Int32Array(n + 2).fill(n);
+  for (let i = n - 1; i >= 0; i--) next[i] = children[i].mandatory ? i : next[i + 1];
+  return next;
+}
+
+function isLengthOnly(type: TypeCode): boolean {
+  return type === TypeCode.AN || type === TypeCode.ID || type === TypeCode.B;
+}
+
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
@@ -452,5 +554,5 @@ function compileNote(note: string, tag: string, elementCount: number): CompiledS
     if (p < 1 || p > elementCount) throw new CompileError(`${tag}: syntax note "${note}" names element ${p}, but ${tag} has ${elementCount}`);
     positions.push(p);
   }
-  return { kind, text: note, positions };
+  return { kind, text: note, positions, min: Math.min(...positions) };
 }

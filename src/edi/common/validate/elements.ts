@@ -9,7 +9,7 @@
  */
 import type { IssueCode } from '../issues';
 import type { SegmentView } from '../segment';
-import type { CompiledComponent, CompiledElement, CompiledElementUse, CompiledSegment, CompiledSyntaxNote } from './compile';
+import type { CodeSet, CompiledComponent, CompiledElement, CompiledElementUse, CompiledSegment, CompiledSyntaxNote } from './compile';
 import { SyntaxKind, TypeCode } from './compile';
 
 /** Receives element findings of the segment being checked. */
@@ -85,23 +85,41 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
       }
     }
   }
-  for (let i = 0; i < defined; i++) {
+  const upto = count < defined ? count : defined;
+  for (let i = 0; i < upto; i++) {
     const use = uses[i];
     const p = i + 1;
-    if (p > count) {
-      present[p] = 0;
-      if (use.mandatory) sink.elementIssue('element.mandatory_missing', p, 0, 1, use.ref, undefined);
-      continue;
-    }
     const reps = seg.repetitionCount(p);
     if (reps === 1 && use.components === null && seg.componentCount(p, 1) === 1) {
       // The usual case: one simple value, read once.
-      if (!checkValue(seg, p, 1, 1, 0, use.element as CompiledElement, use.codes, sink, decimals)) {
+      let found: boolean;
+      if (use.lengthOnly) {
+        const len = seg.length(p, 1, 1);
+        found = len > 0;
+        if (found) {
+          const el = use.element as CompiledElement;
+          if (len > el.max || len < el.min) lengthIssue(seg, p, 1, 1, 0, el, len, undefined, sink);
+        }
+      } else {
+        found = checkValue(seg, p, 1, 1, 0, use.element as CompiledElement, use.codes, sink, decimals);
+      }
+      if (!found) {
         present[p] = 0;
         if (use.mandatory) sink.elementIssue('element.mandatory_missing', p, 0, 1, use.ref, undefined);
       } else {
         present[p] = 1;
         if (use.req === 'N') sink.elementIssue('element.implementation_not_used', p, 0, 1, use.ref, seg.raw(p));
+      }
+      continue;
+    }
+    if (reps === 1 && use.components !== null && use.req !== 'N') {
+      // One composite value: check its components directly.
+      if (repetitionPresent(seg, p, 1)) {
+        present[p] = 1;
+        checkComposite(seg, use, use.components, p, 1, sink, decimals, true);
+      } else {
+        present[p] = 0;
+        if (use.mandatory) sink.elementIssue('element.mandatory_missing', p, 0, 1, use.ref, undefined);
       }
       continue;
     }
@@ -118,12 +136,20 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
       last = use.repeat;
     }
     for (let r = 1; r <= last; r++) {
-      if (use.components !== null) checkComposite(seg, use, use.components, p, r, sink, decimals);
+      if (use.components !== null) checkComposite(seg, use, use.components, p, r, sink, decimals, false);
       else checkSimple(seg, use, p, r, sink, decimals);
     }
   }
+  if (count < defined) {
+    // Elements after the last one received: only the mandatory ones matter.
+    const mandatory = def.mandatoryPositions;
+    for (let k = 0; k < mandatory.length; k++) {
+      const p = mandatory[k];
+      if (p > count) sink.elementIssue('element.mandatory_missing', p, 0, 1, uses[p - 1].ref, undefined);
+    }
+  }
   const notes = def.syntax;
-  for (let i = 0; i < notes.length; i++) checkSyntaxNote(seg, def, notes[i], present, sink);
+  for (let i = 0; i < notes.length; i++) checkSyntaxNote(seg, def, notes[i], present, count, sink);
 }
 
 /** True when element p has at least one non-empty component in some repetition. */
@@ -166,9 +192,10 @@ function checkComposite(
   r: number,
   sink: ElementIssueSink,
   decimals: DecimalMode,
+  knownPresent: boolean,
 ): void {
   const comps = seg.componentCount(p, r);
-  if (comps === 0 || !repetitionPresent(seg, p, r)) return; // an empty repetition: nothing to check
+  if (!knownPresent && (comps === 0 || !repetitionPresent(seg, p, r))) return; // an empty repetition: nothing to check
   const defined = components.length;
   if (comps > defined) {
     for (let c = defined + 1; c <= comps; c++) {
@@ -200,7 +227,7 @@ function checkValue(
   r: number,
   reportComponent: number,
   el: CompiledElement,
-  codes: ReadonlySet<string> | null,
+  codes: CodeSet | null,
   sink: ElementIssueSink,
   decimals: DecimalMode,
 ): boolean {
@@ -265,16 +292,18 @@ function checkValue(
     len = seg.length(p, c, r);
     if (len === 0) return false;
   }
-  if (len > el.max) {
-    sink.elementIssue('element.too_long', p, reportComponent, r, el.id, value ?? seg.value(p, c, r), `maximum ${el.max}, found ${len}`);
-    return true;
-  }
-  if (len < el.min) {
-    sink.elementIssue('element.too_short', p, reportComponent, r, el.id, value ?? seg.value(p, c, r), `minimum ${el.min}, found ${len}`);
+  if (len > el.max || len < el.min) {
+    lengthIssue(seg, p, c, r, reportComponent, el, len, value, sink);
     return true;
   }
   if (codes !== null && !codes.has(value as string)) sink.elementIssue('element.invalid_code', p, reportComponent, r, el.id, value);
   return true;
+}
+
+function lengthIssue(seg: SegmentView, p: number, c: number, r: number, reportComponent: number, el: CompiledElement, len: number, value: string | undefined, sink: ElementIssueSink): void {
+  const v = value ?? seg.value(p, c, r);
+  if (len > el.max) sink.elementIssue('element.too_long', p, reportComponent, r, el.id, v, `maximum ${el.max}, found ${len}`);
+  else sink.elementIssue('element.too_short', p, reportComponent, r, el.id, v, `minimum ${el.min}, found ${len}`);
 }
 
 /** Digits of an X12 N value (optional leading minus), or -1 when it has another character / no digit. */
@@ -389,29 +418,37 @@ export function validTime(v: string): boolean {
   return true;
 }
 
-/** Syntax note check; `present[p]` tells whether element p (a defined position) is present. */
-function checkSyntaxNote(seg: SegmentView, def: CompiledSegment, note: CompiledSyntaxNote, present: Uint8Array, sink: ElementIssueSink): void {
+/**
+ * Syntax note check; for a position p <= count, `present[p]` tells whether element p is present
+ * (positions after `count` are absent).
+ */
+function checkSyntaxNote(seg: SegmentView, def: CompiledSegment, note: CompiledSyntaxNote, present: Uint8Array, count: number, sink: ElementIssueSink): void {
   const pos = note.positions;
   const n = pos.length;
+  if (note.min > count) {
+    // None of the note's elements was received: only "at least one" can fail.
+    if (note.kind === S_REQUIRED) missing(def, pos[0], note, sink);
+    return;
+  }
   switch (note.kind) {
     case S_PAIRED: {
       let seen = 0;
-      for (let i = 0; i < n; i++) if (present[pos[i]] === 1) seen++;
+      for (let i = 0; i < n; i++) if (isPresent(present, count, pos[i])) seen++;
       if (seen === 0 || seen === n) return;
       for (let i = 0; i < n; i++) {
-        if (present[pos[i]] !== 1) missing(def, pos[i], note, sink);
+        if (!isPresent(present, count, pos[i])) missing(def, pos[i], note, sink);
       }
       return;
     }
     case S_REQUIRED: {
-      for (let i = 0; i < n; i++) if (present[pos[i]] === 1) return;
+      for (let i = 0; i < n; i++) if (isPresent(present, count, pos[i])) return;
       missing(def, pos[0], note, sink);
       return;
     }
     case S_EXCLUSION: {
       let seen = false;
       for (let i = 0; i < n; i++) {
-        if (present[pos[i]] === 1) {
+        if (isPresent(present, count, pos[i])) {
           if (seen) sink.elementIssue('element.exclusion_violated', pos[i], 0, 1, def.elements[pos[i] - 1].ref, seg.raw(pos[i]), `${def.tag} syntax note ${note.text}`);
           seen = true;
         }
@@ -419,19 +456,23 @@ function checkSyntaxNote(seg: SegmentView, def: CompiledSegment, note: CompiledS
       return;
     }
     case S_CONDITIONAL: {
-      if (present[pos[0]] !== 1) return;
+      if (!isPresent(present, count, pos[0])) return;
       for (let i = 1; i < n; i++) {
-        if (present[pos[i]] !== 1) missing(def, pos[i], note, sink);
+        if (!isPresent(present, count, pos[i])) missing(def, pos[i], note, sink);
       }
       return;
     }
     case S_LIST: {
-      if (present[pos[0]] !== 1) return;
-      for (let i = 1; i < n; i++) if (present[pos[i]] === 1) return;
+      if (!isPresent(present, count, pos[0])) return;
+      for (let i = 1; i < n; i++) if (isPresent(present, count, pos[i])) return;
       missing(def, pos[1], note, sink);
       return;
     }
   }
+}
+
+function isPresent(present: Uint8Array, count: number, p: number): boolean {
+  return p <= count && present[p] === 1;
 }
 
 function missing(def: CompiledSegment, p: number, note: CompiledSyntaxNote, sink: ElementIssueSink): void {

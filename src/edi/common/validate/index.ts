@@ -1,5 +1,5 @@
 /** Definition-driven validation of one transaction set / message (X12 ST..SE, EDIFACT UNH..UNT). */
-export { compileTransaction, CompileError, NodeKind, SyntaxKind, TypeCode } from './compile';
+export { CodeSet, compileTransaction, CompileError, NodeKind, SyntaxKind, TypeCode } from './compile';
 export type {
   CompiledComponent,
   CompiledElement,

@@ -18,8 +18,10 @@
  */
 import type { IssueCode } from '../issues';
 import type { SegmentView } from '../segment';
-import type { CompiledLoopNode, CompiledNode, CompiledSegmentNode, CompiledTransaction, Qualifier } from './compile';
+import type { CompiledLoopNode, CompiledSegmentNode, CompiledTransaction, Qualifier } from './compile';
 import { NodeKind } from './compile';
+
+const SEGMENT = NodeKind.Segment;
 
 /** Receives structure findings for the segment being placed (or for end of transaction). */
 export interface StructureIssueSink {
@@ -28,9 +30,17 @@ export interface StructureIssueSink {
 }
 
 export class StructureWalker {
-  private readonly uses: Int32Array;
+  /** Open levels: the transaction (root) at 0, then the open loop occurrences. */
   private readonly stack: CompiledLoopNode[];
+  /** Per level: index of the structure position used last (children of stack[d]). */
   private readonly pos: Int32Array;
+  /**
+   * Per level: how often the position pos[d] has been used in this occurrence (loop occurrences for a
+   * loop position). Positions after pos[d] are unused by construction (the pointer only moves forward
+   * and a new occurrence starts a new level), so no per-node counters need resetting.
+   */
+  private readonly used: Int32Array;
+  private readonly tagIds: ReadonlyMap<string, number>;
   private depth = 0;
   private foundLevel = -1;
   private foundIndex = -1;
@@ -38,17 +48,18 @@ export class StructureWalker {
   current: CompiledSegmentNode | null = null;
 
   constructor(private readonly compiled: CompiledTransaction) {
-    this.uses = new Int32Array(compiled.nodeCount);
+    this.tagIds = compiled.tagIds;
     const levels = compiled.maxDepth + 1;
     this.stack = new Array<CompiledLoopNode>(levels).fill(compiled.root);
     this.pos = new Int32Array(levels);
+    this.used = new Int32Array(levels);
   }
 
   /** Start over for a new transaction. */
   reset(): void {
-    this.uses.fill(0);
     this.depth = 0;
     this.pos[0] = 0;
+    this.used[0] = 0;
     this.stack[0] = this.compiled.root;
     this.current = null;
   }
@@ -64,7 +75,7 @@ export class StructureWalker {
    */
   place(seg: SegmentView, sink: StructureIssueSink): CompiledSegmentNode | null {
     const tag = seg.tag;
-    const tagId = this.compiled.tagIds.get(tag);
+    const tagId = this.tagIds.get(tag);
     if (tagId === undefined) {
       if (this.compiled.dictionaryTags.has(tag)) sink.structureIssue('segment.not_in_definition', tag, undefined, `${tag} is not used in ${this.compiled.id}`);
       else sink.structureIssue('segment.unrecognized', tag, undefined);
@@ -84,13 +95,9 @@ export class StructureWalker {
 
   /** End of transaction: report mandatory positions and loops never seen (the trailer excepted). */
   end(sink: StructureIssueSink): void {
-    for (let d = this.depth; d > 0; d--) this.closeLevel(d, sink);
-    const root = this.compiled.root.children;
-    const last = root.length - 1; // the trailer: a missing trailer is the envelope reader's finding
-    for (let j = this.pos[0]; j < last; j++) {
-      const n = root[j];
-      if (n.mandatory && this.uses[n.id] === 0) this.reportMissing(n, undefined, sink);
-    }
+    for (let d = this.depth; d > 0; d--) this.reportMissingFrom(d, this.stack[d].children.length, sink);
+    // The trailer (last top-level position) is left out: a missing trailer is the envelope reader's finding.
+    this.reportMissingFrom(0, this.compiled.root.children.length - 1, sink);
     this.depth = 0;
   }
 
@@ -113,48 +120,44 @@ export class StructureWalker {
   }
 
   private commit(d: number, j: number, sink: StructureIssueSink): CompiledSegmentNode {
-    for (let k = this.depth; k > d; k--) this.closeLevel(k, sink);
+    for (let k = this.depth; k > d; k--) this.reportMissingFrom(k, this.stack[k].children.length, sink);
     this.depth = d;
-    const level = this.stack[d];
-    const children = level.children;
-    const uses = this.uses;
-    for (let m = this.pos[d]; m < j; m++) {
-      const skipped = children[m];
-      if (skipped.mandatory && uses[skipped.id] === 0) this.reportMissing(skipped, d === 0 ? undefined : level.loopId, sink);
+    const children = this.stack[d].children;
+    let used: number;
+    if (j === this.pos[d] && this.used[d] > 0) {
+      used = ++this.used[d];
+    } else {
+      this.reportMissingFrom(d, j, sink);
+      this.pos[d] = j;
+      this.used[d] = used = 1;
     }
-    this.pos[d] = j;
     const node = children[j];
-    const used = ++uses[node.id];
-    if (node.kind === NodeKind.Segment) {
+    if (node.kind === SEGMENT) {
       if (node.max > 0 && used > node.max) sink.structureIssue('segment.max_use_exceeded', node.tag, node.parentLoopId, `maximum use ${node.max}`);
       this.current = node;
       return node;
     }
     if (node.max > 0 && used > node.max) sink.structureIssue('segment.loop_max_exceeded', node.tag, node.loopId, `loop ${node.loopId} maximum ${node.max}`);
-    const inner = node.children;
-    for (let m = 0; m < inner.length; m++) uses[inner[m].id] = 0;
     const depth = d + 1;
     this.depth = depth;
     this.stack[depth] = node;
     this.pos[depth] = 0;
-    uses[node.trigger.id] = 1;
+    this.used[depth] = 1;
     this.current = node.trigger;
     return node.trigger;
   }
 
-  /** Leave the loop occurrence at depth d: its mandatory positions after the pointer never came. */
-  private closeLevel(d: number, sink: StructureIssueSink): void {
+  /** Report the mandatory positions of level d from its pointer up to (not including) `to` that were never used. */
+  private reportMissingFrom(d: number, to: number, sink: StructureIssueSink): void {
     const level = this.stack[d];
-    const children = level.children;
-    for (let m = this.pos[d]; m < children.length; m++) {
-      const n = children[m];
-      if (n.mandatory && this.uses[n.id] === 0) this.reportMissing(n, level.loopId, sink);
+    const next = level.nextMandatory;
+    const from = this.used[d] > 0 ? this.pos[d] + 1 : this.pos[d];
+    const loopId = d === 0 ? undefined : level.loopId;
+    for (let m = next[from]; m < to; m = next[m + 1]) {
+      const n = level.children[m];
+      if (n.kind === SEGMENT) sink.structureIssue('segment.mandatory_missing', n.tag, loopId);
+      else sink.structureIssue('segment.mandatory_missing', n.tag, n.loopId, `mandatory loop ${n.loopId} missing`);
     }
-  }
-
-  private reportMissing(n: CompiledNode, loopId: string | undefined, sink: StructureIssueSink): void {
-    if (n.kind === NodeKind.Segment) sink.structureIssue('segment.mandatory_missing', n.tag, loopId);
-    else sink.structureIssue('segment.mandatory_missing', n.tag, n.loopId, `mandatory loop ${n.loopId} missing`);
   }
 }
 

@@ -36,6 +36,8 @@ export interface TransactionValidator {
   segment(seg: SegmentView): void;
   /** The trailer has been fed (or the transaction ended without one): report what never came. */
   end(): void;
+  /** Start over for the next transaction of the same type (reuses the validator's state, no allocation). */
+  reset(ctx: TransactionContext): void;
 }
 
 /** Create a validator for one transaction; `report` receives each finding as it is found. */
@@ -43,10 +45,9 @@ export function createTransactionValidator(compiled: CompiledTransaction, ctx: T
   return new Validator(compiled, ctx, report);
 }
 
-const NOELEM = !!process.env.NOELEM;
 class Validator implements TransactionValidator, ElementIssueSink, StructureIssueSink {
   private readonly walker: StructureWalker;
-  private readonly decimals: DecimalMode;
+  private decimals: DecimalMode;
   private segmentIndex = 0;
   private segmentId = '';
   private loopId: string | undefined = undefined;
@@ -56,7 +57,7 @@ class Validator implements TransactionValidator, ElementIssueSink, StructureIssu
 
   constructor(
     compiled: CompiledTransaction,
-    private readonly ctx: TransactionContext,
+    private ctx: TransactionContext,
     private readonly report: (issue: EdiIssue) => void,
   ) {
     this.walker = new StructureWalker(compiled);
@@ -73,13 +74,25 @@ class Validator implements TransactionValidator, ElementIssueSink, StructureIssu
     if (node === null) return;
     this.loopId = node.parentLoopId;
     if (node.req === 'N') this.structureIssue('segment.implementation_not_used', node.tag, node.parentLoopId);
-    if (!NOELEM) checkElements(seg, node.segment, this, this.decimals);
+    checkElements(seg, node.segment, this, this.decimals);
   }
 
   end(): void {
     if (this.ended) return;
     this.ended = true;
     this.walker.end(this);
+  }
+
+  reset(ctx: TransactionContext): void {
+    this.ctx = ctx;
+    this.decimals = decimalMode(ctx.decimalMark);
+    this.walker.reset();
+    this.segmentIndex = 0;
+    this.segmentId = '';
+    this.loopId = undefined;
+    this.fileSegmentIndex = -1;
+    this.offset = -1;
+    this.ended = false;
   }
 
   structureIssue(code: IssueCode, segmentId: string, loopId: string | undefined, detail?: string): void {

@@ -1,0 +1,164 @@
+/**
+ * The implementations the benchmark measures. Each reads the file with fs.createReadStream (1 MiB
+ * chunks) and resolves when its last event arrived, with the number of segments it saw.
+ */
+import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+
+export const CHUNK = 1024 * 1024;
+
+export interface ImplResult {
+  segments: number;
+  /** Validation errors (ours:validate only). */
+  errors?: number;
+  note?: string;
+}
+
+export type Standard = 'x12' | 'edifact';
+
+export interface Impl {
+  name: string;
+  standards: Standard[];
+  /** Load the implementation's modules (not timed); resolves to the timed run. */
+  prepare(): Promise<(file: string) => Promise<ImplResult>>;
+}
+
+const open = (file: string, encoding?: BufferEncoding) => createReadStream(file, { highWaterMark: CHUNK, encoding });
+
+/** Feed every chunk of the file to `onChunk`. */
+function eachChunk(file: string, onChunk: (b: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = open(file);
+    s.on('data', (b) => onChunk(b as Buffer));
+    s.on('error', reject);
+    s.on('end', () => resolve());
+  });
+}
+
+/** Pipe the file through an object-mode Transform and count what it emits. */
+function countObjects(file: string, t: NodeJS.ReadWriteStream): Promise<ImplResult> {
+  return new Promise((resolve, reject) => {
+    let segments = 0;
+    const s = open(file);
+    s.on('error', reject);
+    t.on('error', reject);
+    t.on('data', () => {
+      segments++;
+    });
+    t.on('end', () => resolve({ segments }));
+    s.pipe(t);
+  });
+}
+
+/** Segment terminator of the file's first interchange (X12: after ISA16; EDIFACT: from UNA or '). */
+function terminatorOf(head: Buffer): number {
+  let i = 0;
+  while (head[i] === 0xef || head[i] === 0xbb || head[i] === 0xbf || head[i] === 0x20 || head[i] === 0x0d || head[i] === 0x0a) i++;
+  const tag = head.toString('latin1', i, i + 3);
+  if (tag === 'UNA') return head[i + 8];
+  if (tag !== 'ISA') return 0x27;
+  const sep = head[i + 3];
+  let seen = 0;
+  for (let k = i + 3; k < head.length; k++) {
+    if (head[k] === sep && ++seen === 16) return head[k + 2];
+  }
+  throw new Error('no ISA terminator in the first chunk');
+}
+
+export const IMPLS: Impl[] = [
+  {
+    name: 'indexOf',
+    standards: ['x12', 'edifact'],
+    prepare: async () => async (file) => {
+      let term = -1;
+      let segments = 0;
+      await eachChunk(file, (b) => {
+        if (term < 0) term = terminatorOf(b);
+        let i = b.indexOf(term);
+        while (i >= 0) {
+          segments++;
+          i = b.indexOf(term, i + 1);
+        }
+      });
+      return { segments };
+    },
+  },
+  {
+    name: 'ours:tokenize+envelope',
+    standards: ['x12', 'edifact'],
+    prepare: async () => {
+      const { EdiReader } = await import('../src/edi/reader');
+      return async (file) => {
+        let segments = 0;
+        let issues = 0;
+        const reader = new EdiReader({
+          segment: () => {
+            segments++;
+          },
+          issue: () => {
+            issues++;
+          },
+        });
+        await eachChunk(file, (b) => reader.write(b));
+        reader.end();
+        return { segments, note: issues ? `${issues} envelope issues` : undefined };
+      };
+    },
+  },
+  {
+    name: 'ours:validate',
+    standards: ['x12', 'edifact'],
+    prepare: async () => {
+      const { EdiValidator } = await import('../src/edi/validate');
+      return async (file) => {
+        const v = new EdiValidator();
+        await eachChunk(file, (b) => v.write(b));
+        const report = v.end();
+        const first = report.errors[0];
+        return { segments: report.segments, errors: report.errorCount, note: first ? `${first.code} at segment ${first.fileSegmentIndex} ${first.segmentId ?? ''}: ${first.message}` : undefined };
+      };
+    },
+  },
+  {
+    name: 'x12-parser',
+    standards: ['x12'],
+    prepare: async () => {
+      const { X12parser } = await import('x12-parser');
+      return (file) => countObjects(file, new X12parser());
+    },
+  },
+  {
+    name: 'node-x12',
+    standards: ['x12'],
+    prepare: async () => {
+      const { X12Parser } = await import('node-x12');
+      return (file) => countObjects(file, new X12Parser(false));
+    },
+  },
+  {
+    name: 'edifact',
+    standards: ['edifact'],
+    prepare: async () => {
+      const { Parser } = await import('edifact');
+      return async (file) => {
+        // The low-level Parser without validator, UNOY level (accepts every character), fed decoded strings.
+        const parser = new Parser();
+        parser.encoding('UNOY');
+        let segments = 0;
+        parser.on('closesegment', () => {
+          segments++;
+        });
+        const decoder = new StringDecoder('latin1');
+        await eachChunk(file, (b) => parser.write(decoder.write(b)));
+        parser.end();
+        return { segments };
+      };
+    },
+  },
+];
+
+export function implByName(name: string): Impl {
+  const impl = IMPLS.find((i) => i.name === name);
+  if (!impl) throw new Error(`unknown implementation ${name}; known: ${IMPLS.map((i) => i.name).join(', ')}`);
+  return impl;
+}
