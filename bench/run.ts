@@ -140,6 +140,12 @@ function summarize(impl: string, std: Standard, file: string, ms: Measurement[])
 
 const f1 = (x: number) => x.toFixed(1);
 
+/** The source tree measured: commit and whether it had uncommitted changes. */
+function treeState(): string {
+  const r = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown (no git)';
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const loadBefore = loadavg()[0];
@@ -175,7 +181,7 @@ async function main(): Promise<void> {
   }
 
   const out: string[] = [];
-  out.push(`node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, ${new Date().toISOString()}, runs ${args.runs}, load average ${loadBefore.toFixed(2)} before / ${loadavg()[0].toFixed(2)} after (other processes on the box skew absolute numbers)`);
+  out.push(`tree ${treeState()}, node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, ${new Date().toISOString()}, runs ${args.runs}, load average ${loadBefore.toFixed(2)} before / ${loadavg()[0].toFixed(2)} after (other processes on the box skew absolute numbers)`);
   out.push('');
   out.push('| implementation | file | MB/s (median) | peak RSS MB (median / max) | segments | ours ÷ this | ÷ indexOf floor | note |');
   out.push('|---|---|---:|---:|---:|---:|---:|---|');

@@ -4,12 +4,9 @@
  * Every fixture file has a `<file>.expected.json` next to it:
  *   { "valid": boolean,
  *     "errors": [{ "code", "segmentIndex"?, "segmentId"?, "element"?, "component"?, "ackX12"?, "ackEdifact"? }],
- *     "warnings"?: [...same shape...],
- *     "knownIssue"?: "why the validator does not agree yet" }
+ *     "warnings"?: [...same shape...] }
  * `errors` is the complete list of error-severity findings; the comparison is order-independent and only looks
  * at the fields an expected entry gives. `warnings`, when present, is the complete list of warnings.
- * An expectation with `knownIssue` records what the standard calls for while the validator still disagrees:
- * its test is declared `test.failing`, so it turns red (and the marker must be removed) once the validator is fixed.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -31,7 +28,6 @@ interface Expectation {
   valid: boolean;
   errors: ExpectedIssue[];
   warnings?: ExpectedIssue[];
-  knownIssue?: string;
 }
 
 /** The subset of an issue that expectations talk about. */
@@ -142,8 +138,7 @@ describe('fixtures/edi', () => {
       const report = validateBuffer(readFileSync(file));
       checkAgainst(report as { valid: boolean; errors: EdiIssue[]; warnings: EdiIssue[] }, exp);
     };
-    if (exp.knownIssue) it.failing(`${title} [known validator issue: ${exp.knownIssue}]`, body);
-    else it(title, body);
+    it(title, body);
   }
 });
 

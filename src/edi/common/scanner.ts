@@ -63,6 +63,8 @@ const C_RELEASE = 5;
 const C_LINEBREAK = 6;
 /** A byte the declared character set does not allow (EDIFACT); recorded, not an error here. */
 const C_INVALID = 7;
+/** A non-ASCII byte (UTF-8 values): lengths must count characters, not bytes. */
+const C_HIGH = 8;
 
 const MARK_ELEMENT = 1;
 const MARK_REPETITION = 2;
@@ -72,6 +74,9 @@ const CR = 0x0d;
 const LF = 0x0a;
 
 const tagCache = new Map<number, string>();
+
+/** One-character strings by byte (ASCII range used; values only reach here without high bytes). */
+const ONE_CHAR: string[] = Array.from({ length: 256 }, (_, b) => String.fromCharCode(b));
 
 const LAYOUT_LF = '\n';
 const LAYOUT_CRLF = '\r\n';
@@ -149,6 +154,7 @@ export class SegmentScanner {
   private elemMark: Int32Array = new Int32Array(128);
   private hasRelease = false;
   private hasLineBreak = false;
+  private hasHigh = false;
   private invalidAt = -1;
   private releaseMisuseAt = -1;
 
@@ -208,6 +214,7 @@ export class SegmentScanner {
     const cls = this.cls;
     cls.fill(C_DATA);
     const inv = this.invalidTable;
+    for (let b = 0x80; b < 256; b++) cls[b] = C_HIGH;
     if (inv) for (let b = 0; b < 256; b++) if (inv[b]) cls[b] = C_INVALID;
     cls[CR] = C_LINEBREAK;
     cls[LF] = C_LINEBREAK;
@@ -381,32 +388,24 @@ export class SegmentScanner {
     this.hasLineBreak = false;
     this.invalidAt = -1;
     this.releaseMisuseAt = -1;
+    this.hasHigh = false;
   }
 
-  private addMark(pos: number, kind: number): void {
-    if (this.markCount === this.markPos.length) {
-      const p = new Int32Array(this.markPos.length * 2);
-      p.set(this.markPos);
-      this.markPos = p;
-      const k = new Uint8Array(this.markKind.length * 2);
-      k.set(this.markKind);
-      this.markKind = k;
+  /** The byte after a release character: data whatever its class; misuse unless it is a service character. */
+  private escaped(buf: Buffer, i: number, c: number): void {
+    if (c === C_DATA || c === C_INVALID || c === C_LINEBREAK || c === C_HIGH) {
+      // '*' (the syntax 4 repetition separator) is harmless to escape under syntax 3.
+      if (buf[i] !== 0x2a && this.releaseMisuseAt < 0) this.releaseMisuseAt = i - 1;
+      if (c === C_INVALID && this.invalidAt < 0) this.invalidAt = i;
+      if (c === C_LINEBREAK) this.hasLineBreak = true;
+      if (c === C_HIGH || c === C_INVALID) this.hasHigh = true;
     }
-    if (kind === MARK_ELEMENT) {
-      if (this.elemCount + 2 >= this.elemMark.length) {
-        const m = new Int32Array(this.elemMark.length * 2);
-        m.set(this.elemMark);
-        this.elemMark = m;
-      }
-      this.elemMark[++this.elemCount] = this.markCount;
-    }
-    this.markPos[this.markCount] = pos;
-    this.markKind[this.markCount++] = kind;
   }
 
   /**
    * Scan from pos to the end of the current segment. Returns the position after its terminator,
-   * or -1 when the chunk ends first (state is kept in fields).
+   * or -1 when the chunk ends first (state is kept in fields). The data path touches only locals:
+   * this loop is where the gateway spends its reading time.
    */
   private scanSegment(buf: Buffer, pos: number, end: number, eof: boolean): number {
     const cls = this.cls;
@@ -417,51 +416,59 @@ export class SegmentScanner {
       return -1;
     }
     let i = pos;
-    while (i < end) {
-      const c = cls[buf[i]];
-      if (c === C_DATA) {
-        if (this.released) {
-          // A release character must precede a delimiter or itself; '*' (the syntax 4 repetition
-          // separator) is harmless to escape under syntax 3.
-          this.released = false;
-          if (buf[i] !== 0x2a && this.releaseMisuseAt < 0) this.releaseMisuseAt = i - 1;
-        }
-        i++;
-        continue;
-      }
-      if (this.released) {
-        // The escaped byte is data whatever its class; a release before an ordinary byte is misuse.
-        this.released = false;
-        if (c === C_INVALID) {
-          if (this.invalidAt < 0) this.invalidAt = i;
-          if (this.releaseMisuseAt < 0) this.releaseMisuseAt = i - 1;
-        }
-        if (c === C_LINEBREAK) {
-          this.hasLineBreak = true;
-          if (this.releaseMisuseAt < 0) this.releaseMisuseAt = i - 1;
-        }
-        i++;
-        continue;
+    if (this.released) {
+      if (i >= end) return -1;
+      this.released = false;
+      this.escaped(buf, i, cls[buf[i]]);
+      i++;
+    }
+    let markPos = this.markPos;
+    let markKind = this.markKind;
+    let markCount = this.markCount;
+    let elemCount = this.elemCount;
+    let result = -1;
+    scan: while (i < end) {
+      let c = cls[buf[i]];
+      // Ordinary bytes: the tightest loop we can write.
+      while (c === C_DATA) {
+        if (++i === end) break scan;
+        c = cls[buf[i]];
       }
       switch (c) {
         case C_ELEMENT:
-          this.addMark(i, MARK_ELEMENT);
-          break;
         case C_COMPONENT:
-          this.addMark(i, MARK_COMPONENT);
-          break;
         case C_REPETITION:
-          this.addMark(i, MARK_REPETITION);
+          if (markCount === markPos.length) {
+            this.markCount = markCount;
+            this.growMarks();
+            markPos = this.markPos;
+            markKind = this.markKind;
+          }
+          if (c === C_ELEMENT) {
+            if (elemCount + 2 >= this.elemMark.length) this.growElems();
+            this.elemMark[++elemCount] = markCount;
+            markKind[markCount] = MARK_ELEMENT;
+          } else markKind[markCount] = c === C_COMPONENT ? MARK_COMPONENT : MARK_REPETITION;
+          markPos[markCount++] = i;
           break;
         case C_RELEASE:
-          this.released = true;
           this.hasRelease = true;
+          if (i + 1 >= end) {
+            // The escaped byte is in the next chunk.
+            this.released = true;
+            i++;
+            break scan;
+          }
+          i++;
+          this.escaped(buf, i, cls[buf[i]]);
           break;
         case C_TERMINATOR: {
           const t = d.terminator;
           if (t.length > 1) {
             if (i + t.length > end) {
               if (!eof) {
+                this.markCount = markCount;
+                this.elemCount = elemCount;
                 this.scanPos = i;
                 return -1;
               }
@@ -471,6 +478,8 @@ export class SegmentScanner {
             for (let k = 1; k < t.length; k++) if (buf[i + k] !== t[k]) { match = false; break; }
             if (!match) break;
           }
+          this.markCount = markCount;
+          this.elemCount = elemCount;
           this.emit(buf, this.segStart, i, false);
           this.inSegment = false;
           return i + t.length;
@@ -478,14 +487,35 @@ export class SegmentScanner {
         case C_LINEBREAK:
           this.hasLineBreak = true;
           break;
+        case C_HIGH:
+          this.hasHigh = true;
+          break;
         case C_INVALID:
+          this.hasHigh = true;
           if (this.invalidAt < 0) this.invalidAt = i;
           break;
       }
       i++;
     }
+    this.markCount = markCount;
+    this.elemCount = elemCount;
     this.scanPos = i;
-    return -1;
+    return result;
+  }
+
+  private growMarks(): void {
+    const p = new Int32Array(this.markPos.length * 2);
+    p.set(this.markPos);
+    this.markPos = p;
+    const k = new Uint8Array(this.markKind.length * 2);
+    k.set(this.markKind);
+    this.markKind = k;
+  }
+
+  private growElems(): void {
+    const m = new Int32Array(this.elemMark.length * 2);
+    m.set(this.elemMark);
+    this.elemMark = m;
   }
 
   private emit(buf: Buffer, start: number, end: number, unterminated: boolean): void {
@@ -520,6 +550,7 @@ export class SegmentScanner {
     v.reset(buf, start, end, this.base + start, tagOf(buf, start, tagEnd), this.markPos, this.markKind, this.markCount, this.elemMark, this.elemCount, d, this.hasRelease);
     v.index = this.nextIndex++;
     v.unterminated = unterminated;
+    v.hasHigh = this.hasHigh;
     v.crBeforeTerminator = crTrimmed;
     v.trivia = this.trivia;
     this.trivia = tail;
@@ -576,6 +607,8 @@ export class ScannedSegment implements SegmentView {
   /** Absolute offset of a release character that escapes an ordinary character, or -1. */
   releaseMisuseOffset = -1;
   hasRelease = false;
+  /** The segment has bytes >= 0x80 (lengths in UTF-8 count characters). */
+  hasHigh = false;
   /** CR dropped before an LF terminator (CRLF layout). */
   crBeforeTerminator = false;
   /** Layout (line breaks, indentation) between the previous segment's terminator and this segment. */
@@ -663,7 +696,24 @@ export class ScannedSegment implements SegmentView {
 
   value(e: number, c = 1, r = 1): string {
     if (!this.locate(e, c, r)) return '';
-    return this.decode(this.spanS, this.spanT);
+    const s = this.spanS;
+    const n = this.spanT - s;
+    // Short ASCII values (codes, dates, quantities) are built without a trip through Buffer.toString.
+    if (n <= 8 && !this.hasHigh && !this.hasRelease) {
+      const b = this.buf;
+      switch (n) {
+        case 0: return '';
+        case 1: return ONE_CHAR[b[s]];
+        case 2: return String.fromCharCode(b[s], b[s + 1]);
+        case 3: return String.fromCharCode(b[s], b[s + 1], b[s + 2]);
+        case 4: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3]);
+        case 5: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
+        case 6: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
+        case 7: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
+        default: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
+      }
+    }
+    return this.decode(s, this.spanT);
   }
 
   length(e: number, c = 1, r = 1): number {
@@ -672,7 +722,7 @@ export class ScannedSegment implements SegmentView {
     const t = this.spanT;
     const buf = this.buf;
     const utf8 = this.encoding === 'utf8';
-    if (!this.hasRelease && !utf8) return t - s;
+    if (!this.hasRelease && (!utf8 || !this.hasHigh)) return t - s;
     let n = 0;
     const rel = this.delims.release;
     for (let i = s; i < t; i++) {
