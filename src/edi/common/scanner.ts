@@ -426,7 +426,6 @@ export class SegmentScanner {
     let markKind = this.markKind;
     let markCount = this.markCount;
     let elemCount = this.elemCount;
-    let result = -1;
     scan: while (i < end) {
       let c = cls[buf[i]];
       // Ordinary bytes: the tightest loop we can write.
@@ -500,7 +499,7 @@ export class SegmentScanner {
     this.markCount = markCount;
     this.elemCount = elemCount;
     this.scanPos = i;
-    return result;
+    return -1;
   }
 
   private growMarks(): void {
