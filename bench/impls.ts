@@ -50,6 +50,32 @@ function countObjects(file: string, t: NodeJS.ReadWriteStream): Promise<ImplResu
   });
 }
 
+interface ScanDelims {
+  element: number;
+  component: number;
+  repetition: number;
+  release: number;
+  terminator: number;
+}
+
+/** Delimiters of the file's first interchange (X12: by walking the ISA; EDIFACT: UNA or the defaults). */
+function delimitersOf(head: Buffer): ScanDelims {
+  let i = 0;
+  while (head[i] === 0xef || head[i] === 0xbb || head[i] === 0xbf || head[i] === 0x20 || head[i] === 0x0d || head[i] === 0x0a) i++;
+  const tag = head.toString('latin1', i, i + 3);
+  if (tag === 'UNA') return { component: head[i + 3], element: head[i + 4], release: head[i + 6], repetition: head[i + 7] === 0x20 ? -1 : head[i + 7], terminator: head[i + 8] };
+  if (tag !== 'ISA') return { component: 0x3a, element: 0x2b, release: 0x3f, repetition: -1, terminator: 0x27 };
+  const sep = head[i + 3];
+  const at: number[] = [i + 3];
+  for (let k = i + 4; k < head.length && at.length < 16; k++) if (head[k] === sep) at.push(k);
+  if (at.length === 16 && at[15] + 2 < head.length) {
+    // ISA11 (between the 11th and 12th separators) is the repetition separator when not alphanumeric.
+    const isa11 = at[11] - at[10] === 2 ? String.fromCharCode(head[at[10] + 1]) : 'U';
+    return { element: sep, component: head[at[15] + 1], repetition: /[0-9A-Za-z ]/.test(isa11) ? -1 : isa11.charCodeAt(0), release: -1, terminator: head[at[15] + 2] };
+  }
+  throw new Error('no complete ISA in the first chunk');
+}
+
 /** Segment terminator of the file's first interchange (X12: after ISA16; EDIFACT: from UNA or '). */
 function terminatorOf(head: Buffer): number {
   let i = 0;
@@ -81,6 +107,53 @@ export const IMPLS: Impl[] = [
         }
       });
       return { segments };
+    },
+  },
+  {
+    // The ceiling for a JS tokenizer: classify every byte through a 256-entry table (separators,
+    // release characters, terminator) without creating any string; counts unescaped terminators.
+    name: 'byte-scan',
+    standards: ['x12', 'edifact'],
+    prepare: async () => async (file) => {
+      const cls = new Uint8Array(256);
+      let ready = false;
+      let released = false;
+      let segments = 0;
+      let marks = 0;
+      await eachChunk(file, (b) => {
+        if (!ready) {
+          const d = delimitersOf(b);
+          cls[d.element] = 1;
+          cls[d.component] = 1;
+          if (d.repetition >= 0) cls[d.repetition] = 1;
+          if (d.release >= 0) cls[d.release] = 2;
+          cls[d.terminator] = 3;
+          ready = true;
+          // The UNA service string advice is not a segment (its last character is the terminator).
+          if (b.toString('latin1', 0, 3) === 'UNA') b = b.subarray(9);
+        }
+        const end = b.length;
+        let i = 0;
+        if (released && end > 0) {
+          released = false;
+          i = 1;
+        }
+        while (i < end) {
+          const c = cls[b[i]];
+          if (c === 0) {
+            i++;
+            continue;
+          }
+          if (c === 1) marks++;
+          else if (c === 3) segments++;
+          else if (c === 2) {
+            if (i + 1 === end) released = true;
+            i++;
+          }
+          i++;
+        }
+      });
+      return { segments, note: `${marks} separators` };
     },
   },
   {

@@ -25,6 +25,8 @@ export const ElementDef = z.object({
   max: z.number().int().min(1),
   /** Allowed code values; absent = not checked. */
   codes: z.array(z.string()).optional(),
+  /** The list is a practical subset of the standard's: a value outside it is a warning, not an error. */
+  codesPartial: z.boolean().optional(),
 }).strict();
 export type ElementDef = z.infer<typeof ElementDef>;
 

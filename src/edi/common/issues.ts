@@ -109,6 +109,7 @@ export const ISSUE_CATALOGUE = {
   'element.too_long': e('element', '5', '39', 'data element too long'),
   'element.invalid_character': e('element', '6', '37', 'invalid character in data element'),
   'element.invalid_code': e('element', '7', '12', 'invalid code value'),
+  'element.code_unlisted': e('element', '7', '12', 'code value not in the gateway\'s (partial) list for this element', 'warning'),
   'element.invalid_date': e('element', '8', '12', 'invalid date'),
   'element.invalid_time': e('element', '9', '12', 'invalid time'),
   'element.exclusion_violated': e('element', '10', '48', 'exclusion condition violated'),

@@ -73,7 +73,8 @@ export class CodeSet {
   private readonly strings: ReadonlySet<string> | null;
   readonly size: number;
 
-  constructor(codes: Iterable<string>) {
+  /** `partial`: the list is a subset of the standard's, so an unlisted value is only a warning. */
+  constructor(codes: Iterable<string>, readonly partial = false) {
     const unique = [...new Set(codes)];
     this.size = unique.length;
     if (unique.length <= 8) {
@@ -317,8 +318,8 @@ export function compileTransaction(def: TransactionDef, dict: Dictionary, overla
   return new Compiler(def, dict, overlay).run();
 }
 
-function toSet(codes: readonly string[] | undefined): CodeSet | null {
-  return codes ? new CodeSet(codes) : null;
+function toSet(codes: readonly string[] | undefined, partial?: boolean): CodeSet | null {
+  return codes ? new CodeSet(codes, partial === true) : null;
 }
 
 function parseCodesKey(key: string, where: string): { element: number; component: number } {
@@ -521,7 +522,7 @@ class Compiler {
     }
     const type = TYPE_CODES[merged.type];
     if (type === undefined) throw new CompileError(`${where}: element ${id} has unknown type ${merged.type}`);
-    const compiled: CompiledElement = { id, type, typeName: merged.type, min: merged.min, max: merged.max, codes: toSet(merged.codes) };
+    const compiled: CompiledElement = { id, type, typeName: merged.type, min: merged.min, max: merged.max, codes: toSet(merged.codes, merged.codesPartial) };
     this.elements.set(id, compiled);
     return compiled;
   }

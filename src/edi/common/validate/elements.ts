@@ -296,7 +296,7 @@ function checkValue(
     lengthIssue(seg, p, c, r, reportComponent, el, len, value, sink);
     return true;
   }
-  if (codes !== null && !codes.has(value as string)) sink.elementIssue('element.invalid_code', p, reportComponent, r, el.id, value);
+  if (codes !== null && !codes.has(value as string)) sink.elementIssue(codes.partial ? 'element.code_unlisted' : 'element.invalid_code', p, reportComponent, r, el.id, value);
   return true;
 }
 
