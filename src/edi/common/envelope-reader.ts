@@ -29,6 +29,9 @@ export interface OpenTransaction {
   errors: number;
 }
 
+/** Control numbers remembered per group / interchange for the duplicate check. */
+export const MAX_TRACKED = 100_000;
+
 /** Trailer names used in messages about missing trailers. */
 export interface TrailerNames {
   transaction: [header: string, trailer: string];
@@ -136,6 +139,17 @@ export abstract class EnvelopeReader {
   /** Position of a segment for an issue: inside the open transaction, or in the file. */
   protected segPos(seg: ScannedSegment, inTx: boolean): IssuePosition {
     return { segmentId: seg.tag, segmentIndex: inTx && this.tx ? this.tx.count : seg.index + 1, fileSegmentIndex: seg.index + 1, offset: seg.offset };
+  }
+
+  /**
+   * True when `key` was seen before in `set`; remembers it otherwise. At most MAX_TRACKED control numbers
+   * are remembered per group or interchange, so a 1 GB group does not grow memory without bound: beyond
+   * that, duplicates of the first MAX_TRACKED are still found.
+   */
+  protected seenBefore(set: Set<string>, key: string): boolean {
+    if (set.has(key)) return true;
+    if (set.size < MAX_TRACKED) set.add(key);
+    return false;
   }
 
   /** The level a stray segment sits at. */

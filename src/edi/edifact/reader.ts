@@ -226,8 +226,7 @@ export class EdifactReader extends EnvelopeReader {
     const ic = this.ic;
     this.openGroup(header);
     if (header.controlNumber === '' || seg.length(5) > 14) this.report('group.control_number_invalid', { ...pos, element: 5 }, 'UNG 0048 must be 1 to 14 characters', header.controlNumber);
-    else if (ic.groupNumbers.has(header.controlNumber)) this.report('group.control_number_duplicate', { ...pos, element: 5 }, `UNG 0048 ${header.controlNumber} repeats in this interchange`, header.controlNumber);
-    ic.groupNumbers.add(header.controlNumber);
+    else if (this.seenBefore(ic.groupNumbers, header.controlNumber)) this.report('group.control_number_duplicate', { ...pos, element: 5 }, `UNG 0048 ${header.controlNumber} repeats in this interchange`, header.controlNumber);
     this.emit(seg, 'group', 0);
   }
 
@@ -277,8 +276,7 @@ export class EdifactReader extends EnvelopeReader {
     if (ref === '' || seg.length(1) > 14) this.report('transaction.control_number_invalid', { ...pos, element: 1 }, 'UNH 0062 must be 1 to 14 characters', ref);
     else {
       const seen = grp ? grp.transactionNumbers : ic?.transactionNumbers;
-      if (seen?.has(ref)) this.report('transaction.control_number_duplicate', { ...pos, element: 1 }, `UNH 0062 ${ref} repeats`, ref);
-      seen?.add(ref);
+      if (seen && this.seenBefore(seen, ref)) this.report('transaction.control_number_duplicate', { ...pos, element: 1 }, `UNH 0062 ${ref} repeats`, ref);
     }
     this.emit(seg, 'transaction', 1);
   }

@@ -249,8 +249,7 @@ export class X12Reader extends EnvelopeReader {
     if (!(header.date.length === 8 ? validDate8(header.date) : validDate6(header.date))) this.report('interchange.group_content_invalid', el(4), 'GS04 is not a valid date', header.date);
     if (!validTime(header.time)) this.report('interchange.group_content_invalid', el(5), 'GS05 is not a valid time', header.time);
     if (!/^\d{1,9}$/.test(header.controlNumber)) this.report('group.control_number_invalid', el(6), 'GS06 must be 1 to 9 digits', header.controlNumber);
-    else if (ic.groupNumbers.has(String(Number(header.controlNumber)))) this.report('group.control_number_duplicate', el(6), `GS06 ${header.controlNumber} repeats in this interchange`, header.controlNumber);
-    ic.groupNumbers.add(String(Number(header.controlNumber)));
+    else if (this.seenBefore(ic.groupNumbers, String(Number(header.controlNumber)))) this.report('group.control_number_duplicate', el(6), `GS06 ${header.controlNumber} repeats in this interchange`, header.controlNumber);
     if (!['X', 'T'].includes(header.agency)) this.report('interchange.group_content_invalid', el(7), 'GS07 must be X or T', header.agency);
     if (header.version.length < 1 || header.version.length > 12) this.report('interchange.group_content_invalid', el(8), 'GS08 must be 1 to 12 characters', header.version);
     this.emit(seg, 'group', 0);
@@ -302,8 +301,7 @@ export class X12Reader extends EnvelopeReader {
     if (!/^[0-9A-Za-z]{4,9}$/.test(header.controlNumber)) {
       this.report('transaction.control_number_invalid', { ...pos, element: 2, elementRef: 'ST02' }, `ST02 "${header.controlNumber}" must be 4 to 9 characters`, header.controlNumber);
     } else if (inGroup) {
-      if (inGroup.transactionNumbers.has(header.controlNumber)) this.report('transaction.control_number_duplicate', { ...pos, element: 2, elementRef: 'ST02' }, `ST02 ${header.controlNumber} repeats in this group`, header.controlNumber);
-      inGroup.transactionNumbers.add(header.controlNumber);
+      if (this.seenBefore(inGroup.transactionNumbers, header.controlNumber)) this.report('transaction.control_number_duplicate', { ...pos, element: 2, elementRef: 'ST02' }, `ST02 ${header.controlNumber} repeats in this group`, header.controlNumber);
     }
     this.emit(seg, 'transaction', 1);
   }
