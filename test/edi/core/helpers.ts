@@ -100,3 +100,16 @@ export function x12Interchange(o: IsaOptions & { lineBreak?: string; groups?: st
 
 /** Byte Buffer of a latin1/ASCII string. */
 export const bytes = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+/** Cut buf at the given byte positions (any order, duplicates ignored). */
+export function splitAtPoints(buf: Buffer, points: number[]): Buffer[] {
+  const cuts = [...new Set(points)].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let last = 0;
+  for (const c of cuts) {
+    out.push(buf.subarray(last, c));
+    last = c;
+  }
+  out.push(buf.subarray(last));
+  return out;
+}

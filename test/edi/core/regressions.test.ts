@@ -1,13 +1,10 @@
-/**
- * KNOWN BUGS (kept out of the committed suite on purpose: they fail until the source is fixed).
- * Copy into test/edi/core/ to reproduce.
- */
+/** Regression tests for bugs found in the scanner and readers (each comment says what went wrong). */
 import { roundTrip } from '../../../src/edi/roundtrip';
 import { collect, codes, x12Interchange } from './helpers';
 
 const ISA = 'ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*P*:';
 
-describe('known bugs', () => {
+describe('regressions', () => {
   // BUG-1: a chunk that ends inside a multi-byte segment terminator (U+2026) loses the terminator: the
   // scanner saves scanPos at the terminator's first byte but run() then calls keep(buf, segStart, end),
   // so scanning resumes after that byte and the terminator is never matched. Two segments merge.
