@@ -17,7 +17,7 @@ export class CliUsageError extends Error {
   }
 }
 
-/** Open FILE (or '-' for stdin) as a stream of Buffers, 1 MiB at a time. */
+/** Open FILE (or '-' for stdin) as a stream of Buffers, 256 KiB at a time. */
 export function openInput(path: string, io: CliIo): Readable {
   if (path === '-') return io.stdin;
   let isFile = false;
@@ -27,7 +27,7 @@ export function openInput(path: string, io: CliIo): Readable {
     throw new CliUsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   if (!isFile) throw new CliUsageError(`${path} is not a file`);
-  return createReadStream(path, { highWaterMark: 1024 * 1024 });
+  return createReadStream(path, { highWaterMark: 256 * 1024 });
 }
 
 /** Write text, waiting for the consumer when its buffer is full (so a 1 GB inspect does not fill memory). */

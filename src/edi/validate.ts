@@ -82,12 +82,13 @@ export interface ValidateOptions extends ReaderOptions {
 }
 
 const compiled = new Map<string, CompiledTransaction | null>();
+const SAFE_NAME = /^[A-Za-z0-9]{1,12}$/;
 
 /** The definition folder version for a transaction: 004010 from GS08 "004010VICS", D96A from UNH. */
 export function definitionVersion(standard: Standard, t: TransactionHeader): string {
   if (standard === 'x12') return t.version.slice(0, 6);
   // CONTRL carries the syntax version (D:3, 4:1): its structure is the one shipped with D96A.
-  if (t.id === 'CONTRL' && !existsSync(definitionsDir('edifact', t.version))) return 'D96A';
+  if (t.id === 'CONTRL' && (!SAFE_NAME.test(t.version) || !existsSync(definitionsDir('edifact', t.version)))) return 'D96A';
   return t.version;
 }
 
@@ -98,7 +99,8 @@ export function definitionFor(standard: Standard, t: TransactionHeader, overlays
   const overlay = overlays?.[key];
   if (!overlay && compiled.has(key)) return compiled.get(key) ?? null;
   let result: CompiledTransaction | null = null;
-  if (/^[A-Za-z0-9]+$/.test(version) && /^[A-Za-z0-9]+$/.test(t.id)) {
+  // Version and id come from the partner's file: they name a folder and a file only when plain.
+  if (SAFE_NAME.test(version) && SAFE_NAME.test(t.id)) {
     const dir = definitionsDir(standard, version);
     if (existsSync(dir) && hasTransaction(dir, t.id)) result = compileTransaction(loadTransaction(dir, t.id), loadDictionary(dir), overlay);
   }

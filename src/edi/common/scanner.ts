@@ -73,7 +73,6 @@ const MARK_COMPONENT = 3;
 const CR = 0x0d;
 const LF = 0x0a;
 
-const tagCache = new Map<number, string>();
 
 /** One-character strings by byte (ASCII range used; values only reach here without high bytes). */
 const ONE_CHAR: string[] = Array.from({ length: 256 }, (_, b) => String.fromCharCode(b));
@@ -89,18 +88,29 @@ function layoutString(buf: Buffer, from: number, to: number): string {
   return buf.toString('latin1', from, to);
 }
 
+// Tags of 2-3 bytes are interned in an open-addressing table keyed by their bytes: building (or even
+// hashing) a string per segment would cost more than scanning the segment.
+const TAG_SLOTS = 4096;
+const tagKeys = new Int32Array(TAG_SLOTS);
+const tagStrings: string[] = new Array<string>(TAG_SLOTS).fill('');
+
 function tagOf(buf: Buffer, start: number, end: number): string {
   const len = end - start;
-  if (len >= 1 && len <= 3) {
-    // Cache the 2-3 letter tags: building a string per segment would cost more than the scan itself.
-    let key = len;
-    for (let i = start; i < end; i++) key = (key << 8) | buf[i];
-    let tag = tagCache.get(key);
-    if (tag === undefined) {
-      tag = buf.toString('latin1', start, end);
-      tagCache.set(key, tag);
+  if (len === 2 || len === 3) {
+    const key = len === 3 ? (3 << 24) | (buf[start] << 16) | (buf[start + 1] << 8) | buf[start + 2] : (2 << 24) | (buf[start] << 8) | buf[start + 1];
+    let slot = Math.imul(key, 0x9e3779b1) >>> 20;
+    for (let probe = 0; probe < TAG_SLOTS; probe++) {
+      const k = tagKeys[slot];
+      if (k === key) return tagStrings[slot];
+      if (k === 0) {
+        // Internalised (via a property key) so the readers' `tag === 'UNH'` is a pointer comparison.
+        const tag = Object.keys({ [buf.toString('latin1', start, end)]: 0 })[0];
+        tagKeys[slot] = key;
+        tagStrings[slot] = tag;
+        return tag;
+      }
+      slot = (slot + 1) & (TAG_SLOTS - 1);
     }
-    return tag;
   }
   return buf.toString('latin1', start, end);
 }
@@ -134,8 +144,16 @@ export class SegmentScanner {
   private afterAdvice = false;
   private optionalDetect = false;
 
+  /** First bytes of the header tags, so most segments are ruled out by one lookup. */
+  private readonly headerFirst = new Uint8Array(256);
+
   private isHeaderTag(buf: Buffer, pos: number): boolean {
-    for (const t of this.headerTags) if (buf[pos] === t[0] && buf[pos + 1] === t[1] && buf[pos + 2] === t[2]) return true;
+    if (this.headerFirst[buf[pos]] === 0) return false;
+    const tags = this.headerTags;
+    for (let i = 0; i < tags.length; i++) {
+      const t = tags[i];
+      if (buf[pos] === t[0] && buf[pos + 1] === t[1] && buf[pos + 2] === t[2]) return true;
+    }
     return false;
   }
   /** Layout seen since the last segment (kept for byte-exact round trips). */
@@ -161,6 +179,7 @@ export class SegmentScanner {
   constructor(private readonly detect: DelimiterDetector, private readonly cb: ScannerCallbacks, options: ScannerOptions = {}, headerTags: string[] = []) {
     this.maxSegmentBytes = options.maxSegmentBytes ?? 1024 * 1024;
     this.headerTags = headerTags.map((t) => Buffer.from(t, 'latin1'));
+    for (const t of this.headerTags) this.headerFirst[t[0]] = 1;
     this.view = new ScannedSegment();
   }
 
