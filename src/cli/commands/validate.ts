@@ -28,7 +28,7 @@ export function formatReport(name: string, r: ValidationReport): string {
   const groups = r.interchanges.reduce((n, ic) => n + ic.groups.length, 0);
   const lines = [`${name}: ${r.valid ? 'VALID' : 'INVALID'} (${r.standard === 'unknown' ? 'not EDI' : r.standard.toUpperCase()}, ${r.interchanges.length} interchange(s), ${groups} group(s), ${tx} transaction(s), ${ok} accepted, ${r.errorCount} error(s), ${r.warningCount} warning(s))`];
   for (const i of [...r.errors, ...r.warnings]) lines.push(`  ${i.severity === 'error' ? 'error  ' : 'warning'} ${i.code}  ${where(i)}: ${i.message}${i.value !== undefined ? ` ("${i.value}")` : ''}${acks(i)}`);
-  if (r.truncated) lines.push(`  ... more findings than the report keeps (use --max-issues)`);
+  if (r.truncated) lines.push(`  ... the report is truncated: it keeps at most --max-issues findings and 10 000 transaction results; the counts above are complete`);
   return lines.join('\n') + '\n';
 }
 
