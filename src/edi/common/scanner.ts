@@ -500,7 +500,29 @@ export class SegmentScanner {
           this.elemCount = elemCount;
           this.emit(buf, this.segStart, i, false);
           this.inSegment = false;
-          return i + t.length;
+          i += t.length;
+          // Fast path into the next segment (most of a file): at most one line break of layout, no
+          // interchange header, nothing the reader asked for. Anything else goes back through run().
+          if (this.detecting || this.halted) return i;
+          let p = i;
+          let layout = '';
+          const t0 = t[0];
+          if (p < end && buf[p] === LF && t0 !== LF) {
+            p++;
+            layout = LAYOUT_LF;
+          } else if (p + 1 < end && buf[p] === CR && buf[p + 1] === LF && t0 !== CR) {
+            p += 2;
+            layout = LAYOUT_CRLF;
+          }
+          if (p >= end) return i;
+          const b = buf[p];
+          if (b === CR || b === LF || b === 0x20 || b === 0x09 || this.headerFirst[b] === 1 || this.trivia !== '') return i;
+          this.trivia = layout;
+          this.beginSegment(p);
+          markCount = 0;
+          elemCount = 0;
+          i = p;
+          continue scan;
         }
         case C_LINEBREAK:
           this.hasLineBreak = true;
