@@ -1,4 +1,5 @@
 /** The `edi-gateway` command: dispatches to one module per command. */
+import { ackCommand } from './commands/ack';
 import { demoCommand } from './commands/demo';
 import { inspectCommand } from './commands/inspect';
 import { odooSandboxCommand } from './commands/odoo-sandbox';
@@ -11,6 +12,7 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   demo: { run: demoCommand, help: 'demo                        validate the shipped fixtures (what `npm start` runs)' },
   validate: { run: validateCommand, help: 'validate FILE|- [--json]    check syntax, envelopes and transaction content; exit 0 valid, 1 invalid' },
+  ack: { run: ackCommand, help: 'ack FILE|- [--type TA1|997|999|CONTRL] [--partner ID]  the acknowledgment(s) the gateway would send (--partner: ignored for now)' },
   inspect: { run: inspectCommand, help: 'inspect FILE|-              envelopes and segments as a tree' },
   schema: { run: schemaCommand, help: 'schema <type>               JSON Schema of a canonical document (order, invoice, ...)' },
   'odoo-sandbox': { run: odooSandboxCommand, help: 'odoo-sandbox [--port 8069]  the Odoo test double on 127.0.0.1 (JSON-2, JSON-RPC, XML-RPC)' },
