@@ -710,6 +710,13 @@ export class ScannedSegment implements SegmentView {
     return true;
   }
 
+  isSimple(e: number): boolean {
+    if (e < 1 || e > this.elems) return false;
+    // The next mark after the element's own separator ends the element: nothing inside it.
+    const next = this.elemMark[e] + 1;
+    return e < this.elems ? this.elemMark[e + 1] === next : next === this.count;
+  }
+
   repetitionCount(e: number): number {
     if (e < 1 || e > this.elems) return 0;
     const last = e < this.elems ? this.elemMark[e + 1] : this.count;

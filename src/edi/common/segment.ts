@@ -23,6 +23,8 @@ export interface SegmentView {
   readonly offset: number;
   /** Number of data elements after the tag, trailing empty ones included. */
   elementCount(): number;
+  /** True when element e is there as one plain value: no repetition or component separator inside. */
+  isSimple(e: number): boolean;
   /** Number of repetitions of element e (1 for a present element without repetition separator, 0 beyond the end). */
   repetitionCount(e: number): number;
   /** Number of components of repetition r of element e (1 for a simple element, 0 beyond the end). */
@@ -53,6 +55,10 @@ export class ArraySegment implements SegmentView {
   }
   elementCount(): number {
     return this.seg.elements.length;
+  }
+  isSimple(e: number): boolean {
+    const el = this.seg.elements[e - 1];
+    return el !== undefined && el.length === 1 && el[0].length === 1;
   }
   repetitionCount(e: number): number {
     return this.seg.elements[e - 1]?.length ?? 0;

@@ -89,8 +89,7 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
   for (let i = 0; i < upto; i++) {
     const use = uses[i];
     const p = i + 1;
-    const reps = seg.repetitionCount(p);
-    if (reps === 1 && use.components === null && seg.componentCount(p, 1) === 1) {
+    if (use.components === null && seg.isSimple(p)) {
       // The usual case: one simple value, read once.
       let found: boolean;
       if (use.lengthOnly) {
@@ -112,6 +111,7 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
       }
       continue;
     }
+    const reps = seg.repetitionCount(p);
     if (reps === 1 && use.components !== null && use.req !== 'N') {
       // One composite value: check its components directly.
       if (repetitionPresent(seg, p, 1)) {
