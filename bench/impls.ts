@@ -5,7 +5,8 @@
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 
-export const CHUNK = 1024 * 1024;
+/** Read size: 1 MiB as in the library research; BENCH_CHUNK overrides it (the CLI's size for the 1 GB run). */
+export const CHUNK = Number(process.env.BENCH_CHUNK) || 1024 * 1024;
 
 export interface ImplResult {
   segments: number;

@@ -11,6 +11,7 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, ren
 import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { EdiValidator } from '../src/edi/validate';
+import { INPUT_CHUNK_BYTES } from '../src/cli/io';
 import { generateEdifact, generateX12, repeatX12 } from './gen';
 import { CHUNK, IMPLS, type Standard } from './impls';
 import type { Measurement } from './one';
@@ -102,8 +103,8 @@ async function ensureData(std: Standard): Promise<string> {
   return file;
 }
 
-function measure(impl: string, file: string, timeoutMs = 600_000, nodeFlags: string[] = []): Measurement {
-  const r = spawnSync(process.execPath, [...nodeFlags, ONE, impl, file], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * MB });
+function measure(impl: string, file: string, timeoutMs = 600_000, nodeFlags: string[] = [], env: Record<string, string> = {}): Measurement {
+  const r = spawnSync(process.execPath, [...nodeFlags, ONE, impl, file], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * MB, env: { ...process.env, ...env } });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Measurement;
@@ -192,9 +193,10 @@ async function main(): Promise<void> {
       renameSync(tmp, FILE_1GB);
       log(`  ${(bytes / MB).toFixed(0)} MB`);
     }
-    // As `edi-gateway validate` runs it: the bin's shebang gives V8 a 4 MB young generation (see bin/edi-gateway.js).
+    // As `edi-gateway validate` runs it: the bin's shebang gives V8 a 4 MB young generation (see
+    // bin/edi-gateway.js) and the CLI reads INPUT_CHUNK_BYTES at a time.
     const cliFlags = ['--max-semi-space-size=4'];
-    const m = measure('ours:validate', FILE_1GB, 1_200_000, cliFlags);
+    const m = measure('ours:validate', FILE_1GB, 1_200_000, cliFlags, { BENCH_CHUNK: String(INPUT_CHUNK_BYTES) });
     log(`  ours:validate ${basename(FILE_1GB)} (node ${cliFlags.join(' ')}): ${m.failed ? `FAILED ${m.failed}` : `${f1(m.mbps)} MB/s, ${f1(m.maxRssMB)} MB RSS, ${m.errors} errors`}`);
     big = summarize(`ours:validate (node ${cliFlags.join(' ')}, as the CLI runs)`, 'x12', FILE_1GB, [m]);
     // The same with V8's default young generation: how much of the peak is GC sizing, not retention.

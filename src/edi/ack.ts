@@ -7,7 +7,7 @@
  * EDIFACT CONTRL (src/edi/edifact/ack), with our own control numbers from a `ControlNumbers` source.
  */
 import type { EdiHandler, GroupHeader, GroupSummary, InterchangeHeader, InterchangeSummary, SegmentPlace, Standard, TransactionHeader, TransactionSummary } from './common/events';
-import { makeIssue, type AckCodes, type EdiIssue, type IssueCode, type IssueLevel } from './common/issues';
+import { makeIssue, type EdiIssue } from './common/issues';
 import type { ScannedSegment } from './common/scanner';
 import { createTransactionValidator, type DefinitionOverlay, type TransactionValidator } from './common/validate';
 import { buildContrl, contrlUnaddressable } from './edifact/ack/contrl';
@@ -51,20 +51,7 @@ export class InMemoryControlNumbers implements ControlNumbers {
 // What the collector keeps
 
 /** One finding as the ack builders need it (a trimmed EdiIssue). */
-export interface AckFinding {
-  code: IssueCode;
-  level: IssueLevel;
-  ack: AckCodes;
-  message: string;
-  segmentIndex?: number;
-  segmentId?: string;
-  loopId?: string;
-  element?: number;
-  component?: number;
-  repetition?: number;
-  elementRef?: string;
-  value?: string;
-}
+export type AckFinding = Pick<EdiIssue, 'code' | 'level' | 'ack' | 'message' | 'segmentIndex' | 'segmentId' | 'loopId' | 'element' | 'component' | 'repetition' | 'elementRef' | 'value'>;
 
 export interface TransactionRecord {
   /** 850, ORDERS. */
