@@ -1,0 +1,71 @@
+/** The command dispatcher and the small commands: usage errors, schema, demo, inspect. */
+import { PassThrough, Readable } from 'node:stream';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main';
+
+async function run(argv: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await main(argv, { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr });
+  return { code, out, err };
+}
+
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'edi');
+
+describe('edi-gateway', () => {
+  it('without a command prints the usage and exits 2', async () => {
+    const r = await run([]);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('usage: edi-gateway <command>');
+  });
+
+  it('an unknown command exits 2 and names it', async () => {
+    const r = await run(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('unknown command "frobnicate"');
+  });
+
+  it('schema order prints a JSON Schema whose required fields include orderNumber', async () => {
+    const r = await run(['schema', 'order']);
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.out) as { required?: string[] };
+    expect(schema.required).toEqual(expect.arrayContaining(['orderNumber', 'lines']));
+  });
+
+  it('schema with an unknown type is a usage error', async () => {
+    const r = await run(['schema', 'pizza']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('usage: edi-gateway schema');
+  });
+
+  it('demo validates the shipped fixtures and marks the invalid ones', async () => {
+    const r = await run(['demo']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/valid {4}fixtures\/edi\/x12\/004010\/850-purchase-order\.edi/);
+    expect(r.out).toMatch(/INVALID {2}fixtures\/edi\/invalid\//);
+  });
+
+  it('validate reads stdin with "-" and exits 1 for garbage', async () => {
+    const r = await run(['validate', '-', '--json'], 'hello, this is not EDI');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ valid: false, standard: 'unknown', errors: [{ code: 'file.not_edi' }] });
+  });
+
+  it('validate of a missing file exits 2 with the reason', async () => {
+    const r = await run(['validate', join(FIXTURES, 'nope.edi')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('ENOENT');
+  });
+
+  it('inspect shows envelopes and numbered segments', async () => {
+    const r = await run(['inspect', join(FIXTURES, 'x12', '004010', '850-purchase-order.edi'), '--max-segments', '5']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^interchange \d+ {2}X12 00401/m);
+    expect(r.out).toMatch(/^ {6} {3}2 {2}BEG/m);
+    expect(r.out).toContain('(5 segments shown; --max-segments)');
+  });
+});
