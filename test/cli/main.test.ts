@@ -1,4 +1,6 @@
 /** The command dispatcher and the small commands: usage errors, schema, demo, inspect. */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { PassThrough, Readable } from 'node:stream';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
@@ -67,5 +69,26 @@ describe('edi-gateway', () => {
     expect(r.out).toMatch(/^interchange \d+ {2}X12 00401/m);
     expect(r.out).toMatch(/^ {6} {3}2 {2}BEG/m);
     expect(r.out).toContain('(5 segments shown; --max-segments)');
+  });
+
+  it('partners check passes on the shipped partners', async () => {
+    const r = await run(['partners', 'check']);
+    expect(r.out).toContain('partners check: all partners OK');
+    expect(r.code).toBe(0);
+  });
+
+  it('partners check names file, key and fix for a broken partner and exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'partners-'));
+    mkdirSync(join(dir, 'broken'));
+    writeFileSync(join(dir, 'broken', 'partner.yaml'), 'id: broken\nname: Broken Ltd\nmode: sometimes\n');
+    const r = await run(['partners', 'check', '--dir', dir]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/broken\/partner\.yaml:3 at mode: .*production.*test/);
+  });
+
+  it('partners without "check" is a usage error', async () => {
+    const r = await run(['partners', 'list']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('usage: edi-gateway partners check');
   });
 });
