@@ -1,0 +1,286 @@
+/**
+ * Mapping files: `mappings/<partner>/<messageType>.yaml`, optionally `extends:` a shared file (e.g.
+ * `../_x12-004010/850.yaml`) that it overrides key by key (objects merge, anything else replaces, `null`
+ * removes a key). Code tables live in the file (`tables:`) or in CSV/YAML files beside it; every file a
+ * mapping names is resolved relative to the mapping file that names it, before merging.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { DOCUMENT_TYPES } from '../canonical/document';
+
+/** A mapping file that is missing, malformed or inconsistent; names the file and the key. */
+export class MappingFileError extends Error {
+  override readonly name = 'MappingFileError';
+  constructor(readonly file: string, readonly key: string, readonly detail: string) {
+    super(`${file}${key ? ` at ${key}` : ''}: ${detail}`);
+  }
+}
+
+const DATE_FORMATS = ['CCYYMMDD', 'YYMMDD', '102', '101', 'D8', 'D6', '203', '204', 'DT'] as const;
+const TABLE_FILE = /\.(csv|ya?ml)$/i;
+
+/** One field of the canonical document and where its value comes from. */
+export interface FieldSpec {
+  /** One path (the first value) or several (every value, in order, as a list). */
+  path?: string | string[];
+  /** Every occurrence of a loop or segment: a list with one entry per occurrence. */
+  each?: string;
+  /** Nested object (per occurrence with `each`). */
+  fields?: Record<string, FieldSpec>;
+  /** A constant. */
+  value?: unknown;
+  /** JSONata over the object mapped so far at this level ($doc: the whole document so far). */
+  expr?: string;
+  /** X12 qualifier/value pairs: the value after the element (from, from+2, …) that holds one of the qualifiers. */
+  pair?: { from: number; qualifier: string[] };
+  date?: (typeof DATE_FORMATS)[number];
+  time?: boolean;
+  number?: { implied: number };
+  /** Name of a code table (tables:). */
+  code?: string;
+  /** Cross-reference: a table name or a CSV/YAML file beside the mapping. */
+  xref?: string;
+  /** A value missing from the code / xref table: error (code default), keep it, or omit it (xref default). */
+  onUnknown?: 'error' | 'keep' | 'omit';
+  /** Join several values into one string. */
+  join?: string;
+  default?: unknown;
+  /** Required: the message for the partner when missing (true: a generic one). */
+  required?: string | boolean;
+}
+
+/** A loaded mapping: the merged file with its tables read. */
+export interface Mapping {
+  file: string;
+  /** Files merged, base first. */
+  files: string[];
+  type: (typeof DOCUMENT_TYPES)[number];
+  messageType?: string;
+  tables: Record<string, Record<string, string>>;
+  fields: Record<string, FieldSpec>;
+}
+
+/** A path; a bare number (YAML reads 03 as 3) is an element position. */
+const PathInput = z.union([z.string().min(1), z.number().int().min(1)]);
+
+const FieldInput: z.ZodType<unknown> = z.lazy(() =>
+  z.union([
+    z.string().min(1),
+    z.number().int().min(1),
+    z
+      .strictObject({
+        path: z.union([PathInput, z.array(PathInput).min(1)]).optional(),
+        each: z.string().min(1).optional(),
+        fields: z.record(z.string(), FieldInput).optional(),
+        value: z.unknown().optional(),
+        expr: z.string().min(1).optional(),
+        pair: z
+          .strictObject({
+            from: z.union([z.number().int().min(1), z.string().regex(/^\d{1,2}$/)]),
+            qualifier: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+          })
+          .optional(),
+        date: z.enum(DATE_FORMATS).optional(),
+        time: z.boolean().optional(),
+        number: z.union([z.boolean(), z.strictObject({ implied: z.number().int().min(0).max(9) })]).optional(),
+        code: z.string().min(1).optional(),
+        xref: z.string().min(1).optional(),
+        onUnknown: z.enum(['error', 'keep', 'omit']).optional(),
+        join: z.string().optional(),
+        default: z.unknown().optional(),
+        required: z.union([z.string().min(1), z.boolean()]).optional(),
+      })
+      .refine((f) => [f.path, f.each, f.fields, f.value, f.expr, f.pair].some((v) => v !== undefined) || f.default !== undefined, {
+        message: 'a field needs path, each, fields, pair, value, expr or default',
+      }),
+  ]),
+);
+
+const MappingInput = z.strictObject({
+  extends: z.string().optional(),
+  type: z.enum(DOCUMENT_TYPES, { error: `expected one of ${DOCUMENT_TYPES.join(', ')}` }),
+  messageType: z.union([z.string(), z.number()]).optional(),
+  tables: z.record(z.string(), z.union([z.string(), z.record(z.string(), z.union([z.string(), z.number()]))])).optional(),
+  fields: z.record(z.string(), FieldInput),
+});
+
+type Plain = Record<string, unknown>;
+const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Merge `over` onto `base`: objects key by key, other values replace, null removes. */
+export function mergeMapping(base: unknown, over: unknown): unknown {
+  if (!isPlain(base) || !isPlain(over)) return over;
+  const out: Plain = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === null) delete out[key];
+    else out[key] = key in out ? mergeMapping(out[key], value) : value;
+  }
+  return out;
+}
+
+function readRaw(file: string, key = ''): Plain {
+  if (!existsSync(file)) throw new MappingFileError(file, key, 'does not exist; add the mapping file or correct the name');
+  let data: unknown;
+  try {
+    data = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new MappingFileError(file, '', `is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (!isPlain(data)) throw new MappingFileError(file, '', 'expected a mapping with type: and fields:');
+  return data;
+}
+
+/** Make the file names a mapping file gives (table files, xref files) absolute, relative to that file. */
+function absolutize(data: Plain, file: string): void {
+  const dir = dirname(file);
+  const abs = (name: string) => (isAbsolute(name) ? name : resolve(dir, name));
+  if (isPlain(data.tables)) {
+    // Table files are read now, so that an extending file can add or change single entries.
+    for (const [name, table] of Object.entries(data.tables)) if (typeof table === 'string') data.tables[name] = readTableFile(abs(table), file, `tables.${name}`);
+  }
+  const walk = (fields: unknown): void => {
+    if (!isPlain(fields)) return;
+    for (const [key, spec] of Object.entries(fields)) {
+      // Shorthand `key: PATH` is `key: {path: PATH}`, so an override can add to it key by key.
+      if (typeof spec === 'string' || typeof spec === 'number') fields[key] = { path: spec };
+      if (!isPlain(spec)) continue;
+      if (typeof spec.xref === 'string' && TABLE_FILE.test(spec.xref)) spec.xref = abs(spec.xref);
+      walk(spec.fields);
+    }
+  };
+  walk(data.fields);
+}
+
+function readMerged(file: string, chain: string[]): { data: Plain; files: string[] } {
+  if (chain.includes(file)) throw new MappingFileError(file, 'extends', `extends itself through ${[...chain, file].join(' -> ')}`);
+  const raw = readRaw(file, chain.length > 0 ? 'extends' : '');
+  absolutize(raw, file);
+  if (raw.extends === undefined) return { data: raw, files: [file] };
+  if (typeof raw.extends !== 'string') throw new MappingFileError(file, 'extends', 'expected a file name such as ../_x12-004010/850.yaml');
+  const basePath = resolve(dirname(file), raw.extends);
+  let base: { data: Plain; files: string[] };
+  try {
+    base = readMerged(basePath, [...chain, file]);
+  } catch (err) {
+    if (err instanceof MappingFileError && err.file === basePath && err.key === 'extends' && !existsSync(basePath)) {
+      throw new MappingFileError(file, 'extends', `${raw.extends} does not exist (${basePath})`);
+    }
+    throw err;
+  }
+  const { extends: _ignored, ...own } = raw;
+  return { data: mergeMapping(base.data, own) as Plain, files: [...base.files, file] };
+}
+
+/** Read a CSV or YAML table: CSV has a header row and maps the first column to the second. */
+export function readTableFile(file: string, owner: string, key: string): Record<string, string> {
+  if (!existsSync(file)) throw new MappingFileError(owner, key, `table file ${file} does not exist`);
+  const text = readFileSync(file, 'utf8');
+  if (/\.csv$/i.test(extname(file))) {
+    const table: Record<string, string> = {};
+    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
+    lines.slice(1).forEach((line, i) => {
+      const cells = splitCsv(line);
+      if (cells.length < 2 || cells[0] === '') throw new MappingFileError(file, `line ${i + 2}`, 'expected two columns: partner value, our value');
+      table[cells[0]] = cells[1];
+    });
+    return table;
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new MappingFileError(file, '', `is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (!isPlain(data)) throw new MappingFileError(file, '', 'expected a YAML map of partner value: our value');
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v)]));
+}
+
+function splitCsv(line: string): string[] {
+  const cells: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      cells.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  cells.push(cur.trim());
+  return cells;
+}
+
+const pathText = (p: unknown): string => (typeof p === 'number' ? String(p).padStart(2, '0') : String(p));
+
+function normalizeField(input: unknown): FieldSpec {
+  if (typeof input === 'string' || typeof input === 'number') return { path: pathText(input) };
+  const raw = input as Plain & { pair?: { from: number | string; qualifier: string | string[] }; number?: boolean | { implied: number }; fields?: Plain };
+  const spec = { ...raw } as FieldSpec & Plain;
+  if (raw.path !== undefined) spec.path = Array.isArray(raw.path) ? raw.path.map(pathText) : pathText(raw.path);
+  if (raw.pair) spec.pair = { from: Number(raw.pair.from), qualifier: Array.isArray(raw.pair.qualifier) ? raw.pair.qualifier : [raw.pair.qualifier] };
+  if (raw.number === true) spec.number = { implied: 0 };
+  else if (raw.number === false) delete spec.number;
+  if (raw.fields) spec.fields = Object.fromEntries(Object.entries(raw.fields).map(([k, v]) => [k, normalizeField(v)]));
+  return spec;
+}
+
+const cache = new Map<string, Mapping>();
+
+/** Load (cached per absolute file) a mapping file with what it extends and the tables it names. */
+export function loadMapping(fileArg: string, options: { cache?: boolean } = {}): Mapping {
+  const file = resolve(fileArg);
+  const useCache = options.cache !== false;
+  const hit = useCache ? cache.get(file) : undefined;
+  if (hit) return hit;
+  const { data, files } = readMerged(file, []);
+  const parsed = MappingInput.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path.map(String).join('.');
+    throw new MappingFileError(file, key, `${issue.message}${files.length > 1 ? ' (after extends)' : ''}`);
+  }
+  const tables: Record<string, Record<string, string>> = {};
+  for (const [name, table] of Object.entries(parsed.data.tables ?? {})) {
+    tables[name] = typeof table === 'string' ? readTableFile(resolve(dirname(file), table), file, `tables.${name}`) : Object.fromEntries(Object.entries(table).map(([k, v]) => [k, String(v)]));
+  }
+  const fields = Object.fromEntries(Object.entries(parsed.data.fields).map(([k, v]) => [k, normalizeField(v)]));
+  const mapping: Mapping = { file, files, type: parsed.data.type, tables, fields };
+  if (parsed.data.messageType !== undefined) mapping.messageType = String(parsed.data.messageType);
+  checkTables(mapping);
+  if (useCache) cache.set(file, mapping);
+  return mapping;
+}
+
+/** Every code: / xref: must name a table or a table file. */
+function checkTables(mapping: Mapping): void {
+  const walk = (fields: Record<string, FieldSpec>, prefix: string): void => {
+    for (const [key, spec] of Object.entries(fields)) {
+      const at = `fields.${prefix}${key}`;
+      if (spec.code !== undefined && !mapping.tables[spec.code]) {
+        throw new MappingFileError(mapping.file, `${at}.code`, `no table '${spec.code}' under tables: (known: ${Object.keys(mapping.tables).join(', ') || 'none'})`);
+      }
+      if (spec.xref !== undefined && !TABLE_FILE.test(spec.xref) && !mapping.tables[spec.xref]) {
+        throw new MappingFileError(mapping.file, `${at}.xref`, `no table '${spec.xref}' and not a .csv/.yaml file`);
+      }
+      if (spec.xref !== undefined && TABLE_FILE.test(spec.xref) && !mapping.tables[spec.xref]) {
+        mapping.tables[spec.xref] = readTableFile(spec.xref, mapping.file, `${at}.xref`);
+      }
+      if (spec.fields) walk(spec.fields, `${prefix}${key}.fields.`);
+    }
+  };
+  walk(mapping.fields, '');
+}
+
+/** Forget cached mappings (after files changed). */
+export function clearMappingCache(): void {
+  cache.clear();
+}

@@ -1,0 +1,282 @@
+/**
+ * Paths into a transaction tree: the part of the mapping language that says where a value is.
+ *
+ *   path      := ['/'] step ('/' step)* ['/' element]      a leading '/' starts at the transaction root
+ *   step      := NAME ['*' | '#' n] ['[' cond (',' cond)* ']']
+ *                NAME is a segment tag (BEG, N1, NAD) or a loop id (PO1, SG25); a tag also finds the loop
+ *                occurrences that it triggers, so `N1` is the N1 loop and `NAD` the SG2 group.
+ *                '*' = every occurrence, '#n' = the n-th (1-based), neither = the first that qualifies.
+ *   cond      := element ('=' | '!=') value ('|' value)*   or   element   (present, non-empty)
+ *   element   := NN | NN-CC          positions (BEG/03, NAD/02-01), 1-based like the standards
+ *              | ID                 an element id (3035, 2380), looked up in the segment, then in its composites
+ *              | CID ['/' (ID | CC)] a composite id then a component (C507/2380, C082/01)
+ *              any of them may end in '#r' for the r-th repetition or '#*' for every repetition.
+ *
+ * Element ids need the segment dictionary of the transaction's version; positions do not.
+ */
+import type { Dictionary } from '../edi/common/definitions';
+import { segmentOf, type TreeLoop, type TreeNode, type TreeSegment } from './tree';
+
+/** Where an element is, by position or by dictionary ids. */
+export type ElementAddress =
+  | { kind: 'position'; element: number; component: number; repetition: number | '*' }
+  | { kind: 'ref'; first: string; second?: string; repetition: number | '*' };
+
+export interface Condition {
+  element: ElementAddress;
+  op: '=' | '!=' | 'present';
+  values: string[];
+}
+
+export interface SegmentStep {
+  name: string;
+  conditions: Condition[];
+  /** '*' */
+  all: boolean;
+  /** '#n', 1-based. */
+  index?: number;
+}
+
+export interface ParsedPath {
+  text: string;
+  absolute: boolean;
+  steps: SegmentStep[];
+  element?: ElementAddress;
+}
+
+/** A path that cannot be parsed or resolved; the message says what is wrong and where. */
+export class PathError extends Error {
+  override readonly name = 'PathError';
+  constructor(readonly path: string, message: string) {
+    super(`path '${path}': ${message}`);
+  }
+}
+
+const SEGMENT_NAME = /^[A-Z][A-Z0-9]*$/;
+const COMPOSITE_ID = /^[A-Z]\d{3}$/;
+const POSITION = /^(\d{1,2})(?:-(\d{1,2}))?$/;
+const ELEMENT_ID = /^\d{3,4}$/;
+
+const parsed = new Map<string, ParsedPath>();
+
+/** Parse a path (cached). */
+export function parsePath(text: string): ParsedPath {
+  const hit = parsed.get(text);
+  if (hit) return hit;
+  const path = parseUncached(text);
+  parsed.set(text, path);
+  return path;
+}
+
+function parseUncached(text: string): ParsedPath {
+  const fail = (why: string): never => {
+    throw new PathError(text, why);
+  };
+  const trimmed = text.trim();
+  if (trimmed === '') fail('empty');
+  const absolute = trimmed.startsWith('/');
+  const tokens = splitTop(absolute ? trimmed.slice(1) : trimmed, '/', text);
+  const steps: SegmentStep[] = [];
+  let i = 0;
+  for (; i < tokens.length; i++) {
+    const token = tokens[i];
+    const name = /^[A-Z0-9]+/.exec(token)?.[0] ?? '';
+    if (name === '' || !SEGMENT_NAME.test(name) || COMPOSITE_ID.test(name)) break;
+    steps.push(parseStep(token, name, fail));
+  }
+  const rest = tokens.slice(i);
+  const path: ParsedPath = { text, absolute, steps };
+  if (rest.length > 0) path.element = parseElement(rest, fail);
+  if (steps.length === 0 && path.element === undefined) fail('expected a segment, a loop or an element');
+  return path;
+}
+
+function parseStep(token: string, name: string, fail: (why: string) => never): SegmentStep {
+  const step: SegmentStep = { name, conditions: [], all: false };
+  let rest = token.slice(name.length);
+  const occurrence = /^(\*|#(\d+))/.exec(rest);
+  if (occurrence) {
+    if (occurrence[1] === '*') step.all = true;
+    else {
+      step.index = Number(occurrence[2]);
+      if (step.index < 1) fail(`#${occurrence[2]}: occurrences count from 1`);
+    }
+    rest = rest.slice(occurrence[0].length);
+  }
+  if (rest.startsWith('[')) {
+    if (!rest.endsWith(']')) fail(`'${token}': a condition [..] must close the step`);
+    for (const cond of splitTop(rest.slice(1, -1), ',', token)) step.conditions.push(parseCondition(cond.trim(), fail));
+    rest = '';
+  }
+  if (rest !== '') fail(`'${token}': unexpected '${rest}' (a step is NAME, then * or #n, then [conditions])`);
+  return step;
+}
+
+function parseCondition(text: string, fail: (why: string) => never): Condition {
+  const match = /^([^=!]+?)\s*(!=|=)\s*(.*)$/.exec(text);
+  if (!match) return { element: parseElement(text.split('/'), fail), op: 'present', values: [] };
+  const element = parseElement(match[1].split('/'), fail);
+  return { element, op: match[2] as '=' | '!=', values: match[3].split('|').map((v) => v.trim()) };
+}
+
+function parseElement(tokens: string[], fail: (why: string) => never): ElementAddress {
+  const parts = tokens.map((t) => t.trim());
+  const last = parts[parts.length - 1];
+  let repetition: number | '*' = 1;
+  const rep = /#(\d+|\*)$/.exec(last);
+  if (rep) {
+    repetition = rep[1] === '*' ? '*' : Number(rep[1]);
+    if (repetition === 0) fail('repetitions count from 1');
+    parts[parts.length - 1] = last.slice(0, -rep[0].length);
+  }
+  const [first, second] = parts;
+  if (parts.length === 1) {
+    const pos = POSITION.exec(first);
+    if (pos) {
+      const element = Number(pos[1]);
+      const component = pos[2] === undefined ? 1 : Number(pos[2]);
+      if (element < 1 || component < 1) fail(`'${first}': positions count from 1`);
+      return { kind: 'position', element, component, repetition };
+    }
+    if (ELEMENT_ID.test(first) || COMPOSITE_ID.test(first)) return { kind: 'ref', first, repetition };
+  } else if (parts.length === 2 && COMPOSITE_ID.test(first) && (ELEMENT_ID.test(second) || /^\d{1,2}$/.test(second))) {
+    return { kind: 'ref', first, second, repetition };
+  }
+  return fail(`'${tokens.join('/')}' is not an element: write a position (03, 02-01), an element id (3035) or a composite and component (C507/2380)`);
+}
+
+/** Split at `sep` outside [..]. */
+function splitTop(text: string, sep: string, whole: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '[') depth++;
+    else if (ch === ']') {
+      depth--;
+      if (depth < 0) throw new PathError(whole, "']' without '['");
+    } else if (ch === sep && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (depth !== 0) throw new PathError(whole, "'[' without ']'");
+  out.push(text.slice(start));
+  if (out.some((t) => t.trim() === '')) throw new PathError(whole, `empty step between '${sep}'`);
+  return out;
+}
+
+/** A value found by a path, with where it was found (for error reports). */
+export interface ValueHit {
+  value: string;
+  segment: TreeSegment;
+  element: number;
+  component: number;
+  repetition: number;
+}
+
+/** Resolves element addresses to positions, with the dictionary of the transaction's version. */
+export class ElementResolver {
+  private readonly cache = new Map<string, [number, number]>();
+  constructor(private readonly dictionary?: Dictionary, private readonly label = '') {}
+
+  /** [element, component] of an address in a segment. */
+  resolve(tag: string, addr: ElementAddress, pathText: string): [number, number] {
+    if (addr.kind === 'position') return [addr.element, addr.component];
+    const key = `${tag}/${addr.first}/${addr.second ?? ''}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const found = this.lookup(tag, addr, pathText);
+    this.cache.set(key, found);
+    return found;
+  }
+
+  private lookup(tag: string, addr: Extract<ElementAddress, { kind: 'ref' }>, pathText: string): [number, number] {
+    const where = this.label ? ` (${this.label})` : '';
+    if (!this.dictionary) throw new PathError(pathText, `element ids need a dictionary; write positions instead`);
+    const seg = this.dictionary.segments[tag];
+    if (!seg) throw new PathError(pathText, `segment ${tag} is not in the dictionary${where}`);
+    const refs = seg.elements.map((e) => e.ref);
+    const e = refs.indexOf(addr.first);
+    if (addr.second === undefined) {
+      if (e >= 0) return [e + 1, 1];
+      for (let i = 0; i < refs.length; i++) {
+        const c = this.dictionary.composites[refs[i]]?.components.findIndex((comp) => comp.ref === addr.first) ?? -1;
+        if (c >= 0) return [i + 1, c + 1];
+      }
+      throw new PathError(pathText, `element ${addr.first} is not in segment ${tag}${where}`);
+    }
+    if (e < 0) throw new PathError(pathText, `composite ${addr.first} is not in segment ${tag}${where}`);
+    if (/^\d{1,2}$/.test(addr.second)) return [e + 1, Number(addr.second)];
+    const c = this.dictionary.composites[addr.first]?.components.findIndex((comp) => comp.ref === addr.second) ?? -1;
+    if (c < 0) throw new PathError(pathText, `component ${addr.second} is not in composite ${addr.first}${where}`);
+    return [e + 1, c + 1];
+  }
+}
+
+function read(seg: TreeSegment, e: number, c: number, r: number): string {
+  return seg.elements[e - 1]?.[r - 1]?.[c - 1] ?? '';
+}
+
+function conditionHolds(seg: TreeSegment, cond: Condition, resolver: ElementResolver, pathText: string): boolean {
+  const [e, c] = resolver.resolve(seg.tag, cond.element, pathText);
+  const r = cond.element.repetition === '*' ? 1 : cond.element.repetition;
+  const value = read(seg, e, c, r).trim();
+  if (cond.op === 'present') return value !== '';
+  const listed = cond.values.includes(value);
+  return cond.op === '=' ? listed : !listed;
+}
+
+function candidates(ctx: TreeNode, name: string): TreeNode[] {
+  if (ctx.kind === 'segment') return ctx.tag === name ? [ctx] : [];
+  return ctx.children.filter((child) => (child.kind === 'segment' ? child.tag === name : child.id === name || segmentOf(child)?.tag === name));
+}
+
+/**
+ * The nodes a path's segment steps select from a context (a loop occurrence or a segment). With
+ * `eachLast` the last step selects every qualifying occurrence, as for `each:`.
+ */
+export function selectNodes(ctx: TreeNode, root: TreeLoop, path: ParsedPath, resolver: ElementResolver, eachLast = false): TreeNode[] {
+  let current: TreeNode[] = [path.absolute ? root : ctx];
+  path.steps.forEach((step, i) => {
+    const next: TreeNode[] = [];
+    for (const node of current) {
+      const matches = candidates(node, step.name).filter((m) => {
+        const seg = segmentOf(m);
+        return seg !== undefined && step.conditions.every((cond) => conditionHolds(seg, cond, resolver, path.text));
+      });
+      if (step.all || (eachLast && i === path.steps.length - 1)) next.push(...matches);
+      else {
+        const pick = matches[(step.index ?? 1) - 1];
+        if (pick) next.push(pick);
+      }
+    }
+    current = next;
+  });
+  return current;
+}
+
+/** The values a path with an element address selects (empty values left out, values trimmed). */
+export function selectValues(ctx: TreeNode, root: TreeLoop, path: ParsedPath, resolver: ElementResolver): ValueHit[] {
+  const addr = path.element;
+  if (!addr) throw new PathError(path.text, 'names a segment or loop, not a value; add an element (e.g. /01)');
+  const out: ValueHit[] = [];
+  for (const node of selectNodes(ctx, root, path, resolver)) {
+    const seg = segmentOf(node);
+    if (!seg) continue;
+    const [e, c] = resolver.resolve(seg.tag, addr, path.text);
+    const reps = addr.repetition === '*' ? Array.from({ length: seg.elements[e - 1]?.length ?? 0 }, (_, k) => k + 1) : [addr.repetition];
+    for (const r of reps) {
+      const value = read(seg, e, c, r).trim();
+      if (value !== '') out.push({ value, segment: seg, element: e, component: c, repetition: r });
+    }
+  }
+  return out;
+}
+
+/** 'PO102', 'NAD02-01', 'C21203#2': how an error names the element of a value. */
+export function elementLabel(tag: string, element: number, component: number, repetition = 1): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${tag}${pad(element)}${component > 1 ? `-${pad(component)}` : ''}${repetition > 1 ? `#${repetition}` : ''}`;
+}

@@ -1,0 +1,134 @@
+/**
+ * The transaction tree: one transaction's segments grouped into loop occurrences, as plain objects, so
+ * mapping paths such as `N1[01=ST]/N3/01` or `PO1*` can be answered without knowing the standard.
+ *
+ * The tree is built from the transaction definition (TransactionDef): a loop occurrence starts at its
+ * trigger segment. The placement is the usual forward search: from the position used last at the
+ * innermost open loop, then at each enclosing level (leaving a level closes its occurrence). Per-use
+ * code lists (SegmentUse.codes, e.g. HL*..*S) are preferred when they accept the segment. A segment that
+ * has no place is kept in the innermost open loop and counted in `unplaced` (validation reports it).
+ */
+import type { ParsedSegment } from '../edi/common/segment';
+import type { StructureNode, TransactionDef } from '../edi/common/definitions';
+
+/** A segment of the transaction. */
+export interface TreeSegment {
+  kind: 'segment';
+  tag: string;
+  /** elements[e-1][r-1][c-1], values unescaped. */
+  elements: string[][][];
+  /** 1-based position in the transaction (header = 1). */
+  position: number;
+  /** Byte offset in the input, when known. */
+  offset?: number;
+}
+
+/** A loop occurrence (the whole transaction at the root, id ''); children[0] is the trigger segment. */
+export interface TreeLoop {
+  kind: 'loop';
+  id: string;
+  children: TreeNode[];
+}
+
+export type TreeNode = TreeSegment | TreeLoop;
+
+/** The tree of one transaction. */
+export interface TransactionTree {
+  root: TreeLoop;
+  /** Segments that matched no position of the definition (kept in the innermost open loop). */
+  unplaced: TreeSegment[];
+}
+
+interface Frame {
+  nodes: StructureNode[];
+  loop: TreeLoop;
+  /** Index of the structure node used last at this level, -1 before the first. */
+  pos: number;
+}
+
+/** Builds the tree of one transaction, segment by segment (header and trailer included). */
+export class TreeBuilder {
+  private readonly stack: Frame[];
+  private readonly tree: TransactionTree;
+
+  constructor(def: TransactionDef) {
+    const root: TreeLoop = { kind: 'loop', id: '', children: [] };
+    this.tree = { root, unplaced: [] };
+    this.stack = [{ nodes: def.structure, loop: root, pos: -1 }];
+  }
+
+  /** Add the next segment. */
+  add(seg: ParsedSegment, position: number, offset?: number): void {
+    const node: TreeSegment = { kind: 'segment', tag: seg.tag, elements: seg.elements, position };
+    if (offset !== undefined) node.offset = offset;
+    const found = this.find(node, true) ?? this.find(node, false);
+    if (!found) {
+      this.stack[this.stack.length - 1].loop.children.push(node);
+      this.tree.unplaced.push(node);
+      return;
+    }
+    const [level, index] = found;
+    this.stack.length = level + 1;
+    const frame = this.stack[level];
+    frame.pos = index;
+    const use = frame.nodes[index];
+    if ('segment' in use) {
+      frame.loop.children.push(node);
+      return;
+    }
+    const loop: TreeLoop = { kind: 'loop', id: use.loop, children: [node] };
+    frame.loop.children.push(loop);
+    this.stack.push({ nodes: use.segments, loop, pos: 0 });
+  }
+
+  /** The finished tree. */
+  get result(): TransactionTree {
+    return this.tree;
+  }
+
+  private find(seg: TreeSegment, strict: boolean): [number, number] | undefined {
+    for (let d = this.stack.length - 1; d >= 0; d--) {
+      const frame = this.stack[d];
+      // The trigger of an open occurrence repeats only from the enclosing level (a new occurrence).
+      const from = Math.max(frame.pos, d > 0 ? 1 : 0);
+      for (let j = from; j < frame.nodes.length; j++) {
+        const use = frame.nodes[j];
+        const first = 'segment' in use ? use : firstSegment(use.segments);
+        if (first === undefined || first.segment !== seg.tag) continue;
+        if (strict && first.codes && !acceptsCodes(seg, first.codes)) continue;
+        return [d, j];
+      }
+    }
+    return undefined;
+  }
+}
+
+function firstSegment(nodes: StructureNode[]): { segment: string; codes?: Record<string, string[]> } | undefined {
+  const first = nodes[0];
+  if (first === undefined) return undefined;
+  return 'segment' in first ? first : firstSegment(first.segments);
+}
+
+/** True when every per-use code list ("01" or "01-02") accepts the segment's value there (empty values pass). */
+function acceptsCodes(seg: TreeSegment, codes: Record<string, string[]>): boolean {
+  for (const [at, list] of Object.entries(codes)) {
+    const [e, c] = at.split('-').map(Number);
+    const value = seg.elements[e - 1]?.[0]?.[(c || 1) - 1] ?? '';
+    if (value !== '' && !list.includes(value)) return false;
+  }
+  return true;
+}
+
+/** Build the tree of a transaction from its parsed segments (positions 1..n). */
+export function buildTree(def: TransactionDef, segments: readonly ParsedSegment[]): TransactionTree {
+  const builder = new TreeBuilder(def);
+  segments.forEach((seg, i) => builder.add(seg, i + 1));
+  return builder.result;
+}
+
+/** The segment a node stands for: itself, or the trigger of a loop occurrence. */
+export function segmentOf(node: TreeNode): TreeSegment | undefined {
+  if (node.kind === 'segment') return node;
+  const first = node.children[0];
+  return first === undefined ? undefined : segmentOf(first);
+}
