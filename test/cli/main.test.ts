@@ -91,4 +91,21 @@ describe('edi-gateway', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('usage: edi-gateway partners check');
   });
+
+  it('translate turns the northgate 850 fixture into an order document', async () => {
+    const r = await run(['translate', join(FIXTURES, 'x12', '004010', '850-purchase-order.edi')]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out) as { documents: { type: string; partnerId: string }[]; errors: unknown[] };
+    expect(out.errors).toEqual([]);
+    expect(out.documents).toHaveLength(1);
+    expect(out.documents[0]).toMatchObject({ type: 'order', partnerId: 'northgate' });
+  });
+
+  it('translate of a file from an unknown sender exits 1 with the routing error', async () => {
+    const r = await run(['translate', join(FIXTURES, 'edifact', 'D01B', 'ORDERS-unoc-latin1.edi')]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.out) as { documents: unknown[]; errors: { message: string }[] };
+    expect(out.documents).toEqual([]);
+    expect(out.errors.length).toBeGreaterThan(0);
+  });
 });
