@@ -1,6 +1,7 @@
 /** The `edi-gateway` command: dispatches to one module per command. */
 import { ackCommand } from './commands/ack';
 import { demoCommand } from './commands/demo';
+import { ingestCommand } from './commands/ingest';
 import { inspectCommand } from './commands/inspect';
 import { odooSandboxCommand } from './commands/odoo-sandbox';
 import { partnersCommand } from './commands/partners';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   ack: { run: ackCommand, help: 'ack FILE|- [--type TA1|997|999|CONTRL] [--partner ID]  the acknowledgment(s) the gateway would send (--partner: ignored for now)' },
   inspect: { run: inspectCommand, help: 'inspect FILE|-              envelopes and segments as a tree' },
   partners: { run: partnersCommand, help: 'partners check [ID]          load every partner folder and report problems (file, line, key, fix)' },
+  ingest: { run: (args, io) => ingestCommand(args, io), help: 'ingest FILE|- [--partner ID] [--sandbox]  parse, map and post to Odoo (ODOO_URL ...); print what was created' },
   translate: { run: translateCommand, help: 'translate FILE|- [--partner ID] [--pretty]  canonical documents as JSON {documents, errors}; exit 1 if any transaction failed' },
   schema: { run: schemaCommand, help: 'schema <type>               JSON Schema of a canonical document (order, invoice, ...)' },
   'odoo-sandbox': { run: odooSandboxCommand, help: 'odoo-sandbox [--port 8069]  the Odoo test double on 127.0.0.1 (JSON-2, JSON-RPC, XML-RPC)' },
