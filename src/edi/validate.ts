@@ -115,6 +115,9 @@ export class EdiValidator {
   private ic: InterchangeReport | null = null;
   private grp: GroupReport | null = null;
   private txValidator: TransactionValidator | null = null;
+  /** The validator created last and the definition it validates (reused for the next transaction of that definition). */
+  private lastDef: CompiledTransaction | null = null;
+  private lastValidator: TransactionValidator | null = null;
   private txErrors = 0;
   private inTx = false;
   private txContent = false;
@@ -210,9 +213,19 @@ export class EdiValidator {
     const standard = this.reader.standard === 'edifact' ? 'edifact' : 'x12';
     const def = this.options.content === false ? null : definitionFor(standard, t, this.options.overlays);
     this.txContent = def !== null;
-    this.txValidator = def
-      ? createTransactionValidator(def, { standard, interchange: t.interchangeControlNumber, group: t.groupControlNumber, transaction: t.controlNumber, transactionType: t.id, decimalMark: this.decimalMark }, (i) => this.onIssue(i))
-      : null;
+    if (def) {
+      const ctx: Parameters<typeof createTransactionValidator>[1] = { standard, interchange: t.interchangeControlNumber, group: t.groupControlNumber, transaction: t.controlNumber, transactionType: t.id, decimalMark: this.decimalMark };
+      // Consecutive transactions of one type reuse one validator (reset() starts it over).
+      if (def === this.lastDef && this.lastValidator !== null) {
+        this.lastValidator.reset(ctx);
+      } else {
+        this.lastDef = def;
+        this.lastValidator = createTransactionValidator(def, ctx, (i) => this.onIssue(i));
+      }
+      this.txValidator = this.lastValidator;
+    } else {
+      this.txValidator = null;
+    }
     if (!def && this.options.content !== false) {
       this.onIssue(makeIssue('transaction.definition_unavailable', { interchange: t.interchangeControlNumber, group: t.groupControlNumber, transaction: t.controlNumber, transactionType: t.id, offset: t.offset }, `${t.id} ${definitionVersion(standard, t) || '(no version)'}`));
     }

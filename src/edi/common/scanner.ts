@@ -821,6 +821,122 @@ export class ScannedSegment implements SegmentView {
     return enc.decoder.decode(out.subarray(0, n));
   }
 
+  /** Byte spans [compS[i], compT[i]) of the components of the repetition opened last (openRepetition). */
+  private compS: Int32Array = new Int32Array(16);
+  private compT: Int32Array = new Int32Array(16);
+  private compN = 0;
+
+  openRepetition(e: number, r: number): number {
+    this.compN = 0;
+    if (e < 1 || e > this.elems) return 0;
+    const marks = this.marks;
+    const kinds = this.kinds;
+    const first = this.elemMark[e];
+    const last = e < this.elems ? this.elemMark[e + 1] : this.count; // mark index ending the element
+    const endByte = last < this.count ? marks[last] : this.end;
+    let s = marks[first] + 1;
+    let k = first + 1; // first mark inside the element
+    if (k === last) {
+      // A simple element: one component, one repetition.
+      if (r !== 1) return 0;
+      this.compS[0] = s;
+      this.compT[0] = endByte;
+      this.compN = 1;
+      return 1;
+    }
+    for (let rep = 1; rep < r; rep++) {
+      while (k < last && kinds[k] !== MARK_REPETITION) k++;
+      if (k >= last) return 0;
+      s = marks[k] + 1;
+      k++;
+    }
+    let cs = this.compS;
+    let ct = this.compT;
+    let n = 0;
+    for (;;) {
+      if (n === cs.length) {
+        const ns = new Int32Array(n * 2);
+        ns.set(cs);
+        const nt = new Int32Array(n * 2);
+        nt.set(ct);
+        this.compS = cs = ns;
+        this.compT = ct = nt;
+      }
+      cs[n] = s;
+      if (k < last && kinds[k] !== MARK_REPETITION) {
+        const m = marks[k];
+        ct[n++] = m;
+        s = m + 1;
+        k++;
+      } else {
+        ct[n++] = k < last ? marks[k] : endByte;
+        break;
+      }
+    }
+    this.compN = n;
+    return n;
+  }
+
+  componentValue(c: number): string {
+    if (c < 1 || c > this.compN) return '';
+    const s = this.compS[c - 1];
+    const t = this.compT[c - 1];
+    const n = t - s;
+    if (n <= 8 && !this.hasHigh && !this.hasRelease) {
+      const b = this.buf;
+      switch (n) {
+        case 0: return '';
+        case 1: return ONE_CHAR[b[s]];
+        case 2: return String.fromCharCode(b[s], b[s + 1]);
+        case 3: return String.fromCharCode(b[s], b[s + 1], b[s + 2]);
+        case 4: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3]);
+        case 5: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
+        case 6: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
+        case 7: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
+        default: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
+      }
+    }
+    return this.decode(s, t);
+  }
+
+  componentLength(c: number): number {
+    if (c < 1 || c > this.compN) return 0;
+    const s = this.compS[c - 1];
+    const t = this.compT[c - 1];
+    const utf8 = this.encoding === 'utf8';
+    if (!this.hasRelease && (!utf8 || !this.hasHigh)) return t - s;
+    const buf = this.buf;
+    let n = 0;
+    const rel = this.delims.release;
+    for (let i = s; i < t; i++) {
+      const b = buf[i];
+      if (b === rel && this.hasRelease) {
+        i++; // the escaped byte counts, the release character does not
+        n++;
+        continue;
+      }
+      if (!utf8 || (b & 0xc0) !== 0x80) n++;
+    }
+    return n;
+  }
+
+  componentIsEmpty(c: number): boolean {
+    if (c < 1 || c > this.compN) return true;
+    return this.compT[c - 1] === this.compS[c - 1];
+  }
+
+  componentCode(c: number): number {
+    if (c < 1 || c > this.compN || this.hasHigh || this.hasRelease) return -1;
+    const s = this.compS[c - 1];
+    const n = this.compT[c - 1] - s;
+    if (n === 0 || n > 4) return -1;
+    // No byte >= 0x80 in the segment: each byte is one ASCII character of the value.
+    const b = this.buf;
+    let key = 0;
+    for (let i = 0; i < n; i++) key = key * 128 + b[s + i];
+    return key * 8 + n;
+  }
+
   toParsed(): ParsedSegment {
     const elements: string[][][] = [];
     for (let e = 1; e <= this.elems; e++) {

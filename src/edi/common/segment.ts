@@ -39,6 +39,24 @@ export interface SegmentView {
   raw(e: number): string;
   /** Copy of the whole segment. */
   toParsed(): ParsedSegment;
+  /**
+   * Open repetition r of element e for the component accessors below, locating all its components in
+   * one pass. Returns its component count (as componentCount(e, r); 0 when absent). The accessors answer
+   * for the repetition opened last, until the next call.
+   */
+  openRepetition(e: number, r: number): number;
+  /** value(e, c, r) of component c of the opened repetition. */
+  componentValue(c: number): string;
+  /** length(e, c, r) of component c of the opened repetition. */
+  componentLength(c: number): number;
+  /** isEmpty(e, c, r) of component c of the opened repetition. */
+  componentIsEmpty(c: number): boolean;
+  /**
+   * The value of component c of the opened repetition packed as a code key (1..4 ASCII characters:
+   * each character's code in base 128, times 8, plus the length), or -1 when the value is not such a
+   * value or the view cannot tell without building the string (then use componentValue()).
+   */
+  componentCode(c: number): number;
 }
 
 /** A SegmentView over an already parsed segment (for tests, generated segments and small documents). */
@@ -82,6 +100,24 @@ export class ArraySegment implements SegmentView {
   }
   toParsed(): ParsedSegment {
     return { tag: this.seg.tag, elements: this.seg.elements.map((el) => el.map((rep) => rep.slice())) };
+  }
+  private opened: string[] | undefined = undefined;
+  openRepetition(e: number, r: number): number {
+    const rep = this.seg.elements[e - 1]?.[r - 1];
+    this.opened = rep;
+    return rep?.length ?? 0;
+  }
+  componentValue(c: number): string {
+    return this.opened?.[c - 1] ?? '';
+  }
+  componentLength(c: number): number {
+    return this.componentValue(c).length;
+  }
+  componentIsEmpty(c: number): boolean {
+    return this.componentValue(c) === '';
+  }
+  componentCode(): number {
+    return -1;
   }
 }
 

@@ -71,6 +71,8 @@ export class CodeSet {
   private readonly list: readonly string[] | null;
   private readonly packed: ReadonlySet<number> | null;
   private readonly strings: ReadonlySet<string> | null;
+  /** Packed keys of `list` (-1 for a code that does not pack). */
+  private readonly listKeys: Int32Array | null;
   readonly size: number;
 
   /** `partial`: the list is a subset of the standard's, so an unlisted value is only a warning. */
@@ -79,10 +81,12 @@ export class CodeSet {
     this.size = unique.length;
     if (unique.length <= 8) {
       this.list = unique;
+      this.listKeys = Int32Array.from(unique, packCode);
       this.packed = null;
       this.strings = null;
     } else {
       this.list = null;
+      this.listKeys = null;
       const packed = new Set<number>();
       const strings = new Set<string>();
       for (const code of unique) {
@@ -104,6 +108,16 @@ export class CodeSet {
     const key = packCode(value);
     if (key >= 0) return (this.packed as ReadonlySet<number>).has(key);
     return (this.strings as ReadonlySet<string>).has(value);
+  }
+
+  /** has(v) for the value v whose packed key (1..4 ASCII characters) is `key` (>= 0). */
+  hasKey(key: number): boolean {
+    const keys = this.listKeys;
+    if (keys !== null) {
+      for (let i = 0; i < keys.length; i++) if (keys[i] === key) return true;
+      return false;
+    }
+    return (this.packed as ReadonlySet<number>).has(key);
   }
 
   values(): string[] {

@@ -91,16 +91,17 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
     const p = i + 1;
     if (use.components === null && seg.isSimple(p)) {
       // The usual case: one simple value, read once.
+      seg.openRepetition(p, 1);
       let found: boolean;
       if (use.lengthOnly) {
-        const len = seg.length(p, 1, 1);
+        const len = seg.componentLength(1);
         found = len > 0;
         if (found) {
           const el = use.element as CompiledElement;
-          if (len > el.max || len < el.min) lengthIssue(seg, p, 1, 1, 0, el, len, undefined, sink);
+          if (len > el.max || len < el.min) lengthIssue(seg, 1, p, 1, 0, el, len, undefined, sink);
         }
       } else {
-        found = checkValue(seg, p, 1, 1, 0, use.element as CompiledElement, use.codes, sink, decimals);
+        found = checkValue(seg, 1, p, 1, 0, use.element as CompiledElement, use.codes, sink, decimals);
       }
       if (!found) {
         present[p] = 0;
@@ -114,9 +115,10 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
     const reps = seg.repetitionCount(p);
     if (reps === 1 && use.components !== null && use.req !== 'N') {
       // One composite value: check its components directly.
-      if (repetitionPresent(seg, p, 1)) {
+      const comps = seg.openRepetition(p, 1);
+      if (openedPresent(seg, comps)) {
         present[p] = 1;
-        checkComposite(seg, use, use.components, p, 1, sink, decimals, true);
+        checkComponents(seg, use, use.components, comps, p, 1, sink, decimals);
       } else {
         present[p] = 0;
         if (use.mandatory) sink.elementIssue('element.mandatory_missing', p, 0, 1, use.ref, undefined);
@@ -136,7 +138,7 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
       last = use.repeat;
     }
     for (let r = 1; r <= last; r++) {
-      if (use.components !== null) checkComposite(seg, use, use.components, p, r, sink, decimals, false);
+      if (use.components !== null) checkComposite(seg, use, use.components, p, r, sink, decimals);
       else checkSimple(seg, use, p, r, sink, decimals);
     }
   }
@@ -155,52 +157,55 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
 /** True when element p has at least one non-empty component in some repetition. */
 export function elementPresent(seg: SegmentView, p: number): boolean {
   const reps = seg.repetitionCount(p);
-  if (reps === 0) return false;
-  if (reps === 1 && seg.componentCount(p, 1) <= 1) return !seg.isEmpty(p, 1, 1);
   for (let r = 1; r <= reps; r++) {
-    if (repetitionPresent(seg, p, r)) return true;
+    if (openedPresent(seg, seg.openRepetition(p, r))) return true;
   }
   return false;
 }
 
-function repetitionPresent(seg: SegmentView, p: number, r: number): boolean {
-  const comps = seg.componentCount(p, r);
+/** True when the repetition opened last (with `comps` components) has a non-empty component. */
+function openedPresent(seg: SegmentView, comps: number): boolean {
   for (let c = 1; c <= comps; c++) {
-    if (!seg.isEmpty(p, c, r)) return true;
+    if (!seg.componentIsEmpty(c)) return true;
   }
   return false;
 }
 
 function checkSimple(seg: SegmentView, use: CompiledElementUse, p: number, r: number, sink: ElementIssueSink, decimals: DecimalMode): void {
-  const comps = seg.componentCount(p, r);
+  const comps = seg.openRepetition(p, r);
   if (comps > 1) {
     for (let c = 2; c <= comps; c++) {
-      if (!seg.isEmpty(p, c, r)) {
-        sink.elementIssue('element.too_many_components', p, 2, r, use.ref, seg.value(p, c, r), `${use.ref} is not a composite`);
+      if (!seg.componentIsEmpty(c)) {
+        sink.elementIssue('element.too_many_components', p, 2, r, use.ref, seg.componentValue(c), `${use.ref} is not a composite`);
         break;
       }
     }
   }
-  checkValue(seg, p, 1, r, 0, use.element as CompiledElement, use.codes, sink, decimals);
+  checkValue(seg, 1, p, r, 0, use.element as CompiledElement, use.codes, sink, decimals);
 }
 
-function checkComposite(
+function checkComposite(seg: SegmentView, use: CompiledElementUse, components: readonly CompiledComponent[], p: number, r: number, sink: ElementIssueSink, decimals: DecimalMode): void {
+  const comps = seg.openRepetition(p, r);
+  if (comps === 0 || !openedPresent(seg, comps)) return; // an empty repetition: nothing to check
+  checkComponents(seg, use, components, comps, p, r, sink, decimals);
+}
+
+/** Check the components of the repetition opened last (`comps` components, at least one present). */
+function checkComponents(
   seg: SegmentView,
   use: CompiledElementUse,
   components: readonly CompiledComponent[],
+  comps: number,
   p: number,
   r: number,
   sink: ElementIssueSink,
   decimals: DecimalMode,
-  knownPresent: boolean,
 ): void {
-  const comps = seg.componentCount(p, r);
-  if (!knownPresent && (comps === 0 || !repetitionPresent(seg, p, r))) return; // an empty repetition: nothing to check
   const defined = components.length;
   if (comps > defined) {
     for (let c = defined + 1; c <= comps; c++) {
-      if (!seg.isEmpty(p, c, r)) {
-        sink.elementIssue('element.too_many_components', p, defined + 1, r, use.ref, seg.value(p, c, r), `${use.ref} has ${defined} components`);
+      if (!seg.componentIsEmpty(c)) {
+        sink.elementIssue('element.too_many_components', p, defined + 1, r, use.ref, seg.componentValue(c), `${use.ref} has ${defined} components`);
         break;
       }
     }
@@ -208,22 +213,23 @@ function checkComposite(
   for (let i = 0; i < defined; i++) {
     const comp = components[i];
     const c = i + 1;
-    if (c > comps || !checkValue(seg, p, c, r, c, comp.element, comp.codes, sink, decimals)) {
+    if (c > comps || !checkValue(seg, c, p, r, c, comp.element, comp.codes, sink, decimals)) {
       if (comp.mandatory) sink.elementIssue('element.mandatory_missing', p, c, r, comp.element.id, undefined);
       continue;
     }
-    if (comp.req === 'N') sink.elementIssue('element.implementation_not_used', p, c, r, comp.element.id, seg.value(p, c, r));
+    if (comp.req === 'N') sink.elementIssue('element.implementation_not_used', p, c, r, comp.element.id, seg.componentValue(c));
   }
 }
 
 /**
- * Check one value; returns false (nothing reported) when it is empty. `reportComponent` is the
- * component position to report (0 outside a composite).
+ * Check component c of the repetition opened last (element p, repetition r); returns false (nothing
+ * reported) when it is empty. `reportComponent` is the component position to report (0 outside a
+ * composite).
  */
 function checkValue(
   seg: SegmentView,
-  p: number,
   c: number,
+  p: number,
   r: number,
   reportComponent: number,
   el: CompiledElement,
@@ -234,8 +240,29 @@ function checkValue(
   let len: number;
   let value: string | undefined;
   const type = el.type;
-  if (codes !== null || (type !== T_AN && type !== T_ID && type !== T_B)) {
-    value = seg.value(p, c, r);
+  if (type === T_AN || type === T_ID || type === T_B) {
+    if (codes === null) {
+      len = seg.componentLength(c);
+      if (len === 0) return false;
+      if (len > el.max || len < el.min) lengthIssue(seg, c, p, r, reportComponent, el, len, undefined, sink);
+      return true;
+    }
+    // A code of 1..4 ASCII characters is looked up by its packed key, without building the string.
+    const key = seg.componentCode(c);
+    if (key >= 0) {
+      len = key % 8;
+      if (len > el.max || len < el.min) {
+        lengthIssue(seg, c, p, r, reportComponent, el, len, undefined, sink);
+        return true;
+      }
+      if (!codes.hasKey(key)) sink.elementIssue(codes.partial ? 'element.code_unlisted' : 'element.invalid_code', p, reportComponent, r, el.id, seg.componentValue(c));
+      return true;
+    }
+    value = seg.componentValue(c);
+    len = value.length;
+    if (len === 0) return false;
+  } else {
+    value = seg.componentValue(c);
     if (value.length === 0) return false;
     switch (type) {
       case T_ALPHA:
@@ -285,23 +312,19 @@ function checkValue(
         }
         break;
       default:
-        // AN / ID / B with a code list: the decoded value's length is the character count.
         len = value.length;
     }
-  } else {
-    len = seg.length(p, c, r);
-    if (len === 0) return false;
   }
   if (len > el.max || len < el.min) {
-    lengthIssue(seg, p, c, r, reportComponent, el, len, value, sink);
+    lengthIssue(seg, c, p, r, reportComponent, el, len, value, sink);
     return true;
   }
-  if (codes !== null && !codes.has(value as string)) sink.elementIssue(codes.partial ? 'element.code_unlisted' : 'element.invalid_code', p, reportComponent, r, el.id, value);
+  if (codes !== null && !codes.has(value)) sink.elementIssue(codes.partial ? 'element.code_unlisted' : 'element.invalid_code', p, reportComponent, r, el.id, value);
   return true;
 }
 
-function lengthIssue(seg: SegmentView, p: number, c: number, r: number, reportComponent: number, el: CompiledElement, len: number, value: string | undefined, sink: ElementIssueSink): void {
-  const v = value ?? seg.value(p, c, r);
+function lengthIssue(seg: SegmentView, c: number, p: number, r: number, reportComponent: number, el: CompiledElement, len: number, value: string | undefined, sink: ElementIssueSink): void {
+  const v = value ?? seg.componentValue(c);
   if (len > el.max) sink.elementIssue('element.too_long', p, reportComponent, r, el.id, v, `maximum ${el.max}, found ${len}`);
   else sink.elementIssue('element.too_short', p, reportComponent, r, el.id, v, `minimum ${el.min}, found ${len}`);
 }

@@ -164,8 +164,11 @@ export class StructureWalker {
 function qualifies(seg: SegmentView, qualifiers: readonly Qualifier[]): boolean {
   for (let i = 0; i < qualifiers.length; i++) {
     const q = qualifiers[i];
-    if (seg.isEmpty(q.element, q.component, 1)) continue;
-    if (!q.codes.has(seg.value(q.element, q.component, 1))) return false;
+    seg.openRepetition(q.element, 1);
+    const c = q.component;
+    if (seg.componentIsEmpty(c)) continue;
+    const key = seg.componentCode(c);
+    if (key >= 0 ? !q.codes.hasKey(key) : !q.codes.has(seg.componentValue(c))) return false;
   }
   return true;
 }
