@@ -73,6 +73,12 @@ export class CodeSet {
   private readonly strings: ReadonlySet<string> | null;
   /** Packed keys of `list` (-1 for a code that does not pack). */
   private readonly listKeys: Int32Array | null;
+  /**
+   * The keys of `packed` in an open-addressing table (0 = free slot: keys are >= 1), built on the first
+   * lookup (most code lists of a definition are never consulted).
+   */
+  private table: Int32Array | null = null;
+  private shift = 0;
   readonly size: number;
 
   /** `partial`: the list is a subset of the standard's, so an unlisted value is only a warning. */
@@ -99,6 +105,37 @@ export class CodeSet {
     }
   }
 
+  private buildTable(): Int32Array {
+    // A power of two at least twice the number of keys (at most half full: short probe runs).
+    const packed = this.packed as ReadonlySet<number>;
+    let bits = 4;
+    while (1 << bits < packed.size * 2) bits++;
+    const shift = 32 - bits;
+    const table = new Int32Array(1 << bits);
+    const mask = table.length - 1;
+    for (const key of packed) {
+      let i = Math.imul(key, HASH_MULTIPLIER) >>> shift;
+      while (table[i] !== 0) i = (i + 1) & mask;
+      table[i] = key;
+    }
+    this.shift = shift;
+    this.table = table;
+    return table;
+  }
+
+  /** Packed key lookup in a large list. */
+  private probe(key: number): boolean {
+    const table = this.table ?? this.buildTable();
+    const mask = table.length - 1;
+    let i = Math.imul(key, HASH_MULTIPLIER) >>> this.shift;
+    for (;;) {
+      const k = table[i];
+      if (k === key) return true;
+      if (k === 0) return false;
+      i = (i + 1) & mask;
+    }
+  }
+
   has(value: string): boolean {
     const list = this.list;
     if (list !== null) {
@@ -106,7 +143,7 @@ export class CodeSet {
       return false;
     }
     const key = packCode(value);
-    if (key >= 0) return (this.packed as ReadonlySet<number>).has(key);
+    if (key >= 0) return this.probe(key);
     return (this.strings as ReadonlySet<string>).has(value);
   }
 
@@ -117,7 +154,7 @@ export class CodeSet {
       for (let i = 0; i < keys.length; i++) if (keys[i] === key) return true;
       return false;
     }
-    return (this.packed as ReadonlySet<number>).has(key);
+    return this.probe(key);
   }
 
   values(): string[] {
@@ -127,6 +164,9 @@ export class CodeSet {
     return out;
   }
 }
+
+/** Fibonacci hashing multiplier (2^32 / golden ratio) for the packed-key table. */
+const HASH_MULTIPLIER = 0x9e3779b1 | 0;
 
 /** 1..4 ASCII characters as a non-negative integer (length in the low bits), or -1. */
 function packCode(v: string): number {

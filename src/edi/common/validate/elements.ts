@@ -151,7 +151,12 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
     }
   }
   const notes = def.syntax;
-  for (let i = 0; i < notes.length; i++) checkSyntaxNote(seg, def, notes[i], present, count, sink);
+  for (let i = 0; i < notes.length; i++) {
+    const note = notes[i];
+    // A note about elements after the last one received can only fail when one of them is required.
+    if (note.min > count && note.kind !== S_REQUIRED) continue;
+    checkSyntaxNote(seg, def, note, present, count, sink);
+  }
 }
 
 /** True when element p has at least one non-empty component in some repetition. */

@@ -29,6 +29,9 @@ export interface StructureIssueSink {
   structureIssue(code: IssueCode, segmentId: string, loopId: string | undefined, detail?: string): void;
 }
 
+/** Next-position tables per compiled transaction (see StructureWalker.nextTable), indexed by loop node id. */
+const nextTablesOf = new WeakMap<CompiledTransaction, (Int32Array | undefined)[]>();
+
 export class StructureWalker {
   /** Open levels: the transaction (root) at 0, then the open loop occurrences. */
   private readonly stack: CompiledLoopNode[];
@@ -41,6 +44,10 @@ export class StructureWalker {
    */
   private readonly used: Int32Array;
   private readonly tagIds: ReadonlyMap<string, number>;
+  /** Number of tag ids of the transaction. */
+  private readonly tagCount: number;
+  /** Per loop node id: its next-position table (see nextTable), shared by the walkers of one compilation. */
+  private readonly nextTables: (Int32Array | undefined)[];
   private depth = 0;
   private foundLevel = -1;
   private foundIndex = -1;
@@ -49,6 +56,13 @@ export class StructureWalker {
 
   constructor(private readonly compiled: CompiledTransaction) {
     this.tagIds = compiled.tagIds;
+    this.tagCount = compiled.lastOrderOfTag.length;
+    let tables = nextTablesOf.get(compiled);
+    if (tables === undefined) {
+      tables = new Array<Int32Array | undefined>(compiled.nodeCount).fill(undefined);
+      nextTablesOf.set(compiled, tables);
+    }
+    this.nextTables = tables;
     const levels = compiled.maxDepth + 1;
     this.stack = new Array<CompiledLoopNode>(levels).fill(compiled.root);
     this.pos = new Int32Array(levels);
@@ -101,15 +115,36 @@ export class StructureWalker {
     this.depth = 0;
   }
 
+  /**
+   * next[j * tagCount + t] = the first child position >= j of `level` with tag id t, or the number of
+   * children when there is none (rows 0..children.length). Built on first use.
+   */
+  private nextTable(level: CompiledLoopNode): Int32Array {
+    const hit = this.nextTables[level.id];
+    if (hit !== undefined) return hit;
+    const children = level.children;
+    const n = children.length;
+    const tags = this.tagCount;
+    const next = new Int32Array((n + 1) * tags).fill(n);
+    for (let j = n - 1; j >= 0; j--) {
+      next.copyWithin(j * tags, (j + 1) * tags, (j + 2) * tags);
+      next[j * tags + children[j].tagId] = j;
+    }
+    this.nextTables[level.id] = next;
+    return next;
+  }
+
   private find(tagId: number, seg: SegmentView | null, strict: boolean): boolean {
+    const tags = this.tagCount;
     for (let d = this.depth; d >= 0; d--) {
-      const children = this.stack[d].children;
+      const level = this.stack[d];
+      const children = level.children;
       const n = children.length;
+      const next = this.nextTable(level);
       let j = this.pos[d];
       if (d > 0 && j === 0) j = 1; // the trigger of the open occurrence repeats only via the enclosing level
-      for (; j < n; j++) {
+      for (j = next[j * tags + tagId]; j < n; j = next[(j + 1) * tags + tagId]) {
         const node = children[j];
-        if (node.tagId !== tagId) continue;
         if (strict && node.qualifiers !== null && !qualifies(seg as SegmentView, node.qualifiers)) continue;
         this.foundLevel = d;
         this.foundIndex = j;
