@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { definitionsDir, hasTransaction, loadDictionary, loadTransaction } from './common/definition-loader';
 import type { EdiHandler, GroupHeader, InterchangeHeader, Standard, TransactionHeader } from './common/events';
+import type { Dictionary, TransactionDef } from './common/definitions';
 import type { EdiIssue } from './common/issues';
 import { makeIssue } from './common/issues';
 import type { ScannedSegment } from './common/scanner';
@@ -92,18 +93,23 @@ export function definitionVersion(standard: Standard, t: TransactionHeader): str
   return t.version;
 }
 
+/** The shipped definition and dictionary of a transaction, or undefined when none is shipped. */
+export function definitionSource(standard: Standard, t: TransactionHeader): { def: TransactionDef; dictionary: Dictionary } | undefined {
+  const version = definitionVersion(standard, t);
+  // Version and id come from the partner's file: they name a folder and a file only when plain.
+  if (!SAFE_NAME.test(version) || !SAFE_NAME.test(t.id)) return undefined;
+  const dir = definitionsDir(standard, version);
+  if (!existsSync(dir) || !hasTransaction(dir, t.id)) return undefined;
+  return { def: loadTransaction(dir, t.id), dictionary: loadDictionary(dir) };
+}
+
 /** The compiled definition for a transaction, or null when none is shipped. */
 export function definitionFor(standard: Standard, t: TransactionHeader, overlays?: Record<string, DefinitionOverlay>): CompiledTransaction | null {
-  const version = definitionVersion(standard, t);
-  const key = `${standard}/${version}/${t.id}`;
+  const key = `${standard}/${definitionVersion(standard, t)}/${t.id}`;
   const overlay = overlays?.[key];
   if (!overlay && compiled.has(key)) return compiled.get(key) ?? null;
-  let result: CompiledTransaction | null = null;
-  // Version and id come from the partner's file: they name a folder and a file only when plain.
-  if (SAFE_NAME.test(version) && SAFE_NAME.test(t.id)) {
-    const dir = definitionsDir(standard, version);
-    if (existsSync(dir) && hasTransaction(dir, t.id)) result = compileTransaction(loadTransaction(dir, t.id), loadDictionary(dir), overlay);
-  }
+  const source = definitionSource(standard, t);
+  const result = source ? compileTransaction(source.def, source.dictionary, overlay) : null;
   if (!overlay) compiled.set(key, result);
   return result;
 }

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { CanonicalDocument } from '../canonical/document';
 import type { Envelope, EnvelopeParty } from '../canonical/envelope';
-import { definitionsDir, hasTransaction, loadDictionary, loadTransaction } from '../edi/common/definition-loader';
+import { definitionSource, definitionVersion } from '../edi/validate';
 import type { Dictionary, TransactionDef } from '../edi/common/definitions';
 import type { GroupHeader, InterchangeHeader, Standard, TransactionHeader } from '../edi/common/events';
 import type { ParsedSegment } from '../edi/common/segment';
@@ -44,20 +44,10 @@ interface Collected {
   decimalMark: '.' | ',' | 'either';
 }
 
-/** The definition folder version: 004010 from GS08 "004010VICS", D96A from UNH. */
-function definitionVersion(standard: Standard, t: TransactionHeader): string {
-  return standard === 'x12' ? t.version.slice(0, 6) : t.version;
-}
-
-const SAFE = /^[A-Za-z0-9]{1,12}$/;
-
-function definition(standard: Standard, t: TransactionHeader): { def: TransactionDef; dictionary: Dictionary } | undefined {
-  const version = definitionVersion(standard, t);
-  if (!SAFE.test(version) || !SAFE.test(t.id)) return undefined;
-  const dir = definitionsDir(standard, version);
+/** The shipped definition, or undefined when there is none or it cannot be read. */
+function safeDefinition(standard: Standard, t: TransactionHeader): { def: TransactionDef; dictionary: Dictionary } | undefined {
   try {
-    if (!hasTransaction(dir, t.id)) return undefined;
-    return { def: loadTransaction(dir, t.id), dictionary: loadDictionary(dir) };
+    return definitionSource(standard, t);
   } catch {
     return undefined;
   }
@@ -194,7 +184,7 @@ class Translator {
       this.fail(c, 'mapping', `${file} maps to ${mapping.type} but ${partner.file} says ${t.id} carries ${entry.type}`, partner.id, file);
       return;
     }
-    const found = definition(c.standard, t);
+    const found = safeDefinition(c.standard, t);
     if (!found) {
       this.fail(c, 'definition', `no definition for ${c.standard} ${definitionVersion(c.standard, t) || '(no version)'} ${t.id}; it cannot be mapped`, partner.id, file);
       return;
