@@ -743,9 +743,12 @@ export class ScannedSegment implements SegmentView {
 
   value(e: number, c = 1, r = 1): string {
     if (!this.locate(e, c, r)) return '';
-    const s = this.spanS;
-    const n = this.spanT - s;
-    // Short ASCII values (codes, dates, quantities) are built without a trip through Buffer.toString.
+    return this.text(this.spanS, this.spanT);
+  }
+
+  /** The value of bytes [s, t): short ASCII values (codes, dates, quantities) skip Buffer.toString. */
+  private text(s: number, t: number): string {
+    const n = t - s;
     if (n <= 8 && !this.hasHigh && !this.hasRelease) {
       const b = this.buf;
       switch (n) {
@@ -760,8 +763,9 @@ export class ScannedSegment implements SegmentView {
         default: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
       }
     }
-    return this.decode(s, this.spanT);
+    return this.decode(s, t);
   }
+
 
   length(e: number, c = 1, r = 1): number {
     if (!this.locate(e, c, r)) return 0;
@@ -879,25 +883,9 @@ export class ScannedSegment implements SegmentView {
 
   componentValue(c: number): string {
     if (c < 1 || c > this.compN) return '';
-    const s = this.compS[c - 1];
-    const t = this.compT[c - 1];
-    const n = t - s;
-    if (n <= 8 && !this.hasHigh && !this.hasRelease) {
-      const b = this.buf;
-      switch (n) {
-        case 0: return '';
-        case 1: return ONE_CHAR[b[s]];
-        case 2: return String.fromCharCode(b[s], b[s + 1]);
-        case 3: return String.fromCharCode(b[s], b[s + 1], b[s + 2]);
-        case 4: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3]);
-        case 5: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
-        case 6: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
-        case 7: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
-        default: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
-      }
-    }
-    return this.decode(s, t);
+    return this.text(this.compS[c - 1], this.compT[c - 1]);
   }
+
 
   componentLength(c: number): number {
     if (c < 1 || c > this.compN) return 0;
