@@ -1,0 +1,148 @@
+/**
+ * Bolt Industrial Supply, an X12 004010 supplier: its 855, 856 and 810 fixtures through translate, routed
+ * by the envelope ids to partners/bolt-supply and mapped with mappings/bolt-supply (extending the shared
+ * _x12-004010 mappings).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { translate } from '../../src/mapping';
+
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'bolt-supply');
+const read = (name: string) => readFileSync(join(FIXTURES, name));
+
+const envelope = (messageType: string, icn: string) => ({
+  standard: 'x12',
+  version: '004010',
+  messageType,
+  sender: { qualifier: '01', id: '047712960' },
+  receiver: { qualifier: 'ZZ', id: 'BRIGHTWATERVF' },
+  interchangeControlNumber: icn,
+  groupControlNumber: String(Number(icn)),
+  controlNumber: '0001',
+  test: false,
+});
+
+const BOLT = { partnerId: 'bolt-supply' };
+
+describe('bolt-supply 855 -> order_response', () => {
+  it('maps the header answer and every line status, quantity and date', async () => {
+    const result = await translate(read('855.edi'));
+    expect(result.errors).toEqual([]);
+    expect(result.documents).toEqual([
+      {
+        ...BOLT,
+        type: 'order_response',
+        envelope: envelope('855', '000005501'),
+        orderNumber: 'PO-BW-10427',
+        responseNumber: 'SO-771204',
+        responseDate: '2024-03-18',
+        status: 'accepted_with_changes',
+        lines: [
+          { lineNumber: '1', status: 'accepted', quantity: 2000, uom: 'Units', unitPrice: 0.0845, scheduledDate: '2024-03-22', itemIds: { buyer: 'BWV-7731', vendor: 'HCS-0516-2' } },
+          // BX is Bolt's box of 100 (mappings/bolt-supply/855.yaml).
+          { lineNumber: '2', status: 'changed', quantity: 40, uom: 'Box of 100', unitPrice: 12.4, scheduledDate: '2024-03-22', itemIds: { buyer: 'BWF-5520', vendor: 'NUT-0516-ZP' } },
+          // IH (on hold for mill stock) is a backorder for Bolt.
+          { lineNumber: '3', status: 'backordered', quantity: 1000, uom: 'Units', unitPrice: 0.21, scheduledDate: '2024-04-05', itemIds: { buyer: 'BWF-5531', vendor: 'WSH-0516-F' } },
+          { lineNumber: '4', status: 'rejected', quantity: 0, uom: 'Box of 100', unitPrice: 31.5, itemIds: { buyer: 'BWF-5610', vendor: 'ANC-0375-W' } },
+          { lineNumber: '5', status: 'rescheduled', quantity: 500, uom: 'Units', unitPrice: 0.33, scheduledDate: '2024-03-29', itemIds: { buyer: 'BWV-7702', vendor: 'HCS-0375-2' } },
+        ],
+      },
+    ]);
+  });
+});
+
+describe('bolt-supply 856 -> ship_notice', () => {
+  it('flattens the S/O/P/I hierarchy into carrier, packages and order lines', async () => {
+    const result = await translate(read('856.edi'));
+    expect(result.errors).toEqual([]);
+    expect(result.documents).toEqual([
+      {
+        ...BOLT,
+        type: 'ship_notice',
+        envelope: envelope('856', '000005502'),
+        shipmentId: 'BIS-ASN-240322-07',
+        shipDate: '2024-03-22',
+        estimatedDeliveryDate: '2024-03-26',
+        // Bolt's parcel tracking number is REF*CN, not the shared REF*BM (mappings/bolt-supply/856.yaml).
+        carrier: { scac: 'UPSN', name: 'UPS GROUND', trackingNumber: '1Z4F81W20391847265', mode: 'parcel' },
+        parties: [
+          {
+            role: 'ship_from',
+            name: 'BOLT INDUSTRIAL SUPPLY INC',
+            ids: [{ qualifier: 'DUNS', value: '047712960' }],
+            address: { lines: ['1450 RIVET WAY'], city: 'CLEVELAND', region: 'OH', postalCode: '44135', country: 'US' },
+          },
+          {
+            role: 'ship_to',
+            name: 'BRIGHTWATER VALVE AND FITTING CO',
+            ids: [{ qualifier: 'buyer_assigned', value: 'BWVF01' }],
+            address: { lines: ['77 FOUNDRY ROAD'], city: 'ELKHART', region: 'IN', postalCode: '46514', country: 'US' },
+          },
+        ],
+        packages: [
+          { sscc: '008477129000318411', weight: { value: 21.4, uom: 'lb' } },
+          { sscc: '008477129000318428', weight: { value: 21.4, uom: 'lb' } },
+          { sscc: '008477129000318435', weight: { value: 19, uom: 'lb' } },
+        ],
+        orders: [
+          {
+            orderNumber: 'PO-BW-10427',
+            lines: [
+              // Order line 1 split over two cartons, one lot each.
+              { lineNumber: '1', itemIds: { buyer: 'BWV-7731', vendor: 'HCS-0516-2' }, quantityShipped: 1000, uom: 'Units', lot: 'H24031107' },
+              { lineNumber: '1', itemIds: { buyer: 'BWV-7731', vendor: 'HCS-0516-2' }, quantityShipped: 1000, uom: 'Units', lot: 'H24031108' },
+              { lineNumber: '2', itemIds: { buyer: 'BWF-5520', vendor: 'NUT-0516-ZP' }, quantityShipped: 40, uom: 'Box of 100', lot: 'N24030422' },
+            ],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('refuses a notice with several orders instead of giving each order every line', async () => {
+    const twoOrders = read('856.edi').toString().replace('HL*7*2*P*1~', 'HL*9*1*O*1~PRF*PO-BW-10431~HL*7*9*P*1~').replace('SE*37*', 'SE*39*');
+    const result = await translate(Buffer.from(twoOrders));
+    expect(result.documents).toEqual([]);
+    expect(result.errors).toEqual([expect.objectContaining({ rule: 'expr', partner: 'bolt-supply', path: 'oneOrder', message: expect.stringContaining('one order (HL*O) per ship notice') })]);
+  });
+});
+
+describe('bolt-supply 810 -> invoice', () => {
+  it('maps invoice number, lines, freight, total and terms', async () => {
+    const result = await translate(read('810.edi'));
+    expect(result.errors).toEqual([]);
+    expect(result.documents).toEqual([
+      {
+        ...BOLT,
+        type: 'invoice',
+        envelope: envelope('810', '000005503'),
+        invoiceNumber: 'BIS-INV-0093317',
+        invoiceDate: '2024-03-25',
+        orderNumber: 'PO-BW-10427',
+        currency: 'USD',
+        parties: [
+          {
+            role: 'remit_to',
+            name: 'BOLT INDUSTRIAL SUPPLY INC',
+            ids: [{ qualifier: 'DUNS', value: '047712960' }],
+            address: { lines: ['PO BOX 94410'], city: 'CLEVELAND', region: 'OH', postalCode: '44101', country: 'US' },
+          },
+          {
+            role: 'bill_to',
+            name: 'BRIGHTWATER VALVE AND FITTING CO',
+            ids: [{ qualifier: 'buyer_assigned', value: 'BWVF01' }],
+            address: { lines: ['77 FOUNDRY ROAD'], city: 'ELKHART', region: 'IN', postalCode: '46514', country: 'US' },
+          },
+        ],
+        lines: [
+          { lineNumber: '1', quantity: 2000, uom: 'Units', unitPrice: 0.0845, itemIds: { buyer: 'BWV-7731', vendor: 'HCS-0516-2' }, description: 'HEX CAP SCREW 5/16-18 X 2IN GR5 ZINC' },
+          { lineNumber: '2', quantity: 40, uom: 'Box of 100', unitPrice: 12.4, itemIds: { buyer: 'BWF-5520', vendor: 'NUT-0516-ZP' }, description: 'HEX NUT 5/16-18 ZINC PLATED' },
+        ],
+        allowancesCharges: [{ indicator: 'charge', code: 'freight', description: 'UPS GROUND FREIGHT', amount: 18.5 }],
+        // TDS01 is N2: 68350 -> 683.50 = 2000 x 0.0845 + 40 x 12.40 + 18.50 freight.
+        totalAmount: 683.5,
+        terms: { discountPercent: 1, discountDays: 10, dueDate: '2024-04-24', netDays: 30 },
+      },
+    ]);
+  });
+});
