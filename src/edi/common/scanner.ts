@@ -769,11 +769,14 @@ export class ScannedSegment implements SegmentView {
 
   length(e: number, c = 1, r = 1): number {
     if (!this.locate(e, c, r)) return 0;
-    const s = this.spanS;
-    const t = this.spanT;
-    const buf = this.buf;
+    return this.charLength(this.spanS, this.spanT);
+  }
+
+  /** Characters in bytes [s, t): release characters not counted, UTF-8 sequences counted once. */
+  private charLength(s: number, t: number): number {
     const utf8 = this.encoding === 'utf8';
     if (!this.hasRelease && (!utf8 || !this.hasHigh)) return t - s;
+    const buf = this.buf;
     let n = 0;
     const rel = this.delims.release;
     for (let i = s; i < t; i++) {
@@ -787,6 +790,7 @@ export class ScannedSegment implements SegmentView {
     }
     return n;
   }
+
 
   isEmpty(e: number, c = 1, r = 1): boolean {
     if (!this.locate(e, c, r)) return true;
@@ -889,24 +893,9 @@ export class ScannedSegment implements SegmentView {
 
   componentLength(c: number): number {
     if (c < 1 || c > this.compN) return 0;
-    const s = this.compS[c - 1];
-    const t = this.compT[c - 1];
-    const utf8 = this.encoding === 'utf8';
-    if (!this.hasRelease && (!utf8 || !this.hasHigh)) return t - s;
-    const buf = this.buf;
-    let n = 0;
-    const rel = this.delims.release;
-    for (let i = s; i < t; i++) {
-      const b = buf[i];
-      if (b === rel && this.hasRelease) {
-        i++; // the escaped byte counts, the release character does not
-        n++;
-        continue;
-      }
-      if (!utf8 || (b & 0xc0) !== 0x80) n++;
-    }
-    return n;
+    return this.charLength(this.compS[c - 1], this.compT[c - 1]);
   }
+
 
   componentIsEmpty(c: number): boolean {
     if (c < 1 || c > this.compN) return true;
