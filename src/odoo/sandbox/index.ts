@@ -35,6 +35,11 @@ export interface SandboxOptions {
   serverVersion?: string;
   /** Overrides the seed's installed modules (e.g. [] to drop stock_delivery). */
   modules?: string[];
+  /**
+   * Overrides the seed's `bench_products`: generate this many products BENCH-0001… (Internal
+   * Reference) for benchmarks, e.g. 200 for northgate 850s of 20 lines over BENCH-0001…BENCH-0200.
+   */
+  benchProducts?: number;
 }
 
 /** Read access to the in-memory data, for test assertions. */
@@ -66,6 +71,7 @@ export interface SandboxHandle {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
   const seed = resolveSeed(options.seed);
+  if (options.benchProducts !== undefined) seed.bench_products = options.benchProducts;
   const db = options.db ?? 'edi';
   const login = options.login ?? 'admin';
   const store = new Store(MODELS, options.modules ?? seed.modules);

@@ -1054,6 +1054,8 @@ const accountMove: ModelDef = {
   mailThread: true,
   fields: {
     name: char('Number', { readonly: true }),
+    // every Odoo model has it; a draft bill shows as "Draft Vendor Bill (* 12)", as in Odoo
+    display_name: computed(char('Display Name'), (env, r) => env.displayName('account.move', r.id)),
     move_type: sel('Type', MOVE_TYPES, { required: true }),
     state: sel('Status', [['draft', 'Draft'], ['posted', 'Posted'], ['cancel', 'Cancelled']], { default: constant('draft') }),
     ref: char('Reference'),

@@ -7,9 +7,13 @@ import { PyException } from './faults';
 
 const recordSchema = z.record(z.string(), z.unknown());
 
+/** Upper bound of generated benchmark products: beyond it the seed would no longer load in a blink. */
+export const MAX_BENCH_PRODUCTS = 100_000;
+
 export const sandboxSeedSchema = z.object({
   server_version: z.string().default('18.0-20250702'),
   modules: z.array(z.string()).default([]),
+  bench_products: z.number().int().min(0).max(MAX_BENCH_PRODUCTS).default(0),
   sequences: z.record(z.string(), z.number().int().positive()).default({}),
   records: z.record(z.string(), z.array(recordSchema)).default({}),
   xmlids: z.record(z.string(), z.tuple([z.string(), z.number().int()])).default({}),
@@ -48,6 +52,23 @@ export function resolveSeed(seed?: string | SandboxSeed): ResolvedSeed {
   return parsed.data;
 }
 
+/**
+ * `count` plain storable products BENCH-0001, BENCH-0002… (Internal Reference; four digits, more
+ * past 9999), for benchmarks that order many distinct items without a large seed file.
+ */
+export function benchProductRows(count: number): Array<Record<string, unknown>> {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_BENCH_PRODUCTS) {
+    throw new Error(`invalid sandbox seed: bench products must be an integer from 0 to ${MAX_BENCH_PRODUCTS}, not ${String(count)}`);
+  }
+  const rows: Array<Record<string, unknown>> = [];
+  for (let i = 1; i <= count; i++) {
+    const n = String(i).padStart(4, '0');
+    // no barcode: the barcode constraint scans every product, which would make loading quadratic
+    rows.push({ name: `Benchmark Item ${n}`, default_code: `BENCH-${n}`, lst_price: 10, standard_price: 6, is_storable: true });
+  }
+  return rows;
+}
+
 /** Loads records, xmlids and calls into the store; returns the seed's users (from res.users rows). */
 export function loadSeed(store: Store, seed: ResolvedSeed, admin: SandboxUser): void {
   const env = new Env(store, admin, { __sandbox_model: '' });
@@ -56,7 +77,10 @@ export function loadSeed(store: Store, seed: ResolvedSeed, admin: SandboxUser): 
     env.create('ir.model', [{ model: name, name: store.models.get(name)!.description }]);
   }
   for (const [key, n] of Object.entries(seed.sequences)) store.state.sequences[key] = n;
-  for (const [model, rows] of Object.entries(seed.records)) {
+  // Bench products go after the seed's own products, so the ids the seed fixes are unaffected.
+  const records =
+    seed.bench_products !== 0 ? { ...seed.records, 'product.product': [...(seed.records['product.product'] ?? []), ...benchProductRows(seed.bench_products)] } : seed.records;
+  for (const [model, rows] of Object.entries(records)) {
     if (!store.models.has(model)) throw new Error(`invalid sandbox seed: unknown model ${model}`);
     for (const vals of rows) {
       const { id, ...rest } = vals;
