@@ -335,6 +335,12 @@ export interface AcknowledgeOptions {
   lenientCharset?: boolean;
   /** Reserved for APERAK. */
   application?: ApplicationAckHook;
+  /**
+   * Findings the syntax check cannot see (a transaction the partner's mapping could not translate: an
+   * unknown code, a missing qualifier), added to a transaction before its ack is built, so the partner
+   * gets the same negative ack for them as for a syntax error.
+   */
+  transactionFindings?: (interchange: InterchangeHeader, transaction: TransactionRecord, group?: GroupHeader) => AckFinding[];
 }
 
 export type AckStatus = 'accepted' | 'accepted_with_errors' | 'partially_accepted' | 'rejected';
@@ -358,9 +364,50 @@ export function ackBytes(a: GeneratedAck): Buffer {
   return Buffer.from(a.text, a.encoding);
 }
 
+/** Whether the acks accept one received transaction (what the pipeline may post). */
+export interface TransactionAckVerdict {
+  interchange: string;
+  group?: string;
+  controlNumber: string;
+  id: string;
+  accepted: boolean;
+  /** Why not, from the first finding that rejected it. */
+  reason?: string;
+}
+
 export interface AcknowledgeResult {
   acks: GeneratedAck[];
   notes: string[];
+  /** One verdict per received transaction, in input order. */
+  verdicts: TransactionAckVerdict[];
+}
+
+function firstFinding(...lists: AckFinding[][]): AckFinding | undefined {
+  for (const l of lists) if (l.length > 0) return l[0];
+  return undefined;
+}
+
+/** The verdict of every transaction of an interchange under a policy, as the acks report it. */
+function interchangeVerdicts(ic: InterchangeRecord, policy: AckPolicy): TransactionAckVerdict[] {
+  const out: TransactionAckVerdict[] = [];
+  const icRejected = ic.standard === 'x12' ? interchangeRejected(ic) : ic.errors.length > 0;
+  const verdict = (tx: TransactionRecord, group: GroupRecord | undefined): void => {
+    const v: TransactionAckVerdict = { interchange: ic.header.controlNumber, controlNumber: tx.controlNumber, id: tx.id, accepted: true };
+    if (group) v.group = group.header.controlNumber;
+    const hard = firstFinding(ic.errors, group?.errors ?? [], tx.errors);
+    const soft = tx.segmentFindings[0];
+    if (icRejected || (group && group.errors.length > 0) || tx.errors.length > 0) {
+      v.accepted = false;
+      v.reason = hard ? describe(hard, ic.standard) : 'the interchange is rejected at envelope level';
+    } else if ((soft || tx.droppedFindings > 0) && policy.transactionErrors !== 'accept-with-errors') {
+      v.accepted = false;
+      v.reason = soft ? `${describe(soft, ic.standard)}${soft.segmentId ? ` (segment ${soft.segmentId} at position ${soft.segmentIndex ?? '?'}${soft.element ? `, element ${soft.element}` : ''})` : ''}` : 'segments in error';
+    }
+    out.push(v);
+  };
+  for (const tx of ic.transactions) verdict(tx, undefined);
+  for (const g of ic.groups) for (const tx of g.transactions) verdict(tx, g);
+  return out;
 }
 
 /** What the builders share: our control numbers, the clock, the policy, the layout. */
@@ -402,6 +449,7 @@ export async function acknowledge(input: Buffer | AsyncIterable<Buffer>, options
   const policy = options.policy ?? {};
   const acks: GeneratedAck[] = [];
   const notes: string[] = [];
+  const verdicts: TransactionAckVerdict[] = [];
   let interchanges = 0;
   const checkInterchange = (h: InterchangeHeader): EdiIssue[] => {
     const found: EdiIssue[] = [];
@@ -414,6 +462,17 @@ export async function acknowledge(input: Buffer | AsyncIterable<Buffer>, options
   };
   const onInterchange = (ic: InterchangeRecord): void => {
     interchanges++;
+    if (options.transactionFindings) {
+      const add = (tx: TransactionRecord, g?: GroupRecord): void => {
+        for (const f of options.transactionFindings?.(ic.header, tx, g?.header) ?? []) {
+          if (f.level === 'transaction') tx.errors.push(f);
+          else tx.segmentFindings.push(f);
+        }
+      };
+      for (const tx of ic.transactions) add(tx);
+      for (const g of ic.groups) for (const tx of g.transactions) add(tx, g);
+    }
+    verdicts.push(...interchangeVerdicts(ic, policy));
     const ctx: AckContext = { controlNumbers, partnerKey: options.partnerKey ?? partnerKeyOf(ic.header), now, policy, lineBreak: options.lineBreak };
     const missing = unaddressable(ic.header);
     if (missing) {
@@ -437,7 +496,7 @@ export async function acknowledge(input: Buffer | AsyncIterable<Buffer>, options
   }
   if (interchanges === 0 && collector.fileIssues.length === 0) notes.push('no interchange found: nothing to acknowledge');
   for (const u of collector.unvalidated) notes.push(`no shipped definition for ${u}: content not validated, only the envelope`);
-  return { acks, notes };
+  return { acks, notes, verdicts };
 }
 
 function acknowledgeX12(ic: InterchangeRecord, type: AckRequest, ctx: AckContext, acks: GeneratedAck[], notes: string[]): void {

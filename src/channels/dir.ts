@@ -1,0 +1,172 @@
+/**
+ * The `dir` channel: a partner's files arrive in a local folder (dropped by a person, by OpenSSH's
+ * internal-sftp in a chroot, by another system), and our files for the partner are written to another.
+ *
+ * Inbound, a file is only picked up once it has stopped changing (same size and modification time for
+ * `settleMs`), never while its name ends in `.tmp` or starts with a dot, and it leaves the folder only
+ * after the ledger has its bytes (`archive()` is called by the pipeline after the commit). Outbound
+ * files are written under a hidden temporary name, fsynced, then renamed, so the partner's side never
+ * sees half a file.
+ */
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+
+export interface DirInboundOptions {
+  /** Absolute folder watched. */
+  path: string;
+  /** Absolute folder processed files move to. */
+  archive: string;
+  /** Glob on the file name: `*` and `?` only. */
+  pattern: string;
+  /** A file must be unchanged this long before it is taken (default 1000 ms). */
+  settleMs?: number;
+  /** Files larger than this are not read; they are moved to `rejected/` beside the archive (default 100 MiB). */
+  maxBytes?: number;
+}
+
+export interface DirFile {
+  name: string;
+  path: string;
+  bytes: Buffer;
+}
+
+export interface RejectedFile {
+  name: string;
+  reason: string;
+}
+
+/** Whether a name matches a `*` / `?` glob (no path separators involved: names only). */
+export function globMatch(pattern: string, name: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+  return re.test(name);
+}
+
+/** True for names a writer is still working on or that are not meant for us. */
+function ignoredName(name: string): boolean {
+  return name.startsWith('.') || name.endsWith('.tmp') || name.endsWith('.part') || name.endsWith('.filepart');
+}
+
+/** A watched inbound folder; `take()` returns the files ready now. */
+export class DirInbound {
+  private readonly seen = new Map<string, { size: number; mtimeMs: number; since: number }>();
+  private readonly settleMs: number;
+  private readonly maxBytes: number;
+
+  constructor(readonly options: DirInboundOptions) {
+    this.settleMs = options.settleMs ?? 1000;
+    this.maxBytes = options.maxBytes ?? 100 * 1024 * 1024;
+  }
+
+  /** Create the folders when missing (a fresh data folder). */
+  async prepare(): Promise<void> {
+    await mkdir(this.options.path, { recursive: true });
+    await mkdir(this.options.archive, { recursive: true });
+  }
+
+  /** Files that have settled, read into memory (at most `limit`), plus files refused for their size. */
+  async take(limit: number, now = Date.now()): Promise<{ files: DirFile[]; rejected: RejectedFile[] }> {
+    const files: DirFile[] = [];
+    const rejected: RejectedFile[] = [];
+    let names: string[];
+    try {
+      names = (await readdir(this.options.path)).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { files, rejected };
+      throw err;
+    }
+    const present = new Set<string>();
+    for (const name of names) {
+      if (files.length >= limit) break;
+      if (ignoredName(name) || !globMatch(this.options.pattern, name)) continue;
+      const path = join(this.options.path, name);
+      // lstat: a symlink planted in the folder must not make us read (and archive) a file elsewhere.
+      const st = await lstat(path).catch(() => undefined);
+      if (!st || !st.isFile()) continue;
+      present.add(name);
+      const prev = this.seen.get(name);
+      if (!prev || prev.size !== st.size || prev.mtimeMs !== st.mtimeMs) {
+        // First sight or still changing: settled only when already old enough (left there before we started).
+        this.seen.set(name, { size: st.size, mtimeMs: st.mtimeMs, since: now });
+        if (now - st.mtimeMs < this.settleMs) continue;
+      } else if (now - prev.since < this.settleMs && now - st.mtimeMs < this.settleMs) continue;
+      if (st.size > this.maxBytes) {
+        await this.moveAside(name, 'rejected');
+        rejected.push({ name, reason: `${st.size} bytes is over the ${this.maxBytes}-byte limit for one file` });
+        continue;
+      }
+      const bytes = await readFile(path);
+      // Changed while we read it: try again on the next scan.
+      const after = await stat(path).catch(() => undefined);
+      if (!after || after.size !== bytes.length || after.mtimeMs !== st.mtimeMs) continue;
+      files.push({ name, path, bytes });
+    }
+    for (const name of this.seen.keys()) if (!present.has(name) && !files.some((f) => f.name === name)) this.seen.delete(name);
+    return { files, rejected };
+  }
+
+  /** Move a file that the ledger now holds to the archive, named after its ledger message id. */
+  async archive(file: DirFile, messageId: number, now = new Date()): Promise<string> {
+    const day = now.toISOString().slice(0, 10);
+    const dir = join(this.options.archive, day);
+    await mkdir(dir, { recursive: true });
+    const target = join(dir, `${messageId}-${basename(file.name)}`);
+    await rename(file.path, target);
+    this.seen.delete(file.name);
+    return target;
+  }
+
+  private async moveAside(name: string, folder: string): Promise<void> {
+    const dir = join(this.options.archive, '..', folder);
+    await mkdir(dir, { recursive: true });
+    await rename(join(this.options.path, name), join(dir, `${Date.now()}-${name}`));
+    this.seen.delete(name);
+  }
+}
+
+/** Characters allowed in a file name we write; anything else (from a template value) becomes `_`. */
+export function safeFileName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+  return cleaned === '' ? '_' : cleaned.slice(0, 200);
+}
+
+/**
+ * Write a file for the partner atomically: hidden temp name, fsync, rename. An existing file of the same
+ * name is never overwritten: a numeric suffix is added. Returns the final path.
+ */
+export function writeOutbound(folder: string, name: string, bytes: Buffer): string {
+  mkdirSync(folder, { recursive: true });
+  const safe = safeFileName(name);
+  const tmp = join(folder, `.${safe}.${process.pid}.tmp`);
+  const fd = openSync(tmp, 'w', 0o640);
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  for (let n = 0; ; n++) {
+    const dot = safe.lastIndexOf('.');
+    const candidate = n === 0 ? safe : dot > 0 ? `${safe.slice(0, dot)}-${n}${safe.slice(dot)}` : `${safe}-${n}`;
+    const target = join(folder, candidate);
+    try {
+      // link + unlink instead of rename: link fails when the target exists, rename would overwrite it.
+      linkNoClobber(tmp, target);
+      return target;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+function linkNoClobber(from: string, to: string): void {
+  linkSync(from, to);
+  unlinkSync(from);
+  // The new name must survive a power cut too: sync the folder entry.
+  const dirFd = openSync(join(to, '..'), 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}

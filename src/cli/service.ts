@@ -1,0 +1,117 @@
+/**
+ * The running gateway: ledger, partners, Odoo (or the sandbox), pipelines, HTTP server, wired from a
+ * gateway config. `edi-gateway start` and `edi-gateway demo` both run this; they differ only in where
+ * Odoo is and what they print.
+ */
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { readSecret, type GatewayConfig } from '../config/gateway';
+import { OdooClient } from '../odoo/client';
+import { startSandbox, type SandboxHandle, type SandboxOptions } from '../odoo/sandbox';
+import { loadPartners } from '../partners';
+import type { PartnerRegistry } from '../partners/registry';
+import { Gateway } from '../pipeline/gateway';
+import { GatewayMetrics } from '../pipeline/metrics';
+import { odooSink, type DocumentSink } from '../pipeline/sink';
+import { startHttpServer, type HttpServerHandle } from '../server';
+import { ledgerFile, SqliteLedger } from '../store';
+
+export interface ServiceOptions {
+  config: GatewayConfig;
+  /** Run against an Odoo sandbox started here (the demo), instead of config.odoo. */
+  sandbox?: SandboxOptions;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Overrides for tests: inbound settle time, folder poll period. */
+  settleMs?: number;
+  dirPollMs?: number;
+  /** A sink other than Odoo (the pipeline benchmark). */
+  sink?: DocumentSink;
+  /** Start no HTTP server. */
+  noHttp?: boolean;
+}
+
+export interface ServiceHandle {
+  gateway: Gateway;
+  ledger: SqliteLedger;
+  registry: PartnerRegistry;
+  http?: HttpServerHandle;
+  sandbox?: SandboxHandle;
+  odooUrl?: string;
+  logger: Logger;
+  /** Stop intake and stages, close the HTTP server, the sandbox and the ledger. */
+  stop(): Promise<void>;
+}
+
+/** Start everything; on failure, what was started is stopped again. */
+export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
+  const env = o.env ?? process.env;
+  const config = o.config;
+  const logger = o.logger ?? pino({ level: env.LOG_LEVEL ?? 'info', redact: { paths: ['*.password', '*.apiKey', '*.token', '*.authorization'], censor: '[secret]' } });
+  const registry = loadPartners(config.partners, { dataRoot: config.dataDir, ...(config.mappings ? { mappingsRoot: config.mappings } : {}) });
+  const ledger = new SqliteLedger({ file: ledgerFile(config.dataDir) });
+  const closers: (() => Promise<void> | void)[] = [() => ledger.close()];
+  const stopAll = async () => {
+    for (const c of closers.reverse()) await c();
+  };
+  try {
+    let sandbox: SandboxHandle | undefined;
+    let client: OdooClient | undefined;
+    let odooUrl: string | undefined;
+    if (!o.sink) {
+      if (o.sandbox || !config.odoo) {
+        // The demo's Odoo: a throw-away password, loopback only, stopped with the gateway.
+        const password = `demo-${process.pid}-${Date.now()}`;
+        sandbox = await startSandbox({ host: '127.0.0.1', port: 0, password, ...o.sandbox });
+        closers.push(() => sandbox?.close());
+        client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password, protocol: 'jsonrpc' });
+        odooUrl = sandbox.url;
+      } else {
+        const c = config.odoo;
+        const secret = c.apiKey ? { apiKey: readSecret(c.apiKey, 'odoo.apiKey', env) } : { password: readSecret(c.password as NonNullable<typeof c.password>, 'odoo.password', env) };
+        client = new OdooClient({ url: c.url, db: c.db, login: c.login, protocol: c.protocol, ...secret });
+        odooUrl = c.url;
+      }
+    }
+    const sink = o.sink ?? odooSink(client as OdooClient);
+    const metrics = new GatewayMetrics({ logger });
+    const gateway = new Gateway({
+      ledger,
+      registry,
+      sink,
+      logger,
+      metrics,
+      concurrency: config.pipeline.concurrency,
+      retry: { maxAttempts: config.pipeline.maxAttempts, baseMs: config.pipeline.retryBase, maxMs: config.pipeline.retryMax },
+      pollMs: config.pipeline.pollInterval,
+      maxFileBytes: config.pipeline.maxFileBytes,
+      ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
+      ...(o.dirPollMs !== undefined ? { dirPollMs: o.dirPollMs } : {}),
+    });
+    await gateway.start();
+    closers.push(() => gateway.stop());
+    let http: HttpServerHandle | undefined;
+    if (!o.noHttp) {
+      const token = config.http.token ? readSecret(config.http.token, 'http.token', env) : undefined;
+      http = await startHttpServer({
+        host: config.http.host,
+        port: config.http.port,
+        metrics,
+        logger,
+        checks: { ledger: () => ledger.ping(), odoo: () => sink.ping() },
+        ...(token ? { auth: { token } } : {}),
+      });
+      const h = http;
+      closers.push(() => h.close());
+    }
+    return { gateway, ledger, registry, http, sandbox, odooUrl, logger, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** The data folder's exchange folder of a partner (for messages to the user). */
+export function exchangeFolder(config: GatewayConfig, partnerId: string): string {
+  return join(config.dataDir, 'exchange', partnerId);
+}

@@ -1,0 +1,99 @@
+/**
+ * gateway.yaml: where the data, partners and mappings live, how to reach Odoo, the HTTP server and the
+ * pipeline's limits. Secrets are never written in it: `{ env: NAME }` or `{ file: path }` references,
+ * read when the gateway starts. Every problem names the file, the key and the fix.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { DurationSchema } from '../partners/schema';
+
+const SecretRef = z.union([z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name') }), z.strictObject({ file: z.string().min(1) })]);
+export type SecretRef = z.infer<typeof SecretRef>;
+
+export const GatewayConfigSchema = z.strictObject({
+  dataDir: z.string().default('./data').describe('ledger, exchange folders and archives (GATEWAY_DATA_DIR overrides)'),
+  partners: z.string().default('./partners').describe('the partner folders'),
+  mappings: z.string().optional().describe('the mapping folders (default: beside partners)'),
+  http: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      token: SecretRef.optional().describe('bearer token for /metrics and the API'),
+    })
+    .prefault({}),
+  odoo: z
+    .strictObject({
+      url: z.string().url(),
+      db: z.string().min(1),
+      login: z.string().min(1),
+      apiKey: SecretRef.optional(),
+      password: SecretRef.optional(),
+      protocol: z.enum(['json2', 'jsonrpc', 'xmlrpc']).default('jsonrpc'),
+    })
+    .refine((o) => o.apiKey !== undefined || o.password !== undefined, { message: 'give odoo.apiKey (preferred) or odoo.password, as {env: NAME} or {file: path}' })
+    .optional()
+    .describe('the Odoo server; omitted = the Odoo sandbox on loopback (demo only)'),
+  pipeline: z
+    .strictObject({
+      concurrency: z.number().int().min(1).max(256).default(8),
+      maxAttempts: z.number().int().min(1).max(100).default(8),
+      retryBase: DurationSchema.prefault('2s'),
+      retryMax: DurationSchema.prefault('10m'),
+      pollInterval: DurationSchema.prefault('500ms'),
+      maxFileBytes: z.number().int().positive().default(100 * 1024 * 1024),
+    })
+    .prefault({}),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+
+export class GatewayConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GatewayConfigError';
+  }
+}
+
+/** Read and check gateway.yaml (or the defaults when no file is given); relative paths resolve from its folder. */
+export function loadGatewayConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  let raw: unknown = {};
+  const base = file ? dirname(resolve(file)) : process.cwd();
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new GatewayConfigError(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    const doc = parseDocument(text);
+    if (doc.errors.length > 0) throw new GatewayConfigError(`${file}: not valid YAML: ${doc.errors[0].message}`);
+    raw = doc.toJS() ?? {};
+  }
+  const parsed = GatewayConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${file ?? 'gateway config'}: ${i.path.join('.') || '(top)'}: ${i.message}`);
+    throw new GatewayConfigError(lines.join('\n'));
+  }
+  const c = parsed.data;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  c.dataDir = abs(env.GATEWAY_DATA_DIR ?? c.dataDir);
+  c.partners = abs(c.partners);
+  if (c.mappings) c.mappings = abs(c.mappings);
+  return c;
+}
+
+/** The value of a secret reference; the error names the reference, never a value. */
+export function readSecret(ref: SecretRef, what: string, env: NodeJS.ProcessEnv = process.env, base = process.cwd()): string {
+  if ('env' in ref) {
+    const v = env[ref.env];
+    if (v === undefined || v === '') throw new GatewayConfigError(`${what}: environment variable ${ref.env} is not set`);
+    return v;
+  }
+  const path = isAbsolute(ref.file) ? ref.file : resolve(base, ref.file);
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    throw new GatewayConfigError(`${what}: cannot read the secret file ${path}`);
+  }
+}

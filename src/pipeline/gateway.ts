@@ -1,0 +1,302 @@
+/**
+ * The whole road in one object: channels → ledger → process → post → outbox → channels. Each stop is a
+ * `Stage` reading its work from the ledger, so a restart resumes exactly where the last process stopped
+ * (received messages are processed, mapped and retry documents are posted, pending outbound messages are
+ * sent), and a failure anywhere leaves a state from which `replay` can start again.
+ */
+import type { Logger } from 'pino';
+import { defer, repeat, type Subscription } from 'rxjs';
+import type { CanonicalDocument } from '../canonical/document';
+import { DirInbound, writeOutbound, type DirFile } from '../channels/dir';
+import { OdooError } from '../odoo/errors';
+import { BusinessError } from '../odoo/post';
+import type { Partner, PartnerRegistry } from '../partners/registry';
+import type { DocumentRow, Ledger, MessageRow } from '../store';
+import type { GatewayMetrics } from './metrics';
+import { processMessage } from './process';
+import { backoffDelay, CircuitBreaker, DEFAULT_RETRY, type RetryPolicy } from './retry';
+import type { DocumentSink } from './sink';
+import { Stage, type StageOutcome } from './stage';
+
+export interface GatewayOptions {
+  ledger: Ledger;
+  registry: PartnerRegistry;
+  sink: DocumentSink;
+  logger: Logger;
+  metrics?: GatewayMetrics;
+  retry?: Partial<RetryPolicy>;
+  /** Documents posted at once (default 8). */
+  concurrency?: number;
+  /** Outbound messages delivered at once (default 4). */
+  sendConcurrency?: number;
+  /** Poll period of the stages for scheduled retries (default 500 ms). */
+  pollMs?: number;
+  /** Inbound folders: files must be unchanged this long before they are taken (default 1000 ms). */
+  settleMs?: number;
+  /** Poll period override for every inbound folder (default: each channel's pollInterval). */
+  dirPollMs?: number;
+  /** Files taken per folder scan (default 500). */
+  scanLimit?: number;
+  /** Largest inbound file in bytes (default 100 MiB). */
+  maxFileBytes?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** Why a post failed, and whether trying again can help. */
+export function classifyPostError(err: unknown): { retryable: boolean; message: string } {
+  if (err instanceof BusinessError) return { retryable: false, message: err.message };
+  if (err instanceof OdooError) return { retryable: err.retryable, message: err.message };
+  // An unexpected throw (a bug, a resource limit): bounded retries, then parked for a person.
+  return { retryable: true, message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+}
+
+/** The ordering key of a document: its order, so an 855, 856 and 810 for one PO post in turn. */
+function orderKey(doc: DocumentRow): string | undefined {
+  if (!doc.partnerId || !doc.canonical) return doc.partnerId ?? undefined;
+  const m = /"orderNumber":"((?:[^"\\]|\\.)*)"/.exec(doc.canonical);
+  return `${doc.partnerId}\u0000${m ? m[1] : doc.businessKey ?? doc.id}`;
+}
+
+/** Fill an outbound file-name template. */
+export function renderFileName(template: string, partner: Partner, msg: MessageRow): string {
+  const standard = partner.x12 ? 'x12' : partner.edifact ? 'edifact' : 'edi';
+  const values: Record<string, string> = {
+    partner: partner.id,
+    standard,
+    messageType: msg.messageType ?? 'message',
+    controlNumber: msg.interchangeControlNumber ?? String(msg.id),
+    timestamp: new Date(msg.createdAt).toISOString().replace(/[-:]/g, '').replace(/\..*$/, ''),
+    messageId: String(msg.id),
+  };
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => values[k] ?? k);
+}
+
+export class Gateway {
+  readonly processor: Stage<MessageRow>;
+  readonly poster: Stage<DocumentRow>;
+  readonly sender: Stage<MessageRow>;
+  readonly postBreaker: CircuitBreaker;
+  private readonly retry: RetryPolicy;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly dirs: { partner: Partner; inbound: DirInbound; pollMs: number }[] = [];
+  private readonly intake: Subscription[] = [];
+  private readonly scans = new Set<Promise<unknown>>();
+  private started = false;
+
+  constructor(private readonly o: GatewayOptions) {
+    this.retry = { ...DEFAULT_RETRY, ...o.retry };
+    this.now = o.now ?? Date.now;
+    this.random = o.random ?? Math.random;
+    const pollMs = o.pollMs ?? 500;
+    this.postBreaker = new CircuitBreaker(this.retry, this.now, this.random);
+    this.processor = new Stage<MessageRow>({
+      name: 'process',
+      concurrency: 1,
+      pollMs,
+      claim: (limit) => o.ledger.receivedMessages(limit),
+      run: (msg) => this.process(msg),
+      onCrash: (msg, err) => this.crashed('process', { messageId: msg.id, correlationId: msg.correlationId }, err),
+    });
+    this.poster = new Stage<DocumentRow>({
+      name: 'post',
+      concurrency: o.concurrency ?? 8,
+      pollMs,
+      claim: (limit) => o.ledger.dueDocuments(limit),
+      key: orderKey,
+      run: (doc) => this.post(doc),
+      breaker: this.postBreaker,
+      onCrash: (doc, err) => this.crashed('post', { documentId: doc.id, correlationId: doc.correlationId }, err),
+    });
+    this.sender = new Stage<MessageRow>({
+      name: 'send',
+      concurrency: o.sendConcurrency ?? 4,
+      pollMs,
+      claim: (limit) => o.ledger.dueOutbound(limit),
+      key: (m) => m.partnerId ?? undefined,
+      run: (msg) => this.send(msg),
+      onCrash: (msg, err) => this.crashed('send', { messageId: msg.id, correlationId: msg.correlationId }, err),
+    });
+    for (const partner of o.registry.partners) {
+      for (const channel of partner.channels.inbound) {
+        if (channel.type !== 'dir' || !channel.archive) continue;
+        const inbound = new DirInbound({ path: channel.path, archive: channel.archive, pattern: channel.pattern, settleMs: o.settleMs, maxBytes: o.maxFileBytes });
+        this.dirs.push({ partner, inbound, pollMs: o.dirPollMs ?? channel.pollInterval });
+      }
+    }
+  }
+
+  private crashed(stage: string, ids: Record<string, unknown>, err: unknown): void {
+    this.o.logger.error({ ...ids, stage, err }, `unexpected error in the ${stage} stage; the item stays in the ledger and is tried again`);
+  }
+
+  /** The inbound folders watched, per partner. */
+  get inboundFolders(): { partner: string; path: string }[] {
+    return this.dirs.map((d) => ({ partner: d.partner.id, path: d.inbound.options.path }));
+  }
+
+  /** Start every channel and stage; work left in the ledger by an earlier process resumes now. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    for (const d of this.dirs) await d.inbound.prepare();
+    this.o.metrics?.onCollect(() => this.collect());
+    this.processor.start();
+    this.poster.start();
+    this.sender.start();
+    for (const d of this.dirs) {
+      const sub = defer(() => this.track(this.scan(d.partner, d.inbound)))
+        .pipe(repeat({ delay: d.pollMs }))
+        .subscribe({ error: (err: unknown) => this.crashed('intake', { partner: d.partner.id }, err) });
+      this.intake.push(sub);
+    }
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.scans.add(p);
+    void p.finally(() => this.scans.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  /** Take what a partner's folder holds: stored (fsynced) first, then archived. */
+  async scan(partner: Partner, inbound: DirInbound): Promise<number> {
+    let taken = 0;
+    try {
+      const { files, rejected } = await inbound.take(this.o.scanLimit ?? 500, this.now());
+      for (const r of rejected) this.o.logger.error({ partner: partner.id, file: r.name }, `file refused: ${r.reason}; moved to the rejected folder`);
+      if (files.length === 0) return 0;
+      const rows = this.o.ledger.receiveMany(files.map((f: DirFile) => ({ channel: 'dir', source: f.name, partnerId: partner.id, bytes: f.bytes })));
+      for (let i = 0; i < files.length; i++) {
+        const row = rows[i];
+        this.o.ledger.event({ correlationId: row.correlationId, messageId: row.id, kind: 'message.received', detail: { channel: 'dir', file: files[i].name, bytes: row.size } });
+        this.o.metrics?.message(partner.id, 'inbound', 'received');
+        this.o.logger.info({ correlationId: row.correlationId, partner: partner.id, messageId: row.id, file: files[i].name, bytes: row.size }, 'received');
+        await inbound.archive(files[i], row.id, new Date(this.now()));
+      }
+      taken = files.length;
+      this.processor.kick();
+    } catch (err) {
+      this.o.logger.error({ partner: partner.id, err }, 'inbound folder scan failed; it is tried again on the next poll');
+    }
+    return taken;
+  }
+
+  private async process(msg: MessageRow): Promise<StageOutcome> {
+    const log = this.o.logger.child({ correlationId: msg.correlationId, messageId: msg.id, partner: msg.partnerId ?? undefined });
+    try {
+      const result = await processMessage(msg, { ledger: this.o.ledger, registry: this.o.registry, now: this.now });
+      const ids = this.o.ledger.commitProcessed(result);
+      for (const d of result.documents) this.o.metrics?.document(d.partnerId ?? 'unknown', d.type ?? 'unknown', d.state);
+      this.o.metrics?.message(result.partnerId ?? 'unknown', 'inbound', result.state);
+      const dead = result.documents.filter((d) => d.state !== 'mapped');
+      log.info({ state: result.state, documents: ids.length, acks: result.outbound.length, notPosted: dead.length, reason: result.reason }, 'processed');
+      for (const [i, d] of result.documents.entries()) if (d.state !== 'mapped') log.warn({ documentId: ids[i], state: d.state, reason: d.reason }, `document ${d.state}`);
+      this.poster.kick();
+      this.sender.kick();
+      return 'done';
+    } catch (err) {
+      // A bug or an unreadable ledger row: the message is marked failed with the reason, replayable later.
+      const reason = `processing failed: ${err instanceof Error ? err.message : String(err)}`;
+      log.error({ err }, reason);
+      this.o.ledger.messageState(msg.id, 'failed', reason, 'message.failed');
+      return 'failed';
+    }
+  }
+
+  private async post(doc: DocumentRow): Promise<StageOutcome> {
+    const log = this.o.logger.child({ correlationId: doc.correlationId, messageId: doc.messageId, documentId: doc.id, partner: doc.partnerId ?? undefined });
+    const partner = doc.partnerId ? this.o.registry.get(doc.partnerId) : undefined;
+    if (!partner || !doc.canonical) {
+      const reason = !partner ? `partner ${doc.partnerId ?? '(none)'} is not configured any more` : 'the document has no canonical form';
+      this.o.ledger.documentState(doc.id, { state: 'dead', reason, errorKind: 'business', event: 'document.dead' });
+      return 'failed';
+    }
+    const started = this.now();
+    try {
+      const canonical = JSON.parse(doc.canonical) as CanonicalDocument;
+      const result = await this.o.sink.post(canonical, partner);
+      this.o.ledger.documentState(doc.id, { state: 'posted', attempt: true, result, event: 'document.posted', detail: { records: result.map((r) => `${r.action} ${r.model} ${r.id} ${r.name}`) } });
+      this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'posted');
+      this.o.metrics?.observeProcessing('post', (this.now() - started) / 1000);
+      this.o.metrics?.observeProcessing('end_to_end', (this.now() - doc.createdAt) / 1000);
+      log.info({ records: result.map((r) => `${r.action} ${r.model} ${r.id} ${r.name}`) }, 'posted');
+      return 'done';
+    } catch (err) {
+      const { retryable, message } = classifyPostError(err);
+      const where = `partner ${partner.id}, transaction ${doc.controlNumber ?? '?'} (${doc.messageType ?? doc.type}) of interchange ${doc.interchangeControlNumber ?? '?'}`;
+      this.o.metrics?.odooError(retryable ? 'retryable' : 'business');
+      if (!retryable) {
+        this.o.ledger.documentState(doc.id, { state: 'dead', attempt: true, reason: `${where}: ${message}`, errorKind: 'business', event: 'document.dead' });
+        this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'dead');
+        log.warn({ reason: message }, 'dead-lettered (business error)');
+        return 'failed';
+      }
+      const attempts = doc.attempts + 1;
+      if (attempts >= this.retry.maxAttempts) {
+        this.o.ledger.documentState(doc.id, { state: 'parked', attempt: true, reason: `${where}: gave up after ${attempts} attempts: ${message}`, errorKind: 'retryable', event: 'document.parked' });
+        this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'parked');
+        log.error({ attempts, reason: message }, 'parked after the last attempt');
+        return 'retryable';
+      }
+      const next = this.now() + backoffDelay(attempts, this.retry, this.random);
+      this.o.ledger.documentState(doc.id, { state: 'retry', attempt: true, nextAttemptAt: next, reason: message, errorKind: 'retryable', event: 'document.retry', detail: { attempt: attempts, next: new Date(next).toISOString(), reason: message } });
+      this.o.metrics?.retry(partner.id);
+      log.warn({ attempt: attempts, next: new Date(next).toISOString(), reason: message }, 'will retry');
+      return 'retryable';
+    }
+  }
+
+  private async send(msg: MessageRow): Promise<StageOutcome> {
+    const log = this.o.logger.child({ correlationId: msg.correlationId, messageId: msg.id, partner: msg.partnerId ?? undefined });
+    const partner = msg.partnerId ? this.o.registry.get(msg.partnerId) : undefined;
+    const channel = partner?.channels.outbound;
+    try {
+      if (!partner || !channel) throw new Error(`partner ${msg.partnerId ?? '(none)'} has no outbound channel`);
+      if (channel.type !== 'dir') throw new Error(`the ${channel.type} channel is not available in this version; use a dir channel`);
+      const name = renderFileName(channel.fileName, partner, msg);
+      const path = writeOutbound(channel.path, name, this.o.ledger.bytes(msg.id));
+      this.o.ledger.outboundState(msg.id, { state: 'sent', attempt: true, event: 'outbound.sent', detail: { channel: 'dir', path } });
+      this.o.metrics?.message(partner.id, 'outbound', 'sent');
+      log.info({ messageType: msg.messageType, path }, 'sent');
+      return 'done';
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const attempts = msg.attempts + 1;
+      if (attempts >= this.retry.maxAttempts) {
+        this.o.ledger.outboundState(msg.id, { state: 'parked', attempt: true, reason: `gave up after ${attempts} attempts: ${message}`, event: 'outbound.parked' });
+        log.error({ attempts, reason: message }, 'outbound message parked');
+        return 'failed';
+      }
+      const next = this.now() + backoffDelay(attempts, this.retry, this.random);
+      this.o.ledger.outboundState(msg.id, { state: 'retry', attempt: true, nextAttemptAt: next, reason: message, event: 'outbound.retry' });
+      log.warn({ attempt: attempts, reason: message }, 'delivery failed; will retry');
+      return 'retryable';
+    }
+  }
+
+  private collect(): void {
+    const c = this.o.ledger.counts();
+    const m = this.o.metrics;
+    if (!m) return;
+    m.setDeadLetterSize((c.documents.dead ?? 0) + (c.documents.parked ?? 0) + (c.documents.held ?? 0));
+    m.setQueueDepth('process', c.messages.received ?? 0);
+    m.setQueueDepth('post', (c.documents.mapped ?? 0) + (c.documents.retry ?? 0));
+    m.setQueueDepth('send', (c.messages.pending ?? 0) + (c.messages.retry ?? 0));
+  }
+
+  /** Scan every inbound folder once now (tests, the demo). */
+  async scanAll(): Promise<number> {
+    let n = 0;
+    for (const d of this.dirs) n += await this.scan(d.partner, d.inbound);
+    return n;
+  }
+
+  /** Stop taking files, finish (or abandon to the ledger) what is in flight; the ledger stays open. */
+  async stop(graceMs = 10_000): Promise<void> {
+    for (const s of this.intake.splice(0)) s.unsubscribe();
+    await Promise.allSettled([...this.scans]);
+    await Promise.all([this.processor.stop(graceMs), this.poster.stop(graceMs), this.sender.stop(graceMs)]);
+    this.started = false;
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * The processing stop: one stored inbound message → its interchanges routed to partners, checked for
+ * re-delivery and test traffic, its transactions translated into canonical documents, validated, and the
+ * acknowledgments the partners' policies ask for. The result is a `ProcessedMessage` that the ledger
+ * writes in one transaction, so a crash before the commit leaves the message simply `received`.
+ */
+import type { CanonicalDocument } from '../canonical/document';
+import { acknowledge, ackBytes, type AckFinding, type AckRequest, type ControlNumbers, type TransactionAckVerdict } from '../edi/ack';
+import type { GroupHeader, InterchangeHeader } from '../edi/common/events';
+import { makeIssue, type IssueCode } from '../edi/common/issues';
+import { EdiReader } from '../edi/reader';
+import { translate } from '../mapping';
+import type { MappingError } from '../mapping/engine';
+import type { Partner, PartnerRegistry } from '../partners/registry';
+import type { Ledger, NewDocument, NewEvent, NewOutboundMessage, ProcessedMessage, MessageRow } from '../store';
+import { sha256 } from '../store';
+
+export interface ProcessDeps {
+  ledger: Ledger;
+  registry: PartnerRegistry;
+  now?: () => number;
+}
+
+interface ScannedInterchange {
+  header: InterchangeHeader;
+  group?: GroupHeader;
+  start: number;
+  end: number;
+  problems: string[];
+}
+
+/** Interchange headers, their first group and byte ranges (a cheap pass: no content validation). */
+function scanInterchanges(bytes: Buffer): { interchanges: ScannedInterchange[]; fileProblems: string[] } {
+  const interchanges: ScannedInterchange[] = [];
+  const fileProblems: string[] = [];
+  const reader = new EdiReader({
+    interchangeStart: (h) => {
+      const prev = interchanges[interchanges.length - 1];
+      if (prev) prev.end = h.offset;
+      interchanges.push({ header: h, start: h.offset, end: bytes.length, problems: [] });
+    },
+    groupStart: (g) => {
+      const ic = interchanges[interchanges.length - 1];
+      if (ic && !ic.group) ic.group = g;
+    },
+    issue: (i) => {
+      if (i.severity === 'error' && interchanges.length === 0) fileProblems.push(`${i.code}: ${i.message}`);
+    },
+  });
+  reader.write(bytes);
+  reader.end();
+  return { interchanges, fileProblems };
+}
+
+/** The key a duplicate business document is recognised by. */
+export function businessKey(doc: CanonicalDocument): string | null {
+  switch (doc.type) {
+    case 'order':
+      return doc.orderNumber;
+    case 'order_response':
+      return `${doc.orderNumber}/${doc.responseNumber ?? doc.responseDate ?? ''}`;
+    case 'ship_notice':
+      return doc.shipmentId;
+    case 'invoice':
+      return doc.invoiceNumber;
+    default:
+      return null;
+  }
+}
+
+/** "PO103" → 3; "NAD02-01" → 2 and component 1. */
+function elementPosition(element: string | undefined): { element?: number; component?: number } {
+  const m = element ? /^[A-Z0-9]{2,3}?(\d{2})(?:-(\d{1,2}))?$/.exec(element) : null;
+  if (!m) return {};
+  return m[2] ? { element: Number(m[1]), component: Number(m[2]) } : { element: Number(m[1]) };
+}
+
+/** A mapping failure as an ack finding, so the partner's 997/999/CONTRL rejects that transaction. */
+function mappingFinding(e: MappingError): AckFinding {
+  const at = elementPosition(e.element);
+  let code: IssueCode;
+  if (e.segment && at.element !== undefined) code = e.value === undefined || e.value === '' ? 'element.mandatory_missing' : 'element.invalid_code';
+  else if (e.segment) code = 'segment.has_element_errors';
+  else code = 'segment.mandatory_missing';
+  const i = makeIssue(code, { segmentId: e.segment?.tag, segmentIndex: e.segment?.position, element: at.element, component: at.component }, e.message, e.value);
+  return { code: i.code, level: i.level, ack: i.ack, message: i.message, segmentIndex: i.segmentIndex, segmentId: i.segmentId, element: i.element, component: i.component, value: i.value };
+}
+
+/** A readable reason naming partner, file, interchange, transaction, segment position and element. */
+export function describeMappingError(e: MappingError, partner: string, file: string): string {
+  const where = [
+    `partner ${partner}`,
+    `file ${file}`,
+    e.interchangeControlNumber ? `interchange ${e.interchangeControlNumber}` : undefined,
+    e.controlNumber ? `transaction ${e.controlNumber}${e.messageType ? ` (${e.messageType})` : ''}` : undefined,
+    e.segment ? `segment ${e.segment.tag} at position ${e.segment.position}` : undefined,
+    e.element ? `element ${e.element}` : undefined,
+  ].filter(Boolean);
+  return `${where.join(', ')}: ${e.message}${e.mappingFile ? ` [${e.mappingFile}]` : ''}`;
+}
+
+function ackRequest(partner: Partner, standard: 'x12' | 'edifact'): AckRequest | undefined {
+  const send = partner.acknowledgments.send;
+  if (standard === 'edifact') return send.includes('CONTRL') ? 'CONTRL' : undefined;
+  const functional = send.includes('999') ? '999' : send.includes('997') ? '997' : undefined;
+  if (functional && send.includes('TA1')) return 'auto';
+  return functional ?? (send.includes('TA1') ? 'TA1' : undefined);
+}
+
+function txKey(interchange: string, controlNumber: string): string {
+  return `${interchange.trim()}\u0000${controlNumber.trim()}`;
+}
+
+type InterchangeFate =
+  | { kind: 'new' }
+  | { kind: 'redelivery'; firstMessageId: number }
+  | { kind: 'hold'; reason: string };
+
+/**
+ * Process one stored inbound message. `replay` re-runs a message whose documents are being replayed:
+ * interchange re-delivery checks are skipped and no acks are generated again.
+ */
+export async function processMessage(msg: MessageRow, deps: ProcessDeps, options: { replay?: boolean } = {}): Promise<ProcessedMessage> {
+  const { ledger, registry } = deps;
+  const now = deps.now ?? Date.now;
+  const bytes = ledger.bytes(msg.id);
+  const file = msg.source;
+  const result: ProcessedMessage = { messageId: msg.id, state: 'processed', interchanges: [], documents: [], outbound: [], events: [] };
+  const event = (kind: string, detail?: unknown): void => {
+    const e: NewEvent = { correlationId: msg.correlationId, messageId: msg.id, kind };
+    if (detail !== undefined) e.detail = detail;
+    result.events.push(e);
+  };
+
+  const { interchanges, fileProblems } = scanInterchanges(bytes);
+  if (interchanges.length === 0) {
+    result.state = 'failed';
+    result.reason = `${msg.channel} file ${file}: no interchange found: ${fileProblems.join('; ') || 'the file holds no ISA or UNB'}`;
+    event('message.failed', { reason: result.reason });
+    return result;
+  }
+
+  const translated = await translate(bytes, { registry });
+  const docsByTx = new Map<string, CanonicalDocument>();
+  for (const d of translated.documents) docsByTx.set(txKey(d.envelope.interchangeControlNumber, d.envelope.controlNumber), d);
+  const errorsByTx = new Map<string, MappingError[]>();
+  for (const e of translated.errors) {
+    const key = txKey(e.interchangeControlNumber ?? '', e.controlNumber ?? '');
+    errorsByTx.set(key, [...(errorsByTx.get(key) ?? []), e]);
+  }
+
+  const problems: string[] = [];
+  let seq = 0;
+  let held = false;
+  let redeliveries = 0;
+  for (const ic of interchanges) {
+    const h = ic.header;
+    const cn = h.controlNumber.trim();
+    const routed = registry.route(h, ic.group);
+    if (routed.kind === 'unknown') {
+      problems.push(`interchange ${cn}: ${routed.message}`);
+      continue;
+    }
+    if (routed.direction === 'outbound') {
+      problems.push(`interchange ${cn} is addressed to partner ${routed.partner.id} by us: it is one of ours, not an inbound interchange`);
+      continue;
+    }
+    const partner = routed.partner;
+    result.partnerId ??= partner.id;
+    const slice = bytes.subarray(ic.start, ic.end);
+    const hash = sha256(slice);
+
+    let fate: InterchangeFate = { kind: 'new' };
+    if (msg.partnerId && msg.partnerId !== partner.id) {
+      fate = { kind: 'hold', reason: `arrived on partner ${msg.partnerId}'s channel but its envelope names partner ${partner.id}` };
+    } else if (!options.replay) {
+      const seen = ledger.interchangeSightings(partner.id, cn, partner.duplicates.window);
+      const same = seen.find((s) => s.sha256 === hash);
+      if (same) fate = { kind: 'redelivery', firstMessageId: same.messageId };
+      else if (seen.length > 0) fate = { kind: 'hold', reason: `interchange control number ${cn} was received before (message ${seen[0].messageId}) with other content: held for a person to decide` };
+    }
+    const testMismatch = (partner.mode === 'test') !== h.test;
+    if (fate.kind === 'new' && testMismatch) {
+      fate = { kind: 'hold', reason: `${h.test ? 'test' : 'production'} interchange (${h.standard === 'x12' ? 'ISA15' : 'UNB 0035'}) from partner ${partner.id}, which is in ${partner.mode} mode: parked, never posted` };
+    }
+    if (!options.replay) result.interchanges.push({ partnerId: partner.id, controlNumber: cn, sha256: hash, test: h.test });
+
+    // Acks: what the partner's policy asks for, computed on this interchange's bytes.
+    const request = ackRequest(partner, h.standard);
+    const findings = (header: InterchangeHeader, tx: { controlNumber: string }): AckFinding[] =>
+      (errorsByTx.get(txKey(header.controlNumber, tx.controlNumber)) ?? []).filter((e) => e.rule !== 'edi' && e.rule !== 'routing').map(mappingFinding);
+    const acked = await acknowledge(slice, {
+      type: request ?? 'auto',
+      controlNumbers: ledger as ControlNumbers,
+      partnerKey: `${partner.id}:${h.standard}`,
+      now: new Date(now()),
+      policy: {
+        transactionErrors: partner.acknowledgments.acceptWithErrors ? 'accept-with-errors' : 'reject',
+        usage: partner.mode,
+        isDuplicate: () => fate.kind === 'hold' && fate.reason.startsWith('interchange control number'),
+      },
+      lenientCharset: partner.validation.lenientCharset,
+      transactionFindings: findings,
+    });
+    if (request && !options.replay) {
+      for (const a of acked.acks) {
+        if (!partner.acknowledgments.send.includes(a.type) && !(a.type === 'TA1' && a.status === 'rejected')) continue;
+        const out: NewOutboundMessage = {
+          partnerId: partner.id,
+          channel: partner.channels.outbound?.type ?? 'dir',
+          name: `${a.type}-${a.controlNumber}`,
+          bytes: ackBytes(a),
+          correlationId: msg.correlationId,
+          messageType: a.type,
+          causeMessageId: msg.id,
+          interchangeControlNumber: a.controlNumber,
+        };
+        result.outbound.push(out);
+        event('ack.generated', { type: a.type, status: a.status, answers: cn, controlNumber: a.controlNumber });
+      }
+    }
+
+    if (fate.kind === 'redelivery') {
+      redeliveries++;
+      event('interchange.redelivery', { interchange: cn, partner: partner.id, firstMessageId: fate.firstMessageId });
+      continue;
+    }
+    if (fate.kind === 'hold') {
+      held = true;
+      event('interchange.held', { interchange: cn, partner: partner.id, reason: fate.reason });
+    }
+    for (const v of acked.verdicts) seq = addDocument(result, v, partner, fate, docsByTx, errorsByTx, ledger, file, seq);
+  }
+
+  const routable = result.interchanges.length + (options.replay ? interchanges.length : 0);
+  if (problems.length > 0) {
+    event('message.problems', { problems });
+    result.reason = problems.join('; ');
+  }
+  if (routable === 0 && problems.length > 0) result.state = 'failed';
+  else if (held) result.state = 'held';
+  else if (redeliveries > 0 && redeliveries === interchanges.length) {
+    result.state = 'duplicate';
+    result.reason = 'a re-delivery of interchanges already received: acknowledged again, nothing posted';
+  }
+  return result;
+}
+
+function addDocument(
+  result: ProcessedMessage,
+  v: TransactionAckVerdict,
+  partner: Partner,
+  fate: InterchangeFate,
+  docsByTx: Map<string, CanonicalDocument>,
+  errorsByTx: Map<string, MappingError[]>,
+  ledger: Ledger,
+  file: string,
+  seq: number,
+): number {
+  const key = txKey(v.interchange, v.controlNumber);
+  const doc = docsByTx.get(key);
+  const errors = (errorsByTx.get(key) ?? []).filter((e) => e.rule !== 'edi');
+  const entry: NewDocument = {
+    seq,
+    partnerId: partner.id,
+    type: doc?.type ?? partner.documents.find((d) => d.messageType === v.id)?.type ?? null,
+    messageType: v.id,
+    interchangeControlNumber: v.interchange.trim(),
+    groupControlNumber: v.group?.trim() ?? null,
+    controlNumber: v.controlNumber.trim(),
+    businessKey: doc ? businessKey(doc) : null,
+    state: 'mapped',
+  };
+  if (doc) entry.canonical = JSON.stringify(doc);
+  if (fate.kind === 'hold') {
+    entry.state = 'held';
+    entry.reason = fate.reason;
+  } else if (errors.length > 0) {
+    entry.state = 'dead';
+    entry.errorKind = 'business';
+    entry.reason = errors.map((e) => describeMappingError(e, partner.id, file)).join('; ');
+  } else if (!v.accepted) {
+    entry.state = 'dead';
+    entry.errorKind = 'business';
+    entry.reason = `partner ${partner.id}, file ${file}, interchange ${v.interchange}, transaction ${v.controlNumber} (${v.id}): rejected in the acknowledgment: ${v.reason ?? 'errors'}`;
+  } else if (!doc) {
+    entry.state = 'dead';
+    entry.errorKind = 'business';
+    entry.reason = `partner ${partner.id}, file ${file}: transaction ${v.controlNumber} (${v.id}) produced no document`;
+  } else if (entry.businessKey && entry.type) {
+    const twin = ledger.businessTwin(partner.id, entry.type, entry.businessKey, result.messageId);
+    if (twin) {
+      const policy = partner.duplicates.businessDocument;
+      const why = `${entry.type} ${entry.businessKey} was already received from partner ${partner.id} (document ${twin.id})`;
+      if (policy === 'ignore') {
+        entry.state = 'ignored';
+        entry.reason = `${why}: ignored by the partner's duplicate policy`;
+      } else if (policy === 'hold') {
+        entry.state = 'held';
+        entry.reason = `${why}: held for a person by the partner's duplicate policy (replay it to post it)`;
+      }
+    }
+  }
+  result.documents.push(entry);
+  return seq + 1;
+}

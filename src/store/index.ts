@@ -1,0 +1,8 @@
+/** The message ledger: raw messages, documents, events, the outbox, control numbers, expected acks. */
+export { LedgerError, SqliteLedger, ledgerFile, sha256 } from './sqlite';
+export type { SqliteLedgerOptions } from './sqlite';
+export * from './types';
+
+import type { SqliteLedger } from './sqlite';
+/** The ledger the pipelines use (SQLite today; a PostgreSQL ledger will implement the same surface). */
+export type Ledger = SqliteLedger;

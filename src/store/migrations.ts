@@ -1,0 +1,106 @@
+/**
+ * Ledger schema, as an ordered list of migrations. A database records the number of migrations applied
+ * (PRAGMA user_version); opening it applies the rest in one transaction, so a ledger created by an older
+ * gateway is brought forward on first start and a newer one is refused rather than misread.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+    channel TEXT NOT NULL,
+    source TEXT NOT NULL,
+    partner_id TEXT,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    state TEXT NOT NULL,
+    correlation_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    reason TEXT,
+    message_type TEXT,
+    interchange_control_number TEXT,
+    cause_message_id INTEGER REFERENCES messages (id)
+  );
+  CREATE INDEX messages_work ON messages (direction, state, next_attempt_at);
+  CREATE INDEX messages_cause ON messages (cause_message_id);
+
+  CREATE TABLE interchanges (
+    partner_id TEXT NOT NULL,
+    control_number TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    test INTEGER NOT NULL,
+    seen_at INTEGER NOT NULL
+  );
+  CREATE INDEX interchanges_key ON interchanges (partner_id, control_number, seen_at);
+
+  CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    seq INTEGER NOT NULL,
+    partner_id TEXT,
+    type TEXT,
+    message_type TEXT,
+    interchange_control_number TEXT,
+    group_control_number TEXT,
+    control_number TEXT,
+    business_key TEXT,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    reason TEXT,
+    error_kind TEXT,
+    canonical TEXT,
+    result TEXT,
+    correlation_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    replay_of INTEGER REFERENCES documents (id)
+  );
+  CREATE INDEX documents_work ON documents (state, next_attempt_at);
+  CREATE INDEX documents_message ON documents (message_id);
+  CREATE INDEX documents_key ON documents (partner_id, type, business_key);
+
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    correlation_id TEXT NOT NULL,
+    message_id INTEGER,
+    document_id INTEGER,
+    kind TEXT NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX events_message ON events (message_id);
+  CREATE INDEX events_document ON events (document_id);
+  CREATE INDEX events_correlation ON events (correlation_id);
+
+  CREATE TABLE control_numbers (
+    partner_key TEXT NOT NULL,
+    level TEXT NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (partner_key, level)
+  );
+
+  CREATE TABLE expected_acks (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    partner_id TEXT NOT NULL,
+    ack_type TEXT NOT NULL,
+    interchange_control_number TEXT NOT NULL,
+    group_control_number TEXT,
+    transaction_control_number TEXT,
+    message_type TEXT NOT NULL,
+    deadline INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    errors TEXT,
+    ack_message_id INTEGER REFERENCES messages (id),
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX expected_acks_match ON expected_acks (partner_id, interchange_control_number);
+  CREATE INDEX expected_acks_state ON expected_acks (state, deadline);
+  `,
+];

@@ -1,0 +1,538 @@
+/**
+ * The SQLite ledger (better-sqlite3 12, WAL, synchronous=FULL so every commit is fsynced before the
+ * call returns: a channel may acknowledge to the partner as soon as `receive()` has returned).
+ *
+ * One gateway process owns a SQLite ledger at a time (a lock file beside it says which), so work that
+ * was in flight when a process died is simply picked up again: nothing is leased in the database.
+ * Scale-out with several processes is the PostgreSQL ledger's job.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations';
+import type {
+  DocumentRow,
+  DocumentState,
+  EventRow,
+  ExpectedAckRow,
+  ExpectedAckState,
+  LedgerCounts,
+  MessageRow,
+  MessageState,
+  NewEvent,
+  NewInboundMessage,
+  NewOutboundMessage,
+  ProcessedMessage,
+} from './types';
+
+type Row = Record<string, unknown>;
+type Db = Database.Database;
+
+export class LedgerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerError';
+  }
+}
+
+/** Largest control number per level before it wraps to 1 (ISA13, GS06, ST02 and UNB 0020 hold 9 digits). */
+const CONTROL_MAX = 999_999_999;
+
+const MESSAGE_COLUMNS = 'id, direction, channel, source, partner_id, sha256, size, state, correlation_id, created_at, updated_at, attempts, next_attempt_at, reason, message_type, interchange_control_number, cause_message_id';
+const DOCUMENT_COLUMNS =
+  'id, message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, state, attempts, next_attempt_at, reason, error_kind, canonical, result, correlation_id, created_at, updated_at, replay_of';
+
+function toMessage(r: Row): MessageRow {
+  return {
+    id: r.id as number,
+    direction: r.direction as MessageRow['direction'],
+    channel: r.channel as string,
+    source: r.source as string,
+    partnerId: (r.partner_id as string | null) ?? null,
+    sha256: r.sha256 as string,
+    size: r.size as number,
+    state: r.state as MessageState,
+    correlationId: r.correlation_id as string,
+    createdAt: r.created_at as number,
+    updatedAt: r.updated_at as number,
+    attempts: r.attempts as number,
+    nextAttemptAt: (r.next_attempt_at as number | null) ?? null,
+    reason: (r.reason as string | null) ?? null,
+    messageType: (r.message_type as string | null) ?? null,
+    interchangeControlNumber: (r.interchange_control_number as string | null) ?? null,
+    causeMessageId: (r.cause_message_id as number | null) ?? null,
+  };
+}
+
+function toDocument(r: Row): DocumentRow {
+  return {
+    id: r.id as number,
+    messageId: r.message_id as number,
+    seq: r.seq as number,
+    partnerId: (r.partner_id as string | null) ?? null,
+    type: (r.type as string | null) ?? null,
+    messageType: (r.message_type as string | null) ?? null,
+    interchangeControlNumber: (r.interchange_control_number as string | null) ?? null,
+    groupControlNumber: (r.group_control_number as string | null) ?? null,
+    controlNumber: (r.control_number as string | null) ?? null,
+    businessKey: (r.business_key as string | null) ?? null,
+    state: r.state as DocumentState,
+    attempts: r.attempts as number,
+    nextAttemptAt: (r.next_attempt_at as number | null) ?? null,
+    reason: (r.reason as string | null) ?? null,
+    errorKind: (r.error_kind as DocumentRow['errorKind']) ?? null,
+    canonical: (r.canonical as string | null) ?? null,
+    result: (r.result as string | null) ?? null,
+    correlationId: r.correlation_id as string,
+    createdAt: r.created_at as number,
+    updatedAt: r.updated_at as number,
+    replayOf: (r.replay_of as number | null) ?? null,
+  };
+}
+
+function toExpectedAck(r: Row): ExpectedAckRow {
+  return {
+    id: r.id as number,
+    messageId: r.message_id as number,
+    partnerId: r.partner_id as string,
+    ackType: r.ack_type as string,
+    interchangeControlNumber: r.interchange_control_number as string,
+    groupControlNumber: (r.group_control_number as string | null) ?? null,
+    transactionControlNumber: (r.transaction_control_number as string | null) ?? null,
+    messageType: r.message_type as string,
+    deadline: r.deadline as number,
+    state: r.state as ExpectedAckState,
+    errors: (r.errors as string | null) ?? null,
+    ackMessageId: (r.ack_message_id as number | null) ?? null,
+    updatedAt: r.updated_at as number,
+  };
+}
+
+/** sha256 of bytes, hex. */
+export function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface SqliteLedgerOptions {
+  /** The database file; ':memory:' for a throw-away ledger. */
+  file: string;
+  /** Clock (tests). */
+  now?: () => number;
+  /** Take the single-owner lock (default true for files). */
+  lock?: boolean;
+}
+
+/** The ledger on SQLite. Every method is one transaction. */
+export class SqliteLedger {
+  private readonly db: Db;
+  private readonly now: () => number;
+  private readonly lockFile: string | undefined;
+  private readonly stmt: ReturnType<SqliteLedger['prepare']>;
+
+  constructor(options: SqliteLedgerOptions) {
+    this.now = options.now ?? Date.now;
+    if (options.file !== ':memory:') {
+      mkdirSync(dirname(options.file), { recursive: true });
+      if (options.lock !== false) this.lockFile = this.takeLock(`${options.file}.lock`);
+    }
+    try {
+      this.db = new Database(options.file);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      this.migrate();
+      this.stmt = this.prepare();
+    } catch (err) {
+      if (this.lockFile) rmSync(this.lockFile, { force: true });
+      throw err;
+    }
+  }
+
+  private takeLock(file: string): string {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return file;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new LedgerError(`the ledger ${file.slice(0, -5)} is in use by process ${pid}; stop that gateway first (one process owns a SQLite ledger; use PostgreSQL to run several)`);
+      }
+      // The owner died without closing: the lock is stale, and its in-flight work is ours to resume.
+      rmSync(file, { force: true });
+      return this.takeLock(file);
+    }
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new LedgerError(`the ledger was written by a newer gateway (schema ${version}, this one knows ${MIGRATIONS.length}); upgrade the gateway`);
+    }
+    if (version === MIGRATIONS.length) return;
+    this.db.transaction(() => {
+      for (let v = version; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v]);
+      this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+    })();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      insertMessage: db.prepare(
+        `INSERT INTO messages (direction, channel, source, partner_id, sha256, size, bytes, state, correlation_id, created_at, updated_at, message_type, interchange_control_number, cause_message_id)
+         VALUES (@direction, @channel, @source, @partnerId, @sha256, @size, @bytes, @state, @correlationId, @now, @now, @messageType, @interchange, @cause)`,
+      ),
+      message: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
+      bytes: db.prepare('SELECT bytes FROM messages WHERE id = ?').pluck(),
+      messageState: db.prepare('UPDATE messages SET state = @state, reason = @reason, partner_id = COALESCE(@partnerId, partner_id), message_type = COALESCE(@messageType, message_type), interchange_control_number = COALESCE(@interchange, interchange_control_number), updated_at = @now WHERE id = @id'),
+      received: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'inbound' AND state = 'received' ORDER BY id LIMIT ?`),
+      dueOutbound: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND (state = 'pending' OR (state = 'retry' AND next_attempt_at <= ?)) ORDER BY id LIMIT ?`),
+      nextOutbound: db.prepare(`SELECT MIN(next_attempt_at) FROM messages WHERE direction = 'outbound' AND state = 'retry'`).pluck(),
+      outboundDone: db.prepare('UPDATE messages SET state = @state, attempts = attempts + @attempt, next_attempt_at = @next, reason = @reason, updated_at = @now WHERE id = @id'),
+      interchanges: db.prepare('SELECT sha256, message_id AS messageId FROM interchanges WHERE partner_id = ? AND control_number = ? AND seen_at >= ? ORDER BY seen_at'),
+      insertInterchange: db.prepare('INSERT INTO interchanges (partner_id, control_number, sha256, message_id, test, seen_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertDocument: db.prepare(
+        `INSERT INTO documents (message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, state, reason, error_kind, canonical, correlation_id, created_at, updated_at, replay_of)
+         VALUES (@messageId, @seq, @partnerId, @type, @messageType, @interchangeControlNumber, @groupControlNumber, @controlNumber, @businessKey, @state, @reason, @errorKind, @canonical, @correlationId, @now, @now, @replayOf)`,
+      ),
+      document: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id = ?`),
+      documentsOfMessage: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE message_id = ? ORDER BY seq, id`),
+      dueDocuments: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE state = 'mapped' OR (state = 'retry' AND next_attempt_at <= ?) ORDER BY id LIMIT ?`),
+      nextDocument: db.prepare(`SELECT MIN(next_attempt_at) FROM documents WHERE state = 'retry'`).pluck(),
+      businessTwin: db.prepare(
+        `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE partner_id = ? AND type = ? AND business_key = ? AND message_id <> ? AND state IN ('mapped', 'posted', 'retry', 'parked') ORDER BY id LIMIT 1`,
+      ),
+      documentDone: db.prepare('UPDATE documents SET state = @state, attempts = attempts + @attempt, next_attempt_at = @next, reason = @reason, error_kind = @errorKind, result = COALESCE(@result, result), updated_at = @now WHERE id = @id'),
+      insertEvent: db.prepare('INSERT INTO events (at, correlation_id, message_id, document_id, kind, detail) VALUES (?, ?, ?, ?, ?, ?)'),
+      eventsOfMessage: db.prepare('SELECT * FROM events WHERE message_id = ? OR document_id IN (SELECT id FROM documents WHERE message_id = ?) ORDER BY id'),
+      eventsOfDocument: db.prepare('SELECT * FROM events WHERE document_id = ? ORDER BY id'),
+      controlGet: db.prepare('SELECT last FROM control_numbers WHERE partner_key = ? AND level = ?').pluck(),
+      controlSet: db.prepare('INSERT INTO control_numbers (partner_key, level, last) VALUES (?, ?, ?) ON CONFLICT (partner_key, level) DO UPDATE SET last = excluded.last'),
+      insertExpected: db.prepare(
+        `INSERT INTO expected_acks (message_id, partner_id, ack_type, interchange_control_number, group_control_number, transaction_control_number, message_type, deadline, state, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?)`,
+      ),
+      expectedFor: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND interchange_control_number = ? ORDER BY id'),
+      expectedDone: db.prepare('UPDATE expected_acks SET state = ?, errors = ?, ack_message_id = ?, updated_at = ? WHERE id = ?'),
+      markOverdue: db.prepare(`UPDATE expected_acks SET state = 'overdue', updated_at = ? WHERE state = 'sent' AND deadline < ?`),
+      countMessages: db.prepare('SELECT state, COUNT(*) AS n FROM messages GROUP BY state'),
+      countDocuments: db.prepare('SELECT state, COUNT(*) AS n FROM documents GROUP BY state'),
+      countOverdue: db.prepare(`SELECT COUNT(*) FROM expected_acks WHERE state = 'overdue' OR (state = 'sent' AND deadline < ?)`).pluck(),
+    };
+  }
+
+  /** Store an inbound message; returns once the bytes are on disk (the channel may acknowledge then). */
+  receive(msg: NewInboundMessage): MessageRow {
+    return this.receiveMany([msg])[0];
+  }
+
+  /** Store several inbound messages in one synced transaction (a folder scan, a mailbox poll). */
+  receiveMany(msgs: NewInboundMessage[]): MessageRow[] {
+    const now = this.now();
+    const ids = this.db.transaction(() =>
+      msgs.map((m) =>
+        Number(
+          this.stmt.insertMessage.run({
+            direction: 'inbound',
+            channel: m.channel,
+            source: m.source,
+            partnerId: m.partnerId ?? null,
+            sha256: sha256(m.bytes),
+            size: m.bytes.length,
+            bytes: m.bytes,
+            state: 'received',
+            correlationId: m.correlationId ?? randomUUID(),
+            now,
+            messageType: null,
+            interchange: null,
+            cause: null,
+          }).lastInsertRowid,
+        ),
+      ),
+    )();
+    return ids.map((id) => this.message(id) as MessageRow);
+  }
+
+  message(id: number): MessageRow | undefined {
+    const r = this.stmt.message.get(id) as Row | undefined;
+    return r ? toMessage(r) : undefined;
+  }
+
+  /** The raw bytes of a message, exactly as received or sent. */
+  bytes(id: number): Buffer {
+    const b = this.stmt.bytes.get(id) as Buffer | undefined;
+    if (!b) throw new LedgerError(`no message ${id} in the ledger`);
+    return b;
+  }
+
+  /** Inbound messages waiting to be processed, oldest first. */
+  receivedMessages(limit: number): MessageRow[] {
+    return (this.stmt.received.all(limit) as Row[]).map(toMessage);
+  }
+
+  /** Earlier sightings of an interchange control number from a partner within the window. */
+  interchangeSightings(partnerId: string, controlNumber: string, windowMs: number): { sha256: string; messageId: number }[] {
+    return this.stmt.interchanges.all(partnerId, controlNumber, this.now() - windowMs) as { sha256: string; messageId: number }[];
+  }
+
+  /** A live document of the same partner, type and business key from another message. */
+  businessTwin(partnerId: string, type: string, businessKey: string, messageId: number): DocumentRow | undefined {
+    const r = this.stmt.businessTwin.get(partnerId, type, businessKey, messageId) as Row | undefined;
+    return r ? toDocument(r) : undefined;
+  }
+
+  private insertOutbound(o: NewOutboundMessage, now: number): number {
+    const id = Number(
+      this.stmt.insertMessage.run({
+        direction: 'outbound',
+        channel: o.channel,
+        source: o.name,
+        partnerId: o.partnerId,
+        sha256: sha256(o.bytes),
+        size: o.bytes.length,
+        bytes: o.bytes,
+        state: 'pending',
+        correlationId: o.correlationId,
+        now,
+        messageType: o.messageType,
+        interchange: o.interchangeControlNumber ?? null,
+        cause: o.causeMessageId ?? null,
+      }).lastInsertRowid,
+    );
+    for (const e of o.expects ?? []) {
+      this.stmt.insertExpected.run(id, o.partnerId, e.ackType, e.interchangeControlNumber, e.groupControlNumber ?? null, e.transactionControlNumber ?? null, e.messageType, e.deadline, now);
+    }
+    return id;
+  }
+
+  private insertEvent(e: NewEvent, now: number): void {
+    this.stmt.insertEvent.run(now, e.correlationId, e.messageId ?? null, e.documentId ?? null, e.kind, e.detail === undefined ? null : JSON.stringify(e.detail));
+  }
+
+  /** Write what processing one inbound message produced, atomically; returns the new document ids in order. */
+  commitProcessed(p: ProcessedMessage, replayOf?: Map<number, number>): number[] {
+    const now = this.now();
+    const msg = this.message(p.messageId);
+    if (!msg) throw new LedgerError(`no message ${p.messageId} in the ledger`);
+    return this.db.transaction(() => {
+      this.stmt.messageState.run({ id: p.messageId, state: p.state, reason: p.reason ?? null, partnerId: p.partnerId ?? null, messageType: p.messageType ?? null, interchange: p.interchanges[0]?.controlNumber ?? null, now });
+      for (const ic of p.interchanges) this.stmt.insertInterchange.run(ic.partnerId, ic.controlNumber, ic.sha256, p.messageId, ic.test ? 1 : 0, now);
+      const ids = p.documents.map((d) =>
+        Number(
+          this.stmt.insertDocument.run({
+            messageId: p.messageId,
+            seq: d.seq,
+            partnerId: d.partnerId,
+            type: d.type,
+            messageType: d.messageType,
+            interchangeControlNumber: d.interchangeControlNumber,
+            groupControlNumber: d.groupControlNumber,
+            controlNumber: d.controlNumber,
+            businessKey: d.businessKey,
+            state: d.state,
+            reason: d.reason ?? null,
+            errorKind: d.errorKind ?? null,
+            canonical: d.canonical ?? null,
+            correlationId: msg.correlationId,
+            now,
+            replayOf: replayOf?.get(d.seq) ?? null,
+          }).lastInsertRowid,
+        ),
+      );
+      if (replayOf) for (const old of replayOf.values()) this.stmt.documentDone.run({ id: old, state: 'replaced', attempt: 0, next: null, reason: 'replayed', errorKind: null, result: null, now });
+      for (const o of p.outbound) this.insertOutbound(o, now);
+      for (const e of p.events) this.insertEvent(e, now);
+      p.documents.forEach((d, i) => this.insertEvent({ correlationId: msg.correlationId, messageId: p.messageId, documentId: ids[i], kind: `document.${d.state}`, detail: d.reason ? { reason: d.reason } : undefined }, now));
+      return ids;
+    })();
+  }
+
+  /** Queue one outbound message (an 850 from Odoo, a re-sent ack). */
+  enqueue(o: NewOutboundMessage): number {
+    const now = this.now();
+    return this.db.transaction(() => {
+      const id = this.insertOutbound(o, now);
+      this.insertEvent({ correlationId: o.correlationId, messageId: id, kind: 'outbound.queued', detail: { messageType: o.messageType, name: o.name } }, now);
+      return id;
+    })();
+  }
+
+  document(id: number): DocumentRow | undefined {
+    const r = this.stmt.document.get(id) as Row | undefined;
+    return r ? toDocument(r) : undefined;
+  }
+
+  documentsOfMessage(messageId: number): DocumentRow[] {
+    return (this.stmt.documentsOfMessage.all(messageId) as Row[]).map(toDocument);
+  }
+
+  /** Documents ready to post: mapped, or retry whose time has come; oldest first. */
+  dueDocuments(limit: number): DocumentRow[] {
+    return (this.stmt.dueDocuments.all(this.now(), limit) as Row[]).map(toDocument);
+  }
+
+  /** When the earliest scheduled retry of a document is due (epoch ms), if any. */
+  nextDocumentRetry(): number | undefined {
+    return (this.stmt.nextDocument.get() as number | null) ?? undefined;
+  }
+
+  /** Move a document to its next state, with the event that says why. */
+  documentState(id: number, change: { state: DocumentState; attempt?: boolean; nextAttemptAt?: number; reason?: string; errorKind?: 'business' | 'retryable'; result?: unknown; event: string; detail?: unknown }): void {
+    const now = this.now();
+    const doc = this.document(id);
+    if (!doc) throw new LedgerError(`no document ${id} in the ledger`);
+    this.db.transaction(() => {
+      this.stmt.documentDone.run({
+        id,
+        state: change.state,
+        attempt: change.attempt ? 1 : 0,
+        next: change.nextAttemptAt ?? null,
+        reason: change.reason ?? null,
+        errorKind: change.errorKind ?? null,
+        result: change.result === undefined ? null : JSON.stringify(change.result),
+        now,
+      });
+      this.insertEvent({ correlationId: doc.correlationId, messageId: doc.messageId, documentId: id, kind: change.event, detail: change.detail ?? (change.reason ? { reason: change.reason } : undefined) }, now);
+    })();
+  }
+
+  /** Outbound messages ready to send: pending, or retry whose time has come; oldest first. */
+  dueOutbound(limit: number): MessageRow[] {
+    return (this.stmt.dueOutbound.all(this.now(), limit) as Row[]).map(toMessage);
+  }
+
+  /** When the earliest scheduled outbound retry is due (epoch ms), if any. */
+  nextOutboundRetry(): number | undefined {
+    return (this.stmt.nextOutbound.get() as number | null) ?? undefined;
+  }
+
+  /** Record a delivery attempt of an outbound message. */
+  outboundState(id: number, change: { state: MessageState; attempt?: boolean; nextAttemptAt?: number; reason?: string; event: string; detail?: unknown }): void {
+    const now = this.now();
+    const msg = this.message(id);
+    if (!msg) throw new LedgerError(`no message ${id} in the ledger`);
+    this.db.transaction(() => {
+      this.stmt.outboundDone.run({ id, state: change.state, attempt: change.attempt ? 1 : 0, next: change.nextAttemptAt ?? null, reason: change.reason ?? null, now });
+      this.insertEvent({ correlationId: msg.correlationId, messageId: id, kind: change.event, detail: change.detail ?? (change.reason ? { reason: change.reason } : undefined) }, now);
+    })();
+  }
+
+  /** Set an inbound message's state (held → processed by a person, failed on an unreadable file). */
+  messageState(id: number, state: MessageState, reason: string | undefined, event: string): void {
+    const now = this.now();
+    const msg = this.message(id);
+    if (!msg) throw new LedgerError(`no message ${id} in the ledger`);
+    this.db.transaction(() => {
+      this.stmt.messageState.run({ id, state, reason: reason ?? null, partnerId: null, messageType: null, interchange: null, now });
+      this.insertEvent({ correlationId: msg.correlationId, messageId: id, kind: event, detail: reason ? { reason } : undefined }, now);
+    })();
+  }
+
+  /** Record an event outside a state change. */
+  event(e: NewEvent): void {
+    this.insertEvent(e, this.now());
+  }
+
+  /** Events of a message and its documents, oldest first. */
+  eventsOfMessage(messageId: number): EventRow[] {
+    return (this.stmt.eventsOfMessage.all(messageId, messageId) as Row[]).map(toEvent);
+  }
+
+  eventsOfDocument(documentId: number): EventRow[] {
+    return (this.stmt.eventsOfDocument.all(documentId) as Row[]).map(toEvent);
+  }
+
+  /**
+   * The next control number of a level for a partner: strictly increasing, committed before it is
+   * returned (a crash can skip a number, never reuse one), wrapping to 1 after 999999999.
+   */
+  next(level: string, partnerKey: string): number {
+    return this.db.transaction(() => {
+      const last = this.stmt.controlGet.get(partnerKey, level) as number | undefined;
+      const n = last === undefined || last >= CONTROL_MAX ? 1 : last + 1;
+      this.stmt.controlSet.run(partnerKey, level, n);
+      return n;
+    })();
+  }
+
+  /** Acks owed to us for an interchange we sent a partner. */
+  expectedAcks(partnerId: string, interchangeControlNumber: string): ExpectedAckRow[] {
+    return (this.stmt.expectedFor.all(partnerId, interchangeControlNumber) as Row[]).map(toExpectedAck);
+  }
+
+  /** Record the partner's answer for an expected ack. */
+  expectedAckState(id: number, state: ExpectedAckState, errors: unknown, ackMessageId: number | null): void {
+    this.stmt.expectedDone.run(state, errors === undefined ? null : JSON.stringify(errors), ackMessageId, this.now(), id);
+  }
+
+  /** Turn every expected ack past its deadline into overdue; returns how many changed. */
+  markOverdue(): number {
+    const now = this.now();
+    return this.stmt.markOverdue.run(now, now).changes;
+  }
+
+  counts(): LedgerCounts {
+    const messages: LedgerCounts['messages'] = {};
+    for (const r of this.stmt.countMessages.all() as { state: MessageState; n: number }[]) messages[r.state] = r.n;
+    const documents: LedgerCounts['documents'] = {};
+    for (const r of this.stmt.countDocuments.all() as { state: DocumentState; n: number }[]) documents[r.state] = r.n;
+    return { messages, documents, overdueAcks: this.stmt.countOverdue.get(this.now()) as number };
+  }
+
+  /** Documents in the given states, newest first (dead-letter listing, dashboards). */
+  documentsIn(states: readonly DocumentState[], limit = 100, partnerId?: string): DocumentRow[] {
+    const marks = states.map(() => '?').join(', ');
+    const sql = `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE state IN (${marks})${partnerId ? ' AND partner_id = ?' : ''} ORDER BY id DESC LIMIT ?`;
+    const args: unknown[] = [...states];
+    if (partnerId) args.push(partnerId);
+    args.push(limit);
+    return (this.db.prepare(sql).all(...args) as Row[]).map(toDocument);
+  }
+
+  /** Messages of a direction and optional states, newest first. */
+  messages(direction: 'inbound' | 'outbound', states?: readonly MessageState[], limit = 100): MessageRow[] {
+    const where = states && states.length > 0 ? ` AND state IN (${states.map(() => '?').join(', ')})` : '';
+    return (this.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = ?${where} ORDER BY id DESC LIMIT ?`).all(direction, ...(states ?? []), limit) as Row[]).map(toMessage);
+  }
+
+  /** A cheap query that fails when the database is unusable (readiness). */
+  ping(): void {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+    if (this.lockFile) rmSync(this.lockFile, { force: true });
+  }
+}
+
+function toEvent(r: Row): EventRow {
+  return {
+    id: r.id as number,
+    at: r.at as number,
+    correlationId: r.correlation_id as string,
+    messageId: (r.message_id as number | null) ?? null,
+    documentId: (r.document_id as number | null) ?? null,
+    kind: r.kind as string,
+    detail: (r.detail as string | null) ?? null,
+  };
+}
+
+/** The ledger file under a data folder. */
+export function ledgerFile(dataDir: string): string {
+  return join(dataDir, 'ledger.sqlite');
+}

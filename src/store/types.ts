@@ -1,0 +1,174 @@
+/**
+ * The message ledger's vocabulary: what is stored about every message, document, event and expected
+ * acknowledgment, and the states each moves through. The ledger is where work waits: the pipelines keep
+ * nothing in memory that is not also here, so a killed process resumes from it.
+ */
+
+/** Direction seen from the gateway. */
+export type Direction = 'inbound' | 'outbound';
+
+/**
+ * Inbound: received → processed (documents and acks written) | duplicate (a re-delivery: acked again,
+ * nothing posted) | held (needs a person: same control number with other content) | failed (unreadable).
+ * Outbound (the outbox): pending → sent, or → retry (scheduled) → … → parked after the attempt limit.
+ */
+export type MessageState = 'received' | 'processed' | 'duplicate' | 'held' | 'failed' | 'pending' | 'retry' | 'sent' | 'parked' | 'discarded';
+
+/**
+ * mapped → posted, or → retry (scheduled) → … → parked after the attempt limit; dead = business error
+ * (dead-letter, needs a fix then replay); held = waits for a person (test traffic for a production
+ * partner, a duplicate business document under the hold policy); ignored = duplicate business document
+ * under the ignore policy; discarded = a person dropped it; replaced = superseded by a replay.
+ */
+export type DocumentState = 'mapped' | 'posted' | 'retry' | 'parked' | 'dead' | 'held' | 'ignored' | 'discarded' | 'replaced';
+
+/** States from which `replay` makes sense: the document did not reach Odoo. */
+export const REPLAYABLE_DOCUMENT_STATES: readonly DocumentState[] = ['dead', 'parked', 'held', 'retry', 'discarded', 'ignored'];
+/** States that count as the dead-letter queue. */
+export const DEAD_LETTER_STATES: readonly DocumentState[] = ['dead', 'parked', 'held'];
+
+/** Ack state of something we sent (issue: sent → acknowledged | accepted_with_errors | rejected | overdue). */
+export type ExpectedAckState = 'sent' | 'acknowledged' | 'accepted_with_errors' | 'rejected' | 'overdue';
+
+export interface NewInboundMessage {
+  channel: string;
+  /** File name, remote path, AS2 Message-ID, mail Message-ID: where it came from. */
+  source: string;
+  /** When the channel already knows the partner (a partner's folder, AS2-From). */
+  partnerId?: string;
+  bytes: Buffer;
+  correlationId?: string;
+}
+
+export interface NewOutboundMessage {
+  partnerId: string;
+  channel: string;
+  /** File name (or subject) the channel uses. */
+  name: string;
+  bytes: Buffer;
+  correlationId: string;
+  /** 997, CONTRL, 850 … */
+  messageType: string;
+  /** What caused it: the inbound message it acknowledges, the document it carries. */
+  causeMessageId?: number;
+  /** Our interchange control number, for matching the partner's ack. */
+  interchangeControlNumber?: string;
+  /** Acks the partner owes for it. */
+  expects?: NewExpectedAck[];
+}
+
+export interface NewExpectedAck {
+  ackType: string;
+  interchangeControlNumber: string;
+  groupControlNumber?: string;
+  transactionControlNumber?: string;
+  messageType: string;
+  /** Epoch ms. */
+  deadline: number;
+}
+
+export interface MessageRow {
+  id: number;
+  direction: Direction;
+  channel: string;
+  source: string;
+  partnerId: string | null;
+  sha256: string;
+  size: number;
+  state: MessageState;
+  correlationId: string;
+  createdAt: number;
+  updatedAt: number;
+  attempts: number;
+  nextAttemptAt: number | null;
+  reason: string | null;
+  messageType: string | null;
+  interchangeControlNumber: string | null;
+  causeMessageId: number | null;
+}
+
+export interface NewDocument {
+  seq: number;
+  partnerId: string | null;
+  type: string | null;
+  messageType: string | null;
+  interchangeControlNumber: string | null;
+  groupControlNumber: string | null;
+  controlNumber: string | null;
+  businessKey: string | null;
+  state: DocumentState;
+  reason?: string;
+  errorKind?: 'business' | 'retryable';
+  /** The canonical document as JSON text (absent when mapping failed). */
+  canonical?: string;
+}
+
+export interface DocumentRow extends Omit<NewDocument, 'reason' | 'errorKind' | 'canonical'> {
+  id: number;
+  messageId: number;
+  attempts: number;
+  nextAttemptAt: number | null;
+  reason: string | null;
+  errorKind: 'business' | 'retryable' | null;
+  canonical: string | null;
+  result: string | null;
+  correlationId: string;
+  createdAt: number;
+  updatedAt: number;
+  /** The document this one replays (a replay makes a new row, the old one becomes `replaced`). */
+  replayOf: number | null;
+}
+
+export interface EventRow {
+  id: number;
+  at: number;
+  correlationId: string;
+  messageId: number | null;
+  documentId: number | null;
+  kind: string;
+  detail: string | null;
+}
+
+export interface NewEvent {
+  correlationId: string;
+  messageId?: number;
+  documentId?: number;
+  kind: string;
+  detail?: unknown;
+}
+
+export interface ExpectedAckRow {
+  id: number;
+  messageId: number;
+  partnerId: string;
+  ackType: string;
+  interchangeControlNumber: string;
+  groupControlNumber: string | null;
+  transactionControlNumber: string | null;
+  messageType: string;
+  deadline: number;
+  state: ExpectedAckState;
+  errors: string | null;
+  ackMessageId: number | null;
+  updatedAt: number;
+}
+
+/** Everything one processed inbound message produces, written in one transaction. */
+export interface ProcessedMessage {
+  messageId: number;
+  state: 'processed' | 'duplicate' | 'held' | 'failed';
+  partnerId?: string;
+  reason?: string;
+  messageType?: string;
+  interchanges: { partnerId: string; controlNumber: string; sha256: string; test: boolean }[];
+  documents: NewDocument[];
+  outbound: NewOutboundMessage[];
+  events: NewEvent[];
+}
+
+/** Counts per state, for metrics, readiness and the first screen. */
+export interface LedgerCounts {
+  messages: Partial<Record<MessageState, number>>;
+  documents: Partial<Record<DocumentState, number>>;
+  overdueAcks: number;
+}
