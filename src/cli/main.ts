@@ -1,11 +1,13 @@
 /** The `edi-gateway` command: dispatches to one module per command. */
 import { ackCommand } from './commands/ack';
+import { deadLetterCommand, replayCommand } from './commands/dead-letter';
 import { demoCommand } from './commands/demo';
 import { ingestCommand } from './commands/ingest';
 import { inspectCommand } from './commands/inspect';
 import { odooSandboxCommand } from './commands/odoo-sandbox';
 import { partnersCommand } from './commands/partners';
 import { schemaCommand } from './commands/schema';
+import { startCommand } from './commands/start';
 import { translateCommand } from './commands/translate';
 import { validateCommand } from './commands/validate';
 import { CliUsageError, type CliIo } from './io';
@@ -13,7 +15,10 @@ import { CliUsageError, type CliIo } from './io';
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
-  demo: { run: demoCommand, help: 'demo                        validate the shipped fixtures (what `npm start` runs)' },
+  demo: { run: demoCommand, help: 'demo [--once] [--port N]     the gateway on embedded defaults with the Odoo sandbox and a sample order (what `npm start` runs)' },
+  start: { run: startCommand, help: 'start [--config gateway.yaml] [--sandbox]  run channels, pipelines and the HTTP server until SIGTERM/SIGINT' },
+  replay: { run: replayCommand, help: 'replay ID [--config F]       run a document (42) or message (m7) again from its stored bytes with the current mappings' },
+  'dead-letter': { run: deadLetterCommand, help: 'dead-letter list|show ID|replay ID|discard ID [--config F] [--json]  documents that need a person' },
   validate: { run: validateCommand, help: 'validate FILE|- [--json]    check syntax, envelopes and transaction content; exit 0 valid, 1 invalid' },
   ack: { run: ackCommand, help: 'ack FILE|- [--type TA1|997|999|CONTRL] [--partner ID]  the acknowledgment(s) the gateway would send (--partner: ignored for now)' },
   inspect: { run: inspectCommand, help: 'inspect FILE|-              envelopes and segments as a tree' },

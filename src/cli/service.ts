@@ -3,6 +3,8 @@
  * gateway config. `edi-gateway start` and `edi-gateway demo` both run this; they differ only in where
  * Odoo is and what they print.
  */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { readSecret, type GatewayConfig } from '../config/gateway';
@@ -14,6 +16,7 @@ import { Gateway } from '../pipeline/gateway';
 import { GatewayMetrics } from '../pipeline/metrics';
 import { odooSink, type DocumentSink } from '../pipeline/sink';
 import { startHttpServer, type HttpServerHandle } from '../server';
+import { registerApi } from '../server/api';
 import { ledgerFile, SqliteLedger } from '../store';
 
 export interface ServiceOptions {
@@ -29,6 +32,8 @@ export interface ServiceOptions {
   sink?: DocumentSink;
   /** Start no HTTP server. */
   noHttp?: boolean;
+  /** Take a free port when the configured one is in use (the demo). */
+  anyPort?: boolean;
 }
 
 export interface ServiceHandle {
@@ -92,15 +97,16 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
     closers.push(() => gateway.stop());
     let http: HttpServerHandle | undefined;
     if (!o.noHttp) {
-      const token = config.http.token ? readSecret(config.http.token, 'http.token', env) : undefined;
-      http = await startHttpServer({
-        host: config.http.host,
-        port: config.http.port,
-        metrics,
-        logger,
-        checks: { ledger: () => ledger.ping(), odoo: () => sink.ping() },
-        ...(token ? { auth: { token } } : {}),
-      });
+      const token = config.http.token ? readSecret(config.http.token, 'http.token', env) : localToken(config.dataDir);
+      const serve = (port: number) =>
+        startHttpServer({ host: config.http.host, port, metrics, logger, checks: { ledger: () => ledger.ping(), odoo: () => sink.ping() }, auth: { token } });
+      try {
+        http = await serve(config.http.port);
+      } catch (err) {
+        if (!o.anyPort || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        http = await serve(0);
+      }
+      registerApi(http, { ledger, registry, gateway });
       const h = http;
       closers.push(() => h.close());
     }
@@ -109,6 +115,23 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
     await stopAll();
     throw err;
   }
+}
+
+/** The file holding the API token when gateway.yaml names none. */
+export function localTokenFile(dataDir: string): string {
+  return join(dataDir, 'api-token');
+}
+
+/**
+ * Secure by default: without a configured token the API still needs one, generated once and kept in
+ * the data folder readable only by the gateway's user, where the local CLI finds it.
+ */
+function localToken(dataDir: string): string {
+  const file = localTokenFile(dataDir);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return token;
 }
 
 /** The data folder's exchange folder of a partner (for messages to the user). */

@@ -4,7 +4,7 @@
  * removes a key). Code tables live in the file (`tables:`) or in CSV/YAML files beside it; every file a
  * mapping names is resolved relative to the mapping file that names it, before merging.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -175,6 +175,7 @@ function readMerged(file: string, chain: string[]): { data: Plain; files: string
 
 /** Read a CSV or YAML table: CSV has a header row and maps the first column to the second. */
 export function readTableFile(file: string, owner: string, key: string): Record<string, string> {
+  tableFilesRead?.push(resolve(file));
   if (!existsSync(file)) throw new MappingFileError(owner, key, `table file ${file} does not exist`);
   const text = readFileSync(file, 'utf8');
   if (/\.csv$/i.test(extname(file))) {
@@ -233,14 +234,58 @@ function normalizeField(input: unknown): FieldSpec {
   return spec;
 }
 
-const cache = new Map<string, Mapping>();
+interface CacheEntry {
+  mapping: Mapping;
+  /** Every file the mapping was built from, with its modification time then. */
+  stamps: [string, number][];
+  checkedAt: number;
+}
+const cache = new Map<string, CacheEntry>();
+/** How often a cached mapping's files are checked for changes: a running gateway sees a fix within this. */
+const RECHECK_MS = 1000;
+/** Table files read by the load in progress (loads are synchronous, so one list serves). */
+let tableFilesRead: string[] | undefined;
 
-/** Load (cached per absolute file) a mapping file with what it extends and the tables it names. */
+function mtime(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+function fresh(entry: CacheEntry): boolean {
+  const now = Date.now();
+  if (now - entry.checkedAt < RECHECK_MS) return true;
+  if (entry.stamps.some(([f, t]) => mtime(f) !== t)) return false;
+  entry.checkedAt = now;
+  return true;
+}
+
+/**
+ * Load a mapping file with what it extends and the tables it names. Cached per absolute file; a
+ * cached mapping is rebuilt when any of its files changed (checked at most once a second), so a fixed
+ * mapping applies to the next transaction and to replays without a restart.
+ */
 export function loadMapping(fileArg: string, options: { cache?: boolean } = {}): Mapping {
   const file = resolve(fileArg);
   const useCache = options.cache !== false;
   const hit = useCache ? cache.get(file) : undefined;
-  if (hit) return hit;
+  if (hit && fresh(hit)) return hit.mapping;
+  tableFilesRead = [];
+  try {
+    const mapping = buildMapping(file);
+    if (useCache) {
+      const all = [...new Set([...mapping.files.map((f) => resolve(f)), ...tableFilesRead])];
+      cache.set(file, { mapping, stamps: all.map((f) => [f, mtime(f)]), checkedAt: Date.now() });
+    }
+    return mapping;
+  } finally {
+    tableFilesRead = undefined;
+  }
+}
+
+function buildMapping(file: string): Mapping {
   const { data, files } = readMerged(file, []);
   const parsed = MappingInput.safeParse(data);
   if (!parsed.success) {
@@ -256,7 +301,6 @@ export function loadMapping(fileArg: string, options: { cache?: boolean } = {}):
   const mapping: Mapping = { file, files, type: parsed.data.type, tables, fields };
   if (parsed.data.messageType !== undefined) mapping.messageType = String(parsed.data.messageType);
   checkTables(mapping);
-  if (useCache) cache.set(file, mapping);
   return mapping;
 }
 

@@ -5,7 +5,7 @@
  * writes in one transaction, so a crash before the commit leaves the message simply `received`.
  */
 import type { CanonicalDocument } from '../canonical/document';
-import { acknowledge, ackBytes, type AckFinding, type AckRequest, type ControlNumbers, type TransactionAckVerdict } from '../edi/ack';
+import { acknowledge, ackBytes, InMemoryControlNumbers, type AckFinding, type AckRequest, type ControlNumbers, type TransactionAckVerdict } from '../edi/ack';
 import type { GroupHeader, InterchangeHeader } from '../edi/common/events';
 import { makeIssue, type IssueCode } from '../edi/common/issues';
 import { EdiReader } from '../edi/reader';
@@ -117,8 +117,9 @@ type InterchangeFate =
   | { kind: 'hold'; reason: string };
 
 /**
- * Process one stored inbound message. `replay` re-runs a message whose documents are being replayed:
- * interchange re-delivery checks are skipped and no acks are generated again.
+ * Process one stored inbound message. `replay` re-runs a message whose documents are being replayed by a
+ * person: re-delivery and duplicate-document checks are skipped (the person decided), the test-indicator
+ * check is not, and no acks are generated again.
  */
 export async function processMessage(msg: MessageRow, deps: ProcessDeps, options: { replay?: boolean } = {}): Promise<ProcessedMessage> {
   const { ledger, registry } = deps;
@@ -191,7 +192,8 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
       (errorsByTx.get(txKey(header.controlNumber, tx.controlNumber)) ?? []).filter((e) => e.rule !== 'edi' && e.rule !== 'routing').map(mappingFinding);
     const acked = await acknowledge(slice, {
       type: request ?? 'auto',
-      controlNumbers: ledger as ControlNumbers,
+      // A replay only needs the verdicts: its acks are not sent, so they must not use up our control numbers.
+      controlNumbers: options.replay ? new InMemoryControlNumbers() : (ledger as ControlNumbers),
       partnerKey: `${partner.id}:${h.standard}`,
       now: new Date(now()),
       policy: {
@@ -229,7 +231,7 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
       held = true;
       event('interchange.held', { interchange: cn, partner: partner.id, reason: fate.reason });
     }
-    for (const v of acked.verdicts) seq = addDocument(result, v, partner, fate, docsByTx, errorsByTx, ledger, file, seq);
+    for (const v of acked.verdicts) seq = addDocument(result, v, partner, fate, docsByTx, errorsByTx, ledger, file, seq, options.replay === true);
   }
 
   const routable = result.interchanges.length + (options.replay ? interchanges.length : 0);
@@ -256,6 +258,7 @@ function addDocument(
   ledger: Ledger,
   file: string,
   seq: number,
+  replaying: boolean,
 ): number {
   const key = txKey(v.interchange, v.controlNumber);
   const doc = docsByTx.get(key);
@@ -287,7 +290,7 @@ function addDocument(
     entry.state = 'dead';
     entry.errorKind = 'business';
     entry.reason = `partner ${partner.id}, file ${file}: transaction ${v.controlNumber} (${v.id}) produced no document`;
-  } else if (entry.businessKey && entry.type) {
+  } else if (entry.businessKey && entry.type && !replaying) {
     const twin = ledger.businessTwin(partner.id, entry.type, entry.businessKey, result.messageId);
     if (twin) {
       const policy = partner.duplicates.businessDocument;

@@ -353,7 +353,14 @@ export class SqliteLedger {
           }).lastInsertRowid,
         ),
       );
-      if (replayOf) for (const old of replayOf.values()) this.stmt.documentDone.run({ id: old, state: 'replaced', attempt: 0, next: null, reason: 'replayed', errorKind: null, result: null, now });
+      if (replayOf) {
+        p.documents.forEach((d, i) => {
+          const old = replayOf.get(d.seq);
+          if (old === undefined) return;
+          this.stmt.documentDone.run({ id: old, state: 'replaced', attempt: 0, next: null, reason: `replayed as document ${ids[i]}`, errorKind: null, result: null, now });
+          this.insertEvent({ correlationId: msg.correlationId, messageId: p.messageId, documentId: old, kind: 'document.replaced', detail: { by: ids[i] } }, now);
+        });
+      }
       for (const o of p.outbound) this.insertOutbound(o, now);
       for (const e of p.events) this.insertEvent(e, now);
       p.documents.forEach((d, i) => this.insertEvent({ correlationId: msg.correlationId, messageId: p.messageId, documentId: ids[i], kind: `document.${d.state}`, detail: d.reason ? { reason: d.reason } : undefined }, now));

@@ -40,6 +40,11 @@ export interface SandboxOptions {
    * Reference) for benchmarks, e.g. 200 for northgate 850s of 20 lines over BENCH-0001…BENCH-0200.
    */
   benchProducts?: number;
+  /**
+   * Undo a failing call's changes (default true). false skips the per-call snapshot of all data, whose
+   * cost grows with every record created; for benchmarks only, where no call is expected to fail.
+   */
+  atomicCalls?: boolean;
 }
 
 /** Read access to the in-memory data, for test assertions. */
@@ -78,6 +83,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const bootstrap: SandboxUser = { id: 2, login: '__system__', admin: true };
   loadSeed(store, seed, bootstrap);
+  store.atomicCalls = options.atomicCalls ?? true;
 
   // Users: every seeded res.users row; the configured login gets the configured credentials.
   const users: SandboxUser[] = [];

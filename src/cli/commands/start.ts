@@ -1,0 +1,63 @@
+/**
+ * `edi-gateway start [--config gateway.yaml]`: the service. Runs every partner's channels, the
+ * pipelines and the HTTP server until SIGTERM/SIGINT, then stops taking work, lets what is in flight
+ * finish (or leaves it in the ledger for the next start) and closes the ledger.
+ */
+import { parseArgs } from 'node:util';
+import { GatewayConfigError, loadGatewayConfig } from '../../config/gateway';
+import { PartnerConfigErrors } from '../../partners';
+import { LedgerError } from '../../store';
+import { CliUsageError, writeOut, type CliIo } from '../io';
+import { startService, type ServiceHandle, type ServiceOptions } from '../service';
+
+/** Start the service and resolve once it has stopped on a signal (exit code 0), or failed to start (2). */
+export async function runUntilSignal(options: ServiceOptions, io: CliIo, banner: (s: ServiceHandle) => string | Promise<string>): Promise<number> {
+  let service: ServiceHandle;
+  try {
+    service = await startService(options);
+  } catch (err) {
+    if (err instanceof GatewayConfigError || err instanceof PartnerConfigErrors || err instanceof LedgerError) throw new CliUsageError(err.message);
+    throw err;
+  }
+  await writeOut(io.stdout, await banner(service));
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      service.logger.info({ signal }, 'stopping: no new work; in-flight work finishes or resumes on the next start');
+      resolve();
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.once('SIGTERM', onTerm);
+    process.once('SIGINT', onInt);
+  });
+  await service.stop();
+  await writeOut(io.stdout, 'edi-gateway: stopped\n');
+  return 0;
+}
+
+/** What the service runs, for the first lines on the terminal. */
+export function describeService(s: ServiceHandle): string {
+  const lines = [`edi-gateway: running (ledger ${s.ledger ? 'SQLite' : '?'}, ${s.registry.size} partners)`];
+  if (s.http) lines.push(`  health   ${s.http.url}/healthz   readiness ${s.http.url}/readyz   metrics ${s.http.url}/metrics`);
+  if (s.odooUrl) lines.push(`  odoo     ${s.odooUrl}${s.sandbox ? '  (the Odoo sandbox, in memory: stops with the gateway)' : ''}`);
+  for (const f of s.gateway.inboundFolders) lines.push(`  inbound  ${f.partner.padEnd(18)} ${f.path}`);
+  return lines.join('\n') + '\n';
+}
+
+export async function startCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, sandbox: { type: 'boolean' } } });
+  const config = (() => {
+    try {
+      return loadGatewayConfig(values.config);
+    } catch (err) {
+      if (err instanceof GatewayConfigError) throw new CliUsageError(err.message);
+      throw err;
+    }
+  })();
+  if (!config.odoo && !values.sandbox) {
+    throw new CliUsageError('no Odoo configured: add odoo {url, db, login, apiKey: {env: ODOO_API_KEY}} to gateway.yaml (--config), or pass --sandbox to run against the Odoo sandbox');
+  }
+  return runUntilSignal({ config, ...(values.sandbox ? { sandbox: {} } : {}) }, io, describeService);
+}

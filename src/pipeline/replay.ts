@@ -1,0 +1,85 @@
+/**
+ * Replay: run a stored message again from its raw bytes with the current partners and mappings, so the
+ * normal recovery from a mapping problem is "fix the mapping, replay". Every attempt stays in the
+ * ledger: a replayed document becomes `replaced` and points to its successor, which starts at `mapped`.
+ * Documents that reached Odoo (or are on their way) are never replayed; test traffic for a production
+ * partner stays held whatever a person asks.
+ */
+import { clearMappingCache } from '../mapping/mapping-file';
+import type { PartnerRegistry } from '../partners/registry';
+import { REPLAYABLE_DOCUMENT_STATES, type DocumentRow, type Ledger, type MessageRow } from '../store';
+import { processMessage } from './process';
+
+export interface ReplayResult {
+  messageId: number;
+  /** Old document id → new document id. */
+  replaced: { from: number; to: number; state: string; reason: string | null }[];
+  /** Why nothing (more) was replayed. */
+  notes: string[];
+}
+
+export class ReplayError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplayError';
+  }
+}
+
+function txKey(d: { interchangeControlNumber: string | null; controlNumber: string | null }): string {
+  return `${d.interchangeControlNumber ?? ''}\u0000${d.controlNumber ?? ''}`;
+}
+
+/** Replay one document (`documentId`) or every replayable document of a message (`messageId`). */
+export async function replay(ledger: Ledger, registry: PartnerRegistry, target: { messageId?: number; documentId?: number }, now: () => number = Date.now): Promise<ReplayResult> {
+  let msg: MessageRow | undefined;
+  let only: DocumentRow | undefined;
+  if (target.documentId !== undefined) {
+    only = ledger.document(target.documentId);
+    if (!only) throw new ReplayError(`no document ${target.documentId} in the ledger`);
+    if (!REPLAYABLE_DOCUMENT_STATES.includes(only.state)) throw new ReplayError(`document ${only.id} is ${only.state}: only ${REPLAYABLE_DOCUMENT_STATES.join(', ')} documents are replayed`);
+    msg = ledger.message(only.messageId);
+  } else if (target.messageId !== undefined) {
+    msg = ledger.message(target.messageId);
+  }
+  if (!msg) throw new ReplayError(`no message ${target.messageId ?? only?.messageId} in the ledger`);
+  if (msg.direction !== 'inbound') throw new ReplayError(`message ${msg.id} is outbound; re-send it instead`);
+  const result: ReplayResult = { messageId: msg.id, replaced: [], notes: [] };
+
+  // A message that never got through processing (unknown partner, unreadable) simply goes round again,
+  // acks included: the partner has had none for it.
+  if (msg.state === 'failed' || msg.state === 'received') {
+    ledger.messageState(msg.id, 'received', undefined, 'message.replay');
+    result.notes.push(`message ${msg.id} queued for processing again`);
+    return result;
+  }
+
+  // The person just fixed a mapping, maybe less than the cache's re-check period ago: read them afresh.
+  clearMappingCache();
+  const existing = ledger.documentsOfMessage(msg.id).filter((d) => d.state !== 'replaced');
+  const byTx = new Map(existing.map((d) => [txKey(d), d]));
+  const processed = await processMessage(msg, { ledger, registry, now }, { replay: true });
+  const keep = processed.documents.filter((d) => {
+    const old = byTx.get(txKey(d));
+    if (only && (!old || old.id !== only.id)) return false;
+    if (old && !REPLAYABLE_DOCUMENT_STATES.includes(old.state)) {
+      result.notes.push(`document ${old.id} (transaction ${old.controlNumber}) is ${old.state}: not replayed`);
+      return false;
+    }
+    return true;
+  });
+  if (keep.length === 0) {
+    result.notes.push(only ? `transaction ${only.controlNumber} of document ${only.id} is no longer in message ${msg.id}` : 'nothing to replay');
+    return result;
+  }
+  const replayOf = new Map<number, number>();
+  for (const d of keep) {
+    const old = byTx.get(txKey(d));
+    if (old) replayOf.set(d.seq, old.id);
+  }
+  const ids = ledger.commitProcessed(
+    { ...processed, state: processed.state === 'failed' ? 'failed' : 'processed', interchanges: [], outbound: [], documents: keep, events: [{ correlationId: msg.correlationId, messageId: msg.id, kind: 'message.replayed', detail: { documents: keep.length } }] },
+    replayOf,
+  );
+  keep.forEach((d, i) => result.replaced.push({ from: replayOf.get(d.seq) ?? 0, to: ids[i], state: d.state, reason: d.reason ?? null }));
+  return result;
+}

@@ -1,0 +1,84 @@
+/**
+ * The REST API of the running gateway (bearer token): what is in the dead-letter queue, one document
+ * with its history, replay and discard. The CLI uses it when the gateway is running (it owns the ledger).
+ */
+import type { PartnerRegistry } from '../partners/registry';
+import type { Gateway } from '../pipeline/gateway';
+import { replay, ReplayError } from '../pipeline/replay';
+import { DEAD_LETTER_STATES, type DocumentState, type Ledger } from '../store';
+import { HttpError, sendJson, type HttpServerHandle } from './http';
+
+const DOCUMENT_STATES: readonly DocumentState[] = ['mapped', 'posted', 'retry', 'parked', 'dead', 'held', 'ignored', 'discarded', 'replaced'];
+
+function idOf(s: string, what: string): number {
+  if (!/^\d{1,12}$/.test(s)) throw new HttpError(400, 'bad_id', `${what} id must be a number`);
+  return Number(s);
+}
+
+/** Register /api/* on the server. */
+export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; registry: PartnerRegistry; gateway: Gateway }): void {
+  const { ledger, registry, gateway } = deps;
+  http.route(
+    'GET',
+    '/api/documents',
+    (_req, res, ctx) => {
+      const id = ctx.subpath.replace(/^\//, '');
+      if (id !== '') {
+        const doc = ledger.document(idOf(id, 'document'));
+        if (!doc) throw new HttpError(404, 'not_found', `no document ${id}`);
+        sendJson(res, 200, { document: doc, events: ledger.eventsOfDocument(doc.id) });
+        return;
+      }
+      const states = (ctx.query.get('state') ?? DEAD_LETTER_STATES.join(',')).split(',').filter(Boolean);
+      for (const s of states) if (!DOCUMENT_STATES.includes(s as DocumentState)) throw new HttpError(400, 'bad_state', `unknown state ${s}; use ${DOCUMENT_STATES.join(', ')}`);
+      const limit = Math.min(1000, Number(ctx.query.get('limit') ?? 100) || 100);
+      sendJson(res, 200, { documents: ledger.documentsIn(states as DocumentState[], limit, ctx.query.get('partner') ?? undefined) });
+    },
+    { auth: true },
+  );
+  http.route(
+    'POST',
+    '/api/replay',
+    async (_req, res, ctx) => {
+      const body = (await ctx.readBody()).toString('utf8');
+      let target: { documentId?: unknown; messageId?: unknown };
+      try {
+        target = JSON.parse(body) as typeof target;
+      } catch {
+        throw new HttpError(400, 'bad_json', 'the body must be JSON: {"documentId": N} or {"messageId": N}');
+      }
+      const documentId = typeof target.documentId === 'number' ? target.documentId : undefined;
+      const messageId = typeof target.messageId === 'number' ? target.messageId : undefined;
+      if (documentId === undefined && messageId === undefined) throw new HttpError(400, 'bad_target', 'give documentId or messageId');
+      try {
+        const result = await replay(ledger, registry, { documentId, messageId });
+        gateway.processor.kick();
+        gateway.poster.kick();
+        sendJson(res, 200, result);
+      } catch (err) {
+        if (err instanceof ReplayError) throw new HttpError(409, 'not_replayable', err.message);
+        throw err;
+      }
+    },
+    { auth: true, exact: true },
+  );
+  http.route(
+    'POST',
+    '/api/discard',
+    async (_req, res, ctx) => {
+      let target: { documentId?: unknown; reason?: unknown };
+      try {
+        target = JSON.parse((await ctx.readBody()).toString('utf8')) as typeof target;
+      } catch {
+        throw new HttpError(400, 'bad_json', 'the body must be JSON: {"documentId": N, "reason": "..."}');
+      }
+      if (typeof target.documentId !== 'number') throw new HttpError(400, 'bad_target', 'give documentId');
+      const doc = ledger.document(target.documentId);
+      if (!doc) throw new HttpError(404, 'not_found', `no document ${target.documentId}`);
+      if (!DEAD_LETTER_STATES.includes(doc.state)) throw new HttpError(409, 'not_discardable', `document ${doc.id} is ${doc.state}; only ${DEAD_LETTER_STATES.join(', ')} documents are discarded`);
+      ledger.documentState(doc.id, { state: 'discarded', reason: typeof target.reason === 'string' ? target.reason.slice(0, 500) : 'discarded by a person', event: 'document.discarded' });
+      sendJson(res, 200, { documentId: doc.id, state: 'discarded' });
+    },
+    { auth: true, exact: true },
+  );
+}
