@@ -90,8 +90,8 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       retry: { maxAttempts: config.pipeline.maxAttempts, baseMs: config.pipeline.retryBase, maxMs: config.pipeline.retryMax },
       pollMs: config.pipeline.pollInterval,
       maxFileBytes: config.pipeline.maxFileBytes,
-      ...(o.settleMs !== undefined ? { settleMs: o.settleMs } : {}),
-      ...(o.dirPollMs !== undefined ? { dirPollMs: o.dirPollMs } : {}),
+      settleMs: o.settleMs ?? config.pipeline.settle,
+      ...((o.dirPollMs ?? config.pipeline.scanInterval) !== undefined ? { dirPollMs: o.dirPollMs ?? config.pipeline.scanInterval } : {}),
     });
     await gateway.start();
     closers.push(() => gateway.stop());

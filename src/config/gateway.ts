@@ -43,6 +43,8 @@ export const GatewayConfigSchema = z.strictObject({
       retryMax: DurationSchema.prefault('10m'),
       pollInterval: DurationSchema.prefault('500ms'),
       maxFileBytes: z.number().int().positive().default(100 * 1024 * 1024),
+      settle: DurationSchema.prefault('1s').describe('an inbound file must be unchanged this long before it is taken'),
+      scanInterval: DurationSchema.optional().describe('scan every inbound folder this often (default: each channel\'s pollInterval)'),
     })
     .prefault({}),
 });

@@ -1,5 +1,6 @@
 /** The command dispatcher and the small commands: usage errors, schema, demo, inspect. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { PassThrough, Readable } from 'node:stream';
 import { join } from 'node:path';
@@ -44,12 +45,18 @@ describe('edi-gateway', () => {
     expect(r.err).toContain('usage: edi-gateway schema');
   });
 
-  it('demo validates the shipped fixtures and marks the invalid ones', async () => {
-    const r = await run(['demo']);
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/valid {4}fixtures\/edi\/x12\/004010\/850-purchase-order\.edi/);
-    expect(r.out).toMatch(/INVALID {2}fixtures\/edi\/invalid\//);
-  });
+  it('demo --once runs the whole road: a sample order becomes a sale order in the sandbox and a 997 in the outbound folder', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'demo-'));
+    const child = spawn(process.execPath, [join(__dirname, '..', 'support', 'cli-child.js'), 'demo', '--once', '--port', '0'], { env: { ...process.env, GATEWAY_DATA_DIR: data }, cwd: data });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(out).toMatch(/inbound {2}northgate +\S+exchange\/northgate\/inbound/);
+    expect(out).toMatch(/odoo +created sale\.order \d+ S\d+/);
+    expect(out).toMatch(/ack +997 written to exchange\/northgate\/outbound\/997-\d+\.edi/);
+    expect(readdirSync(join(data, 'exchange', 'northgate', 'outbound'))).toHaveLength(1);
+    expect(code).toBe(0);
+  }, 60_000);
 
   it('validate reads stdin with "-" and exits 1 for garbage', async () => {
     const r = await run(['validate', '-', '--json'], 'hello, this is not EDI');

@@ -12,7 +12,9 @@ import { parseArgs } from 'node:util';
 import { loadGatewayConfig, type GatewayConfig } from '../../config/gateway';
 import { packageRoot } from '../../edi/common/package-root';
 import type { PostedRecord } from '../../odoo/post';
+import pino from 'pino';
 import { writeOut, type CliIo } from '../io';
+import { humanLogStream } from '../log-format';
 import type { ServiceHandle } from '../service';
 import { describeService, runUntilSignal } from './start';
 
@@ -78,7 +80,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
   config.mappings = join(root, 'mappings');
   config.http.port = values.port !== undefined ? Number(values.port) : 8080;
   let result: { ok: boolean } = { ok: false };
-  const code = await runUntilSignal({ config, sandbox: {}, settleMs: 200, dirPollMs: 500, anyPort: values.port === undefined }, io, async (s) => {
+  const code = await runUntilSignal({ config, sandbox: {}, settleMs: 200, dirPollMs: 500, anyPort: values.port === undefined, logger: pino({ level: process.env.LOG_LEVEL ?? 'info' }, humanLogStream(io.stderr)) }, io, async (s) => {
     const head = describeService(s) + '  (demo: the Odoo sandbox stands in for Odoo; `edi-gateway start --config gateway.yaml` with a real ODOO url is the production path)\n';
     const sample = await runSample(s, config);
     result = sample;
