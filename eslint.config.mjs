@@ -4,8 +4,8 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'bin/**', '*.config.js', '*.config.mjs'] },
   ...tseslint.configs.recommended,
   {
-    // Build scripts are plain CommonJS run by node.
-    files: ['scripts/**/*.js'],
+    // Build scripts and the test child-process launchers are plain CommonJS run by node.
+    files: ['scripts/**/*.js', 'test/support/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
