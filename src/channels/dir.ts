@@ -11,6 +11,7 @@
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { IncomingFile, InboundPoller, OutboundSender } from './types';
 
 export interface DirInboundOptions {
   /** Absolute folder watched. */
@@ -25,10 +26,8 @@ export interface DirInboundOptions {
   maxBytes?: number;
 }
 
-export interface DirFile {
-  name: string;
+export interface DirFile extends IncomingFile {
   path: string;
-  bytes: Buffer;
 }
 
 export interface RejectedFile {
@@ -48,14 +47,38 @@ function ignoredName(name: string): boolean {
 }
 
 /** A watched inbound folder; `take()` returns the files ready now. */
-export class DirInbound {
+export class DirInbound implements InboundPoller {
   private readonly seen = new Map<string, { size: number; mtimeMs: number; since: number }>();
   private readonly settleMs: number;
   private readonly maxBytes: number;
 
-  constructor(readonly options: DirInboundOptions) {
+  constructor(
+    readonly options: DirInboundOptions,
+    private readonly onRejected: (file: RejectedFile) => void = () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {
     this.settleMs = options.settleMs ?? 1000;
     this.maxBytes = options.maxBytes ?? 100 * 1024 * 1024;
+  }
+
+  get label(): string {
+    return `dir ${this.options.path}`;
+  }
+
+  async close(): Promise<void> {
+    this.seen.clear();
+  }
+
+  /** Files that have settled (at most `limit`); files over the size limit are moved aside and reported. */
+  async take(limit: number): Promise<DirFile[]> {
+    const { files, rejected } = await this.scan(limit, this.now());
+    for (const r of rejected) this.onRejected(r);
+    return files;
+  }
+
+  /** The ledger has it: move it to the archive. */
+  async commit(file: IncomingFile, messageId: number): Promise<void> {
+    await this.archive(file as DirFile, messageId, new Date(this.now()));
   }
 
   /** Create the folders when missing (a fresh data folder). */
@@ -65,7 +88,7 @@ export class DirInbound {
   }
 
   /** Files that have settled, read into memory (at most `limit`), plus files refused for their size. */
-  async take(limit: number, now = Date.now()): Promise<{ files: DirFile[]; rejected: RejectedFile[] }> {
+  async scan(limit: number, now = Date.now()): Promise<{ files: DirFile[]; rejected: RejectedFile[] }> {
     const files: DirFile[] = [];
     const rejected: RejectedFile[] = [];
     let names: string[];
@@ -169,4 +192,16 @@ function linkNoClobber(from: string, to: string): void {
   } finally {
     closeSync(dirFd);
   }
+}
+
+/** The dir channel's sender: one file per outbound message into the partner's outbound folder. */
+export function dirSender(): OutboundSender {
+  return {
+    send: async (partner, file) => {
+      const channel = partner.channels.outbound;
+      if (!channel || channel.type !== 'dir') throw new Error(`partner ${partner.id} has no dir outbound channel`);
+      return { channel: 'dir', path: writeOutbound(channel.path, file.name, file.bytes) };
+    },
+    close: async () => undefined,
+  };
 }

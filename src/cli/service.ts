@@ -89,6 +89,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       concurrency: config.pipeline.concurrency,
       retry: { maxAttempts: config.pipeline.maxAttempts, baseMs: config.pipeline.retryBase, maxMs: config.pipeline.retryMax },
       pollMs: config.pipeline.pollInterval,
+      secret: (ref, what) => readSecret(ref, what, env),
       maxFileBytes: config.pipeline.maxFileBytes,
       settleMs: o.settleMs ?? config.pipeline.settle,
       ...((o.dirPollMs ?? config.pipeline.scanInterval) !== undefined ? { dirPollMs: o.dirPollMs ?? config.pipeline.scanInterval } : {}),

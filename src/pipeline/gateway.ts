@@ -7,7 +7,8 @@
 import type { Logger } from 'pino';
 import { defer, repeat, type Subscription } from 'rxjs';
 import type { CanonicalDocument } from '../canonical/document';
-import { DirInbound, writeOutbound, type DirFile } from '../channels/dir';
+import { ChannelError, createPoller, createSender, type ChannelDeps, type InboundPoller, type InboundSink, type OutboundSender } from '../channels';
+import type { SecretRef } from '../partners/schema';
 import { OdooError } from '../odoo/errors';
 import { BusinessError } from '../odoo/post';
 import type { Partner, PartnerRegistry } from '../partners/registry';
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   maxFileBytes?: number;
   now?: () => number;
   random?: () => number;
+  /** Resolves secret references for channels (default: none can be read). */
+  secret?: (ref: SecretRef, what: string) => string;
 }
 
 /** Why a post failed, and whether trying again can help. */
@@ -80,7 +83,9 @@ export class Gateway {
   private readonly retry: RetryPolicy;
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly dirs: { partner: Partner; inbound: DirInbound; pollMs: number }[] = [];
+  private readonly pollers: { partner: Partner; poller: InboundPoller; pollMs: number }[] = [];
+  private readonly senders = new Map<string, OutboundSender>();
+  private readonly channelDeps: ChannelDeps;
   private readonly intake: Subscription[] = [];
   private readonly scans = new Set<Promise<unknown>>();
   private started = false;
@@ -118,35 +123,75 @@ export class Gateway {
       run: (msg) => this.send(msg),
       onCrash: (msg, err) => this.crashed('send', { messageId: msg.id, correlationId: msg.correlationId }, err),
     });
+    this.channelDeps = {
+      logger: o.logger,
+      now: this.now,
+      settleMs: o.settleMs ?? 1000,
+      maxFileBytes: o.maxFileBytes ?? 100 * 1024 * 1024,
+      secret:
+        o.secret ??
+        ((_ref, what) => {
+          throw new ChannelError(`${what}: no secret source configured`, false, 'config');
+        }),
+    };
     for (const partner of o.registry.partners) {
       for (const channel of partner.channels.inbound) {
-        if (channel.type !== 'dir' || !channel.archive) continue;
-        const inbound = new DirInbound({ path: channel.path, archive: channel.archive, pattern: channel.pattern, settleMs: o.settleMs, maxBytes: o.maxFileBytes });
-        this.dirs.push({ partner, inbound, pollMs: o.dirPollMs ?? channel.pollInterval });
+        const poller = createPoller(partner, channel, this.channelDeps);
+        if (poller) this.pollers.push({ partner, poller, pollMs: o.dirPollMs ?? ('pollInterval' in channel ? channel.pollInterval : 5000) });
       }
     }
+  }
+
+  /** For push channels: store what a partner sent; resolves once the bytes are fsynced in the ledger. */
+  readonly receive: InboundSink = async (m) => {
+    const [row] = this.o.ledger.receiveMany([{ channel: m.channel, source: m.source, partnerId: m.partnerId, bytes: m.bytes, ...(m.correlationId ? { correlationId: m.correlationId } : {}) }]);
+    this.received(m.partnerId, m.channel, m.source, row);
+    this.processor.kick();
+    return { messageId: row.id, correlationId: row.correlationId };
+  };
+
+  private received(partnerId: string, channel: string, source: string, row: MessageRow): void {
+    this.o.ledger.event({ correlationId: row.correlationId, messageId: row.id, kind: 'message.received', detail: { channel, source, bytes: row.size } });
+    this.o.metrics?.message(partnerId, 'inbound', 'received');
+    this.o.logger.info({ correlationId: row.correlationId, partner: partnerId, messageId: row.id, channel, source, bytes: row.size }, 'received');
+  }
+
+  private senderFor(type: string): OutboundSender | undefined {
+    let s = this.senders.get(type);
+    if (!s) {
+      s = createSender(type, this.channelDeps);
+      if (s) this.senders.set(type, s);
+    }
+    return s;
   }
 
   private crashed(stage: string, ids: Record<string, unknown>, err: unknown): void {
     this.o.logger.error({ ...ids, stage, err }, `unexpected error in the ${stage} stage; the item stays in the ledger and is tried again`);
   }
 
-  /** The inbound folders watched, per partner. */
-  get inboundFolders(): { partner: string; path: string }[] {
-    return this.dirs.map((d) => ({ partner: d.partner.id, path: d.inbound.options.path }));
+  /** The inbound channels polled, per partner ("dir /data/exchange/x/inbound"). */
+  get inboundChannels(): { partner: string; label: string }[] {
+    return this.pollers.map((d) => ({ partner: d.partner.id, label: d.poller.label }));
   }
 
   /** Start every channel and stage; work left in the ledger by an earlier process resumes now. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    for (const d of this.dirs) await d.inbound.prepare();
+    for (const d of this.pollers) {
+      try {
+        await d.poller.prepare();
+      } catch (err) {
+        // A partner's server being down at start must not stop the gateway: the poll retries it.
+        this.o.logger.error({ partner: d.partner.id, channel: d.poller.label, err }, 'inbound channel not ready; polling will retry');
+      }
+    }
     this.o.metrics?.onCollect(() => this.collect());
     this.processor.start();
     this.poster.start();
     this.sender.start();
-    for (const d of this.dirs) {
-      const sub = defer(() => this.track(this.scan(d.partner, d.inbound)))
+    for (const d of this.pollers) {
+      const sub = defer(() => this.track(this.scan(d.partner, d.poller)))
         .pipe(repeat({ delay: d.pollMs }))
         .subscribe({ error: (err: unknown) => this.crashed('intake', { partner: d.partner.id }, err) });
       this.intake.push(sub);
@@ -159,25 +204,22 @@ export class Gateway {
     return p;
   }
 
-  /** Take what a partner's folder holds: stored (fsynced) first, then archived. */
-  async scan(partner: Partner, inbound: DirInbound): Promise<number> {
+  /** Take what a polled channel holds: stored (fsynced) first, then removed at the source. */
+  async scan(partner: Partner, poller: InboundPoller): Promise<number> {
     let taken = 0;
     try {
-      const { files, rejected } = await inbound.take(this.o.scanLimit ?? 500, this.now());
-      for (const r of rejected) this.o.logger.error({ partner: partner.id, file: r.name }, `file refused: ${r.reason}; moved to the rejected folder`);
+      const files = await poller.take(this.o.scanLimit ?? 500);
       if (files.length === 0) return 0;
-      const rows = this.o.ledger.receiveMany(files.map((f: DirFile) => ({ channel: 'dir', source: f.name, partnerId: partner.id, bytes: f.bytes })));
-      for (let i = 0; i < files.length; i++) {
-        const row = rows[i];
-        this.o.ledger.event({ correlationId: row.correlationId, messageId: row.id, kind: 'message.received', detail: { channel: 'dir', file: files[i].name, bytes: row.size } });
-        this.o.metrics?.message(partner.id, 'inbound', 'received');
-        this.o.logger.info({ correlationId: row.correlationId, partner: partner.id, messageId: row.id, file: files[i].name, bytes: row.size }, 'received');
-        await inbound.archive(files[i], row.id, new Date(this.now()));
-      }
-      taken = files.length;
+      const channel = poller.label.split(' ')[0];
+      const rows = this.o.ledger.receiveMany(files.map((f) => ({ channel, source: f.name, partnerId: partner.id, bytes: f.bytes })));
       this.processor.kick();
+      for (let i = 0; i < files.length; i++) {
+        this.received(partner.id, channel, files[i].name, rows[i]);
+        await poller.commit(files[i], rows[i].id);
+        taken++;
+      }
     } catch (err) {
-      this.o.logger.error({ partner: partner.id, err }, 'inbound folder scan failed; it is tried again on the next poll');
+      this.o.logger.error({ partner: partner.id, channel: poller.label, err }, 'inbound channel poll failed; it is tried again on the next poll');
     }
     return taken;
   }
@@ -252,19 +294,28 @@ export class Gateway {
     const partner = msg.partnerId ? this.o.registry.get(msg.partnerId) : undefined;
     const channel = partner?.channels.outbound;
     try {
-      if (!partner || !channel) throw new Error(`partner ${msg.partnerId ?? '(none)'} has no outbound channel`);
-      if (channel.type !== 'dir') throw new Error(`the ${channel.type} channel is not available in this version; use a dir channel`);
-      const name = renderFileName(channel.fileName, partner, msg);
-      const path = writeOutbound(channel.path, name, this.o.ledger.bytes(msg.id));
-      this.o.ledger.outboundState(msg.id, { state: 'sent', attempt: true, event: 'outbound.sent', detail: { channel: 'dir', path } });
+      if (!partner || !channel) throw new ChannelError(`partner ${msg.partnerId ?? '(none)'} has no outbound channel`, false, 'none', msg.partnerId ?? undefined);
+      const sender = this.senderFor(channel.type);
+      if (!sender) throw new ChannelError(`the ${channel.type} channel is not available in this build`, false, channel.type, partner.id);
+      const template = 'fileName' in channel ? channel.fileName : '{messageType}-{controlNumber}.edi';
+      const detail = await sender.send(partner, {
+        name: renderFileName(template, partner, msg),
+        bytes: this.o.ledger.bytes(msg.id),
+        messageId: msg.id,
+        messageType: msg.messageType,
+        controlNumber: msg.interchangeControlNumber,
+        correlationId: msg.correlationId,
+      });
+      this.o.ledger.outboundState(msg.id, { state: 'sent', attempt: true, event: 'outbound.sent', detail });
       this.o.metrics?.message(partner.id, 'outbound', 'sent');
-      log.info({ messageType: msg.messageType, path }, 'sent');
+      log.info({ messageType: msg.messageType, ...detail }, 'sent');
       return 'done';
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const attempts = msg.attempts + 1;
-      if (attempts >= this.retry.maxAttempts) {
-        this.o.ledger.outboundState(msg.id, { state: 'parked', attempt: true, reason: `gave up after ${attempts} attempts: ${message}`, event: 'outbound.parked' });
+      if ((err instanceof ChannelError && !err.retryable) || attempts >= this.retry.maxAttempts) {
+        const why = err instanceof ChannelError && !err.retryable ? message : `gave up after ${attempts} attempts: ${message}`;
+        this.o.ledger.outboundState(msg.id, { state: 'parked', attempt: true, reason: why, event: 'outbound.parked' });
         log.error({ attempts, reason: message }, 'outbound message parked');
         return 'failed';
       }
@@ -285,10 +336,10 @@ export class Gateway {
     m.setQueueDepth('send', (c.messages.pending ?? 0) + (c.messages.retry ?? 0));
   }
 
-  /** Scan every inbound folder once now (tests, the demo). */
+  /** Poll every inbound channel once now (tests, the demo). */
   async scanAll(): Promise<number> {
     let n = 0;
-    for (const d of this.dirs) n += await this.scan(d.partner, d.inbound);
+    for (const d of this.pollers) n += await this.scan(d.partner, d.poller);
     return n;
   }
 
@@ -297,6 +348,9 @@ export class Gateway {
     for (const s of this.intake.splice(0)) s.unsubscribe();
     await Promise.allSettled([...this.scans]);
     await Promise.all([this.processor.stop(graceMs), this.poster.stop(graceMs), this.sender.stop(graceMs)]);
+    for (const d of this.pollers) await d.poller.close().catch(() => undefined);
+    for (const s of this.senders.values()) await s.close().catch(() => undefined);
+    this.senders.clear();
     this.started = false;
   }
 }

@@ -51,7 +51,7 @@ describe('edi-gateway', () => {
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const code = await new Promise((r) => child.once('exit', r));
-    expect(out).toMatch(/inbound {2}northgate +\S+exchange\/northgate\/inbound/);
+    expect(out).toMatch(/inbound {2}northgate +dir \S+exchange\/northgate\/inbound/);
     expect(out).toMatch(/odoo +created sale\.order \d+ S\d+/);
     expect(out).toMatch(/ack +997 written to exchange\/northgate\/outbound\/997-\d+\.edi/);
     expect(readdirSync(join(data, 'exchange', 'northgate', 'outbound'))).toHaveLength(1);

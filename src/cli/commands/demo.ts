@@ -45,9 +45,9 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
 async function runSample(s: ServiceHandle, config: GatewayConfig): Promise<{ ok: boolean; text: string }> {
   const root = packageRoot();
   const sample = freshSample(root);
-  const inbound = s.gateway.inboundFolders.find((f) => f.partner === 'northgate');
-  if (!inbound) return { ok: false, text: 'the northgate partner has no inbound folder: no sample dropped\n' };
-  const target = join(inbound.path, sample.name);
+  const channel = s.registry.get('northgate')?.channels.inbound.find((c) => c.type === 'dir');
+  if (!channel) return { ok: false, text: 'the northgate partner has no inbound folder: no sample dropped\n' };
+  const target = join(channel.path, sample.name);
   // Temp name first: the gateway never takes a .tmp file, so it cannot see half of it.
   writeFileSync(`${target}.tmp`, sample.bytes);
   renameSync(`${target}.tmp`, target);

@@ -42,7 +42,7 @@ export function describeService(s: ServiceHandle): string {
   const lines = [`edi-gateway: running (ledger ${s.ledger ? 'SQLite' : '?'}, ${s.registry.size} partners)`];
   if (s.http) lines.push(`  health   ${s.http.url}/healthz   readiness ${s.http.url}/readyz   metrics ${s.http.url}/metrics`);
   if (s.odooUrl) lines.push(`  odoo     ${s.odooUrl}${s.sandbox ? '  (the Odoo sandbox, in memory: stops with the gateway)' : ''}`);
-  for (const f of s.gateway.inboundFolders) lines.push(`  inbound  ${f.partner.padEnd(18)} ${f.path}`);
+  for (const f of s.gateway.inboundChannels) lines.push(`  inbound  ${f.partner.padEnd(18)} ${f.label}`);
   return lines.join('\n') + '\n';
 }
 
