@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --runs N] [--no-1gb] [--only x12|edifact]`
+ * `npm run bench [-- --runs N] [--no-1gb] [--only x12|edifact|pipeline] [--no-pipeline] [--pipeline-orders N]`
  *
  * Generates the benchmark files on first run (bench/data/, cached), checks that our validator finds
  * zero errors in them, then measures every implementation in a fresh child process (`one.js`),
  * N runs each, and prints the median MB/s, peak RSS, segment counts and the ratios to ours and to
- * the indexOf floor, plus PASS/MISS per target of issue 2. Results also go to bench/data/results/.
+ * the indexOf floor, plus PASS/MISS per target of issue 2; then the end-to-end inbound pipeline
+ * (bench/pipeline.ts: files → ledger → nullSink / Odoo sandbox). Results also go to bench/data/results/.
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { INPUT_CHUNK_BYTES } from '../src/cli/io';
 import { generateEdifact, generateX12, repeatX12 } from './gen';
 import { CHUNK, IMPLS, type Standard } from './impls';
 import type { Measurement } from './one';
+import { DEFAULT_PIPELINE_OPTIONS, runPipelineBench, type PipelineRun } from './pipeline';
 
 const MB = 1024 * 1024;
 const ROOT = resolve(__dirname, '..', '..');
@@ -35,19 +37,29 @@ interface Args {
   runs: number;
   oneGb: boolean;
   only: Standard | null;
+  /** Run the end-to-end pipeline section. */
+  pipeline: boolean;
+  /** Only the pipeline section. */
+  pipelineOnly: boolean;
+  pipelineOrders: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { runs: 3, oneGb: true, only: null };
+  const a: Args = { runs: 3, oneGb: true, only: null, pipeline: true, pipelineOnly: false, pipelineOrders: DEFAULT_PIPELINE_OPTIONS.orders };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--runs') a.runs = Math.max(1, Number(argv[++i]) || 1);
     else if (arg === '--no-1gb') a.oneGb = false;
+    else if (arg === '--no-pipeline') a.pipeline = false;
+    else if (arg === '--pipeline-orders') a.pipelineOrders = Math.max(1, Number(argv[++i]) || 1);
     else if (arg === '--only') {
       const v = argv[++i];
-      if (v !== 'x12' && v !== 'edifact') throw new Error('--only takes x12 or edifact');
-      a.only = v;
-    } else throw new Error(`unknown argument ${arg} (use --runs N, --no-1gb, --only x12|edifact)`);
+      if (v === 'pipeline') a.pipelineOnly = true;
+      else if (v === 'x12' || v === 'edifact') {
+        a.only = v;
+        a.pipeline = false;
+      } else throw new Error('--only takes x12, edifact or pipeline');
+    } else throw new Error(`unknown argument ${arg} (use --runs N, --no-1gb, --only x12|edifact|pipeline, --no-pipeline, --pipeline-orders N)`);
   }
   return a;
 }
@@ -166,7 +178,7 @@ function treeState(): string {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const loadBefore = loadavg()[0];
-  const stds: Standard[] = args.only ? [args.only] : ['x12', 'edifact'];
+  const stds: Standard[] = args.pipelineOnly ? [] : args.only ? [args.only] : ['x12', 'edifact'];
   const started = Date.now();
   const rows: Row[] = [];
   for (const std of stds) {
@@ -184,7 +196,7 @@ async function main(): Promise<void> {
 
   let big: Row | null = null;
   let bigSmallHeap: Row | null = null;
-  if (args.oneGb && (!args.only || args.only === 'x12')) {
+  if (args.oneGb && !args.pipelineOnly && (!args.only || args.only === 'x12')) {
     const src = await ensureData('x12');
     if (!existsSync(FILE_1GB)) {
       log(`generating ${basename(FILE_1GB)} (the 100 MB file ×10, renumbered) ...`);
@@ -246,14 +258,29 @@ async function main(): Promise<void> {
     const small = bigSmallHeap ? `; with V8's default heap sizing: ${f1(bigSmallHeap.rssMax)} MB at ${f1(bigSmallHeap.mbps)} MB/s` : '';
     target('1 GB X12 streamed through ours:validate, peak RSS < 100 MB', big.rssMax < 100 && !big.failed, `${f1(big.rssMax)} MB peak RSS, ${f1(big.mbps)} MB/s, ${big.note ?? ''}${small}`);
   }
-  else target('1 GB peak RSS < 100 MB', null, 'skipped (--no-1gb or --only edifact)');
+  else target('1 GB peak RSS < 100 MB', null, 'skipped (--no-1gb or --only edifact|pipeline)');
   out.push('');
-  out.push(`Bench wall time ${((Date.now() - started) / 1000).toFixed(0)} s. Every implementation ran in a fresh \`node dist/bench/one.js <impl> <file>\`; time = first read to last event, file read with createReadStream (highWaterMark 1 MiB), file in the page cache.`);
+  // --only pipeline: no parser rows were measured, so their (empty) table and targets are left out.
+  if (args.pipelineOnly) out.splice(2);
+  // The end-to-end section runs last, after the parser children: it wants both cores to itself.
+  let pipelineRuns: PipelineRun[] = [];
+  let pipelineOk = true;
+  if (args.pipeline) {
+    const p = await runPipelineBench({ ...DEFAULT_PIPELINE_OPTIONS, orders: args.pipelineOrders });
+    pipelineRuns = p.runs;
+    pipelineOk = p.ok;
+    out.push(...p.lines);
+    out.push('');
+  }
+  const parserNote = rows.length > 0 ? ' Every implementation ran in a fresh `node dist/bench/one.js <impl> <file>`; time = first read to last event, file read with createReadStream (highWaterMark 1 MiB), file in the page cache.' : '';
+  out.push(`Bench wall time ${((Date.now() - started) / 1000).toFixed(0)} s.${parserNote}`);
   const text = out.join('\n') + '\n';
   process.stdout.write('\n' + text);
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'latest.md'), text);
-  writeFileSync(join(RESULTS, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ args, rows, big, bigSmallHeap }, null, 2));
+  writeFileSync(join(RESULTS, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ args, rows, big, bigSmallHeap, pipeline: pipelineRuns }, null, 2));
+  // A pipeline run that lost or doubled a document is a failure, not a slow number.
+  if (!pipelineOk) throw new Error('pipeline bench: documents were lost or posted twice (see the table above)');
 }
 
 main().catch((e: unknown) => {

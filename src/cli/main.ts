@@ -1,5 +1,6 @@
 /** The `edi-gateway` command: dispatches to one module per command. */
 import { ackCommand } from './commands/ack';
+import { acksCommand, sendCommand } from './commands/acks';
 import { deadLetterCommand, replayCommand } from './commands/dead-letter';
 import { demoCommand } from './commands/demo';
 import { ingestCommand } from './commands/ingest';
@@ -17,6 +18,8 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   demo: { run: demoCommand, help: 'demo [--once] [--port N]     the gateway on embedded defaults with the Odoo sandbox and a sample order (what `npm start` runs)' },
   start: { run: startCommand, help: 'start [--config gateway.yaml] [--sandbox]  run channels, pipelines and the HTTP server until SIGTERM/SIGINT' },
+  acks: { run: acksCommand, help: 'acks [--state S] [--partner ID] [--json]  what partners acknowledged of what we sent; overdue ones' },
+  send: { run: sendCommand, help: 'send FILE --partner ID       queue one of our interchanges for a partner (its acks are expected)' },
   replay: { run: replayCommand, help: 'replay ID [--config F]       run a document (42) or message (m7) again from its stored bytes with the current mappings' },
   'dead-letter': { run: deadLetterCommand, help: 'dead-letter list|show ID|replay ID|discard ID [--config F] [--json]  documents that need a person' },
   validate: { run: validateCommand, help: 'validate FILE|- [--json]    check syntax, envelopes and transaction content; exit 0 valid, 1 invalid' },

@@ -14,6 +14,8 @@ import { BusinessError } from '../odoo/post';
 import type { Partner, PartnerRegistry } from '../partners/registry';
 import type { DocumentRow, Ledger, MessageRow } from '../store';
 import type { GatewayMetrics } from './metrics';
+import { randomUUID } from 'node:crypto';
+import { queueOutbound } from './acks';
 import { processMessage } from './process';
 import { backoffDelay, CircuitBreaker, DEFAULT_RETRY, type RetryPolicy } from './retry';
 import type { DocumentSink } from './sink';
@@ -89,6 +91,7 @@ export class Gateway {
   private readonly intake: Subscription[] = [];
   private readonly scans = new Set<Promise<unknown>>();
   private started = false;
+  private overdueTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: GatewayOptions) {
     this.retry = { ...DEFAULT_RETRY, ...o.retry };
@@ -187,6 +190,12 @@ export class Gateway {
       }
     }
     this.o.metrics?.onCollect(() => this.collect());
+    // Deadlines pass without any event: look at them now and then (and at every metrics scrape).
+    this.overdueTimer = setInterval(() => {
+      const n = this.o.ledger.markOverdue();
+      if (n > 0) this.o.logger.warn({ overdue: n }, 'acknowledgments overdue');
+    }, 30_000);
+    this.overdueTimer.unref();
     this.processor.start();
     this.poster.start();
     this.sender.start();
@@ -334,6 +343,20 @@ export class Gateway {
     m.setQueueDepth('process', c.messages.received ?? 0);
     m.setQueueDepth('post', (c.documents.mapped ?? 0) + (c.documents.retry ?? 0));
     m.setQueueDepth('send', (c.messages.pending ?? 0) + (c.messages.retry ?? 0));
+    this.o.ledger.markOverdue();
+    m.setOverdueAcks(this.o.ledger.overdueByPartner());
+  }
+
+  /**
+   * Queue an interchange of ours for a partner (an 850 from Odoo, a file a person sends): it goes out on
+   * the partner's outbound channel, and the acks the partner owes for it are expected with their deadlines.
+   */
+  enqueue(partnerId: string, bytes: Buffer, correlationId: string = randomUUID()): number {
+    const partner = this.o.registry.get(partnerId);
+    if (!partner) throw new Error(`no partner ${partnerId}`);
+    const id = queueOutbound(this.o.ledger, partner, bytes, this.now(), correlationId);
+    this.sender.kick();
+    return id;
   }
 
   /** Poll every inbound channel once now (tests, the demo). */
@@ -346,6 +369,7 @@ export class Gateway {
   /** Stop taking files, finish (or abandon to the ledger) what is in flight; the ledger stays open. */
   async stop(graceMs = 10_000): Promise<void> {
     for (const s of this.intake.splice(0)) s.unsubscribe();
+    if (this.overdueTimer) clearInterval(this.overdueTimer);
     await Promise.allSettled([...this.scans]);
     await Promise.all([this.processor.stop(graceMs), this.poster.stop(graceMs), this.sender.stop(graceMs)]);
     for (const d of this.pollers) await d.poller.close().catch(() => undefined);

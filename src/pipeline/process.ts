@@ -8,12 +8,14 @@ import type { CanonicalDocument } from '../canonical/document';
 import { acknowledge, ackBytes, InMemoryControlNumbers, type AckFinding, type AckRequest, type ControlNumbers, type TransactionAckVerdict } from '../edi/ack';
 import type { GroupHeader, InterchangeHeader } from '../edi/common/events';
 import { makeIssue, type IssueCode } from '../edi/common/issues';
+import { readAcks } from '../edi/ack-read';
 import { EdiReader } from '../edi/reader';
 import { translate } from '../mapping';
 import type { MappingError } from '../mapping/engine';
 import type { Partner, PartnerRegistry } from '../partners/registry';
 import type { Ledger, NewDocument, NewEvent, NewOutboundMessage, ProcessedMessage, MessageRow } from '../store';
 import { sha256 } from '../store';
+import { settle } from './acks';
 
 export interface ProcessDeps {
   ledger: Ledger;
@@ -27,7 +29,14 @@ interface ScannedInterchange {
   start: number;
   end: number;
   problems: string[];
+  /** Transaction types in it (997, ORDERS …). */
+  types: Set<string>;
+  /** An X12 TA1 segment at interchange level. */
+  ta1: boolean;
 }
+
+/** Messages that acknowledge what we sent: settled against expected acks, never posted or acked. */
+const ACK_TYPES = new Set(['997', '999', 'CONTRL', 'APERAK']);
 
 /** Interchange headers, their first group and byte ranges (a cheap pass: no content validation). */
 function scanInterchanges(bytes: Buffer): { interchanges: ScannedInterchange[]; fileProblems: string[] } {
@@ -37,11 +46,20 @@ function scanInterchanges(bytes: Buffer): { interchanges: ScannedInterchange[]; 
     interchangeStart: (h) => {
       const prev = interchanges[interchanges.length - 1];
       if (prev) prev.end = h.offset;
-      interchanges.push({ header: h, start: h.offset, end: bytes.length, problems: [] });
+      interchanges.push({ header: h, start: h.offset, end: bytes.length, problems: [], types: new Set(), ta1: false });
     },
     groupStart: (g) => {
       const ic = interchanges[interchanges.length - 1];
       if (ic && !ic.group) ic.group = g;
+    },
+    transactionStart: (t) => {
+      interchanges[interchanges.length - 1]?.types.add(t.id);
+    },
+    segment: (seg, place) => {
+      if (place.level === 'interchange' && seg.tag === 'TA1') {
+        const ic = interchanges[interchanges.length - 1];
+        if (ic) ic.ta1 = true;
+      }
     },
     issue: (i) => {
       if (i.severity === 'error' && interchanges.length === 0) fileProblems.push(`${i.code}: ${i.message}`);
@@ -186,6 +204,15 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     }
     if (!options.replay) result.interchanges.push({ partnerId: partner.id, controlNumber: cn, sha256: hash, test: h.test });
 
+    const ackTypes = [...ic.types].filter((t) => ACK_TYPES.has(t));
+    if ((ackTypes.length > 0 || ic.ta1) && fate.kind === 'new' && !options.replay) {
+      const read = await readAcks(slice);
+      const { settlements, unmatched } = settle(ledger, partner.id, read.acks);
+      result.ackSettlements = [...(result.ackSettlements ?? []), ...settlements];
+      event('acks.received', { interchange: cn, partner: partner.id, acks: read.acks.map((a) => `${a.type} ${a.status}`), settled: settlements.length, unmatched, problems: read.problems.slice(0, 10) });
+      if (ackTypes.length === ic.types.size) continue;
+    }
+
     // Acks: what the partner's policy asks for, computed on this interchange's bytes.
     const request = ackRequest(partner, h.standard);
     const findings = (header: InterchangeHeader, tx: { controlNumber: string }): AckFinding[] =>
@@ -231,7 +258,7 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
       held = true;
       event('interchange.held', { interchange: cn, partner: partner.id, reason: fate.reason });
     }
-    for (const v of acked.verdicts) seq = addDocument(result, v, partner, fate, docsByTx, errorsByTx, ledger, file, seq, options.replay === true);
+    for (const v of acked.verdicts) if (!ACK_TYPES.has(v.id)) seq = addDocument(result, v, partner, fate, docsByTx, errorsByTx, ledger, file, seq, options.replay === true);
   }
 
   const routable = result.interchanges.length + (options.replay ? interchanges.length : 0);

@@ -62,6 +62,23 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
     },
     { auth: true, exact: true },
   );
+  http.route('GET', '/api/acks', (_req, res) => sendJson(res, 200, { acks: ledger.expectedAckList(500) }), { auth: true, exact: true });
+  http.route(
+    'POST',
+    '/api/send',
+    async (_req, res, ctx) => {
+      let body: { partner?: unknown; base64?: unknown };
+      try {
+        body = JSON.parse((await ctx.readBody()).toString('utf8')) as typeof body;
+      } catch {
+        throw new HttpError(400, 'bad_json', 'the body must be JSON: {"partner": "id", "base64": "..."}');
+      }
+      if (typeof body.partner !== 'string' || typeof body.base64 !== 'string') throw new HttpError(400, 'bad_target', 'give partner and base64');
+      if (!registry.get(body.partner)) throw new HttpError(404, 'not_found', `no partner ${body.partner}`);
+      sendJson(res, 200, { messageId: gateway.enqueue(body.partner, Buffer.from(body.base64, 'base64')) });
+    },
+    { auth: true, exact: true },
+  );
   http.route(
     'POST',
     '/api/discard',

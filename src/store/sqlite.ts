@@ -227,6 +227,10 @@ export class SqliteLedger {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?)`,
       ),
       expectedFor: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND interchange_control_number = ? ORDER BY id'),
+      expectedOfGroup: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND group_control_number = ? ORDER BY id'),
+      expectedOfTransaction: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND transaction_control_number = ? ORDER BY id'),
+      expectedList: db.prepare('SELECT * FROM expected_acks ORDER BY id DESC LIMIT ?'),
+      overdueByPartner: db.prepare(`SELECT partner_id AS partner, COUNT(*) AS n FROM expected_acks WHERE state = 'overdue' OR (state = 'sent' AND deadline < ?) GROUP BY partner_id`),
       expectedDone: db.prepare('UPDATE expected_acks SET state = ?, errors = ?, ack_message_id = ?, updated_at = ? WHERE id = ?'),
       markOverdue: db.prepare(`UPDATE expected_acks SET state = 'overdue', updated_at = ? WHERE state = 'sent' AND deadline < ?`),
       countMessages: db.prepare('SELECT state, COUNT(*) AS n FROM messages GROUP BY state'),
@@ -362,6 +366,7 @@ export class SqliteLedger {
         });
       }
       for (const o of p.outbound) this.insertOutbound(o, now);
+      for (const a of p.ackSettlements ?? []) this.stmt.expectedDone.run(a.state, JSON.stringify(a.errors ?? []), p.messageId, now, a.id);
       for (const e of p.events) this.insertEvent(e, now);
       p.documents.forEach((d, i) => this.insertEvent({ correlationId: msg.correlationId, messageId: p.messageId, documentId: ids[i], kind: `document.${d.state}`, detail: d.reason ? { reason: d.reason } : undefined }, now));
       return ids;
@@ -479,6 +484,29 @@ export class SqliteLedger {
   /** Acks owed to us for an interchange we sent a partner. */
   expectedAcks(partnerId: string, interchangeControlNumber: string): ExpectedAckRow[] {
     return (this.stmt.expectedFor.all(partnerId, interchangeControlNumber) as Row[]).map(toExpectedAck);
+  }
+
+  /** Acks owed to us for a functional group we sent (997/999 name the group). */
+  expectedAcksOfGroup(partnerId: string, groupControlNumber: string): ExpectedAckRow[] {
+    return (this.stmt.expectedOfGroup.all(partnerId, groupControlNumber) as Row[]).map(toExpectedAck);
+  }
+
+  /** Acks owed to us for a message we sent (APERAK names the message). */
+  expectedAcksOfTransaction(partnerId: string, controlNumber: string): ExpectedAckRow[] {
+    return (this.stmt.expectedOfTransaction.all(partnerId, controlNumber) as Row[]).map(toExpectedAck);
+  }
+
+  /** The latest expected acks, newest first (states checked against deadlines first). */
+  expectedAckList(limit = 200): ExpectedAckRow[] {
+    this.markOverdue();
+    return (this.stmt.expectedList.all(limit) as Row[]).map(toExpectedAck);
+  }
+
+  /** Overdue acks per partner (metrics). */
+  overdueByPartner(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.stmt.overdueByPartner.all(this.now()) as { partner: string; n: number }[]) out[r.partner] = r.n;
+    return out;
   }
 
   /** Record the partner's answer for an expected ack. */

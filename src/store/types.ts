@@ -164,6 +164,8 @@ export interface ProcessedMessage {
   documents: NewDocument[];
   outbound: NewOutboundMessage[];
   events: NewEvent[];
+  /** Expected acks that acknowledgments in this message settle. */
+  ackSettlements?: { id: number; state: ExpectedAckState; errors: unknown }[];
 }
 
 /** Counts per state, for metrics, readiness and the first screen. */

@@ -4,14 +4,12 @@
  * (token from gateway.yaml or data/api-token); when it is not, they open the ledger themselves and the
  * next `start` posts what was replayed.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { loadGatewayConfig, readSecret, type GatewayConfig } from '../../config/gateway';
+import type { GatewayConfig } from '../../config/gateway';
 import { loadPartners } from '../../partners';
 import { replay, ReplayError, type ReplayResult } from '../../pipeline/replay';
-import { DEAD_LETTER_STATES, LedgerError, ledgerFile, SqliteLedger, type DocumentRow, type EventRow } from '../../store';
+import { DEAD_LETTER_STATES, type DocumentRow, type EventRow } from '../../store';
 import { CliUsageError, writeOut, type CliIo } from '../io';
-import { localTokenFile } from '../service';
+import { commandConfig as config, viaApi, withLedger } from '../ledger-access';
 
 type Target = { documentId?: number; messageId?: number };
 
@@ -20,41 +18,6 @@ function parseTarget(s: string | undefined): Target {
   const m = s ? /^([dm]?)(\d{1,12})$/.exec(s) : null;
   if (!m) throw new CliUsageError('give a document id (42 or d42) or a message id (m7)');
   return m[1] === 'm' ? { messageId: Number(m[2]) } : { documentId: Number(m[2]) };
-}
-
-function config(args: string[]): { config: GatewayConfig; rest: string[]; json: boolean } {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean' }, partner: { type: 'string' } } });
-  return { config: loadGatewayConfig(values.config), rest: positionals, json: values.json === true };
-}
-
-/** The running gateway's API, when the ledger is locked by it. */
-function api(c: GatewayConfig): { url: string; token: string } {
-  const token = c.http.token ? readSecret(c.http.token, 'http.token') : existsSync(localTokenFile(c.dataDir)) ? readFileSync(localTokenFile(c.dataDir), 'utf8').trim() : '';
-  return { url: `http://${c.http.host}:${c.http.port}`, token };
-}
-
-async function viaApi<T>(c: GatewayConfig, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const { url, token } = api(c);
-  const res = await fetch(url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  const json = (await res.json()) as T & { message?: string };
-  if (!res.ok) throw new CliUsageError(json.message ?? `the gateway answered ${res.status}`);
-  return json;
-}
-
-/** Run `local` on the ledger, or `remote` through the API when a running gateway holds the ledger. */
-async function withLedger<T>(c: GatewayConfig, local: (ledger: SqliteLedger) => Promise<T> | T, remote: () => Promise<T>): Promise<T> {
-  let ledger: SqliteLedger;
-  try {
-    ledger = new SqliteLedger({ file: ledgerFile(c.dataDir) });
-  } catch (err) {
-    if (err instanceof LedgerError && /in use by process/.test(err.message)) return remote();
-    throw err;
-  }
-  try {
-    return await local(ledger);
-  } finally {
-    ledger.close();
-  }
 }
 
 function line(d: DocumentRow): string {

@@ -1,0 +1,377 @@
+/**
+ * End-to-end inbound benchmark: northgate 850s dropped as files into a fresh data folder's inbound
+ * folder, taken by the Gateway (dir channel → SQLite ledger → process → post), posted either to a
+ * zero-latency sink (the pipeline's own overhead) or to the Odoo sandbox on 127.0.0.1 over JSON-RPC.
+ *
+ *   node dist/bench/pipeline.js [--orders N] [--per-file K] [--lines L] [--concurrency C]
+ *                               [--sink null|odoo|both] [--cpu-prof DIR] [--keep]
+ *
+ * The gateway runs in a child process of its own (this file with `--child`), so its peak RSS is the
+ * gateway's alone and a CPU profile covers only it; the sandbox runs here, in the parent, the way Odoo
+ * is another process on the box. Every figure comes from the child's ledger: throughput from the first
+ * file taken (`messages.created_at`) to the last document posted (`documents.updated_at`), latency per
+ * document from its file's arrival in the ledger to its posting. A run that loses or doubles a
+ * document throws: the sandbox's sale orders and the ledger's posted documents must both equal --orders.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { X12InterchangeWriter } from '../src/edi/x12/writer';
+import type { ParsedSegment } from '../src/edi/common/segment';
+import { OdooClient } from '../src/odoo/client';
+import { startSandbox, type SandboxHandle } from '../src/odoo/sandbox';
+import { loadPartners } from '../src/partners';
+import { Gateway } from '../src/pipeline/gateway';
+import { nullSink, odooSink, type DocumentSink } from '../src/pipeline/sink';
+import { SqliteLedger } from '../src/store';
+
+const ROOT = resolve(__dirname, '..', '..');
+const SELF = __filename;
+const BENCH_PRODUCTS = 200;
+const SANDBOX_PASSWORD = 'bench';
+
+/** Issue targets for this benchmark. */
+const TARGET = { odooDocsPerSec: 1000, nullDocsPerSec: 5000, rssMB: 300 };
+
+export type SinkKind = 'null' | 'odoo';
+
+/** What one bench invocation runs. */
+export interface PipelineBenchOptions {
+  orders: number;
+  /** Transactions (850s) per file; one interchange per file, one group per interchange. */
+  perFile: number;
+  lines: number;
+  /** Gateway `concurrency` (documents posted at once); also the Odoo client's maxConcurrency. */
+  concurrency: number;
+  sinks: SinkKind[];
+  /** Write a V8 CPU profile of the gateway child into this folder. */
+  cpuProfDir?: string;
+  /** Keep the temp data folders (to look at the ledger afterwards). */
+  keep: boolean;
+}
+
+/** Defaults: 10 000 orders of 20 lines, 50 per file (a partner batching a few minutes of orders). */
+export const DEFAULT_PIPELINE_OPTIONS: PipelineBenchOptions = { orders: 10_000, perFile: 50, lines: 20, concurrency: 16, sinks: ['null', 'odoo'], keep: false };
+
+/** What the child measured, read back from its ledger after the run. */
+interface ChildResult {
+  sink: SinkKind;
+  orders: number;
+  files: number;
+  ms: number;
+  docsPerSec: number;
+  latency: { p50: number; p90: number; p99: number; max: number };
+  /** Taken → processed (mapped, in the ledger) and processed → posted, p50 / p99 (ms). */
+  queue: { processP50: number; processP99: number; postP50: number; postP99: number };
+  peakRssMB: number;
+  sampledRssMB: number;
+  ledger: { posted: number; documents: number; distinctOrders: number; messages: Record<string, number>; documentStates: Record<string, number> };
+  wallMs: number;
+  error?: string;
+}
+
+/** One measured run as reported. */
+export interface PipelineRun extends ChildResult {
+  saleOrders?: number;
+  /** Sandbox: HTTP requests, TCP connections and calls per `model.method` over the run. */
+  rpc?: { requests: number; connections: number; maxInFlight: number; calls: Record<string, number> };
+  verified: boolean;
+  problems: string[];
+}
+
+const seg = (tag: string, ...values: string[]): ParsedSegment => ({ tag, elements: values.map((v) => [[v]]) });
+const pad = (n: number, w: number): string => String(n).padStart(w, '0');
+
+/**
+ * One northgate interchange (ISA13 = `icn`) holding orders `first`…`first+count-1`, each with `lines`
+ * PO1 lines over BENCH-0001…BENCH-0200 as vendor part numbers (PO1 VP: our Internal Reference, which the
+ * northgate mapping passes through; its items.csv only cross-references BP buyer numbers).
+ */
+export function northgateInterchange(icn: number, first: number, count: number, lines: number): string {
+  const now = new Date(Date.UTC(2026, 10, 26, 12, 0));
+  const w = new X12InterchangeWriter({ senderQualifier: 'ZZ', senderId: 'NORTHGATEIND', receiverQualifier: 'ZZ', receiverId: 'BRIGHTWATERVF', version: '00401', controlNumber: icn }, { now, lineBreak: '\n' });
+  w.beginGroup({ functionalId: 'PO', applicationSender: 'NORTHGATEIND', applicationReceiver: 'BRIGHTWATERVF', controlNumber: icn, version: '004010' });
+  for (let t = 0; t < count; t++) {
+    const order = first + t;
+    w.beginTransaction('850', t + 1);
+    w.segment(seg('BEG', '00', 'SA', `BENCH-PO-${pad(order, 7)}`, '', '20261126'));
+    w.segment(seg('CUR', 'BY', 'USD'));
+    w.segment(seg('REF', 'DP', '118'));
+    w.segment(seg('PER', 'BD', 'MARTA OKAFOR', 'TE', '6145550148', 'EM', 'MOKAFOR@NORTHGATE-IND.EXAMPLE'));
+    w.segment(seg('DTM', '002', '20261210'));
+    // The seeded delivery contact: found, not created (creating one per order would measure contact races).
+    w.segment(seg('N1', 'ST', 'NORTHGATE DC COLUMBUS', '92', 'DC07'));
+    w.segment(seg('N3', '4200 LOGISTICS PKWY', 'DOCK 14'));
+    w.segment(seg('N4', 'GROVEPORT', 'OH', '43125', 'US'));
+    let qty = 0;
+    for (let l = 1; l <= lines; l++) {
+      const q = 1 + ((order * 7 + l * 13) % 48);
+      qty += q;
+      const product = ((order * lines + l - 1) % BENCH_PRODUCTS) + 1;
+      w.segment(seg('PO1', String(l), String(q), 'EA', '10', 'PE', 'VP', `BENCH-${pad(product, 4)}`));
+      w.segment(seg('PID', 'F', '', '', '', `BENCHMARK ITEM ${pad(product, 4)}`));
+    }
+    w.segment(seg('CTT', String(lines), String(qty)));
+    w.endTransaction();
+  }
+  return w.end();
+}
+
+/** Write the orders as files into `inbound`; returns the number of files. */
+function writeInbound(inbound: string, o: Pick<PipelineBenchOptions, 'orders' | 'perFile' | 'lines'>): number {
+  mkdirSync(inbound, { recursive: true });
+  let files = 0;
+  for (let first = 1; first <= o.orders; first += o.perFile, files++) {
+    const count = Math.min(o.perFile, o.orders - first + 1);
+    // Written under a .tmp name and renamed, as a well-behaved partner does (the folder ignores *.tmp).
+    const name = `PO-${pad(files + 1, 6)}.edi`;
+    writeFileSync(join(inbound, `${name}.tmp`), northgateInterchange(files + 1, first, count, o.lines), 'latin1');
+    renameSync(join(inbound, `${name}.tmp`), join(inbound, name));
+  }
+  return files;
+}
+
+const quantile = (sorted: number[], q: number): number => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
+
+// ------------------------------------------------------------------------------------ the child
+
+interface ChildConfig {
+  sink: SinkKind;
+  data: string;
+  orders: number;
+  files: number;
+  concurrency: number;
+  sandboxUrl?: string;
+  sandboxDb?: string;
+}
+
+/** The measured part: a Gateway over the data folder until every order is posted (or something failed). */
+async function child(cfg: ChildConfig): Promise<ChildResult> {
+  const started = Date.now();
+  let sampled = process.memoryUsage().rss;
+  const sampler = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage().rss)), 50);
+  const registry = loadPartners(join(ROOT, 'partners'), { dataRoot: cfg.data });
+  const ledgerPath = join(cfg.data, 'ledger.sqlite');
+  const ledger = new SqliteLedger({ file: ledgerPath });
+  let sink: DocumentSink;
+  if (cfg.sink === 'odoo') {
+    if (!cfg.sandboxUrl || !cfg.sandboxDb) throw new Error('the odoo sink needs the sandbox url');
+    const client = new OdooClient({ url: cfg.sandboxUrl, db: cfg.sandboxDb, login: 'admin', password: SANDBOX_PASSWORD, protocol: 'jsonrpc', maxConcurrency: cfg.concurrency });
+    sink = odooSink(client);
+  } else sink = nullSink();
+  // Logging off: the bench measures the pipeline, not pino writing 30 000 lines to a pipe.
+  const gateway = new Gateway({ ledger, registry, sink, logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 20, pollMs: 100, concurrency: cfg.concurrency });
+  let error: string | undefined;
+  await gateway.start();
+  let lastPosted = -1;
+  let lastProgress = Date.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 100));
+    const c = ledger.counts();
+    const posted = c.documents.posted ?? 0;
+    const bad = (c.documents.dead ?? 0) + (c.documents.parked ?? 0) + (c.documents.held ?? 0) + (c.documents.retry ?? 0) + (c.messages.failed ?? 0) + (c.messages.duplicate ?? 0) + (c.messages.held ?? 0);
+    if (posted >= cfg.orders) break;
+    if (bad > 0) {
+      error = `documents not posted: ${JSON.stringify(c.documents)}, messages ${JSON.stringify(c.messages)}`;
+      break;
+    }
+    if (posted !== lastPosted) {
+      lastPosted = posted;
+      lastProgress = Date.now();
+    } else if (Date.now() - lastProgress > 30_000) {
+      error = `no progress for 30 s at ${posted} posted: ${JSON.stringify(c)}`;
+      break;
+    }
+  }
+  await gateway.stop();
+  ledger.close();
+  clearInterval(sampler);
+  sampled = Math.max(sampled, process.memoryUsage().rss);
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+
+  const db = new Database(ledgerPath, { readonly: true });
+  const one = <T>(sql: string): T => db.prepare(sql).get() as T;
+  const { t0 } = one<{ t0: number }>(`SELECT MIN(created_at) AS t0 FROM messages WHERE direction = 'inbound'`);
+  const { t1 } = one<{ t1: number }>(`SELECT MAX(updated_at) AS t1 FROM documents WHERE state = 'posted'`);
+  const rows = db
+    .prepare(`SELECT d.updated_at - m.created_at AS total, d.created_at - m.created_at AS proc, d.updated_at - d.created_at AS post FROM documents d JOIN messages m ON m.id = d.message_id WHERE d.state = 'posted'`)
+    .all() as { total: number; proc: number; post: number }[];
+  const sorted = (k: 'total' | 'proc' | 'post'): number[] => rows.map((r) => r[k]).sort((a, b) => a - b);
+  const total = sorted('total');
+  const proc = sorted('proc');
+  const post = sorted('post');
+  const states = (sql: string): Record<string, number> => Object.fromEntries((db.prepare(sql).all() as { state: string; n: number }[]).map((r) => [r.state, r.n]));
+  const ledgerFigures = {
+    posted: total.length,
+    documents: one<{ n: number }>('SELECT COUNT(*) AS n FROM documents').n,
+    distinctOrders: one<{ n: number }>(`SELECT COUNT(DISTINCT business_key) AS n FROM documents WHERE state = 'posted'`).n,
+    messages: states(`SELECT direction || ':' || state AS state, COUNT(*) AS n FROM messages GROUP BY 1`),
+    documentStates: states('SELECT state, COUNT(*) AS n FROM documents GROUP BY state'),
+  };
+  db.close();
+  const ms = Math.max(1, (t1 ?? t0) - t0);
+  return {
+    sink: cfg.sink,
+    orders: cfg.orders,
+    files: cfg.files,
+    ms,
+    docsPerSec: (ledgerFigures.posted * 1000) / ms,
+    latency: { p50: quantile(total, 0.5), p90: quantile(total, 0.9), p99: quantile(total, 0.99), max: total[total.length - 1] ?? NaN },
+    queue: { processP50: quantile(proc, 0.5), processP99: quantile(proc, 0.99), postP50: quantile(post, 0.5), postP99: quantile(post, 0.99) },
+    peakRssMB: peakRss / 1024 / 1024,
+    sampledRssMB: sampled / 1024 / 1024,
+    ledger: ledgerFigures,
+    wallMs: Date.now() - started,
+    error,
+  };
+}
+
+// ----------------------------------------------------------------------------------- the parent
+
+/** Run the child on a prepared data folder; the sandbox (if any) keeps serving in this process meanwhile. */
+function runChild(cfg: ChildConfig, cpuProfDir: string | undefined): Promise<ChildResult> {
+  const flags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=gateway-${cfg.sink}.cpuprofile`] : [];
+  return new Promise((resolvePromise, reject) => {
+    const p = spawn(process.execPath, [...flags, SELF, '--child', JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+    p.on('error', reject);
+    p.on('close', (code, signal) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolvePromise(JSON.parse(line) as ChildResult);
+      } catch {
+        reject(new Error(`the gateway child exited with ${code ?? signal} without a result: ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+const log = (s: string): void => void process.stderr.write(s + '\n');
+
+/** One run: fresh data folder and ledger, files written, sandbox (odoo sink), child, verification. */
+async function runOnce(kind: SinkKind, o: PipelineBenchOptions): Promise<PipelineRun> {
+  const data = mkdtempSync(join(tmpdir(), `edi-bench-pipeline-${kind}-`));
+  let sandbox: SandboxHandle | undefined;
+  try {
+    const t = Date.now();
+    const files = writeInbound(join(data, 'exchange', 'northgate', 'inbound'), o);
+    log(`  ${kind}: ${o.orders} orders × ${o.lines} lines in ${files} files written in ${((Date.now() - t) / 1000).toFixed(1)} s (${data})`);
+    if (kind === 'odoo') sandbox = await startSandbox({ benchProducts: BENCH_PRODUCTS, password: SANDBOX_PASSWORD, atomicCalls: false });
+    const r = await runChild({ sink: kind, data, orders: o.orders, files, concurrency: o.concurrency, sandboxUrl: sandbox?.url, sandboxDb: sandbox?.db }, o.cpuProfDir);
+    const problems: string[] = [];
+    if (r.error) problems.push(r.error);
+    if (r.ledger.posted !== o.orders) problems.push(`ledger: ${r.ledger.posted} documents posted, expected ${o.orders}`);
+    if (r.ledger.documents !== o.orders) problems.push(`ledger: ${r.ledger.documents} documents in all, expected ${o.orders}`);
+    if (r.ledger.distinctOrders !== o.orders) problems.push(`ledger: ${r.ledger.distinctOrders} distinct order numbers posted, expected ${o.orders}`);
+    let saleOrders: number | undefined;
+    if (sandbox) {
+      await sandbox.idle();
+      const rows = sandbox.data.rows('sale.order');
+      saleOrders = rows.length;
+      const refs = new Set(rows.map((row) => String(row.client_order_ref)));
+      const confirmed = rows.filter((row) => row.state === 'sale').length;
+      if (saleOrders !== o.orders) problems.push(`sandbox: ${saleOrders} sale.order records, expected ${o.orders}`);
+      if (refs.size !== saleOrders) problems.push(`sandbox: ${saleOrders - refs.size} sale orders share a customer reference (posted twice)`);
+      if (confirmed !== saleOrders) problems.push(`sandbox: ${saleOrders - confirmed} sale orders not confirmed`);
+    }
+    const rpc = sandbox ? { requests: sandbox.stats.requests, connections: sandbox.stats.connections, maxInFlight: sandbox.stats.maxInFlight, calls: { ...sandbox.stats.calls } } : undefined;
+    return { ...r, saleOrders, rpc, verified: problems.length === 0, problems };
+  } finally {
+    await sandbox?.close();
+    if (!o.keep) rmSync(data, { recursive: true, force: true });
+  }
+}
+
+const f0 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : '-');
+const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '-');
+
+/** Run the pipeline benchmark; returns the report lines (markdown) and whether every run was verified. */
+export async function runPipelineBench(o: PipelineBenchOptions): Promise<{ lines: string[]; runs: PipelineRun[]; ok: boolean }> {
+  const runs: PipelineRun[] = [];
+  for (const kind of o.sinks) {
+    log(`pipeline bench: ${kind} sink ...`);
+    const r = await runOnce(kind, o);
+    log(`  ${kind}: ${f0(r.docsPerSec)} documents/s, p50 ${f0(r.latency.p50)} ms, p99 ${f0(r.latency.p99)} ms, peak RSS ${f1(r.peakRssMB)} MB${r.verified ? '' : `; FAILED: ${r.problems.join('; ')}`}`);
+    runs.push(r);
+  }
+  const out: string[] = [];
+  out.push(`Pipeline (issue: end-to-end inbound): ${o.orders} northgate 850s × ${o.lines} lines, ${o.perFile} per file (one interchange, one group), files in the inbound folder before the gateway starts; gateway settleMs 0, dirPollMs 20, concurrency ${o.concurrency}, logging off, ledger synchronous=FULL; node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB. The gateway runs in its own process; the sandbox in the bench's process (jsonrpc on 127.0.0.1).`);
+  out.push('');
+  out.push('| sink | documents/s | wall s | latency p50 / p90 / p99 / max ms (file taken → posted) | taken → mapped p50 / p99 ms | mapped → posted p50 / p99 ms | peak RSS MB (maxrss / sampled) | verified |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const r of runs) {
+    const verified = r.verified ? `yes: ${r.ledger.posted} posted once${r.saleOrders !== undefined ? `, ${r.saleOrders} sale orders` : ''}` : `**NO**: ${r.problems.join('; ')}`;
+    out.push(
+      `| ${r.sink === 'null' ? 'nullSink (zero latency)' : 'Odoo sandbox (jsonrpc)'} | ${f0(r.docsPerSec)} | ${f1(r.ms / 1000)} | ${f0(r.latency.p50)} / ${f0(r.latency.p90)} / ${f0(r.latency.p99)} / ${f0(r.latency.max)} | ${f0(r.queue.processP50)} / ${f0(r.queue.processP99)} | ${f0(r.queue.postP50)} / ${f0(r.queue.postP99)} | ${f1(r.peakRssMB)} / ${f1(r.sampledRssMB)} | ${verified} |`,
+    );
+  }
+  for (const r of runs) {
+    if (!r.rpc) continue;
+    const perDoc = (n: number): string => (n / Math.max(1, r.ledger.posted)).toFixed(2);
+    const calls = Object.entries(r.rpc.calls).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${perDoc(n)}`).join(', ');
+    out.push('');
+    out.push(`Sandbox traffic: ${r.rpc.requests} requests (${perDoc(r.rpc.requests)} per document) over ${r.rpc.connections} connections, at most ${r.rpc.maxInFlight} in flight; calls per document: ${calls}.`);
+  }
+  out.push('');
+  out.push('Targets (pipeline):');
+  const target = (label: string, ok: boolean, detail: string): void => void out.push(`- ${ok ? 'PASS' : 'MISS'} ${label}: ${detail}`);
+  const odoo = runs.find((r) => r.sink === 'odoo');
+  const nul = runs.find((r) => r.sink === 'null');
+  if (odoo) target(`end to end with the Odoo sandbox >= ${TARGET.odooDocsPerSec} documents/s`, odoo.verified && odoo.docsPerSec >= TARGET.odooDocsPerSec, `${f0(odoo.docsPerSec)} documents/s`);
+  if (nul) target(`pipeline overhead (nullSink) >= ${TARGET.nullDocsPerSec} documents/s`, nul.verified && nul.docsPerSec >= TARGET.nullDocsPerSec, `${f0(nul.docsPerSec)} documents/s`);
+  for (const r of runs) target(`peak RSS of the gateway < ${TARGET.rssMB} MB (${r.sink} sink)`, r.peakRssMB < TARGET.rssMB, `${f1(r.peakRssMB)} MB`);
+  for (const r of runs) target(`every document posted exactly once (${r.sink} sink)`, r.verified, r.verified ? `${r.ledger.posted}/${o.orders}` : r.problems.join('; '));
+  return { lines: out, runs, ok: runs.every((r) => r.verified) };
+}
+
+/** Parse `[--orders N] [--per-file K] [--lines L] [--concurrency C] [--sink null|odoo|both] [--cpu-prof DIR] [--keep]`. */
+export function parsePipelineArgs(argv: string[]): PipelineBenchOptions {
+  const o: PipelineBenchOptions = { ...DEFAULT_PIPELINE_OPTIONS };
+  const int = (v: string | undefined, name: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} takes a positive integer`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--orders') o.orders = int(argv[++i], a);
+    else if (a === '--per-file') o.perFile = int(argv[++i], a);
+    else if (a === '--lines') o.lines = int(argv[++i], a);
+    else if (a === '--concurrency') o.concurrency = int(argv[++i], a);
+    else if (a === '--sink') {
+      const v = argv[++i];
+      if (v === 'both') o.sinks = ['null', 'odoo'];
+      else if (v === 'null' || v === 'odoo') o.sinks = [v];
+      else throw new Error('--sink takes null, odoo or both');
+    } else if (a === '--cpu-prof') o.cpuProfDir = resolve(argv[++i] ?? '.');
+    else if (a === '--keep') o.keep = true;
+    else throw new Error(`unknown argument ${a} (use --orders N, --per-file K, --lines L, --concurrency C, --sink null|odoo|both, --cpu-prof DIR, --keep)`);
+  }
+  if (o.perFile > 9999) throw new Error('--per-file is at most 9999 (ST02 is four digits here)');
+  return o;
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--child') {
+    const result = await child(JSON.parse(process.argv[3] ?? '{}') as ChildConfig);
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  const { lines, ok } = await runPipelineBench(parsePipelineArgs(process.argv.slice(2)));
+  process.stdout.write('\n' + lines.join('\n') + '\n');
+  if (!ok) {
+    process.stderr.write('pipeline bench FAILED: documents were lost or posted twice (see above)\n');
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}

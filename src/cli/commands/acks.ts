@@ -1,0 +1,61 @@
+/**
+ * `edi-gateway acks [--state sent|acknowledged|accepted_with_errors|rejected|overdue] [--partner ID]`:
+ * what each partner has acknowledged of what we sent, and what is overdue. `edi-gateway send FILE
+ * --partner ID` queues one of our interchanges for a partner (its acks are then expected).
+ */
+import { readFileSync } from 'node:fs';
+import type { GatewayConfig } from '../../config/gateway';
+import { loadPartners } from '../../partners';
+import { queueOutbound } from '../../pipeline/acks';
+import type { ExpectedAckRow } from '../../store';
+import { CliUsageError, writeOut, type CliIo } from '../io';
+import { commandConfig, viaApi, withLedger } from '../ledger-access';
+import { randomUUID } from 'node:crypto';
+
+const STATES = ['sent', 'acknowledged', 'accepted_with_errors', 'rejected', 'overdue'];
+
+function row(a: ExpectedAckRow): string {
+  const ref = [a.interchangeControlNumber, a.groupControlNumber, a.transactionControlNumber].filter(Boolean).join('/');
+  return `${a.partnerId.padEnd(18)} ${a.messageType.padEnd(8)} ${ref.padEnd(24)} ${a.ackType.padEnd(6)} ${a.state.padEnd(20)} ${new Date(a.deadline).toISOString()}`;
+}
+
+export async function acksCommand(args: string[], io: CliIo): Promise<number> {
+  const { config, json, partner, state } = commandConfig(args);
+  if (state && !STATES.includes(state)) throw new CliUsageError(`--state is one of ${STATES.join(', ')}`);
+  const all = await withLedger(
+    config,
+    (l) => l.expectedAckList(500),
+    async () => (await viaApi<{ acks: ExpectedAckRow[] }>(config, 'GET', '/api/acks')).acks,
+  );
+  const list = all.filter((a) => (!state || a.state === state) && (!partner || a.partnerId === partner));
+  if (json) await writeOut(io.stdout, JSON.stringify(list, null, 2) + '\n');
+  else await writeOut(io.stdout, list.length === 0 ? 'no acknowledgments expected\n' : `${'partner'.padEnd(18)} ${'type'.padEnd(8)} ${'ours (ICN/GS/ST)'.padEnd(24)} ${'ack'.padEnd(6)} ${'state'.padEnd(20)} deadline\n${list.map(row).join('\n')}\n`);
+  return 0;
+}
+
+/** Queue a file through the ledger or the running gateway. */
+async function queue(config: GatewayConfig, partnerId: string, bytes: Buffer): Promise<number> {
+  return withLedger(
+    config,
+    (l) => {
+      const partner = loadPartners(config.partners, { dataRoot: config.dataDir, ...(config.mappings ? { mappingsRoot: config.mappings } : {}) }).get(partnerId);
+      if (!partner) throw new CliUsageError(`no partner ${partnerId}`);
+      return queueOutbound(l, partner, bytes, Date.now(), randomUUID());
+    },
+    async () => (await viaApi<{ messageId: number }>(config, 'POST', '/api/send', { partner: partnerId, base64: bytes.toString('base64') })).messageId,
+  );
+}
+
+export async function sendCommand(args: string[], io: CliIo): Promise<number> {
+  const { config, rest, partner } = commandConfig(args);
+  if (rest.length !== 1 || !partner) throw new CliUsageError('usage: edi-gateway send FILE --partner ID [--config gateway.yaml]');
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(rest[0]);
+  } catch (err) {
+    throw new CliUsageError(`cannot read ${rest[0]}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const id = await queue(config, partner, bytes);
+  await writeOut(io.stdout, `queued as outbound message ${id} for ${partner}\n`);
+  return 0;
+}
