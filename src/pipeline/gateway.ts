@@ -267,7 +267,7 @@ export class Gateway {
     try {
       const canonical = JSON.parse(doc.canonical) as CanonicalDocument;
       const result = await this.o.sink.post(canonical, partner);
-      this.o.ledger.documentState(doc.id, { state: 'posted', attempt: true, result, event: 'document.posted', detail: { records: result.map((r) => `${r.action} ${r.model} ${r.id} ${r.name}`) } });
+      await this.o.ledger.documentStateSoon(doc.id, { state: 'posted', attempt: true, result, event: 'document.posted', detail: { records: result.map((r) => `${r.action} ${r.model} ${r.id} ${r.name}`) } });
       this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'posted');
       this.o.metrics?.observeProcessing('post', (this.now() - started) / 1000);
       this.o.metrics?.observeProcessing('end_to_end', (this.now() - doc.createdAt) / 1000);

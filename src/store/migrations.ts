@@ -103,4 +103,6 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX expected_acks_match ON expected_acks (partner_id, interchange_control_number);
   CREATE INDEX expected_acks_state ON expected_acks (state, deadline);
   `,
+  // 2: documents due for posting are read in id order per state (see SqliteLedger.dueDocuments).
+  `CREATE INDEX documents_due ON documents (state, id);`,
 ];

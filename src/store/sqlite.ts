@@ -138,6 +138,7 @@ export class SqliteLedger {
   private readonly now: () => number;
   private readonly lockFile: string | undefined;
   private readonly stmt: ReturnType<SqliteLedger['prepare']>;
+  private readonly pending: { run: () => void; resolve: () => void; reject: (err: unknown) => void; done?: boolean; error?: unknown }[] = [];
 
   constructor(options: SqliteLedgerOptions) {
     this.now = options.now ?? Date.now;
@@ -211,7 +212,9 @@ export class SqliteLedger {
       ),
       document: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id = ?`),
       documentsOfMessage: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE message_id = ? ORDER BY seq, id`),
-      dueDocuments: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE state = 'mapped' OR (state = 'retry' AND next_attempt_at <= ?) ORDER BY id LIMIT ?`),
+      // Two index walks instead of one OR: with thousands waiting, the OR form sorted every waiting row.
+      dueMapped: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE state = 'mapped' ORDER BY id LIMIT ?`),
+      dueRetry: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? ORDER BY id LIMIT ?`),
       nextDocument: db.prepare(`SELECT MIN(next_attempt_at) FROM documents WHERE state = 'retry'`).pluck(),
       businessTwin: db.prepare(
         `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE partner_id = ? AND type = ? AND business_key = ? AND message_id <> ? AND state IN ('mapped', 'posted', 'retry', 'parked') ORDER BY id LIMIT 1`,
@@ -394,12 +397,51 @@ export class SqliteLedger {
 
   /** Documents ready to post: mapped, or retry whose time has come; oldest first. */
   dueDocuments(limit: number): DocumentRow[] {
-    return (this.stmt.dueDocuments.all(this.now(), limit) as Row[]).map(toDocument);
+    const mapped = this.stmt.dueMapped.all(limit) as Row[];
+    const retry = this.stmt.dueRetry.all(this.now(), limit) as Row[];
+    if (retry.length === 0) return mapped.map(toDocument);
+    return [...mapped, ...retry]
+      .sort((a, b) => (a.id as number) - (b.id as number))
+      .slice(0, limit)
+      .map(toDocument);
   }
 
   /** When the earliest scheduled retry of a document is due (epoch ms), if any. */
   nextDocumentRetry(): number | undefined {
     return (this.stmt.nextDocument.get() as number | null) ?? undefined;
+  }
+
+  /**
+   * `documentState`, written together with the other changes queued in the same turn of the event loop:
+   * one transaction and one fsync for a burst of posted documents instead of one each. Resolves when
+   * the change is on disk.
+   */
+  documentStateSoon(id: number, change: Parameters<SqliteLedger['documentState']>[1]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ run: () => this.documentState(id, change), resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    try {
+      // Nested transactions become savepoints: one failing change does not undo the others.
+      this.db.transaction(() => {
+        for (const b of batch) {
+          try {
+            b.run();
+            b.done = true;
+          } catch (err) {
+            b.error = err;
+          }
+        }
+      })();
+      for (const b of batch) (b.done ? b.resolve() : b.reject(b.error));
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
   }
 
   /** Move a document to its next state, with the event that says why. */

@@ -1,10 +1,18 @@
 /**
  * The HTTP layer shared by the three transports: one POST with a time-out, mapped failures.
  *
- * Node's global fetch (undici) keeps connections alive and reuses them across calls by default, so
- * a long-lived client does not pay a TCP handshake per call.
+ * node:http(s) with keep-alive agents rather than the global fetch: a long-lived client reuses its
+ * connections either way, but fetch cost about four times the client CPU per call (1.27 ms against
+ * 0.30 ms, measured by the pipeline bench), which capped the gateway at ~130 orders/s before Odoo
+ * did any work.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { OdooProtocolError, OdooUnavailableError } from '../errors';
+
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 32, maxFreeSockets: 32, scheduling: 'lifo' as const };
+const httpAgent = new http.Agent(AGENT_OPTIONS);
+const httpsAgent = new https.Agent(AGENT_OPTIONS);
 
 export interface HttpResponse {
   status: number;
@@ -84,36 +92,54 @@ export async function postRaw(url: string, body: string, headers: Record<string,
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   try {
-    const res = await fetch(url, { method: 'POST', body, headers, signal, redirect: 'manual' });
-    const text = await readText(res, opts.maxBytes ?? 64 * 1024 * 1024);
-    return { status: res.status, headers: res.headers, text };
+    return await request(url, body, headers, signal, opts.maxBytes ?? 64 * 1024 * 1024);
   } catch (err) {
     if (err instanceof OdooProtocolError) throw err;
     throw mapFetchFailure(err, url, opts, timeout.aborted);
   }
 }
 
-async function readText(res: Response, maxBytes: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel().catch(() => undefined);
-    throw new OdooProtocolError({ message: `Odoo answer too large (${declared} bytes)` });
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new OdooProtocolError({ message: `Odoo answer too large (over ${maxBytes} bytes)` });
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** One POST; the answer's body is read within `maxBytes`. Redirects are not followed (callers check 3xx). */
+function request(url: string, body: string, headers: Record<string, string>, signal: AbortSignal, maxBytes: number): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const mod = u.protocol === 'https:' ? https : http;
+    const payload = Buffer.from(body, 'utf8');
+    const req = mod.request(
+      u,
+      { method: 'POST', headers: { ...headers, 'content-length': String(payload.length) }, agent: u.protocol === 'https:' ? httpsAgent : httpAgent, signal },
+      (res) => {
+        const declared = Number(res.headers['content-length'] ?? NaN);
+        if (Number.isFinite(declared) && declared > maxBytes) {
+          res.destroy();
+          reject(new OdooProtocolError({ message: `Odoo answer too large (${declared} bytes)` }));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let total = 0;
+        res.on('data', (c: Buffer) => {
+          total += c.length;
+          if (total > maxBytes) {
+            res.destroy();
+            reject(new OdooProtocolError({ message: `Odoo answer too large (over ${maxBytes} bytes)` }));
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('end', () => {
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (Array.isArray(v)) for (const x of v) h.append(k, x);
+            else if (v !== undefined) h.set(k, v);
+          }
+          resolve({ status: res.statusCode ?? 0, headers: h, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 /** A short, single-line excerpt of a body for an error message. */
