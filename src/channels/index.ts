@@ -5,7 +5,10 @@
  */
 import type { Partner } from '../partners/registry';
 import type { InboundChannel } from '../partners/schema';
+import { as2Sender } from './as2/sender';
 import { DirInbound, dirSender } from './dir';
+import { SftpPoller, sftpSender } from './sftp';
+import { emailSender } from './email/sender';
 import type { ChannelDeps, InboundPoller, OutboundSender } from './types';
 
 export * from './types';
@@ -21,6 +24,8 @@ export function createPoller(partner: Partner, channel: InboundChannel, deps: Ch
         deps.now,
       );
     // channel pollers: one case per polled channel type
+    case 'sftp':
+      return new SftpPoller(partner.id, channel, deps);
     default:
       return undefined;
   }
@@ -33,6 +38,12 @@ export function createSender(type: string, deps: ChannelDeps): OutboundSender | 
     case 'dir':
       return dirSender();
     // channel senders: one case per outbound channel type
+    case 'as2':
+      return as2Sender(deps);
+    case 'sftp':
+      return sftpSender(deps);
+    case 'email':
+      return emailSender(deps);
     default:
       return undefined;
   }

@@ -438,7 +438,10 @@ export class SqliteLedger {
           }
         }
       })();
-      for (const b of batch) (b.done ? b.resolve() : b.reject(b.error));
+      for (const b of batch) {
+        if (b.done) b.resolve();
+        else b.reject(b.error);
+      }
     } catch (err) {
       for (const b of batch) b.reject(err);
     }
