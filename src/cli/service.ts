@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { startSmtpListener, type SmtpListenerHandle } from '../channels/email/listener';
 import { readSecret, type GatewayConfig } from '../config/gateway';
 import { OdooClient } from '../odoo/client';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../odoo/sandbox';
@@ -41,6 +42,7 @@ export interface ServiceHandle {
   ledger: SqliteLedger;
   registry: PartnerRegistry;
   http?: HttpServerHandle;
+  smtp?: SmtpListenerHandle;
   sandbox?: SandboxHandle;
   odooUrl?: string;
   logger: Logger;
@@ -96,6 +98,26 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
     });
     await gateway.start();
     closers.push(() => gateway.stop());
+    let smtp: SmtpListenerHandle | undefined;
+    const mailPartners = registry.partners.filter((p) => p.channels.inbound.some((c) => c.type === 'email' && c.via === 'smtp')).map((p) => p.id);
+    if (config.smtp) {
+      const t = config.smtp.tls;
+      smtp = await startSmtpListener({
+        host: config.smtp.host,
+        port: config.smtp.port,
+        registry,
+        receive: gateway.receive,
+        logger,
+        requireTls: config.smtp.requireTls,
+        ...(config.smtp.maxSize !== undefined ? { maxSize: config.smtp.maxSize } : {}),
+        ...(t ? { tls: { key: readSecret(t.key, 'smtp.tls.key', env), cert: readFileSync(t.cert, 'utf8') } } : {}),
+      });
+      const s = smtp;
+      // Closers run in reverse: the listener stops taking mail before the gateway stops.
+      closers.push(() => s.close());
+    } else if (mailPartners.length > 0) {
+      logger.warn({ partners: mailPartners }, 'partners send by email (via: smtp) but gateway.yaml has no smtp section: their mail is not received');
+    }
     let http: HttpServerHandle | undefined;
     if (!o.noHttp) {
       const token = config.http.token ? readSecret(config.http.token, 'http.token', env) : localToken(config.dataDir);
@@ -111,7 +133,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       const h = http;
       closers.push(() => h.close());
     }
-    return { gateway, ledger, registry, http, sandbox, odooUrl, logger, stop: stopAll };
+    return { gateway, ledger, registry, http, smtp, sandbox, odooUrl, logger, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -35,6 +35,17 @@ export const GatewayConfigSchema = z.strictObject({
     .refine((o) => o.apiKey !== undefined || o.password !== undefined, { message: 'give odoo.apiKey (preferred) or odoo.password, as {env: NAME} or {file: path}' })
     .optional()
     .describe('the Odoo server; omitted = the Odoo sandbox on loopback (demo only)'),
+  smtp: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(2525),
+      maxSize: z.number().int().positive().optional().describe('largest message in bytes (SIZE); default: the largest partner maxSize'),
+      requireTls: z.boolean().default(false).describe('refuse MAIL FROM before STARTTLS'),
+      tls: z.strictObject({ key: SecretRef.describe('PEM private key'), cert: z.string().min(1).describe('PEM certificate file') }).optional(),
+    })
+    .refine((s) => !s.requireTls || s.tls !== undefined, { message: 'smtp.requireTls needs smtp.tls: {key: {file: …}, cert: path}', path: ['requireTls'] })
+    .optional()
+    .describe('the SMTP listener for partners with {type: email, via: smtp}; omitted = not started'),
   pipeline: z
     .strictObject({
       concurrency: z.number().int().min(1).max(256).default(8),
@@ -82,6 +93,7 @@ export function loadGatewayConfig(file: string | undefined, env: NodeJS.ProcessE
   c.dataDir = abs(env.GATEWAY_DATA_DIR ?? c.dataDir);
   c.partners = abs(c.partners);
   if (c.mappings) c.mappings = abs(c.mappings);
+  if (c.smtp?.tls) c.smtp.tls.cert = abs(c.smtp.tls.cert);
   return c;
 }
 
