@@ -122,7 +122,15 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
     if (!o.noHttp) {
       const token = config.http.token ? readSecret(config.http.token, 'http.token', env) : localToken(config.dataDir);
       const serve = (port: number) =>
-        startHttpServer({ host: config.http.host, port, metrics, logger, checks: { ledger: () => ledger.ping(), odoo: () => sink.ping() }, auth: { token } });
+        startHttpServer({
+          host: config.http.host,
+          port,
+          metrics,
+          logger,
+          checks: { ledger: () => ledger.ping(), odoo: () => sink.ping() },
+          details: () => ({ channels: gateway.channelHealth() }),
+          auth: { token },
+        });
       try {
         http = await serve(config.http.port);
       } catch (err) {

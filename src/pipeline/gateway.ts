@@ -48,6 +48,17 @@ export interface GatewayOptions {
   secret?: (ref: SecretRef, what: string) => string;
 }
 
+/** How a partner channel has been doing (readiness details, metrics). */
+export interface ChannelHealth {
+  partner: string;
+  channel: string;
+  direction: 'inbound' | 'outbound';
+  failures: number;
+  lastSuccess?: number;
+  lastError?: string;
+  lastErrorAt?: number;
+}
+
 /** Why a post failed, and whether trying again can help. */
 export function classifyPostError(err: unknown): { retryable: boolean; message: string } {
   if (err instanceof BusinessError) return { retryable: false, message: err.message };
@@ -91,6 +102,7 @@ export class Gateway {
   private readonly intake: Subscription[] = [];
   private readonly scans = new Set<Promise<unknown>>();
   private started = false;
+  private readonly health = new Map<string, ChannelHealth>();
   private overdueTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: GatewayOptions) {
@@ -153,7 +165,28 @@ export class Gateway {
     return { messageId: row.id, correlationId: row.correlationId };
   };
 
+  /** Record the outcome of a poll or a delivery on a partner channel. */
+  private channelOutcome(partner: string, channel: string, direction: 'inbound' | 'outbound', error?: string): void {
+    const key = `${partner}\u0000${channel}\u0000${direction}`;
+    const h = this.health.get(key) ?? { partner, channel, direction, failures: 0 };
+    if (error === undefined) {
+      h.failures = 0;
+      h.lastSuccess = this.now();
+    } else {
+      h.failures++;
+      h.lastError = error;
+      h.lastErrorAt = this.now();
+    }
+    this.health.set(key, h);
+  }
+
+  /** Every partner channel that has been used, with its last success and consecutive failures. */
+  channelHealth(): ChannelHealth[] {
+    return [...this.health.values()].map((h) => ({ ...h }));
+  }
+
   private received(partnerId: string, channel: string, source: string, row: MessageRow): void {
+    this.channelOutcome(partnerId, channel, 'inbound');
     this.o.ledger.event({ correlationId: row.correlationId, messageId: row.id, kind: 'message.received', detail: { channel, source, bytes: row.size } });
     this.o.metrics?.message(partnerId, 'inbound', 'received');
     this.o.logger.info({ correlationId: row.correlationId, partner: partnerId, messageId: row.id, channel, source, bytes: row.size }, 'received');
@@ -216,10 +249,11 @@ export class Gateway {
   /** Take what a polled channel holds: stored (fsynced) first, then removed at the source. */
   async scan(partner: Partner, poller: InboundPoller): Promise<number> {
     let taken = 0;
+    const channel = poller.label.split(' ')[0];
     try {
       const files = await poller.take(this.o.scanLimit ?? 500);
+      this.channelOutcome(partner.id, channel, 'inbound');
       if (files.length === 0) return 0;
-      const channel = poller.label.split(' ')[0];
       const rows = this.o.ledger.receiveMany(files.map((f) => ({ channel, source: f.name, partnerId: partner.id, bytes: f.bytes })));
       this.processor.kick();
       for (let i = 0; i < files.length; i++) {
@@ -228,6 +262,7 @@ export class Gateway {
         taken++;
       }
     } catch (err) {
+      this.channelOutcome(partner.id, channel, 'inbound', err instanceof Error ? err.message : String(err));
       this.o.logger.error({ partner: partner.id, channel: poller.label, err }, 'inbound channel poll failed; it is tried again on the next poll');
     }
     return taken;
@@ -316,11 +351,13 @@ export class Gateway {
         correlationId: msg.correlationId,
       });
       this.o.ledger.outboundState(msg.id, { state: 'sent', attempt: true, event: 'outbound.sent', detail });
+      this.channelOutcome(partner.id, channel.type, 'outbound');
       this.o.metrics?.message(partner.id, 'outbound', 'sent');
       log.info({ messageType: msg.messageType, ...detail }, 'sent');
       return 'done';
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      if (partner && channel) this.channelOutcome(partner.id, channel.type, 'outbound', message);
       const attempts = msg.attempts + 1;
       if ((err instanceof ChannelError && !err.retryable) || attempts >= this.retry.maxAttempts) {
         const why = err instanceof ChannelError && !err.retryable ? message : `gave up after ${attempts} attempts: ${message}`;
@@ -345,6 +382,7 @@ export class Gateway {
     m.setQueueDepth('send', (c.messages.pending ?? 0) + (c.messages.retry ?? 0));
     this.o.ledger.markOverdue();
     m.setOverdueAcks(this.o.ledger.overdueByPartner());
+    m.setChannelHealth(this.channelHealth());
   }
 
   /**

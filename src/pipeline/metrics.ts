@@ -57,6 +57,8 @@ export class GatewayMetrics {
   private readonly deadLetter: Gauge<string>;
   private readonly queueDepth: Gauge<'stage'>;
   private readonly overdueAcks: Gauge<'partner'>;
+  private readonly channelFailures: Gauge<'partner' | 'channel' | 'direction'>;
+  private readonly channelLastSuccess: Gauge<'partner' | 'channel' | 'direction'>;
 
   constructor(options: GatewayMetricsOptions = {}) {
     this.collectTimeoutMs = options.collectTimeoutMs ?? 2000;
@@ -121,6 +123,29 @@ export class GatewayMetrics {
       labelNames: ['partner'],
       registers,
     });
+    this.channelFailures = new Gauge({
+      name: 'edi_channel_consecutive_failures',
+      help: 'Consecutive failed polls or deliveries of a partner channel (0 after a success)',
+      labelNames: ['partner', 'channel', 'direction'],
+      registers,
+    });
+    this.channelLastSuccess = new Gauge({
+      name: 'edi_channel_last_success_timestamp_seconds',
+      help: 'Unix time of the last successful poll or delivery of a partner channel',
+      labelNames: ['partner', 'channel', 'direction'],
+      registers,
+    });
+  }
+
+  /** Replaces the channel health series with the current state of every partner channel. */
+  setChannelHealth(channels: readonly { partner: string; channel: string; direction: MessageDirection; failures: number; lastSuccess?: number }[]): void {
+    this.channelFailures.reset();
+    this.channelLastSuccess.reset();
+    for (const c of channels) {
+      const labels = { partner: c.partner, channel: c.channel, direction: c.direction };
+      this.channelFailures.set(labels, c.failures);
+      if (c.lastSuccess !== undefined) this.channelLastSuccess.set(labels, c.lastSuccess / 1000);
+    }
   }
 
   /** Counts one message of `partner` in `direction` reaching `state` (e.g. received, accepted, rejected, sent). */

@@ -60,6 +60,11 @@ export interface HttpServerOptions {
   checks: { ledger: ReadinessCheck; odoo: ReadinessCheck };
   /** Protects /metrics and routes registered with `auth: true`; /healthz and /readyz stay open. */
   auth?: { token: string };
+  /**
+   * Shown by /readyz beside the checks without deciding readiness: a partner's SFTP server being down
+   * is worth seeing there, but must not take the whole gateway out of service.
+   */
+  details?: () => Record<string, unknown>;
   /** Largest request body accepted, default 10 MiB. */
   maxBodyBytes?: number;
   /** Bound on each readiness check, default 2000 ms. */
@@ -143,7 +148,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     async (_req, res, ctx) => {
       const { ready, checks } = await readiness();
       if (!ready) ctx.logger.warn({ checks }, 'not ready');
-      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks }, { 'Cache-Control': 'no-store' });
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks, ...(options.details ? options.details() : {}) }, { 'Cache-Control': 'no-store' });
     },
     { exact: true },
   );

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -6,6 +6,7 @@ import { OdooClient } from '../../src/odoo/client';
 import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
 import { loadPartners } from '../../src/partners';
 import { Gateway } from '../../src/pipeline/gateway';
+import { GatewayMetrics } from '../../src/pipeline/metrics';
 import { odooSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
 
@@ -25,6 +26,7 @@ describe('Gateway (dir channel → ledger → Odoo sandbox → 997 in the outbou
   let data: string;
   let ledger: SqliteLedger;
   let gateway: Gateway;
+  let metrics: GatewayMetrics;
 
   beforeEach(async () => {
     sandbox = await startSandbox({ password: 'pw' });
@@ -32,7 +34,8 @@ describe('Gateway (dir channel → ledger → Odoo sandbox → 997 in the outbou
     const registry = loadPartners(join(ROOT, 'partners'), { dataRoot: data });
     ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
     const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
-    gateway = new Gateway({ ledger, registry, sink: odooSink(client), logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 50, pollMs: 50 });
+    metrics = new GatewayMetrics({ processMetrics: false });
+    gateway = new Gateway({ ledger, registry, sink: odooSink(client), logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 50, pollMs: 50, metrics, retry: { baseMs: 60_000 } });
     await gateway.start();
   });
 
@@ -52,6 +55,23 @@ describe('Gateway (dir channel → ledger → Odoo sandbox → 997 in the outbou
     const ack = readFileSync(join(data, 'exchange', 'northgate', 'outbound', out[0]), 'utf8');
     expect(ack).toMatch(/AK9\*A\*1\*1\*1/);
     expect(existsSync(join(data, 'exchange', 'northgate', 'archive'))).toBe(true);
+  });
+
+  it('channel health: successes and consecutive failures per partner channel, in metrics', async () => {
+    // The outbound "folder" is a file: every delivery fails until it is fixed.
+    writeFileSync(join(data, 'exchange', 'northgate', 'outbound'), 'not a folder');
+    writeFileSync(join(data, 'exchange', 'northgate', 'inbound', 'po.edi'), FIXTURE);
+    await until(() => gateway.channelHealth().some((h) => h.direction === 'outbound' && h.failures >= 1));
+    const health = gateway.channelHealth();
+    expect(health).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ partner: 'northgate', channel: 'dir', direction: 'inbound', failures: 0, lastSuccess: expect.any(Number) }),
+        expect.objectContaining({ partner: 'northgate', channel: 'dir', direction: 'outbound', failures: 1, lastError: expect.stringMatching(/ENOTDIR|EEXIST|not a directory/i) }),
+      ]),
+    );
+    expect(ledger.counts().messages.retry).toBe(1);
+    const text = await metrics.text();
+    expect(text).toMatch(/edi_channel_consecutive_failures\{partner="northgate",channel="dir",direction="outbound"\} 1/);
   });
 
   it('re-delivery posts nothing new and acknowledges again', async () => {
