@@ -16,6 +16,7 @@ import type { DocumentRow, Ledger, MessageRow } from '../store';
 import type { GatewayMetrics } from './metrics';
 import { randomUUID } from 'node:crypto';
 import { queueOutbound } from './acks';
+import { aperakFor } from './aperak';
 import { processMessage } from './process';
 import { backoffDelay, CircuitBreaker, DEFAULT_RETRY, type RetryPolicy } from './retry';
 import type { DocumentSink } from './sink';
@@ -314,6 +315,7 @@ export class Gateway {
       this.o.metrics?.odooError(retryable ? 'retryable' : 'business');
       if (!retryable) {
         this.o.ledger.documentState(doc.id, { state: 'dead', attempt: true, reason: `${where}: ${message}`, errorKind: 'business', event: 'document.dead' });
+        this.negativeAck(partner, doc, err, message);
         this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'dead');
         log.warn({ reason: message }, 'dead-lettered (business error)');
         return 'failed';
@@ -330,6 +332,19 @@ export class Gateway {
       this.o.metrics?.retry(partner.id);
       log.warn({ attempt: attempts, next: new Date(next).toISOString(), reason: message }, 'will retry');
       return 'retryable';
+    }
+  }
+
+  /** An APERAK for a document Odoo refused, when the partner asks for them; never fails the post. */
+  private negativeAck(partner: Partner, doc: DocumentRow, err: unknown, message: string): void {
+    try {
+      const out = aperakFor(this.o.ledger, partner, doc, err instanceof BusinessError ? err.code : 'other', message, new Date(this.now()));
+      if (!out) return;
+      const id = this.o.ledger.enqueue(out);
+      this.o.logger.info({ correlationId: doc.correlationId, documentId: doc.id, messageId: id, partner: partner.id }, 'APERAK queued');
+      this.sender.kick();
+    } catch (e) {
+      this.o.logger.error({ correlationId: doc.correlationId, documentId: doc.id, err: e }, 'APERAK could not be written');
     }
   }
 
