@@ -244,7 +244,7 @@ class Run {
     const text = spec.expr as string;
     let value: unknown;
     try {
-      const result: unknown = await jsonata(text).evaluate(current, { doc: this.doc, envelope: this.ctx.envelope, partner: this.ctx.partnerId });
+      const result: unknown = await compiled(text).evaluate(current, { doc: this.doc, envelope: this.ctx.envelope, partner: this.ctx.partnerId });
       value = result === undefined || result === null ? undefined : JSON.parse(JSON.stringify(result));
     } catch (err) {
       const e = err as { message?: string; position?: number };
@@ -259,6 +259,21 @@ class Run {
     if (Array.isArray(value) && value.length === 0) value = undefined;
     return this.finish(spec, value, node, at);
   }
+}
+
+const expressions = new Map<string, ReturnType<typeof jsonata>>();
+
+/**
+ * A JSONata expression compiled once per text: compiling costs more than evaluating, and the same
+ * expression runs for every line of every transaction. A syntax error throws on each use, as before.
+ */
+function compiled(text: string): ReturnType<typeof jsonata> {
+  let e = expressions.get(text);
+  if (!e) {
+    e = jsonata(text);
+    expressions.set(text, e);
+  }
+  return e;
 }
 
 function join(at: string, key: string): string {
