@@ -18,6 +18,7 @@ import { GatewayMetrics } from '../pipeline/metrics';
 import { odooSink, type DocumentSink } from '../pipeline/sink';
 import { startHttpServer, type HttpServerHandle } from '../server';
 import { registerApi } from '../server/api';
+import { registerAs2 } from '../server/as2';
 import { ledgerFile, SqliteLedger } from '../store';
 
 export interface ServiceOptions {
@@ -138,6 +139,19 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
         http = await serve(0);
       }
       registerApi(http, { ledger, registry, gateway });
+      registerAs2(http, {
+        registry,
+        receive: gateway.receive,
+        deps: { logger, secret: (ref, what) => readSecret(ref, what, env), now: Date.now, settleMs: o.settleMs ?? config.pipeline.settle, maxFileBytes: config.pipeline.maxFileBytes },
+        // An asynchronous MDN is the AS2 acknowledgment of a message we sent: kept in its history.
+        onMdn: (m) =>
+          ledger.event({
+            correlationId: m.correlationId ?? `as2-mdn-${m.partnerId}`,
+            ...(m.messageId !== undefined ? { messageId: m.messageId } : {}),
+            kind: m.mdn.processed ? 'as2.mdn' : 'as2.mdn.negative',
+            detail: { disposition: m.mdn.disposition, mic: m.mdn.mic, signed: m.mdn.signed, originalMessageId: m.mdn.originalMessageId },
+          }),
+      });
       const h = http;
       closers.push(() => h.close());
     }
