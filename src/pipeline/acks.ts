@@ -8,7 +8,7 @@
 import type { ReceivedAck } from '../edi/ack-read';
 import { EdiReader } from '../edi/reader';
 import type { Partner } from '../partners/registry';
-import type { ExpectedAckRow, ExpectedAckState, Ledger, NewExpectedAck } from '../store';
+import type { ExpectedAckRow, ExpectedAckState, Ledger, NewExpectedAck, NewOutboundMessage } from '../store';
 
 /** The acks a partner owes for one outbound file of ours, with their deadlines. */
 export function expectationsFor(partner: Partner, bytes: Buffer, now: number): NewExpectedAck[] {
@@ -33,11 +33,11 @@ export function expectationsFor(partner: Partner, bytes: Buffer, now: number): N
   return out;
 }
 
-/** Put an interchange of ours in the outbox for a partner, with the acks the partner owes for it. */
-export function queueOutbound(ledger: Ledger, partner: Partner, bytes: Buffer, now: number, correlationId: string): number {
+/** An interchange of ours as an outbox entry for a partner, with the acks the partner owes for it. */
+export function outboundFor(partner: Partner, bytes: Buffer, now: number, correlationId: string): NewOutboundMessage {
   const expects = expectationsFor(partner, bytes, now);
   const first = expects.find((e) => e.messageType !== 'interchange');
-  return ledger.enqueue({
+  return {
     partnerId: partner.id,
     channel: partner.channels.outbound?.type ?? 'dir',
     name: first?.messageType ?? 'message',
@@ -46,7 +46,12 @@ export function queueOutbound(ledger: Ledger, partner: Partner, bytes: Buffer, n
     messageType: first?.messageType ?? 'message',
     ...(expects[0] ? { interchangeControlNumber: expects[0].interchangeControlNumber } : {}),
     expects,
-  });
+  };
+}
+
+/** Put an interchange of ours in the outbox for a partner, with the acks the partner owes for it. */
+export function queueOutbound(ledger: Ledger, partner: Partner, bytes: Buffer, now: number, correlationId: string): number {
+  return ledger.enqueue(outboundFor(partner, bytes, now, correlationId));
 }
 
 /** A change to one expected-ack row. */

@@ -45,6 +45,10 @@ export interface GatewayOptions {
   maxFileBytes?: number;
   now?: () => number;
   random?: () => number;
+  /** Outbound documents from Odoo (confirmed purchase orders → 850/ORDERS), run every `exportEveryMs`. */
+  exportOrders?: () => Promise<number>;
+  /** Default 60 s. */
+  exportEveryMs?: number;
   /** Resolves secret references for channels (default: none can be read). */
   secret?: (ref: SecretRef, what: string) => string;
 }
@@ -233,6 +237,27 @@ export class Gateway {
     this.processor.start();
     this.poster.start();
     this.sender.start();
+    const exportOrders = this.o.exportOrders;
+    if (exportOrders) {
+      const sub = defer(() =>
+        this.track(
+          exportOrders().then(
+            (n) => {
+              if (n > 0) this.sender.kick();
+              return n;
+            },
+            (err: unknown) => {
+              // One failed run must not end the schedule.
+              this.crashed('export', {}, err);
+              return 0;
+            },
+          ),
+        ),
+      )
+        .pipe(repeat({ delay: this.o.exportEveryMs ?? 60_000 }))
+        .subscribe({ error: (err: unknown) => this.crashed('export', {}, err) });
+      this.intake.push(sub);
+    }
     for (const d of this.pollers) {
       const sub = defer(() => this.track(this.scan(d.partner, d.poller)))
         .pipe(repeat({ delay: d.pollMs }))

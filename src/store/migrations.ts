@@ -105,4 +105,15 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 2: documents due for posting are read in id order per state (see SqliteLedger.dueDocuments).
   `CREATE INDEX documents_due ON documents (state, id);`,
+  // 3: what was exported from Odoo (a purchase order sent as an 850 is never sent twice) and small settings.
+  `
+  CREATE TABLE exports (
+    source TEXT NOT NULL,
+    key TEXT NOT NULL,
+    message_id INTEGER REFERENCES messages (id),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (source, key)
+  );
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
 ];

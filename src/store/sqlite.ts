@@ -236,6 +236,10 @@ export class SqliteLedger {
       overdueByPartner: db.prepare(`SELECT partner_id AS partner, COUNT(*) AS n FROM expected_acks WHERE state = 'overdue' OR (state = 'sent' AND deadline < ?) GROUP BY partner_id`),
       expectedDone: db.prepare('UPDATE expected_acks SET state = ?, errors = ?, ack_message_id = ?, updated_at = ? WHERE id = ?'),
       markOverdue: db.prepare(`UPDATE expected_acks SET state = 'overdue', updated_at = ? WHERE state = 'sent' AND deadline < ?`),
+      exportGet: db.prepare('SELECT message_id FROM exports WHERE source = ? AND key = ?').pluck(),
+      exportSet: db.prepare('INSERT INTO exports (source, key, message_id, created_at) VALUES (?, ?, ?, ?)'),
+      metaGet: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      metaSet: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       countMessages: db.prepare('SELECT state, COUNT(*) AS n FROM messages GROUP BY state'),
       countDocuments: db.prepare('SELECT state, COUNT(*) AS n FROM documents GROUP BY state'),
       countOverdue: db.prepare(`SELECT COUNT(*) FROM expected_acks WHERE state = 'overdue' OR (state = 'sent' AND deadline < ?)`).pluck(),
@@ -374,6 +378,30 @@ export class SqliteLedger {
       p.documents.forEach((d, i) => this.insertEvent({ correlationId: msg.correlationId, messageId: p.messageId, documentId: ids[i], kind: `document.${d.state}`, detail: d.reason ? { reason: d.reason } : undefined }, now));
       return ids;
     })();
+  }
+
+  /** Whether a record of a source system was exported already (the outbound message id), or undefined. */
+  exported(source: string, key: string): number | null | undefined {
+    const v = this.stmt.exportGet.get(source, key) as number | null | undefined;
+    return v;
+  }
+
+  /** Queue an outbound message made from a source record, and remember the record as exported: both or neither. */
+  enqueueExport(source: string, key: string, o: NewOutboundMessage): number {
+    return this.db.transaction(() => {
+      const id = this.enqueue(o);
+      this.stmt.exportSet.run(source, key, id, this.now());
+      return id;
+    })();
+  }
+
+  /** A small persistent setting (e.g. from when on records are exported). */
+  meta(key: string): string | undefined {
+    return (this.stmt.metaGet.get(key) as string | undefined) ?? undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt.metaSet.run(key, value);
   }
 
   /** Queue one outbound message (an 850 from Odoo, a re-sent ack). */

@@ -1,0 +1,84 @@
+/**
+ * The other way round: a confirmed Odoo purchase order as the canonical order we send the supplier (an
+ * 850 / ORDERS once rendered). Line numbers are the lines' positions on the PO, the same numbering the
+ * order-response, ship-notice and invoice posters use to find the line a supplier's answer refers to.
+ */
+import type { Envelope } from '../../canonical/envelope';
+import type { Order, OrderLine } from '../../canonical/order';
+import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
+import { resolvePartner } from '../post/resolve';
+
+/** A confirmed purchase order ready to be sent. */
+export interface ConfirmedPurchaseOrder {
+  id: number;
+  name: string;
+}
+
+function m2oName(v: unknown): string {
+  return Array.isArray(v) && typeof v[1] === 'string' ? v[1] : '';
+}
+
+/** `2026-11-29 14:00:00` → `2026-11-29`. */
+function day(v: unknown): string | undefined {
+  const s = str(v);
+  return /^\d{4}-\d{2}-\d{2}/.test(s) ? s.slice(0, 10) : undefined;
+}
+
+/** Confirmed purchase orders of the partner's supplier (and its contacts) approved at or after `since` (UTC), oldest first. */
+export async function confirmedPurchaseOrders(ctx: PostContext, since: string, limit = 500): Promise<ConfirmedPurchaseOrder[]> {
+  const supplier = await resolvePartner(ctx);
+  const rows = await ctx.client.searchRead(
+    'purchase.order',
+    [
+      ['partner_id', 'child_of', supplier.commercialId],
+      ['state', 'in', ['purchase', 'done']],
+      ['date_approve', '>=', since],
+    ],
+    { fields: ['id', 'name'], order: 'id', limit },
+  );
+  return rows.map((r) => ({ id: r.id, name: str(r.name) }));
+}
+
+/** The canonical order for one purchase order; `envelope` is completed by the renderer. */
+export async function purchaseOrderAsOrder(ctx: PostContext, poId: number, partnerId: string, envelope: Envelope): Promise<Order> {
+  const [po] = await ctx.client.read('purchase.order', [poId], ['id', 'name', 'state', 'partner_id', 'date_order', 'date_planned', 'currency_id', 'notes']);
+  if (!po) throw new BusinessError('po_not_found', `purchase order id ${poId} does not exist in Odoo`);
+  if (po.state !== 'purchase' && po.state !== 'done') throw new BusinessError('po_closed', `purchase order ${str(po.name)} is ${str(po.state)}, not confirmed: it is not sent`);
+  const rows = await ctx.client.searchRead('purchase.order.line', [['order_id', '=', poId]], {
+    fields: ['id', 'sequence', 'product_id', 'name', 'product_qty', 'product_uom', 'price_unit', 'date_planned', 'display_type'],
+    order: 'sequence, id',
+  });
+  const productLines = rows.filter((r) => !r.display_type);
+  const productIds = [...new Set(productLines.map((r) => m2oId(r.product_id)).filter((id): id is number => id !== undefined))];
+  const products = new Map((productIds.length ? await ctx.client.read('product.product', productIds, ['id', 'default_code', 'barcode']) : []).map((p) => [p.id, p]));
+  const lines: OrderLine[] = productLines.map((r, i) => {
+    const product = products.get(m2oId(r.product_id) ?? -1);
+    const itemIds: NonNullable<OrderLine['itemIds']> = {};
+    if (product && str(product.default_code)) itemIds.buyer = str(product.default_code);
+    if (product && /^\d{8,14}$/.test(str(product.barcode))) itemIds.gtin = str(product.barcode);
+    const line: OrderLine = { lineNumber: String(i + 1), quantity: num(r.product_qty), uom: m2oName(r.product_uom) || 'Units', unitPrice: num(r.price_unit) };
+    if (Object.keys(itemIds).length > 0) line.itemIds = itemIds;
+    const description = str(r.name).replace(/\s+/g, ' ').trim();
+    if (description) line.description = description.slice(0, 80);
+    const requested = day(r.date_planned);
+    if (requested) line.requestedDate = requested;
+    return line;
+  });
+  if (lines.length === 0) throw new BusinessError('unsupported', `purchase order ${str(po.name)} has no product lines to send`);
+  const order: Order = {
+    type: 'order',
+    partnerId,
+    envelope,
+    orderNumber: str(po.name),
+    purpose: 'original',
+    orderDate: day(po.date_order) ?? new Date().toISOString().slice(0, 10),
+    parties: [{ role: 'seller', name: m2oName(po.partner_id) }],
+    lines,
+    totals: { lineCount: lines.length },
+  };
+  const currency = m2oName(po.currency_id);
+  if (/^[A-Z]{3}$/.test(currency)) order.currency = currency;
+  const requested = day(po.date_planned);
+  if (requested) order.requestedDeliveryDate = requested;
+  return order;
+}
