@@ -304,6 +304,7 @@ export class Gateway {
       const dead = result.documents.filter((d) => d.state !== 'mapped');
       log.info({ state: result.state, documents: ids.length, acks: result.outbound.length, notPosted: dead.length, reason: result.reason }, 'processed');
       for (const [i, d] of result.documents.entries()) if (d.state !== 'mapped') log.warn({ documentId: ids[i], state: d.state, reason: d.reason }, `document ${d.state}`);
+      for (const e of result.events) if (e.kind === 'interchange.gap') log.warn(e.detail as Record<string, unknown>, 'interchange control numbers skipped: interchanges may be missing');
       this.poster.kick();
       this.sender.kick();
       return 'done';

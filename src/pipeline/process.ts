@@ -202,7 +202,14 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     if (fate.kind === 'new' && testMismatch) {
       fate = { kind: 'hold', reason: `${h.test ? 'test' : 'production'} interchange (${h.standard === 'x12' ? 'ISA15' : 'UNB 0035'}) from partner ${partner.id}, which is in ${partner.mode} mode: parked, never posted` };
     }
-    if (!options.replay) result.interchanges.push({ partnerId: partner.id, controlNumber: cn, sha256: hash, test: h.test });
+    if (!options.replay) {
+      // Gaps in a partner's interchange numbers mean something it sent never arrived (or came by another way).
+      const last = /^\d+$/.test(cn) && fate.kind === 'new' ? ledger.lastInterchangeNumber(partner.id) : undefined;
+      const n = Number(cn);
+      if (last !== undefined && n > last + 1) event('interchange.gap', { partner: partner.id, after: last, received: n, missing: n - last - 1 });
+      else if (last !== undefined && n < last) event('interchange.out_of_order', { partner: partner.id, highest: last, received: n });
+      result.interchanges.push({ partnerId: partner.id, controlNumber: cn, sha256: hash, test: h.test });
+    }
 
     const ackTypes = [...ic.types].filter((t) => ACK_TYPES.has(t));
     if ((ackTypes.length > 0 || ic.ta1) && fate.kind === 'new' && !options.replay) {

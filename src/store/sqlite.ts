@@ -205,6 +205,7 @@ export class SqliteLedger {
       nextOutbound: db.prepare(`SELECT MIN(next_attempt_at) FROM messages WHERE direction = 'outbound' AND state = 'retry'`).pluck(),
       outboundDone: db.prepare('UPDATE messages SET state = @state, attempts = attempts + @attempt, next_attempt_at = @next, reason = @reason, updated_at = @now WHERE id = @id'),
       interchanges: db.prepare('SELECT sha256, message_id AS messageId FROM interchanges WHERE partner_id = ? AND control_number = ? AND seen_at >= ? ORDER BY seen_at'),
+      lastInterchange: db.prepare(`SELECT MAX(CAST(control_number AS INTEGER)) FROM interchanges WHERE partner_id = ? AND control_number NOT GLOB '*[^0-9]*' AND control_number <> ''`).pluck(),
       insertInterchange: db.prepare('INSERT INTO interchanges (partner_id, control_number, sha256, message_id, test, seen_at) VALUES (?, ?, ?, ?, ?, ?)'),
       insertDocument: db.prepare(
         `INSERT INTO documents (message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, state, reason, error_kind, canonical, correlation_id, created_at, updated_at, replay_of)
@@ -298,6 +299,11 @@ export class SqliteLedger {
   /** Earlier sightings of an interchange control number from a partner within the window. */
   interchangeSightings(partnerId: string, controlNumber: string, windowMs: number): { sha256: string; messageId: number }[] {
     return this.stmt.interchanges.all(partnerId, controlNumber, this.now() - windowMs) as { sha256: string; messageId: number }[];
+  }
+
+  /** The highest numeric interchange control number received from a partner, if any. */
+  lastInterchangeNumber(partnerId: string): number | undefined {
+    return (this.stmt.lastInterchange.get(partnerId) as number | null) ?? undefined;
   }
 
   /** A live document of the same partner, type and business key from another message. */

@@ -152,6 +152,17 @@ describe('pipeline reliability', () => {
     expect(r.sandbox.data.count('sale.order')).toBe(1);
   });
 
+  it('a gap in the partner\'s interchange control numbers is reported', async () => {
+    r = await rig();
+    r.drop('a.edi', northgateOrders({ icn: 1200, count: 1, prefix: 'G' }));
+    await until(() => (r.ledger.counts().messages.processed ?? 0) === 1);
+    r.drop('b.edi', northgateOrders({ icn: 1204, count: 1, prefix: 'G' }));
+    await until(() => (r.ledger.counts().messages.processed ?? 0) === 2);
+    const second = r.ledger.messages('inbound')[0];
+    const gap = r.ledger.eventsOfMessage(second.id).find((e) => e.kind === 'interchange.gap');
+    expect(JSON.parse(gap?.detail ?? '{}')).toEqual({ partner: 'northgate', after: 1200, received: 1204, missing: 3 });
+  });
+
   it('a duplicate business document in a new interchange follows the partner policy (northgate: hold)', async () => {
     r = await rig();
     r.drop('a.edi', northgateOrders({ icn: 900, count: 1, prefix: 'SAME' }));
