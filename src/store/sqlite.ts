@@ -1,6 +1,10 @@
 /**
- * The SQLite ledger (better-sqlite3 12, WAL, synchronous=FULL so every commit is fsynced before the
- * call returns: a channel may acknowledge to the partner as soon as `receive()` has returned).
+ * The SQLite ledger (better-sqlite3 12, WAL). Commits that promise something to the outside world are
+ * fsynced before the call returns (`durably`): received bytes (a channel may acknowledge to the partner as
+ * soon as `receive()` has returned) and control numbers (never reused, also after a power cut). Other
+ * state changes are WAL commits without their own fsync (synchronous=NORMAL): they survive a killed
+ * process, and the next durable commit syncs them too; a power cut may lose the last few, which the
+ * pipeline redoes idempotently (a re-post finds the Odoo record, a message is processed again).
  *
  * One gateway process owns a SQLite ledger at a time (a lock file beside it says which), so work that
  * was in flight when a process died is simply picked up again: nothing is leased in the database.
@@ -149,7 +153,7 @@ export class SqliteLedger {
     try {
       this.db = new Database(options.file);
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
+      this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
       this.migrate();
@@ -252,10 +256,20 @@ export class SqliteLedger {
     return this.receiveMany([msg])[0];
   }
 
+  /** Run `fn` as one transaction that is on disk (fsynced) when this returns. */
+  private durably<T>(fn: () => T): T {
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
   /** Store several inbound messages in one synced transaction (a folder scan, a mailbox poll). */
   receiveMany(msgs: NewInboundMessage[]): MessageRow[] {
     const now = this.now();
-    const ids = this.db.transaction(() =>
+    const ids = this.durably(() =>
       msgs.map((m) =>
         Number(
           this.stmt.insertMessage.run({
@@ -275,7 +289,7 @@ export class SqliteLedger {
           }).lastInsertRowid,
         ),
       ),
-    )();
+    );
     return ids.map((id) => this.message(id) as MessageRow);
   }
 
@@ -552,12 +566,12 @@ export class SqliteLedger {
    * returned (a crash can skip a number, never reuse one), wrapping to 1 after 999999999.
    */
   next(level: string, partnerKey: string): number {
-    return this.db.transaction(() => {
+    return this.durably(() => {
       const last = this.stmt.controlGet.get(partnerKey, level) as number | undefined;
       const n = last === undefined || last >= CONTROL_MAX ? 1 : last + 1;
       this.stmt.controlSet.run(partnerKey, level, n);
       return n;
-    })();
+    });
   }
 
   /** Acks owed to us for an interchange we sent a partner. */
