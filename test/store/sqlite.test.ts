@@ -1,0 +1,106 @@
+/** The SQLite ledger on its own: schema, ownership, control numbers, work queues, exports. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { LedgerError, SqliteLedger } from '../../src/store';
+
+const fresh = () => join(mkdtempSync(join(tmpdir(), 'ledger-')), 'ledger.sqlite');
+
+describe('SqliteLedger', () => {
+  it('creates and migrates the schema on first open, and refuses a newer one', () => {
+    const file = fresh();
+    new SqliteLedger({ file }).close();
+    const db = new Database(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => new SqliteLedger({ file })).toThrow(/written by a newer gateway \(schema 99/);
+  });
+
+  it('one process owns a ledger; a dead owner\'s lock is taken over', () => {
+    const file = fresh();
+    const a = new SqliteLedger({ file });
+    // The same process may open it again (its own lock), e.g. the CLI inside a test.
+    const again = new SqliteLedger({ file });
+    again.close();
+    a.close();
+    // A lock left by a process that is gone.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(`${file}.lock`, gone);
+    const b = new SqliteLedger({ file });
+    b.close();
+    expect(existsSync(`${file}.lock`)).toBe(false);
+    // A live other process holding it.
+    writeFileSync(`${file}.lock`, String(process.ppid));
+    expect(() => new SqliteLedger({ file })).toThrow(LedgerError);
+  });
+
+  it('control numbers: per partner and level, strictly increasing, kept across reopen, wrapping after 999999999', () => {
+    const file = fresh();
+    let l = new SqliteLedger({ file });
+    expect([l.next('interchange', 'a'), l.next('interchange', 'a'), l.next('group', 'a'), l.next('interchange', 'b')]).toEqual([1, 2, 1, 1]);
+    l.close();
+    l = new SqliteLedger({ file });
+    expect(l.next('interchange', 'a')).toBe(3);
+    const db = new Database(file);
+    db.prepare("UPDATE control_numbers SET last = 999999999 WHERE partner_key = 'a' AND level = 'interchange'").run();
+    db.close();
+    expect(l.next('interchange', 'a')).toBe(1);
+    l.close();
+  });
+
+  it('received messages wait in order; bytes come back exactly', () => {
+    const l = new SqliteLedger({ file: ':memory:' });
+    const [a, b] = l.receiveMany([
+      { channel: 'dir', source: 'a.edi', bytes: Buffer.from([0, 1, 2, 255]) },
+      { channel: 'dir', source: 'b.edi', bytes: Buffer.from('ISA') },
+    ]);
+    expect(l.receivedMessages(10).map((m) => m.id)).toEqual([a.id, b.id]);
+    expect(l.bytes(a.id)).toEqual(Buffer.from([0, 1, 2, 255]));
+    expect(a.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.correlationId).not.toBe(b.correlationId);
+    l.close();
+  });
+
+  it('due documents: mapped ones and retries whose time has come, oldest first; retries not before their time', () => {
+    let now = 1_000_000;
+    const l = new SqliteLedger({ file: ':memory:', now: () => now });
+    const [m] = l.receiveMany([{ channel: 'dir', source: 'x', bytes: Buffer.from('x') }]);
+    const doc = (seq: number) => ({ seq, partnerId: 'p', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: '1', controlNumber: String(seq), businessKey: `K${seq}`, state: 'mapped' as const, canonical: '{}' });
+    const ids = l.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [doc(1), doc(2), doc(3)], outbound: [], events: [] });
+    l.documentState(ids[0], { state: 'retry', attempt: true, nextAttemptAt: now + 5000, reason: 'Odoo down', errorKind: 'retryable', event: 'document.retry' });
+    expect(l.dueDocuments(10).map((d) => d.id)).toEqual([ids[1], ids[2]]);
+    now += 5000;
+    expect(l.dueDocuments(10).map((d) => d.id)).toEqual(ids);
+    expect(l.dueDocuments(2).map((d) => d.id)).toEqual([ids[0], ids[1]]);
+    expect(l.document(ids[0])).toMatchObject({ attempts: 1, reason: 'Odoo down', errorKind: 'retryable' });
+    l.close();
+  });
+
+  it('posted states queued in one turn are written in one transaction, each with its event', async () => {
+    const l = new SqliteLedger({ file: ':memory:' });
+    const [m] = l.receiveMany([{ channel: 'dir', source: 'x', bytes: Buffer.from('x') }]);
+    const ids = l.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [1, 2].map((seq) => ({ seq, partnerId: 'p', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: null, controlNumber: String(seq), businessKey: null, state: 'mapped' as const })), outbound: [], events: [] });
+    await Promise.all(ids.map((id) => l.documentStateSoon(id, { state: 'posted', attempt: true, result: [{ id }], event: 'document.posted' })));
+    expect(ids.map((id) => l.document(id)?.state)).toEqual(['posted', 'posted']);
+    expect(l.eventsOfDocument(ids[1]).map((e) => e.kind)).toEqual(['document.mapped', 'document.posted']);
+    await expect(l.documentStateSoon(9999, { state: 'posted', event: 'document.posted' })).rejects.toThrow(/no document 9999/);
+    l.close();
+  });
+
+  it('exports: a record is queued and remembered together, once', () => {
+    const l = new SqliteLedger({ file: ':memory:' });
+    const out = { partnerId: 'p', channel: 'dir', name: '850', bytes: Buffer.from('ISA'), correlationId: 'c', messageType: '850' };
+    expect(l.exported('odoo:purchase.order', 'p:1')).toBeUndefined();
+    const id = l.enqueueExport('odoo:purchase.order', 'p:1', out);
+    expect(l.exported('odoo:purchase.order', 'p:1')).toBe(id);
+    expect(() => l.enqueueExport('odoo:purchase.order', 'p:1', out)).toThrow(/UNIQUE/);
+    expect(l.dueOutbound(10).map((m) => m.id)).toEqual([id]);
+    l.setMeta('k', 'v');
+    expect(l.meta('k')).toBe('v');
+    l.close();
+  });
+});
