@@ -1,5 +1,6 @@
 /** The shipped fixtures through translate: routing, the partner's mapping, the envelope block. */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { translate } from '../../src/mapping';
 
@@ -154,7 +155,10 @@ describe('translate', () => {
   });
 
   it('reports a partner without a mapping file for the message type', async () => {
-    const result = await translate(read('x12/004010/850-purchase-order.edi'), { partner: 'keystone' });
+    // An empty mappings folder: keystone (which has an 850 mapping now) has none there.
+    const mappingsRoot = join(mkdtempSync(join(tmpdir(), 'no-mappings-')), 'mappings');
+    mkdirSync(mappingsRoot);
+    const result = await translate(read('x12/004010/850-purchase-order.edi'), { partner: 'keystone', mappingsRoot });
     expect(result.documents).toEqual([]);
     expect(result.errors).toEqual([expect.objectContaining({ rule: 'mapping', partner: 'keystone', controlNumber: '0001', message: expect.stringMatching(/mappings\/keystone\/850\.yaml: does not exist/) })]);
   });

@@ -71,7 +71,7 @@ describe('shipped sample partners', () => {
   const registry = loadPartners();
 
   test('every partner folder loads', () => {
-    expect(registry.partners.map((p) => p.id)).toEqual(['bolt-supply', 'keystone', 'mueller-armaturen', 'nordhaven', 'northgate']);
+    expect(registry.partners.map((p) => p.id)).toEqual(['bolt-supply', 'fjordline', 'keystone', 'mueller-armaturen', 'nordhaven', 'northgate']);
     for (const partner of registry.partners) {
       expect(partner.file).toBe(join(defaultPartnersRoot(), partner.id, 'partner.yaml'));
       expect(partner.channels.inbound[0]).toMatchObject({ type: 'dir', path: expect.stringContaining(join('exchange', partner.id, 'inbound')) });

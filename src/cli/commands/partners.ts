@@ -1,10 +1,13 @@
 /**
  * `edi-gateway partners check [ID] [--dir PARTNERS]`: loads every partner folder and reports each problem
- * with file, line, key and fix. Running the partner's fixtures through translate joins this command with
- * the mapping engine.
+ * with file, line, key and fix; then loads each partner's inbound mappings and runs the samples of
+ * `fixtures/<id>/` (beside the partners folder) through translate, comparing each with its
+ * `<file>.expected.json` where there is one (src/cli/fixtures-check.ts).
  */
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkPartners } from '../../partners/loader';
+import { checkPartners, defaultPartnersRoot, loadPartners } from '../../partners/loader';
+import { checkFixtures } from '../fixtures-check';
 import { CliUsageError, writeOut, type CliIo } from '../io';
 
 const USAGE = 'usage: edi-gateway partners check [ID] [--dir PARTNERS_FOLDER]';
@@ -14,10 +17,19 @@ export async function partnersCommand(args: string[], io: CliIo): Promise<number
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { dir: { type: 'string' } } });
   const [sub, id, ...rest] = positionals;
   if (sub !== 'check' || rest.length > 0) throw new CliUsageError(USAGE);
-  const problems = checkPartners(values.dir, id ? { only: id } : {});
+  const root = resolve(values.dir ?? defaultPartnersRoot());
+  const problems = checkPartners(root, id ? { only: id } : {});
   const lines = problems.map((p) => `${p.severity === 'warning' ? 'warning' : 'error  '} ${p.message}`);
-  const errors = problems.filter((p) => p.severity !== 'warning').length;
-  lines.push(errors === 0 ? `partners check: ${id ?? 'all partners'} OK${problems.length ? ` (${problems.length} warning(s))` : ''}` : `partners check: ${errors} error(s)`);
+  let errors = problems.filter((p) => p.severity !== 'warning').length;
+  let summary = '';
+  // Mappings and fixtures need partners that load; with load errors there is nothing sound to run them with.
+  if (errors === 0) {
+    const fixtures = await checkFixtures(loadPartners(root), { projectDir: dirname(root), ...(id ? { only: id } : {}) });
+    lines.push(...fixtures.problems.map((p) => `error   ${p.file}: ${p.message}`));
+    errors += fixtures.problems.length;
+    summary = ` (${fixtures.filesChecked} fixture file(s) translated, ${fixtures.filesCompared} compared with their expected result)`;
+  }
+  lines.push(errors === 0 ? `partners check: ${id ?? 'all partners'} OK${problems.length ? ` (${problems.length} warning(s))` : ''}${summary}` : `partners check: ${errors} error(s)`);
   await writeOut(io.stdout, lines.join('\n') + '\n');
   return errors === 0 ? 0 : 1;
 }
