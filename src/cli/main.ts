@@ -7,6 +7,7 @@ import { ingestCommand } from './commands/ingest';
 import { inspectCommand } from './commands/inspect';
 import { odooSandboxCommand } from './commands/odoo-sandbox';
 import { partnersCommand } from './commands/partners';
+import { renderCommand } from './commands/render';
 import { schemaCommand } from './commands/schema';
 import { startCommand } from './commands/start';
 import { translateCommand } from './commands/translate';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   partners: { run: partnersCommand, help: 'partners check [ID]          load every partner folder and report problems (file, line, key, fix)' },
   ingest: { run: (args, io) => ingestCommand(args, io), help: 'ingest FILE|- [--partner ID] [--sandbox]  parse, map and post to Odoo (ODOO_URL ...); print what was created' },
   translate: { run: translateCommand, help: 'translate FILE|- [--partner ID] [--pretty]  canonical documents as JSON {documents, errors}; exit 1 if any transaction failed' },
+  render: { run: renderCommand, help: 'render FILE.json|- --partner ID [--test]  the EDI we would send for canonical documents (envelopes, fresh control numbers); exit 1 on render errors' },
   schema: { run: schemaCommand, help: 'schema <type>               JSON Schema of a canonical document (order, invoice, ...)' },
   'odoo-sandbox': { run: odooSandboxCommand, help: 'odoo-sandbox [--port 8069]  the Odoo test double on 127.0.0.1 (JSON-2, JSON-RPC, XML-RPC)' },
 };

@@ -51,6 +51,34 @@ export interface FieldSpec {
   required?: string | boolean;
 }
 
+/** A value written by `render.fields`: JSONata over the canonical document, converted like a field. */
+export interface RenderFieldSpec {
+  expr: string;
+  date?: (typeof DATE_FORMATS)[number];
+  time?: boolean;
+  number?: { implied: number };
+  code?: string;
+}
+
+/** The `render:` block: what the reverse direction (canonical -> EDI) cannot derive from the fields. */
+export interface RenderSpec {
+  /**
+   * `TAG/NN` (or `TAG/NN-CC`) -> a value written into every such segment where nothing else wrote; `when: NN`
+   * only if that element has a value. `LOOP/TAG/NN` applies only inside the loop whose trigger is LOOP.
+   */
+  defaults?: Record<string, string | { value: string; when?: string }>;
+  /** `TAG/NN`: numbered 1, 2, 3 … in the order the segments are written (EDIFACT CPS 7164). */
+  sequence?: string[];
+  /** Root-relative path -> a value computed from the document (for `expr` fields and elements the inbound side ignores). */
+  fields?: Record<string, RenderFieldSpec>;
+  /** Canonical paths (without indexes) mapped inbound that are deliberately not sent. */
+  skip?: string[];
+  /** Table name -> our value -> the partner code to send, where a table has several codes for one value. */
+  codes?: Record<string, Record<string, string>>;
+  /** X12 HL: level code -> parent level code; HL01/HL02/HL04 are numbered and occurrences ordered parent first. */
+  hierarchy?: Record<string, string>;
+}
+
 /** A loaded mapping: the merged file with its tables read. */
 export interface Mapping {
   file: string;
@@ -60,6 +88,8 @@ export interface Mapping {
   messageType?: string;
   tables: Record<string, Record<string, string>>;
   fields: Record<string, FieldSpec>;
+  /** How to render what the fields cannot say (canonical -> EDI). */
+  render?: RenderSpec;
 }
 
 /** A path; a bare number (YAML reads 03 as 3) is an element position. */
@@ -98,12 +128,40 @@ const FieldInput: z.ZodType<unknown> = z.lazy(() =>
   ]),
 );
 
+const Code = z.union([z.string().min(1), z.number()]).transform(String);
+
+/** `TAG/NN[-CC]`, optionally behind the tag of the loop trigger it applies in (`PAT/PCD/01-01`). */
+const DEFAULT_KEY = /^(?:[A-Z][A-Z0-9]{1,2}\/)?[A-Z][A-Z0-9]{1,2}\/\d{1,2}(?:-\d{1,2})?$/;
+
+const RenderInput = z.strictObject({
+  defaults: z
+    .record(z.string().regex(DEFAULT_KEY, 'expected TAG/NN or TAG/NN-CC (e.g. BAK/01), or LOOP-TAG/TAG/NN (e.g. PAT/PCD/01-01)'), z.union([Code, z.strictObject({ value: Code, when: Code.optional() })]))
+    .optional(),
+  sequence: z.array(z.string().regex(DEFAULT_KEY, 'expected TAG/NN, e.g. CPS/01')).optional(),
+  fields: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        expr: z.string().min(1),
+        date: z.enum(DATE_FORMATS).optional(),
+        time: z.boolean().optional(),
+        number: z.union([z.boolean(), z.strictObject({ implied: z.number().int().min(0).max(9) })]).optional(),
+        code: z.string().min(1).optional(),
+      }),
+    )
+    .optional(),
+  skip: z.array(z.string().min(1)).optional(),
+  codes: z.record(z.string(), z.record(z.string(), Code)).optional(),
+  hierarchy: z.record(z.string(), Code).optional(),
+});
+
 const MappingInput = z.strictObject({
   extends: z.string().optional(),
   type: z.enum(DOCUMENT_TYPES, { error: `expected one of ${DOCUMENT_TYPES.join(', ')}` }),
   messageType: z.union([z.string(), z.number()]).optional(),
   tables: z.record(z.string(), z.union([z.string(), z.record(z.string(), z.union([z.string(), z.number()]))])).optional(),
   fields: z.record(z.string(), FieldInput),
+  render: RenderInput.optional(),
 });
 
 type Plain = Record<string, unknown>;
@@ -300,8 +358,27 @@ function buildMapping(file: string): Mapping {
   const fields = Object.fromEntries(Object.entries(parsed.data.fields).map(([k, v]) => [k, normalizeField(v)]));
   const mapping: Mapping = { file, files, type: parsed.data.type, tables, fields };
   if (parsed.data.messageType !== undefined) mapping.messageType = String(parsed.data.messageType);
+  if (parsed.data.render !== undefined) mapping.render = normalizeRender(parsed.data.render);
   checkTables(mapping);
   return mapping;
+}
+
+/** `number: true` is `{implied: 0}`, as in fields; absent keys stay absent. */
+function normalizeRender(input: z.output<typeof RenderInput>): RenderSpec {
+  const out: RenderSpec = { ...input, fields: undefined };
+  delete out.fields;
+  if (input.fields) {
+    out.fields = Object.fromEntries(
+      Object.entries(input.fields).map(([k, f]) => {
+        const { number, ...rest } = f;
+        const spec: RenderFieldSpec = { ...rest };
+        if (number === true) spec.number = { implied: 0 };
+        else if (typeof number === 'object') spec.number = number;
+        return [k, spec];
+      }),
+    );
+  }
+  return out;
 }
 
 /** Every code: / xref: must name a table or a table file. */
@@ -322,6 +399,9 @@ function checkTables(mapping: Mapping): void {
     }
   };
   walk(mapping.fields, '');
+  for (const [path, spec] of Object.entries(mapping.render?.fields ?? {})) {
+    if (spec.code !== undefined && !mapping.tables[spec.code]) throw new MappingFileError(mapping.file, `render.fields.${path}.code`, `no table '${spec.code}' under tables:`);
+  }
 }
 
 /** Forget cached mappings (after files changed). */
