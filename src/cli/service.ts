@@ -19,6 +19,9 @@ import { odooSink, type DocumentSink } from '../pipeline/sink';
 import { startHttpServer, type HttpServerHandle } from '../server';
 import { registerApi } from '../server/api';
 import { registerAs2 } from '../server/as2';
+import { registerOdooWebhook } from '../server/odoo-webhook';
+import { renderDocuments } from '../mapping/render';
+import { exportPurchaseOrders } from '../pipeline/export';
 import { ledgerFile, SqliteLedger } from '../store';
 
 export interface ServiceOptions {
@@ -83,12 +86,28 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
     }
     const sink = o.sink ?? odooSink(client as OdooClient);
     const metrics = new GatewayMetrics({ logger });
+    // Outbound documents from Odoo (confirmed purchase orders → 850 / ORDERS), when there is an Odoo.
+    const exportOrders = client
+      ? () =>
+          exportPurchaseOrders({
+            ledger,
+            registry,
+            client: client as OdooClient,
+            logger,
+            render: async (docs, partner) => {
+              const standard = partner.edifact && !partner.x12 ? 'edifact' : 'x12';
+              const r = await renderDocuments(docs, partner, { controlNumbers: ledger, partnerKey: `${partner.id}:${standard}` });
+              return { bytes: Buffer.from(r.text, r.encoding), errors: r.errors.filter((e) => e.severity === 'error').map((e) => `${e.path}: ${e.message}`) };
+            },
+          })
+      : undefined;
     const gateway = new Gateway({
       ledger,
       registry,
       sink,
       logger,
       metrics,
+      ...(exportOrders ? { exportOrders, exportEveryMs: config.odoo?.exportInterval ?? 60_000 } : {}),
       concurrency: config.pipeline.concurrency,
       retry: { maxAttempts: config.pipeline.maxAttempts, baseMs: config.pipeline.retryBase, maxMs: config.pipeline.retryMax },
       pollMs: config.pipeline.pollInterval,
@@ -139,6 +158,14 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
         http = await serve(0);
       }
       registerApi(http, { ledger, registry, gateway });
+      if (config.odoo?.webhookToken) {
+        registerOdooWebhook(http, {
+          token: readSecret(config.odoo.webhookToken, 'odoo.webhookToken', env),
+          onRecord: (model) => {
+            if (model === 'purchase.order') gateway.kickExport();
+          },
+        });
+      }
       registerAs2(http, {
         registry,
         receive: gateway.receive,

@@ -31,6 +31,8 @@ export const GatewayConfigSchema = z.strictObject({
       apiKey: SecretRef.optional(),
       password: SecretRef.optional(),
       protocol: z.enum(['json2', 'jsonrpc', 'xmlrpc']).default('jsonrpc'),
+      webhookToken: SecretRef.optional().describe('secret path part of POST /odoo/webhook/<token> for Odoo automation rules'),
+      exportInterval: DurationSchema.prefault('1m').describe('how often confirmed purchase orders are looked for'),
     })
     .refine((o) => o.apiKey !== undefined || o.password !== undefined, { message: 'give odoo.apiKey (preferred) or odoo.password, as {env: NAME} or {file: path}' })
     .optional()

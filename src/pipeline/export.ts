@@ -17,7 +17,7 @@ import type { Ledger } from '../store';
 import { outboundFor } from './acks';
 
 /** Canonical documents → the partner's EDI bytes (src/mapping/render), or the reasons it could not. */
-export type DocumentRenderer = (docs: CanonicalDocument[], partner: Partner) => { bytes: Buffer; errors: string[] };
+export type DocumentRenderer = (docs: CanonicalDocument[], partner: Partner) => Promise<{ bytes: Buffer; errors: string[] }>;
 
 export interface ExportDeps {
   ledger: Ledger;
@@ -85,7 +85,7 @@ export async function exportPurchaseOrders(d: ExportDeps): Promise<number> {
       const log = d.logger.child({ partner: partner.id, purchaseOrder: po.name });
       try {
         const order = await purchaseOrderAsOrder(ctx, po.id, partner.id, draftEnvelope(partner, messageType));
-        const rendered = d.render([order], partner);
+        const rendered = await d.render([order], partner);
         if (rendered.errors.length > 0) {
           log.error({ errors: rendered.errors }, 'purchase order not sent: it cannot be rendered for this partner');
           continue;

@@ -5,7 +5,7 @@
  * sent), and a failure anywhere leaves a state from which `replay` can start again.
  */
 import type { Logger } from 'pino';
-import { defer, repeat, type Subscription } from 'rxjs';
+import { concatMap, debounceTime, defer, merge, repeat, Subject, timer, type Subscription } from 'rxjs';
 import type { CanonicalDocument } from '../canonical/document';
 import { ChannelError, createPoller, createSender, type ChannelDeps, type InboundPoller, type InboundSink, type OutboundSender } from '../channels';
 import type { SecretRef } from '../partners/schema';
@@ -109,6 +109,7 @@ export class Gateway {
   private started = false;
   private readonly health = new Map<string, ChannelHealth>();
   private overdueTimer: NodeJS.Timeout | undefined;
+  private readonly exportKick$ = new Subject<void>();
 
   constructor(private readonly o: GatewayOptions) {
     this.retry = { ...DEFAULT_RETRY, ...o.retry };
@@ -239,7 +240,7 @@ export class Gateway {
     this.sender.start();
     const exportOrders = this.o.exportOrders;
     if (exportOrders) {
-      const sub = defer(() =>
+      const run = () =>
         this.track(
           exportOrders().then(
             (n) => {
@@ -252,9 +253,11 @@ export class Gateway {
               return 0;
             },
           ),
-        ),
-      )
-        .pipe(repeat({ delay: this.o.exportEveryMs ?? 60_000 }))
+        );
+      // Periodic runs, plus a run shortly after Odoo says something changed (its webhook fires before
+      // its transaction commits, hence the delay); runs never overlap.
+      const sub = merge(timer(0, this.o.exportEveryMs ?? 60_000), this.exportKick$.pipe(debounceTime(1500)))
+        .pipe(concatMap(() => defer(run)))
         .subscribe({ error: (err: unknown) => this.crashed('export', {}, err) });
       this.intake.push(sub);
     }
@@ -436,6 +439,11 @@ export class Gateway {
     const id = queueOutbound(this.o.ledger, partner, bytes, this.now(), correlationId);
     this.sender.kick();
     return id;
+  }
+
+  /** Odoo changed something we may send (a webhook): export soon rather than at the next period. */
+  kickExport(): void {
+    this.exportKick$.next();
   }
 
   /** Poll every inbound channel once now (tests, the demo). */

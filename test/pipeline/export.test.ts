@@ -1,0 +1,112 @@
+/**
+ * Purchase orders confirmed in Odoo go to the supplier as an 850, exactly once, with the 997 the
+ * supplier owes expected; an Odoo webhook makes it happen at once instead of at the next period.
+ */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { validateBuffer } from '../../src/edi/validate';
+import { renderDocuments } from '../../src/mapping/render';
+import { OdooClient } from '../../src/odoo/client';
+import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
+import { loadPartners } from '../../src/partners';
+import { exportPurchaseOrders } from '../../src/pipeline/export';
+import { Gateway } from '../../src/pipeline/gateway';
+import { nullSink } from '../../src/pipeline/sink';
+import { SqliteLedger } from '../../src/store';
+
+const ROOT = join(__dirname, '..', '..');
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('purchase orders from Odoo', () => {
+  let sandbox: SandboxHandle;
+  let ledger: SqliteLedger;
+  let gateway: Gateway;
+  let client: OdooClient;
+  let data: string;
+  let runs = 0;
+
+  beforeEach(async () => {
+    sandbox = await startSandbox({ password: 'pw' });
+    data = mkdtempSync(join(tmpdir(), 'gw-export-'));
+    ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
+    client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
+    const registry = loadPartners(join(ROOT, 'partners'), { dataRoot: data });
+    const logger = pino({ level: 'silent' });
+    const exportOrders = () => {
+      runs++;
+      return exportPurchaseOrders({
+        ledger,
+        registry,
+        client,
+        logger,
+        render: async (docs, partner) => {
+          const r = await renderDocuments(docs, partner, { controlNumbers: ledger, partnerKey: `${partner.id}:x12` });
+          return { bytes: Buffer.from(r.text, r.encoding), errors: r.errors.filter((e) => e.severity === 'error').map((e) => e.message) };
+        },
+      });
+    };
+    gateway = new Gateway({ ledger, registry, sink: nullSink(), logger, settleMs: 0, dirPollMs: 30, pollMs: 30, exportOrders, exportEveryMs: 3_600_000 });
+    runs = 0;
+    await gateway.start();
+    await until(() => runs >= 1 && ledger.meta('export.since.bolt-supply') !== undefined);
+  });
+
+  afterEach(async () => {
+    await gateway.stop();
+    ledger.close();
+    await sandbox.close();
+  });
+
+  async function confirmNewPo(): Promise<{ id: number; name: string }> {
+    const id = await client.create('purchase.order', {
+      partner_id: 36,
+      order_line: [
+        [0, 0, { product_id: 80, product_qty: 1000, price_unit: 0.0845, date_planned: '2026-12-10 12:00:00' }],
+        [0, 0, { product_id: 81, product_qty: 500, price_unit: 0.33, date_planned: '2026-12-10 12:00:00' }],
+      ],
+    });
+    await client.call('purchase.order', 'button_confirm', [[id]]);
+    const [po] = await client.read('purchase.order', [id], ['name']);
+    return { id, name: String(po.name) };
+  }
+
+  it('orders confirmed before the first run are not sent; a new one becomes an 850 once, with a 997 expected', async () => {
+    // The seeded, already confirmed PO-BW-10427 predates the gateway: not sent.
+    expect(ledger.messages('outbound')).toEqual([]);
+    // The sandbox clock and ours: make the new PO's approval strictly later than "since".
+    await new Promise((r) => setTimeout(r, 1100));
+    const po = await confirmNewPo();
+    gateway.kickExport();
+    await until(() => ledger.messages('outbound', ['sent']).length === 1, 15_000);
+    const outbound = join(data, 'exchange', 'bolt-supply', 'outbound');
+    const [file] = readdirSync(outbound);
+    expect(file).toMatch(/^850-\d+\.x12$/);
+    const bytes = readFileSync(join(outbound, file));
+    expect(validateBuffer(bytes).errors).toEqual([]);
+    const text = bytes.toString('latin1');
+    expect(text).toContain(`BEG*00*SA*${po.name}*`);
+    expect(text.match(/PO1\*/g)).toHaveLength(2);
+    expect(text).toMatch(/ISA\*00\*.{10}\*00\*.{10}\*ZZ\*BRIGHTWATERVF +\*01\*047712960 +\*/);
+    const [msg] = ledger.messages('outbound');
+    const icn = msg.interchangeControlNumber as string;
+    expect(ledger.expectedAcks('bolt-supply', icn)).toEqual([expect.objectContaining({ ackType: '997', messageType: '850', state: 'sent' })]);
+    // Purchasing sees it on the PO.
+    const notes = sandbox.data.records('mail.message', [['model', '=', 'purchase.order'], ['res_id', '=', po.id]]);
+    expect(notes.map((n) => String(n.body))).toEqual(expect.arrayContaining([expect.stringContaining('EDI 850 queued for Bolt Industrial Supply')]));
+    // Another run sends nothing again.
+    const before = runs;
+    gateway.kickExport();
+    await until(() => runs > before);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ledger.messages('outbound')).toHaveLength(1);
+  });
+});
