@@ -65,7 +65,9 @@ export class EdifactInterchangeWriter {
     const ymd = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10);
     this.stamp = { date: unb.syntaxVersion === 4 ? ymd : ymd.slice(2), time: iso.slice(11, 13) + iso.slice(14, 16) };
     const dd = this.d;
-    const isDefault = dd.component === ':' && dd.element === '+' && dd.release === '?' && dd.terminator === "'" && this.decimal === '.';
+    // The repetition separator counts too: a reader without UNA assumes '*' (syntax 4) or none (syntax 3).
+    const defaultRepetition = unb.syntaxVersion === 4 ? '*' : '';
+    const isDefault = dd.component === ':' && dd.element === '+' && dd.release === '?' && dd.terminator === "'" && dd.repetition === defaultRepetition && this.decimal === '.';
     if (options.una ?? !isDefault) {
       this.parts.push(`UNA${dd.component}${dd.element}${this.decimal}${dd.release || ' '}${dd.repetition || ' '}${dd.terminator}${this.lineBreak}`);
     }
