@@ -10,7 +10,7 @@ import type { Envelope } from '../canonical/envelope';
 import { parseEdiDateTime, parseEdiTime, type EdiDateTimeFormat } from '../canonical/dates';
 import { parseDecimal } from '../canonical/decimal';
 import type { Dictionary } from '../edi/common/definitions';
-import type { FieldSpec, Mapping } from './mapping-file';
+import type { FieldSpec, Mapping, TransformStep } from './mapping-file';
 import { ElementResolver, elementLabel, parsePath, PathError, selectNodes, selectValues, type ValueHit } from './path';
 import { segmentOf, type TransactionTree, type TreeLoop, type TreeNode, type TreeSegment } from './tree';
 
@@ -53,6 +53,8 @@ export interface MappingContext {
 export interface MappingResult {
   document?: CanonicalDocument;
   errors: MappingError[];
+  /** What was received but not mapped (a second ACK of an 855 line); the document is still good. Absent when none. */
+  warnings?: MappingError[];
 }
 
 interface Source {
@@ -65,6 +67,7 @@ type Obj = Record<string, unknown>;
 
 class Run {
   readonly errors: MappingError[] = [];
+  readonly warnings: MappingError[] = [];
   /** Canonical path -> where the value came from (schema errors name it). */
   readonly sources = new Map<string, Source>();
   readonly resolver: ElementResolver;
@@ -76,7 +79,7 @@ class Run {
     this.resolver = new ElementResolver(ctx.dictionary, `${ctx.envelope.standard} ${ctx.envelope.version}`);
   }
 
-  error(rule: MappingRule, path: string, message: string, where: Source & { value?: string } = {}): void {
+  error(rule: MappingRule, path: string, message: string, where: Source & { value?: string } = {}, into = this.errors): void {
     const e: MappingError = {
       rule,
       message,
@@ -91,28 +94,38 @@ class Run {
     if (where.segment) e.segment = { tag: where.segment.tag, position: where.segment.position };
     if (where.element !== undefined) e.element = where.element;
     if (where.value !== undefined) e.value = where.value;
-    this.errors.push(e);
+    into.push(e);
   }
 
   async object(fields: Record<string, FieldSpec>, node: TreeNode, at: string, top = false): Promise<Obj | undefined> {
     const out: Obj = top ? this.doc : {};
     const later: [string, FieldSpec][] = [];
+    // A default that depends on a sibling waits until the other fields are known.
+    const conditional: [string, FieldSpec][] = [];
     for (const [key, spec] of Object.entries(fields)) {
       if (spec.expr !== undefined) {
         later.push([key, spec]);
         continue;
       }
-      const value = await this.field(spec, node, join(at, key));
+      if (spec.defaultWhen !== undefined) {
+        conditional.push([key, spec]);
+        continue;
+      }
+      const value = await this.field(spec, node, join(at, key), out);
+      if (value !== undefined) out[key] = value;
+    }
+    for (const [key, spec] of conditional) {
+      const value = await this.field(spec, node, join(at, key), out);
       if (value !== undefined) out[key] = value;
     }
     for (const [key, spec] of later) {
-      const value = await this.expression(spec, out, node, join(at, key));
+      const value = await this.expression(spec, out, node, join(at, key), out);
       if (value !== undefined) out[key] = value;
     }
     return Object.keys(out).length > 0 ? out : undefined;
   }
 
-  async field(spec: FieldSpec, node: TreeNode, at: string): Promise<unknown> {
+  async field(spec: FieldSpec, node: TreeNode, at: string, siblings: Obj): Promise<unknown> {
     let value: unknown;
     const before = this.errors.length;
     try {
@@ -124,14 +137,15 @@ class Run {
     }
     // A value that was there but could not be converted is reported once, not also as missing.
     if (value === undefined && this.errors.length > before) return undefined;
-    return this.finish(spec, value, node, at);
+    return this.finish(spec, value, node, at, siblings);
   }
 
-  /** default and required, once the value is known. */
-  finish(spec: FieldSpec, value: unknown, node: TreeNode, at: string): unknown {
-    if (value === undefined && spec.default !== undefined) value = spec.default;
+  /** default (when its sibling condition holds) and required, once the value is known. */
+  finish(spec: FieldSpec, value: unknown, node: TreeNode, at: string, siblings: Obj): unknown {
+    const applies = spec.defaultWhen === undefined || siblings[spec.defaultWhen] !== undefined;
+    if (value === undefined && spec.default !== undefined && applies) value = spec.default;
     if (value === undefined && spec.required !== undefined && spec.required !== false) {
-      const source = spec.path ?? spec.each ?? spec.expr;
+      const source = spec.path ?? spec.firstOf ?? spec.each ?? spec.expr;
       const text = typeof spec.required === 'string' ? spec.required : `${at} is required`;
       const seg = segmentOf(node);
       const where = Array.isArray(source) ? source.join(', ') : source;
@@ -153,7 +167,7 @@ class Run {
         if (spec.fields) {
           const obj = await this.object(spec.fields, item, `${at}[${items.length}]`);
           if (obj !== undefined) items.push(obj);
-        } else if (spec.path !== undefined || spec.pair !== undefined) {
+        } else if (spec.path !== undefined || spec.pair !== undefined || spec.firstOf !== undefined) {
           const values = this.values(spec, item, `${at}[${items.length}]`, true);
           if (Array.isArray(values)) items.push(...values);
           else if (values !== undefined) items.push(values);
@@ -163,7 +177,7 @@ class Run {
     }
     if (spec.fields) return this.object(spec.fields, node, at);
     if (spec.value !== undefined) return spec.value;
-    if (spec.path !== undefined || spec.pair !== undefined) return this.values(spec, node, at, false);
+    if (spec.path !== undefined || spec.pair !== undefined || spec.firstOf !== undefined) return this.values(spec, node, at, false);
     return undefined;
   }
 
@@ -184,6 +198,16 @@ class Run {
           if (v !== '' && pair.qualifier.includes(q)) hits.push({ value: v, segment: seg, element: e + 1, component: 1, repetition: 1 });
         }
       }
+    } else if (spec.firstOf !== undefined) {
+      // The first path that finds anything wins; the others are alternatives, not more values.
+      for (const text of spec.firstOf) {
+        const path = parsePath(text);
+        hits = selectValues(node, this.root, path, this.resolver);
+        if (hits.length === 0) continue;
+        many = path.steps.some((s) => s.all) || path.element?.repetition === '*';
+        paths.splice(0, paths.length, text);
+        break;
+      }
     } else {
       for (const text of paths) {
         const path = parsePath(text);
@@ -191,6 +215,7 @@ class Run {
         hits.push(...selectValues(node, this.root, path, this.resolver));
       }
     }
+    if (!many && spec.onMore === 'warn' && paths.length === 1) this.more(paths[0], node, at, hits[0]);
     if (!many && spec.join === undefined) hits = hits.slice(0, 1);
     const source = paths.join(', ') || `pair ${spec.pair?.qualifier.join('|')}`;
     const out: unknown[] = [];
@@ -209,10 +234,25 @@ class Run {
     return out;
   }
 
-  /** code -> xref -> date / time / number, each failure reported with the element it came from. */
+  /**
+   * `onMore: warn`: the occurrences of the path's last step beyond the first one read are named in a
+   * warning (the canonical field holds one value; the others would otherwise vanish without a word).
+   */
+  more(text: string, node: TreeNode, at: string, first: ValueHit | undefined): void {
+    const path = parsePath(text);
+    if (path.steps.length === 0 || first === undefined) return;
+    const all = { ...path, steps: path.steps.map((s, i) => (i === path.steps.length - 1 ? { ...s, all: true } : s)) };
+    const others = selectValues(node, this.root, all, this.resolver).filter((h) => h.segment !== first.segment);
+    if (others.length === 0) return;
+    const list = others.map((h) => `${h.value} at segment ${h.segment.position}`).join(', ');
+    this.error('mapping', at, `${at}: ${others.length + 1} ${first.segment.tag} segments where one is mapped; ${first.value} at segment ${first.segment.position} is, ${list} ${others.length > 1 ? 'are' : 'is'} not`, { source: text, segment: first.segment, element: elementLabel(first.segment.tag, first.element, first.component, first.repetition), value: first.value }, this.warnings);
+  }
+
+  /** transform -> code -> xref -> date / time / number, each failure reported with the element it came from. */
   convert(spec: FieldSpec, hit: ValueHit, at: string, source: string): unknown {
     const where = { source, segment: hit.segment, element: elementLabel(hit.segment.tag, hit.element, hit.component, hit.repetition), value: hit.value };
-    let value: string | undefined = hit.value;
+    let value: string | undefined = spec.transform ? applyTransform(spec.transform, hit.value) : hit.value;
+    if (value === '') return undefined;
     if (spec.code !== undefined) value = this.lookup('code', spec.code, value, spec.onUnknown ?? 'error', at, where);
     if (value !== undefined && spec.xref !== undefined) value = this.lookup('xref', spec.xref, value, spec.onUnknown ?? 'omit', at, where);
     if (value === undefined) return undefined;
@@ -240,7 +280,7 @@ class Run {
     return undefined;
   }
 
-  async expression(spec: FieldSpec, current: Obj, node: TreeNode, at: string): Promise<unknown> {
+  async expression(spec: FieldSpec, current: Obj, node: TreeNode, at: string, siblings: Obj): Promise<unknown> {
     const text = spec.expr as string;
     let value: unknown;
     try {
@@ -257,8 +297,22 @@ class Run {
       value = this.convert({ ...spec, date: undefined, number: undefined, time: undefined }, hit, at, text);
     }
     if (Array.isArray(value) && value.length === 0) value = undefined;
-    return this.finish(spec, value, node, at);
+    return this.finish(spec, value, node, at, siblings);
   }
+}
+
+/** The `transform:` steps in order, on the text as read. */
+export function applyTransform(steps: readonly TransformStep[], text: string): string {
+  let value = text;
+  for (const step of steps) {
+    if (step.op === 'upper') value = value.toUpperCase();
+    else if (step.op === 'lower') value = value.toLowerCase();
+    else if (step.op === 'drop-prefix') {
+      if (value.startsWith(step.prefix) && (step.length === undefined || value.length === step.length)) value = value.slice(step.prefix.length);
+    } else if (step.op === 'remove') value = [...value].filter((ch) => !step.chars.includes(ch)).join('');
+    else value = value.slice(step.start, step.end);
+  }
+  return value.trim();
 }
 
 const expressions = new Map<string, ReturnType<typeof jsonata>>();
@@ -297,7 +351,8 @@ export async function mapTransaction(tree: TransactionTree, mapping: Mapping, co
   run.doc = { type: mapping.type, partnerId: context.partnerId, envelope: context.envelope };
   await run.object(mapping.fields, tree.root, '', true);
   const document = run.doc;
-  if (run.errors.length > 0) return { errors: run.errors };
+  const warned = run.warnings.length > 0 ? { warnings: run.warnings } : {};
+  if (run.errors.length > 0) return { errors: run.errors, ...warned };
   const checked = validateCanonicalDocument(document, mapping.type);
   if (!checked.ok) {
     for (const issue of checked.issues) {
@@ -305,7 +360,7 @@ export async function mapTransaction(tree: TransactionTree, mapping: Mapping, co
       const where = source?.segment ? ` (${source.element} at segment ${source.segment.position})` : '';
       run.error('schema', issue.path, `${issue.path || 'document'}: ${issue.message}${where}`, { ...source });
     }
-    return { errors: run.errors };
+    return { errors: run.errors, ...warned };
   }
-  return { document: checked.document as CanonicalDocument, errors: [] };
+  return { document: checked.document as CanonicalDocument, errors: [], ...warned };
 }

@@ -46,10 +46,32 @@ export interface FieldSpec {
   onUnknown?: 'error' | 'keep' | 'omit';
   /** Join several values into one string. */
   join?: string;
+  /** Paths tried in turn: the value of the first one that finds any (`path` when none does). */
+  firstOf?: string[];
+  /** Steps applied to every value as read, before code, xref, date and number. */
+  transform?: TransformStep[];
   default?: unknown;
+  /** `default` applies only when this sibling field (same `fields:` block) has a value. */
+  defaultWhen?: string;
+  /** A path that finds several occurrences where one value is read: `warn` maps the first and warns about the rest. */
+  onMore?: 'warn';
   /** Required: the message for the partner when missing (true: a generic one). */
   required?: string | boolean;
 }
+
+/**
+ * One step of `transform:`, applied to the text as read. They only normalise (each gives the same result
+ * when applied again, except `slice`), so the reverse direction can write the canonical value as it is.
+ */
+export type TransformStep =
+  | { op: 'upper' }
+  | { op: 'lower' }
+  /** Remove a prefix; with `length`, only from a value of exactly that many characters (SSCC with its (00) AI). */
+  | { op: 'drop-prefix'; prefix: string; length?: number }
+  /** Remove every occurrence of these characters (spaces, dashes). */
+  | { op: 'remove'; chars: string }
+  /** Characters start..end (0-based, end exclusive), as String.prototype.slice. */
+  | { op: 'slice'; start: number; end?: number };
 
 /** A value written by `render.fields`: JSONata over the canonical document, converted like a field. */
 export interface RenderFieldSpec {
@@ -95,6 +117,13 @@ export interface Mapping {
 /** A path; a bare number (YAML reads 03 as 3) is an element position. */
 const PathInput = z.union([z.string().min(1), z.number().int().min(1)]);
 
+const TransformInput = z.union([
+  z.enum(['upper', 'lower']),
+  z.strictObject({ 'drop-prefix': z.union([z.string().min(1), z.strictObject({ prefix: z.string().min(1), length: z.number().int().min(2).optional() })]) }),
+  z.strictObject({ remove: z.string().min(1) }),
+  z.strictObject({ slice: z.union([z.number().int(), z.tuple([z.number().int(), z.number().int()])]) }),
+]);
+
 const FieldInput: z.ZodType<unknown> = z.lazy(() =>
   z.union([
     z.string().min(1),
@@ -119,12 +148,17 @@ const FieldInput: z.ZodType<unknown> = z.lazy(() =>
         xref: z.string().min(1).optional(),
         onUnknown: z.enum(['error', 'keep', 'omit']).optional(),
         join: z.string().optional(),
+        firstOf: z.array(PathInput).min(2).optional(),
+        transform: z.array(TransformInput).min(1).optional(),
         default: z.unknown().optional(),
+        defaultWhen: z.string().min(1).optional(),
+        onMore: z.literal('warn').optional(),
         required: z.union([z.string().min(1), z.boolean()]).optional(),
       })
-      .refine((f) => [f.path, f.each, f.fields, f.value, f.expr, f.pair].some((v) => v !== undefined) || f.default !== undefined, {
-        message: 'a field needs path, each, fields, pair, value, expr or default',
-      }),
+      .refine((f) => [f.path, f.each, f.fields, f.value, f.expr, f.pair, f.firstOf].some((v) => v !== undefined) || f.default !== undefined, {
+        message: 'a field needs path, firstOf, each, fields, pair, value, expr or default',
+      })
+      .refine((f) => f.firstOf === undefined || (f.path === undefined && f.pair === undefined), { message: 'firstOf replaces path: give one of them (and no pair)' }),
   ]),
 );
 
@@ -282,14 +316,27 @@ const pathText = (p: unknown): string => (typeof p === 'number' ? String(p).padS
 
 function normalizeField(input: unknown): FieldSpec {
   if (typeof input === 'string' || typeof input === 'number') return { path: pathText(input) };
-  const raw = input as Plain & { pair?: { from: number | string; qualifier: string | string[] }; number?: boolean | { implied: number }; fields?: Plain };
+  const raw = input as Plain & { pair?: { from: number | string; qualifier: string | string[] }; number?: boolean | { implied: number }; fields?: Plain; firstOf?: unknown[]; transform?: z.output<typeof TransformInput>[] };
   const spec = { ...raw } as FieldSpec & Plain;
   if (raw.path !== undefined) spec.path = Array.isArray(raw.path) ? raw.path.map(pathText) : pathText(raw.path);
+  if (raw.firstOf !== undefined) spec.firstOf = raw.firstOf.map(pathText);
+  if (raw.transform !== undefined) spec.transform = raw.transform.map(transformStep);
   if (raw.pair) spec.pair = { from: Number(raw.pair.from), qualifier: Array.isArray(raw.pair.qualifier) ? raw.pair.qualifier : [raw.pair.qualifier] };
   if (raw.number === true) spec.number = { implied: 0 };
   else if (raw.number === false) delete spec.number;
   if (raw.fields) spec.fields = Object.fromEntries(Object.entries(raw.fields).map(([k, v]) => [k, normalizeField(v)]));
   return spec;
+}
+
+function transformStep(input: z.output<typeof TransformInput>): TransformStep {
+  if (input === 'upper' || input === 'lower') return { op: input };
+  if ('drop-prefix' in input) {
+    const d = input['drop-prefix'];
+    return typeof d === 'string' ? { op: 'drop-prefix', prefix: d } : { op: 'drop-prefix', ...d };
+  }
+  if ('remove' in input) return { op: 'remove', chars: input.remove };
+  const [start, end] = Array.isArray(input.slice) ? input.slice : [input.slice];
+  return end === undefined ? { op: 'slice', start } : { op: 'slice', start, end };
 }
 
 interface CacheEntry {
@@ -394,6 +441,9 @@ function checkTables(mapping: Mapping): void {
       }
       if (spec.xref !== undefined && TABLE_FILE.test(spec.xref) && !mapping.tables[spec.xref]) {
         mapping.tables[spec.xref] = readTableFile(spec.xref, mapping.file, `${at}.xref`);
+      }
+      if (spec.defaultWhen !== undefined && !Object.hasOwn(fields, spec.defaultWhen)) {
+        throw new MappingFileError(mapping.file, `${at}.defaultWhen`, `'${spec.defaultWhen}' is not a field beside ${key} (known: ${Object.keys(fields).join(', ')})`);
       }
       if (spec.fields) walk(spec.fields, `${prefix}${key}.fields.`);
     }

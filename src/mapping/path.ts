@@ -3,6 +3,9 @@
  *
  *   path      := ['/'] step ('/' step)* ['/' element]      a leading '/' starts at the transaction root
  *   step      := NAME ['*' | '#' n] ['[' cond (',' cond)* ']']
+ *              | '..'                 the parent occurrence (see parentOf)
+ *              | '^' NAME …          the nearest enclosing occurrence (parent, grandparent …) that is NAME and qualifies
+ *              | '**' '/' NAME …     every occurrence of NAME at any depth below the context
  *                NAME is a segment tag (BEG, N1, NAD) or a loop id (PO1, SG25); a tag also finds the loop
  *                occurrences that it triggers, so `N1` is the N1 loop and `NAD` the SG2 group.
  *                '*' = every occurrence, '#n' = the n-th (1-based), neither = the first that qualifies.
@@ -29,7 +32,10 @@ export interface Condition {
 }
 
 export interface SegmentStep {
+  /** '' for `..` (any parent). */
   name: string;
+  /** How the step moves from its context: children (absent), parent `..`, ancestors `^NAME`, descendants `**\/NAME`. */
+  axis?: 'parent' | 'ancestor' | 'descendant';
   conditions: Condition[];
   /** '*' */
   all: boolean;
@@ -78,12 +84,34 @@ function parseUncached(text: string): ParsedPath {
   const tokens = splitTop(absolute ? trimmed.slice(1) : trimmed, '/', text);
   const steps: SegmentStep[] = [];
   let i = 0;
+  let below = false;
   for (; i < tokens.length; i++) {
-    const token = tokens[i];
-    const name = /^[A-Z0-9]+/.exec(token)?.[0] ?? '';
-    if (name === '' || !SEGMENT_NAME.test(name) || COMPOSITE_ID.test(name)) break;
-    steps.push(parseStep(token, name, fail));
+    const token = tokens[i].trim();
+    if (token === '..') {
+      if (below) fail("'**' must be followed by a segment or loop name");
+      steps.push({ name: '', conditions: [], all: false, axis: 'parent' });
+      continue;
+    }
+    if (token === '**') {
+      if (below) fail("'**/**' says nothing more than '**'");
+      below = true;
+      continue;
+    }
+    const up = token.startsWith('^');
+    const body = up ? token.slice(1) : token;
+    const name = /^[A-Z0-9]+/.exec(body)?.[0] ?? '';
+    if (name === '' || !SEGMENT_NAME.test(name) || COMPOSITE_ID.test(name)) {
+      if (up) fail(`'${token}': '^' must be followed by a segment or loop name`);
+      break;
+    }
+    const step = parseStep(body, name, fail);
+    if (up && below) fail(`'**/${token}': a step goes either up or down`);
+    if (up) step.axis = 'ancestor';
+    else if (below) step.axis = 'descendant';
+    below = false;
+    steps.push(step);
   }
+  if (below) fail("'**' must be followed by a segment or loop name");
   const rest = tokens.slice(i);
   const path: ParsedPath = { text, absolute, steps };
   if (rest.length > 0) path.element = parseElement(rest, fail);
@@ -228,9 +256,104 @@ function conditionHolds(seg: TreeSegment, cond: Condition, resolver: ElementReso
   return cond.op === '=' ? listed : !listed;
 }
 
+function named(node: TreeNode, name: string): boolean {
+  return node.kind === 'segment' ? node.tag === name : node.id === name || segmentOf(node)?.tag === name;
+}
+
 function candidates(ctx: TreeNode, name: string): TreeNode[] {
   if (ctx.kind === 'segment') return ctx.tag === name ? [ctx] : [];
-  return ctx.children.filter((child) => (child.kind === 'segment' ? child.tag === name : child.id === name || segmentOf(child)?.tag === name));
+  return ctx.children.filter((child) => named(child, name));
+}
+
+/**
+ * How occurrences hang together beyond the loop nesting, per transaction tree (built on first use): the
+ * enclosing loop of every node, and the X12 HL occurrences by HL01 so that HL02 can name a parent. X12
+ * hierarchical levels are siblings in the loop tree; their hierarchy is only in HL01/HL02.
+ */
+interface Navigation {
+  container: Map<TreeNode, TreeLoop>;
+  hlById: Map<string, TreeLoop>;
+  /** Every node in document order (for `**`). */
+  all: TreeNode[];
+}
+
+const navigations = new WeakMap<TreeLoop, Navigation>();
+
+function navigation(root: TreeLoop): Navigation {
+  let nav = navigations.get(root);
+  if (nav) return nav;
+  const built: Navigation = { container: new Map(), hlById: new Map(), all: [] };
+  const walk = (loop: TreeLoop): void => {
+    for (const child of loop.children) {
+      built.container.set(child, loop);
+      built.all.push(child);
+      if (child.kind === 'loop') {
+        const id = hlField(child, 1);
+        if (id !== '' && !built.hlById.has(id)) built.hlById.set(id, child);
+        walk(child);
+      }
+    }
+  };
+  walk(root);
+  nav = built;
+  navigations.set(root, nav);
+  return nav;
+}
+
+/** HL01, HL02 or HL03 (n) of an X12 HL occurrence; '' for anything else. */
+function hlField(node: TreeNode, n: number): string {
+  if (node.kind !== 'loop') return '';
+  const seg = node.children[0];
+  return seg?.kind === 'segment' && seg.tag === 'HL' ? (seg.elements[n - 1]?.[0]?.[0]?.trim() ?? '') : '';
+}
+
+/**
+ * The parent of a node: for an X12 HL occurrence with HL02, the HL occurrence whose HL01 it names;
+ * otherwise the loop occurrence that holds it (a trigger segment's parent is its own loop).
+ */
+export function parentOf(node: TreeNode, root: TreeLoop): TreeLoop | undefined {
+  const nav = navigation(root);
+  const parentId = hlField(node, 2);
+  if (parentId !== '') {
+    const parent = nav.hlById.get(parentId);
+    if (parent && parent !== node) return parent;
+  }
+  const container = nav.container.get(node);
+  const rank = HL_RANK.indexOf(hlField(node, 3));
+  if (parentId === '' && rank > 0 && container) {
+    // Some senders leave HL02 empty and rely on the order: the nearest earlier HL of a higher shipment level.
+    const before = container.children.slice(0, container.children.indexOf(node)).reverse();
+    const parent = before.find((n): n is TreeLoop => n.kind === 'loop' && HL_RANK.indexOf(hlField(n, 3)) >= 0 && HL_RANK.indexOf(hlField(n, 3)) < rank);
+    if (parent) return parent;
+  }
+  return container;
+}
+
+/** The usual 856 levels (HL03, 735) from the top: shipment, order, tare, pack, item. */
+const HL_RANK = ['S', 'O', 'T', 'P', 'I'];
+
+function ancestors(node: TreeNode, root: TreeLoop): TreeLoop[] {
+  const out: TreeLoop[] = [];
+  for (let up = parentOf(node, root); up !== undefined && !out.includes(up); up = parentOf(up, root)) out.push(up);
+  return out;
+}
+
+function descendants(node: TreeNode, root: TreeLoop, name: string): TreeNode[] {
+  const nav = navigation(root);
+  // A trigger segment is found as its loop occurrence, not a second time on its own.
+  const trigger = (n: TreeNode) => n.kind === 'segment' && nav.container.get(n)?.children[0] === n && nav.container.get(n) !== root;
+  return nav.all.filter((n) => n !== node && named(n, name) && !trigger(n) && ancestors(n, root).includes(node as TreeLoop));
+}
+
+/** The nodes one step can reach from a node, before its conditions and occurrence are applied. */
+function reach(node: TreeNode, root: TreeLoop, step: SegmentStep): TreeNode[] {
+  if (step.axis === 'parent') {
+    const up = parentOf(node, root);
+    return up === undefined ? [] : [up];
+  }
+  if (step.axis === 'ancestor') return ancestors(node, root).filter((n) => named(n, step.name));
+  if (step.axis === 'descendant') return descendants(node, root, step.name);
+  return candidates(node, step.name);
 }
 
 /**
@@ -242,7 +365,8 @@ export function selectNodes(ctx: TreeNode, root: TreeLoop, path: ParsedPath, res
   path.steps.forEach((step, i) => {
     const next: TreeNode[] = [];
     for (const node of current) {
-      const matches = candidates(node, step.name).filter((m) => {
+      const matches = reach(node, root, step).filter((m) => {
+        if (step.conditions.length === 0) return true;
         const seg = segmentOf(m);
         return seg !== undefined && step.conditions.every((cond) => conditionHolds(seg, cond, resolver, path.text));
       });
@@ -252,7 +376,8 @@ export function selectNodes(ctx: TreeNode, root: TreeLoop, path: ParsedPath, res
         if (pick) next.push(pick);
       }
     }
-    current = next;
+    // Two steps can reach one node (the parents of two siblings): keep each once, in order.
+    current = [...new Set(next)];
   });
   return current;
 }

@@ -93,6 +93,10 @@ export class TreeRenderer {
   private probe: { matches: number; conflicts: number } | undefined;
   /** Occurrences each `each` field already wrote into (by field), so no two entries of one field share one. */
   private readonly usedBy = new Map<FieldSpec, Set<OutNode>>();
+  /** X12 HL occurrences placed by a path going up (`^HL[03=P]/…`): the occurrence that holds the value is their parent. */
+  private readonly parentLink = new Map<OutLoop, OutLoop>();
+  /** Occurrences placed by a `**` step: the occurrence they were placed below (an item's order). */
+  private readonly under = new Map<OutLoop, OutLoop>();
 
   constructor(private readonly mapping: Mapping, private readonly ctx: RenderTreeContext) {
     this.resolver = new ElementResolver(ctx.dictionary, ctx.def.id);
@@ -150,8 +154,14 @@ export class TreeRenderer {
         if (!isObj(value)) return this.error('error', 'value', at, `${at}: expected an object`);
         return this.object(spec.fields, value, ctx, at);
       }
-      if (spec.path === undefined && spec.pair === undefined) return; // a constant or a default: nothing to write
+      if (spec.path === undefined && spec.pair === undefined && spec.firstOf === undefined) return; // a constant or a default: nothing to write
+      if (spec.transform?.some((t) => t.op === 'slice')) {
+        // The other steps normalise (the canonical value reads back the same); a slice lost what it cut.
+        this.error('warning', 'not_rendered', at, `${at} was cut by transform slice, which cannot be reversed; it is sent as it is`);
+      }
       if (spec.pair) return this.pair(spec, value, ctx, at);
+      // Of alternative paths the first is written: it reads back first.
+      if (spec.firstOf !== undefined) return this.paths({ ...spec, path: spec.firstOf[0], firstOf: undefined }, value, ctx, at);
       this.paths(spec, value, ctx, at);
     } catch (err) {
       if (!(err instanceof PathError)) throw err;
@@ -213,6 +223,8 @@ export class TreeRenderer {
 
   /** Every existing occurrence a path selects (each step taken as `*`), whose last condition holds or can be written. */
   private occurrences(path: ParsedPath, ctx: OutNode, used: Set<OutNode>): OutNode[] {
+    // Occurrences reached up or down the hierarchy are placed by hierarchy(), not shared between fields.
+    if (path.steps.some((st) => st.axis !== undefined)) return [];
     let current: OutNode[] = [path.absolute ? this.root : ctx];
     path.steps.forEach((step, i) => {
       const last = i === path.steps.length - 1;
@@ -260,6 +272,8 @@ export class TreeRenderer {
   /** One path or several; a list value goes to occurrences (`*`), repetitions (`#*`) or the paths in turn. */
   private paths(spec: FieldSpec, value: unknown, ctx: OutNode, at: string): void {
     const paths = (Array.isArray(spec.path) ? spec.path : [spec.path as string]).map(parsePath);
+    const up = paths[0].steps[0]?.axis;
+    if (paths.length === 1 && (up === 'parent' || up === 'ancestor')) return this.upward(spec, paths[0], value, ctx, at);
     const many = paths.length > 1 || paths.some((p) => p.steps.some((s) => s.all) || p.element?.repetition === '*');
     if (spec.join !== undefined && !Array.isArray(value)) {
       const text = this.toEdi(spec, value, at);
@@ -389,7 +403,7 @@ export class TreeRenderer {
   private segmentAt(path: ParsedPath, ctx: OutNode, at: string, fresh = false): OutSegment | undefined {
     let node: OutNode | undefined = path.absolute ? this.root : ctx;
     path.steps.forEach((step, i) => {
-      if (node) node = this.step(node, step, fresh && step.all && i === path.steps.length - 1, at, path.text);
+      if (node) node = this.move(node, step, fresh && step.all && i === path.steps.length - 1, at, path.text);
     });
     return node ? triggerOf(node) : undefined;
   }
@@ -398,9 +412,104 @@ export class TreeRenderer {
   private place(path: ParsedPath, ctx: OutNode, fresh: boolean, at: string): OutNode | undefined {
     let node: OutNode | undefined = path.absolute ? this.root : ctx;
     path.steps.forEach((step, i) => {
-      if (node) node = this.step(node, step, fresh && i === path.steps.length - 1, at, path.text);
+      if (node) node = this.move(node, step, fresh && i === path.steps.length - 1, at, path.text);
     });
     return node;
+  }
+
+  /** One step of a path from a node: down to a child, or (`**`) into the nearest enclosing loop that can hold it. */
+  private move(ctx: OutNode, step: SegmentStep, fresh: boolean, at: string, pathText: string): OutNode | undefined {
+    if (step.axis === undefined) return this.step(ctx, step, fresh, at, pathText);
+    if (step.axis !== 'descendant') {
+      if (!this.probe) this.error('warning', 'not_rendered', at, `${at}: '${pathText}' goes up the hierarchy in the middle of a path, which cannot be written; it is not sent`, pathText);
+      return undefined;
+    }
+    // A loop's own trigger is no place for another occurrence (an HL inside an HL loop starts a new one beside it).
+    const home = [ctx, ...this.containers(ctx)].find((n): n is OutLoop => n.kind === 'loop' && (this.structureIndex(n, step) ?? 0) > (n.root ? -1 : 0));
+    if (!home) {
+      if (!this.probe) this.error('error', 'definition', at, `${at}: ${step.name} has no place in or around the ${ctx.kind === 'loop' ? ctx.id : ctx.tag} of ${this.ctx.def.id}`, pathText);
+      return undefined;
+    }
+    const placed = this.step(home, { ...step, axis: undefined }, fresh, at, pathText);
+    // Placed beside its context rather than in it (X12 HL): remember the context, hierarchy() makes it the parent.
+    if (placed?.kind === 'loop' && ctx.kind === 'loop' && home !== ctx) this.under.set(placed, ctx);
+    return placed;
+  }
+
+  /** The loop occurrences enclosing a node, innermost first (the root last). */
+  private containers(node: OutNode): OutLoop[] {
+    const trail: OutLoop[] = [];
+    const find = (loop: OutLoop): boolean => {
+      for (const child of loop.children) {
+        if (child === node || (child.kind === 'loop' && find(child))) {
+          trail.push(loop);
+          return true;
+        }
+      }
+      return false;
+    };
+    find(this.root);
+    return trail;
+  }
+
+  /**
+   * A path that goes up (`^CPS/…`, `^HL[03=P]/…`, `../…`) says where the occurrence is, not what to write:
+   * an enclosing occurrence that holds the value is what it asks for (nothing to write); an X12 HL occurrence
+   * is linked under the occurrence that holds it (hierarchy() writes HL02); otherwise the value cannot be sent.
+   */
+  private upward(spec: FieldSpec, path: ParsedPath, value: unknown, ctx: OutNode, at: string): void {
+    const text = this.toEdi(spec, value, at);
+    if (text === undefined) return;
+    const [first, ...steps] = path.steps;
+    if (steps.some((st) => st.axis !== undefined)) {
+      if (!this.probe) this.error('warning', 'not_rendered', at, `${at}: '${path.text}' has more than one step up or down; it is not sent`, path.text);
+      return;
+    }
+    const rest: ParsedPath = { ...path, steps };
+    const fits = (n: OutNode) => first.axis === 'parent' || (n.kind === 'loop' && !n.root && (n.id === first.name || triggerOf(n)?.tag === first.name) && first.conditions.every((c) => this.holds(triggerOf(n), c, path.text)));
+    const linked = ctx.kind === 'loop' ? this.parentLink.get(ctx) : undefined;
+    const enclosing = (linked ? [linked, ...this.containers(linked)] : this.containers(ctx)).filter((n) => !n.root || first.axis === 'parent');
+    const found = enclosing.find(fits);
+    if (found) {
+      const held = this.held(found, rest, path.text);
+      if (this.probe) {
+        if (held === text) this.probe.matches++;
+        else this.probe.conflicts++;
+        return;
+      }
+      if (held !== text) this.error('warning', 'placement', at, `${at}: the enclosing ${first.name || 'occurrence'} holds '${held ?? ''}', not '${text}'; not sent`, path.text);
+      return;
+    }
+    if (this.probe) return;
+    const hl = ctx.kind === 'loop' && triggerOf(ctx)?.tag === 'HL';
+    const holder = hl ? this.allLoops(this.root).find((n) => n !== ctx && fits(n) && this.held(n, rest, path.text) === text) : undefined;
+    if (!holder || ctx.kind !== 'loop') {
+      this.error('warning', 'placement', at, `${at}: no ${first.name || 'occurrence'} holds '${text}' to put this under; not sent`, path.text);
+      return;
+    }
+    this.parentLink.set(ctx, holder);
+  }
+
+  /** Every loop occurrence below a loop, in order. */
+  private allLoops(loop: OutLoop): OutLoop[] {
+    return loop.children.flatMap((c) => (c.kind === 'loop' ? [c, ...this.allLoops(c)] : []));
+  }
+
+  /** The value at a (downward) path from a node, without creating anything. */
+  private held(node: OutNode, path: ParsedPath, pathText: string): string | undefined {
+    let current: OutNode | undefined = node;
+    for (const step of path.steps) {
+      const from: OutNode = current;
+      const matches: OutNode[] =
+        from.kind === 'segment'
+          ? from.tag === step.name ? [from] : []
+          : from.children.filter((c) => (c.kind === 'segment' ? c.tag === step.name : c.id === step.name || triggerOf(c)?.tag === step.name) && step.conditions.every((cond) => this.holds(triggerOf(c), cond, pathText)));
+      current = matches[(step.index ?? 1) - 1];
+      if (!current) return undefined;
+    }
+    const seg = triggerOf(current);
+    if (!seg || !path.element) return undefined;
+    return get(seg, ...this.resolve(seg, path.element, pathText));
   }
 
   private step(ctx: OutNode, step: SegmentStep, fresh: boolean, at: string, pathText: string): OutNode | undefined {
@@ -550,8 +659,17 @@ export class TreeRenderer {
     const level = (n: OutLoop) => get(triggerOf(n) as OutSegment, 3, 1, 1);
     const parentOf = new Map<OutLoop, OutLoop | undefined>();
     hls.forEach((hl, i) => {
+      // A link made by a path that goes up (an item under the pack holding its SSCC) comes first.
+      const linked = this.parentLink.get(hl);
+      if (linked && hls.includes(linked)) return parentOf.set(hl, linked);
       const wanted = parents[level(hl)];
       if (wanted === undefined) return parentOf.set(hl, undefined);
+      // Placed by `**` below an occurrence of the parent level (an item of an order): that one.
+      const below = this.under.get(hl);
+      if (below && level(below) === wanted) return parentOf.set(hl, below);
+      // A pack goes under the order its items were placed below.
+      const child = hls.find((c) => this.parentLink.get(c) === hl && this.under.get(c) !== undefined && level(this.under.get(c) as OutLoop) === wanted);
+      if (child) return parentOf.set(hl, this.under.get(child));
       // The nearest earlier occurrence of the parent level, or the first one when it comes later.
       const before = hls.slice(0, i).reverse().find((p) => level(p) === wanted);
       parentOf.set(hl, before ?? hls.find((p) => level(p) === wanted));

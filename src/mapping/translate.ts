@@ -33,6 +33,8 @@ export interface TranslateOptions {
 export interface TranslateResult {
   documents: CanonicalDocument[];
   errors: MappingError[];
+  /** Values received but not mapped (mapping `onMore: warn`); absent when there are none. */
+  warnings?: MappingError[];
 }
 
 interface Collected {
@@ -195,6 +197,7 @@ class Translator {
     const mapped = await mapTransaction(builder.result, mapping, { partnerId: partner.id, envelope, dictionary: found.dictionary, decimalMark: c.decimalMark });
     if (mapped.document) this.result.documents.push(mapped.document);
     this.result.errors.push(...mapped.errors);
+    if (mapped.warnings) (this.result.warnings ??= []).push(...mapped.warnings);
   }
 }
 

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { translate } from '../../src/mapping';
+import { InMemoryControlNumbers } from '../../src/edi/ack';
+import { renderDocuments, translate } from '../../src/mapping';
+import { loadPartners } from '../../src/partners/loader';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'bolt-supply');
 const read = (name: string) => readFileSync(join(FIXTURES, name));
@@ -48,6 +50,17 @@ describe('bolt-supply 855 -> order_response', () => {
         ],
       },
     ]);
+    expect(result.warnings).toBeUndefined();
+  });
+
+  it('maps the first of several ACKs of a line and names the others in a warning', async () => {
+    const twoAcks = read('855.edi').toString().replace('ACK*IQ*40*BX*068*20240322~', 'ACK*IQ*40*BX*068*20240322~ACK*IB*10*BX*068*20240412~').replace('SE*15*', 'SE*16*');
+    const result = await translate(Buffer.from(twoAcks));
+    expect(result.errors).toEqual([]);
+    expect(result.documents[0]).toMatchObject({ lines: expect.arrayContaining([expect.objectContaining({ lineNumber: '2', status: 'changed', quantity: 40 })]) });
+    expect(result.warnings).toEqual([
+      expect.objectContaining({ partner: 'bolt-supply', path: 'lines[1].status', segment: { tag: 'ACK', position: 7 }, message: expect.stringContaining('IB at segment 8 is not') }),
+    ]);
   });
 });
 
@@ -89,9 +102,9 @@ describe('bolt-supply 856 -> ship_notice', () => {
             orderNumber: 'PO-BW-10427',
             lines: [
               // Order line 1 split over two cartons, one lot each.
-              { lineNumber: '1', itemIds: { buyer: 'BWV-7731', vendor: 'HCS-0516-2' }, quantityShipped: 1000, uom: 'Units', lot: 'H24031107' },
-              { lineNumber: '1', itemIds: { buyer: 'BWV-7731', vendor: 'HCS-0516-2' }, quantityShipped: 1000, uom: 'Units', lot: 'H24031108' },
-              { lineNumber: '2', itemIds: { buyer: 'BWF-5520', vendor: 'NUT-0516-ZP' }, quantityShipped: 40, uom: 'Box of 100', lot: 'N24030422' },
+              { lineNumber: '1', itemIds: { buyer: 'BWV-7731', vendor: 'HCS-0516-2' }, quantityShipped: 1000, uom: 'Units', lot: 'H24031107', packageSscc: '008477129000318411' },
+              { lineNumber: '1', itemIds: { buyer: 'BWV-7731', vendor: 'HCS-0516-2' }, quantityShipped: 1000, uom: 'Units', lot: 'H24031108', packageSscc: '008477129000318428' },
+              { lineNumber: '2', itemIds: { buyer: 'BWF-5520', vendor: 'NUT-0516-ZP' }, quantityShipped: 40, uom: 'Box of 100', lot: 'N24030422', packageSscc: '008477129000318435' },
             ],
           },
         ],
@@ -99,11 +112,25 @@ describe('bolt-supply 856 -> ship_notice', () => {
     ]);
   });
 
-  it('refuses a notice with several orders instead of giving each order every line', async () => {
+  it('gives each of several orders the items below its HL*O, and renders them back under the same orders and packs', async () => {
     const twoOrders = read('856.edi').toString().replace('HL*7*2*P*1~', 'HL*9*1*O*1~PRF*PO-BW-10431~HL*7*9*P*1~').replace('SE*37*', 'SE*39*');
     const result = await translate(Buffer.from(twoOrders));
-    expect(result.documents).toEqual([]);
-    expect(result.errors).toEqual([expect.objectContaining({ rule: 'expr', partner: 'bolt-supply', path: 'oneOrder', message: expect.stringContaining('one order (HL*O) per ship notice') })]);
+    expect(result.errors).toEqual([]);
+    const orders = (result.documents[0] as { orders: { orderNumber: string; lines: { lineNumber: string; packageSscc?: string }[] }[] }).orders;
+    expect(orders.map((o) => [o.orderNumber, o.lines.map((l) => `${l.lineNumber}@${l.packageSscc ?? ''}`)])).toEqual([
+      ['PO-BW-10427', ['1@008477129000318411', '1@008477129000318428']],
+      ['PO-BW-10431', ['2@008477129000318435']],
+    ]);
+
+    const bolt = loadPartners().get('bolt-supply');
+    if (!bolt) throw new Error('no partner bolt-supply');
+    const rendered = await renderDocuments(result.documents, bolt, { controlNumbers: new InMemoryControlNumbers(), now: new Date('2026-01-02T03:04:05Z') });
+    expect(rendered.errors).toEqual([]);
+    // Each pack under the order of its items, each item under its pack.
+    expect(rendered.text.match(/HL\*[^~]*~/g)).toEqual(['HL*1**S*1~', 'HL*2*1*O*1~', 'HL*3*2*P*1~', 'HL*4*3*I*0~', 'HL*5*2*P*1~', 'HL*6*5*I*0~', 'HL*7*1*O*1~', 'HL*8*7*P*1~', 'HL*9*8*I*0~']);
+    const back = await translate(Buffer.from(rendered.text), { partner: 'bolt-supply' });
+    expect(back.errors).toEqual([]);
+    expect((back.documents[0] as { orders: unknown }).orders).toEqual(orders);
   });
 });
 
