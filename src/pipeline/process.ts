@@ -168,6 +168,8 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     errorsByTx.set(key, [...(errorsByTx.get(key) ?? []), e]);
   }
 
+  // Values a mapping took the first of and left the rest (e.g. several ACKs on one 855 line): kept in the history.
+  for (const w of translated.warnings ?? []) event('mapping.warning', { interchange: w.interchangeControlNumber, transaction: w.controlNumber, message: describeMappingError(w, w.partner ?? '?', file) });
   const problems: string[] = [];
   let seq = 0;
   let held = false;

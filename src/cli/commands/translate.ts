@@ -19,6 +19,6 @@ export async function translateCommand(args: string[], io: CliIo): Promise<numbe
     if ((err as NodeJS.ErrnoException).code !== undefined) throw new CliUsageError(`cannot read ${positionals[0]}: ${(err as Error).message}`);
     throw err;
   }
-  await writeOut(io.stdout, JSON.stringify({ documents: result.documents, errors: result.errors }, null, values.pretty ? 2 : undefined) + '\n');
+  await writeOut(io.stdout, JSON.stringify({ documents: result.documents, errors: result.errors, ...(result.warnings ? { warnings: result.warnings } : {}) }, null, values.pretty ? 2 : undefined) + '\n');
   return result.errors.length === 0 ? 0 : 1;
 }
