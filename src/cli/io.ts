@@ -1,6 +1,8 @@
 /** Input and output helpers of the command line: files or stdin as streams, stdout with backpressure. */
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { PartnerConfigErrors } from '../partners/errors';
+import type { PartnerRegistry } from '../partners/registry';
 
 /** The streams a command uses (injected in tests). */
 export interface CliIo {
@@ -37,4 +39,14 @@ export function openInput(path: string, io: CliIo): Readable {
 export async function writeOut(out: Writable, text: string): Promise<void> {
   if (text === '') return;
   if (!out.write(text)) await new Promise<void>((resolve) => out.once('drain', resolve));
+}
+
+/** The shipped (or configured) partners, with configuration problems as usage errors (exit 2). */
+export function partnersOrUsage(load: () => PartnerRegistry): PartnerRegistry {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof PartnerConfigErrors) throw new CliUsageError(err.message);
+    throw err;
+  }
 }

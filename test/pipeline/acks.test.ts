@@ -12,17 +12,11 @@ import { loadPartners } from '../../src/partners';
 import { Gateway } from '../../src/pipeline/gateway';
 import { nullSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
+import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 const OUR_855 = readFileSync(join(ROOT, 'fixtures', 'edi', 'x12', '004010', '855-po-acknowledgment.edi'));
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('expected acknowledgments', () => {
   let data: string;

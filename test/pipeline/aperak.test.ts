@@ -15,17 +15,11 @@ import { loadPartners } from '../../src/partners';
 import { Gateway } from '../../src/pipeline/gateway';
 import { odooSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
+import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 const ORDERS = readFileSync(join(ROOT, 'fixtures', 'edi', 'edifact', 'D96A', 'ORDERS-unoa-una-release.edi'));
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('APERAK for what Odoo refused', () => {
   let sandbox: SandboxHandle;

@@ -15,16 +15,10 @@ import { exportPurchaseOrders } from '../../src/pipeline/export';
 import { Gateway } from '../../src/pipeline/gateway';
 import { nullSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
+import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('purchase orders from Odoo', () => {
   let sandbox: SandboxHandle;

@@ -9,17 +9,11 @@ import { Gateway } from '../../src/pipeline/gateway';
 import { GatewayMetrics } from '../../src/pipeline/metrics';
 import { odooSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
+import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 const FIXTURE = readFileSync(join(ROOT, 'fixtures', 'edi', 'x12', '004010', '850-purchase-order.edi'));
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('Gateway (dir channel → ledger → Odoo sandbox → 997 in the outbound folder)', () => {
   let sandbox: SandboxHandle;

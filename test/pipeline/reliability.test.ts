@@ -15,16 +15,10 @@ import { replay } from '../../src/pipeline/replay';
 import { odooSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
 import { northgateOrders } from '../support/orders';
+import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
-async function until(cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface Rig {
   sandbox: SandboxHandle;

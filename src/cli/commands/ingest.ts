@@ -10,8 +10,8 @@ import { OdooClient } from '../../odoo/client';
 import { OdooError } from '../../odoo/errors';
 import { BusinessError, createPostContext, postDocument } from '../../odoo/post';
 import { startSandbox, type SandboxHandle } from '../../odoo/sandbox';
-import { loadPartners, PartnerConfigErrors } from '../../partners';
-import { CliUsageError, openInput, writeOut, type CliIo } from '../io';
+import { loadPartners } from '../../partners';
+import { CliUsageError, openInput, partnersOrUsage, writeOut, type CliIo } from '../io';
 
 const USAGE = 'usage: edi-gateway ingest FILE|- [--partner ID] [--sandbox [--seed FILE]]';
 const NEEDS = 'set ODOO_URL, ODOO_DB, ODOO_USER and ODOO_API_KEY (or ODOO_PASSWORD), optionally ODOO_PROTOCOL=json2|jsonrpc|xmlrpc; or run against the Odoo sandbox with --sandbox';
@@ -30,13 +30,7 @@ export async function ingestCommand(args: string[], io: CliIo, env: NodeJS.Proce
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { partner: { type: 'string' }, sandbox: { type: 'boolean' }, seed: { type: 'string' } } });
   if (positionals.length !== 1) throw new CliUsageError(USAGE);
   if (values.seed && !values.sandbox) throw new CliUsageError(`--seed goes with --sandbox\n${USAGE}`);
-  let registry;
-  try {
-    registry = loadPartners();
-  } catch (err) {
-    if (err instanceof PartnerConfigErrors) throw new CliUsageError(err.message);
-    throw err;
-  }
+  const registry = partnersOrUsage(() => loadPartners());
   let sandbox: SandboxHandle | undefined;
   let client: OdooClient;
   if (values.sandbox) {

@@ -4,8 +4,7 @@ import { parseArgs } from 'node:util';
 import { InMemoryControlNumbers } from '../../edi/ack';
 import { renderDocuments } from '../../mapping';
 import { loadPartners } from '../../partners/loader';
-import { PartnerConfigErrors } from '../../partners/errors';
-import { CliUsageError, openInput, type CliIo } from '../io';
+import { CliUsageError, openInput, partnersOrUsage, type CliIo } from '../io';
 
 const USAGE = 'usage: edi-gateway render FILE.json|- --partner ID [--test]';
 
@@ -30,13 +29,7 @@ export async function renderCommand(args: string[], io: CliIo): Promise<number> 
     throw new CliUsageError(`cannot read ${positionals[0]}: ${(err as Error).message}`);
   }
   const docs = documentsOf(parsed);
-  let registry;
-  try {
-    registry = loadPartners();
-  } catch (err) {
-    if (err instanceof PartnerConfigErrors) throw new CliUsageError(err.message);
-    throw err;
-  }
+  const registry = partnersOrUsage(() => loadPartners());
   const partner = registry.get(values.partner);
   if (!partner) throw new CliUsageError(`no partner '${values.partner}'; known partners: ${registry.partners.map((p) => p.id).join(', ') || 'none'}`);
   // Without the ledger the numbers come from the clock, so two runs do not repeat each other's ISA13/ST02;
