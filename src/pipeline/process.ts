@@ -5,7 +5,7 @@
  * writes in one transaction, so a crash before the commit leaves the message simply `received`.
  */
 import type { CanonicalDocument } from '../canonical/document';
-import { acknowledge, ackBytes, InMemoryControlNumbers, type AckFinding, type AckRequest, type ControlNumbers, type TransactionAckVerdict } from '../edi/ack';
+import { acknowledge, ackBytes, InMemoryControlNumbers, type AckFinding, type AckPolicy, type AckRequest, type ControlNumbers, type TransactionAckVerdict } from '../edi/ack';
 import type { GroupHeader, InterchangeHeader } from '../edi/common/events';
 import { makeIssue, type IssueCode } from '../edi/common/issues';
 import { readAcks } from '../edi/ack-read';
@@ -45,8 +45,14 @@ function scanInterchanges(bytes: Buffer): { interchanges: ScannedInterchange[]; 
   const reader = new EdiReader({
     interchangeStart: (h) => {
       const prev = interchanges[interchanges.length - 1];
-      if (prev) prev.end = h.offset;
-      interchanges.push({ header: h, start: h.offset, end: bytes.length, problems: [], types: new Set(), ta1: false });
+      // An EDIFACT interchange starts at its UNA when it has one: without it, its delimiters are lost.
+      let start = h.offset;
+      if (h.standard === 'edifact' && h.serviceStringAdvice !== undefined) {
+        const una = bytes.lastIndexOf('UNA', h.offset);
+        if (una >= (prev ? prev.start + 1 : 0)) start = una;
+      }
+      if (prev) prev.end = start;
+      interchanges.push({ header: h, start, end: bytes.length, problems: [], types: new Set(), ta1: false });
     },
     groupStart: (g) => {
       const ic = interchanges[interchanges.length - 1];
@@ -117,12 +123,18 @@ export function describeMappingError(e: MappingError, partner: string, file: str
   return `${where.join(', ')}: ${e.message}${e.mappingFile ? ` [${e.mappingFile}]` : ''}`;
 }
 
-function ackRequest(partner: Partner, standard: 'x12' | 'edifact'): AckRequest | undefined {
+/** The ack type a partner's policy asks for, for one standard, or undefined when it wants none. */
+export function ackRequest(partner: Partner, standard: 'x12' | 'edifact'): AckRequest | undefined {
   const send = partner.acknowledgments.send;
   if (standard === 'edifact') return send.includes('CONTRL') ? 'CONTRL' : undefined;
   const functional = send.includes('999') ? '999' : send.includes('997') ? '997' : undefined;
   if (functional && send.includes('TA1')) return 'auto';
   return functional ?? (send.includes('TA1') ? 'TA1' : undefined);
+}
+
+/** The parts of the ack policy that come from the partner folder. */
+export function partnerAckPolicy(partner: Partner): AckPolicy {
+  return { transactionErrors: partner.acknowledgments.acceptWithErrors ? 'accept-with-errors' : 'reject', usage: partner.mode };
 }
 
 function txKey(interchange: string, controlNumber: string): string {
@@ -232,11 +244,7 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
       controlNumbers: options.replay ? new InMemoryControlNumbers() : (ledger as ControlNumbers),
       partnerKey: `${partner.id}:${h.standard}`,
       now: new Date(now()),
-      policy: {
-        transactionErrors: partner.acknowledgments.acceptWithErrors ? 'accept-with-errors' : 'reject',
-        usage: partner.mode,
-        isDuplicate: () => fate.kind === 'hold' && fate.reason.startsWith('interchange control number'),
-      },
+      policy: { ...partnerAckPolicy(partner), isDuplicate: () => fate.kind === 'hold' && fate.reason.startsWith('interchange control number') },
       lenientCharset: partner.validation.lenientCharset,
       transactionFindings: findings,
     });
