@@ -9,6 +9,7 @@ import { as2Sender } from './as2/sender';
 import { DirInbound, dirSender } from './dir';
 import { SftpPoller, sftpSender } from './sftp';
 import { emailSender } from './email/sender';
+import { ImapPoller } from './email/imap';
 import type { ChannelDeps, InboundPoller, OutboundSender } from './types';
 
 export * from './types';
@@ -24,6 +25,9 @@ export function createPoller(partner: Partner, channel: InboundChannel, deps: Ch
         deps.now,
       );
     // channel pollers: one case per polled channel type
+    case 'email':
+      // via: smtp is pushed to our listener; only a mailbox we poll is a poller.
+      return channel.via === 'imap' ? new ImapPoller(partner.id, channel, deps) : undefined;
     case 'sftp':
       return new SftpPoller(partner.id, channel, deps);
     default:

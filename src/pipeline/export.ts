@@ -91,7 +91,8 @@ export async function exportPurchaseOrders(d: ExportDeps): Promise<number> {
           continue;
         }
         const correlationId = randomUUID();
-        const id = d.ledger.enqueueExport(SOURCE, key, outboundFor(partner, rendered.bytes, now(), correlationId));
+        // The order number is kept as the outbound message's name: the supplier's order response is matched on it.
+        const id = d.ledger.enqueueExport(SOURCE, key, { ...outboundFor(partner, rendered.bytes, now(), correlationId), name: order.orderNumber });
         queued++;
         log.info({ correlationId, messageId: id }, `purchase order queued as ${messageType}`);
         // Purchasing sees it on the PO; a failure here does not unsend anything.

@@ -238,6 +238,10 @@ export class SqliteLedger {
       expectedOfGroup: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND group_control_number = ? ORDER BY id'),
       expectedOfTransaction: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND transaction_control_number = ? ORDER BY id'),
       expectedList: db.prepare('SELECT * FROM expected_acks ORDER BY id DESC LIMIT ?'),
+      orderNumberOf: db.prepare(`SELECT source FROM messages WHERE id = ? AND direction = 'outbound'`).pluck(),
+      orderResponse: db.prepare(
+        `SELECT id, state, canonical FROM documents WHERE partner_id = ? AND type = 'order_response' AND (business_key = ? OR business_key LIKE ? ESCAPE '\\') AND state <> 'replaced' ORDER BY id DESC LIMIT 1`,
+      ),
       overdueByPartner: db.prepare(`SELECT partner_id AS partner, COUNT(*) AS n FROM expected_acks WHERE state = 'overdue' OR (state = 'sent' AND deadline < ?) GROUP BY partner_id`),
       expectedDone: db.prepare('UPDATE expected_acks SET state = ?, errors = ?, ack_message_id = ?, updated_at = ? WHERE id = ?'),
       markOverdue: db.prepare(`UPDATE expected_acks SET state = 'overdue', updated_at = ? WHERE state = 'sent' AND deadline < ?`),
@@ -592,7 +596,19 @@ export class SqliteLedger {
   /** The latest expected acks, newest first (states checked against deadlines first). */
   expectedAckList(limit = 200): ExpectedAckRow[] {
     this.markOverdue();
-    return (this.stmt.expectedList.all(limit) as Row[]).map(toExpectedAck);
+    return (this.stmt.expectedList.all(limit) as Row[]).map(toExpectedAck).map((a) => this.withOrderResponse(a));
+  }
+
+  /** An expected ack of an order we sent, with the supplier's order response when one arrived. */
+  private withOrderResponse(a: ExpectedAckRow): ExpectedAckRow {
+    if (a.messageType !== '850' && a.messageType !== 'ORDERS') return a;
+    const orderNumber = this.stmt.orderNumberOf.get(a.messageId) as string | undefined;
+    if (!orderNumber) return a;
+    const like = `${orderNumber.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
+    const r = this.stmt.orderResponse.get(a.partnerId, orderNumber, like) as { id: number; state: string; canonical: string | null } | undefined;
+    if (!r) return { ...a, orderResponse: null };
+    const status = r.canonical ? (JSON.parse(r.canonical) as { status?: string }).status : undefined;
+    return { ...a, orderResponse: { documentId: r.id, state: r.state, ...(status ? { status } : {}) } };
   }
 
   /** Overdue acks per partner (metrics). */

@@ -151,6 +151,11 @@ export interface ExpectedAckRow {
   errors: string | null;
   ackMessageId: number | null;
   updatedAt: number;
+  /**
+   * For an order we sent (850 / ORDERS): the supplier's business answer, tracked apart from the
+   * functional ack: the state of its latest order response document, or null while none arrived.
+   */
+  orderResponse?: { documentId: number; state: string; status?: string } | null;
 }
 
 /** Everything one processed inbound message produces, written in one transaction. */

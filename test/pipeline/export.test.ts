@@ -2,7 +2,7 @@
  * Purchase orders confirmed in Odoo go to the supplier as an 850, exactly once, with the 997 the
  * supplier owes expected; an Odoo webhook makes it happen at once instead of at the next period.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -97,11 +97,24 @@ describe('purchase orders from Odoo', () => {
     const notes = () => sandbox.data.records('mail.message', [['model', '=', 'purchase.order'], ['res_id', '=', po.id]]).map((n) => String(n.body));
     await until(() => notes().some((b) => b.includes('EDI 850 queued for Bolt Industrial Supply')));
     expect(notes().filter((b) => b.includes('EDI 850 queued'))).toHaveLength(1);
+    // The supplier's business answer is tracked apart from the 997: none yet, then its 855.
+    expect(ledger.expectedAckList().find((a) => a.messageId === msg.id)?.orderResponse).toBeNull();
+    const answer = readFileSync(join(ROOT, 'fixtures', 'bolt-supply', '855.edi'), 'latin1').split('PO-BW-10427').join(po.name);
+    const inbound = join(data, 'exchange', 'bolt-supply', 'inbound');
+    writeFileSync(join(inbound, '855.tmp'), answer, 'latin1');
+    renameSync(join(inbound, '855.tmp'), join(inbound, '855.x12'));
+    await until(() => (ledger.counts().documents.posted ?? 0) === 1);
+    expect(ledger.expectedAckList().find((a) => a.messageId === msg.id)?.orderResponse).toEqual({ documentId: expect.any(Number), state: 'posted', status: expect.stringMatching(/accepted/) });
     // Another run sends nothing again.
     const before = runs;
     gateway.kickExport();
     await until(() => runs > before);
     await new Promise((r) => setTimeout(r, 200));
-    expect(ledger.messages('outbound')).toHaveLength(1);
+    expect(ledger.messages('outbound').filter((m) => m.messageType === '850')).toHaveLength(1);
+    // Our 997 for their 855 continues the same control number series as the 850.
+    expect(ledger.messages('outbound').map((m) => [m.messageType, m.interchangeControlNumber])).toEqual([
+      ['997', '000000002'],
+      ['850', '000000001'],
+    ]);
   });
 });

@@ -16,7 +16,8 @@ const STATES = ['sent', 'acknowledged', 'accepted_with_errors', 'rejected', 'ove
 
 function row(a: ExpectedAckRow): string {
   const ref = [a.interchangeControlNumber, a.groupControlNumber, a.transactionControlNumber].filter(Boolean).join('/');
-  return `${a.partnerId.padEnd(18)} ${a.messageType.padEnd(8)} ${ref.padEnd(24)} ${a.ackType.padEnd(6)} ${a.state.padEnd(20)} ${new Date(a.deadline).toISOString()}`;
+  const response = a.orderResponse === undefined ? '' : a.orderResponse === null ? '  no order response yet' : `  order response: ${a.orderResponse.status ?? '?'} (document ${a.orderResponse.documentId}, ${a.orderResponse.state})`;
+  return `${a.partnerId.padEnd(18)} ${a.messageType.padEnd(8)} ${ref.padEnd(24)} ${a.ackType.padEnd(6)} ${a.state.padEnd(20)} ${new Date(a.deadline).toISOString()}${response}`;
 }
 
 export async function acksCommand(args: string[], io: CliIo): Promise<number> {
