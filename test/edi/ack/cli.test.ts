@@ -1,4 +1,6 @@
 /** `edi-gateway ack`: prints the ack text, notes on stderr, exit codes. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../../src/cli/main';
@@ -49,6 +51,18 @@ describe('edi-gateway ack', () => {
     expect((await run(['/nonexistent/file.edi'])).code).toBe(2);
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    expect(help.out).toMatch(/--partner ID is accepted and ignored for now/);
+    expect(help.out).toMatch(/--partner ID applies that partner's policy/);
+    expect((await run(['x', '--partner', 'nobody-such'])).code).toBe(2);
+  });
+
+  test('--partner applies the partner policy: a test interchange for a production partner gets TA1 020', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ack-cli-')), 'test.edi');
+    writeFileSync(file, readFileSync(join(FIXTURES, 'x12/004010/850-purchase-order.edi'), 'latin1').replace('*0*P*>~', '*0*T*>~'), 'latin1');
+    const r = await run([file, '--partner', 'northgate']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/TA1\*000000101\*\d{6}\*\d{4}\*R\*020~/);
+    expect(r.out).not.toMatch(/ST\*997/);
+    const plain = await run([file]);
+    expect(plain.out).toMatch(/ST\*997/);
   });
 });
