@@ -66,6 +66,12 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
     for (const c of closers.reverse()) await c();
   };
   try {
+    const metrics = new GatewayMetrics({ logger });
+    // Every Odoo call's latency and failures, whoever makes it (posters, exporter, readiness).
+    const observer = (call: string, seconds: number, failure?: 'retryable' | 'business') => {
+      metrics.observeOdooCall(call, seconds);
+      if (failure) metrics.odooError(failure);
+    };
     let sandbox: SandboxHandle | undefined;
     let client: OdooClient | undefined;
     let odooUrl: string | undefined;
@@ -75,17 +81,16 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
         const password = `demo-${process.pid}-${Date.now()}`;
         sandbox = await startSandbox({ host: '127.0.0.1', port: 0, password, ...o.sandbox });
         closers.push(() => sandbox?.close());
-        client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password, protocol: 'jsonrpc' });
+        client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password, protocol: 'jsonrpc', observer });
         odooUrl = sandbox.url;
       } else {
         const c = config.odoo;
         const secret = c.apiKey ? { apiKey: readSecret(c.apiKey, 'odoo.apiKey', env) } : { password: readSecret(c.password as NonNullable<typeof c.password>, 'odoo.password', env) };
-        client = new OdooClient({ url: c.url, db: c.db, login: c.login, protocol: c.protocol, ...secret });
+        client = new OdooClient({ url: c.url, db: c.db, login: c.login, protocol: c.protocol, observer, ...secret });
         odooUrl = c.url;
       }
     }
     const sink = o.sink ?? odooSink(client as OdooClient);
-    const metrics = new GatewayMetrics({ logger });
     // Outbound documents from Odoo (confirmed purchase orders → 850 / ORDERS), when there is an Odoo.
     const exportOrders = client
       ? () =>
@@ -109,6 +114,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       metrics,
       ...(exportOrders ? { exportOrders, exportEveryMs: config.odoo?.exportInterval ?? 60_000 } : {}),
       concurrency: config.pipeline.concurrency,
+      ...(config.pipeline.perPartner !== undefined ? { perPartnerConcurrency: config.pipeline.perPartner } : {}),
       retry: { maxAttempts: config.pipeline.maxAttempts, baseMs: config.pipeline.retryBase, maxMs: config.pipeline.retryMax },
       pollMs: config.pipeline.pollInterval,
       secret: (ref, what) => readSecret(ref, what, env),

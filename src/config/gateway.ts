@@ -51,6 +51,7 @@ export const GatewayConfigSchema = z.strictObject({
   pipeline: z
     .strictObject({
       concurrency: z.number().int().min(1).max(256).default(8),
+      perPartner: z.number().int().min(1).max(256).optional().describe('documents of one partner posted at once (default: half of concurrency)'),
       maxAttempts: z.number().int().min(1).max(100).default(8),
       retryBase: DurationSchema.prefault('2s'),
       retryMax: DurationSchema.prefault('10m'),

@@ -31,6 +31,8 @@ export interface GatewayOptions {
   retry?: Partial<RetryPolicy>;
   /** Documents posted at once (default 8). */
   concurrency?: number;
+  /** Documents of one partner posted at once (default: half of `concurrency`, at least 1). */
+  perPartnerConcurrency?: number;
   /** Outbound messages delivered at once (default 4). */
   sendConcurrency?: number;
   /** Poll period of the stages for scheduled retries (default 500 ms). */
@@ -131,6 +133,8 @@ export class Gateway {
       pollMs,
       claim: (limit) => o.ledger.dueDocuments(limit),
       key: orderKey,
+      group: (doc) => doc.partnerId ?? undefined,
+      groupLimit: o.perPartnerConcurrency ?? Math.max(1, Math.ceil((o.concurrency ?? 8) / 2)),
       run: (doc) => this.post(doc),
       breaker: this.postBreaker,
       onCrash: (doc, err) => this.crashed('post', { documentId: doc.id, correlationId: doc.correlationId }, err),
@@ -341,7 +345,6 @@ export class Gateway {
     } catch (err) {
       const { retryable, message } = classifyPostError(err);
       const where = `partner ${partner.id}, transaction ${doc.controlNumber ?? '?'} (${doc.messageType ?? doc.type}) of interchange ${doc.interchangeControlNumber ?? '?'}`;
-      this.o.metrics?.odooError(retryable ? 'retryable' : 'business');
       if (!retryable) {
         this.o.ledger.documentState(doc.id, { state: 'dead', attempt: true, reason: `${where}: ${message}`, errorKind: 'business', event: 'document.dead' });
         this.negativeAck(partner, doc, err, message);

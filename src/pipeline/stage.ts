@@ -19,6 +19,9 @@ export interface StageOptions<T extends { id: number }> {
   claim(limit: number): T[];
   /** Items with the same key run one after the other. */
   key?(item: T): string | undefined;
+  /** Items of one group (a partner) in flight at once, at most `groupLimit`: one busy partner cannot take every slot. */
+  group?(item: T): string | undefined;
+  groupLimit?: number;
   /** Do the work and record its outcome in the ledger; must not throw (a throw counts as retryable). */
   run(item: T): Promise<StageOutcome>;
   breaker?: CircuitBreaker;
@@ -31,6 +34,7 @@ export class Stage<T extends { id: number }> {
   private readonly kick$ = new Subject<void>();
   private readonly busyIds = new Set<number>();
   private readonly busyKeys = new Set<string>();
+  private readonly busyGroups = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
   private subscription: Subscription | undefined;
   private stopping = false;
@@ -71,8 +75,11 @@ export class Stage<T extends { id: number }> {
       if (this.busyIds.has(item.id)) continue;
       const key = this.options.key?.(item);
       if (key !== undefined && this.busyKeys.has(key)) continue;
+      const group = this.options.group?.(item);
+      if (group !== undefined && this.options.groupLimit !== undefined && (this.busyGroups.get(group) ?? 0) >= this.options.groupLimit) continue;
       this.busyIds.add(item.id);
       if (key !== undefined) this.busyKeys.add(key);
+      if (group !== undefined) this.busyGroups.set(group, (this.busyGroups.get(group) ?? 0) + 1);
       this.options.breaker?.started();
       picked.push(item);
     }
@@ -81,6 +88,7 @@ export class Stage<T extends { id: number }> {
 
   private runOne(item: T): Promise<void> {
     const key = this.options.key?.(item);
+    const group = this.options.group?.(item);
     const p = (async () => {
       try {
         const outcome = await this.options.run(item);
@@ -93,6 +101,11 @@ export class Stage<T extends { id: number }> {
       } finally {
         this.busyIds.delete(item.id);
         if (key !== undefined) this.busyKeys.delete(key);
+        if (group !== undefined) {
+          const n = (this.busyGroups.get(group) ?? 1) - 1;
+          if (n <= 0) this.busyGroups.delete(group);
+          else this.busyGroups.set(group, n);
+        }
       }
     })();
     this.running.add(p);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { OdooClient } from '../../src/odoo/client';
-import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
+import { startSandbox, type SandboxFaults, type SandboxHandle } from '../../src/odoo/sandbox';
 import { loadPartners } from '../../src/partners';
 import { Gateway } from '../../src/pipeline/gateway';
 import { replay } from '../../src/pipeline/replay';
@@ -32,7 +32,7 @@ interface Rig {
   stop(): Promise<void>;
 }
 
-async function rig(retry = { baseMs: 100, maxMs: 400, maxAttempts: 50 }): Promise<Rig> {
+async function rig(retry = { baseMs: 100, maxMs: 400, maxAttempts: 50 }, clientTimeoutMs = 30_000): Promise<Rig> {
   const sandbox = await startSandbox({ password: 'pw' });
   const data = mkdtempSync(join(tmpdir(), 'gw-rel-'));
   // A copy of the mappings, so a test can fix one and replay.
@@ -40,7 +40,7 @@ async function rig(retry = { baseMs: 100, maxMs: 400, maxAttempts: 50 }): Promis
   cpSync(join(ROOT, 'mappings'), mappings, { recursive: true });
   const registry = loadPartners(join(ROOT, 'partners'), { dataRoot: data, mappingsRoot: mappings });
   const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
-  const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
+  const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc', timeoutMs: clientTimeoutMs });
   const gateway = new Gateway({ ledger, registry, sink: odooSink(client), logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 30, pollMs: 30, retry });
   await gateway.start();
   const inbound = join(data, 'exchange', 'northgate', 'inbound');
@@ -101,9 +101,13 @@ describe('pipeline reliability', () => {
     expect(r.ledger.document(result.replaced[0].to)?.replayOf).toBe(dead.id);
   });
 
-  it('waits while Odoo is down and posts when it returns, with bounded, spaced attempts', async () => {
-    r = await rig();
-    r.sandbox.faults.fail5xx({ status: 503 });
+  it.each([
+    ['answers 503', (f: SandboxFaults) => f.fail5xx({ status: 503 })],
+    ['drops connections', (f: SandboxFaults) => f.dropConnections()],
+    ['times out', (f: SandboxFaults) => f.slow(2000)],
+  ])('while Odoo %s, a batch waits and is posted when Odoo returns, with bounded, spaced attempts', async (_what, fault) => {
+    r = await rig(undefined, 300);
+    fault(r.sandbox.faults);
     r.drop('batch.edi', northgateOrders({ icn: 600, count: 20 }));
     await until(() => (r.ledger.counts().documents.retry ?? 0) >= 1);
     const before = r.sandbox.stats.requests;

@@ -72,6 +72,7 @@ export class OdooClient {
   private readonly secrets: string[];
   private readonly baseContext: Record<string, unknown>;
   private readonly logger: OdooClientConfig['logger'];
+  private readonly observer: OdooClientConfig['observer'];
   private uidPromise: Promise<number> | undefined;
   private versionPromise: Promise<OdooVersion> | undefined;
 
@@ -93,6 +94,7 @@ export class OdooClient {
     this.login = c.login;
     this.companyId = c.companyId;
     this.logger = config.logger;
+    this.observer = config.observer;
     this.semaphore = new Semaphore(c.maxConcurrency);
     this.baseContext = {
       lang: 'en_US',
@@ -300,6 +302,7 @@ export class OdooClient {
     try {
       const out = await fn();
       this.logger?.debug({ protocol: this.protocol, model, method, ms: Date.now() - started }, 'odoo call');
+      this.observer?.(`${model}.${method}`, (Date.now() - started) / 1000);
       return out;
     } catch (err) {
       const e =
@@ -309,6 +312,7 @@ export class OdooClient {
       scrubSecrets(e, this.secrets);
       const log = this.logger?.warn ?? this.logger?.debug;
       log?.call(this.logger, { protocol: this.protocol, model, method, ms: Date.now() - started, err: e.toJSON() }, 'odoo call failed');
+      this.observer?.(`${model}.${method}`, (Date.now() - started) / 1000, e.retryable ? 'retryable' : 'business');
       throw e;
     }
   }

@@ -31,8 +31,10 @@ export const odooClientConfigSchema = z
   .refine((c) => c.apiKey !== undefined || c.password !== undefined, { message: 'set apiKey or password' })
   .refine((c) => c.protocol !== 'json2' || c.apiKey !== undefined, { message: 'the json2 protocol needs an apiKey' });
 
-export type OdooClientConfig = z.input<typeof odooClientConfigSchema> & { logger?: OdooLogger };
-export type ResolvedOdooClientConfig = z.output<typeof odooClientConfigSchema> & { logger?: OdooLogger };
+/** Told about every call when it ends (metrics): `model.method`, seconds, and the error kind if it failed. */
+export type OdooCallObserver = (call: string, seconds: number, failure?: 'retryable' | 'business') => void;
+export type OdooClientConfig = z.input<typeof odooClientConfigSchema> & { logger?: OdooLogger; observer?: OdooCallObserver };
+export type ResolvedOdooClientConfig = z.output<typeof odooClientConfigSchema> & { logger?: OdooLogger; observer?: OdooCallObserver };
 
 /** One model call, independent of the protocol. */
 export interface CallSpec {
