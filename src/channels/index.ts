@@ -9,6 +9,7 @@ import { as2Sender } from './as2/sender';
 import { DirInbound, dirSender } from './dir';
 import { SftpPoller, sftpSender } from './sftp';
 import { emailSender } from './email/sender';
+import { httpsSender } from './https';
 import { ImapPoller } from './email/imap';
 import type { ChannelDeps, InboundPoller, OutboundSender } from './types';
 
@@ -42,6 +43,8 @@ export function createSender(type: string, deps: ChannelDeps): OutboundSender | 
     case 'dir':
       return dirSender();
     // channel senders: one case per outbound channel type
+    case 'https':
+      return httpsSender(deps);
     case 'as2':
       return as2Sender(deps);
     case 'sftp':

@@ -21,6 +21,8 @@ import { z } from 'zod';
 import type { Partner } from '../partners/registry';
 import type { InboundChannel, OutboundChannel, SecretRef } from '../partners/schema';
 import { globMatch, safeFileName } from './dir';
+import { fingerprintMatches } from './fingerprint';
+export { fingerprintMatches } from './fingerprint';
 import { ChannelError, type ChannelDeps, type IncomingFile, type InboundPoller, type OutboundSender } from './types';
 
 type SftpInbound = Extract<InboundChannel, { type: 'sftp' }>;
@@ -61,13 +63,6 @@ const SFTP_FAILURE = 4;
 /** The `SHA256:…` fingerprint of an SSH host key blob, as `ssh-keygen -lf` prints it. */
 export function hostKeyFingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
-}
-
-/** Whether a host key blob matches a pinned fingerprint (`SHA256:base64`, or hex bytes with colons). */
-export function fingerprintMatches(pinned: string, key: Buffer): boolean {
-  const digest = createHash('sha256').update(key).digest();
-  if (pinned.startsWith('SHA256:')) return pinned.slice(7).replace(/=+$/, '') === digest.toString('base64').replace(/=+$/, '');
-  return pinned.replace(/:/g, '').toLowerCase() === digest.toString('hex');
 }
 
 /** `name` with `-n` before its extension, as the dir channel numbers names that are taken. */

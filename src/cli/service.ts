@@ -20,6 +20,8 @@ import { startHttpServer, type HttpServerHandle } from '../server';
 import { registerApi } from '../server/api';
 import { registerAs2 } from '../server/as2';
 import { registerOdooWebhook } from '../server/odoo-webhook';
+import { registerHttpsChannel } from '../server/https-channel';
+import type { SecretRef } from '../partners/schema';
 import { renderDocuments } from '../mapping/render';
 import { exportPurchaseOrders } from '../pipeline/export';
 import { ledgerFile, SqliteLedger } from '../store';
@@ -145,8 +147,11 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       logger.warn({ partners: mailPartners }, 'partners send by email (via: smtp) but gateway.yaml has no smtp section: their mail is not received');
     }
     let http: HttpServerHandle | undefined;
+    const channelDeps = { logger, secret: (ref: SecretRef, what: string) => readSecret(ref, what, env), now: Date.now, settleMs: o.settleMs ?? config.pipeline.settle, maxFileBytes: config.pipeline.maxFileBytes };
     if (!o.noHttp) {
       const token = config.http.token ? readSecret(config.http.token, 'http.token', env) : localToken(config.dataDir);
+      const t = config.http.tls;
+      const tls = t ? { key: readSecret(t.key, 'http.tls.key', env), cert: readFileSync(t.cert, 'utf8'), ...(t.ca ? { ca: readFileSync(t.ca, 'utf8') } : {}), requestCert: t.requestClientCertificates } : undefined;
       const serve = (port: number) =>
         startHttpServer({
           host: config.http.host,
@@ -156,6 +161,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
           checks: { ledger: () => ledger.ping(), odoo: () => sink.ping() },
           details: () => ({ channels: gateway.channelHealth() }),
           auth: { token },
+          ...(tls ? { tls } : {}),
         });
       try {
         http = await serve(config.http.port);
@@ -172,10 +178,11 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
           },
         });
       }
+      registerHttpsChannel(http, { registry, receive: gateway.receive, deps: channelDeps });
       registerAs2(http, {
         registry,
         receive: gateway.receive,
-        deps: { logger, secret: (ref, what) => readSecret(ref, what, env), now: Date.now, settleMs: o.settleMs ?? config.pipeline.settle, maxFileBytes: config.pipeline.maxFileBytes },
+        deps: channelDeps,
         // An asynchronous MDN is the AS2 acknowledgment of a message we sent: kept in its history.
         onMdn: (m) =>
           ledger.event({

@@ -21,6 +21,15 @@ export const GatewayConfigSchema = z.strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8080),
       token: SecretRef.optional().describe('bearer token for /metrics and the API'),
+      tls: z
+        .strictObject({
+          key: SecretRef.describe('PEM private key of the server certificate'),
+          cert: z.string().min(1).describe('PEM certificate file'),
+          ca: z.string().min(1).optional().describe('PEM CA bundle for client certificates'),
+          requestClientCertificates: z.boolean().default(false).describe('ask clients for certificates (partners on https channels with clientCertificate)'),
+        })
+        .optional()
+        .describe('serve HTTPS (AS2, the https channel, the API) instead of HTTP'),
     })
     .prefault({}),
   odoo: z
@@ -97,6 +106,10 @@ export function loadGatewayConfig(file: string | undefined, env: NodeJS.ProcessE
   c.partners = abs(c.partners);
   if (c.mappings) c.mappings = abs(c.mappings);
   if (c.smtp?.tls) c.smtp.tls.cert = abs(c.smtp.tls.cert);
+  if (c.http.tls) {
+    c.http.tls.cert = abs(c.http.tls.cert);
+    if (c.http.tls.ca) c.http.tls.ca = abs(c.http.tls.ca);
+  }
   return c;
 }
 

@@ -6,6 +6,7 @@
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
@@ -65,6 +66,11 @@ export interface HttpServerOptions {
    * is worth seeing there, but must not take the whole gateway out of service.
    */
   details?: () => Record<string, unknown>;
+  /**
+   * Serve HTTPS instead of HTTP. `requestCert` asks clients for a certificate without requiring one
+   * (routes that pin a partner's certificate check it themselves; other routes do not care).
+   */
+  tls?: { key: string; cert: string; ca?: string; requestCert?: boolean };
   /** Largest request body accepted, default 10 MiB. */
   maxBodyBytes?: number;
   /** Bound on each readiness check, default 2000 ms. */
@@ -208,7 +214,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
   };
 
-  const server = http.createServer((req, res) => void dispatch(req, res));
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => void dispatch(req, res);
+  const server = options.tls
+    ? https.createServer({ key: options.tls.key, cert: options.tls.cert, ca: options.tls.ca, requestCert: options.tls.requestCert === true, rejectUnauthorized: false }, onRequest)
+    : http.createServer(onRequest);
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -244,7 +253,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   if (address === null || typeof address === 'string') throw new Error('HTTP server did not bind a TCP port');
   const port = address.port;
   const hostForUrl = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
-  const url = `http://${hostForUrl}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${hostForUrl}:${port}`;
   logger.info({ url }, 'http server listening');
 
   const close = (): Promise<void> => {
