@@ -109,7 +109,7 @@ describe('https channel', () => {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
-        seen.push({ auth: req.headers.authorization, certCn: peer.subject?.CN, body });
+        seen.push({ auth: req.headers.authorization, certCn: String(peer.subject?.CN), body });
         if (mode === '500') return void res.writeHead(500).end('busy');
         if (mode === '401') return void res.writeHead(401).end('no');
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'received', sha256: mode === 'wrong-sha' ? '00'.repeat(32) : sha(body) }));

@@ -6,22 +6,12 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { firstDifference } from '../../src/cli/fixtures-check';
-import { main } from '../../src/cli/main';
+import { runCli } from '../support/cli';
 
 const ROOT = join(__dirname, '..', '..');
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(argv, { stdin: Readable.from([]), stdout, stderr });
-  return { code, out, err };
-}
+const run = runCli;
 
 /** A copy of partners/, mappings/ and fixtures/ that a test may break. */
 function copyProject(): string {

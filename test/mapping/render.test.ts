@@ -5,8 +5,6 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import { main } from '../../src/cli/main';
 import type { CanonicalDocument } from '../../src/canonical/document';
 import type { Envelope } from '../../src/canonical/envelope';
 import { InMemoryControlNumbers } from '../../src/edi/ack';
@@ -15,6 +13,7 @@ import { validateBuffer } from '../../src/edi/validate';
 import { buildTree, loadMapping, mapTransaction, renderDocuments, translate } from '../../src/mapping';
 import { loadPartners } from '../../src/partners/loader';
 import { segmentsOf, tempFiles } from './helpers';
+import { runCli } from '../support/cli';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(ROOT, path));
@@ -276,16 +275,7 @@ describe('renderDocuments: what cannot be rendered is reported', () => {
   });
 });
 
-async function run(argv: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(argv, { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr });
-  return { code, out, err };
-}
+const run = runCli;
 
 describe('edi-gateway render', () => {
   it('renders what translate prints and exits 0', async () => {
