@@ -35,10 +35,28 @@ export interface RejectedFile {
   reason: string;
 }
 
-/** Whether a name matches a `*` / `?` glob (no path separators involved: names only). */
+/** Whether a name matches a glob: `*`, `?` and character classes `[abc]`, `[a-z]`, `[!x]` (names only). */
 export function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
-  return re.test(name);
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) {
+        re += '\\[';
+        continue;
+      }
+      let body = pattern.slice(i + 1, end);
+      const negate = body.startsWith('!') || body.startsWith('^');
+      if (negate) body = body.slice(1);
+      // Inside a class only `\`, `]` and `^` are special to a RegExp; a leading `-` stays literal.
+      re += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
+      i = end;
+    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's').test(name);
 }
 
 /** True for names a writer is still working on or that are not meant for us. */

@@ -152,8 +152,11 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       const token = config.http.token ? readSecret(config.http.token, 'http.token', env) : localToken(config.dataDir);
       const t = config.http.tls;
       const tls = t ? { key: readSecret(t.key, 'http.tls.key', env), cert: readFileSync(t.cert, 'utf8'), ...(t.ca ? { ca: readFileSync(t.ca, 'utf8') } : {}), requestCert: t.requestClientCertificates } : undefined;
+      // The largest body any partner may POST (AS2, https), at least the server's 10 MiB default.
+      const maxBodyBytes = Math.max(10 * 1024 * 1024, ...registry.partners.flatMap((p) => p.channels.inbound.map((c) => ('maxSize' in c && (c.type === 'as2' || c.type === 'https') ? c.maxSize : 0))));
       const serve = (port: number) =>
         startHttpServer({
+          maxBodyBytes,
           host: config.http.host,
           port,
           metrics,
