@@ -24,6 +24,7 @@ import { registerHttpsChannel } from '../server/https-channel';
 import type { SecretRef } from '../partners/schema';
 import { renderDocuments } from '../mapping/render';
 import { exportPurchaseOrders } from '../pipeline/export';
+import { recordAsyncMdn } from '../pipeline/mdn';
 import { ledgerFile, SqliteLedger } from '../store';
 
 export interface ServiceOptions {
@@ -186,14 +187,11 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
         registry,
         receive: gateway.receive,
         deps: channelDeps,
-        // An asynchronous MDN is the AS2 acknowledgment of a message we sent: kept in its history.
-        onMdn: (m) =>
-          ledger.event({
-            correlationId: m.correlationId ?? `as2-mdn-${m.partnerId}`,
-            ...(m.messageId !== undefined ? { messageId: m.messageId } : {}),
-            kind: m.mdn.processed ? 'as2.mdn' : 'as2.mdn.negative',
-            detail: { disposition: m.mdn.disposition, mic: m.mdn.mic, signed: m.mdn.signed, originalMessageId: m.mdn.originalMessageId },
-          }),
+        // An asynchronous MDN is the AS2 receipt of a message we sent: checked against our MIC, kept in its history.
+        onMdn: (m) => {
+          const verdict = recordAsyncMdn(ledger, m);
+          if (verdict !== 'receipt') logger.warn({ partner: m.partnerId, messageId: m.messageId, verdict, disposition: m.mdn.disposition }, 'AS2 MDN is not a clean receipt');
+        },
       });
       const h = http;
       closers.push(() => h.close());
