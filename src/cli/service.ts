@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { startSmtpListener, type SmtpListenerHandle } from '../channels/email/listener';
-import { readSecret, type GatewayConfig } from '../config/gateway';
+import { partnerLoadOptions, readSecret, type GatewayConfig } from '../config/gateway';
 import { OdooClient } from '../odoo/client';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../odoo/sandbox';
 import { loadPartners } from '../partners';
@@ -62,7 +62,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
   const env = o.env ?? process.env;
   const config = o.config;
   const logger = o.logger ?? pino({ level: env.LOG_LEVEL ?? 'info', redact: { paths: ['*.password', '*.apiKey', '*.token', '*.authorization'], censor: '[secret]' } });
-  const registry = loadPartners(config.partners, { dataRoot: config.dataDir, ...(config.mappings ? { mappingsRoot: config.mappings } : {}) });
+  const registry = loadPartners(config.partners, partnerLoadOptions(config));
   const ledger = new SqliteLedger({ file: ledgerFile(config.dataDir) });
   const closers: (() => Promise<void> | void)[] = [() => ledger.close()];
   const stopAll = async () => {

@@ -16,6 +16,7 @@ export const GatewayConfigSchema = z.strictObject({
   dataDir: z.string().default('./data').describe('ledger, exchange folders and archives (GATEWAY_DATA_DIR overrides)'),
   partners: z.string().default('./partners').describe('the partner folders'),
   mappings: z.string().optional().describe('the mapping folders (default: beside partners)'),
+  allowedRoots: z.array(z.string().min(1)).default([]).describe('absolute folders partner files may name outside the data folder (e.g. /srv/sftp, the chroots of partners who push to us)'),
   http: z
     .strictObject({
       host: z.string().default('127.0.0.1'),
@@ -80,6 +81,11 @@ export class GatewayConfigError extends Error {
   }
 }
 
+/** How the partner folders are loaded under this configuration. */
+export function partnerLoadOptions(c: GatewayConfig): { dataRoot: string; mappingsRoot?: string; allowedRoots: string[] } {
+  return { dataRoot: c.dataDir, allowedRoots: c.allowedRoots, ...(c.mappings ? { mappingsRoot: c.mappings } : {}) };
+}
+
 /** Read and check gateway.yaml (or the defaults when no file is given); relative paths resolve from its folder. */
 export function loadGatewayConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   let raw: unknown = {};
@@ -105,6 +111,7 @@ export function loadGatewayConfig(file: string | undefined, env: NodeJS.ProcessE
   c.dataDir = abs(env.GATEWAY_DATA_DIR ?? c.dataDir);
   c.partners = abs(c.partners);
   if (c.mappings) c.mappings = abs(c.mappings);
+  c.allowedRoots = c.allowedRoots.map(abs);
   if (c.smtp?.tls) c.smtp.tls.cert = abs(c.smtp.tls.cert);
   if (c.http.tls) {
     c.http.tls.cert = abs(c.http.tls.cert);

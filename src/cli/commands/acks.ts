@@ -4,7 +4,7 @@
  * --partner ID` queues one of our interchanges for a partner (its acks are then expected).
  */
 import { readFileSync } from 'node:fs';
-import type { GatewayConfig } from '../../config/gateway';
+import { partnerLoadOptions, type GatewayConfig } from '../../config/gateway';
 import { loadPartners } from '../../partners';
 import { queueOutbound } from '../../pipeline/acks';
 import type { ExpectedAckRow } from '../../store';
@@ -39,7 +39,7 @@ async function queue(config: GatewayConfig, partnerId: string, bytes: Buffer): P
   return withLedger(
     config,
     (l) => {
-      const partner = loadPartners(config.partners, { dataRoot: config.dataDir, ...(config.mappings ? { mappingsRoot: config.mappings } : {}) }).get(partnerId);
+      const partner = loadPartners(config.partners, partnerLoadOptions(config)).get(partnerId);
       if (!partner) throw new CliUsageError(`no partner ${partnerId}`);
       return queueOutbound(l, partner, bytes, Date.now(), randomUUID());
     },

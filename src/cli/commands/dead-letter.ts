@@ -4,7 +4,7 @@
  * (token from gateway.yaml or data/api-token); when it is not, they open the ledger themselves and the
  * next `start` posts what was replayed.
  */
-import type { GatewayConfig } from '../../config/gateway';
+import { partnerLoadOptions, type GatewayConfig } from '../../config/gateway';
 import { loadPartners } from '../../partners';
 import { replay, ReplayError, type ReplayResult } from '../../pipeline/replay';
 import { DEAD_LETTER_STATES, type DocumentRow, type EventRow } from '../../store';
@@ -34,7 +34,7 @@ async function doReplay(c: GatewayConfig, target: Target): Promise<ReplayResult>
     c,
     async (ledger) => {
       try {
-        return await replay(ledger, loadPartners(c.partners, { dataRoot: c.dataDir, ...(c.mappings ? { mappingsRoot: c.mappings } : {}) }), target);
+        return await replay(ledger, loadPartners(c.partners, partnerLoadOptions(c)), target);
       } catch (err) {
         if (err instanceof ReplayError) throw new CliUsageError(err.message);
         throw err;

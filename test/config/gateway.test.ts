@@ -1,0 +1,56 @@
+/** gateway.yaml: defaults, paths relative to the file, errors that name file and key, secrets by reference. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GatewayConfigError, loadGatewayConfig, partnerLoadOptions, readSecret } from '../../src/config/gateway';
+
+function file(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gwcfg-'));
+  const f = join(dir, 'gateway.yaml');
+  writeFileSync(f, text);
+  return f;
+}
+
+describe('gateway.yaml', () => {
+  it('defaults without a file: ./data, ./partners, loopback HTTP on 8080, no Odoo (the demo)', () => {
+    const c = loadGatewayConfig(undefined, {});
+    expect(c.dataDir).toBe(join(process.cwd(), 'data'));
+    expect(c.http).toMatchObject({ host: '127.0.0.1', port: 8080 });
+    expect(c.odoo).toBeUndefined();
+    expect(c.pipeline).toMatchObject({ concurrency: 8, maxAttempts: 8, retryBase: 2000, settle: 1000 });
+  });
+
+  it('paths resolve from the file\'s folder; GATEWAY_DATA_DIR wins; allowedRoots reach the partner loader', () => {
+    const f = file('dataDir: ./var\npartners: ../p\nallowedRoots: [./sftp]\nodoo: { url: "https://odoo.example", db: prod, login: edi, apiKey: { env: ODOO_API_KEY }, exportInterval: 5m }\n');
+    const dir = join(f, '..');
+    const c = loadGatewayConfig(f, {});
+    expect(c.dataDir).toBe(join(dir, 'var'));
+    expect(c.partners).toBe(join(dir, '..', 'p'));
+    expect(partnerLoadOptions(c)).toEqual({ dataRoot: join(dir, 'var'), allowedRoots: [join(dir, 'sftp')] });
+    expect(c.odoo?.exportInterval).toBe(300_000);
+    expect(loadGatewayConfig(f, { GATEWAY_DATA_DIR: '/srv/edi' }).dataDir).toBe('/srv/edi');
+  });
+
+  it('problems name the file and the key', () => {
+    const f = file('http: { port: 99999 }\nodoo: { url: "https://odoo.example", db: prod, login: edi }\npipeline: { retryBase: 5 }\n');
+    let message = '';
+    try {
+      loadGatewayConfig(f, {});
+    } catch (err) {
+      expect(err).toBeInstanceOf(GatewayConfigError);
+      message = (err as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      `${f}: http.port: Too big: expected number to be <=65535`,
+      `${f}: odoo: give odoo.apiKey (preferred) or odoo.password, as {env: NAME} or {file: path}`,
+      `${f}: pipeline.retryBase: 5 has no unit; write e.g. 5s, 5m or 5h`,
+    ]);
+  });
+
+  it('secrets come from the environment or a file, and an error names the reference, never a value', () => {
+    expect(readSecret({ env: 'X_TOKEN' }, 'http.token', { X_TOKEN: 's3cret' })).toBe('s3cret');
+    const f = file('from-file\n');
+    expect(readSecret({ file: f }, 'http.token', {})).toBe('from-file');
+    expect(() => readSecret({ env: 'MISSING' }, 'odoo.apiKey', {})).toThrow('odoo.apiKey: environment variable MISSING is not set');
+  });
+});
