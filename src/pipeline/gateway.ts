@@ -76,9 +76,8 @@ export function classifyPostError(err: unknown): { retryable: boolean; message: 
 
 /** The ordering key of a document: its order, so an 855, 856 and 810 for one PO post in turn. */
 function orderKey(doc: DocumentRow): string | undefined {
-  if (!doc.partnerId || !doc.canonical) return doc.partnerId ?? undefined;
-  const m = /"orderNumber":"((?:[^"\\]|\\.)*)"/.exec(doc.canonical);
-  return `${doc.partnerId}\u0000${m ? m[1] : doc.businessKey ?? doc.id}`;
+  if (!doc.partnerId) return undefined;
+  return `${doc.partnerId}\u0000${doc.orderKey ?? doc.businessKey ?? doc.id}`;
 }
 
 /** Fill an outbound file-name template. */
@@ -327,14 +326,15 @@ export class Gateway {
   private async post(doc: DocumentRow): Promise<StageOutcome> {
     const log = this.o.logger.child({ correlationId: doc.correlationId, messageId: doc.messageId, documentId: doc.id, partner: doc.partnerId ?? undefined });
     const partner = doc.partnerId ? this.o.registry.get(doc.partnerId) : undefined;
-    if (!partner || !doc.canonical) {
+    const json = doc.canonical ?? this.o.ledger.canonicalOf(doc.id);
+    if (!partner || !json) {
       const reason = !partner ? `partner ${doc.partnerId ?? '(none)'} is not configured any more` : 'the document has no canonical form';
       this.o.ledger.documentState(doc.id, { state: 'dead', reason, errorKind: 'business', event: 'document.dead' });
       return 'failed';
     }
     const started = this.now();
     try {
-      const canonical = JSON.parse(doc.canonical) as CanonicalDocument;
+      const canonical = JSON.parse(json) as CanonicalDocument;
       const result = await this.o.sink.post(canonical, partner);
       await this.o.ledger.documentStateSoon(doc.id, { state: 'posted', attempt: true, result, event: 'document.posted', detail: { records: result.map((r) => `${r.action} ${r.model} ${r.id} ${r.name}`) } });
       this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'posted');

@@ -92,6 +92,21 @@ export function businessKey(doc: CanonicalDocument): string | null {
   }
 }
 
+/** The order a document is about: posted one after the other with the other documents of that order. */
+export function orderKeyOf(doc: CanonicalDocument): string | null {
+  switch (doc.type) {
+    case 'order':
+    case 'order_response':
+      return doc.orderNumber;
+    case 'ship_notice':
+      return doc.orders[0]?.orderNumber ?? null;
+    case 'invoice':
+      return doc.orderNumber ?? null;
+    default:
+      return null;
+  }
+}
+
 /** "PO103" → 3; "NAD02-01" → 2 and component 1. */
 function elementPosition(element: string | undefined): { element?: number; component?: number } {
   const m = element ? /^[A-Z0-9]{2,3}?(\d{2})(?:-(\d{1,2}))?$/.exec(element) : null;
@@ -316,6 +331,7 @@ function addDocument(
     groupControlNumber: v.group?.trim() ?? null,
     controlNumber: v.controlNumber.trim(),
     businessKey: doc ? businessKey(doc) : null,
+    orderKey: doc ? orderKeyOf(doc) : null,
     state: 'mapped',
   };
   if (doc) entry.canonical = JSON.stringify(doc);

@@ -38,6 +38,7 @@ export class Stage<T extends { id: number }> {
   private readonly running = new Set<Promise<void>>();
   private subscription: Subscription | undefined;
   private stopping = false;
+  private kickPending = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: StageOptions<T>) {}
@@ -60,7 +61,13 @@ export class Stage<T extends { id: number }> {
 
   /** Look for work now. */
   kick(): void {
-    if (this.subscription && !this.stopping) this.kick$.next();
+    if (!this.subscription || this.stopping || this.kickPending) return;
+    // Many items finish in the same turn (their ledger writes are batched): one claim serves them all.
+    this.kickPending = true;
+    setImmediate(() => {
+      this.kickPending = false;
+      if (this.subscription && !this.stopping) this.kick$.next();
+    });
   }
 
   private claimNow(): T[] {
@@ -113,7 +120,7 @@ export class Stage<T extends { id: number }> {
       this.running.delete(p);
       if (this.busyIds.size === 0) for (const w of this.idleWaiters.splice(0)) w();
       // A freed slot may let the next item in; a microtask keeps the stack flat.
-      queueMicrotask(() => this.kick());
+      this.kick();
     });
     return p;
   }

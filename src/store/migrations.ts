@@ -116,4 +116,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // 4: the order a document belongs to, so the post stage can keep an order's documents in sequence
+  // without reading every waiting document's canonical JSON.
+  `ALTER TABLE documents ADD COLUMN order_key TEXT;`,
 ];

@@ -45,7 +45,9 @@ const CONTROL_MAX = 999_999_999;
 
 const MESSAGE_COLUMNS = 'id, direction, channel, source, partner_id, sha256, size, state, correlation_id, created_at, updated_at, attempts, next_attempt_at, reason, message_type, interchange_control_number, cause_message_id';
 const DOCUMENT_COLUMNS =
-  'id, message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, state, attempts, next_attempt_at, reason, error_kind, canonical, result, correlation_id, created_at, updated_at, replay_of';
+  'id, message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, order_key, state, attempts, next_attempt_at, reason, error_kind, canonical, result, correlation_id, created_at, updated_at, replay_of';
+/** The same without the documents' JSON: queues are read often and most rows are not taken. */
+const QUEUE_COLUMNS = DOCUMENT_COLUMNS.replace('canonical, result', 'NULL AS canonical, NULL AS result');
 
 function toMessage(r: Row): MessageRow {
   return {
@@ -81,6 +83,7 @@ function toDocument(r: Row): DocumentRow {
     groupControlNumber: (r.group_control_number as string | null) ?? null,
     controlNumber: (r.control_number as string | null) ?? null,
     businessKey: (r.business_key as string | null) ?? null,
+    orderKey: (r.order_key as string | null) ?? null,
     state: r.state as DocumentState,
     attempts: r.attempts as number,
     nextAttemptAt: (r.next_attempt_at as number | null) ?? null,
@@ -212,14 +215,15 @@ export class SqliteLedger {
       lastInterchange: db.prepare(`SELECT MAX(CAST(control_number AS INTEGER)) FROM interchanges WHERE partner_id = ? AND control_number NOT GLOB '*[^0-9]*' AND control_number <> ''`).pluck(),
       insertInterchange: db.prepare('INSERT INTO interchanges (partner_id, control_number, sha256, message_id, test, seen_at) VALUES (?, ?, ?, ?, ?, ?)'),
       insertDocument: db.prepare(
-        `INSERT INTO documents (message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, state, reason, error_kind, canonical, correlation_id, created_at, updated_at, replay_of)
-         VALUES (@messageId, @seq, @partnerId, @type, @messageType, @interchangeControlNumber, @groupControlNumber, @controlNumber, @businessKey, @state, @reason, @errorKind, @canonical, @correlationId, @now, @now, @replayOf)`,
+        `INSERT INTO documents (message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, order_key, state, reason, error_kind, canonical, correlation_id, created_at, updated_at, replay_of)
+         VALUES (@messageId, @seq, @partnerId, @type, @messageType, @interchangeControlNumber, @groupControlNumber, @controlNumber, @businessKey, @orderKey, @state, @reason, @errorKind, @canonical, @correlationId, @now, @now, @replayOf)`,
       ),
       document: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id = ?`),
       documentsOfMessage: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE message_id = ? ORDER BY seq, id`),
       // Two index walks instead of one OR: with thousands waiting, the OR form sorted every waiting row.
-      dueMapped: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE state = 'mapped' ORDER BY id LIMIT ?`),
-      dueRetry: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? ORDER BY id LIMIT ?`),
+      dueMapped: db.prepare(`SELECT ${QUEUE_COLUMNS} FROM documents WHERE state = 'mapped' ORDER BY id LIMIT ?`),
+      dueRetry: db.prepare(`SELECT ${QUEUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? ORDER BY id LIMIT ?`),
+      canonicalOf: db.prepare('SELECT canonical FROM documents WHERE id = ?').pluck(),
       nextDocument: db.prepare(`SELECT MIN(next_attempt_at) FROM documents WHERE state = 'retry'`).pluck(),
       businessTwin: db.prepare(
         `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE partner_id = ? AND type = ? AND business_key = ? AND message_id <> ? AND state IN ('mapped', 'posted', 'retry', 'parked') ORDER BY id LIMIT 1`,
@@ -378,6 +382,7 @@ export class SqliteLedger {
             groupControlNumber: d.groupControlNumber,
             controlNumber: d.controlNumber,
             businessKey: d.businessKey,
+            orderKey: d.orderKey ?? null,
             state: d.state,
             reason: d.reason ?? null,
             errorKind: d.errorKind ?? null,
@@ -447,7 +452,12 @@ export class SqliteLedger {
     return (this.stmt.documentsOfMessage.all(messageId) as Row[]).map(toDocument);
   }
 
-  /** Documents ready to post: mapped, or retry whose time has come; oldest first. */
+  /** The canonical JSON of a document (queue reads leave it out). */
+  canonicalOf(id: number): string | null {
+    return (this.stmt.canonicalOf.get(id) as string | null | undefined) ?? null;
+  }
+
+  /** Documents ready to post: mapped, or retry whose time has come; oldest first; without their JSON. */
   dueDocuments(limit: number): DocumentRow[] {
     const mapped = this.stmt.dueMapped.all(limit) as Row[];
     const retry = this.stmt.dueRetry.all(this.now(), limit) as Row[];

@@ -96,6 +96,8 @@ export interface NewDocument {
   groupControlNumber: string | null;
   controlNumber: string | null;
   businessKey: string | null;
+  /** The order this document is about (its own number for an order; the PO answered for the others). */
+  orderKey?: string | null;
   state: DocumentState;
   reason?: string;
   errorKind?: 'business' | 'retryable';

@@ -13,7 +13,7 @@ describe('SqliteLedger', () => {
     const file = fresh();
     new SqliteLedger({ file }).close();
     const db = new Database(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.pragma('user_version = 99');
     db.close();
