@@ -120,15 +120,7 @@ export interface ReadAcksOptions {
 }
 
 /** The envelope around an ack message, as the standard readers need it. */
-export interface AckEnvelope {
-  standard: Standard;
-  from: AckParty;
-  to: AckParty;
-  ackInterchange: string;
-  ackGroup?: string;
-  ackMessage?: string;
-  test: boolean;
-}
+export type AckEnvelope = Pick<ReceivedAck, 'standard' | 'from' | 'to' | 'ackInterchange' | 'ackGroup' | 'ackMessage' | 'test'>;
 
 /** Records a problem at a segment position of the ack being read. */
 export type ProblemSink = (position: number, tag: string, message: string) => void;

@@ -7,7 +7,7 @@
  */
 import { clearMappingCache } from '../mapping/mapping-file';
 import type { PartnerRegistry } from '../partners/registry';
-import { REPLAYABLE_DOCUMENT_STATES, type DocumentRow, type Ledger, type MessageRow } from '../store';
+import { DEAD_LETTER_STATES, REPLAYABLE_DOCUMENT_STATES, type DocumentRow, type Ledger, type MessageRow } from '../store';
 import { processMessage } from './process';
 
 export interface ReplayResult {
@@ -19,10 +19,22 @@ export interface ReplayResult {
 }
 
 export class ReplayError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** missing: no such document or message; state: it exists but is not in a state for this. */
+    readonly kind: 'missing' | 'state' = 'state',
+  ) {
     super(message);
     this.name = 'ReplayError';
   }
+}
+
+/** A person drops a dead-lettered document: it is never posted, and the history says who decided why. */
+export function discard(ledger: Ledger, documentId: number, reason = 'discarded by a person'): void {
+  const doc = ledger.document(documentId);
+  if (!doc) throw new ReplayError(`no document ${documentId}`, 'missing');
+  if (!DEAD_LETTER_STATES.includes(doc.state)) throw new ReplayError(`document ${doc.id} is ${doc.state}; only ${DEAD_LETTER_STATES.join(', ')} documents are discarded`);
+  ledger.documentState(doc.id, { state: 'discarded', reason: reason.slice(0, 500), event: 'document.discarded' });
 }
 
 function txKey(d: { interchangeControlNumber: string | null; controlNumber: string | null }): string {

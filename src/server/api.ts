@@ -4,11 +4,23 @@
  */
 import type { PartnerRegistry } from '../partners/registry';
 import type { Gateway } from '../pipeline/gateway';
-import { replay, ReplayError } from '../pipeline/replay';
+import { discard, replay, ReplayError } from '../pipeline/replay';
 import { DEAD_LETTER_STATES, type DocumentState, type Ledger } from '../store';
-import { HttpError, sendJson, type HttpServerHandle } from './http';
+import { HttpError, sendJson, type HttpServerHandle, type RouteContext } from './http';
 
 const DOCUMENT_STATES: readonly DocumentState[] = ['mapped', 'posted', 'retry', 'parked', 'dead', 'held', 'ignored', 'discarded', 'replaced'];
+
+/** The request body as a JSON object; 400 naming the expected shape otherwise. */
+async function jsonBody(ctx: RouteContext, shape: string): Promise<Record<string, unknown>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse((await ctx.readBody()).toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, 'bad_json', `the body must be JSON: ${shape}`);
+  return parsed as Record<string, unknown>;
+}
 
 function idOf(s: string, what: string): number {
   if (!/^\d{1,12}$/.test(s)) throw new HttpError(400, 'bad_id', `${what} id must be a number`);
@@ -40,13 +52,7 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
     'POST',
     '/api/replay',
     async (_req, res, ctx) => {
-      const body = (await ctx.readBody()).toString('utf8');
-      let target: { documentId?: unknown; messageId?: unknown };
-      try {
-        target = JSON.parse(body) as typeof target;
-      } catch {
-        throw new HttpError(400, 'bad_json', 'the body must be JSON: {"documentId": N} or {"messageId": N}');
-      }
+      const target = await jsonBody(ctx, '{"documentId": N} or {"messageId": N}');
       const documentId = typeof target.documentId === 'number' ? target.documentId : undefined;
       const messageId = typeof target.messageId === 'number' ? target.messageId : undefined;
       if (documentId === undefined && messageId === undefined) throw new HttpError(400, 'bad_target', 'give documentId or messageId');
@@ -67,12 +73,7 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
     'POST',
     '/api/send',
     async (_req, res, ctx) => {
-      let body: { partner?: unknown; base64?: unknown };
-      try {
-        body = JSON.parse((await ctx.readBody()).toString('utf8')) as typeof body;
-      } catch {
-        throw new HttpError(400, 'bad_json', 'the body must be JSON: {"partner": "id", "base64": "..."}');
-      }
+      const body = await jsonBody(ctx, '{"partner": "id", "base64": "..."}');
       if (typeof body.partner !== 'string' || typeof body.base64 !== 'string') throw new HttpError(400, 'bad_target', 'give partner and base64');
       if (!registry.get(body.partner)) throw new HttpError(404, 'not_found', `no partner ${body.partner}`);
       sendJson(res, 200, { messageId: gateway.enqueue(body.partner, Buffer.from(body.base64, 'base64')) });
@@ -83,18 +84,15 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
     'POST',
     '/api/discard',
     async (_req, res, ctx) => {
-      let target: { documentId?: unknown; reason?: unknown };
-      try {
-        target = JSON.parse((await ctx.readBody()).toString('utf8')) as typeof target;
-      } catch {
-        throw new HttpError(400, 'bad_json', 'the body must be JSON: {"documentId": N, "reason": "..."}');
-      }
+      const target = await jsonBody(ctx, '{"documentId": N, "reason": "..."}');
       if (typeof target.documentId !== 'number') throw new HttpError(400, 'bad_target', 'give documentId');
-      const doc = ledger.document(target.documentId);
-      if (!doc) throw new HttpError(404, 'not_found', `no document ${target.documentId}`);
-      if (!DEAD_LETTER_STATES.includes(doc.state)) throw new HttpError(409, 'not_discardable', `document ${doc.id} is ${doc.state}; only ${DEAD_LETTER_STATES.join(', ')} documents are discarded`);
-      ledger.documentState(doc.id, { state: 'discarded', reason: typeof target.reason === 'string' ? target.reason.slice(0, 500) : 'discarded by a person', event: 'document.discarded' });
-      sendJson(res, 200, { documentId: doc.id, state: 'discarded' });
+      try {
+        discard(ledger, target.documentId, typeof target.reason === 'string' ? target.reason : undefined);
+      } catch (err) {
+        if (err instanceof ReplayError) throw new HttpError(err.kind === 'missing' ? 404 : 409, err.kind === 'missing' ? 'not_found' : 'not_discardable', err.message);
+        throw err;
+      }
+      sendJson(res, 200, { documentId: target.documentId, state: 'discarded' });
     },
     { auth: true, exact: true },
   );

@@ -6,7 +6,7 @@
  */
 import { partnerLoadOptions, type GatewayConfig } from '../../config/gateway';
 import { loadPartners } from '../../partners';
-import { replay, ReplayError, type ReplayResult } from '../../pipeline/replay';
+import { discard, replay, ReplayError, type ReplayResult } from '../../pipeline/replay';
 import { DEAD_LETTER_STATES, type DocumentRow, type EventRow } from '../../store';
 import { CliUsageError, writeOut, type CliIo } from '../io';
 import { commandConfig as config, viaApi, withLedger } from '../ledger-access';
@@ -98,10 +98,12 @@ export async function deadLetterCommand(args: string[], io: CliIo): Promise<numb
       await withLedger(
         c,
         (l) => {
-          const d = l.document(documentId);
-          if (!d) throw new CliUsageError(`no document ${documentId}`);
-          if (!DEAD_LETTER_STATES.includes(d.state)) throw new CliUsageError(`document ${d.id} is ${d.state}; only ${DEAD_LETTER_STATES.join(', ')} documents are discarded`);
-          l.documentState(d.id, { state: 'discarded', reason: 'discarded by a person', event: 'document.discarded' });
+          try {
+            discard(l, documentId);
+          } catch (err) {
+            if (err instanceof ReplayError) throw new CliUsageError(err.message);
+            throw err;
+          }
         },
         async () => {
           await viaApi(c, 'POST', '/api/discard', { documentId });

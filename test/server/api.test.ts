@@ -1,0 +1,61 @@
+/** The REST API over a real ledger: dead-letter listing, discard and replay refusals, bearer token. */
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadPartners } from '../../src/partners';
+import { Gateway } from '../../src/pipeline/gateway';
+import { GatewayMetrics } from '../../src/pipeline/metrics';
+import { discard, ReplayError } from '../../src/pipeline/replay';
+import { nullSink } from '../../src/pipeline/sink';
+import { startHttpServer, type HttpServerHandle } from '../../src/server';
+import { registerApi } from '../../src/server/api';
+import { SqliteLedger } from '../../src/store';
+
+describe('the API', () => {
+  const ledger = new SqliteLedger({ file: ':memory:' });
+  const registry = loadPartners(join(__dirname, '..', '..', 'partners'), { dataRoot: '/nonexistent-data' });
+  const gateway = new Gateway({ ledger, registry, sink: nullSink(), logger: pino({ level: 'silent' }) });
+  let http: HttpServerHandle;
+  let dead: number;
+  let posted: number;
+  beforeAll(async () => {
+    const [m] = ledger.receiveMany([{ channel: 'dir', source: 'x.edi', partnerId: 'northgate', bytes: Buffer.from('ISA') }]);
+    const doc = (seq: number, state: 'dead' | 'posted') => ({ seq, partnerId: 'northgate', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: '1', controlNumber: String(seq), businessKey: `K${seq}`, state, reason: state === 'dead' ? 'unknown product' : undefined });
+    [dead, posted] = ledger.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [doc(1, 'dead'), doc(2, 'posted')], outbound: [], events: [] });
+    http = await startHttpServer({ metrics: new GatewayMetrics({ processMetrics: false }), checks: { ledger: () => undefined, odoo: () => undefined }, auth: { token: 't0ken' } });
+    registerApi(http, { ledger, registry, gateway });
+  });
+  afterAll(async () => {
+    await http.close();
+    ledger.close();
+  });
+  const call = (method: string, path: string, body?: unknown, token = 't0ken') =>
+    fetch(`${http.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+
+  it('needs the token', async () => {
+    expect((await call('GET', '/api/documents', undefined, 'wrong')).status).toBe(401);
+  });
+
+  it('lists the dead-letter queue and shows one document with its history', async () => {
+    const list = (await (await call('GET', '/api/documents')).json()) as { documents: { id: number; state: string }[] };
+    expect(list.documents.map((d) => [d.id, d.state])).toEqual([[dead, 'dead']]);
+    const one = (await (await call('GET', `/api/documents/${dead}`)).json()) as { events: { kind: string }[] };
+    expect(one.events.map((e) => e.kind)).toEqual(['document.dead']);
+    expect((await call('GET', '/api/documents?state=nonsense')).status).toBe(400);
+  });
+
+  it('discard: only dead-lettered documents; 404 / 409 otherwise; bad bodies are 400', async () => {
+    expect((await call('POST', '/api/discard', { documentId: posted })).status).toBe(409);
+    expect((await call('POST', '/api/discard', { documentId: 999 })).status).toBe(404);
+    expect((await call('POST', '/api/discard', [1])).status).toBe(400);
+    const ok = await call('POST', '/api/discard', { documentId: dead, reason: 'customer cancelled by phone' });
+    expect(await ok.json()).toEqual({ documentId: dead, state: 'discarded' });
+    expect(ledger.document(dead)).toMatchObject({ state: 'discarded', reason: 'customer cancelled by phone' });
+    expect(() => discard(ledger, dead)).toThrow(ReplayError);
+  });
+
+  it('replay refuses what reached Odoo', async () => {
+    const r = await call('POST', '/api/replay', { documentId: posted });
+    expect(r.status).toBe(409);
+    expect(((await r.json()) as { message: string }).message).toMatch(/is posted: only .* documents are replayed/);
+  });
+});
