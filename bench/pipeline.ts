@@ -68,6 +68,8 @@ interface ChildResult {
   queue: { processP50: number; processP99: number; postP50: number; postP99: number };
   peakRssMB: number;
   sampledRssMB: number;
+  /** CPU time of the gateway process (every thread, user + system) per posted document, ms: what a busy box does not hide. */
+  cpuMsPerDoc: number;
   ledger: { posted: number; documents: number; distinctOrders: number; messages: Record<string, number>; documentStates: Record<string, number> };
   wallMs: number;
   error?: string;
@@ -191,6 +193,7 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
   clearInterval(sampler);
   sampled = Math.max(sampled, process.memoryUsage().rss);
   const peakRss = process.resourceUsage().maxRSS * 1024;
+  const cpu = process.cpuUsage();
 
   const db = new Database(ledgerPath, { readonly: true });
   const one = <T>(sql: string): T => db.prepare(sql).get() as T;
@@ -222,6 +225,7 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
     latency: { p50: quantile(total, 0.5), p90: quantile(total, 0.9), p99: quantile(total, 0.99), max: total[total.length - 1] ?? NaN },
     queue: { processP50: quantile(proc, 0.5), processP99: quantile(proc, 0.99), postP50: quantile(post, 0.5), postP99: quantile(post, 0.99) },
     peakRssMB: peakRss / 1024 / 1024,
+    cpuMsPerDoc: (cpu.user + cpu.system) / 1000 / Math.max(1, ledgerFigures.posted),
     sampledRssMB: sampled / 1024 / 1024,
     ledger: ledgerFigures,
     wallMs: Date.now() - started,
@@ -295,18 +299,18 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<{ lines
   for (const kind of o.sinks) {
     log(`pipeline bench: ${kind} sink ...`);
     const r = await runOnce(kind, o);
-    log(`  ${kind}: ${f0(r.docsPerSec)} documents/s, p50 ${f0(r.latency.p50)} ms, p99 ${f0(r.latency.p99)} ms, peak RSS ${f1(r.peakRssMB)} MB${r.verified ? '' : `; FAILED: ${r.problems.join('; ')}`}`);
+    log(`  ${kind}: ${f0(r.docsPerSec)} documents/s, p50 ${f0(r.latency.p50)} ms, p99 ${f0(r.latency.p99)} ms, peak RSS ${f1(r.peakRssMB)} MB, CPU ${r.cpuMsPerDoc.toFixed(2)} ms/document${r.verified ? '' : `; FAILED: ${r.problems.join('; ')}`}`);
     runs.push(r);
   }
   const out: string[] = [];
   out.push(`Pipeline (issue: end-to-end inbound): ${o.orders} northgate 850s × ${o.lines} lines, ${o.perFile} per file (one interchange, one group), files in the inbound folder before the gateway starts; gateway settleMs 0, dirPollMs 20, concurrency ${o.concurrency}, logging off, ledger synchronous=FULL; node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB. The gateway runs in its own process; the sandbox in the bench's process (jsonrpc on 127.0.0.1).`);
   out.push('');
-  out.push('| sink | documents/s | wall s | latency p50 / p90 / p99 / max ms (file taken → posted) | taken → mapped p50 / p99 ms | mapped → posted p50 / p99 ms | peak RSS MB (maxrss / sampled) | verified |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|---|');
+  out.push('| sink | documents/s | wall s | latency p50 / p90 / p99 / max ms (file taken → posted) | taken → mapped p50 / p99 ms | mapped → posted p50 / p99 ms | peak RSS MB (maxrss / sampled) | gateway CPU ms / document | verified |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of runs) {
     const verified = r.verified ? `yes: ${r.ledger.posted} posted once${r.saleOrders !== undefined ? `, ${r.saleOrders} sale orders` : ''}` : `**NO**: ${r.problems.join('; ')}`;
     out.push(
-      `| ${r.sink === 'null' ? 'nullSink (zero latency)' : 'Odoo sandbox (jsonrpc)'} | ${f0(r.docsPerSec)} | ${f1(r.ms / 1000)} | ${f0(r.latency.p50)} / ${f0(r.latency.p90)} / ${f0(r.latency.p99)} / ${f0(r.latency.max)} | ${f0(r.queue.processP50)} / ${f0(r.queue.processP99)} | ${f0(r.queue.postP50)} / ${f0(r.queue.postP99)} | ${f1(r.peakRssMB)} / ${f1(r.sampledRssMB)} | ${verified} |`,
+      `| ${r.sink === 'null' ? 'nullSink (zero latency)' : 'Odoo sandbox (jsonrpc)'} | ${f0(r.docsPerSec)} | ${f1(r.ms / 1000)} | ${f0(r.latency.p50)} / ${f0(r.latency.p90)} / ${f0(r.latency.p99)} / ${f0(r.latency.max)} | ${f0(r.queue.processP50)} / ${f0(r.queue.processP99)} | ${f0(r.queue.postP50)} / ${f0(r.queue.postP99)} | ${f1(r.peakRssMB)} / ${f1(r.sampledRssMB)} | ${r.cpuMsPerDoc.toFixed(2)} | ${verified} |`,
     );
   }
   for (const r of runs) {

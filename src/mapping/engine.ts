@@ -11,7 +11,7 @@ import { parseEdiDateTime, parseEdiTime, type EdiDateTimeFormat } from '../canon
 import { parseDecimal } from '../canonical/decimal';
 import type { Dictionary } from '../edi/common/definitions';
 import type { FieldSpec, Mapping, TransformStep } from './mapping-file';
-import { ElementResolver, elementLabel, parsePath, PathError, selectNodes, selectValues, type ValueHit } from './path';
+import { ElementResolver, elementLabel, parsePath, PathError, selectNodes, selectValues, type ParsedPath, type ValueHit } from './path';
 import { segmentOf, type TransactionTree, type TreeLoop, type TreeNode, type TreeSegment } from './tree';
 
 /** The rule an error comes from. */
@@ -65,18 +65,80 @@ interface Source {
 
 type Obj = Record<string, unknown>;
 
+/** A value now, or later when a JSONata expression had to be awaited. */
+type Maybe<T> = T | Promise<T>;
+
+/** A `fields:` block split once into the order its fields are evaluated in. */
+interface FieldOrder {
+  plain: [string, FieldSpec][];
+  /** A default that depends on a sibling waits until the other fields are known. */
+  conditional: [string, FieldSpec][];
+  /** Expressions see the fields mapped before them. */
+  later: [string, FieldSpec][];
+}
+
+const orders = new WeakMap<Record<string, FieldSpec>, FieldOrder>();
+
+function fieldOrder(fields: Record<string, FieldSpec>): FieldOrder {
+  let order = orders.get(fields);
+  if (order) return order;
+  order = { plain: [], conditional: [], later: [] };
+  for (const entry of Object.entries(fields)) {
+    const spec = entry[1];
+    if (spec.expr !== undefined) order.later.push(entry);
+    else if (spec.defaultWhen !== undefined) order.conditional.push(entry);
+    else order.plain.push(entry);
+  }
+  orders.set(fields, order);
+  return order;
+}
+
+/** What a path / pair / firstOf field reads, worked out once per field of a mapping. */
+interface ValuePlan {
+  paths: ParsedPath[];
+  /** Several values form a list: several paths, a '*' step or a '#*' repetition. */
+  many: boolean;
+  /** How errors name the source. */
+  source: string;
+}
+
+const plans = new WeakMap<FieldSpec, ValuePlan>();
+
+function spread(path: ParsedPath): boolean {
+  return path.steps.some((s) => s.all) || path.element?.repetition === '*';
+}
+
+function valuePlan(spec: FieldSpec): ValuePlan {
+  let plan = plans.get(spec);
+  if (plan) return plan;
+  const texts = spec.path === undefined ? [] : Array.isArray(spec.path) ? spec.path : [spec.path];
+  const paths = texts.map((t) => parsePath(t));
+  plan = { paths, many: paths.length > 1 || (spec.pair === undefined && paths.some(spread)), source: texts.join(', ') || `pair ${spec.pair?.qualifier.join('|')}` };
+  plans.set(spec, plan);
+  return plan;
+}
+
+/** Where a value came from, for an error about it (built only when there is an error). */
+function whereOf(hit: ValueHit, source: string): Source & { value: string } {
+  return { source, segment: hit.segment, element: elementLabel(hit.segment.tag, hit.element, hit.component, hit.repetition), value: hit.value };
+}
+
 class Run {
   readonly errors: MappingError[] = [];
   readonly warnings: MappingError[] = [];
-  /** Canonical path -> where the value came from (schema errors name it). */
-  readonly sources = new Map<string, Source>();
+  /**
+   * Canonical path -> where the value came from (schema errors name it). Kept only on the second run of
+   * a transaction whose document failed its schema: the first run does not pay for it.
+   */
+  readonly sources: Map<string, ValueHit & { source: string }> | undefined;
   readonly resolver: ElementResolver;
   readonly root: TreeLoop;
   doc: Obj = {};
 
-  constructor(tree: TransactionTree, readonly mapping: Mapping, readonly ctx: MappingContext) {
+  constructor(tree: TransactionTree, readonly mapping: Mapping, readonly ctx: MappingContext, trackSources = false) {
     this.root = tree.root;
     this.resolver = new ElementResolver(ctx.dictionary, `${ctx.envelope.standard} ${ctx.envelope.version}`);
+    this.sources = trackSources ? new Map() : undefined;
   }
 
   error(rule: MappingRule, path: string, message: string, where: Source & { value?: string } = {}, into = this.errors): void {
@@ -97,46 +159,69 @@ class Run {
     into.push(e);
   }
 
-  async object(fields: Record<string, FieldSpec>, node: TreeNode, at: string, top = false): Promise<Obj | undefined> {
+  /**
+   * The object a `fields:` block maps to at a node. Synchronous unless a JSONata expression runs: most
+   * mappings have none on the inbound side, and a promise per field was most of the engine's cost.
+   */
+  object(fields: Record<string, FieldSpec>, node: TreeNode, at: string, top = false): Maybe<Obj | undefined> {
     const out: Obj = top ? this.doc : {};
-    const later: [string, FieldSpec][] = [];
-    // A default that depends on a sibling waits until the other fields are known.
-    const conditional: [string, FieldSpec][] = [];
-    for (const [key, spec] of Object.entries(fields)) {
-      if (spec.expr !== undefined) {
-        later.push([key, spec]);
-        continue;
-      }
-      if (spec.defaultWhen !== undefined) {
-        conditional.push([key, spec]);
-        continue;
-      }
-      const value = await this.field(spec, node, join(at, key), out);
-      if (value !== undefined) out[key] = value;
-    }
-    for (const [key, spec] of conditional) {
-      const value = await this.field(spec, node, join(at, key), out);
-      if (value !== undefined) out[key] = value;
-    }
-    for (const [key, spec] of later) {
-      const value = await this.expression(spec, out, node, join(at, key), out);
-      if (value !== undefined) out[key] = value;
-    }
-    return Object.keys(out).length > 0 ? out : undefined;
+    const order = fieldOrder(fields);
+    const done = () => (Object.keys(out).length > 0 ? out : undefined);
+    const plain = this.fill(order.plain, 0, node, at, out);
+    if (plain instanceof Promise) return plain.then(() => this.rest(order, node, at, out)).then(done);
+    const rest = this.rest(order, node, at, out);
+    return rest instanceof Promise ? rest.then(done) : done();
   }
 
-  async field(spec: FieldSpec, node: TreeNode, at: string, siblings: Obj): Promise<unknown> {
-    let value: unknown;
-    const before = this.errors.length;
-    try {
-      value = await this.raw(spec, node, at);
-    } catch (err) {
-      if (!(err instanceof PathError)) throw err;
-      this.error('path', at, err.message, { source: err.path, segment: segmentOf(node) });
-      return undefined;
+  private rest(order: FieldOrder, node: TreeNode, at: string, out: Obj): Maybe<void> {
+    const conditional = this.fill(order.conditional, 0, node, at, out);
+    if (conditional instanceof Promise) return conditional.then(() => this.fill(order.later, 0, node, at, out));
+    return this.fill(order.later, 0, node, at, out);
+  }
+
+  /** Fields `from` on into `out`, in order; an awaited expression continues the rest after it. */
+  private fill(entries: [string, FieldSpec][], from: number, node: TreeNode, at: string, out: Obj): Maybe<void> {
+    for (let i = from; i < entries.length; i++) {
+      const [key, spec] = entries[i];
+      const path = join(at, key);
+      const value = spec.expr !== undefined ? this.expression(spec, node, path, out) : this.field(spec, node, path, out);
+      if (value instanceof Promise) {
+        return value.then((v) => {
+          if (v !== undefined) out[key] = v;
+          return this.fill(entries, i + 1, node, at, out);
+        });
+      }
+      if (value !== undefined) out[key] = value;
     }
+    return undefined;
+  }
+
+  field(spec: FieldSpec, node: TreeNode, at: string, siblings: Obj): Maybe<unknown> {
+    const before = this.errors.length;
+    let value: Maybe<unknown>;
+    try {
+      value = this.raw(spec, node, at);
+    } catch (err) {
+      return this.pathFailed(err, node, at);
+    }
+    if (value instanceof Promise) {
+      return value.then(
+        (v) => this.settle(spec, v, node, at, siblings, before),
+        (err: unknown) => this.pathFailed(err, node, at),
+      );
+    }
+    return this.settle(spec, value, node, at, siblings, before);
+  }
+
+  private pathFailed(err: unknown, node: TreeNode, at: string): undefined {
+    if (!(err instanceof PathError)) throw err;
+    this.error('path', at, err.message, { source: err.path, segment: segmentOf(node) });
+    return undefined;
+  }
+
+  private settle(spec: FieldSpec, value: unknown, node: TreeNode, at: string, siblings: Obj, errorsBefore: number): unknown {
     // A value that was there but could not be converted is reported once, not also as missing.
-    if (value === undefined && this.errors.length > before) return undefined;
+    if (value === undefined && this.errors.length > errorsBefore) return undefined;
     return this.finish(spec, value, node, at, siblings);
   }
 
@@ -159,43 +244,55 @@ class Run {
     return value;
   }
 
-  async raw(spec: FieldSpec, node: TreeNode, at: string): Promise<unknown> {
-    if (spec.each !== undefined) {
-      const each = parsePath(spec.each);
-      const items: unknown[] = [];
-      for (const item of selectNodes(node, this.root, each, this.resolver, true)) {
-        if (spec.fields) {
-          const obj = await this.object(spec.fields, item, `${at}[${items.length}]`);
-          if (obj !== undefined) items.push(obj);
-        } else if (spec.path !== undefined || spec.pair !== undefined || spec.firstOf !== undefined) {
-          const values = this.values(spec, item, `${at}[${items.length}]`, true);
-          if (Array.isArray(values)) items.push(...values);
-          else if (values !== undefined) items.push(values);
-        }
-      }
-      return items.length > 0 ? items : undefined;
-    }
+  raw(spec: FieldSpec, node: TreeNode, at: string): Maybe<unknown> {
+    if (spec.each !== undefined) return this.each(spec, selectNodes(node, this.root, parsePath(spec.each), this.resolver, true), 0, at, []);
     if (spec.fields) return this.object(spec.fields, node, at);
     if (spec.value !== undefined) return spec.value;
     if (spec.path !== undefined || spec.pair !== undefined || spec.firstOf !== undefined) return this.values(spec, node, at, false);
     return undefined;
   }
 
+  /** `each:`: one entry per occurrence, from occurrence `from` on. */
+  private each(spec: FieldSpec, nodes: TreeNode[], from: number, at: string, items: unknown[]): Maybe<unknown[] | undefined> {
+    for (let i = from; i < nodes.length; i++) {
+      const item = nodes[i];
+      if (spec.fields) {
+        const obj = this.object(spec.fields, item, `${at}[${items.length}]`);
+        if (obj instanceof Promise) {
+          return obj.then((o) => {
+            if (o !== undefined) items.push(o);
+            return this.each(spec, nodes, i + 1, at, items);
+          });
+        }
+        if (obj !== undefined) items.push(obj);
+      } else if (spec.path !== undefined || spec.pair !== undefined || spec.firstOf !== undefined) {
+        const values = this.values(spec, item, `${at}[${items.length}]`, true);
+        if (Array.isArray(values)) items.push(...values);
+        else if (values !== undefined) items.push(values);
+      }
+    }
+    return items.length > 0 ? items : undefined;
+  }
+
   /** Values of path(s): the first one, or a list for several paths, '*' or '#*' (joined with `join`). */
   values(spec: FieldSpec, node: TreeNode, at: string, flat: boolean): unknown {
-    const paths = spec.path === undefined ? [] : Array.isArray(spec.path) ? spec.path : [spec.path];
+    const plan = valuePlan(spec);
     let hits: ValueHit[] = [];
-    let many = paths.length > 1;
+    let many = plan.many;
+    let source = plan.source;
+    // The one path read, for `onMore` (the one that found something, with firstOf).
+    let single = plan.paths.length === 1 ? plan.paths[0].text : undefined;
     if (spec.pair) {
       const pair = spec.pair;
-      const nodes = paths.length > 0 ? paths.flatMap((p) => selectNodes(node, this.root, parsePath(p), this.resolver)) : [node];
+      const nodes = plan.paths.length === 0 ? [node] : plan.paths.length === 1 ? selectNodes(node, this.root, plan.paths[0], this.resolver) : plan.paths.flatMap((p) => selectNodes(node, this.root, p, this.resolver));
       for (const n of nodes) {
         const seg = segmentOf(n);
         if (!seg) continue;
         for (let e = pair.from; e < seg.elements.length; e += 2) {
           const q = seg.elements[e - 1]?.[0]?.[0]?.trim() ?? '';
+          if (!pair.qualifier.includes(q)) continue;
           const v = seg.elements[e]?.[0]?.[0]?.trim() ?? '';
-          if (v !== '' && pair.qualifier.includes(q)) hits.push({ value: v, segment: seg, element: e + 1, component: 1, repetition: 1 });
+          if (v !== '') hits.push({ value: v, segment: seg, element: e + 1, component: 1, repetition: 1 });
         }
       }
     } else if (spec.firstOf !== undefined) {
@@ -204,20 +301,18 @@ class Run {
         const path = parsePath(text);
         hits = selectValues(node, this.root, path, this.resolver);
         if (hits.length === 0) continue;
-        many = path.steps.some((s) => s.all) || path.element?.repetition === '*';
-        paths.splice(0, paths.length, text);
+        many = spread(path);
+        source = text;
+        single = text;
         break;
       }
+    } else if (plan.paths.length === 1) {
+      hits = selectValues(node, this.root, plan.paths[0], this.resolver);
     } else {
-      for (const text of paths) {
-        const path = parsePath(text);
-        if (path.steps.some((s) => s.all) || path.element?.repetition === '*') many = true;
-        hits.push(...selectValues(node, this.root, path, this.resolver));
-      }
+      for (const path of plan.paths) hits.push(...selectValues(node, this.root, path, this.resolver));
     }
-    if (!many && spec.onMore === 'warn' && paths.length === 1) this.more(paths[0], node, at, hits[0]);
-    if (!many && spec.join === undefined) hits = hits.slice(0, 1);
-    const source = paths.join(', ') || `pair ${spec.pair?.qualifier.join('|')}`;
+    if (!many && spec.onMore === 'warn' && single !== undefined) this.more(single, node, at, hits[0]);
+    if (!many && spec.join === undefined && hits.length > 1) hits = hits.slice(0, 1);
     const out: unknown[] = [];
     for (const hit of hits) {
       const value = this.convert(spec, hit, at, source);
@@ -226,8 +321,7 @@ class Run {
     if (out.length === 0) return undefined;
     if (spec.join !== undefined) return out.map(String).join(spec.join);
     if (!many && !flat) {
-      const first = hits[0];
-      this.sources.set(at, { source, segment: first.segment, element: elementLabel(first.segment.tag, first.element, first.component, first.repetition) });
+      this.sources?.set(at, { ...hits[0], source });
       return out[0];
     }
     if (!many) return out[0];
@@ -250,11 +344,10 @@ class Run {
 
   /** transform -> code -> xref -> date / time / number, each failure reported with the element it came from. */
   convert(spec: FieldSpec, hit: ValueHit, at: string, source: string): unknown {
-    const where = { source, segment: hit.segment, element: elementLabel(hit.segment.tag, hit.element, hit.component, hit.repetition), value: hit.value };
     let value: string | undefined = spec.transform ? applyTransform(spec.transform, hit.value) : hit.value;
     if (value === '') return undefined;
-    if (spec.code !== undefined) value = this.lookup('code', spec.code, value, spec.onUnknown ?? 'error', at, where);
-    if (value !== undefined && spec.xref !== undefined) value = this.lookup('xref', spec.xref, value, spec.onUnknown ?? 'omit', at, where);
+    if (spec.code !== undefined) value = this.lookup('code', spec.code, value, spec.onUnknown ?? 'error', at, hit, source);
+    if (value !== undefined && spec.xref !== undefined) value = this.lookup('xref', spec.xref, value, spec.onUnknown ?? 'omit', at, hit, source);
     if (value === undefined) return undefined;
     try {
       if (spec.date !== undefined) return parseEdiDateTime(value, spec.date as EdiDateTimeFormat).date;
@@ -262,29 +355,31 @@ class Run {
       if (spec.number !== undefined) return parseDecimal(value, spec.number.implied, { decimalMark: this.ctx.decimalMark ?? '.' });
     } catch (err) {
       const rule = spec.date !== undefined ? 'date' : spec.time ? 'time' : 'number';
+      const where = whereOf(hit, source);
       this.error(rule, at, `${where.element} at segment ${hit.segment.position}: ${(err as Error).message}`, where);
       return undefined;
     }
     return value;
   }
 
-  lookup(rule: 'code' | 'xref', name: string, value: string, onUnknown: 'error' | 'keep' | 'omit', at: string, where: Source & { value: string }): string | undefined {
+  lookup(rule: 'code' | 'xref', name: string, value: string, onUnknown: 'error' | 'keep' | 'omit', at: string, hit: ValueHit, source: string): string | undefined {
     const table = this.mapping.tables[name] ?? {};
     if (Object.hasOwn(table, value)) return table[value];
     if (Object.hasOwn(table, '*')) return table['*'] === '=' ? value : table['*'];
     if (onUnknown === 'keep') return value;
     if (onUnknown === 'error') {
       const label = name.replace(/^.*[\\/]/, '');
+      const where = whereOf(hit, source);
       this.error(rule, at, `${where.element} at segment ${where.segment?.position}: '${value}' is not in ${rule === 'code' ? 'code table' : 'cross-reference'} ${label}; add it to the mapping or ask the partner`, where);
     }
     return undefined;
   }
 
-  async expression(spec: FieldSpec, current: Obj, node: TreeNode, at: string, siblings: Obj): Promise<unknown> {
+  async expression(spec: FieldSpec, node: TreeNode, at: string, siblings: Obj): Promise<unknown> {
     const text = spec.expr as string;
     let value: unknown;
     try {
-      const result: unknown = await compiled(text).evaluate(current, { doc: this.doc, envelope: this.ctx.envelope, partner: this.ctx.partnerId });
+      const result: unknown = await compiled(text).evaluate(siblings, { doc: this.doc, envelope: this.ctx.envelope, partner: this.ctx.partnerId });
       value = result === undefined || result === null ? undefined : JSON.parse(JSON.stringify(result));
     } catch (err) {
       const e = err as { message?: string; position?: number };
@@ -335,11 +430,18 @@ function join(at: string, key: string): string {
 }
 
 /** The source recorded for a canonical path or, failing that, for the nearest path under it. */
-function sourceFor(sources: Map<string, Source>, path: string): Source | undefined {
+function sourceFor<T>(sources: Map<string, T>, path: string): T | undefined {
   const exact = sources.get(path);
   if (exact) return exact;
   for (const [key, source] of sources) if (key.startsWith(`${path}.`) || key.startsWith(`${path}[`)) return source;
   return undefined;
+}
+
+async function runMapping(tree: TransactionTree, mapping: Mapping, context: MappingContext, trackSources: boolean): Promise<Run> {
+  const run = new Run(tree, mapping, context, trackSources);
+  run.doc = { type: mapping.type, partnerId: context.partnerId, envelope: context.envelope };
+  await run.object(mapping.fields, tree.root, '', true);
+  return run;
 }
 
 /**
@@ -347,18 +449,19 @@ function sourceFor(sources: Map<string, Source>, path: string): Source | undefin
  * that cannot be converted is never guessed and a missing required value is never invented.
  */
 export async function mapTransaction(tree: TransactionTree, mapping: Mapping, context: MappingContext): Promise<MappingResult> {
-  const run = new Run(tree, mapping, context);
-  run.doc = { type: mapping.type, partnerId: context.partnerId, envelope: context.envelope };
-  await run.object(mapping.fields, tree.root, '', true);
+  const run = await runMapping(tree, mapping, context, false);
   const document = run.doc;
   const warned = run.warnings.length > 0 ? { warnings: run.warnings } : {};
   if (run.errors.length > 0) return { errors: run.errors, ...warned };
   const checked = validateCanonicalDocument(document, mapping.type);
   if (!checked.ok) {
+    // The same mapping again, this time noting where every value came from, so the errors can name it.
+    const sources = (await runMapping(tree, mapping, context, true)).sources ?? new Map();
     for (const issue of checked.issues) {
-      const source = sourceFor(run.sources, issue.path);
-      const where = source?.segment ? ` (${source.element} at segment ${source.segment.position})` : '';
-      run.error('schema', issue.path, `${issue.path || 'document'}: ${issue.message}${where}`, { ...source });
+      const hit = sourceFor(sources, issue.path);
+      const source = hit ? whereOf(hit, hit.source) : undefined;
+      const where = source ? ` (${source.element} at segment ${hit?.segment.position})` : '';
+      run.error('schema', issue.path, `${issue.path || 'document'}: ${issue.message}${where}`, source ? { source: source.source, segment: source.segment, element: source.element } : {});
     }
     return { errors: run.errors, ...warned };
   }
