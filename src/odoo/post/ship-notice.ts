@@ -42,6 +42,7 @@ export async function postShipNotice(doc: ShipNotice, ctx: PostContext): Promise
   const tracking = doc.carrier?.trackingNumber;
   const trackingField = tracking !== undefined && (await hasField(ctx, 'stock.picking', 'carrier_tracking_ref'));
   const pickingFields = ['id', 'name', 'state', 'origin', 'backorder_id', ...(trackingField ? ['carrier_tracking_ref'] : [])];
+  const names = await client.fieldNames();
 
   // ---- plan: resolve and check everything first
   const plans: Plan[] = [];
@@ -94,7 +95,7 @@ export async function postShipNotice(doc: ShipNotice, ctx: PostContext): Promise
       continue;
     }
     const moves = await client.searchRead('stock.move', [['picking_id', '=', picking.id]], {
-      fields: ['id', 'product_id', 'product_uom_qty', 'quantity', 'picked', 'product_uom', 'state', 'purchase_line_id', 'move_line_ids', 'location_id', 'location_dest_id'],
+      fields: ['id', 'product_id', 'product_uom_qty', 'quantity', ...(names.hasPicked ? ['picked'] : []), 'product_uom', 'state', 'purchase_line_id', 'move_line_ids', 'location_id', 'location_dest_id'],
       order: 'id',
     });
     const poLines = await readPurchaseLines(ctx, po);
@@ -163,7 +164,6 @@ export async function postShipNotice(doc: ShipNotice, ctx: PostContext): Promise
       out.push(record('stock.picking', picking.id, str(picking.name), changed ? 'updated' : 'unchanged', notes), ...extra);
       continue;
     }
-    const names = await client.fieldNames();
     for (const move of plan.moves) {
       if (move.state === 'done' || move.state === 'cancel') continue;
       const b = plan.buckets.get(move.id);
@@ -214,7 +214,7 @@ async function writeLots(ctx: PostContext, move: OdooRecord, lots: Array<[string
   const names = await client.fieldNames();
   const qtyField = names.moveLineQuantity;
   const lineIds = Array.isArray(move.move_line_ids) ? (move.move_line_ids as number[]) : [];
-  const lines = lineIds.length ? await client.read('stock.move.line', lineIds, ['id', qtyField, 'lot_name', 'picked']) : [];
+  const lines = lineIds.length ? await client.read('stock.move.line', lineIds, ['id', qtyField, 'lot_name', ...(hasPicked ? ['picked'] : [])]) : [];
   lines.sort((a, b) => a.id - b.id);
   let changed = false;
   for (const [i, [lot, qty]] of lots.entries()) {

@@ -1,9 +1,11 @@
 /**
  * `edi-gateway odoo-sandbox [--port 8069] [--host 127.0.0.1] [--seed FILE] [--db edi] [--login admin]
- * [--json2 | --no-json2]`, for src/cli to wire in. Credentials come from ODOO_PASSWORD / ODOO_API_KEY
- * (defaults: password "admin", no API key); they are never printed.
+ * [--server-version 18.0] [--json2 | --no-json2]`, for src/cli to wire in. JSON-2 is served as the
+ * version does (19 yes, 17/18 no) unless --json2 / --no-json2 says otherwise. Credentials come from
+ * ODOO_PASSWORD / ODOO_API_KEY (defaults: password "admin", no API key); they are never printed.
  */
 import { startSandbox, type SandboxHandle } from './index';
+import { servesJson2 } from './versions';
 
 export interface SandboxCliIo {
   out: (line: string) => void;
@@ -12,15 +14,19 @@ export interface SandboxCliIo {
   signal?: AbortSignal;
 }
 
-export function parseSandboxArgs(argv: string[]): { port: number; host: string; seed?: string; db: string; login: string; json2: boolean } {
-  const out = { port: 8069, host: '127.0.0.1', db: 'edi', login: 'admin', json2: true } as {
-    port: number;
-    host: string;
-    seed?: string;
-    db: string;
-    login: string;
-    json2: boolean;
-  };
+export interface SandboxArgs {
+  port: number;
+  host: string;
+  seed?: string;
+  db: string;
+  login: string;
+  serverVersion?: string;
+  json2?: boolean;
+}
+
+/** The command's options; throws on an unknown or incomplete one. */
+export function parseSandboxArgs(argv: string[]): SandboxArgs {
+  const out: SandboxArgs = { port: 8069, host: '127.0.0.1', db: 'edi', login: 'admin' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = (): string => {
@@ -35,6 +41,10 @@ export function parseSandboxArgs(argv: string[]): { port: number; host: string; 
     else if (a === '--seed') out.seed = next();
     else if (a === '--db') out.db = next();
     else if (a === '--login') out.login = next();
+    else if (a === '--server-version') {
+      out.serverVersion = next();
+      if (!/^(saas~)?\d+\.\d+/.test(out.serverVersion)) throw new Error('--server-version must look like 18.0 or 19.0');
+    }
     else if (a === '--json2') out.json2 = true;
     else if (a === '--no-json2') out.json2 = false;
     else throw new Error(`unknown option ${a}`);
@@ -62,13 +72,15 @@ export async function runOdooSandbox(argv: string[], io: SandboxCliIo): Promise<
       password: env.ODOO_PASSWORD || 'admin',
       ...(env.ODOO_API_KEY ? { apiKey: env.ODOO_API_KEY } : {}),
       ...(args.seed ? { seed: args.seed } : {}),
-      json2: args.json2,
+      ...(args.serverVersion !== undefined ? { serverVersion: args.serverVersion } : {}),
+      ...(args.json2 !== undefined ? { json2: args.json2 } : {}),
     });
   } catch (err) {
     io.out(`odoo-sandbox: cannot start: ${(err as Error).message}`);
     return 1;
   }
-  io.out(`Odoo sandbox listening on ${sb.url} (db "${sb.db}", login "${args.login}", protocols: jsonrpc, xmlrpc${args.json2 ? ', json2' : ''})`);
+  const json2 = args.json2 ?? servesJson2(sb.major);
+  io.out(`Odoo sandbox listening on ${sb.url} (Odoo ${sb.major}, db "${sb.db}", login "${args.login}", protocols: jsonrpc, xmlrpc${json2 ? ', json2' : ''})`);
   await new Promise<void>((resolve) => {
     if (io.signal) {
       if (io.signal.aborted) resolve();

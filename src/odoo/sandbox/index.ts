@@ -6,7 +6,8 @@
  *   // sb.url → http://127.0.0.1:<port>; sb.faults.slow(200); sb.data.records('sale.order')
  *   await sb.close();
  *
- * It is a test double and the demo's default target, not a re-implementation of Odoo.
+ * It is a test double and the demo's default target, not a re-implementation of Odoo. It behaves as
+ * 18.0 unless `serverVersion` says 17.x or 19.x (the documented differences: versions.ts).
  */
 import type { AddressInfo } from 'node:net';
 import { Env, Store, type Row, type SandboxUser } from './engine';
@@ -14,6 +15,7 @@ import { MODELS } from './models';
 import { Dispatcher, type SandboxVersion } from './rpc';
 import { loadSeed, resolveSeed, type SandboxSeed } from './seed';
 import { createSandboxServer, SandboxFaults, type SandboxStats } from './server';
+import { modelsForVersion, sandboxMajor, servesJson2 } from './versions';
 
 export type { SandboxSeed } from './seed';
 export { SandboxFaults } from './server';
@@ -29,9 +31,15 @@ export interface SandboxOptions {
   login?: string;
   password?: string;
   db?: string;
-  /** Serve the JSON-2 API (default true). false = answer like 18.0 (303 to /web/login). */
+  /**
+   * Serve the JSON-2 API. Default: as the version does (19+ yes; 17 and 18 answer 303 to
+   * /web/login). true on 17/18 is for protocol tests only: no real server of those versions has it.
+   */
   json2?: boolean;
-  /** Overrides the seed's server_version. */
+  /**
+   * Overrides the seed's server_version. The major version (17, 18 or 19; others are refused)
+   * selects the models' field names and the JSON-2 default (versions.ts).
+   */
   serverVersion?: string;
   /** Overrides the seed's installed modules (e.g. [] to drop stock_delivery). */
   modules?: string[];
@@ -64,6 +72,8 @@ export interface SandboxHandle {
   url: string;
   port: number;
   db: string;
+  /** The Odoo major version the sandbox behaves as (17, 18 or 19). */
+  major: number;
   faults: SandboxFaults;
   stats: SandboxStats;
   data: SandboxData;
@@ -79,10 +89,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (options.benchProducts !== undefined) seed.bench_products = options.benchProducts;
   const db = options.db ?? 'edi';
   const login = options.login ?? 'admin';
-  const store = new Store(MODELS, options.modules ?? seed.modules);
+  const serverVersion = options.serverVersion ?? seed.server_version;
+  const { major, minor } = sandboxMajor(serverVersion);
+  const store = new Store(modelsForVersion(MODELS, major), options.modules ?? seed.modules);
 
   const bootstrap: SandboxUser = { id: 2, login: '__system__', admin: true };
-  loadSeed(store, seed, bootstrap);
+  loadSeed(store, seed, bootstrap, major);
   store.atomicCalls = options.atomicCalls ?? true;
 
   // Users: every seeded res.users row; the configured login gets the configured credentials.
@@ -116,10 +128,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (me.password === undefined && me.apiKey === undefined) me.password = 'admin';
   }
 
-  const serverVersion = options.serverVersion ?? seed.server_version;
-  const m = /(\d+)\.(\d+)/.exec(serverVersion);
-  const major = m ? Number(m[1]) : 18;
-  const minor = m ? Number(m[2]) : 0;
   const version: SandboxVersion = {
     server_version: serverVersion,
     server_version_info: [major, minor, 0, 'final', 0, ''],
@@ -130,7 +138,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const dispatcher = new Dispatcher(store, { db, users }, version);
   const faults = new SandboxFaults();
   const stats: SandboxStats = { requests: 0, connections: 0, inFlight: 0, maxInFlight: 0, calls: {} };
-  const server = createSandboxServer({ dispatcher, faults, stats, json2: options.json2 ?? true });
+  const server = createSandboxServer({ dispatcher, faults, stats, json2: options.json2 ?? servesJson2(major) });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -162,6 +170,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     url: `http://${host}:${addr.port}`,
     port: addr.port,
     db,
+    major,
     faults,
     stats,
     data,

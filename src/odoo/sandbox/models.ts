@@ -1,6 +1,7 @@
 /**
  * The models of the sandbox: the fields (Odoo 18.0 names) and the behaviour the posters observe,
  * as recorded against a real Odoo 18 in odoo-api.md. Not Odoo's business logic beyond that.
+ * versions.ts derives the 17 and 19 models from these.
  */
 import type { Env, FieldDef, MethodDef, ModelDef, Row } from './engine';
 import { pyRepr, userError, validationError, valueError } from './faults';
@@ -388,8 +389,14 @@ const saleOrderLine: ModelDef = {
   },
 };
 
+/** Goods get pickings: `consu` (18: with or without is_storable; 17: consumable) and 17's storable `product`. */
+function isGoods(env: Env, productId: unknown): boolean {
+  const type = productField(env, productId, 'type');
+  return type === 'consu' || type === 'product';
+}
+
 function createDelivery(env: Env, order: Row): void {
-  const lines = saleLines(env, order.id).filter((l) => typeof l.product_id === 'number' && productField(env, l.product_id, 'type') === 'consu');
+  const lines = saleLines(env, order.id).filter((l) => typeof l.product_id === 'number' && isGoods(env, l.product_id));
   if (!lines.length) return;
   const type = env.all('stock.picking.type').find((t) => t.code === 'outgoing');
   if (!type) return;
@@ -412,7 +419,8 @@ function createDelivery(env: Env, order: Row): void {
         product_id: l.product_id,
         name: l.name,
         product_uom_qty: l.product_uom_qty,
-        product_uom: l.product_uom,
+        // the sale line's unit is product_uom_id from 19 (versions.ts); a row has one of the two
+        product_uom: l.product_uom ?? l.product_uom_id,
         quantity: 0,
         state: 'confirmed',
         sale_line_id: l.id,
@@ -591,7 +599,7 @@ const purchaseOrderLine: ModelDef = {
 };
 
 function createReceipt(env: Env, order: Row): void {
-  const lines = poLines(env, order.id).filter((l) => typeof l.product_id === 'number' && productField(env, l.product_id, 'type') === 'consu');
+  const lines = poLines(env, order.id).filter((l) => typeof l.product_id === 'number' && isGoods(env, l.product_id));
   if (!lines.length) return; // a service-only PO gets no receipt
   const type = env.all('stock.picking.type').find((t) => t.code === 'incoming');
   if (!type) return;

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Env, type SandboxUser, type Store } from './engine';
 import { PyException } from './faults';
+import { seedValuesForVersion } from './versions';
 
 const recordSchema = z.record(z.string(), z.unknown());
 
@@ -69,8 +70,11 @@ export function benchProductRows(count: number): Array<Record<string, unknown>> 
   return rows;
 }
 
-/** Loads records, xmlids and calls into the store; returns the seed's users (from res.users rows). */
-export function loadSeed(store: Store, seed: ResolvedSeed, admin: SandboxUser): void {
+/**
+ * Loads records, xmlids and calls into the store. The seed is written with 18.0 names; they become
+ * `major`'s names here, so one seed serves every version.
+ */
+export function loadSeed(store: Store, seed: ResolvedSeed, admin: SandboxUser, major = 18): void {
   const env = new Env(store, admin, { __sandbox_model: '' });
   // ir.model: one row per registered model
   for (const name of store.models.keys()) {
@@ -95,7 +99,7 @@ export function loadSeed(store: Store, seed: ResolvedSeed, admin: SandboxUser): 
         store.state.nextId[model] = id;
       }
       try {
-        env.withContext({ __sandbox_model: model }).create(model, [rest]);
+        env.withContext({ __sandbox_model: model }).create(model, [seedValuesForVersion(store.models, model, rest, major)]);
       } catch (err) {
         const msg = err instanceof PyException ? `${err.pyName}: ${err.message}` : String(err);
         throw new Error(`invalid sandbox seed: ${model} ${id !== undefined ? `id ${String(id)}` : JSON.stringify(rest).slice(0, 60)}: ${msg}`);

@@ -77,7 +77,7 @@ export interface ServerOptions {
   dispatcher: Dispatcher;
   faults: SandboxFaults;
   stats: SandboxStats;
-  /** Serve JSON-2 (Odoo 19). When false, `/json/2/*` answers 303 to /web/login as 18.0 did. */
+  /** Serve JSON-2 (Odoo 19+). When false, `/json/2/*` answers 303 to /web/login as 18.0 did. */
   json2: boolean;
   maxBodyBytes?: number;
 }
