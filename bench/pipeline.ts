@@ -26,6 +26,7 @@ import { startSandbox, type SandboxHandle } from '../src/odoo/sandbox';
 import { loadPartners } from '../src/partners';
 import { Gateway } from '../src/pipeline/gateway';
 import { nullSink, odooSink, type DocumentSink } from '../src/pipeline/sink';
+import { TranslatePool } from '../src/pipeline/translate-pool';
 import { SqliteLedger } from '../src/store';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -46,6 +47,8 @@ export interface PipelineBenchOptions {
   lines: number;
   /** Gateway `concurrency` (documents posted at once); also the Odoo client's maxConcurrency. */
   concurrency: number;
+  /** Translation worker threads of the gateway (0: translate in its main thread). */
+  workers: number;
   sinks: SinkKind[];
   /** Write a V8 CPU profile of the gateway child into this folder. */
   cpuProfDir?: string;
@@ -54,7 +57,7 @@ export interface PipelineBenchOptions {
 }
 
 /** Defaults: 10 000 orders of 20 lines, 50 per file (a partner batching a few minutes of orders). */
-export const DEFAULT_PIPELINE_OPTIONS: PipelineBenchOptions = { orders: 10_000, perFile: 50, lines: 20, concurrency: 16, sinks: ['null', 'odoo'], keep: false };
+export const DEFAULT_PIPELINE_OPTIONS: PipelineBenchOptions = { orders: 10_000, perFile: 50, lines: 20, concurrency: 16, workers: 1, sinks: ['null', 'odoo'], keep: false };
 
 /** What the child measured, read back from its ledger after the run. */
 interface ChildResult {
@@ -146,6 +149,8 @@ interface ChildConfig {
   orders: number;
   files: number;
   concurrency: number;
+  /** Translation worker threads (0: in the gateway's main thread). */
+  workers: number;
   sandboxUrl?: string;
   sandboxDb?: string;
 }
@@ -155,7 +160,9 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
   const started = Date.now();
   let sampled = process.memoryUsage().rss;
   const sampler = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage().rss)), 50);
-  const registry = loadPartners(join(ROOT, 'partners'), { dataRoot: cfg.data });
+  const partnersRoot = join(ROOT, 'partners');
+  const registry = loadPartners(partnersRoot, { dataRoot: cfg.data });
+  const pool = cfg.workers > 0 ? new TranslatePool({ partnersRoot, loadOptions: { dataRoot: cfg.data }, workers: cfg.workers }) : undefined;
   const ledgerPath = join(cfg.data, 'ledger.sqlite');
   const ledger = new SqliteLedger({ file: ledgerPath });
   let sink: DocumentSink;
@@ -165,7 +172,7 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
     sink = odooSink(client);
   } else sink = nullSink();
   // Logging off: the bench measures the pipeline, not pino writing 30 000 lines to a pipe.
-  const gateway = new Gateway({ ledger, registry, sink, logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 20, pollMs: 100, concurrency: cfg.concurrency });
+  const gateway = new Gateway({ ledger, registry, sink, logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 20, pollMs: 100, concurrency: cfg.concurrency, ...(pool ? { translate: pool.translate } : {}) });
   let error: string | undefined;
   await gateway.start();
   let lastPosted = -1;
@@ -189,6 +196,7 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
     }
   }
   await gateway.stop();
+  await pool?.close();
   ledger.close();
   clearInterval(sampler);
   sampled = Math.max(sampled, process.memoryUsage().rss);
@@ -265,7 +273,7 @@ async function runOnce(kind: SinkKind, o: PipelineBenchOptions): Promise<Pipelin
     const files = writeInbound(join(data, 'exchange', 'northgate', 'inbound'), o);
     log(`  ${kind}: ${o.orders} orders × ${o.lines} lines in ${files} files written in ${((Date.now() - t) / 1000).toFixed(1)} s (${data})`);
     if (kind === 'odoo') sandbox = await startSandbox({ benchProducts: BENCH_PRODUCTS, password: SANDBOX_PASSWORD, atomicCalls: false });
-    const r = await runChild({ sink: kind, data, orders: o.orders, files, concurrency: o.concurrency, sandboxUrl: sandbox?.url, sandboxDb: sandbox?.db }, o.cpuProfDir);
+    const r = await runChild({ sink: kind, data, orders: o.orders, files, concurrency: o.concurrency, workers: o.workers, sandboxUrl: sandbox?.url, sandboxDb: sandbox?.db }, o.cpuProfDir);
     const problems: string[] = [];
     if (r.error) problems.push(r.error);
     if (r.ledger.posted !== o.orders) problems.push(`ledger: ${r.ledger.posted} documents posted, expected ${o.orders}`);
@@ -346,6 +354,10 @@ export function parsePipelineArgs(argv: string[]): PipelineBenchOptions {
     else if (a === '--per-file') o.perFile = int(argv[++i], a);
     else if (a === '--lines') o.lines = int(argv[++i], a);
     else if (a === '--concurrency') o.concurrency = int(argv[++i], a);
+    else if (a === '--workers') {
+      o.workers = Number(argv[++i]);
+      if (!Number.isInteger(o.workers) || o.workers < 0) throw new Error('--workers takes 0 or a positive integer');
+    }
     else if (a === '--sink') {
       const v = argv[++i];
       if (v === 'both') o.sinks = ['null', 'odoo'];
@@ -353,7 +365,7 @@ export function parsePipelineArgs(argv: string[]): PipelineBenchOptions {
       else throw new Error('--sink takes null, odoo or both');
     } else if (a === '--cpu-prof') o.cpuProfDir = resolve(argv[++i] ?? '.');
     else if (a === '--keep') o.keep = true;
-    else throw new Error(`unknown argument ${a} (use --orders N, --per-file K, --lines L, --concurrency C, --sink null|odoo|both, --cpu-prof DIR, --keep)`);
+    else throw new Error(`unknown argument ${a} (use --orders N, --per-file K, --lines L, --concurrency C, --workers W, --sink null|odoo|both, --cpu-prof DIR, --keep)`);
   }
   if (o.perFile > 9999) throw new Error('--per-file is at most 9999 (ST02 is four digits here)');
   return o;

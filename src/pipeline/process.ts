@@ -4,13 +4,13 @@
  * acknowledgments the partners' policies ask for. The result is a `ProcessedMessage` that the ledger
  * writes in one transaction, so a crash before the commit leaves the message simply `received`.
  */
+import { translateWith, type Translate } from './translate-pool';
 import type { CanonicalDocument } from '../canonical/document';
 import { acknowledge, ackBytes, InMemoryControlNumbers, type AckFinding, type AckPolicy, type AckRequest, type ControlNumbers, type TransactionAckVerdict } from '../edi/ack';
 import type { GroupHeader, InterchangeHeader } from '../edi/common/events';
 import { makeIssue, type IssueCode } from '../edi/common/issues';
 import { readAcks } from '../edi/ack-read';
 import { EdiReader } from '../edi/reader';
-import { translate } from '../mapping';
 import type { MappingError } from '../mapping/engine';
 import type { Partner, PartnerRegistry } from '../partners/registry';
 import type { Ledger, NewDocument, NewEvent, NewOutboundMessage, ProcessedMessage, MessageRow } from '../store';
@@ -21,6 +21,8 @@ export interface ProcessDeps {
   ledger: Ledger;
   registry: PartnerRegistry;
   now?: () => number;
+  /** How files are translated (default: in this thread with `registry`; the gateway may use a worker pool). */
+  translate?: Translate;
 }
 
 interface ScannedInterchange {
@@ -186,7 +188,7 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     return result;
   }
 
-  const translated = await translate(bytes, { registry });
+  const translated = await (deps.translate ?? translateWith(registry))(bytes);
   const docsByTx = new Map<string, CanonicalDocument>();
   for (const d of translated.documents) docsByTx.set(txKey(d.envelope.interchangeControlNumber, d.envelope.controlNumber), d);
   const errorsByTx = new Map<string, MappingError[]>();

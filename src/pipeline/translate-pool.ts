@@ -1,0 +1,144 @@
+/**
+ * Translation (EDI bytes → canonical documents) on worker threads. Mapping is most of the CPU a document
+ * costs; on its own thread it runs beside the ledger writes, acks and posting of the main thread, and
+ * with a young generation sized for its short-lived garbage rather than the process default.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { translate, type TranslateResult } from '../mapping/translate';
+import type { LoadPartnersOptions } from '../partners/loader';
+import type { PartnerRegistry } from '../partners/registry';
+import type { TranslateReply, TranslateRequest, TranslateWorkerData } from './translate-protocol';
+
+/** Translates a stored file with the partners' current mappings. */
+export type Translate = (bytes: Buffer) => Promise<TranslateResult>;
+
+/** The in-thread translation, with an already loaded registry. */
+export function translateWith(registry: PartnerRegistry): Translate {
+  return (bytes) => translate(bytes, { registry });
+}
+
+export interface TranslatePoolOptions {
+  /** The partner folders and load options the gateway's registry came from. */
+  partnersRoot: string;
+  loadOptions?: LoadPartnersOptions;
+  /** Worker threads (default 1). */
+  workers?: number;
+  /** Young generation of each worker, MB (default 48: translation makes much short-lived garbage). */
+  youngGenerationMb?: number;
+  /** A module each worker requires first: a TypeScript loader when the gateway runs from its sources. */
+  preload?: string;
+}
+
+/** A worker translation failed in a way that says nothing about the file (the worker died, the pool closed). */
+export class TranslateWorkerError extends Error {
+  override readonly name = 'TranslateWorkerError';
+}
+
+interface Pending {
+  resolve: (r: TranslateResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+/** A fixed set of translation workers; requests go to the least busy one. A worker that dies is replaced. */
+export class TranslatePool {
+  private readonly slots: (Slot | undefined)[];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly o: TranslatePoolOptions) {
+    this.slots = new Array<Slot | undefined>(Math.max(1, o.workers ?? 1)).fill(undefined);
+  }
+
+  /** Whether workers can run here: from compiled JavaScript, or from sources with a loader to preload. */
+  static available(preload?: string): boolean {
+    return existsSync(workerEntry()) && (!workerEntry().endsWith('.ts') || preload !== undefined);
+  }
+
+  /** Translate one file on a worker. */
+  readonly translate: Translate = (bytes) => {
+    if (this.closed) return Promise.reject(new TranslateWorkerError('the translation pool is closed'));
+    const index = this.leastBusy();
+    const slot = this.slots[index] ?? this.start(index);
+    const id = this.nextId++;
+    return new Promise<TranslateResult>((resolve, reject) => {
+      // A worker with work keeps the process alive; an idle one does not (see start).
+      if (slot.pending.size === 0) slot.worker.ref();
+      slot.pending.set(id, { resolve, reject });
+      const request: TranslateRequest = { id, bytes };
+      slot.worker.postMessage(request);
+    });
+  };
+
+  /** Stop the workers; what is still pending is rejected (the message stays in the ledger and is processed again). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const workers = this.slots.filter((s): s is Slot => s !== undefined);
+    this.slots.fill(undefined);
+    for (const slot of workers) this.fail(slot, new TranslateWorkerError('the translation pool was closed'));
+    await Promise.all(workers.map((s) => s.worker.terminate()));
+  }
+
+  private leastBusy(): number {
+    let best = 0;
+    for (let i = 1; i < this.slots.length; i++) if ((this.slots[i]?.pending.size ?? 0) < (this.slots[best]?.pending.size ?? 0)) best = i;
+    return best;
+  }
+
+  private start(index: number): Slot {
+    const data: TranslateWorkerData = { partnersRoot: this.o.partnersRoot, loadOptions: pick(this.o.loadOptions ?? {}) };
+    const entry = workerEntry();
+    const resourceLimits = { maxYoungGenerationSizeMb: this.o.youngGenerationMb ?? 48 };
+    const worker =
+      this.o.preload !== undefined && entry.endsWith('.ts')
+        ? new Worker(`require(${JSON.stringify(this.o.preload)}); require(${JSON.stringify(entry)});`, { eval: true, workerData: data, resourceLimits })
+        : new Worker(entry, { workerData: data, resourceLimits });
+    // The gateway must be able to exit with an idle pool.
+    worker.unref();
+    const slot: Slot = { worker, pending: new Map() };
+    worker.on('message', (reply: TranslateReply) => {
+      const p = slot.pending.get(reply.id);
+      if (!p) return;
+      slot.pending.delete(reply.id);
+      if (slot.pending.size === 0) worker.unref();
+      if ('result' in reply) p.resolve(reply.result);
+      else p.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name, stack: reply.error.stack }));
+    });
+    const died = (why: string): void => {
+      if (this.slots[index] === slot) this.slots[index] = undefined;
+      this.fail(slot, new TranslateWorkerError(`translation worker stopped: ${why}`));
+    };
+    worker.on('error', (err) => died(err.message));
+    worker.on('exit', (code) => died(`exit code ${code}`));
+    this.slots[index] = slot;
+    return slot;
+  }
+
+  private fail(slot: Slot, err: Error): void {
+    for (const p of slot.pending.values()) p.reject(err);
+    slot.pending.clear();
+  }
+}
+
+/** The worker's module beside this one: .js when compiled, .ts when running from sources. */
+function workerEntry(): string {
+  const ext = __filename.endsWith('.ts') ? '.ts' : '.js';
+  return join(__dirname, `translate-worker${ext}`);
+}
+
+/** The load options a worker can be given (plain data; `only` is for checks, not for running). */
+function pick(o: LoadPartnersOptions): TranslateWorkerData['loadOptions'] {
+  const out: TranslateWorkerData['loadOptions'] = {};
+  if (o.dataRoot !== undefined) out.dataRoot = o.dataRoot;
+  if (o.secretsRoot !== undefined) out.secretsRoot = o.secretsRoot;
+  if (o.allowedRoots !== undefined) out.allowedRoots = o.allowedRoots;
+  if (o.mappingsRoot !== undefined) out.mappingsRoot = o.mappingsRoot;
+  if (o.us !== undefined) out.us = o.us;
+  return out;
+}

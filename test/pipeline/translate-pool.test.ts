@@ -1,0 +1,101 @@
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { translate } from '../../src/mapping/translate';
+import { loadPartners } from '../../src/partners';
+import { Gateway } from '../../src/pipeline/gateway';
+import { nullSink } from '../../src/pipeline/sink';
+import { TranslatePool, TranslateWorkerError } from '../../src/pipeline/translate-pool';
+import { SqliteLedger } from '../../src/store';
+import { northgateOrders } from '../support/orders';
+import { until } from '../support/wait';
+
+const ROOT = join(__dirname, '..', '..');
+const PARTNERS = join(ROOT, 'partners');
+// The workers run the TypeScript sources, as jest does.
+const PRELOAD = join(__dirname, '..', 'support', 'ts-register.js');
+
+describe('TranslatePool (translation on worker threads)', () => {
+  const pools: TranslatePool[] = [];
+  const pool = (o: Partial<ConstructorParameters<typeof TranslatePool>[0]> = {}): TranslatePool => {
+    const p = new TranslatePool({ partnersRoot: PARTNERS, preload: PRELOAD, ...o });
+    pools.push(p);
+    return p;
+  };
+  afterEach(async () => {
+    for (const p of pools.splice(0)) await p.close();
+  });
+
+  it('gives the same documents, errors and warnings as translating in the thread', async () => {
+    const registry = loadPartners(PARTNERS);
+    const files = [
+      northgateOrders({ icn: 501, count: 3, prefix: 'POOL' }),
+      // One transaction with a unit of measure the mapping does not know: a mapping error with its position.
+      northgateOrders({ icn: 502, count: 3, prefix: 'BAD', badUnitAt: [1] }),
+      readFileSync(join(ROOT, 'fixtures', 'edi', 'x12', '004010', '855-po-acknowledgment.edi')),
+    ];
+    const workers = pool({ workers: 2 });
+    for (const bytes of files) {
+      const here = await translate(bytes, { registry });
+      const there = await workers.translate(bytes);
+      expect(there).toEqual(here);
+    }
+    const bad = await workers.translate(files[1]);
+    expect(bad.documents).toHaveLength(2);
+    expect(bad.errors).toEqual([expect.objectContaining({ rule: 'code', partner: 'northgate', element: 'PO103', value: 'ZZ' })]);
+  });
+
+  it('runs several files at once and answers each request with its own file', async () => {
+    const workers = pool({ workers: 2 });
+    const results = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => workers.translate(northgateOrders({ icn: 600 + i, count: i, prefix: `P${i}` }))));
+    results.forEach((r, i) => {
+      expect(r.documents).toHaveLength(i + 1);
+      expect(r.documents.map((d) => (d as { orderNumber?: string }).orderNumber)).toEqual(Array.from({ length: i + 1 }, (_, k) => `P${i + 1}-${601 + i}-${k}`));
+    });
+  });
+
+  it('reports a partner folder that does not load on every request, with the loader’s message', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'pool-partners-'));
+    cpSync(PARTNERS, broken, { recursive: true });
+    writeFileSync(join(broken, 'northgate', 'partner.yaml'), 'id: northgate\nmode: sometimes\n');
+    const workers = pool({ partnersRoot: broken, loadOptions: { mappingsRoot: join(ROOT, 'mappings') } });
+    await expect(workers.translate(northgateOrders({ icn: 700, count: 1 }))).rejects.toThrow(/northgate/);
+  });
+
+  it('rejects what is pending when it is closed, and everything after', async () => {
+    const workers = pool();
+    const pending = expect(workers.translate(northgateOrders({ icn: 800, count: 40 }))).rejects.toBeInstanceOf(TranslateWorkerError);
+    await workers.close();
+    await pending;
+    await expect(workers.translate(northgateOrders({ icn: 801, count: 1 }))).rejects.toThrow(/closed/);
+  });
+
+  it.each([
+    ['a gateway translating on the pool', PRELOAD],
+    ['a gateway whose translation worker dies on every file (it translates in its own thread instead)', join(__dirname, '..', 'support', 'dying-worker.js')],
+  ])('%s posts every order once and acknowledges every file', async (_name, preload) => {
+    const data = mkdtempSync(join(tmpdir(), 'pool-gw-'));
+    const registry = loadPartners(PARTNERS, { dataRoot: data });
+    const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
+    const workers = pool({ loadOptions: { dataRoot: data }, preload });
+    const gateway = new Gateway({ ledger, registry, sink: nullSink(), logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 20, pollMs: 20, translate: workers.translate });
+    const inbound = join(data, 'exchange', 'northgate', 'inbound');
+    mkdirSync(inbound, { recursive: true });
+    for (let f = 0; f < 8; f++) writeFileSync(join(inbound, `po-${f}.edi`), northgateOrders({ icn: 900 + f, count: 5, prefix: `GW${f}`, badUnitAt: f === 3 ? [2] : [] }));
+    await gateway.start();
+    try {
+      await until(() => (ledger.counts().documents.posted ?? 0) === 39 && (ledger.counts().messages.sent ?? 0) === 8, 20_000);
+      expect(ledger.counts().documents.dead).toBe(1);
+      expect(ledger.counts().messages.failed).toBeUndefined();
+      const acks = readdirSync(join(data, 'exchange', 'northgate', 'outbound')).map((f) => readFileSync(join(data, 'exchange', 'northgate', 'outbound', f), 'utf8'));
+      expect(acks).toHaveLength(8);
+      // The file with the bad line: four transactions accepted, one rejected, the group partially accepted.
+      expect(acks.filter((a) => /AK9\*P\*5\*5\*4/.test(a))).toHaveLength(1);
+      expect(acks.filter((a) => /AK9\*A\*5\*5\*5/.test(a))).toHaveLength(7);
+    } finally {
+      await gateway.stop();
+      ledger.close();
+    }
+  });
+});
