@@ -22,6 +22,14 @@ export interface Delimiters {
   terminator: Uint8Array;
 }
 
+/**
+ * Delimiters built in one place, so that every Delimiters object has the same hidden class: the
+ * scanner's hot paths then read them monomorphically, whichever detector found them.
+ */
+export function makeDelimiters(element: number, component: number, repetition: number, release: number, terminator: Uint8Array): Delimiters {
+  return { element, component, repetition, release, terminator };
+}
+
 /** What a detector says about the bytes at the start of an interchange. */
 export type DetectResult =
   | { kind: 'more' }
@@ -169,7 +177,12 @@ export class SegmentScanner {
   private markPos: Int32Array = new Int32Array(256);
   private markKind: Uint8Array = new Uint8Array(256);
   private elemCount = 0;
-  private elemMark: Int32Array = new Int32Array(128);
+  /** Mark index of each element separator; two longer than markPos (elements <= marks + 1, 1-based). */
+  private elemMark: Int32Array = new Int32Array(258);
+  /** The view's mark arrays or delimiters were replaced since it was last bound. */
+  private viewStale = true;
+  /** One of the rare-path fields below is set: the segment needs the general emit(). */
+  private flagged = false;
   private hasRelease = false;
   private hasLineBreak = false;
   private hasHigh = false;
@@ -297,6 +310,7 @@ export class SegmentScanner {
             this.lastDetectOffset = this.base + pos;
             this.afterAdvice = r.skip > 0;
             this.delims = r.delimiters;
+            this.viewStale = true;
             this.buildClasses(r.delimiters);
             let layout = '';
             if (r.skip > 0) {
@@ -403,6 +417,11 @@ export class SegmentScanner {
     this.released = false;
     this.markCount = 0;
     this.elemCount = 0;
+    this.clearFlags();
+  }
+
+  private clearFlags(): void {
+    this.flagged = false;
     this.hasRelease = false;
     this.hasLineBreak = false;
     this.invalidAt = -1;
@@ -425,6 +444,10 @@ export class SegmentScanner {
    * Scan from pos to the end of the current segment. Returns the position after its terminator,
    * or -1 when the chunk ends first (state is kept in fields). The data path touches only locals:
    * this loop is where the gateway spends its reading time.
+   *
+   * A segment's end and the chunk's end leave the byte loop through the same stores: optimized code
+   * compiled (on stack) in the middle of the first chunk has then seen them, and the end of every later
+   * chunk does not throw the loop back to the interpreter.
    */
   private scanSegment(buf: Buffer, pos: number, end: number, eof: boolean): number {
     const cls = this.cls;
@@ -443,119 +466,152 @@ export class SegmentScanner {
     }
     let markPos = this.markPos;
     let markKind = this.markKind;
+    let elemMark = this.elemMark;
+    // elemMark is kept longer than markPos (see growMarks): one capacity check covers all three.
+    let cap = markPos.length;
     let markCount = this.markCount;
     let elemCount = this.elemCount;
-    scan: while (i < end) {
-      let c = cls[buf[i]];
-      // Ordinary bytes: the tightest loop we can write.
-      while (c === C_DATA) {
-        if (++i === end) break scan;
-        c = cls[buf[i]];
-      }
-      switch (c) {
-        case C_ELEMENT:
-        case C_COMPONENT:
-        case C_REPETITION:
-          if (markCount === markPos.length) {
+    const t = d.terminator;
+    const tLen = t.length;
+    const t0 = t[0];
+    for (;;) {
+      // Up to the terminator (more = false) or the end of the chunk (more = true).
+      let more = false;
+      bytes: for (;;) {
+        if (i >= end) {
+          more = true;
+          break;
+        }
+        let c = cls[buf[i]];
+        // Ordinary bytes: the tightest loop we can write.
+        while (c === C_DATA) {
+          if (++i === end) {
+            more = true;
+            break bytes;
+          }
+          c = cls[buf[i]];
+        }
+        if (c <= C_COMPONENT) {
+          // A separator (the three mark classes are 1..3).
+          if (markCount === cap) {
             this.markCount = markCount;
             this.growMarks();
             markPos = this.markPos;
             markKind = this.markKind;
+            elemMark = this.elemMark;
+            cap = markPos.length;
           }
           if (c === C_ELEMENT) {
-            if (elemCount + 2 >= this.elemMark.length) this.growElems();
-            this.elemMark[++elemCount] = markCount;
+            elemMark[++elemCount] = markCount;
             markKind[markCount] = MARK_ELEMENT;
           } else markKind[markCount] = c === C_COMPONENT ? MARK_COMPONENT : MARK_REPETITION;
-          markPos[markCount++] = i;
-          break;
-        case C_RELEASE:
+          markPos[markCount++] = i++;
+          continue;
+        }
+        if (c === C_TERMINATOR) {
+          if (tLen === 1) break;
+          if (i + tLen > end) {
+            if (!eof) {
+              more = true;
+              break;
+            }
+            i++;
+            continue;
+          }
+          let match = true;
+          for (let k = 1; k < tLen; k++) if (buf[i + k] !== t[k]) { match = false; break; }
+          if (match) break;
+          i++;
+          continue;
+        }
+        // Rare classes: release character, line break, bytes outside ASCII or the character set.
+        this.flagged = true;
+        if (c === C_RELEASE) {
           this.hasRelease = true;
           if (i + 1 >= end) {
             // The escaped byte is in the next chunk.
             this.released = true;
             i++;
-            break scan;
+            more = true;
+            break;
           }
           i++;
           this.escaped(buf, i, cls[buf[i]]);
-          break;
-        case C_TERMINATOR: {
-          const t = d.terminator;
-          if (t.length > 1) {
-            if (i + t.length > end) {
-              if (!eof) {
-                this.markCount = markCount;
-                this.elemCount = elemCount;
-                this.scanPos = i;
-                return -1;
-              }
-              break;
-            }
-            let match = true;
-            for (let k = 1; k < t.length; k++) if (buf[i + k] !== t[k]) { match = false; break; }
-            if (!match) break;
-          }
-          this.markCount = markCount;
-          this.elemCount = elemCount;
-          this.emit(buf, this.segStart, i, false);
-          this.inSegment = false;
-          i += t.length;
-          // Fast path into the next segment (most of a file): at most one line break of layout, no
-          // interchange header, nothing the reader asked for. Anything else goes back through run().
-          if (this.detecting || this.halted) return i;
-          let p = i;
-          let layout = '';
-          const t0 = t[0];
-          if (p < end && buf[p] === LF && t0 !== LF) {
-            p++;
-            layout = LAYOUT_LF;
-          } else if (p + 1 < end && buf[p] === CR && buf[p + 1] === LF && t0 !== CR) {
-            p += 2;
-            layout = LAYOUT_CRLF;
-          }
-          if (p >= end) return i;
-          const b = buf[p];
-          if (b === CR || b === LF || b === 0x20 || b === 0x09 || this.headerFirst[b] === 1 || this.trivia !== '') return i;
-          this.trivia = layout;
-          this.beginSegment(p);
-          markCount = 0;
-          elemCount = 0;
-          i = p;
-          continue scan;
-        }
-        case C_LINEBREAK:
-          this.hasLineBreak = true;
-          break;
-        case C_HIGH:
-          this.hasHigh = true;
-          break;
-        case C_INVALID:
+        } else if (c === C_LINEBREAK) this.hasLineBreak = true;
+        else if (c === C_HIGH) this.hasHigh = true;
+        else if (c === C_INVALID) {
           this.hasHigh = true;
           if (this.invalidAt < 0) this.invalidAt = i;
-          break;
+        }
+        i++;
       }
-      i++;
+      this.markCount = markCount;
+      this.elemCount = elemCount;
+      this.scanPos = i;
+      if (more) return -1;
+      if (this.flagged) this.emit(buf, this.segStart, i, false);
+      else this.emitPlain(buf, this.segStart, i, markCount, elemCount);
+      this.inSegment = false;
+      i += tLen;
+      // Fast path into the next segment (most of a file): at most one line break of layout, no
+      // interchange header, nothing the reader asked for. Anything else goes back through run().
+      if (this.detecting || this.halted) return i;
+      let p = i;
+      let layout = '';
+      if (p < end && buf[p] === LF && t0 !== LF) {
+        p++;
+        layout = LAYOUT_LF;
+      } else if (p + 1 < end && buf[p] === CR && buf[p + 1] === LF && t0 !== CR) {
+        p += 2;
+        layout = LAYOUT_CRLF;
+      }
+      if (p >= end) return i;
+      const b = buf[p];
+      if (b === CR || b === LF || b === 0x20 || b === 0x09 || this.headerFirst[b] === 1 || this.trivia !== '') return i;
+      this.trivia = layout;
+      // beginSegment(p), without the stores that are already in their reset state.
+      this.inSegment = true;
+      this.segStart = p;
+      if (this.flagged) this.clearFlags();
+      markCount = 0;
+      elemCount = 0;
+      i = p;
     }
-    this.markCount = markCount;
-    this.elemCount = elemCount;
-    this.scanPos = i;
-    return -1;
   }
 
   private growMarks(): void {
-    const p = new Int32Array(this.markPos.length * 2);
+    const n = this.markPos.length * 2;
+    const p = new Int32Array(n);
     p.set(this.markPos);
     this.markPos = p;
-    const k = new Uint8Array(this.markKind.length * 2);
+    const k = new Uint8Array(n);
     k.set(this.markKind);
     this.markKind = k;
-  }
-
-  private growElems(): void {
-    const m = new Int32Array(this.elemMark.length * 2);
+    const m = new Int32Array(n + 2);
     m.set(this.elemMark);
     this.elemMark = m;
+    this.viewStale = true;
+  }
+
+  /** emit() for most segments: terminated, without release characters, line breaks or non-ASCII bytes. */
+  private emitPlain(buf: Buffer, start: number, end: number, markCount: number, elemCount: number): void {
+    const d = this.delims as Delimiters;
+    let crTrimmed = false;
+    if (d.terminator[0] === LF && end > start && buf[end - 1] === CR && (markCount === 0 || this.markPos[markCount - 1] < end - 1)) {
+      end--;
+      crTrimmed = true;
+    }
+    const v = this.view;
+    if (this.viewStale) {
+      v.bind(this.markPos, this.markKind, this.elemMark, d);
+      this.viewStale = false;
+    }
+    v.setPlain(buf, start, end, this.base + start, tagOf(buf, start, markCount > 0 ? this.markPos[0] : end), markCount, elemCount);
+    v.index = this.nextIndex++;
+    v.crBeforeTerminator = crTrimmed;
+    v.trivia = this.trivia;
+    this.trivia = '';
+    this.cb.segment(v);
   }
 
   private emit(buf: Buffer, start: number, end: number, unterminated: boolean): void {
@@ -587,7 +643,9 @@ export class SegmentScanner {
       tail = buf.toString('latin1', end, full);
     }
     const v = this.view;
-    v.reset(buf, start, end, this.base + start, tagOf(buf, start, tagEnd), this.markPos, this.markKind, this.markCount, this.elemMark, this.elemCount, d, this.hasRelease);
+    v.bind(this.markPos, this.markKind, this.elemMark, d);
+    this.viewStale = false;
+    v.reset(buf, start, end, this.base + start, tagOf(buf, start, tagEnd), this.markCount, this.elemCount, this.hasRelease);
     v.index = this.nextIndex++;
     v.unterminated = unterminated;
     v.hasHigh = this.hasHigh;
@@ -665,20 +723,40 @@ export class ScannedSegment implements SegmentView {
     return this.delims;
   }
 
+  /** The scanner's mark arrays and delimiters (scanner use: set again whenever they are replaced). */
+  bind(marks: Int32Array, kinds: Uint8Array, elemMark: Int32Array, delims: Delimiters): void {
+    this.marks = marks;
+    this.kinds = kinds;
+    this.elemMark = elemMark;
+    this.delims = delims;
+  }
+
   /** Point the view at a new segment (scanner use). */
-  reset(buf: Buffer, start: number, end: number, offset: number, tag: string, marks: Int32Array, kinds: Uint8Array, count: number, elemMark: Int32Array, elems: number, delims: Delimiters, hasRelease: boolean): void {
+  reset(buf: Buffer, start: number, end: number, offset: number, tag: string, count: number, elems: number, hasRelease: boolean): void {
     this.buf = buf;
     this.start = start;
     this.end = end;
     this.offset = offset;
     this.tag = tag;
-    this.marks = marks;
-    this.kinds = kinds;
     this.count = count;
-    this.elemMark = elemMark;
     this.elems = elems;
-    this.delims = delims;
     this.hasRelease = hasRelease;
+  }
+
+  /** reset() for a terminated segment without release characters or bytes to report (scanner use). */
+  setPlain(buf: Buffer, start: number, end: number, offset: number, tag: string, count: number, elems: number): void {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.offset = offset;
+    this.tag = tag;
+    this.count = count;
+    this.elems = elems;
+    this.hasRelease = false;
+    this.hasHigh = false;
+    this.unterminated = false;
+    this.invalidByteOffset = -1;
+    this.releaseMisuseOffset = -1;
   }
 
   elementCount(): number {

@@ -4,7 +4,7 @@
  * character sets (with `*` repetition in syntax version 4), the information separators for UNOB-style
  * interchanges that start `UNB` + IS3.
  */
-import type { Delimiters, DetectResult } from '../common/scanner';
+import { makeDelimiters, type Delimiters, type DetectResult } from '../common/scanner';
 
 const U = 0x55;
 const N = 0x4e;
@@ -14,7 +14,7 @@ const SPACE = 0x20;
 
 /** Default delimiters of the graphic character sets, version 4 adds the repetition separator. */
 export function defaultDelimiters(syntaxVersion: number): Delimiters {
-  return { element: 0x2b, component: 0x3a, release: 0x3f, repetition: syntaxVersion >= 4 ? 0x2a : -1, terminator: Uint8Array.of(0x27) };
+  return makeDelimiters(0x2b, 0x3a, syntaxVersion >= 4 ? 0x2a : -1, 0x3f, Uint8Array.of(0x27));
 }
 
 /** Detect the delimiters of an interchange starting at pos (UNA or UNB). */
@@ -26,13 +26,13 @@ export function detectEdifact(buf: Buffer, pos: number, end: number, eof: boolea
     const at = (k: number) => buf[pos + 3 + k];
     const release = at(3) === SPACE ? -1 : at(3);
     const repetition = at(4) === SPACE ? -1 : at(4);
-    return { kind: 'found', delimiters: { component: at(0), element: at(1), release, repetition, terminator: Uint8Array.of(at(5)) }, skip: 9 };
+    return { kind: 'found', delimiters: makeDelimiters(at(1), at(0), repetition, release, Uint8Array.of(at(5))), skip: 9 };
   }
   if (buf[pos + 2] !== B) return { kind: 'none' };
   const sep = buf[pos + 3];
   if (sep === 0x1d) {
     // Level B information separators: IS3 element, IS1 component, IS4 terminator, IS2 repetition.
-    return { kind: 'found', delimiters: { element: 0x1d, component: 0x1f, release: -1, repetition: 0x1e, terminator: Uint8Array.of(0x1c) }, skip: 0 };
+    return { kind: 'found', delimiters: makeDelimiters(0x1d, 0x1f, 0x1e, -1, Uint8Array.of(0x1c)), skip: 0 };
   }
   if (sep !== 0x2b) return { kind: 'none' };
   // Syntax version: UNB+UNOC:4 -> the digit after the first component separator.

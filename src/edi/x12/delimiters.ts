@@ -4,7 +4,7 @@
  * than by reading fixed offsets: the component separator is ISA16, the terminator the character after it
  * (one UTF-8 character, U+2026 included), and ISA11 is a repetition separator when it is not alphanumeric.
  */
-import type { Delimiters, DetectResult } from '../common/scanner';
+import { makeDelimiters, type Delimiters, type DetectResult } from '../common/scanner';
 
 const ISA_SEARCH_LIMIT = 400;
 
@@ -53,6 +53,6 @@ export function detectX12(buf: Buffer, pos: number, end: number, eof: boolean): 
     const r = buf[isa11Start];
     if (!isAlnum(r) && r !== 0x20) repetition = r;
   }
-  const delimiters: Delimiters = { element, component, repetition, release: -1, terminator };
+  const delimiters: Delimiters = makeDelimiters(element, component, repetition, -1, terminator);
   return { kind: 'found', delimiters, skip: 0 };
 }

@@ -218,7 +218,18 @@ function checkComponents(
   for (let i = 0; i < defined; i++) {
     const comp = components[i];
     const c = i + 1;
-    if (c > comps || !checkValue(seg, c, p, r, c, comp.element, comp.codes, sink, decimals)) {
+    let found: boolean;
+    if (c > comps) found = false;
+    else if (comp.lengthOnly) {
+      // checkValue's first case, without the call: most components are free text or plain identifiers.
+      const len = seg.componentLength(c);
+      found = len > 0;
+      if (found) {
+        const el = comp.element;
+        if (len > el.max || len < el.min) lengthIssue(seg, c, p, r, c, el, len, undefined, sink);
+      }
+    } else found = checkValue(seg, c, p, r, c, comp.element, comp.codes, sink, decimals);
+    if (!found) {
       if (comp.mandatory) sink.elementIssue('element.mandatory_missing', p, c, r, comp.element.id, undefined);
       continue;
     }
