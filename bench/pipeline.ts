@@ -26,7 +26,7 @@ import { startSandbox, type SandboxHandle } from '../src/odoo/sandbox';
 import { loadPartners } from '../src/partners';
 import { Gateway } from '../src/pipeline/gateway';
 import { nullSink, odooSink, type DocumentSink } from '../src/pipeline/sink';
-import { TranslatePool } from '../src/pipeline/translate-pool';
+import { AnalysisPool } from '../src/pipeline/analysis-pool';
 import { SqliteLedger } from '../src/store';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -47,7 +47,7 @@ export interface PipelineBenchOptions {
   lines: number;
   /** Gateway `concurrency` (documents posted at once); also the Odoo client's maxConcurrency. */
   concurrency: number;
-  /** Translation worker threads of the gateway (0: translate in its main thread). */
+  /** Analysis worker threads of the gateway (0: everything in its main thread). */
   workers: number;
   sinks: SinkKind[];
   /** Write a V8 CPU profile of the gateway child into this folder. */
@@ -149,7 +149,7 @@ interface ChildConfig {
   orders: number;
   files: number;
   concurrency: number;
-  /** Translation worker threads (0: in the gateway's main thread). */
+  /** Analysis worker threads (0: in the gateway's main thread). */
   workers: number;
   sandboxUrl?: string;
   sandboxDb?: string;
@@ -162,7 +162,7 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
   const sampler = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage().rss)), 50);
   const partnersRoot = join(ROOT, 'partners');
   const registry = loadPartners(partnersRoot, { dataRoot: cfg.data });
-  const pool = cfg.workers > 0 ? new TranslatePool({ partnersRoot, loadOptions: { dataRoot: cfg.data }, workers: cfg.workers }) : undefined;
+  const pool = cfg.workers > 0 ? new AnalysisPool({ partnersRoot, loadOptions: { dataRoot: cfg.data }, workers: cfg.workers }) : undefined;
   const ledgerPath = join(cfg.data, 'ledger.sqlite');
   const ledger = new SqliteLedger({ file: ledgerPath });
   let sink: DocumentSink;
@@ -172,7 +172,7 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
     sink = odooSink(client);
   } else sink = nullSink();
   // Logging off: the bench measures the pipeline, not pino writing 30 000 lines to a pipe.
-  const gateway = new Gateway({ ledger, registry, sink, logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 20, pollMs: 100, concurrency: cfg.concurrency, ...(pool ? { translate: pool.translate } : {}) });
+  const gateway = new Gateway({ ledger, registry, sink, logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 20, pollMs: 100, concurrency: cfg.concurrency, ...(pool ? { analyse: pool.analyse } : {}) });
   let error: string | undefined;
   await gateway.start();
   let lastPosted = -1;

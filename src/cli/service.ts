@@ -13,7 +13,7 @@ import { OdooClient } from '../odoo/client';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../odoo/sandbox';
 import { loadPartners } from '../partners';
 import type { PartnerRegistry } from '../partners/registry';
-import { TranslatePool } from '../pipeline/translate-pool';
+import { AnalysisPool } from '../pipeline/analysis-pool';
 import { Gateway } from '../pipeline/gateway';
 import { GatewayMetrics } from '../pipeline/metrics';
 import { odooSink, type DocumentSink } from '../pipeline/sink';
@@ -110,15 +110,15 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
             },
           })
       : undefined;
-    // Translation beside the main thread, when the gateway runs compiled (from its TypeScript sources, as
-    // in the process-level tests, a worker could not load them: translation then stays in the thread).
-    const pool = config.pipeline.translateWorkers > 0 && TranslatePool.available() ? new TranslatePool({ partnersRoot: config.partners, loadOptions: partnerLoadOptions(config), workers: config.pipeline.translateWorkers }) : undefined;
+    // Analysis beside the main thread, when the gateway runs compiled (from its TypeScript sources, as in
+    // the process-level tests, a worker could not load them: the analysis then stays in the thread).
+    const pool = config.pipeline.translateWorkers > 0 && AnalysisPool.available() ? new AnalysisPool({ partnersRoot: config.partners, loadOptions: partnerLoadOptions(config), workers: config.pipeline.translateWorkers }) : undefined;
     if (pool) closers.push(() => pool.close());
     const gateway = new Gateway({
       ledger,
       registry,
       sink,
-      ...(pool ? { translate: pool.translate } : {}),
+      ...(pool ? { analyse: pool.analyse } : {}),
       logger,
       metrics,
       ...(exportOrders ? { exportOrders, exportEveryMs: config.odoo?.exportInterval ?? 60_000 } : {}),

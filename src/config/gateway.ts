@@ -69,7 +69,7 @@ export const GatewayConfigSchema = z.strictObject({
       maxFileBytes: z.number().int().positive().default(100 * 1024 * 1024),
       settle: DurationSchema.prefault('1s').describe('an inbound file must be unchanged this long before it is taken'),
       scanInterval: DurationSchema.optional().describe('scan every inbound folder this often (default: each channel\'s pollInterval)'),
-      translateWorkers: z.number().int().min(0).max(16).default(1).describe('worker threads that translate received files beside the main thread (0: translate in the main thread)'),
+      translateWorkers: z.number().int().min(0).max(16).default(1).describe('worker threads that scan, check and translate received files beside the main thread (0: all in the main thread)'),
     })
     .prefault({}),
 });

@@ -437,31 +437,81 @@ function describe(f: AckFinding, std: Standard): string {
   return `${f.code}${code ? ` (${code})` : ''}: ${f.message}`;
 }
 
-/**
- * Read the input once and build the acks the gateway would send for it. `type` 'auto' (default): X12 999
- * for 005010 groups, 997 for the others, plus a TA1 when ISA14 asks for one or when the interchange is
- * rejected at envelope level (then only the TA1); EDIFACT CONTRL.
- */
-export async function acknowledge(input: Buffer | AsyncIterable<Buffer>, options: AcknowledgeOptions = {}): Promise<AcknowledgeResult> {
-  const type = options.type ?? 'auto';
-  const controlNumbers = options.controlNumbers ?? new InMemoryControlNumbers();
-  const now = options.now ?? new Date();
-  const policy = options.policy ?? {};
-  const acks: GeneratedAck[] = [];
-  const notes: string[] = [];
-  const verdicts: TransactionAckVerdict[] = [];
-  let interchanges = 0;
+/** What one read of the input found, before any ack is built (plain data: it may come from a worker thread). */
+export interface CollectedInput {
+  interchanges: InterchangeRecord[];
+  fileIssues: AckFinding[];
+  /** Transaction types without a shipped definition ("850 003040"). */
+  unvalidated: string[];
+}
+
+/** What the collection needs to know of the partner: the checks that do not depend on what was received before. */
+export type CollectOptions = Pick<AcknowledgeOptions, 'content' | 'overlays' | 'lenientCharset'> & Pick<AckPolicy, 'usage'>;
+
+function collector(options: CollectOptions, onInterchange?: (ic: InterchangeRecord) => void): AckCollector {
   const checkInterchange = (h: InterchangeHeader): EdiIssue[] => {
-    const found: EdiIssue[] = [];
+    if (!options.usage || (options.usage === 'test') === h.test) return [];
     const pos = { interchange: h.controlNumber, segmentId: h.standard === 'x12' ? 'ISA' : 'UNB' };
-    if (policy.usage && (policy.usage === 'test') !== h.test) {
-      found.push(makeIssue('interchange.test_indicator_mismatch', { ...pos, element: h.standard === 'x12' ? 15 : 11 }, `${h.test ? 'test' : 'production'} interchange for a ${policy.usage} partner`));
-    }
-    if (policy.isDuplicate?.(h)) found.push(makeIssue('interchange.duplicate', { ...pos, element: h.standard === 'x12' ? 13 : 5 }, `control number ${h.controlNumber}`));
-    return found;
+    return [makeIssue('interchange.test_indicator_mismatch', { ...pos, element: h.standard === 'x12' ? 15 : 11 }, `${h.test ? 'test' : 'production'} interchange for a ${options.usage} partner`)];
   };
-  const onInterchange = (ic: InterchangeRecord): void => {
-    interchanges++;
+  return new AckCollector({ onInterchange, content: options.content, overlays: options.overlays, lenientCharset: options.lenientCharset, checkInterchange });
+}
+
+async function feed(c: AckCollector, input: Buffer | AsyncIterable<Buffer>): Promise<void> {
+  if (Buffer.isBuffer(input)) c.write(input);
+  else for await (const chunk of input) c.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  c.end();
+}
+
+/**
+ * Read the input once and keep what acks need (the syntax and content checks): the expensive half of
+ * `acknowledge`, which needs no control numbers and no ledger. Keeps every interchange's record: for
+ * files of a few interchanges (the pipeline's), not for streaming a huge file (`acknowledge` does that).
+ */
+export async function collectForAcks(input: Buffer | AsyncIterable<Buffer>, options: CollectOptions = {}): Promise<CollectedInput> {
+  const c = collector(options);
+  await feed(c, input);
+  return { interchanges: c.interchanges, fileIssues: c.fileIssues, unvalidated: [...c.unvalidated] };
+}
+
+/**
+ * A re-delivered control number (the ledger knows, the collection did not): reported where the envelope
+ * check would have put it, after a test-indicator finding and before the rest.
+ */
+function markDuplicate(ic: InterchangeRecord): void {
+  const h = ic.header;
+  const issue = makeIssue('interchange.duplicate', { interchange: h.controlNumber, segmentId: h.standard === 'x12' ? 'ISA' : 'UNB', element: h.standard === 'x12' ? 13 : 5 }, `control number ${h.controlNumber}`);
+  if (issue.severity !== 'error') {
+    ic.warnings++;
+    return;
+  }
+  const at = ic.errors[0]?.code === 'interchange.test_indicator_mismatch' ? 1 : 0;
+  ic.errors.splice(at, 0, toFinding(issue));
+  ic.errors.length = Math.min(ic.errors.length, MAX_ENVELOPE_FINDINGS);
+}
+
+/** Turns finished interchange records into acks and verdicts, one interchange at a time. */
+class AckBuilder {
+  readonly acks: GeneratedAck[] = [];
+  readonly notes: string[] = [];
+  readonly verdicts: TransactionAckVerdict[] = [];
+  private count = 0;
+  private readonly type: AckRequest;
+  private readonly controlNumbers: ControlNumbers;
+  private readonly now: Date;
+  private readonly policy: AckPolicy;
+
+  constructor(private readonly options: AcknowledgeOptions) {
+    this.type = options.type ?? 'auto';
+    this.controlNumbers = options.controlNumbers ?? new InMemoryControlNumbers();
+    this.now = options.now ?? new Date();
+    this.policy = options.policy ?? {};
+  }
+
+  interchange(ic: InterchangeRecord): void {
+    const { options, policy, notes } = this;
+    this.count++;
+    if (policy.isDuplicate?.(ic.header)) markDuplicate(ic);
     if (options.transactionFindings) {
       const add = (tx: TransactionRecord, g?: GroupRecord): void => {
         for (const f of options.transactionFindings?.(ic.header, tx, g?.header) ?? []) {
@@ -472,31 +522,56 @@ export async function acknowledge(input: Buffer | AsyncIterable<Buffer>, options
       for (const tx of ic.transactions) add(tx);
       for (const g of ic.groups) for (const tx of g.transactions) add(tx, g);
     }
-    verdicts.push(...interchangeVerdicts(ic, policy));
-    const ctx: AckContext = { controlNumbers, partnerKey: options.partnerKey ?? partnerKeyOf(ic.header), now, policy, lineBreak: options.lineBreak };
+    this.verdicts.push(...interchangeVerdicts(ic, policy));
+    const ctx: AckContext = { controlNumbers: this.controlNumbers, partnerKey: options.partnerKey ?? partnerKeyOf(ic.header), now: this.now, policy, lineBreak: options.lineBreak };
     const missing = unaddressable(ic.header);
     if (missing) {
       notes.push(`interchange ${ic.header.controlNumber || '(no control number)'}: no acknowledgment is possible: ${missing}`);
       return;
     }
     try {
-      if (ic.standard === 'x12') acknowledgeX12(ic, type, ctx, acks, notes);
-      else acknowledgeEdifact(ic, type, ctx, acks, notes, options.application);
+      if (ic.standard === 'x12') acknowledgeX12(ic, this.type, ctx, this.acks, notes);
+      else acknowledgeEdifact(ic, this.type, ctx, this.acks, notes, options.application);
     } catch (err) {
       notes.push(`interchange ${ic.header.controlNumber}: no acknowledgment could be written: ${(err as Error).message}`);
     }
-  };
-  const collector = new AckCollector({ onInterchange, content: options.content, overlays: options.overlays, lenientCharset: options.lenientCharset, checkInterchange });
-  if (Buffer.isBuffer(input)) collector.write(input);
-  else for await (const chunk of input) collector.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  collector.end();
-  for (const f of collector.fileIssues) {
-    if (f.code === 'file.not_edi' || f.code === 'file.empty') notes.push(`${f.code}: ${f.message}: no acknowledgment is possible (there is no interchange header to answer to)`);
-    else notes.push(`${f.code}: ${f.message} (outside any interchange: not acknowledged)`);
   }
-  if (interchanges === 0 && collector.fileIssues.length === 0) notes.push('no interchange found: nothing to acknowledge');
-  for (const u of collector.unvalidated) notes.push(`no shipped definition for ${u}: content not validated, only the envelope`);
-  return { acks, notes, verdicts };
+
+  finish(fileIssues: readonly AckFinding[], unvalidated: Iterable<string>): AcknowledgeResult {
+    const { notes } = this;
+    for (const f of fileIssues) {
+      if (f.code === 'file.not_edi' || f.code === 'file.empty') notes.push(`${f.code}: ${f.message}: no acknowledgment is possible (there is no interchange header to answer to)`);
+      else notes.push(`${f.code}: ${f.message} (outside any interchange: not acknowledged)`);
+    }
+    if (this.count === 0 && fileIssues.length === 0) notes.push('no interchange found: nothing to acknowledge');
+    for (const u of unvalidated) notes.push(`no shipped definition for ${u}: content not validated, only the envelope`);
+    return { acks: this.acks, notes, verdicts: this.verdicts };
+  }
+}
+
+const collectOptionsOf = (o: AcknowledgeOptions): CollectOptions => ({ content: o.content, overlays: o.overlays, lenientCharset: o.lenientCharset, usage: o.policy?.usage });
+
+/**
+ * Read the input once and build the acks the gateway would send for it. `type` 'auto' (default): X12 999
+ * for 005010 groups, 997 for the others, plus a TA1 when ISA14 asks for one or when the interchange is
+ * rejected at envelope level (then only the TA1); EDIFACT CONTRL. Each interchange is answered as soon
+ * as it ends, so a file of any size streams.
+ */
+export async function acknowledge(input: Buffer | AsyncIterable<Buffer>, options: AcknowledgeOptions = {}): Promise<AcknowledgeResult> {
+  const builder = new AckBuilder(options);
+  const c = collector(collectOptionsOf(options), (ic) => builder.interchange(ic));
+  await feed(c, input);
+  return builder.finish(c.fileIssues, c.unvalidated);
+}
+
+/**
+ * The acks and verdicts for what `collectForAcks` found, as `acknowledge` gives them for the same input
+ * and options (the records are completed in place). The collection must have used the same partner options.
+ */
+export function acknowledgeCollected(collected: CollectedInput, options: AcknowledgeOptions = {}): AcknowledgeResult {
+  const builder = new AckBuilder(options);
+  for (const ic of collected.interchanges) builder.interchange(ic);
+  return builder.finish(collected.fileIssues, collected.unvalidated);
 }
 
 function acknowledgeX12(ic: InterchangeRecord, type: AckRequest, ctx: AckContext, acks: GeneratedAck[], notes: string[]): void {

@@ -21,8 +21,8 @@ import { processMessage } from './process';
 import { backoffDelay, CircuitBreaker, DEFAULT_RETRY, type RetryPolicy } from './retry';
 import type { DocumentSink } from './sink';
 import { Stage, type StageOutcome } from './stage';
-import { TranslateWorkerError, translateWith, type Translate } from './translate-pool';
-import type { TranslateResult } from '../mapping/translate';
+import { AnalysisWorkerError } from './analysis-pool';
+import { analyseWith, type Analyse, type MessageAnalysis } from './analyse';
 
 export interface GatewayOptions {
   ledger: Ledger;
@@ -56,14 +56,15 @@ export interface GatewayOptions {
   /** Resolves secret references for channels (default: none can be read). */
   secret?: (ref: SecretRef, what: string) => string;
   /**
-   * Translation off the main thread (a `TranslatePool`'s `translate`): the next received files are then
-   * translated while the current one is acknowledged and committed. Default: in this thread, in turn.
+   * Analysis off the main thread (an `AnalysisPool`'s `analyse`): the next received files are then
+   * scanned, checked and translated while the current one is acknowledged and committed. Default: in
+   * this thread, in turn.
    */
-  translate?: Translate;
+  analyse?: Analyse;
 }
 
-/** Received files translated ahead of their turn on the worker (each holds its documents until used). */
-const TRANSLATE_AHEAD = 3;
+/** Received files analysed ahead of their turn on a worker (each holds its documents until used). */
+const ANALYSE_AHEAD = 3;
 
 /** How a partner channel has been doing (readiness details, metrics). */
 export interface ChannelHealth {
@@ -121,7 +122,7 @@ export class Gateway {
   private readonly health = new Map<string, ChannelHealth>();
   private overdueTimer: NodeJS.Timeout | undefined;
   private readonly exportKick$ = new Subject<void>();
-  private readonly ahead = new Map<number, Promise<TranslateResult>>();
+  private readonly ahead = new Map<number, Promise<MessageAnalysis>>();
 
   constructor(private readonly o: GatewayOptions) {
     this.retry = { ...DEFAULT_RETRY, ...o.retry };
@@ -312,40 +313,40 @@ export class Gateway {
   }
 
   /**
-   * Start translating the files after `current` in the queue. Messages are processed one at a time (the
-   * duplicate and gap checks need the previous one committed), but translation reads only the bytes and
-   * the mappings, so it can run ahead.
+   * Start analysing the files after `current` in the queue. Messages are processed one at a time (the
+   * duplicate and gap checks need the previous one committed), but the analysis reads only the bytes and
+   * the partner folders, so it can run ahead.
    */
-  private translateAhead(current: MessageRow, translate: Translate): void {
-    const queued = this.o.ledger.receivedMessages(TRANSLATE_AHEAD + 1).filter((m) => m.id !== current.id);
+  private analyseAhead(current: MessageRow, analyse: Analyse): void {
+    const queued = this.o.ledger.receivedMessages(ANALYSE_AHEAD + 1).filter((m) => m.id !== current.id);
     const wanted = new Set(queued.map((m) => m.id));
     for (const id of this.ahead.keys()) if (!wanted.has(id)) this.ahead.delete(id);
     for (const m of queued) {
-      if (this.ahead.has(m.id) || this.ahead.size >= TRANSLATE_AHEAD) continue;
-      const pending = translate(this.o.ledger.bytes(m.id));
-      // Failures are seen (and the translation retried) when the message's turn comes.
+      if (this.ahead.has(m.id) || this.ahead.size >= ANALYSE_AHEAD) continue;
+      const pending = analyse(this.o.ledger.bytes(m.id));
+      // Failures are seen (and the analysis made again) when the message's turn comes.
       pending.catch(() => undefined);
       this.ahead.set(m.id, pending);
     }
   }
 
   /**
-   * The translation of a message: the one started ahead of its turn, else a new one; if the worker died
+   * The analysis of a message: the one started ahead of its turn, else a new one; if the worker died
    * under it, in this thread (slower, but the file does not wait for a person).
    */
-  private translationOf(msg: MessageRow): Translate | undefined {
-    const translate = this.o.translate;
-    if (!translate) return undefined;
+  private analysisOf(msg: MessageRow): Analyse | undefined {
+    const analyse = this.o.analyse;
+    if (!analyse) return undefined;
     const early = this.ahead.get(msg.id);
     this.ahead.delete(msg.id);
-    this.translateAhead(msg, translate);
+    this.analyseAhead(msg, analyse);
     return async (bytes) => {
       try {
-        return await (early ?? translate(bytes));
+        return await (early ?? analyse(bytes));
       } catch (err) {
-        if (!(err instanceof TranslateWorkerError)) throw err;
-        this.o.logger.warn({ messageId: msg.id, err: err.message }, 'translation worker failed; translating in the main thread');
-        return translateWith(this.o.registry)(bytes);
+        if (!(err instanceof AnalysisWorkerError)) throw err;
+        this.o.logger.warn({ messageId: msg.id, err: err.message }, 'analysis worker failed; analysing in the main thread');
+        return analyseWith(this.o.registry)(bytes);
       }
     };
   }
@@ -353,8 +354,8 @@ export class Gateway {
   private async process(msg: MessageRow): Promise<StageOutcome> {
     const log = this.o.logger.child({ correlationId: msg.correlationId, messageId: msg.id, partner: msg.partnerId ?? undefined });
     try {
-      const translate = this.translationOf(msg);
-      const result = await processMessage(msg, { ledger: this.o.ledger, registry: this.o.registry, now: this.now, ...(translate ? { translate } : {}) });
+      const analyse = this.analysisOf(msg);
+      const result = await processMessage(msg, { ledger: this.o.ledger, registry: this.o.registry, now: this.now, ...(analyse ? { analyse } : {}) });
       const ids = this.o.ledger.commitProcessed(result);
       for (const d of result.documents) this.o.metrics?.document(d.partnerId ?? 'unknown', d.type ?? 'unknown', d.state);
       this.o.metrics?.message(result.partnerId ?? 'unknown', 'inbound', result.state);

@@ -4,79 +4,30 @@
  * acknowledgments the partners' policies ask for. The result is a `ProcessedMessage` that the ledger
  * writes in one transaction, so a crash before the commit leaves the message simply `received`.
  */
-import { translateWith, type Translate } from './translate-pool';
 import type { CanonicalDocument } from '../canonical/document';
-import { acknowledge, ackBytes, InMemoryControlNumbers, type AckFinding, type AckPolicy, type AckRequest, type ControlNumbers, type TransactionAckVerdict } from '../edi/ack';
-import type { GroupHeader, InterchangeHeader } from '../edi/common/events';
+import { acknowledgeCollected, ackBytes, InMemoryControlNumbers, type AckFinding, type ControlNumbers, type TransactionAckVerdict } from '../edi/ack';
+import type { InterchangeHeader } from '../edi/common/events';
 import { makeIssue, type IssueCode } from '../edi/common/issues';
 import { readAcks } from '../edi/ack-read';
-import { EdiReader } from '../edi/reader';
 import type { MappingError } from '../mapping/engine';
 import type { Partner, PartnerRegistry } from '../partners/registry';
 import type { Ledger, NewDocument, NewEvent, NewOutboundMessage, ProcessedMessage, MessageRow } from '../store';
 import { sha256 } from '../store';
 import { settle } from './acks';
+import { ackRequest, analyseWith, collectFor, partnerAckPolicy, type Analyse } from './analyse';
 
 export interface ProcessDeps {
   ledger: Ledger;
   registry: PartnerRegistry;
   now?: () => number;
-  /** How files are translated (default: in this thread with `registry`; the gateway may use a worker pool). */
-  translate?: Translate;
+  /** How files are scanned, checked and translated (default: in this thread with `registry`; the gateway may use worker threads). */
+  analyse?: Analyse;
 }
 
-interface ScannedInterchange {
-  header: InterchangeHeader;
-  group?: GroupHeader;
-  start: number;
-  end: number;
-  problems: string[];
-  /** Transaction types in it (997, ORDERS …). */
-  types: Set<string>;
-  /** An X12 TA1 segment at interchange level. */
-  ta1: boolean;
-}
 
 /** Messages that acknowledge what we sent: settled against expected acks, never posted or acked. */
 const ACK_TYPES = new Set(['997', '999', 'CONTRL', 'APERAK']);
 
-/** Interchange headers, their first group and byte ranges (a cheap pass: no content validation). */
-function scanInterchanges(bytes: Buffer): { interchanges: ScannedInterchange[]; fileProblems: string[] } {
-  const interchanges: ScannedInterchange[] = [];
-  const fileProblems: string[] = [];
-  const reader = new EdiReader({
-    interchangeStart: (h) => {
-      const prev = interchanges[interchanges.length - 1];
-      // An EDIFACT interchange starts at its UNA when it has one: without it, its delimiters are lost.
-      let start = h.offset;
-      if (h.standard === 'edifact' && h.serviceStringAdvice !== undefined) {
-        const una = bytes.lastIndexOf('UNA', h.offset);
-        if (una >= (prev ? prev.start + 1 : 0)) start = una;
-      }
-      if (prev) prev.end = start;
-      interchanges.push({ header: h, start, end: bytes.length, problems: [], types: new Set(), ta1: false });
-    },
-    groupStart: (g) => {
-      const ic = interchanges[interchanges.length - 1];
-      if (ic && !ic.group) ic.group = g;
-    },
-    transactionStart: (t) => {
-      interchanges[interchanges.length - 1]?.types.add(t.id);
-    },
-    segment: (seg, place) => {
-      if (place.level === 'interchange' && seg.tag === 'TA1') {
-        const ic = interchanges[interchanges.length - 1];
-        if (ic) ic.ta1 = true;
-      }
-    },
-    issue: (i) => {
-      if (i.severity === 'error' && interchanges.length === 0) fileProblems.push(`${i.code}: ${i.message}`);
-    },
-  });
-  reader.write(bytes);
-  reader.end();
-  return { interchanges, fileProblems };
-}
 
 /** The key a duplicate business document is recognised by. */
 export function businessKey(doc: CanonicalDocument): string | null {
@@ -140,20 +91,6 @@ export function describeMappingError(e: MappingError, partner: string, file: str
   return `${where.join(', ')}: ${e.message}${e.mappingFile ? ` [${e.mappingFile}]` : ''}`;
 }
 
-/** The ack type a partner's policy asks for, for one standard, or undefined when it wants none. */
-export function ackRequest(partner: Partner, standard: 'x12' | 'edifact'): AckRequest | undefined {
-  const send = partner.acknowledgments.send;
-  if (standard === 'edifact') return send.includes('CONTRL') ? 'CONTRL' : undefined;
-  const functional = send.includes('999') ? '999' : send.includes('997') ? '997' : undefined;
-  if (functional && send.includes('TA1')) return 'auto';
-  return functional ?? (send.includes('TA1') ? 'TA1' : undefined);
-}
-
-/** The parts of the ack policy that come from the partner folder. */
-export function partnerAckPolicy(partner: Partner): AckPolicy {
-  return { transactionErrors: partner.acknowledgments.acceptWithErrors ? 'accept-with-errors' : 'reject', usage: partner.mode };
-}
-
 function txKey(interchange: string, controlNumber: string): string {
   return `${interchange.trim()}\u0000${controlNumber.trim()}`;
 }
@@ -180,7 +117,8 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     result.events.push(e);
   };
 
-  const { interchanges, fileProblems } = scanInterchanges(bytes);
+  const analysis = await (deps.analyse ?? analyseWith(registry))(bytes);
+  const { interchanges, fileProblems, translated } = analysis;
   if (interchanges.length === 0) {
     result.state = 'failed';
     result.reason = `${msg.channel} file ${file}: no interchange found: ${fileProblems.join('; ') || 'the file holds no ISA or UNB'}`;
@@ -188,7 +126,6 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     return result;
   }
 
-  const translated = await (deps.translate ?? translateWith(registry))(bytes);
   const docsByTx = new Map<string, CanonicalDocument>();
   for (const d of translated.documents) docsByTx.set(txKey(d.envelope.interchangeControlNumber, d.envelope.controlNumber), d);
   const errorsByTx = new Map<string, MappingError[]>();
@@ -255,14 +192,15 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     const request = ackRequest(partner, h.standard);
     const findings = (header: InterchangeHeader, tx: { controlNumber: string }): AckFinding[] =>
       (errorsByTx.get(txKey(header.controlNumber, tx.controlNumber)) ?? []).filter((e) => e.rule !== 'edi' && e.rule !== 'routing').map(mappingFinding);
-    const acked = await acknowledge(slice, {
+    // The checks made with this partner's options, where the analysis made them (else here).
+    const collected = ic.collectedFor === partner.id && ic.collected ? ic.collected : await collectFor(partner, slice);
+    const acked = acknowledgeCollected(collected, {
       type: request ?? 'auto',
       // A replay only needs the verdicts: its acks are not sent, so they must not use up our control numbers.
       controlNumbers: options.replay ? new InMemoryControlNumbers() : (ledger as ControlNumbers),
       partnerKey: `${partner.id}:${h.standard}`,
       now: new Date(now()),
       policy: { ...partnerAckPolicy(partner), isDuplicate: () => fate.kind === 'hold' && fate.reason.startsWith('interchange control number') },
-      lenientCharset: partner.validation.lenientCharset,
       transactionFindings: findings,
     });
     if (request && !options.replay) {

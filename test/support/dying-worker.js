@@ -1,4 +1,4 @@
 'use strict';
-// Preload for a translation worker that dies on the first file it is given (as if it ran out of memory).
+// Preload for an analysis worker that dies on the first file it is given (as if it ran out of memory).
 require('./ts-register');
 require('node:worker_threads').parentPort.once('message', () => process.exit(3));

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ackBytes, acknowledge, type AckPolicy, type AckRequest } from '../../edi/ack';
 import { loadPartners } from '../../partners';
-import { ackRequest, partnerAckPolicy } from '../../pipeline/process';
+import { ackRequest, partnerAckPolicy } from '../../pipeline/analyse';
 import { CliUsageError, openInput, partnersOrUsage, writeOut, type CliIo } from '../io';
 
 const TYPES: AckRequest[] = ['auto', 'TA1', '997', '999', 'CONTRL'];

@@ -1,15 +1,15 @@
 /**
- * The worker-thread side of `TranslatePool`: loads the partners the way the gateway did and translates
- * the files it is sent. Translation is pure CPU over the partner folders, so it runs beside the main
- * thread, which keeps the ledger, the acks and the posting.
+ * The worker-thread side of `AnalysisPool`: loads the partners the way the gateway did and analyses the
+ * files it is sent (scan, syntax and content checks, translation: pure CPU over the bytes and the partner
+ * folders), beside the main thread, which keeps the ledger, the ack numbering and the posting.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { translate } from '../mapping/translate';
 import { loadPartners } from '../partners/loader';
 import type { PartnerRegistry } from '../partners/registry';
-import { translateWorkerData, type TranslateReply, type TranslateRequest } from './translate-protocol';
+import { analyseMessage } from './analyse';
+import { analysisWorkerData, type AnalysisReply, type AnalysisRequest } from './analysis-protocol';
 
-const data = translateWorkerData.parse(workerData);
+const data = analysisWorkerData.parse(workerData);
 
 let registry: PartnerRegistry | undefined;
 let loadError: Error | undefined;
@@ -19,10 +19,10 @@ try {
   loadError = err instanceof Error ? err : new Error(String(err));
 }
 
-async function answer(request: TranslateRequest): Promise<TranslateReply> {
+async function answer(request: AnalysisRequest): Promise<AnalysisReply> {
   try {
     if (!registry) throw loadError ?? new Error('partners not loaded');
-    const result = await translate(Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength), { registry });
+    const result = await analyseMessage(Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength), registry);
     return { id: request.id, result };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
@@ -30,6 +30,6 @@ async function answer(request: TranslateRequest): Promise<TranslateReply> {
   }
 }
 
-parentPort?.on('message', (request: TranslateRequest) => {
+parentPort?.on('message', (request: AnalysisRequest) => {
   void answer(request).then((reply) => parentPort?.postMessage(reply));
 });

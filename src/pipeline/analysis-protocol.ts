@@ -1,10 +1,10 @@
-/** What the main thread and the translation worker say to each other. */
+/** What the main thread and an analysis worker say to each other. */
 import { z } from 'zod';
-import type { TranslateResult } from '../mapping/translate';
+import type { MessageAnalysis } from './analyse';
 import { IdentitySchema } from '../partners/schema';
 
 /** Where the worker loads the partners from: the same folders and options as the gateway's registry. */
-export const translateWorkerData = z.object({
+export const analysisWorkerData = z.object({
   partnersRoot: z.string(),
   loadOptions: z
     .object({
@@ -17,11 +17,11 @@ export const translateWorkerData = z.object({
     .strict(),
 });
 
-export type TranslateWorkerData = z.infer<typeof translateWorkerData>;
+export type AnalysisWorkerData = z.infer<typeof analysisWorkerData>;
 
-export interface TranslateRequest {
+export interface AnalysisRequest {
   id: number;
   bytes: Uint8Array;
 }
 
-export type TranslateReply = { id: number; result: TranslateResult } | { id: number; error: { name: string; message: string; stack?: string } };
+export type AnalysisReply = { id: number; result: MessageAnalysis } | { id: number; error: { name: string; message: string; stack?: string } };

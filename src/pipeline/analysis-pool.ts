@@ -1,43 +1,35 @@
 /**
- * Translation (EDI bytes → canonical documents) on worker threads. Mapping is most of the CPU a document
- * costs; on its own thread it runs beside the ledger writes, acks and posting of the main thread, and
- * with a young generation sized for its short-lived garbage rather than the process default.
+ * The analysis of received files (scan, syntax and content checks, translation into canonical documents)
+ * on worker threads. It is most of the CPU a document costs; on its own thread it runs beside the ledger
+ * writes, ack numbering and posting of the main thread, with a young generation sized for its
+ * short-lived garbage rather than the process default.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { translate, type TranslateResult } from '../mapping/translate';
 import type { LoadPartnersOptions } from '../partners/loader';
-import type { PartnerRegistry } from '../partners/registry';
-import type { TranslateReply, TranslateRequest, TranslateWorkerData } from './translate-protocol';
+import type { Analyse, MessageAnalysis } from './analyse';
+import type { AnalysisReply, AnalysisRequest, AnalysisWorkerData } from './analysis-protocol';
 
-/** Translates a stored file with the partners' current mappings. */
-export type Translate = (bytes: Buffer) => Promise<TranslateResult>;
-
-/** The in-thread translation, with an already loaded registry. */
-export function translateWith(registry: PartnerRegistry): Translate {
-  return (bytes) => translate(bytes, { registry });
-}
-
-export interface TranslatePoolOptions {
+export interface AnalysisPoolOptions {
   /** The partner folders and load options the gateway's registry came from. */
   partnersRoot: string;
   loadOptions?: LoadPartnersOptions;
   /** Worker threads (default 1). */
   workers?: number;
-  /** Young generation of each worker, MB (default 48: translation makes much short-lived garbage). */
+  /** Young generation of each worker, MB (default 48: mapping makes much short-lived garbage). */
   youngGenerationMb?: number;
   /** A module each worker requires first: a TypeScript loader when the gateway runs from its sources. */
   preload?: string;
 }
 
-/** A worker translation failed in a way that says nothing about the file (the worker died, the pool closed). */
-export class TranslateWorkerError extends Error {
-  override readonly name = 'TranslateWorkerError';
+/** An analysis failed in a way that says nothing about the file (the worker died, the pool closed). */
+export class AnalysisWorkerError extends Error {
+  override readonly name = 'AnalysisWorkerError';
 }
 
 interface Pending {
-  resolve: (r: TranslateResult) => void;
+  resolve: (r: MessageAnalysis) => void;
   reject: (e: Error) => void;
 }
 
@@ -46,13 +38,13 @@ interface Slot {
   pending: Map<number, Pending>;
 }
 
-/** A fixed set of translation workers; requests go to the least busy one. A worker that dies is replaced. */
-export class TranslatePool {
+/** A fixed set of analysis workers; requests go to the least busy one. A worker that dies is replaced. */
+export class AnalysisPool {
   private readonly slots: (Slot | undefined)[];
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly o: TranslatePoolOptions) {
+  constructor(private readonly o: AnalysisPoolOptions) {
     this.slots = new Array<Slot | undefined>(Math.max(1, o.workers ?? 1)).fill(undefined);
   }
 
@@ -61,17 +53,17 @@ export class TranslatePool {
     return existsSync(workerEntry()) && (!workerEntry().endsWith('.ts') || preload !== undefined);
   }
 
-  /** Translate one file on a worker. */
-  readonly translate: Translate = (bytes) => {
-    if (this.closed) return Promise.reject(new TranslateWorkerError('the translation pool is closed'));
+  /** Analyse one file on a worker. */
+  readonly analyse: Analyse = (bytes) => {
+    if (this.closed) return Promise.reject(new AnalysisWorkerError('the analysis pool is closed'));
     const index = this.leastBusy();
     const slot = this.slots[index] ?? this.start(index);
     const id = this.nextId++;
-    return new Promise<TranslateResult>((resolve, reject) => {
+    return new Promise<MessageAnalysis>((resolve, reject) => {
       // A worker with work keeps the process alive; an idle one does not (see start).
       if (slot.pending.size === 0) slot.worker.ref();
       slot.pending.set(id, { resolve, reject });
-      const request: TranslateRequest = { id, bytes };
+      const request: AnalysisRequest = { id, bytes };
       slot.worker.postMessage(request);
     });
   };
@@ -81,7 +73,7 @@ export class TranslatePool {
     this.closed = true;
     const workers = this.slots.filter((s): s is Slot => s !== undefined);
     this.slots.fill(undefined);
-    for (const slot of workers) this.fail(slot, new TranslateWorkerError('the translation pool was closed'));
+    for (const slot of workers) this.fail(slot, new AnalysisWorkerError('the analysis pool was closed'));
     await Promise.all(workers.map((s) => s.worker.terminate()));
   }
 
@@ -92,7 +84,7 @@ export class TranslatePool {
   }
 
   private start(index: number): Slot {
-    const data: TranslateWorkerData = { partnersRoot: this.o.partnersRoot, loadOptions: pick(this.o.loadOptions ?? {}) };
+    const data: AnalysisWorkerData = { partnersRoot: this.o.partnersRoot, loadOptions: pick(this.o.loadOptions ?? {}) };
     const entry = workerEntry();
     const resourceLimits = { maxYoungGenerationSizeMb: this.o.youngGenerationMb ?? 48 };
     const worker =
@@ -102,7 +94,7 @@ export class TranslatePool {
     // The gateway must be able to exit with an idle pool.
     worker.unref();
     const slot: Slot = { worker, pending: new Map() };
-    worker.on('message', (reply: TranslateReply) => {
+    worker.on('message', (reply: AnalysisReply) => {
       const p = slot.pending.get(reply.id);
       if (!p) return;
       slot.pending.delete(reply.id);
@@ -112,7 +104,7 @@ export class TranslatePool {
     });
     const died = (why: string): void => {
       if (this.slots[index] === slot) this.slots[index] = undefined;
-      this.fail(slot, new TranslateWorkerError(`translation worker stopped: ${why}`));
+      this.fail(slot, new AnalysisWorkerError(`analysis worker stopped: ${why}`));
     };
     worker.on('error', (err) => died(err.message));
     worker.on('exit', (code) => died(`exit code ${code}`));
@@ -129,12 +121,12 @@ export class TranslatePool {
 /** The worker's module beside this one: .js when compiled, .ts when running from sources. */
 function workerEntry(): string {
   const ext = __filename.endsWith('.ts') ? '.ts' : '.js';
-  return join(__dirname, `translate-worker${ext}`);
+  return join(__dirname, `analysis-worker${ext}`);
 }
 
 /** The load options a worker can be given (plain data; `only` is for checks, not for running). */
-function pick(o: LoadPartnersOptions): TranslateWorkerData['loadOptions'] {
-  const out: TranslateWorkerData['loadOptions'] = {};
+function pick(o: LoadPartnersOptions): AnalysisWorkerData['loadOptions'] {
+  const out: AnalysisWorkerData['loadOptions'] = {};
   if (o.dataRoot !== undefined) out.dataRoot = o.dataRoot;
   if (o.secretsRoot !== undefined) out.secretsRoot = o.secretsRoot;
   if (o.allowedRoots !== undefined) out.allowedRoots = o.allowedRoots;

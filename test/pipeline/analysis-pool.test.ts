@@ -2,11 +2,11 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { translate } from '../../src/mapping/translate';
 import { loadPartners } from '../../src/partners';
 import { Gateway } from '../../src/pipeline/gateway';
 import { nullSink } from '../../src/pipeline/sink';
-import { TranslatePool, TranslateWorkerError } from '../../src/pipeline/translate-pool';
+import { analyseMessage } from '../../src/pipeline/analyse';
+import { AnalysisPool, AnalysisWorkerError } from '../../src/pipeline/analysis-pool';
 import { SqliteLedger } from '../../src/store';
 import { northgateOrders } from '../support/orders';
 import { until } from '../support/wait';
@@ -16,10 +16,10 @@ const PARTNERS = join(ROOT, 'partners');
 // The workers run the TypeScript sources, as jest does.
 const PRELOAD = join(__dirname, '..', 'support', 'ts-register.js');
 
-describe('TranslatePool (translation on worker threads)', () => {
-  const pools: TranslatePool[] = [];
-  const pool = (o: Partial<ConstructorParameters<typeof TranslatePool>[0]> = {}): TranslatePool => {
-    const p = new TranslatePool({ partnersRoot: PARTNERS, preload: PRELOAD, ...o });
+describe('AnalysisPool (scan, checks and translation on worker threads)', () => {
+  const pools: AnalysisPool[] = [];
+  const pool = (o: Partial<ConstructorParameters<typeof AnalysisPool>[0]> = {}): AnalysisPool => {
+    const p = new AnalysisPool({ partnersRoot: PARTNERS, preload: PRELOAD, ...o });
     pools.push(p);
     return p;
   };
@@ -27,7 +27,7 @@ describe('TranslatePool (translation on worker threads)', () => {
     for (const p of pools.splice(0)) await p.close();
   });
 
-  it('gives the same documents, errors and warnings as translating in the thread', async () => {
+  it('gives the same analysis (interchanges, ack checks, documents, errors) as the main thread', async () => {
     const registry = loadPartners(PARTNERS);
     const files = [
       northgateOrders({ icn: 501, count: 3, prefix: 'POOL' }),
@@ -36,22 +36,26 @@ describe('TranslatePool (translation on worker threads)', () => {
       readFileSync(join(ROOT, 'fixtures', 'edi', 'x12', '004010', '855-po-acknowledgment.edi')),
     ];
     const workers = pool({ workers: 2 });
+    const seen = [];
     for (const bytes of files) {
-      const here = await translate(bytes, { registry });
-      const there = await workers.translate(bytes);
+      const here = await analyseMessage(bytes, registry);
+      const there = await workers.analyse(bytes);
       expect(there).toEqual(here);
+      seen.push(there.interchanges[0].collectedFor);
     }
-    const bad = await workers.translate(files[1]);
+    // The orders are northgate's, checked with its options; the 855 is one we send, not checked for an ack.
+    expect(seen).toEqual(['northgate', 'northgate', undefined]);
+    const bad = (await workers.analyse(files[1])).translated;
     expect(bad.documents).toHaveLength(2);
     expect(bad.errors).toEqual([expect.objectContaining({ rule: 'code', partner: 'northgate', element: 'PO103', value: 'ZZ' })]);
   });
 
   it('runs several files at once and answers each request with its own file', async () => {
     const workers = pool({ workers: 2 });
-    const results = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => workers.translate(northgateOrders({ icn: 600 + i, count: i, prefix: `P${i}` }))));
+    const results = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => workers.analyse(northgateOrders({ icn: 600 + i, count: i, prefix: `P${i}` }))));
     results.forEach((r, i) => {
-      expect(r.documents).toHaveLength(i + 1);
-      expect(r.documents.map((d) => (d as { orderNumber?: string }).orderNumber)).toEqual(Array.from({ length: i + 1 }, (_, k) => `P${i + 1}-${601 + i}-${k}`));
+      expect(r.translated.documents).toHaveLength(i + 1);
+      expect(r.translated.documents.map((d) => (d as { orderNumber?: string }).orderNumber)).toEqual(Array.from({ length: i + 1 }, (_, k) => `P${i + 1}-${601 + i}-${k}`));
     });
   });
 
@@ -60,26 +64,26 @@ describe('TranslatePool (translation on worker threads)', () => {
     cpSync(PARTNERS, broken, { recursive: true });
     writeFileSync(join(broken, 'northgate', 'partner.yaml'), 'id: northgate\nmode: sometimes\n');
     const workers = pool({ partnersRoot: broken, loadOptions: { mappingsRoot: join(ROOT, 'mappings') } });
-    await expect(workers.translate(northgateOrders({ icn: 700, count: 1 }))).rejects.toThrow(/northgate/);
+    await expect(workers.analyse(northgateOrders({ icn: 700, count: 1 }))).rejects.toThrow(/northgate/);
   });
 
   it('rejects what is pending when it is closed, and everything after', async () => {
     const workers = pool();
-    const pending = expect(workers.translate(northgateOrders({ icn: 800, count: 40 }))).rejects.toBeInstanceOf(TranslateWorkerError);
+    const pending = expect(workers.analyse(northgateOrders({ icn: 800, count: 40 }))).rejects.toBeInstanceOf(AnalysisWorkerError);
     await workers.close();
     await pending;
-    await expect(workers.translate(northgateOrders({ icn: 801, count: 1 }))).rejects.toThrow(/closed/);
+    await expect(workers.analyse(northgateOrders({ icn: 801, count: 1 }))).rejects.toThrow(/closed/);
   });
 
   it.each([
-    ['a gateway translating on the pool', PRELOAD],
-    ['a gateway whose translation worker dies on every file (it translates in its own thread instead)', join(__dirname, '..', 'support', 'dying-worker.js')],
+    ['a gateway analysing on the pool', PRELOAD],
+    ['a gateway whose analysis worker dies on every file (it analyses in its own thread instead)', join(__dirname, '..', 'support', 'dying-worker.js')],
   ])('%s posts every order once and acknowledges every file', async (_name, preload) => {
     const data = mkdtempSync(join(tmpdir(), 'pool-gw-'));
     const registry = loadPartners(PARTNERS, { dataRoot: data });
     const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
     const workers = pool({ loadOptions: { dataRoot: data }, preload });
-    const gateway = new Gateway({ ledger, registry, sink: nullSink(), logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 20, pollMs: 20, translate: workers.translate });
+    const gateway = new Gateway({ ledger, registry, sink: nullSink(), logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 20, pollMs: 20, analyse: workers.analyse });
     const inbound = join(data, 'exchange', 'northgate', 'inbound');
     mkdirSync(inbound, { recursive: true });
     for (let f = 0; f < 8; f++) writeFileSync(join(inbound, `po-${f}.edi`), northgateOrders({ icn: 900 + f, count: 5, prefix: `GW${f}`, badUnitAt: f === 3 ? [2] : [] }));

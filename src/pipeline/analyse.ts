@@ -1,0 +1,116 @@
+/**
+ * What the pipeline learns from a received file's bytes and the partner folders alone: its interchanges
+ * and where they start and end, the syntax and content checks the acknowledgments need, and the canonical
+ * documents. No ledger, no clock: it can run on a worker thread while the main thread commits the file
+ * before it (see `AnalysisPool`), and gives the same answer wherever it runs.
+ */
+import { collectForAcks, type AckPolicy, type AckRequest, type CollectedInput } from '../edi/ack';
+import type { GroupHeader, InterchangeHeader } from '../edi/common/events';
+import { EdiReader } from '../edi/reader';
+import { translate, type TranslateResult } from '../mapping/translate';
+import type { Partner, PartnerRegistry } from '../partners/registry';
+
+export interface ScannedInterchange {
+  header: InterchangeHeader;
+  group?: GroupHeader;
+  start: number;
+  end: number;
+  /** Transaction types in it (997, ORDERS …). */
+  types: Set<string>;
+  /** An X12 TA1 segment at interchange level. */
+  ta1: boolean;
+}
+
+export interface AnalysedInterchange extends ScannedInterchange {
+  /** The syntax and content checks for its acks, made with the options of partner `collectedFor`. */
+  collected?: CollectedInput;
+  collectedFor?: string;
+}
+
+export interface MessageAnalysis {
+  interchanges: AnalysedInterchange[];
+  /** Problems before the first interchange (why a file holds none). */
+  fileProblems: string[];
+  translated: TranslateResult;
+}
+
+/** Analyses a stored file (in this thread, or on a worker). */
+export type Analyse = (bytes: Buffer) => Promise<MessageAnalysis>;
+
+/** The ack type a partner's policy asks for, for one standard, or undefined when it wants none. */
+export function ackRequest(partner: Partner, standard: 'x12' | 'edifact'): AckRequest | undefined {
+  const send = partner.acknowledgments.send;
+  if (standard === 'edifact') return send.includes('CONTRL') ? 'CONTRL' : undefined;
+  const functional = send.includes('999') ? '999' : send.includes('997') ? '997' : undefined;
+  if (functional && send.includes('TA1')) return 'auto';
+  return functional ?? (send.includes('TA1') ? 'TA1' : undefined);
+}
+
+/** The parts of the ack policy that come from the partner folder. */
+export function partnerAckPolicy(partner: Partner): AckPolicy {
+  return { transactionErrors: partner.acknowledgments.acceptWithErrors ? 'accept-with-errors' : 'reject', usage: partner.mode };
+}
+
+/** The syntax and content checks of one interchange, as partner `partner`'s acks need them. */
+export function collectFor(partner: Partner, slice: Buffer): Promise<CollectedInput> {
+  return collectForAcks(slice, { lenientCharset: partner.validation.lenientCharset, usage: partnerAckPolicy(partner).usage });
+}
+
+/** Interchange headers, their first group and byte ranges (a cheap pass: no content validation). */
+export function scanInterchanges(bytes: Buffer): { interchanges: ScannedInterchange[]; fileProblems: string[] } {
+  const interchanges: ScannedInterchange[] = [];
+  const fileProblems: string[] = [];
+  const reader = new EdiReader({
+    interchangeStart: (h) => {
+      const prev = interchanges[interchanges.length - 1];
+      // An EDIFACT interchange starts at its UNA when it has one: without it, its delimiters are lost.
+      let start = h.offset;
+      if (h.standard === 'edifact' && h.serviceStringAdvice !== undefined) {
+        const una = bytes.lastIndexOf('UNA', h.offset);
+        if (una >= (prev ? prev.start + 1 : 0)) start = una;
+      }
+      if (prev) prev.end = start;
+      interchanges.push({ header: h, start, end: bytes.length, types: new Set(), ta1: false });
+    },
+    groupStart: (g) => {
+      const ic = interchanges[interchanges.length - 1];
+      if (ic && !ic.group) ic.group = g;
+    },
+    transactionStart: (t) => {
+      interchanges[interchanges.length - 1]?.types.add(t.id);
+    },
+    segment: (seg, place) => {
+      if (place.level === 'interchange' && seg.tag === 'TA1') {
+        const ic = interchanges[interchanges.length - 1];
+        if (ic) ic.ta1 = true;
+      }
+    },
+    issue: (i) => {
+      if (i.severity === 'error' && interchanges.length === 0) fileProblems.push(`${i.code}: ${i.message}`);
+    },
+  });
+  reader.write(bytes);
+  reader.end();
+  return { interchanges, fileProblems };
+}
+
+/** Scan, check and translate a file with the partners of `registry`. */
+export async function analyseMessage(bytes: Buffer, registry: PartnerRegistry): Promise<MessageAnalysis> {
+  const { interchanges, fileProblems } = scanInterchanges(bytes);
+  if (interchanges.length === 0) return { interchanges: [], fileProblems, translated: { documents: [], errors: [] } };
+  const analysed: AnalysedInterchange[] = [];
+  for (const ic of interchanges) {
+    const routed = registry.route(ic.header, ic.group);
+    if (routed.kind !== 'partner' || routed.direction !== 'inbound') {
+      analysed.push(ic);
+      continue;
+    }
+    analysed.push({ ...ic, collected: await collectFor(routed.partner, bytes.subarray(ic.start, ic.end)), collectedFor: routed.partner.id });
+  }
+  return { interchanges: analysed, fileProblems, translated: await translate(bytes, { registry }) };
+}
+
+/** The in-thread analysis, with an already loaded registry. */
+export function analyseWith(registry: PartnerRegistry): Analyse {
+  return (bytes) => analyseMessage(bytes, registry);
+}
