@@ -106,6 +106,41 @@ test('a caller abort signal cancels the call', async () => {
   }
 });
 
+test('a signal aborted before the call sends nothing', async () => {
+  const sb = await sandbox();
+  try {
+    const c = client(sb, 'jsonrpc');
+    await c.authenticate();
+    await sb.resetStats();
+    const err = await rejection(c.searchCount('res.partner', [], { signal: AbortSignal.abort() }));
+    expect(err).toBeInstanceOf(OdooUnavailableError);
+    expect(err.message).toMatch(/aborted/);
+    expect(sb.stats.requests).toBe(0);
+  } finally {
+    await sb.close();
+  }
+});
+
+test('an answer cut off mid-body fails at once as retryable, not at the time-out', async () => {
+  const srv = http.createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '500' });
+    res.write('{"jsonrpc": "2.0", "id": 1, "res');
+    setTimeout(() => res.socket?.destroy(), 20);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  try {
+    const started = Date.now();
+    const err = await rejection(client({ url } as SandboxHandle, 'jsonrpc', { timeoutMs: 10_000 }).version());
+    expect(err).toBeInstanceOf(OdooUnavailableError);
+    expect((err as OdooUnavailableError).retryable).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  } finally {
+    srv.closeAllConnections();
+    await new Promise<void>((r) => srv.close(() => r()));
+  }
+});
+
 test('JSON-2 against an 18.0 server (route missing, 303 to /web/login) is a protocol error', async () => {
   const sb = await sandbox({ json2: false });
   try {

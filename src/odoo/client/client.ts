@@ -47,6 +47,11 @@ export interface CallMethodOptions<T> extends RequestOptions {
 const MODEL_NAME = /^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 const METHOD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+// built once: a zod schema costs more to construct than to check a small answer
+const intSchema = z.number().int();
+const booleanSchema = z.boolean();
+const unknownSchema = z.unknown();
+
 const fieldsGetSchema = z.record(z.string(), z.looseObject({ type: z.string().optional(), string: z.string().optional() }));
 
 /**
@@ -170,7 +175,7 @@ export class OdooClient {
   }
 
   searchCount(model: string, domain: Domain, opts: RequestOptions = {}): Promise<number> {
-    return this.execute({ model, method: 'search_count', args: [domain], argNames: ['domain'], kwargs: {} }, z.number().int(), opts);
+    return this.execute({ model, method: 'search_count', args: [domain], argNames: ['domain'], kwargs: {} }, intSchema, opts);
   }
 
   /** Reads records; ids that do not exist are silently absent from the answer (as Odoo does). */
@@ -195,11 +200,11 @@ export class OdooClient {
   }
 
   write(model: string, ids: number[], vals: Record<string, unknown>, opts: RequestOptions = {}): Promise<boolean> {
-    return this.execute({ model, method: 'write', ids, args: [vals], argNames: ['vals'], kwargs: {} }, z.boolean(), opts);
+    return this.execute({ model, method: 'write', ids, args: [vals], argNames: ['vals'], kwargs: {} }, booleanSchema, opts);
   }
 
   unlink(model: string, ids: number[], opts: RequestOptions = {}): Promise<boolean> {
-    return this.execute({ model, method: 'unlink', ids, args: [], kwargs: {} }, z.boolean(), opts);
+    return this.execute({ model, method: 'unlink', ids, args: [], kwargs: {} }, booleanSchema, opts);
   }
 
   /** Field definitions, e.g. to find out whether `carrier_tracking_ref` exists (module stock_delivery). */
@@ -221,7 +226,7 @@ export class OdooClient {
         args: [],
         kwargs: { body, message_type: opts.messageType ?? 'comment', subtype_xmlid: opts.subtypeXmlid ?? 'mail.mt_note' },
       },
-      z.number().int(),
+      intSchema,
       opts,
     );
   }
@@ -250,7 +255,7 @@ export class OdooClient {
     const spec: CallSpec = { model, method, args: rest, kwargs: otherKwargs, context: (kwContext as Record<string, unknown> | undefined) ?? {} };
     if (ids !== undefined) spec.ids = ids;
     if (opts.argNames) spec.argNames = opts.argNames;
-    return this.execute(spec, opts.schema ?? (z.unknown() as z.ZodType<T>), opts);
+    return this.execute(spec, opts.schema ?? (unknownSchema as z.ZodType<T>), opts);
   }
 
   // ------------------------------------------------------------------ internals

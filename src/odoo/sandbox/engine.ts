@@ -110,12 +110,19 @@ export class Store {
   transaction<T>(fn: () => T): T {
     if (!this.atomicCalls) return fn();
     const snapshot = structuredClone(this.state);
+    let out: T;
     try {
-      return fn();
+      out = fn();
     } catch (err) {
       this.state = snapshot;
+      // the indexes describe the rows thrown away: rebuilt from the restored tables when next needed
+      this.indexes.clear();
       throw err;
     }
+    // Costs less than the snapshot above; catches a row changed without assign() in any test.
+    const problems = this.indexProblems();
+    if (problems.length) throw new Error(`sandbox index out of date: ${problems.slice(0, 3).join('; ')}`);
+    return out;
   }
 
   table(model: string): Map<number, Row> {
@@ -123,6 +130,115 @@ export class Store {
     if (!t) throw new Error(`no table ${model}`);
     return t;
   }
+
+  // ------------------------------------------------------------------ equality indexes
+  //
+  // A search or a one2many read would otherwise scan its whole table on every call, so a sandbox
+  // that has taken thousands of orders slows down call by call (real Odoo has database indexes).
+  // An index per (model, field) is built the first time a lookup needs it and kept current by the
+  // three ways a row changes: insert, assign, remove. Rows must therefore never be changed by
+  // assigning to them directly; with atomic calls on (the tests' default), every call ends with a
+  // check that each index still matches its table.
+
+  private indexes = new Map<string, Map<string, Map<unknown, Set<number>>>>();
+
+  /** Adds a new row to its table. */
+  insert(model: string, row: Row): void {
+    this.table(model).set(row.id, row);
+    const byField = this.indexes.get(model);
+    if (byField) for (const [field, index] of byField) addTo(index, row[field], row.id);
+  }
+
+  /** Sets one stored value of a row. */
+  assign(model: string, row: Row, field: string, value: unknown): void {
+    const index = this.indexes.get(model)?.get(field);
+    if (index && row[field] !== value) {
+      removeFrom(index, row[field], row.id);
+      addTo(index, value, row.id);
+    }
+    row[field] = value;
+  }
+
+  /** Deletes a row from its table. */
+  remove(model: string, id: number): void {
+    const table = this.table(model);
+    const row = table.get(id);
+    if (!row) return;
+    const byField = this.indexes.get(model);
+    if (byField) for (const [field, index] of byField) removeFrom(index, row[field], id);
+    table.delete(id);
+  }
+
+  /** Ids of the rows whose stored `field` is exactly `value`, ascending (the tables' own order). */
+  lookup(model: string, field: string, value: unknown): number[] {
+    const bucket = this.index(model, field).get(value);
+    if (!bucket) return [];
+    const ids = [...bucket];
+    // Rows enter a bucket when inserted or when the value changes, so a bucket is not always in id order.
+    for (let i = 1; i < ids.length; i++) {
+      if (ids[i - 1]! > ids[i]!) return ids.sort((a, b) => a - b);
+    }
+    return ids;
+  }
+
+  /** How many rows have exactly `value` in `field` (to pick the most selective index of a domain). */
+  lookupSize(model: string, field: string, value: unknown): number {
+    return this.index(model, field).get(value)?.size ?? 0;
+  }
+
+  private index(model: string, field: string): Map<unknown, Set<number>> {
+    let byField = this.indexes.get(model);
+    if (!byField) this.indexes.set(model, (byField = new Map()));
+    let index = byField.get(field);
+    if (!index) {
+      index = new Map();
+      for (const row of this.table(model).values()) addTo(index, row[field], row.id);
+      byField.set(field, index);
+    }
+    return index;
+  }
+
+  /** Where an index no longer matches its table (a row changed behind the store's back); [] when none. */
+  indexProblems(): string[] {
+    const problems: string[] = [];
+    for (const [model, byField] of this.indexes) {
+      const table = this.table(model);
+      for (const [field, index] of byField) {
+        let indexed = 0;
+        for (const [value, ids] of index) {
+          for (const id of ids) {
+            indexed++;
+            const row = table.get(id);
+            if (!row) problems.push(`${model}.${field}: index holds deleted id ${id}`);
+            else if (row[field] !== value) problems.push(`${model}.${field}: id ${id} indexed under ${String(value)}, holds ${String(row[field])}`);
+          }
+        }
+        if (indexed !== table.size) problems.push(`${model}.${field}: ${indexed} indexed rows, ${table.size} in the table`);
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * The fields of a model as installed: asked for several times per created row, so kept per model
+   * and recomputed only when the installed modules its fields depend on change.
+   */
+  installedFields(model: string): Record<string, FieldDef> {
+    const def = this.models.get(model);
+    if (!def) throw new Error(`unknown model ${model}`);
+    const cached = this.fieldCache.get(model);
+    if (cached && cached.modules.every(([m, had]) => this.modules.has(m) === had)) return cached.fields;
+    const fields: Record<string, FieldDef> = {};
+    const modules: Array<[string, boolean]> = [];
+    for (const [k, f] of Object.entries(def.fields)) {
+      if (f.module !== undefined && !modules.some(([m]) => m === f.module)) modules.push([f.module, this.modules.has(f.module)]);
+      if (f.module === undefined || this.modules.has(f.module)) fields[k] = f;
+    }
+    this.fieldCache.set(model, { fields, modules });
+    return fields;
+  }
+
+  private fieldCache = new Map<string, { fields: Record<string, FieldDef>; modules: Array<[string, boolean]> }>();
 
   nextSequence(key: string, start = 1): number {
     const n = this.state.sequences[key] ?? start;
@@ -157,13 +273,9 @@ export class Env {
     return m;
   }
 
+  /** The installed fields of a model (a shared object: do not change it). */
   fields(model: string): Record<string, FieldDef> {
-    const def = this.model(model);
-    const out: Record<string, FieldDef> = {};
-    for (const [k, f] of Object.entries(def.fields)) {
-      if (f.module === undefined || this.store.modules.has(f.module)) out[k] = f;
-    }
-    return out;
+    return this.store.installedFields(model);
   }
 
   field(model: string, name: string): FieldDef | undefined {
@@ -186,6 +298,17 @@ export class Env {
 
   all(model: string): Row[] {
     return [...this.store.table(model).values()];
+  }
+
+  /** The rows whose stored `field` is exactly `value`, in id order (an index lookup, not a scan). */
+  rowsBy(model: string, field: string, value: unknown): Row[] {
+    const table = this.store.table(model);
+    return this.store.lookup(model, field, value).map((id) => table.get(id)!);
+  }
+
+  /** Sets stored values of a row (the only way a model's code may change a row: keeps the indexes current). */
+  assign(model: string, row: Row, vals: Record<string, unknown>): void {
+    for (const [k, v] of Object.entries(vals)) this.store.assign(model, row, k, v);
   }
 
   now(): string {
@@ -215,12 +338,7 @@ export class Env {
     const f = this.field(model, field);
     if (!f) throw valueError(`Invalid field '${field}' on model '${model}'`);
     if (f.compute) return f.compute(this, row);
-    if (f.type === 'one2many') {
-      const inv = f.inverse!;
-      const out: number[] = [];
-      for (const r of this.store.table(f.relation!).values()) if (r[inv] === row.id) out.push(r.id);
-      return out.sort((a, b) => a - b);
-    }
+    if (f.type === 'one2many') return this.store.lookup(f.relation!, f.inverse!, row.id);
     const v = row[field];
     if (v === undefined) return f.type === 'many2many' ? [] : emptyValue(f);
     return v;
@@ -240,7 +358,6 @@ export class Env {
   create(model: string, valsList: Record<string, unknown>[]): number[] {
     this.checkAccess(model, 'write');
     const def = this.model(model);
-    const table = this.store.table(model);
     const created: Row[] = [];
     const pending: Array<{ row: Row; x2many: Record<string, unknown> }> = [];
     for (const inVals of valsList) {
@@ -277,7 +394,7 @@ export class Env {
         }
         row[k] = this.convert(model, k, f, v, []);
       }
-      table.set(id, row);
+      this.store.insert(model, row);
       created.push(row);
       pending.push({ row, x2many });
     }
@@ -302,7 +419,7 @@ export class Env {
         const f = this.field(model, k)!;
         if (f.compute) continue; // a computed field without inverse: ignored
         if (f.type === 'one2many') this.applyX2many(model, row, k, v);
-        else row[k] = this.convert(model, k, f, v, (row[k] as number[] | undefined) ?? []);
+        else this.store.assign(model, row, k, this.convert(model, k, f, v, (row[k] as number[] | undefined) ?? []));
       }
       this.checkRequired(model, row);
     }
@@ -323,7 +440,7 @@ export class Env {
         const children = this.get(model, row, k) as number[];
         if (children.length) this.unlink(f.relation!, children);
       }
-      this.store.table(model).delete(id);
+      this.store.remove(model, id);
     }
     return true;
   }
@@ -514,12 +631,75 @@ export class Env {
     this.checkAccess(model, 'read');
     const pred = this.compileDomain(model, domain);
     const activeTest = this.context.active_test !== false && this.field(model, 'active') !== undefined && !domainMentions(domain, 'active');
-    let rows = this.all(model).filter((r) => (!activeTest || this.get(model, r, 'active') !== false) && pred(r));
+    const candidates = this.indexedCandidates(model, domain);
+    const table = this.store.table(model);
+    let rows = (candidates ? candidates.map((id) => table.get(id)!) : this.all(model)).filter((r) => (!activeTest || this.get(model, r, 'active') !== false) && pred(r));
     rows = this.sort(model, rows, typeof opts.order === 'string' && opts.order ? opts.order : (this.model(model).order ?? 'id'));
     const offset = typeof opts.offset === 'number' ? opts.offset : 0;
     const limit = typeof opts.limit === 'number' && opts.limit > 0 ? opts.limit : undefined;
     rows = rows.slice(offset, limit === undefined ? undefined : offset + limit);
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * For a domain that is a plain conjunction, the rows one of its equality leaves allows, from an
+   * index (the smallest such set); undefined when no leaf can narrow the search (then every row is
+   * tested). The full domain is still applied to the candidates, so the answer is what a scan gives.
+   */
+  private indexedCandidates(model: string, domain: unknown): number[] | undefined {
+    if (!Array.isArray(domain)) return undefined;
+    let best: { field: string; values: unknown[]; size: number } | undefined;
+    for (const item of domain) {
+      if (item === '&') continue;
+      // '|' and '!' make the leaves optional or negated: no single leaf bounds the result
+      if (!Array.isArray(item)) return undefined;
+      const values = this.indexableLeaf(model, item);
+      if (!values) continue;
+      const [field] = item as [string];
+      if (field === 'id') {
+        const table = this.store.table(model);
+        return [...new Set(values as number[])].filter((id) => table.has(id)).sort((a, b) => a - b);
+      }
+      let size = 0;
+      for (const v of values) size += this.store.lookupSize(model, field, v);
+      if (!best || size < best.size) best = { field, values, size };
+    }
+    if (!best) return undefined;
+    if (best.values.length === 1) return this.store.lookup(model, best.field, best.values[0]);
+    const ids = new Set<number>();
+    for (const v of best.values) for (const id of this.store.lookup(model, best.field, v)) ids.add(id);
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  /**
+   * The stored values a leaf matches exactly, when it is `=` or `in` on a stored field of this model
+   * whose match is plain equality (text, selection, dates, integer, many2one by id) with non-empty
+   * values; otherwise undefined. Empty values, floats, names of many2one records, paths through
+   * relations and computed fields keep the scan.
+   */
+  private indexableLeaf(model: string, leaf: unknown[]): unknown[] | undefined {
+    if (leaf.length !== 3) return undefined;
+    const [path, op, value] = leaf;
+    if (typeof path !== 'string' || (op !== '=' && op !== 'in')) return undefined;
+    const values = op === 'in' ? value : [value];
+    if (!Array.isArray(values) || values.length === 0) return undefined;
+    if (path === 'id') return values.every((v) => typeof v === 'number' && Number.isInteger(v)) ? values : undefined;
+    const f = this.field(model, path);
+    if (!f || f.compute) return undefined;
+    switch (f.type) {
+      case 'char':
+      case 'text':
+      case 'html':
+      case 'selection':
+      case 'date':
+      case 'datetime':
+        return values.every((v) => typeof v === 'string' && v !== '') ? values : undefined;
+      case 'integer':
+      case 'many2one':
+        return values.every((v) => typeof v === 'number' && Number.isInteger(v) && v !== 0) ? values : undefined;
+      default:
+        return undefined;
+    }
   }
 
   private sort(model: string, rows: Row[], order: string): Row[] {
@@ -738,4 +918,17 @@ export function emptyValue(f: FieldDef): unknown {
 
 export function formatDatetime(d: Date): string {
   return d.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function addTo(index: Map<unknown, Set<number>>, value: unknown, id: number): void {
+  let bucket = index.get(value);
+  if (!bucket) index.set(value, (bucket = new Set()));
+  bucket.add(id);
+}
+
+function removeFrom(index: Map<unknown, Set<number>>, value: unknown, id: number): void {
+  const bucket = index.get(value);
+  if (!bucket) return;
+  bucket.delete(id);
+  if (bucket.size === 0) index.delete(value);
 }

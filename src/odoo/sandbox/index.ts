@@ -112,7 +112,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (!me) {
     const admin = store.table('res.users').get(2);
     if (admin) {
-      admin.login = login;
+      store.assign('res.users', admin, 'login', login);
       me = users.find((u) => u.id === 2);
       if (me) me.login = login;
     } else {

@@ -47,8 +47,9 @@ function productField(env: Env, id: unknown, field: string): unknown {
   const row = env.row('product.product', id);
   return row ? env.get('product.product', row, field) : undefined;
 }
-function rowsWhere(env: Env, model: string, pred: (r: Row) => boolean): Row[] {
-  return env.all(model).filter(pred);
+/** Rows with `field` = `value` that also pass `pred`, in id order (from an index: the tables grow with every order). */
+function rowsWhere(env: Env, model: string, field: string, value: unknown, pred: (r: Row) => boolean = () => true): Row[] {
+  return env.rowsBy(model, field, value).filter(pred);
 }
 
 function taxAmount(env: Env, base: number, taxIds: unknown): number {
@@ -198,7 +199,7 @@ const irModelData: ModelDef = {
 export function findXmlid(env: Env, xmlid: string): Row | undefined {
   const [module, ...rest] = xmlid.split('.');
   const name = rest.join('.');
-  return env.all('ir.model.data').find((r) => r.module === module && r.name === name);
+  return env.rowsBy('ir.model.data', 'name', name).find((r) => r.module === module);
 }
 
 const irConfigParameter: ModelDef = {
@@ -254,7 +255,7 @@ const productProduct: ModelDef = {
   constrain: (env, rows) => {
     for (const r of rows) {
       if (typeof r.barcode !== 'string') continue;
-      const same = env.all('product.product').filter((p) => p.barcode === r.barcode && p.active !== false);
+      const same = rowsWhere(env, 'product.product', 'barcode', r.barcode, (p) => p.active !== false);
       if (same.length > 1) {
         const names = same.map((p) => env.displayName('product.product', p.id));
         const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names[0];
@@ -318,7 +319,7 @@ const saleOrder: ModelDef = {
     ),
     duplicated_order_ids: computed(m2m('sale.order', 'Duplicated Order'), (env, r) =>
       typeof r.client_order_ref === 'string'
-        ? rowsWhere(env, 'sale.order', (o) => o.id !== r.id && o.client_order_ref === r.client_order_ref && o.partner_id === r.partner_id && o.state !== 'cancel').map((o) => o.id)
+        ? rowsWhere(env, 'sale.order', 'client_order_ref', r.client_order_ref, (o) => o.id !== r.id && o.partner_id === r.partner_id && o.state !== 'cancel').map((o) => o.id)
         : [],
     ),
     ...company,
@@ -330,28 +331,27 @@ const saleOrder: ModelDef = {
         throw userError('Some orders are not in a state requiring confirmation.');
       }
       for (const o of orders) {
-        o.state = 'sale';
-        o.date_order = env.now();
+        env.assign('sale.order', o, { state: 'sale', date_order: env.now() });
         createDelivery(env, o);
       }
       return true;
     }),
     action_cancel: call((env, ids) => {
       for (const o of env.rows('sale.order', ids ?? [])) {
-        o.state = 'cancel';
-        for (const p of rowsWhere(env, 'stock.picking', (p) => p.sale_id === o.id && p.state !== 'done')) cancelPicking(env, p);
+        env.assign('sale.order', o, { state: 'cancel' });
+        for (const p of rowsWhere(env, 'stock.picking', 'sale_id', o.id, (p) => p.state !== 'done')) cancelPicking(env, p);
       }
       return true;
     }),
     action_draft: call((env, ids) => {
-      for (const o of env.rows('sale.order', ids ?? [])) if (o.state === 'cancel' || o.state === 'sent') o.state = 'draft';
+      for (const o of env.rows('sale.order', ids ?? [])) if (o.state === 'cancel' || o.state === 'sent') env.assign('sale.order', o, { state: 'draft' });
       return true;
     }),
   },
 };
 
 function saleLines(env: Env, orderId: number): Row[] {
-  return rowsWhere(env, 'sale.order.line', (l) => l.order_id === orderId);
+  return rowsWhere(env, 'sale.order.line', 'order_id', orderId);
 }
 function lineSubtotal(l: Row): number {
   const qty = num(l.product_uom_qty ?? l.quantity ?? l.product_qty);
@@ -375,14 +375,14 @@ const saleOrderLine: ModelDef = {
       default: (env, v) =>
         v.product_id === undefined || v.product_id === false
           ? []
-          : rowsWhere(env, 'account.tax', (t) => t.type_tax_use === 'sale' && t.active !== false)
+          : rowsWhere(env, 'account.tax', 'type_tax_use', 'sale', (t) => t.active !== false)
               .slice(0, 1)
               .map((t) => t.id),
     }),
     price_subtotal: computed(float('Subtotal'), (_env, r) => round2(lineSubtotal(r))),
     price_total: computed(float('Total'), (env, r) => round2(lineSubtotal(r) + taxAmount(env, lineSubtotal(r), r.tax_id))),
     qty_delivered: computed(float('Delivery Quantity'), (env, r) =>
-      rowsWhere(env, 'stock.move', (m) => m.sale_line_id === r.id && m.state === 'done').reduce((s, m) => s + num(m.quantity), 0),
+      rowsWhere(env, 'stock.move', 'sale_line_id', r.id, (m) => m.state === 'done').reduce((s, m) => s + num(m.quantity), 0),
     ),
     display_type: sel('Display Type', [['line_section', 'Section'], ['line_note', 'Note']]),
     ...company,
@@ -398,7 +398,7 @@ function isGoods(env: Env, productId: unknown): boolean {
 function createDelivery(env: Env, order: Row): void {
   const lines = saleLines(env, order.id).filter((l) => typeof l.product_id === 'number' && isGoods(env, l.product_id));
   if (!lines.length) return;
-  const type = env.all('stock.picking.type').find((t) => t.code === 'outgoing');
+  const type = env.rowsBy('stock.picking.type', 'code', 'outgoing')[0];
   if (!type) return;
   const [pid] = env.create('stock.picking', [
     {
@@ -433,16 +433,16 @@ function createDelivery(env: Env, order: Row): void {
 // ------------------------------------------------------------------ purchase
 
 function poLines(env: Env, orderId: number): Row[] {
-  return rowsWhere(env, 'purchase.order.line', (l) => l.order_id === orderId);
+  return rowsWhere(env, 'purchase.order.line', 'order_id', orderId);
 }
 
 function qtyReceived(env: Env, lineId: number): number {
-  return rowsWhere(env, 'stock.move', (m) => m.purchase_line_id === lineId && m.state === 'done').reduce((s, m) => s + num(m.quantity), 0);
+  return rowsWhere(env, 'stock.move', 'purchase_line_id', lineId, (m) => m.state === 'done').reduce((s, m) => s + num(m.quantity), 0);
 }
 
 function qtyInvoiced(env: Env, lineId: number): number {
   let total = 0;
-  for (const l of rowsWhere(env, 'account.move.line', (l) => l.purchase_line_id === lineId)) {
+  for (const l of rowsWhere(env, 'account.move.line', 'purchase_line_id', lineId)) {
     const move = env.row('account.move', l.move_id as number);
     if (!move || move.state === 'cancel') continue;
     total += move.move_type === 'in_refund' ? -num(l.quantity) : num(l.quantity);
@@ -479,7 +479,7 @@ const purchaseOrder: ModelDef = {
       round2(poLines(env, r.id).reduce((s, l) => s + lineSubtotal(l) + taxAmount(env, lineSubtotal(l), l.taxes_id), 0)),
     ),
     receipt_status: computed(sel('Receipt Status', [['pending', 'Not Received'], ['partial', 'Partially Received'], ['full', 'Fully Received']]), (env, r) => {
-      const pickings = rowsWhere(env, 'stock.picking', (p) => p.purchase_id === r.id && p.state !== 'cancel');
+      const pickings = rowsWhere(env, 'stock.picking', 'purchase_id', r.id, (p) => p.state !== 'cancel');
       if (!pickings.length) return false;
       if (pickings.every((p) => p.state === 'done')) return 'full';
       if (pickings.some((p) => p.state === 'done')) return 'partial';
@@ -493,9 +493,8 @@ const purchaseOrder: ModelDef = {
       return 'no';
     }),
     invoice_ids: computed(m2m('account.move', 'Bills'), (env, r) => {
-      const lineIds = new Set(poLines(env, r.id).map((l) => l.id));
       const moves = new Set<number>();
-      for (const l of env.all('account.move.line')) if (lineIds.has(l.purchase_line_id as number)) moves.add(l.move_id as number);
+      for (const pl of poLines(env, r.id)) for (const l of rowsWhere(env, 'account.move.line', 'purchase_line_id', pl.id)) moves.add(l.move_id as number);
       return [...moves].sort((a, b) => a - b);
     }),
     ...company,
@@ -504,24 +503,23 @@ const purchaseOrder: ModelDef = {
     button_confirm: call((env, ids) => {
       for (const o of env.rows('purchase.order', ids ?? [])) {
         if (o.state !== 'draft' && o.state !== 'sent') continue; // observed: a second button_confirm is a silent no-op
-        o.state = 'purchase';
-        o.date_approve = env.now();
+        env.assign('purchase.order', o, { state: 'purchase', date_approve: env.now() });
         createReceipt(env, o);
       }
       return true;
     }),
     button_cancel: call((env, ids) => {
       for (const o of env.rows('purchase.order', ids ?? [])) {
-        if (rowsWhere(env, 'stock.picking', (p) => p.purchase_id === o.id && p.state === 'done').length) {
+        if (rowsWhere(env, 'stock.picking', 'purchase_id', o.id, (p) => p.state === 'done').length) {
           throw userError(`Unable to cancel purchase order ${String(o.name)} as some receptions have already been done.`);
         }
-        o.state = 'cancel';
-        for (const p of rowsWhere(env, 'stock.picking', (p) => p.purchase_id === o.id && p.state !== 'done')) cancelPicking(env, p);
+        env.assign('purchase.order', o, { state: 'cancel' });
+        for (const p of rowsWhere(env, 'stock.picking', 'purchase_id', o.id, (p) => p.state !== 'done')) cancelPicking(env, p);
       }
       return true;
     }),
     button_draft: call((env, ids) => {
-      for (const o of env.rows('purchase.order', ids ?? [])) if (o.state === 'cancel') o.state = 'draft';
+      for (const o of env.rows('purchase.order', ids ?? [])) if (o.state === 'cancel') env.assign('purchase.order', o, { state: 'draft' });
       return true;
     }),
     action_create_invoice: call((env, ids) => {
@@ -555,7 +553,7 @@ function recomputePoDatePlanned(env: Env, orderIds: Iterable<number>): void {
       .map((l) => l.date_planned)
       .filter((d): d is string => typeof d === 'string')
       .sort();
-    if (dates.length) o.date_planned = dates[0];
+    if (dates.length) env.assign('purchase.order', o, { date_planned: dates[0] });
   }
 }
 
@@ -601,7 +599,7 @@ const purchaseOrderLine: ModelDef = {
 function createReceipt(env: Env, order: Row): void {
   const lines = poLines(env, order.id).filter((l) => typeof l.product_id === 'number' && isGoods(env, l.product_id));
   if (!lines.length) return; // a service-only PO gets no receipt
-  const type = env.all('stock.picking.type').find((t) => t.code === 'incoming');
+  const type = env.rowsBy('stock.picking.type', 'code', 'incoming')[0];
   if (!type) return;
   const [pid] = env.create('stock.picking', [
     {
@@ -674,15 +672,15 @@ const PICKING_STATES: Array<[string, string]> = [
 ];
 
 function pickingMoves(env: Env, pickingId: number): Row[] {
-  return rowsWhere(env, 'stock.move', (m) => m.picking_id === pickingId);
+  return rowsWhere(env, 'stock.move', 'picking_id', pickingId);
 }
 function moveLines(env: Env, moveId: number): Row[] {
-  return rowsWhere(env, 'stock.move.line', (l) => l.move_id === moveId);
+  return rowsWhere(env, 'stock.move.line', 'move_id', moveId);
 }
 
 function cancelPicking(env: Env, p: Row): void {
-  p.state = 'cancel';
-  for (const m of pickingMoves(env, p.id)) if (m.state !== 'done') m.state = 'cancel';
+  env.assign('stock.picking', p, { state: 'cancel' });
+  for (const m of pickingMoves(env, p.id)) if (m.state !== 'done') env.assign('stock.move', m, { state: 'cancel' });
 }
 
 const stockPicking: ModelDef = {
@@ -731,7 +729,7 @@ const stockPicking: ModelDef = {
     button_validate: call((env, ids) => validatePickings(env, ids ?? [])),
     action_assign: call(() => true),
     action_confirm: call((env, ids) => {
-      for (const p of env.rows('stock.picking', ids ?? [])) if (p.state === 'draft') p.state = 'assigned';
+      for (const p of env.rows('stock.picking', ids ?? [])) if (p.state === 'draft') env.assign('stock.picking', p, { state: 'assigned' });
       return true;
     }),
     action_cancel: call((env, ids) => {
@@ -808,25 +806,20 @@ function validatePickings(env: Env, ids: number[]): unknown {
       if (done <= 0) {
         if (keepBackorder) rest.push({ move: m, remaining: demand, whole: true });
         else {
-          m.state = 'cancel';
-          m.quantity = 0;
-          m.picked = false;
-          for (const l of moveLines(env, m.id)) env.store.table('stock.move.line').delete(l.id);
+          env.assign('stock.move', m, { state: 'cancel', quantity: 0, picked: false });
+          for (const l of moveLines(env, m.id)) env.store.remove('stock.move.line', l.id);
         }
         continue;
       }
-      m.quantity = done;
-      m.picked = true;
-      m.state = 'done';
+      env.assign('stock.move', m, { quantity: done, picked: true, state: 'done' });
       setLineQuantity(env, m, done);
       for (const l of moveLines(env, m.id)) {
-        l.picked = true;
-        if (!l.lot_id && typeof l.lot_name === 'string' && l.lot_name) l.lot_id = findOrCreateLot(env, l.lot_name, m.product_id as number);
+        env.assign('stock.move.line', l, { picked: true });
+        if (!l.lot_id && typeof l.lot_name === 'string' && l.lot_name) env.assign('stock.move.line', l, { lot_id: findOrCreateLot(env, l.lot_name, m.product_id as number) });
       }
       if (done < demand - EPS && keepBackorder) rest.push({ move: m, remaining: demand - done, whole: false });
     }
-    p.state = 'done';
-    p.date_done = env.now();
+    env.assign('stock.picking', p, { state: 'done', date_done: env.now() });
     if (rest.length) {
       const [bid] = env.create('stock.picking', [
         {
@@ -844,11 +837,8 @@ function validatePickings(env: Env, ids: number[]): unknown {
       ]);
       for (const { move, remaining, whole } of rest) {
         if (whole) {
-          move.picking_id = bid;
-          move.quantity = remaining;
-          move.picked = false;
-          move.state = 'assigned';
-          for (const l of moveLines(env, move.id)) env.store.table('stock.move.line').delete(l.id);
+          env.assign('stock.move', move, { picking_id: bid, quantity: remaining, picked: false, state: 'assigned' });
+          for (const l of moveLines(env, move.id)) env.store.remove('stock.move.line', l.id);
           createLine(env, move, remaining);
         } else {
           env.create('stock.move', [
@@ -874,16 +864,15 @@ function validatePickings(env: Env, ids: number[]): unknown {
 }
 
 function findOrCreateLot(env: Env, name: string, productId: number): number {
-  const found = env.all('stock.lot').find((l) => l.name === name && l.product_id === productId);
+  const found = env.rowsBy('stock.lot', 'name', name).find((l) => l.product_id === productId);
   if (found) return found.id;
   return env.create('stock.lot', [{ name, product_id: productId }])[0]!;
 }
 
 function createLine(env: Env, move: Row, quantity: number): void {
-  const t = env.store.table('stock.move.line');
   const id = env.store.state.nextId['stock.move.line']!;
   env.store.state.nextId['stock.move.line'] = id + 1;
-  t.set(id, {
+  env.store.insert('stock.move.line', {
     id,
     move_id: move.id,
     picking_id: move.picking_id ?? false,
@@ -909,10 +898,10 @@ function setLineQuantity(env: Env, move: Row, quantity: number): void {
   let others = lines.slice(0, -1).reduce((s, l) => s + num(l.quantity), 0);
   while (others > quantity + EPS && lines.length > 1) {
     const dropped = lines.pop()!;
-    env.store.table('stock.move.line').delete(dropped.id);
+    env.store.remove('stock.move.line', dropped.id);
     others = lines.slice(0, -1).reduce((s, l) => s + num(l.quantity), 0);
   }
-  lines[lines.length - 1]!.quantity = Math.max(0, quantity - others);
+  env.assign('stock.move.line', lines[lines.length - 1]!, { quantity: Math.max(0, quantity - others) });
 }
 
 const stockMove: ModelDef = {
@@ -956,7 +945,7 @@ const stockMove: ModelDef = {
   afterWrite: (env, rows, vals) => {
     for (const m of rows) {
       if ('quantity' in vals) setLineQuantity(env, m, num(m.quantity));
-      if ('picked' in vals) for (const l of moveLines(env, m.id)) l.picked = Boolean(m.picked);
+      if ('picked' in vals) for (const l of moveLines(env, m.id)) env.assign('stock.move.line', l, { picked: Boolean(m.picked) });
     }
   },
 };
@@ -966,8 +955,7 @@ function syncMoveFromLines(env: Env, moveIds: Iterable<number>): void {
     const m = env.row('stock.move', id);
     if (!m) continue;
     const lines = moveLines(env, id);
-    m.quantity = lines.reduce((s, l) => s + num(l.quantity), 0);
-    m.picked = lines.length > 0 && lines.some((l) => l.picked);
+    env.assign('stock.move', m, { quantity: lines.reduce((s, l) => s + num(l.quantity), 0), picked: lines.length > 0 && lines.some((l) => l.picked) });
   }
 }
 
@@ -1042,7 +1030,7 @@ function wizardPickings(env: Env, ids: number[]): number[] {
 // ------------------------------------------------------------------ accounting
 
 function moveLinesOf(env: Env, moveId: number): Row[] {
-  return rowsWhere(env, 'account.move.line', (l) => l.move_id === moveId && (!l.display_type || l.display_type === 'product'));
+  return rowsWhere(env, 'account.move.line', 'move_id', moveId, (l) => !l.display_type || l.display_type === 'product');
 }
 
 const MOVE_TYPES: Array<[string, string]> = [
@@ -1087,7 +1075,7 @@ const accountMove: ModelDef = {
     ),
     duplicated_ref_ids: computed(m2m('account.move', 'Duplicated Ref'), (env, r) =>
       typeof r.ref === 'string' && r.move_type !== 'entry'
-        ? rowsWhere(env, 'account.move', (m) => m.id !== r.id && m.ref === r.ref && m.partner_id === r.partner_id && m.move_type === r.move_type && m.state !== 'cancel').map(
+        ? rowsWhere(env, 'account.move', 'ref', r.ref, (m) => m.id !== r.id && m.partner_id === r.partner_id && m.move_type === r.move_type && m.state !== 'cancel').map(
             (m) => m.id,
           )
         : [],
@@ -1108,17 +1096,16 @@ const accountMove: ModelDef = {
         const d = (typeof m.invoice_date === 'string' ? m.invoice_date : (m.date as string)) ?? env.today();
         const [yyyy, mm] = d.split('-');
         const prefix = { in_invoice: 'BILL', in_refund: 'RBILL', out_invoice: 'INV', out_refund: 'RINV', entry: 'MISC' }[String(m.move_type)] ?? 'MISC';
-        if (typeof m.name !== 'string' || m.name === '/') m.name = `${prefix}/${yyyy}/${mm}/${pad(env.store.nextSequence(`account.move.${prefix}/${yyyy}/${mm}`), 4)}`;
-        m.date = d;
-        if (typeof m.invoice_date_due !== 'string') m.invoice_date_due = m.invoice_date ?? false;
-        m.state = 'posted';
-        m.payment_state = 'not_paid';
+        if (typeof m.name !== 'string' || m.name === '/') env.assign('account.move', m, { name: `${prefix}/${yyyy}/${mm}/${pad(env.store.nextSequence(`account.move.${prefix}/${yyyy}/${mm}`), 4)}` });
+        env.assign('account.move', m, { date: d });
+        if (typeof m.invoice_date_due !== 'string') env.assign('account.move', m, { invoice_date_due: m.invoice_date ?? false });
+        env.assign('account.move', m, { state: 'posted', payment_state: 'not_paid' });
       }
       return false; // observed: action_post answers false
     }),
     button_draft: call(
       (env, ids) => {
-        for (const m of env.rows('account.move', ids ?? [])) m.state = 'draft';
+        for (const m of env.rows('account.move', ids ?? [])) env.assign('account.move', m, { state: 'draft' });
         return null;
       },
       { returnsNone: true },
@@ -1127,7 +1114,7 @@ const accountMove: ModelDef = {
       (env, ids) => {
         for (const m of env.rows('account.move', ids ?? [])) {
           if (m.state === 'posted') throw userError('Only draft journal entries can be cancelled.');
-          m.state = 'cancel';
+          env.assign('account.move', m, { state: 'cancel' });
         }
         return null;
       },
