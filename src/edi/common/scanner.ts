@@ -474,22 +474,44 @@ export class SegmentScanner {
     const t = d.terminator;
     const tLen = t.length;
     const t0 = t[0];
+    const end4 = end - 4;
     for (;;) {
       // Up to the terminator (more = false) or the end of the chunk (more = true).
       let more = false;
-      bytes: for (;;) {
-        if (i >= end) {
+      for (;;) {
+        // Ordinary bytes, four at a time while four remain: one end-of-chunk test per four bytes.
+        let c = C_DATA;
+        for (;;) {
+          if (i <= end4) {
+            c = cls[buf[i]];
+            if (c !== C_DATA) break;
+            c = cls[buf[i + 1]];
+            if (c !== C_DATA) {
+              i += 1;
+              break;
+            }
+            c = cls[buf[i + 2]];
+            if (c !== C_DATA) {
+              i += 2;
+              break;
+            }
+            c = cls[buf[i + 3]];
+            if (c !== C_DATA) {
+              i += 3;
+              break;
+            }
+            i += 4;
+          } else {
+            if (i >= end) break;
+            c = cls[buf[i]];
+            if (c !== C_DATA) break;
+            i++;
+          }
+        }
+        if (c === C_DATA) {
+          // The chunk ends inside the segment.
           more = true;
           break;
-        }
-        let c = cls[buf[i]];
-        // Ordinary bytes: the tightest loop we can write.
-        while (c === C_DATA) {
-          if (++i === end) {
-            more = true;
-            break bytes;
-          }
-          c = cls[buf[i]];
         }
         if (c <= C_COMPONENT) {
           // A separator (the three mark classes are 1..3).
@@ -567,7 +589,9 @@ export class SegmentScanner {
       }
       if (p >= end) return i;
       const b = buf[p];
-      if (b === CR || b === LF || b === 0x20 || b === 0x09 || this.headerFirst[b] === 1 || this.trivia !== '') return i;
+      if (b === CR || b === LF || b === 0x20 || b === 0x09 || this.trivia !== '') return i;
+      // Only an interchange header needs run(); UNH, UNT, IEA... share the header tags' first letter.
+      if (this.headerFirst[b] === 1 && (p + 3 > end || this.isHeaderTag(buf, p))) return i;
       this.trivia = layout;
       // beginSegment(p), without the stores that are already in their reset state.
       this.inSegment = true;
@@ -797,6 +821,8 @@ export class ScannedSegment implements SegmentView {
 
   repetitionCount(e: number): number {
     if (e < 1 || e > this.elems) return 0;
+    // Without a repetition separator (X12 before 5010, EDIFACT syntax 3) there is nothing to count.
+    if (this.delims.repetition < 0) return 1;
     const last = e < this.elems ? this.elemMark[e + 1] : this.count;
     let n = 1;
     for (let k = this.elemMark[e] + 1; k < last; k++) if (this.kinds[k] === MARK_REPETITION) n++;
