@@ -5,7 +5,7 @@
  * writes in one transaction, so a crash before the commit leaves the message simply `received`.
  */
 import type { CanonicalDocument } from '../canonical/document';
-import { acknowledgeCollected, ackBytes, InMemoryControlNumbers, type AckFinding, type ControlNumbers, type TransactionAckVerdict } from '../edi/ack';
+import { acknowledgeCollected, ackBytes, InMemoryControlNumbers, type AckFinding, type TransactionAckVerdict } from '../edi/ack';
 import type { InterchangeHeader } from '../edi/common/events';
 import { makeIssue, type IssueCode } from '../edi/common/issues';
 import { readAcks } from '../edi/ack-read';
@@ -197,7 +197,7 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     const acked = acknowledgeCollected(collected, {
       type: request ?? 'auto',
       // A replay only needs the verdicts: its acks are not sent, so they must not use up our control numbers.
-      controlNumbers: options.replay ? new InMemoryControlNumbers() : (ledger as ControlNumbers),
+      controlNumbers: options.replay ? new InMemoryControlNumbers() : ledger.provisionalControlNumbers(),
       partnerKey: `${partner.id}:${h.standard}`,
       now: new Date(now()),
       policy: { ...partnerAckPolicy(partner), isDuplicate: () => fate.kind === 'hold' && fate.reason.startsWith('interchange control number') },

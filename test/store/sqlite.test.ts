@@ -52,6 +52,23 @@ describe('SqliteLedger', () => {
     l.close();
   });
 
+  it('provisional control numbers (an ack\'s) continue the same series and are kept by the commit that queues the ack', () => {
+    const file = fresh();
+    let l = new SqliteLedger({ file });
+    expect(l.next('interchange', 'p:x12')).toBe(1);
+    const provisional = l.provisionalControlNumbers();
+    const n = provisional.next('interchange', 'p:x12');
+    expect(n).toBe(2);
+    const [m] = l.receiveMany([{ channel: 'dir', source: 'po.edi', bytes: Buffer.from('ISA') }]);
+    l.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [], events: [], outbound: [{ partnerId: 'p', channel: 'dir', name: `997-${n}`, bytes: Buffer.from('ack'), correlationId: m.correlationId, messageType: '997', causeMessageId: m.id, interchangeControlNumber: String(n) }] });
+    l.close();
+    l = new SqliteLedger({ file });
+    // Never reused: the durable and the provisional source share one counter.
+    expect(l.next('interchange', 'p:x12')).toBe(3);
+    expect(l.dueOutbound(10).map((o) => o.interchangeControlNumber)).toEqual(['2']);
+    l.close();
+  });
+
   it('received messages wait in order; bytes come back exactly', () => {
     const l = new SqliteLedger({ file: ':memory:' });
     const [a, b] = l.receiveMany([
