@@ -17,7 +17,7 @@ export interface AnalysisPoolOptions {
   loadOptions?: LoadPartnersOptions;
   /** Worker threads (default 1). */
   workers?: number;
-  /** Young generation of each worker, MB (default 48: mapping makes much short-lived garbage). */
+  /** Young generation of each worker, MB (default 32: mapping makes much short-lived garbage, which a larger young generation collects more cheaply; the gateway's RSS bounds it). */
   youngGenerationMb?: number;
   /** A module each worker requires first: a TypeScript loader when the gateway runs from its sources. */
   preload?: string;
@@ -86,7 +86,7 @@ export class AnalysisPool {
   private start(index: number): Slot {
     const data: AnalysisWorkerData = { partnersRoot: this.o.partnersRoot, loadOptions: pick(this.o.loadOptions ?? {}) };
     const entry = workerEntry();
-    const resourceLimits = { maxYoungGenerationSizeMb: this.o.youngGenerationMb ?? 48 };
+    const resourceLimits = { maxYoungGenerationSizeMb: this.o.youngGenerationMb ?? 32 };
     const worker =
       this.o.preload !== undefined && entry.endsWith('.ts')
         ? new Worker(`require(${JSON.stringify(this.o.preload)}); require(${JSON.stringify(entry)});`, { eval: true, workerData: data, resourceLimits })
