@@ -1018,6 +1018,17 @@ export class ScannedSegment implements SegmentView {
     return key * 8 + n;
   }
 
+  byteStart = 0;
+  byteEnd = 0;
+
+  componentBytes(c: number): Uint8Array | null {
+    // The condition under which text() builds values byte by byte: then bytes and characters agree.
+    if (c < 1 || c > this.compN || this.hasHigh || this.hasRelease) return null;
+    this.byteStart = this.compS[c - 1];
+    this.byteEnd = this.compT[c - 1];
+    return this.buf;
+  }
+
   toParsed(): ParsedSegment {
     const elements: string[][][] = [];
     for (let e = 1; e <= this.elems; e++) {

@@ -57,6 +57,17 @@ export interface SegmentView {
    * value or the view cannot tell without building the string (then use componentValue()).
    */
   componentCode(c: number): number;
+  /**
+   * The bytes of component c of the opened repetition when each byte is one character of its value (no
+   * byte >= 0x80 and no release character in the segment): the buffer, with the component at
+   * [byteStart, byteEnd). Null when the view cannot tell without building the string (then use
+   * componentValue()).
+   */
+  componentBytes(c: number): Uint8Array | null;
+  /** Where the component componentBytes() returned last starts in its buffer. */
+  readonly byteStart: number;
+  /** Where it ends (exclusive). */
+  readonly byteEnd: number;
 }
 
 /** A SegmentView over an already parsed segment (for tests, generated segments and small documents). */
@@ -118,6 +129,11 @@ export class ArraySegment implements SegmentView {
   }
   componentCode(): number {
     return -1;
+  }
+  readonly byteStart = 0;
+  readonly byteEnd = 0;
+  componentBytes(): Uint8Array | null {
+    return null;
   }
 }
 

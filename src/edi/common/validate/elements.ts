@@ -241,6 +241,9 @@ function checkComponents(
  * Check component c of the repetition opened last (element p, repetition r); returns false (nothing
  * reported) when it is empty. `reportComponent` is the component position to report (0 outside a
  * composite).
+ *
+ * Split in a small dispatcher and one function per kind of value so that the optimizing compiler
+ * inlines the common text / code-list case into the element loops.
  */
 function checkValue(
   seg: SegmentView,
@@ -253,89 +256,187 @@ function checkValue(
   sink: ElementIssueSink,
   decimals: DecimalMode,
 ): boolean {
-  let len: number;
-  let value: string | undefined;
   const type = el.type;
-  if (type === T_AN || type === T_ID || type === T_B) {
-    if (codes === null) {
-      len = seg.componentLength(c);
-      if (len === 0) return false;
-      if (len > el.max || len < el.min) lengthIssue(seg, c, p, r, reportComponent, el, len, undefined, sink);
+  if (type === T_AN || type === T_ID || type === T_B) return checkText(seg, c, p, r, reportComponent, el, codes, sink);
+  return checkTyped(seg, c, p, r, reportComponent, el, codes, sink, decimals);
+}
+
+/** checkValue for AN, ID and B values: length, and the code list when there is one. */
+function checkText(seg: SegmentView, c: number, p: number, r: number, reportComponent: number, el: CompiledElement, codes: CodeSet | null, sink: ElementIssueSink): boolean {
+  if (codes === null) {
+    const len = seg.componentLength(c);
+    if (len === 0) return false;
+    if (len > el.max || len < el.min) lengthIssue(seg, c, p, r, reportComponent, el, len, undefined, sink);
+    return true;
+  }
+  // A code of 1..4 ASCII characters is looked up by its packed key, without building the string.
+  const key = seg.componentCode(c);
+  if (key >= 0) {
+    const len = key % 8;
+    if (len > el.max || len < el.min) {
+      lengthIssue(seg, c, p, r, reportComponent, el, len, undefined, sink);
       return true;
     }
-    // A code of 1..4 ASCII characters is looked up by its packed key, without building the string.
-    const key = seg.componentCode(c);
-    if (key >= 0) {
-      len = key % 8;
-      if (len > el.max || len < el.min) {
-        lengthIssue(seg, c, p, r, reportComponent, el, len, undefined, sink);
+    if (!codes.hasKey(key)) sink.elementIssue(codes.partial ? 'element.code_unlisted' : 'element.invalid_code', p, reportComponent, r, el.id, seg.componentValue(c));
+    return true;
+  }
+  const value = seg.componentValue(c);
+  const len = value.length;
+  if (len === 0) return false;
+  if (len > el.max || len < el.min) {
+    lengthIssue(seg, c, p, r, reportComponent, el, len, value, sink);
+    return true;
+  }
+  if (!codes.has(value)) sink.elementIssue(codes.partial ? 'element.code_unlisted' : 'element.invalid_code', p, reportComponent, r, el.id, value);
+  return true;
+}
+
+/** checkValue for the other types (a, n, DT, TM, N, R): the characters, then length and code list. */
+function checkTyped(
+  seg: SegmentView,
+  c: number,
+  p: number,
+  r: number,
+  reportComponent: number,
+  el: CompiledElement,
+  codes: CodeSet | null,
+  sink: ElementIssueSink,
+  decimals: DecimalMode,
+): boolean {
+  let len: number;
+  const type = el.type;
+  if (type !== T_ALPHA) {
+    const bytes = seg.componentBytes(c);
+    if (bytes !== null) return checkTypedBytes(seg, bytes, seg.byteStart, seg.byteEnd, c, p, r, reportComponent, el, codes, sink, decimals);
+  }
+  const value = seg.componentValue(c);
+  if (value.length === 0) return false;
+  switch (type) {
+    case T_ALPHA:
+      len = value.length;
+      for (let i = 0; i < len; i++) {
+        const ch = value.charCodeAt(i);
+        if (ch >= C_0 && ch <= C_9) {
+          sink.elementIssue('element.invalid_character', p, reportComponent, r, el.id, value, `digit in alphabetic element ${el.id}`);
+          return true;
+        }
+      }
+      break;
+    case T_DT:
+      len = value.length;
+      if (!validDate(value)) {
+        sink.elementIssue('element.invalid_date', p, reportComponent, r, el.id, value);
         return true;
       }
-      if (!codes.hasKey(key)) sink.elementIssue(codes.partial ? 'element.code_unlisted' : 'element.invalid_code', p, reportComponent, r, el.id, seg.componentValue(c));
-      return true;
-    }
-    value = seg.componentValue(c);
-    len = value.length;
-    if (len === 0) return false;
-  } else {
-    value = seg.componentValue(c);
-    if (value.length === 0) return false;
-    switch (type) {
-      case T_ALPHA:
-        len = value.length;
-        for (let i = 0; i < len; i++) {
-          const ch = value.charCodeAt(i);
-          if (ch >= C_0 && ch <= C_9) {
-            sink.elementIssue('element.invalid_character', p, reportComponent, r, el.id, value, `digit in alphabetic element ${el.id}`);
-            return true;
-          }
-        }
-        break;
-      case T_DT:
-        len = value.length;
-        if (!validDate(value)) {
-          sink.elementIssue('element.invalid_date', p, reportComponent, r, el.id, value);
-          return true;
-        }
-        break;
-      case T_TM:
-        len = value.length;
-        if (!validTime(value)) {
-          sink.elementIssue('element.invalid_time', p, reportComponent, r, el.id, value);
-          return true;
-        }
-        break;
-      case T_N:
-        len = countDigitsN(value);
-        if (len < 0) {
-          sink.elementIssue('element.invalid_character', p, reportComponent, r, el.id, value, `${el.typeName} allows an optional minus sign and digits`);
-          return true;
-        }
-        break;
-      case T_R:
-        len = countDigitsR(value);
-        if (len < 0) {
-          sink.elementIssue('element.invalid_character', p, reportComponent, r, el.id, value, 'R allows an optional minus sign, digits and one decimal point');
-          return true;
-        }
-        break;
-      case T_NUMERIC:
-        len = countDigitsEdifact(value, decimals);
-        if (len < 0) {
-          const code: IssueCode = len === NUM_MISSING_DIGIT ? 'element.missing_digit_before_decimal' : len === NUM_BAD_DECIMAL ? 'element.invalid_decimal' : 'element.invalid_character';
-          sink.elementIssue(code, p, reportComponent, r, el.id, value);
-          return true;
-        }
-        break;
-      default:
-        len = value.length;
-    }
+      break;
+    case T_TM:
+      len = value.length;
+      if (!validTime(value)) {
+        sink.elementIssue('element.invalid_time', p, reportComponent, r, el.id, value);
+        return true;
+      }
+      break;
+    case T_N:
+      len = countDigitsN(value);
+      if (len < 0) {
+        sink.elementIssue('element.invalid_character', p, reportComponent, r, el.id, value, `${el.typeName} allows an optional minus sign and digits`);
+        return true;
+      }
+      break;
+    case T_R:
+      len = countDigitsR(value);
+      if (len < 0) {
+        sink.elementIssue('element.invalid_character', p, reportComponent, r, el.id, value, 'R allows an optional minus sign, digits and one decimal point');
+        return true;
+      }
+      break;
+    case T_NUMERIC:
+      len = countDigitsEdifact(value, decimals);
+      if (len < 0) {
+        const code: IssueCode = len === NUM_MISSING_DIGIT ? 'element.missing_digit_before_decimal' : len === NUM_BAD_DECIMAL ? 'element.invalid_decimal' : 'element.invalid_character';
+        sink.elementIssue(code, p, reportComponent, r, el.id, value);
+        return true;
+      }
+      break;
+    default:
+      len = value.length;
   }
   if (len > el.max || len < el.min) {
     lengthIssue(seg, c, p, r, reportComponent, el, len, value, sink);
     return true;
   }
   if (codes !== null && !codes.has(value)) sink.elementIssue(codes.partial ? 'element.code_unlisted' : 'element.invalid_code', p, reportComponent, r, el.id, value);
+  return true;
+}
+
+/**
+ * checkTyped over the value's bytes [s, t) (each byte one ASCII character): the same checks without
+ * building a string; the string is built only for a finding.
+ */
+function checkTypedBytes(
+  seg: SegmentView,
+  b: Uint8Array,
+  s: number,
+  t: number,
+  c: number,
+  p: number,
+  r: number,
+  reportComponent: number,
+  el: CompiledElement,
+  codes: CodeSet | null,
+  sink: ElementIssueSink,
+  decimals: DecimalMode,
+): boolean {
+  if (s === t) return false;
+  let len: number;
+  switch (el.type) {
+    case T_DT:
+      len = t - s;
+      if (!validDateBytes(b, s, t)) {
+        sink.elementIssue('element.invalid_date', p, reportComponent, r, el.id, seg.componentValue(c));
+        return true;
+      }
+      break;
+    case T_TM:
+      len = t - s;
+      if (!validTimeBytes(b, s, t)) {
+        sink.elementIssue('element.invalid_time', p, reportComponent, r, el.id, seg.componentValue(c));
+        return true;
+      }
+      break;
+    case T_N:
+      len = countDigitsNBytes(b, s, t);
+      if (len < 0) {
+        sink.elementIssue('element.invalid_character', p, reportComponent, r, el.id, seg.componentValue(c), `${el.typeName} allows an optional minus sign and digits`);
+        return true;
+      }
+      break;
+    case T_R:
+      len = countDigitsRBytes(b, s, t);
+      if (len < 0) {
+        sink.elementIssue('element.invalid_character', p, reportComponent, r, el.id, seg.componentValue(c), 'R allows an optional minus sign, digits and one decimal point');
+        return true;
+      }
+      break;
+    case T_NUMERIC:
+      len = countDigitsEdifactBytes(b, s, t, decimals);
+      if (len < 0) {
+        const code: IssueCode = len === NUM_MISSING_DIGIT ? 'element.missing_digit_before_decimal' : len === NUM_BAD_DECIMAL ? 'element.invalid_decimal' : 'element.invalid_character';
+        sink.elementIssue(code, p, reportComponent, r, el.id, seg.componentValue(c));
+        return true;
+      }
+      break;
+    default:
+      len = t - s;
+  }
+  if (len > el.max || len < el.min) {
+    lengthIssue(seg, c, p, r, reportComponent, el, len, undefined, sink);
+    return true;
+  }
+  if (codes !== null) {
+    const value = seg.componentValue(c);
+    if (!codes.has(value)) sink.elementIssue(codes.partial ? 'element.code_unlisted' : 'element.invalid_code', p, reportComponent, r, el.id, value);
+  }
   return true;
 }
 
@@ -405,6 +506,102 @@ export function countDigitsEdifact(v: string, mode: DecimalMode): number {
   }
   if (marks > 0 && afterMark === 0) return NUM_BAD_DECIMAL;
   return digits;
+}
+
+/** countDigitsN over bytes [s, t). */
+function countDigitsNBytes(b: Uint8Array, s: number, t: number): number {
+  let i = s < t && b[s] === C_MINUS ? s + 1 : s;
+  if (i === t) return -1;
+  const start = i;
+  for (; i < t; i++) {
+    const ch = b[i];
+    if (ch < C_0 || ch > C_9) return -1;
+  }
+  return t - start;
+}
+
+/** countDigitsR over bytes [s, t). */
+function countDigitsRBytes(b: Uint8Array, s: number, t: number): number {
+  let i = s < t && b[s] === C_MINUS ? s + 1 : s;
+  let digits = 0;
+  let points = 0;
+  for (; i < t; i++) {
+    const ch = b[i];
+    if (ch >= C_0 && ch <= C_9) digits++;
+    else if (ch === C_POINT && points === 0) points = 1;
+    else return -1;
+  }
+  return digits === 0 ? -1 : digits;
+}
+
+/** countDigitsEdifact over bytes [s, t). */
+function countDigitsEdifactBytes(b: Uint8Array, s: number, t: number, mode: DecimalMode): number {
+  let i = s < t && b[s] === C_MINUS ? s + 1 : s;
+  if (i === t) return NUM_BAD_CHAR;
+  let digits = 0;
+  let marks = 0;
+  let afterMark = 0;
+  for (; i < t; i++) {
+    const ch = b[i];
+    if (ch >= C_0 && ch <= C_9) {
+      digits++;
+      if (marks > 0) afterMark++;
+    } else if (ch === C_POINT || ch === C_COMMA) {
+      if (digits === 0) return NUM_MISSING_DIGIT;
+      if (marks > 0) return NUM_BAD_DECIMAL;
+      if ((mode === DecimalMode.Point && ch !== C_POINT) || (mode === DecimalMode.Comma && ch !== C_COMMA)) return NUM_BAD_DECIMAL;
+      marks = 1;
+    } else {
+      return NUM_BAD_CHAR;
+    }
+  }
+  if (marks > 0 && afterMark === 0) return NUM_BAD_DECIMAL;
+  return digits;
+}
+
+function twoDigitsBytes(b: Uint8Array, i: number): number {
+  const x = b[i] - C_0;
+  const y = b[i + 1] - C_0;
+  if (x < 0 || x > 9 || y < 0 || y > 9) return -1;
+  return x * 10 + y;
+}
+
+/** validDate over bytes [s, t). */
+function validDateBytes(b: Uint8Array, s: number, t: number): boolean {
+  const n = t - s;
+  if (n !== 6 && n !== 8) return false;
+  let year: number;
+  if (n === 8) {
+    const cc = twoDigitsBytes(b, s);
+    const yy = twoDigitsBytes(b, s + 2);
+    if (cc < 0 || yy < 0) return false;
+    year = cc * 100 + yy;
+  } else {
+    const yy = twoDigitsBytes(b, s);
+    if (yy < 0) return false;
+    year = 2000 + yy;
+  }
+  const month = twoDigitsBytes(b, t - 4);
+  const day = twoDigitsBytes(b, t - 2);
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= daysInMonth(year, month);
+}
+
+/** validTime over bytes [s, t). */
+function validTimeBytes(b: Uint8Array, s: number, t: number): boolean {
+  const n = t - s;
+  if (n !== 4 && n < 6) return false;
+  const hh = twoDigitsBytes(b, s);
+  const mm = twoDigitsBytes(b, s + 2);
+  if (hh < 0 || hh > 23 || mm < 0 || mm > 59) return false;
+  if (n === 4) return true;
+  const ss = twoDigitsBytes(b, s + 4);
+  if (ss < 0 || ss > 59) return false;
+  for (let i = s + 6; i < t; i++) {
+    const ch = b[i];
+    if (ch < C_0 || ch > C_9) return false;
+  }
+  return true;
 }
 
 function twoDigits(v: string, i: number): number {
