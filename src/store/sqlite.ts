@@ -224,6 +224,7 @@ export class SqliteLedger {
       dueMapped: db.prepare(`SELECT ${QUEUE_COLUMNS} FROM documents WHERE state = 'mapped' ORDER BY id LIMIT ?`),
       dueRetry: db.prepare(`SELECT ${QUEUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? ORDER BY id LIMIT ?`),
       canonicalOf: db.prepare('SELECT canonical FROM documents WHERE id = ?').pluck(),
+      documentRef: db.prepare('SELECT correlation_id, message_id FROM documents WHERE id = ?'),
       nextDocument: db.prepare(`SELECT MIN(next_attempt_at) FROM documents WHERE state = 'retry'`).pluck(),
       businessTwin: db.prepare(
         `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE partner_id = ? AND type = ? AND business_key = ? AND message_id <> ? AND state IN ('mapped', 'posted', 'retry', 'parked') ORDER BY id LIMIT 1`,
@@ -514,7 +515,8 @@ export class SqliteLedger {
   /** Move a document to its next state, with the event that says why. */
   documentState(id: number, change: { state: DocumentState; attempt?: boolean; nextAttemptAt?: number; reason?: string; errorKind?: 'business' | 'retryable'; result?: unknown; event: string; detail?: unknown }): void {
     const now = this.now();
-    const doc = this.document(id);
+    // Only what the event needs: the full row would read the document's JSON for nothing.
+    const doc = this.stmt.documentRef.get(id) as { correlation_id: string; message_id: number } | undefined;
     if (!doc) throw new LedgerError(`no document ${id} in the ledger`);
     this.db.transaction(() => {
       this.stmt.documentDone.run({
@@ -527,7 +529,7 @@ export class SqliteLedger {
         result: change.result === undefined ? null : JSON.stringify(change.result),
         now,
       });
-      this.insertEvent({ correlationId: doc.correlationId, messageId: doc.messageId, documentId: id, kind: change.event, detail: change.detail ?? (change.reason ? { reason: change.reason } : undefined) }, now);
+      this.insertEvent({ correlationId: doc.correlation_id, messageId: doc.message_id, documentId: id, kind: change.event, detail: change.detail ?? (change.reason ? { reason: change.reason } : undefined) }, now);
     })();
   }
 
