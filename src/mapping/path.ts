@@ -206,17 +206,21 @@ export interface ValueHit {
 
 /** Resolves element addresses to positions, with the dictionary of the transaction's version. */
 export class ElementResolver {
-  private readonly cache = new Map<string, [number, number]>();
+  /** Per address (parsed paths are cached, so addresses are long-lived), per segment tag. */
+  private readonly cache = new WeakMap<ElementAddress, Map<string, [number, number]>>();
   constructor(private readonly dictionary?: Dictionary, private readonly label = '') {}
 
   /** [element, component] of an address in a segment. */
-  resolve(tag: string, addr: ElementAddress, pathText: string): [number, number] {
-    if (addr.kind === 'position') return [addr.element, addr.component];
-    const key = `${tag}/${addr.first}/${addr.second ?? ''}`;
-    const hit = this.cache.get(key);
+  resolve(tag: string, addr: ElementAddress, pathText: string): readonly [number, number] {
+    let byTag = this.cache.get(addr);
+    if (!byTag) {
+      byTag = new Map();
+      this.cache.set(addr, byTag);
+    }
+    const hit = byTag.get(tag);
     if (hit) return hit;
-    const found = this.lookup(tag, addr, pathText);
-    this.cache.set(key, found);
+    const found: [number, number] = addr.kind === 'position' ? [addr.element, addr.component] : this.lookup(tag, addr, pathText);
+    byTag.set(tag, found);
     return found;
   }
 
@@ -361,6 +365,15 @@ function reach(node: TreeNode, root: TreeLoop, step: SegmentStep): TreeNode[] {
  * `eachLast` the last step selects every qualifying occurrence, as for `each:`.
  */
 export function selectNodes(ctx: TreeNode, root: TreeLoop, path: ParsedPath, resolver: ElementResolver, eachLast = false): TreeNode[] {
+  const only = path.steps.length === 1 ? path.steps[0] : undefined;
+  if (only && only.axis === undefined && only.conditions.length === 0 && !only.all && !eachLast) {
+    // The common case (`PO1/02`, `N1/01`): the n-th child of that name, found without the general walk.
+    const from = path.absolute ? root : ctx;
+    if (from.kind === 'segment') return from.tag === only.name && (only.index ?? 1) === 1 ? [from] : [];
+    let seen = 0;
+    for (const child of from.children) if (named(child, only.name) && ++seen === (only.index ?? 1)) return [child];
+    return [];
+  }
   let current: TreeNode[] = [path.absolute ? root : ctx];
   path.steps.forEach((step, i) => {
     const next: TreeNode[] = [];
@@ -391,8 +404,13 @@ export function selectValues(ctx: TreeNode, root: TreeLoop, path: ParsedPath, re
     const seg = segmentOf(node);
     if (!seg) continue;
     const [e, c] = resolver.resolve(seg.tag, addr, path.text);
-    const reps = addr.repetition === '*' ? Array.from({ length: seg.elements[e - 1]?.length ?? 0 }, (_, k) => k + 1) : [addr.repetition];
-    for (const r of reps) {
+    if (addr.repetition !== '*') {
+      const value = read(seg, e, c, addr.repetition).trim();
+      if (value !== '') out.push({ value, segment: seg, element: e, component: c, repetition: addr.repetition });
+      continue;
+    }
+    const reps = seg.elements[e - 1]?.length ?? 0;
+    for (let r = 1; r <= reps; r++) {
       const value = read(seg, e, c, r).trim();
       if (value !== '') out.push({ value, segment: seg, element: e, component: c, repetition: r });
     }
