@@ -123,6 +123,10 @@ function tagOf(buf: Buffer, start: number, end: number): string {
   return buf.toString('latin1', start, end);
 }
 
+/** Size of the first write of the process that is scanned on its own (see SegmentScanner.write). */
+const PRIMING_BYTES = 1024;
+let primed = false;
+
 /** Options of the scanner. */
 export interface ScannerOptions {
   /** Longest segment accepted, in bytes (default 1 MiB): a file without terminators cannot exhaust memory. */
@@ -227,6 +231,16 @@ export class SegmentScanner {
   write(chunk: Buffer): void {
     if (this.finished) throw new Error('write after end');
     if (this.halted || chunk.length === 0) return;
+    if (!primed && chunk.length > 4 * PRIMING_BYTES) {
+      // JIT warm-up, once per process: the first bytes go through on their own, so the end-of-chunk paths
+      // of the byte loop run before the optimizing compiler compiles it in the middle of the first large
+      // chunk. Compiled without them, the loop is thrown back to the interpreter at the first chunk end
+      // and recompiled (tens of milliseconds). Chunks may end anywhere, so the split changes nothing else.
+      primed = true;
+      this.write(chunk.subarray(0, PRIMING_BYTES));
+      this.write(chunk.subarray(PRIMING_BYTES));
+      return;
+    }
     let buf: Buffer;
     if (this.carry.length === 0) buf = chunk;
     else buf = Buffer.concat([this.carry, chunk]);
