@@ -116,6 +116,38 @@ describe('wire shapes', () => {
     expect(sb.data.record('account.move', bill)!.state).toBe('cancel');
   });
 
+  test('web_save (web module, 17.0+): create without ids, write with ids, then web_read of the specification', async () => {
+    const kw = (id: number, args: unknown[], kwargs: Record<string, unknown>) =>
+      postJson(`${sb.url}/jsonrpc`, { jsonrpc: '2.0', method: 'call', params: { service: 'object', method: 'execute_kw', args: [DB, 2, API_KEY, 'sale.order', 'web_save', args, kwargs] }, id });
+    const vals = { partner_id: 10, client_order_ref: 'WS-1', order_line: [[0, 0, { product_id: 5, product_uom_qty: 2 }]] };
+    const created = await kw(1, [[], vals], { specification: { name: {}, state: {}, partner_id: {}, order_line: {} } });
+    const [rec] = (created.json as { result: Array<Record<string, unknown>> }).result;
+    expect(rec).toEqual({ id: expect.any(Number), name: expect.stringMatching(/^S\d{5}$/), state: 'draft', partner_id: 10, order_line: [expect.any(Number)] });
+    expect(sb.data.record('sale.order', rec!.id as number)).toMatchObject({ name: rec!.name, client_order_ref: 'WS-1', partner_id: [10, 'Acme Retail Inc'] });
+
+    const nested = await kw(2, [[rec!.id], { client_order_ref: 'WS-2' }], { specification: { client_order_ref: {}, partner_id: { fields: { display_name: {} } }, order_line: { fields: { product_uom_qty: {} } } } });
+    expect(nested.json).toEqual({
+      jsonrpc: '2.0',
+      id: 2,
+      result: [{ id: rec!.id, client_order_ref: 'WS-2', partner_id: { id: 10, display_name: 'Acme Retail Inc' }, order_line: [{ id: (rec!.order_line as number[])[0], product_uom_qty: 2 }] }],
+    });
+    const idsOnly = await kw(3, [[rec!.id], {}], { specification: {} });
+    expect(idsOnly.json).toEqual({ jsonrpc: '2.0', id: 3, result: [{ id: rec!.id }] });
+
+    const noSpec = await kw(4, [[], vals], {});
+    expect(noSpec.json).toMatchObject({ error: { data: { name: 'builtins.TypeError', message: "sale.order.web_save() missing 1 required positional argument: 'specification'" } } });
+    const badField = await kw(5, [[], vals], { specification: { nope: {} } });
+    expect(badField.json).toMatchObject({ error: { data: { name: 'builtins.ValueError', message: "Invalid field 'nope' on model 'sale.order'" } } });
+    // both failures rolled back: only the first order exists
+    expect(sb.data.count('sale.order', [['client_order_ref', 'in', ['WS-1', 'WS-2']]])).toBe(1);
+
+    for (const protocol of ['jsonrpc', 'xmlrpc', 'json2'] as const) {
+      const [row] = await client(sb, protocol).webSave('sale.order', [], { partner_id: 10, client_order_ref: `WS-${protocol}` }, { name: {}, state: {} });
+      expect(row).toEqual({ id: expect.any(Number), name: expect.stringMatching(/^S\d{5}$/), state: 'draft' });
+      expect(sb.data.record('sale.order', row!.id)!.client_order_ref).toBe(`WS-${protocol}`);
+    }
+  });
+
   test('JSON-2: bare results, 401 with werkzeug Unauthorized for a bad key', async () => {
     const ok = await postJson(`${sb.url}/json/2/res.partner/search_read`, { domain: [['ref', '=', 'SUP-WOOD']], fields: ['name'] }, { Authorization: `bearer ${API_KEY}`, 'X-Odoo-Database': DB });
     expect(ok).toMatchObject({ status: 200, json: [{ id: 20, name: 'Wood Corner' }] });

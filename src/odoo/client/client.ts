@@ -199,6 +199,20 @@ export class OdooClient {
     return id;
   }
 
+  /**
+   * `web_save` (the web module's save, Odoo 17+): creates a record from `vals` when `ids` is empty,
+   * else writes `vals` on `ids`, and answers what `specification` names, as `web_read` does
+   * (`{ name: {}, state: {} }`: plain values; a many2one is a bare id unless its spec has `fields`).
+   * One round trip where create + read take two; atomic like create.
+   */
+  webSave(model: string, ids: number[], vals: Record<string, unknown>, specification: Record<string, object>, opts: RequestOptions = {}): Promise<OdooRecord[]> {
+    return this.execute(
+      { model, method: 'web_save', ids, args: [vals], argNames: ['vals'], kwargs: { specification } },
+      recordsSchema,
+      opts,
+    ) as Promise<OdooRecord[]>;
+  }
+
   write(model: string, ids: number[], vals: Record<string, unknown>, opts: RequestOptions = {}): Promise<boolean> {
     return this.execute({ model, method: 'write', ids, args: [vals], argNames: ['vals'], kwargs: {} }, booleanSchema, opts);
   }

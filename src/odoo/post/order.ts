@@ -3,10 +3,14 @@
  *
  * Business key: (partner_id, client_order_ref = orderNumber), cancelled orders excluded. Odoo keeps
  * no uniqueness on client_order_ref, so the poster searches first (limit 2: two hits = ambiguous).
- * The order and its lines are one `create` call (atomic). Confirmation (`action_confirm`) only when
- * the partner says so and the order is still a quotation: a second action_confirm is an Odoo error.
+ * The order and its lines are one call (atomic): `web_save` without ids, the create that also answers
+ * the new order's name and state (create alone answers only the id, and a `read` would be a second
+ * round trip). Confirmation (`action_confirm`) only when the partner says so and the order is still a
+ * quotation: a second action_confirm is an Odoo error. A new order costs four calls: search_read,
+ * web_save, message_post, action_confirm.
  */
 import type { Order } from '../../canonical';
+import { OdooProtocolError } from '../errors';
 import { BusinessError, dateToOdooDatetime, lineSegment, record, str, type PostContext, type PostResult } from './context';
 import { resolveDeliveryAddress, resolvePartner, resolveProduct, resolveUom } from './resolve';
 
@@ -40,9 +44,10 @@ export async function postOrder(order: Order, ctx: PostContext): Promise<PostRes
     notes.push(`sale order with customer reference ${order.orderNumber} already exists`);
   } else {
     const vals = await buildSaleOrder(order, ctx, customer, out, notes);
-    const id = await client.create('sale.order', vals);
-    const [row] = await client.read('sale.order', [id], ['name', 'state']);
-    so = { id, name: str(row?.name), state: str(row?.state) || 'draft' };
+    const [row] = await client.webSave('sale.order', [], vals, { name: {}, state: {} });
+    if (!row) throw new OdooProtocolError({ model: 'sale.order', method: 'web_save', message: 'web_save answered no record' });
+    const id = row.id;
+    so = { id, name: str(row.name), state: str(row.state) || 'draft' };
     action = 'created';
     await client.messagePost('sale.order', id, traceNote(order));
   }

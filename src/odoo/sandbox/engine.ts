@@ -3,7 +3,7 @@
  * Odoo's answer shapes (many2one as `[id, name]`, empty values as `false`), domains, ordering,
  * x2many commands, per-call transactions.
  */
-import { mandatoryFieldError, pyRepr, recordMissing, typeError, valueError, accessError } from './faults';
+import { attributeError, mandatoryFieldError, pyRepr, recordMissing, typeError, valueError, accessError } from './faults';
 
 export type FieldType =
   | 'char'
@@ -600,6 +600,56 @@ export class Env {
       out.push(this.format(model, row, names, load !== null && load !== false && load !== undefined));
     }
     return out;
+  }
+
+  /**
+   * `web_read(specification)` of the web module (17.0+), as web_save answers: the fields the
+   * specification names, read with load=None (a many2one is a bare id); a many2one whose spec has
+   * `fields` becomes `{id, ...}` (with `display_name` when asked), an x2many whose spec has `fields`
+   * a list of such dicts (`limit`: only the first ones read, the rest `{id}`; `order`: re-sorted).
+   * An empty specification gives `[{id}]` for every id, existing or not, as Odoo does.
+   */
+  webRead(model: string, ids: number[], specification: unknown): Record<string, unknown>[] {
+    if (specification === null || specification === undefined) throw typeError("'NoneType' object is not iterable");
+    if (typeof specification !== 'object' || Array.isArray(specification)) {
+      const pyType = Array.isArray(specification) ? 'list' : typeof specification === 'string' ? 'str' : typeof specification === 'boolean' ? 'bool' : 'int';
+      throw attributeError(`'${pyType}' object has no attribute 'items'`);
+    }
+    const spec = specification as Record<string, unknown>;
+    const names = Object.keys(spec);
+    if (names.length === 0 || (names.length === 1 && names[0] === 'id')) return ids.map((id) => ({ id }));
+    const values = this.read(model, ids, names, null);
+    for (const [name, sub] of Object.entries(spec)) {
+      const f = this.field(model, name);
+      const subSpec = sub !== null && typeof sub === 'object' && !Array.isArray(sub) ? (sub as Record<string, unknown>) : {};
+      const env = subSpec.context && typeof subSpec.context === 'object' ? this.withContext(subSpec.context as EnvContext) : this;
+      if (f?.type === 'many2one' && 'fields' in subSpec) {
+        const extra = { ...((subSpec.fields ?? {}) as Record<string, unknown>) };
+        const wantsName = 'display_name' in extra;
+        delete extra.display_name;
+        const co = [...new Set(values.map((v) => v[name]).filter((v): v is number => typeof v === 'number'))];
+        const byId = new Map(env.webRead(f.relation!, co, extra).map((r) => [r.id as number, r]));
+        for (const v of values) {
+          if (typeof v[name] !== 'number') continue;
+          const rec = byId.get(v[name] as number) ?? { id: v[name] };
+          if (wantsName) rec.display_name = env.displayName(f.relation!, v[name] as number);
+          v[name] = rec;
+        }
+      } else if ((f?.type === 'one2many' || f?.type === 'many2many') && Object.keys(subSpec).length > 0) {
+        if (typeof subSpec.order === 'string' && subSpec.order) {
+          const all = [...new Set(values.flatMap((v) => v[name] as number[]))];
+          const rank = new Map(env.search(f.relation!, [['id', 'in', all]], { order: subSpec.order }).map((id, i) => [id, i]));
+          for (const v of values) v[name] = (v[name] as number[]).filter((id) => rank.has(id)).sort((a, b) => rank.get(a)! - rank.get(b)!);
+        }
+        if ('fields' in subSpec) {
+          const limit = typeof subSpec.limit === 'number' ? subSpec.limit : undefined;
+          const wanted = [...new Set(values.flatMap((v) => (limit === undefined ? (v[name] as number[]) : (v[name] as number[]).slice(0, limit))))];
+          const byId = new Map(env.webRead(f.relation!, wanted, subSpec.fields ?? {}).map((r) => [r.id as number, r]));
+          for (const v of values) v[name] = (v[name] as number[]).map((id) => byId.get(id) ?? { id });
+        }
+      }
+    }
+    return values;
   }
 
   resolveFields(model: string, fields?: string[] | false | null): string[] {

@@ -45,6 +45,27 @@ const GENERIC: Record<string, MethodDef> = {
     params: ['fields', 'load'],
     impl: (env, ids, p) => env.read(currentModel(env), ids ?? [], p.fields as string[] | undefined, 'load' in p ? p.load : '_classic_read'),
   },
+  // The web module's save (17.0+): create when called without ids, else write; then web_read.
+  web_save: {
+    params: ['vals', 'specification', 'next_id'],
+    impl: (env, ids, p) => {
+      const model = currentModel(env);
+      const missing = ['vals', 'specification'].filter((k) => !(k in p));
+      if (missing.length) {
+        throw typeError(`${model}.web_save() missing ${missing.length} required positional argument${missing.length > 1 ? 's' : ''}: ${missing.map((k) => `'${k}'`).join(' and ')}`);
+      }
+      let target = ids ?? [];
+      const vals = p.vals as Record<string, unknown> | Record<string, unknown>[];
+      if (target.length) env.write(model, target, vals as Record<string, unknown>);
+      else target = env.create(model, Array.isArray(vals) ? vals : [vals]);
+      if (typeof p.next_id === 'number' && p.next_id) target = [p.next_id];
+      return env.webRead(model, target, p.specification);
+    },
+  },
+  web_read: {
+    params: ['specification'],
+    impl: (env, ids, p) => env.webRead(currentModel(env), ids ?? [], p.specification),
+  },
   search: {
     model: true,
     params: ['domain', 'offset', 'limit', 'order'],

@@ -15,6 +15,11 @@ function counts(sb: SandboxHandle) {
   };
 }
 
+/** The sale.order calls since the last resetStats (lookups of partners and products aside). */
+function saleOrderCalls(sb: SandboxHandle): Record<string, number> {
+  return Object.fromEntries(Object.entries(sb.stats.calls).filter(([k]) => k.startsWith('sale.order.')));
+}
+
 describe('postOrder', () => {
   let sb: SandboxHandle;
   beforeEach(async () => {
@@ -75,6 +80,34 @@ describe('postOrder', () => {
     expect(third).toEqual([expect.objectContaining({ id: soId, action: 'unchanged' })]);
     expect(sb.data.count('sale.order')).toBe(1);
     expect(sb.data.count('stock.picking', [['sale_id', '=', soId]])).toBe(1);
+  });
+
+  test('a new confirmed order costs four calls (search_read, web_save, message_post, action_confirm); a re-post one', async () => {
+    const ctx = context(sb, 'jsonrpc', { ...ACME, confirmOrders: true });
+    await postOrder(order({ orderNumber: 'PO-ACME-0999' }), ctx); // warms the lookup cache (partner, products, units, address)
+    await sb.resetStats();
+    const [so] = (await postOrder(order({ orderNumber: 'PO-ACME-1000' }), ctx)).filter((r) => r.model === 'sale.order');
+    expect(saleOrderCalls(sb)).toEqual({ 'sale.order.search_read': 1, 'sale.order.web_save': 1, 'sale.order.message_post': 1, 'sale.order.action_confirm': 1 });
+    expect(so).toMatchObject({ created: true, action: 'created', name: sb.data.record('sale.order', so!.id)!.name });
+    expect(sb.data.record('sale.order', so!.id)).toMatchObject({ state: 'sale', client_order_ref: 'PO-ACME-1000' });
+    expect(sb.data.count('mail.message', [['model', '=', 'sale.order'], ['res_id', '=', so!.id]])).toBe(1);
+
+    await sb.resetStats();
+    await postOrder(order({ orderNumber: 'PO-ACME-1000' }), ctx);
+    expect(sb.stats.calls).toEqual({ 'sale.order.search_read': 1 });
+  });
+
+  test('a crash after the order is saved: the next attempt finds it and only confirms it', async () => {
+    const ctx = context(sb, 'jsonrpc', { ...ACME, confirmOrders: true });
+    // the first attempt dies when it would post the note, after web_save committed
+    const orig = ctx.client.messagePost.bind(ctx.client);
+    ctx.client.messagePost = () => Promise.reject(new OdooUnavailableError({ message: 'connection reset' }));
+    await rejection(postOrder(order(), ctx));
+    ctx.client.messagePost = orig;
+    expect(sb.data.records('sale.order').map((o) => o.state)).toEqual(['draft']);
+    const again = await postOrder(order(), rerun(ctx));
+    expect(again.find((r) => r.model === 'sale.order')).toMatchObject({ created: false, action: 'updated' });
+    expect(sb.data.records('sale.order').map((o) => o.state)).toEqual(['sale']);
   });
 
   test('confirmOrders on a new order, priceSource odoo keeps the pricelist price (JSON-2)', async () => {
