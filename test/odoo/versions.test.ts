@@ -1,11 +1,11 @@
 /**
- * Odoo 17, 18 and 19: the sandbox behaves as the version it reports (field names, JSON-2), and the
- * posters, through the client's `fieldNames()`, leave the same records in each, over real HTTP with
- * the protocols each version has (17/18: JSON-RPC, XML-RPC; 19: JSON-2, JSON-RPC).
+ * Odoo 17, 18 and 19: the sandbox behaves as the version it reports (field names, units of measure,
+ * JSON-2), and the posters, through the client's `fieldNames()`, leave the same records in each, over
+ * real HTTP with the protocols each version has (17/18: JSON-RPC, XML-RPC; 19: JSON-2, JSON-RPC).
  */
 import type { Envelope } from '../../src/canonical/envelope';
 import { fieldNamesFor, OdooClient, OdooProtocolError, OdooRequestError, type OdooFieldNames, type OdooProtocol } from '../../src/odoo';
-import { createPostContext, postOrder, postOrderResponse, postShipNotice, postInvoice, type PostContextInit, type PostContext } from '../../src/odoo/post';
+import { BusinessError, createPostContext, postOrder, postOrderResponse, postShipNotice, postInvoice, type PostContextInit, type PostContext } from '../../src/odoo/post';
 import { purchaseOrderAsOrder } from '../../src/odoo/pull/purchase-order';
 import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
 import { MODELS } from '../../src/odoo/sandbox/models';
@@ -28,8 +28,8 @@ function versionSandbox(serverVersion: string): Promise<SandboxHandle> {
 /** The sandbox's own name for the sale line unit (not the client's table, which is under test). */
 const saleUom = (major: number): string => (major >= 19 ? 'product_uom_id' : 'product_uom');
 
-function ctx(sb: SandboxHandle, protocol: OdooProtocol, settings: PostContextInit['settings'], c: OdooClient = client(sb, protocol)): PostContext {
-  return createPostContext({ client: c, settings });
+function ctx(sb: SandboxHandle, protocol: OdooProtocol, settings: PostContextInit['settings'], c: OdooClient = client(sb, protocol), uomCodes?: Record<string, string>): PostContext {
+  return createPostContext({ client: c, settings, ...(uomCodes ? { uomCodes } : {}) });
 }
 
 const ENVELOPE: Envelope = {
@@ -52,6 +52,20 @@ function dozenOrder() {
   return order({ lines: [...o.lines, { lineNumber: '4', quantity: 2, uom: 'DZN', unitPrice: 1200, itemIds: { vendor: 'FURN_7800' } }] });
 }
 
+/** The sample ship notice with line 1's 15 chairs sent as a dozen and three units: the receipt must still get 15. */
+function dozenShipNotice() {
+  const s = shipNotice();
+  const [first, ...rest] = s.orders[0]!.lines;
+  return shipNotice({ orders: [{ ...s.orders[0]!, lines: [{ ...first!, quantityShipped: 1, uom: 'DZN' }, { ...first!, quantityShipped: 3 }, ...rest] }] });
+}
+
+/** The sample invoice with line 1's 15 chairs billed as a dozen (at 12 × 79.8) and three units: same total. */
+function dozenInvoice() {
+  const inv = invoice();
+  const [first, ...rest] = inv.lines!;
+  return invoice({ lines: [{ ...first!, quantity: 1, uom: 'DZN', unitPrice: 957.6 }, { ...first!, quantity: 3 }, ...rest] });
+}
+
 /** How many records of the models the posters create: equal before and after a re-post. */
 function counts(sb: SandboxHandle): Record<string, number> {
   const models = ['sale.order', 'sale.order.line', 'res.partner', 'stock.picking', 'stock.move', 'stock.move.line', 'stock.lot', 'account.move', 'account.move.line', 'mail.message', 'mail.activity'];
@@ -66,13 +80,13 @@ async function postEverything(sb: SandboxHandle, protocol: OdooProtocol): Promis
 
   const so = (await postOrder(dozenOrder(), acme)).find((r) => r.model === 'sale.order')!;
   await postOrderResponse(orderResponse(), wood);
-  const receipt = await postShipNotice(shipNotice(), wood);
+  const receipt = await postShipNotice(dozenShipNotice(), wood);
   const bill = (await postInvoice(invoice(), wood))[0]!;
 
   const after = counts(sb);
   expect((await postOrder(dozenOrder(), rerun(acme))).find((r) => r.model === 'sale.order')).toMatchObject({ id: so.id, action: 'unchanged' });
   expect((await postOrderResponse(orderResponse(), rerun(wood)))[0]).toMatchObject({ id: 1, action: 'unchanged' });
-  expect((await postShipNotice(shipNotice(), rerun(wood)))[0]).toMatchObject({ id: receipt[0]!.id, action: 'unchanged' });
+  expect((await postShipNotice(dozenShipNotice(), rerun(wood)))[0]).toMatchObject({ id: receipt[0]!.id, action: 'unchanged' });
   expect((await postInvoice(invoice(), rerun(wood)))[0]).toMatchObject({ id: bill.id, action: 'unchanged' });
   expect(counts(sb)).toEqual(after);
 
@@ -176,6 +190,95 @@ test('every version and protocol left the same records', () => {
   for (const r of rest) expect(r).toEqual(first);
 });
 
+/** The bill lines of a vendor bill, in version-free terms. */
+function billLines(sb: SandboxHandle, billId: number): unknown[] {
+  return sb.data.records('account.move.line', [['move_id', '=', billId], ['display_type', '=', 'product']]).map((l) => [m2o(l.product_id), l.quantity, m2o(l.product_uom_id), l.price_unit]);
+}
+
+/** A unit of two dozens, made the way the version makes units (18's category and ratio, 19's reference unit). */
+async function twoDozens(sb: SandboxHandle, c: OdooClient): Promise<number> {
+  return sb.major >= 19
+    ? c.create('uom.uom', { name: 'Case of 24', relative_uom_id: 2, relative_factor: 2 })
+    : c.create('uom.uom', { name: 'Case of 24', category_id: 1, uom_type: 'bigger', factor: 1 / 24 });
+}
+
+const unitResults = new Map<number, unknown>();
+
+describe.each(VERSIONS)('units of measure on Odoo $serverVersion', ({ serverVersion, major, protocols }) => {
+  const protocol = protocols[0]!;
+  let sb: SandboxHandle;
+  beforeEach(async () => {
+    sb = await versionSandbox(serverVersion);
+  });
+  afterEach(async () => {
+    await sb.close();
+  });
+
+  test('dozens convert to the purchase line unit: a bill and a ship notice in dozens check and book the same quantities', async () => {
+    const wood = ctx(sb, protocol, { partnerRef: 'SUP-WOOD' });
+    // 2 dozens are 24 chairs of the 15 ordered: refused on the converted quantity, not on "2"
+    const overBill = await rejection(postInvoice(invoice({ lines: [{ lineNumber: '1', quantity: 2, uom: 'DZN', unitPrice: 957.6, itemIds: { buyer: 'FURN_7777' } }], totalAmount: 1915.2 }), wood));
+    expect(overBill).toBeInstanceOf(BusinessError);
+    expect(overBill).toMatchObject({ code: 'quantity_over_tolerance' });
+    expect(overBill.message).toContain('[FURN_7777] Office Chair invoiced 24, ordered 15 on P00001');
+    const overShip = await rejection(postShipNotice(shipNotice({ orders: [{ orderNumber: 'P00001', lines: [{ lineNumber: '1', quantityShipped: 2, uom: 'DZN', itemIds: { buyer: 'FURN_7777' } }] }] }), wood));
+    expect(overShip).toMatchObject({ code: 'quantity_over_tolerance' });
+    expect(overShip.message).toContain('[FURN_7777] Office Chair (line 1) shipped 24, ordered 15');
+    // a unit two levels down the tree in 19 (Units → Dozens → Case of 24), one ratio in 18
+    const caseId = await twoDozens(sb, client(sb, protocol));
+    const overCase = await rejection(postInvoice(invoice({ lines: [{ lineNumber: '1', quantity: 1, uom: 'CS', unitPrice: 1915.2, itemIds: { buyer: 'FURN_7777' } }], totalAmount: 1915.2 }), ctx(sb, protocol, { partnerRef: 'SUP-WOOD' }, undefined, { CS: 'Case of 24' })));
+    expect(overCase.message).toContain('[FURN_7777] Office Chair invoiced 24, ordered 15 on P00001');
+    expect(sb.data.count('account.move')).toBe(0);
+
+    // a dozen and three units are the 15 ordered: booked as sent, the receipt gets 15 chairs
+    const bill = (await postInvoice(dozenInvoice(), wood))[0]!;
+    expect(bill).toMatchObject({ action: 'created' });
+    expect(sb.data.record('account.move', bill.id)).toMatchObject({ amount_total: 3026.5 });
+    const receipt = (await postShipNotice(dozenShipNotice(), wood))[0]!;
+    const moves = sb.data.records('stock.move', [['picking_id', '=', receipt.id]]).map((m) => [m2o(m.product_id), m.quantity, m2o(m.product_uom)]);
+    expect(moves[0]).toEqual(['[FURN_7777] Office Chair', 15, 'Units']);
+    unitResults.set(major, { bill: billLines(sb, bill.id), moves, caseFactor: sb.data.record('uom.uom', caseId)!.factor });
+  });
+
+  test('a unit of another family is refused, naming it: kg for a product counted in Units', async () => {
+    const acme = ctx(sb, protocol, { partnerRef: 'CUST-ACME' });
+    const wood = ctx(sb, protocol, { partnerRef: 'SUP-WOOD' });
+    const before = sb.data.count('sale.order');
+    const onOrder = await rejection(postOrder(order({ lines: [{ lineNumber: '1', quantity: 5, uom: 'KG', unitPrice: 110, itemIds: { vendor: 'FURN_7777' } }] }), acme));
+    expect(onOrder).toBeInstanceOf(BusinessError);
+    expect(onOrder).toMatchObject({ code: 'unknown_uom' });
+    expect(onOrder.message).toContain('unit "KG" (kg) does not fit product [FURN_7777] Office Chair, which is counted in Units');
+    expect(sb.data.count('sale.order')).toBe(before);
+    const onBill = await rejection(postInvoice(invoice({ lines: [{ lineNumber: '1', quantity: 15, uom: 'KGM', unitPrice: 79.8, itemIds: { buyer: 'FURN_7777' } }], totalAmount: 1197 }), wood));
+    expect(onBill).toMatchObject({ code: 'unknown_uom' });
+    expect(onBill.message).toContain('unit "KGM" (kg) does not fit product [FURN_7777] Office Chair, which is counted in Units');
+    const onReceipt = await rejection(postShipNotice(shipNotice({ orders: [{ orderNumber: 'P00001', lines: [{ lineNumber: '1', quantityShipped: 15, uom: 'KG' }] }] }), wood));
+    expect(onReceipt).toMatchObject({ code: 'unknown_uom' });
+    expect(onReceipt.message).toContain('unit "KG" (kg) does not fit product [FURN_7777] Office Chair, which is counted in Units');
+    // the same family is fine: grams for the sugar counted in kg
+    const sugar = await postOrder(order({ orderNumber: 'PO-ACME-1002', lines: [{ lineNumber: '1', quantity: 500, uom: 'GRM', unitPrice: 0.0021, itemIds: { vendor: 'SUGAR-KG' } }] }), acme);
+    const so = sugar.find((r) => r.model === 'sale.order')!;
+    expect(sb.data.records('sale.order.line', [['order_id', '=', so.id]]).map((l) => [l.product_uom_qty, m2o(l[saleUom(major)])])).toEqual([[500, 'g']]);
+  });
+});
+
+test('every version converted dozens alike', () => {
+  expect([...unitResults.keys()]).toEqual([17, 18, 19]);
+  const [first, ...rest] = [...unitResults.values()];
+  expect(first).toMatchObject({
+    bill: [
+      ['[FURN_7777] Office Chair', 1, 'Dozens', 957.6],
+      ['[FURN_7777] Office Chair', 3, 'Units', 79.8],
+      ['[FURN_6667] Acoustic Bloc Screens (Wood)', 5, 'Units', 286.7],
+      ['[FURN_8855] Drawer', 4, 'Units', 99],
+    ],
+  });
+  // the two-dozen case is the one thing that differs: Odoo's factor means the opposite in 19
+  const noFactor = (r: unknown): unknown => ({ ...(r as Record<string, unknown>), caseFactor: undefined });
+  for (const r of rest) expect(noFactor(r)).toEqual(noFactor(first));
+  expect([...unitResults.values()].map((r) => (r as { caseFactor: number }).caseFactor)).toEqual([1 / 24, 1 / 24, 24]);
+});
+
 /** A client that reads the version but then uses 18.0's names regardless, as a hard-coded one would. */
 class EighteenOnlyClient extends OdooClient {
   override fieldNames(): Promise<OdooFieldNames> {
@@ -194,16 +297,26 @@ describe('the differences are real', () => {
     for (const sb of open) await sb.close();
   });
 
-  test.each(['json2', 'jsonrpc'] as const)('19 (%s): product_uom on a sale line fails as an unknown field does on 18; nothing is created', async (protocol) => {
+  test.each(['json2', 'jsonrpc'] as const)('19 (%s): a client using 18.0 names fails as on any unknown field; nothing is created', async (protocol) => {
     const sb19 = await start('19.0');
     const sb18 = await start('18.0');
     const before = counts(sb19);
     const blind = new EighteenOnlyClient({ url: sb19.url, db: DB, login: LOGIN, apiKey: API_KEY, protocol, timeoutMs: 3000 });
+    // the order poster reads units before it writes the order: 18's category_id is the first to fail
     const err = await rejection(postOrder(order(), ctx(sb19, protocol, { partnerRef: 'CUST-ACME' }, blind)));
     expect(err).toBeInstanceOf(OdooRequestError);
-    expect(err.message).toContain("Invalid field 'product_uom' on model 'sale.order.line'");
-    // the delivery address is its own call before the order's; the order and its lines are not there
+    expect(err.message).toContain("Invalid field 'category_id' on model 'uom.uom'");
+    // the supplier-side posters and the pull read the purchase lines' unit first
+    const wood = ctx(sb19, protocol, { partnerRef: 'SUP-WOOD', validateReceipts: true }, blind);
+    const bolt = ctx(sb19, protocol, { partnerRef: 'BOLT-SUPPLY' }, blind);
+    for (const attempt of [postShipNotice(shipNotice(), wood), postInvoice(invoice(), wood), purchaseOrderAsOrder(bolt, 3, 'bolt-supply', ENVELOPE)]) {
+      const e = await rejection(attempt);
+      expect(e).toBeInstanceOf(OdooRequestError);
+      expect(e.message).toContain("Invalid field 'product_uom' on model 'purchase.order.line'");
+    }
+    // the delivery address is its own call before the order's; nothing else is there
     expect({ ...counts(sb19), 'res.partner': 0 }).toEqual({ ...before, 'res.partner': 0 });
+    expect(sb19.data.records('stock.move', [['picking_id', '=', 1]]).map((m) => m.picked)).toEqual([false, false, false]);
 
     // 18's answer to a field it does not have, for comparison: same class, same wording
     const on18 = await rejection(client(sb18, 'jsonrpc').create('sale.order', { partner_id: 10, order_line: [[0, 0, { product_id: 5, no_such_field: 1 }]] }));
@@ -213,16 +326,84 @@ describe('the differences are real', () => {
     expect((on18 as OdooRequestError).odooName).toBe('builtins.ValueError');
 
     const c19 = client(sb19, protocol);
-    expect((await rejection(c19.searchRead('sale.order.line', [], { fields: ['product_uom'] }))).message).toContain("Invalid field 'product_uom' on model 'sale.order.line'");
-    expect((await rejection(c19.searchRead('sale.order.line', [['product_uom', '=', 1]]))).message).toContain('Invalid field sale.order.line.product_uom in leaf');
+    const unknown = async (p: Promise<unknown>, text: string): Promise<void> => {
+      const e = await rejection(p);
+      expect(e).toBeInstanceOf(OdooRequestError);
+      expect((e as OdooRequestError).odooName).toBe('builtins.ValueError');
+      expect(e.message).toContain(text);
+    };
+    await unknown(c19.create('sale.order', { partner_id: 10, order_line: [[0, 0, { product_id: 5, product_uom: 1 }]] }), "Invalid field 'product_uom' on model 'sale.order.line'");
+    await unknown(c19.searchRead('sale.order.line', [], { fields: ['product_uom'] }), "Invalid field 'product_uom' on model 'sale.order.line'");
+    await unknown(c19.searchRead('sale.order.line', [['product_uom', '=', 1]]), 'Invalid field sale.order.line.product_uom in leaf');
+    await unknown(c19.searchRead('purchase.order.line', [], { fields: ['product_uom'] }), "Invalid field 'product_uom' on model 'purchase.order.line'");
+    await unknown(c19.write('purchase.order.line', [1], { product_uom: 2 }), "Invalid field 'product_uom' on model 'purchase.order.line'");
+    await unknown(c19.searchCount('purchase.order.line', [['product_uom', '=', 15]]), 'Invalid field purchase.order.line.product_uom in leaf');
+    await unknown(c19.read('uom.uom', [2], ['category_id']), "Invalid field 'category_id' on model 'uom.uom'");
+    await unknown(c19.write('uom.uom', [2], { category_id: 1 }), "Invalid field 'category_id' on model 'uom.uom'");
+    await unknown(c19.create('uom.uom', { name: 'Pair', category_id: 1, factor: 0.5 }), "Invalid field 'category_id' on model 'uom.uom'");
+    await unknown(c19.searchCount('uom.uom', [['category_id', '=', 1]]), 'Invalid field uom.uom.category_id in leaf');
+    await unknown(c19.read('uom.uom', [2], ['uom_type']), "Invalid field 'uom_type' on model 'uom.uom'");
+    // no uom.category model at all: the answer for any model the server does not have
+    const noCategory = await rejection(c19.searchRead('uom.category', []));
+    const noModel = await rejection(client(sb18, 'jsonrpc').searchRead('no.such.model', []));
+    expect(noCategory.constructor).toBe(noModel.constructor);
+    expect(noCategory.message).toContain("Object uom.category doesn't exist");
+    expect(await client(sb18, 'jsonrpc').searchCount('uom.category', [])).toBe(2);
+
     const fields19 = await c19.fieldsGet('sale.order.line', { attributes: ['type', 'relation'] });
     expect(fields19.product_uom_id).toEqual({ type: 'many2one', relation: 'uom.uom' });
     expect(fields19).not.toHaveProperty('product_uom');
-    // the rename is the sale line's only: purchase lines and stock moves keep product_uom
-    expect(await c19.searchCount('purchase.order.line', [['product_uom', '=', 15]])).toBe(2);
+    const po19 = await c19.fieldsGet('purchase.order.line', { attributes: ['type', 'relation'] });
+    expect(po19.product_uom_id).toEqual({ type: 'many2one', relation: 'uom.uom' });
+    expect(po19).not.toHaveProperty('product_uom');
+    expect(await c19.searchCount('purchase.order.line', [['product_uom_id', '=', 15]])).toBe(2);
+    // stock moves keep product_uom in 19, and the receipts took the purchase lines' unit
+    expect(await c19.searchCount('stock.move', [['product_uom', '=', 15]])).toBe(2);
     const fields18 = await client(sb18, 'jsonrpc').fieldsGet('sale.order.line', { attributes: ['type'] });
     expect(fields18).toHaveProperty('product_uom');
     expect(fields18).not.toHaveProperty('product_uom_id');
+  });
+
+  test('19: units form a tree (relative_uom_id, relative_factor), factor is the absolute quantity, parent_path leads to the root', async () => {
+    const sb19 = await start('19.0');
+    const sb18 = await start('18.0');
+    const c19 = client(sb19, 'json2');
+    const c18 = client(sb18, 'jsonrpc');
+    const uom19 = await c19.fieldsGet('uom.uom', { attributes: ['type', 'string'] });
+    expect(uom19).toMatchObject({
+      relative_uom_id: { type: 'many2one', string: 'Reference Unit' },
+      relative_factor: { type: 'float', string: 'Contains' },
+      factor: { type: 'float', string: 'Absolute Quantity' },
+      parent_path: { type: 'char' },
+    });
+    expect(uom19).not.toHaveProperty('category_id');
+    expect(uom19).not.toHaveProperty('uom_type');
+    expect(await c18.fieldsGet('uom.uom', { attributes: ['type'] })).not.toHaveProperty('relative_uom_id');
+
+    // the seed (written with 18's categories) was translated: each unit hangs from its category's reference unit
+    const tree = await c19.searchRead('uom.uom', [], { fields: ['name', 'relative_uom_id', 'relative_factor', 'factor', 'parent_path'], order: 'id' });
+    expect(tree.map((u) => [u.name, m2o(u.relative_uom_id), u.relative_factor, u.factor, u.parent_path])).toEqual([
+      ['Units', false, 1, 1, '1/'],
+      ['Dozens', 'Units', 12, 12, '1/2/'],
+      ['kg', false, 1, 1, '12/'],
+      ['g', 'kg', 0.001, 0.001, '12/13/'],
+      ['Case of 12', 'Units', 12, 12, '1/14/'],
+      ['Box of 100', 'Units', 100, 100, '1/15/'],
+    ]);
+    expect((await c18.read('uom.uom', [2], ['factor', 'category_id']))[0]).toEqual({ id: 2, factor: 0.08333333333333333, category_id: [1, 'Unit'] });
+    // the category xmlids went with the categories; the units' stayed
+    expect(await c19.searchCount('ir.model.data', [['name', '=', 'product_uom_categ_unit']])).toBe(0);
+    expect(await c19.searchRead('ir.model.data', [['name', '=', 'product_uom_dozen']], { fields: ['model', 'res_id'] })).toEqual([expect.objectContaining({ model: 'uom.uom', res_id: 2 })]);
+
+    // factor follows the chain; a unit without a reference must contain exactly 1
+    const pack = await c19.create('uom.uom', { name: 'Pack of 6', relative_uom_id: 1, relative_factor: 6 });
+    const crate = await c19.create('uom.uom', { name: 'Crate of 4 packs', relative_uom_id: pack, relative_factor: 4 });
+    expect((await c19.read('uom.uom', [crate], ['factor', 'parent_path']))[0]).toEqual({ id: crate, factor: 24, parent_path: `1/${pack}/${crate}/` });
+    await c19.write('uom.uom', [pack], { relative_factor: 5 });
+    expect((await c19.read('uom.uom', [crate], ['factor']))[0]).toEqual({ id: crate, factor: 20 });
+    expect(await c19.searchCount('uom.uom', [['parent_path', '=like', '1/%']])).toBe(6);
+    const missing = await rejection(c19.create('uom.uom', { name: 'Stray', relative_factor: 3 }));
+    expect(missing.message).toContain('Reference unit of measure is missing.');
   });
 
   test('17: no is_storable; stocked products are type product, which 18 refuses', async () => {
@@ -281,7 +462,12 @@ describe('the differences are real', () => {
     modelsForVersion(MODELS, 19);
     modelsForVersion(MODELS, 17);
     expect(Object.keys(MODELS.find((m) => m.name === 'sale.order.line')!.fields)).toContain('product_uom');
-    expect(Object.keys(MODELS.find((m) => m.name === 'product.product')!.fields)).toContain('is_storable');
+    expect(Object.keys(MODELS.find((m) => m.name === 'purchase.order.line')!.fields)).toContain('product_uom');
+    expect(Object.keys(MODELS.find((m) => m.name === 'uom.uom')!.fields)).toEqual(['name', 'category_id', 'uom_type', 'factor', 'rounding', 'active']);
+    expect(MODELS.find((m) => m.name === 'uom.uom')!.order).toBe('factor DESC, id');
+    expect(MODELS.some((m) => m.name === 'uom.category')).toBe(true);
+    expect(modelsForVersion(MODELS, 19).some((m) => m.name === 'uom.category')).toBe(false);
+    expect(modelsForVersion(MODELS, 17).find((m) => m.name === 'uom.uom')).toBe(MODELS.find((m) => m.name === 'uom.uom'));
   });
 });
 

@@ -20,6 +20,24 @@ export function parseVersion(raw: OdooVersionInfo): OdooVersion {
 export interface OdooFieldNames {
   /** Unit of measure on sale.order.line: `product_uom` (≤18), `product_uom_id` (19). */
   saleLineUom: string;
+  /** Unit of measure on purchase.order.line: `product_uom` (≤18), `product_uom_id` (19). */
+  purchaseLineUom: string;
+  /**
+   * Whether units belong to a `uom.category` (`uom.uom.category_id`, ≤18). 19 has no categories:
+   * units form a tree (`relative_uom_id`, `parent_path`), and two convert when they share its root.
+   */
+  uomHasCategories: boolean;
+  /**
+   * The uom.uom fields giving a unit's family and factor: `category_id` (≤18) or `parent_path` (19,
+   * "1/2/": the first id is the root unit), then `factor`.
+   */
+  uomFields: string[];
+  /**
+   * What `uom.uom.factor` means. `perReference` (≤18): units of this uom in one reference unit of
+   * the category (Dozens 1/12), so qty in B = qty / A.factor * B.factor. `absolute` (19): how many
+   * root units this uom contains (Dozens 12), so qty in B = qty * A.factor / B.factor.
+   */
+  uomFactor: 'perReference' | 'absolute';
   /** Done quantity on stock.move.line: `quantity` (17+), `qty_done` (16). */
   moveLineQuantity: string;
   /** Whether stock.move / stock.move.line have the `picked` flag (17+). */
@@ -33,6 +51,10 @@ export interface OdooFieldNames {
 export function fieldNamesFor(major: number): OdooFieldNames {
   return {
     saleLineUom: major >= 19 ? 'product_uom_id' : 'product_uom',
+    purchaseLineUom: major >= 19 ? 'product_uom_id' : 'product_uom',
+    uomHasCategories: major < 19,
+    uomFields: major >= 19 ? ['id', 'name', 'parent_path', 'factor'] : ['id', 'name', 'category_id', 'factor'],
+    uomFactor: major >= 19 ? 'absolute' : 'perReference',
     moveLineQuantity: major >= 17 ? 'quantity' : 'qty_done',
     hasPicked: major >= 17,
     storableProductDomain: major >= 18 ? [['is_storable', '=', true]] : [['type', '=', 'product']],

@@ -65,8 +65,9 @@ function hasPoField(ctx: PostContext, field: string): Promise<boolean> {
 }
 
 export async function readPurchaseLines(ctx: PostContext, po: PurchaseOrder): Promise<PurchaseLine[]> {
+  const uomField = (await ctx.client.fieldNames()).purchaseLineUom;
   const rows = await ctx.client.searchRead('purchase.order.line', [['order_id', '=', po.id]], {
-    fields: ['id', 'sequence', 'product_id', 'product_qty', 'product_uom', 'price_unit', 'date_planned', 'qty_received', 'qty_invoiced', 'display_type'],
+    fields: ['id', 'sequence', 'product_id', 'product_qty', uomField, 'price_unit', 'date_planned', 'qty_received', 'qty_invoiced', 'display_type'],
     order: 'sequence, id',
   });
   return rows
@@ -77,7 +78,7 @@ export async function readPurchaseLines(ctx: PostContext, po: PurchaseOrder): Pr
       productId: m2oId(r.product_id),
       productName: Array.isArray(r.product_id) ? String(r.product_id[1]) : '',
       productQty: num(r.product_qty),
-      uomId: m2oId(r.product_uom),
+      uomId: m2oId(r[uomField]),
       priceUnit: num(r.price_unit),
       datePlanned: str(r.date_planned),
       qtyReceived: num(r.qty_received),

@@ -4,7 +4,7 @@
  * {@link BusinessError} naming the value and where it came from.
  */
 import type { ItemIds, Party } from '../../canonical';
-import type { OdooRecord } from '../client';
+import type { OdooFieldNames, OdooRecord } from '../client';
 import { BusinessError, m2oId, num, str, type PostContext } from './context';
 
 export interface ResolvedPartner {
@@ -18,7 +18,6 @@ export interface ResolvedProduct {
   id: number;
   name: string;
   uomId: number | undefined;
-  uomPoId: number | undefined;
   tracking: 'none' | 'lot' | 'serial';
   type: string;
 }
@@ -26,8 +25,12 @@ export interface ResolvedProduct {
 export interface ResolvedUom {
   id: number;
   name: string;
-  categoryId: number | undefined;
-  /** Odoo's ratio: units of this uom per reference unit of its category (Dozens = 1/12). */
+  /**
+   * Units convert only within one family: the uom.category id (≤18) or the id of the root unit of
+   * the `relative_uom_id` tree (19). undefined when the server did not say.
+   */
+  familyId: number | undefined;
+  /** Odoo's `factor`, meaning what {@link OdooFieldNames.uomFactor} says for this server. */
   factor: number;
 }
 
@@ -90,11 +93,12 @@ export function resolvePartner(ctx: PostContext): Promise<ResolvedPartner> {
   });
 }
 
-const PRODUCT_FIELDS = ['id', 'display_name', 'default_code', 'barcode', 'uom_id', 'uom_po_id', 'tracking', 'type'];
+// Not uom_po_id: nothing uses the purchase unit, and Odoo 19's product has no such field.
+const PRODUCT_FIELDS = ['id', 'display_name', 'default_code', 'barcode', 'uom_id', 'tracking', 'type'];
 
 function toProduct(r: OdooRecord): ResolvedProduct {
   const tracking = r.tracking === 'lot' || r.tracking === 'serial' ? r.tracking : 'none';
-  return { id: r.id, name: str(r.display_name), uomId: m2oId(r.uom_id), uomPoId: m2oId(r.uom_po_id), tracking, type: str(r.type) };
+  return { id: r.id, name: str(r.display_name), uomId: m2oId(r.uom_id), tracking, type: str(r.type) };
 }
 
 /** Describe item ids for a message: `buyer item 12345 / GTIN 00614141000012`. */
@@ -176,45 +180,56 @@ export async function resolveProduct(ctx: PostContext, itemIds: ItemIds | undefi
 
 async function uomRow(ctx: PostContext, id: number): Promise<ResolvedUom | undefined> {
   return ctx.cache.get(`uom:id:${id}`, async () => {
-    const rows = await ctx.client.read('uom.uom', [id], ['id', 'name', 'category_id', 'factor']);
-    return rows[0] ? toUom(rows[0]) : undefined;
+    const names = await ctx.client.fieldNames();
+    const rows = await ctx.client.read('uom.uom', [id], names.uomFields);
+    return rows[0] ? toUom(rows[0], names) : undefined;
   });
 }
 
-function toUom(r: OdooRecord): ResolvedUom {
-  return { id: r.id, name: str(r.name), categoryId: m2oId(r.category_id), factor: num(r.factor) || 1 };
+function toUom(r: OdooRecord, names: OdooFieldNames): ResolvedUom {
+  const familyId = names.uomHasCategories ? m2oId(r.category_id) : treeRoot(r.parent_path);
+  return { id: r.id, name: str(r.name), familyId, factor: num(r.factor) || 1 };
+}
+
+/** The root unit of a 19 unit from its `parent_path` ("1/2/" → 1), as Odoo's `_has_common_reference` compares them. */
+function treeRoot(parentPath: unknown): number | undefined {
+  const m = /^(\d+)\//.exec(str(parentPath));
+  return m ? Number(m[1]) : undefined;
 }
 
 /**
  * The Odoo unit for an EDI unit code: the partner's `uomCodes`, then {@link EDI_UOM_CODES}, then the
- * code itself as a unit name. When a product is given, the unit must be in the product's category.
+ * code itself as a unit name. When a product is given, the unit must be of the product unit's family
+ * (its category up to 18, the same root unit in 19), or Odoo could not convert between them.
  */
 export async function resolveUom(ctx: PostContext, code: string, where: string, product?: { uomId: number | undefined; name: string }): Promise<ResolvedUom> {
   const upper = code.toUpperCase();
   const name = ctx.uomCodes?.[code] ?? ctx.uomCodes?.[upper] ?? EDI_UOM_CODES[upper] ?? code;
   const uom = await ctx.cache.get(`uom:name:${name}`, async () => {
-    let rows = await ctx.client.searchRead('uom.uom', [['name', '=', name]], { fields: ['id', 'name', 'category_id', 'factor'], limit: 2 });
-    if (rows.length === 0) rows = await ctx.client.searchRead('uom.uom', [['name', '=ilike', name]], { fields: ['id', 'name', 'category_id', 'factor'], limit: 2 });
-    return rows.length === 1 ? toUom(rows[0]!) : undefined;
+    const names = await ctx.client.fieldNames();
+    let rows = await ctx.client.searchRead('uom.uom', [['name', '=', name]], { fields: names.uomFields, limit: 2 });
+    if (rows.length === 0) rows = await ctx.client.searchRead('uom.uom', [['name', '=ilike', name]], { fields: names.uomFields, limit: 2 });
+    return rows.length === 1 ? toUom(rows[0]!, names) : undefined;
   });
   if (!uom) {
     throw new BusinessError('unknown_uom', `${where}: unit "${code}"${name !== code ? ` (mapped to "${name}")` : ''} is not a unit of measure in Odoo; map it in the partner's uom code table`);
   }
   if (product?.uomId !== undefined) {
     const productUom = await uomRow(ctx, product.uomId);
-    if (productUom && productUom.categoryId !== undefined && uom.categoryId !== undefined && productUom.categoryId !== uom.categoryId) {
+    if (productUom && productUom.familyId !== undefined && uom.familyId !== undefined && productUom.familyId !== uom.familyId) {
       throw new BusinessError('unknown_uom', `${where}: unit "${code}" (${uom.name}) does not fit product ${product.name}, which is counted in ${productUom.name}`);
     }
   }
   return uom;
 }
 
-/** Convert a quantity between two units of one category (Odoo factors: per reference unit). */
+/** Convert a quantity between two units of one family, with the factor as this server means it. */
 export async function convertQuantity(ctx: PostContext, qty: number, from: ResolvedUom, toUomId: number | undefined): Promise<number> {
   if (toUomId === undefined || toUomId === from.id) return qty;
   const to = await uomRow(ctx, toUomId);
   if (!to) return qty;
-  const converted = (qty / from.factor) * to.factor;
+  const { uomFactor } = await ctx.client.fieldNames();
+  const converted = uomFactor === 'absolute' ? (qty * from.factor) / to.factor : (qty / from.factor) * to.factor;
   return Math.round(converted * 1e6) / 1e6;
 }
 

@@ -94,6 +94,7 @@ export async function postShipNotice(doc: ShipNotice, ctx: PostContext): Promise
       fail(new BusinessError('unsupported', `${where}: receipt ${str(picking.name)} already holds another ship notice that is not validated yet; validate or reset it first`));
       continue;
     }
+    // stock.move keeps `product_uom` in 19; only the order lines' unit became product_uom_id
     const moves = await client.searchRead('stock.move', [['picking_id', '=', picking.id]], {
       fields: ['id', 'product_id', 'product_uom_qty', 'quantity', ...(names.hasPicked ? ['picked'] : []), 'product_uom', 'state', 'purchase_line_id', 'move_line_ids', 'location_id', 'location_dest_id'],
       order: 'id',

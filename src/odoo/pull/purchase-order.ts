@@ -44,8 +44,9 @@ export async function purchaseOrderAsOrder(ctx: PostContext, poId: number, partn
   const [po] = await ctx.client.read('purchase.order', [poId], ['id', 'name', 'state', 'partner_id', 'date_order', 'date_planned', 'currency_id', 'notes']);
   if (!po) throw new BusinessError('po_not_found', `purchase order id ${poId} does not exist in Odoo`);
   if (po.state !== 'purchase' && po.state !== 'done') throw new BusinessError('po_closed', `purchase order ${str(po.name)} is ${str(po.state)}, not confirmed: it is not sent`);
+  const uomField = (await ctx.client.fieldNames()).purchaseLineUom;
   const rows = await ctx.client.searchRead('purchase.order.line', [['order_id', '=', poId]], {
-    fields: ['id', 'sequence', 'product_id', 'name', 'product_qty', 'product_uom', 'price_unit', 'date_planned', 'display_type'],
+    fields: ['id', 'sequence', 'product_id', 'name', 'product_qty', uomField, 'price_unit', 'date_planned', 'display_type'],
     order: 'sequence, id',
   });
   const productLines = rows.filter((r) => !r.display_type);
@@ -56,7 +57,7 @@ export async function purchaseOrderAsOrder(ctx: PostContext, poId: number, partn
     const itemIds: NonNullable<OrderLine['itemIds']> = {};
     if (product && str(product.default_code)) itemIds.buyer = str(product.default_code);
     if (product && /^\d{8,14}$/.test(str(product.barcode))) itemIds.gtin = str(product.barcode);
-    const line: OrderLine = { lineNumber: String(i + 1), quantity: num(r.product_qty), uom: m2oName(r.product_uom) || 'Units', unitPrice: num(r.price_unit) };
+    const line: OrderLine = { lineNumber: String(i + 1), quantity: num(r.product_qty), uom: m2oName(r[uomField]) || 'Units', unitPrice: num(r.price_unit) };
     if (Object.keys(itemIds).length > 0) line.itemIds = itemIds;
     const description = str(r.name).replace(/\s+/g, ' ').trim();
     if (description) line.description = description.slice(0, 80);

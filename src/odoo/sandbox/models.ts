@@ -623,7 +623,8 @@ function createReceipt(env: Env, order: Row): void {
         product_uom_qty: l.product_qty,
         quantity: l.product_qty,
         picked: false,
-        product_uom: l.product_uom,
+        // the purchase line's unit is product_uom_id from 19 (versions.ts); a row has one of the two
+        product_uom: l.product_uom ?? l.product_uom_id,
         state: 'assigned',
         purchase_line_id: l.id,
         origin: order.name,

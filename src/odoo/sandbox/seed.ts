@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Env, type SandboxUser, type Store } from './engine';
 import { PyException } from './faults';
-import { seedValuesForVersion } from './versions';
+import { seedForVersion, seedValuesForVersion } from './versions';
 
 const recordSchema = z.record(z.string(), z.unknown());
 
@@ -82,8 +82,9 @@ export function loadSeed(store: Store, seed: ResolvedSeed, admin: SandboxUser, m
   }
   for (const [key, n] of Object.entries(seed.sequences)) store.state.sequences[key] = n;
   // Bench products go after the seed's own products, so the ids the seed fixes are unaffected.
-  const records =
+  const withBench =
     seed.bench_products !== 0 ? { ...seed.records, 'product.product': [...(seed.records['product.product'] ?? []), ...benchProductRows(seed.bench_products)] } : seed.records;
+  const { records, xmlids } = seedForVersion(withBench, seed.xmlids, major);
   for (const [model, rows] of Object.entries(records)) {
     if (!store.models.has(model)) throw new Error(`invalid sandbox seed: unknown model ${model}`);
     for (const vals of rows) {
@@ -106,7 +107,7 @@ export function loadSeed(store: Store, seed: ResolvedSeed, admin: SandboxUser, m
       }
     }
   }
-  for (const [xmlid, [model, resId]] of Object.entries(seed.xmlids)) {
+  for (const [xmlid, [model, resId]] of Object.entries(xmlids)) {
     const dot = xmlid.indexOf('.');
     if (dot <= 0) throw new Error(`invalid sandbox seed: xmlid ${xmlid} needs module.name`);
     env.create('ir.model.data', [{ module: xmlid.slice(0, dot), name: xmlid.slice(dot + 1), model, res_id: resId }]);

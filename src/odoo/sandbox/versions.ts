@@ -1,9 +1,15 @@
 /**
  * What the sandbox changes per Odoo major version. models.ts holds the 18.0 models, as probed on a
- * real server (odoo-api.md); 17 and 19 differ from them only where odoo-api.md's version notes say,
- * which come from Odoo's documentation, not from a probe:
- * - 19: `sale.order.line.product_uom` is `product_uom_id`; the JSON-2 API exists (JSON-RPC and
- *   XML-RPC are deprecated but still answer).
+ * real server (odoo-api.md); 17 and 19 differ from them only where odoo-api.md's version notes (from
+ * Odoo's documentation) or Odoo 19's published source say, not from a probe:
+ * - 19: `sale.order.line.product_uom` and `purchase.order.line.product_uom` are `product_uom_id`;
+ *   the JSON-2 API exists (JSON-RPC and XML-RPC are deprecated but still answer). Units of measure
+ *   have no categories (no `uom.category`, no `category_id`, no `uom_type`): a unit names the unit it
+ *   is made of (`relative_uom_id`, "Reference Unit") and how many of it it contains
+ *   (`relative_factor`, "Contains"); `factor` ("Absolute Quantity") is the product of the
+ *   relative factors up to the root unit, so its meaning is 18's inverted (Dozens: 12 in 19, 1/12 in
+ *   18); `parent_path` ("1/2/") names the chain. Units convert when they share the root. As published
+ *   in Odoo 19's uom/models/uom_uom.py and purchase/models/purchase_order_line.py.
  * - 17: a stocked product is `type = 'product'` (no `is_storable` flag, no `combo` type);
  *   stock.move / stock.move.line `quantity` and `picked` are as in 18.
  * 16 is not modelled: there stock.move has no `quantity` and nothing is `picked`, which changes how
@@ -12,7 +18,8 @@
  * The sandbox's own table, deliberately not derived from the client's `fieldNamesFor`: the tests
  * check that the two agree.
  */
-import type { FieldDef, ModelDef } from './engine';
+import type { Env, FieldDef, ModelDef, Row } from './engine';
+import { userError } from './faults';
 
 /** Major versions the sandbox can behave as. */
 export const SANDBOX_MAJORS: readonly number[] = [17, 18, 19];
@@ -25,12 +32,105 @@ interface FieldChange {
   /** The field does not exist in this version. */
   drop?: true;
   selection?: Array<[string, string]>;
+  /** The field's definition in this version, where more than the name changed. */
+  replace?: FieldDef;
 }
+
+interface ModelChange {
+  /** Fields this version has and 18 has not, listed after 18's. */
+  add?: Record<string, FieldDef>;
+  order?: string;
+  constrain?: ModelDef['constrain'];
+}
+
+type SeedRecords = Record<string, Array<Record<string, unknown>>>;
 
 interface VersionDiff {
   fields: FieldChange[];
+  models?: Record<string, ModelChange>;
+  /** Models this version does not have: not registered, their seed records and xmlids left out. */
+  dropModels?: string[];
   /** Seed values written with 18.0 names and values → this version's (after the renames). */
   seedValues?: (model: string, vals: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * The seed's records (18.0 names) where one record's values depend on others' (a 19 unit's
+   * reference is its 18 category's reference unit); runs before the per-record translation.
+   */
+  seedRecords?: (records: Readonly<SeedRecords>) => SeedRecords;
+}
+
+// ------------------------------------------------------------------ 19: units of measure as a tree
+
+/** The units from `row` up to its root, `row` first; a cycle stops the walk rather than looping. */
+function uomChain(env: Env, row: Row): Row[] {
+  const chain: Row[] = [row];
+  const seen = new Set<number>([row.id]);
+  let cur = row;
+  while (typeof cur.relative_uom_id === 'number' && !seen.has(cur.relative_uom_id)) {
+    const next = env.row('uom.uom', cur.relative_uom_id);
+    if (!next) break;
+    seen.add(next.id);
+    chain.push(next);
+    cur = next;
+  }
+  return chain;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+const UOM_19: ModelChange = {
+  add: {
+    relative_factor: { type: 'float', string: 'Contains', required: true, default: () => 1 },
+    relative_uom_id: { type: 'many2one', relation: 'uom.uom', string: 'Reference Unit' },
+    // Stored in Odoo (_parent_store); derived here, which reads and searches the same.
+    parent_path: {
+      type: 'char',
+      string: 'Parent Path',
+      readonly: true,
+      compute: (env, row) => `${uomChain(env, row).reverse().map((r) => r.id).join('/')}/`,
+    },
+  },
+  // Odoo's order is `sequence, relative_uom_id, id`; the sandbox has no sequence
+  order: 'relative_uom_id, id',
+  constrain: (_env, rows) => {
+    for (const r of rows) {
+      if (typeof r.relative_uom_id !== 'number' && num(r.relative_factor) !== 1) throw userError('Reference unit of measure is missing.');
+    }
+  },
+};
+
+/** `factor` in 19: the product of the relative factors up to the root (a stored compute in Odoo). */
+const UOM_FACTOR_19: FieldDef = {
+  type: 'float',
+  string: 'Absolute Quantity',
+  readonly: true,
+  compute: (env, row) => uomChain(env, row).reduce((f, r) => f * num(r.relative_factor), 1),
+};
+
+/**
+ * 18's units (category, uom_type, factor per reference unit) as 19's tree: every unit of a category
+ * hangs from the category's reference unit and contains `reference.factor / unit.factor` of it.
+ */
+function uomSeedAsTree(records: Readonly<SeedRecords>): SeedRecords {
+  const units = records['uom.uom'] ?? [];
+  const reference = new Map<unknown, Record<string, unknown>>();
+  for (const u of units) if (u.uom_type === 'reference' || u.uom_type === undefined) reference.set(u.category_id, u);
+  const out: SeedRecords = {};
+  for (const [model, rows] of Object.entries(records)) {
+    if (model !== 'uom.uom') {
+      out[model] = rows;
+      continue;
+    }
+    out[model] = rows.map((u) => {
+      if (!('category_id' in u)) return u; // written as 19 has it already
+      const { category_id: category, uom_type: type, factor, ...rest } = u;
+      const ref = reference.get(category);
+      if (!ref) throw new Error(`invalid sandbox seed: uom.uom ${String(u.id ?? u.name)}: its category ${String(category)} has no reference unit`);
+      if (ref === u || type === 'reference') return rest;
+      return { ...rest, relative_uom_id: ref.id, relative_factor: num(ref.factor ?? 1) / (num(factor) || 1) };
+    });
+  }
+  return out;
 }
 
 const DIFFS: Record<number, VersionDiff> = {
@@ -54,7 +154,18 @@ const DIFFS: Record<number, VersionDiff> = {
     },
   },
   18: { fields: [] },
-  19: { fields: [{ model: 'sale.order.line', field: 'product_uom', renameTo: 'product_uom_id' }] },
+  19: {
+    fields: [
+      { model: 'sale.order.line', field: 'product_uom', renameTo: 'product_uom_id' },
+      { model: 'purchase.order.line', field: 'product_uom', renameTo: 'product_uom_id' },
+      { model: 'uom.uom', field: 'category_id', drop: true },
+      { model: 'uom.uom', field: 'uom_type', drop: true },
+      { model: 'uom.uom', field: 'factor', replace: UOM_FACTOR_19 },
+    ],
+    models: { 'uom.uom': UOM_19 },
+    dropModels: ['uom.category'],
+    seedRecords: uomSeedAsTree,
+  },
 };
 
 /** The major version of a `server_version` string ("18.0-20250702", "saas~17.2"); 18 when there is none. */
@@ -71,20 +182,50 @@ function diffFor(major: number): VersionDiff {
 
 /** The 18.0 models as `major` has them (new objects; the 18.0 definitions are left untouched). */
 export function modelsForVersion(models: readonly ModelDef[], major: number): ModelDef[] {
-  const { fields: changes } = diffFor(major);
-  if (!changes.length) return [...models];
-  return models.map((def) => {
-    const mine = changes.filter((c) => c.model === def.name);
-    if (!mine.length) return def;
-    const fields: Record<string, FieldDef> = {};
-    // Rebuilt in the same order, so fields_get and read() of all fields list them as 18 does.
+  const { fields: changes, models: modelChanges = {}, dropModels = [] } = diffFor(major);
+  if (!changes.length && !dropModels.length && !Object.keys(modelChanges).length) return [...models];
+  const out = models
+    .filter((def) => !dropModels.includes(def.name))
+    .map((def) => {
+      const mine = changes.filter((c) => c.model === def.name);
+      const modelChange = modelChanges[def.name];
+      if (!mine.length && !modelChange) return def;
+      const fields: Record<string, FieldDef> = {};
+      // Rebuilt in the same order, so fields_get and read() of all fields list them as 18 does.
+      for (const [name, f] of Object.entries(def.fields)) {
+        const c = mine.find((x) => x.field === name);
+        if (c?.drop) continue;
+        fields[c?.renameTo ?? name] = c?.replace ?? (c?.selection ? { ...f, selection: c.selection } : f);
+      }
+      Object.assign(fields, modelChange?.add);
+      const changed: ModelDef = { ...def, fields };
+      if (modelChange?.order !== undefined) changed.order = modelChange.order;
+      if (modelChange?.constrain) changed.constrain = modelChange.constrain;
+      return changed;
+    });
+  for (const def of out) {
     for (const [name, f] of Object.entries(def.fields)) {
-      const c = mine.find((x) => x.field === name);
-      if (c?.drop) continue;
-      fields[c?.renameTo ?? name] = c?.selection ? { ...f, selection: c.selection } : f;
+      if (f.relation && dropModels.includes(f.relation)) throw new Error(`Odoo ${major} has no ${f.relation}, yet ${def.name}.${name} points to it`);
     }
-    return { ...def, fields };
-  });
+  }
+  return out;
+}
+
+/**
+ * The seed's records and xmlids as `major` has them: models it lacks left out, records that depend
+ * on one another rewritten ({@link VersionDiff.seedRecords}). Field names per record are
+ * {@link seedValuesForVersion}'s.
+ */
+export function seedForVersion(
+  records: Readonly<SeedRecords>,
+  xmlids: Readonly<Record<string, [string, number]>>,
+  major: number,
+): { records: SeedRecords; xmlids: Record<string, [string, number]> } {
+  const { dropModels = [], seedRecords } = diffFor(major);
+  if (!dropModels.length && !seedRecords) return { records: { ...records }, xmlids: { ...xmlids } };
+  const translated = seedRecords ? seedRecords(records) : { ...records };
+  for (const model of dropModels) delete translated[model];
+  return { records: translated, xmlids: Object.fromEntries(Object.entries(xmlids).filter(([, [model]]) => !dropModels.includes(model))) };
 }
 
 /**
