@@ -124,6 +124,10 @@ export class EdiValidator {
   /** The validator created last and the definition it validates (reused for the next transaction of that definition). */
   private lastDef: CompiledTransaction | null = null;
   private lastValidator: TransactionValidator | null = null;
+  /** Type and version of the transaction whose definition was looked up last, and the result. */
+  private lastDefId: string | undefined;
+  private lastDefVersion: string | undefined;
+  private lastDefFound: CompiledTransaction | null = null;
   private txErrors = 0;
   private inTx = false;
   private txContent = false;
@@ -217,7 +221,17 @@ export class EdiValidator {
     this.txErrors = 0;
     this.inTx = true;
     const standard = this.reader.standard === 'edifact' ? 'edifact' : 'x12';
-    const def = this.options.content === false ? null : definitionFor(standard, t, this.options.overlays);
+    let def: CompiledTransaction | null = null;
+    if (this.options.content !== false) {
+      // Messages of one interchange are mostly of one type and version: skip building the lookup key.
+      if (t.id === this.lastDefId && t.version === this.lastDefVersion) def = this.lastDefFound;
+      else {
+        def = definitionFor(standard, t, this.options.overlays);
+        this.lastDefId = t.id;
+        this.lastDefVersion = t.version;
+        this.lastDefFound = def;
+      }
+    }
     this.txContent = def !== null;
     if (def) {
       const ctx: Parameters<typeof createTransactionValidator>[1] = { standard, interchange: t.interchangeControlNumber, group: t.groupControlNumber, transaction: t.controlNumber, transactionType: t.id, decimalMark: this.decimalMark };

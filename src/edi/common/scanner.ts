@@ -74,9 +74,10 @@ const C_INVALID = 7;
 /** A non-ASCII byte (UTF-8 values): lengths must count characters, not bytes. */
 const C_HIGH = 8;
 
-const MARK_ELEMENT = 1;
-const MARK_REPETITION = 2;
-const MARK_COMPONENT = 3;
+// Mark kinds equal the byte classes of the separators (C_COMPONENT for a component separator), so the
+// byte loop stores the class as it is.
+const MARK_ELEMENT = C_ELEMENT;
+const MARK_REPETITION = C_REPETITION;
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -537,10 +538,8 @@ export class SegmentScanner {
             elemMark = this.elemMark;
             cap = markPos.length;
           }
-          if (c === C_ELEMENT) {
-            elemMark[++elemCount] = markCount;
-            markKind[markCount] = MARK_ELEMENT;
-          } else markKind[markCount] = c === C_COMPONENT ? MARK_COMPONENT : MARK_REPETITION;
+          if (c === C_ELEMENT) elemMark[++elemCount] = markCount;
+          markKind[markCount] = c;
           markPos[markCount++] = i++;
           continue;
         }
@@ -831,6 +830,24 @@ export class ScannedSegment implements SegmentView {
     // The next mark after the element's own separator ends the element: nothing inside it.
     const next = this.elemMark[e] + 1;
     return e < this.elems ? this.elemMark[e + 1] === next : next === this.count;
+  }
+
+  openSimple(e: number): boolean {
+    if (e < 1 || e > this.elems) return false;
+    const first = this.elemMark[e];
+    const next = first + 1;
+    let endByte: number;
+    if (e < this.elems) {
+      if (this.elemMark[e + 1] !== next) return false;
+      endByte = this.marks[next];
+    } else {
+      if (next !== this.count) return false;
+      endByte = this.end;
+    }
+    this.compS[0] = this.marks[first] + 1;
+    this.compT[0] = endByte;
+    this.compN = 1;
+    return true;
   }
 
   repetitionCount(e: number): number {

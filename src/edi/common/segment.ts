@@ -25,6 +25,8 @@ export interface SegmentView {
   elementCount(): number;
   /** True when element e is there as one plain value: no repetition or component separator inside. */
   isSimple(e: number): boolean;
+  /** isSimple(e), and when true also openRepetition(e, 1) in the same step. */
+  openSimple(e: number): boolean;
   /** Number of repetitions of element e (1 for a present element without repetition separator, 0 beyond the end). */
   repetitionCount(e: number): number;
   /** Number of components of repetition r of element e (1 for a simple element, 0 beyond the end). */
@@ -88,6 +90,11 @@ export class ArraySegment implements SegmentView {
   isSimple(e: number): boolean {
     const el = this.seg.elements[e - 1];
     return el !== undefined && el.length === 1 && el[0].length === 1;
+  }
+  openSimple(e: number): boolean {
+    if (!this.isSimple(e)) return false;
+    this.openRepetition(e, 1);
+    return true;
   }
   repetitionCount(e: number): number {
     return this.seg.elements[e - 1]?.length ?? 0;

@@ -24,6 +24,41 @@ describe('ScannedSegment view', () => {
     expect(r).toEqual({ n: 6, reps: 2, c1: 2, c2: 2, c3: 0, beyond: 0 });
   });
 
+  it('openSimple(e) agrees with isSimple(e) and opens the element as openRepetition(e, 1)', () => {
+    const [r] = probe(input, 'FTX', (s) =>
+      [0, 1, 2, 3, 4, 5, 6, 7].map((e) => {
+        const simple = s.openSimple(e);
+        const opened = simple ? [s.componentValue(1), s.componentLength(1), s.componentIsEmpty(1), s.componentValue(2)] : null;
+        const n = s.openRepetition(e, 1);
+        return { simple, isSimple: s.isSimple(e), same: !simple || (n === 1 && opened?.[0] === s.componentValue(1) && opened?.[1] === s.componentLength(1) && opened?.[2] === s.componentIsEmpty(1) && opened?.[3] === '') };
+      }),
+    );
+    expect(r.map((x) => x.simple)).toEqual(r.map((x) => x.isSimple));
+    expect(r.map((x) => x.simple)).toEqual([false, true, true, true, false, true, true, false]);
+    expect(r.every((x) => x.same)).toBe(true);
+  });
+
+  it('repetitionCount is 1 per present element without a repetition separator (syntax 3)', () => {
+    const v3 = ed(unb('UNOC:3') + "FTX+AAI++x*y+A:B'" + unz(3));
+    const [r] = probe(v3, 'FTX', (s) => [1, 2, 3, 4, 5].map((e) => s.repetitionCount(e)));
+    expect(r).toEqual([1, 1, 1, 1, 0]);
+  });
+
+  it('componentBytes: the bytes of a plain component; null when the segment has release characters', () => {
+    const plain = ed(unb() + "QTY+21:-12.5'" + unz(3));
+    const [r] = probe(plain, 'QTY', (s) => {
+      s.openRepetition(1, 1);
+      const b = s.componentBytes(2);
+      return b === null ? null : Buffer.from(b.subarray(s.byteStart, s.byteEnd)).toString('latin1');
+    });
+    expect(r).toBe('-12.5');
+    const [escaped] = probe(input, 'FTX', (s) => {
+      s.openRepetition(3, 1);
+      return s.componentBytes(1);
+    });
+    expect(escaped).toBeNull();
+  });
+
   it('value(e, c, r) unescapes; missing positions give "" and never throw', () => {
     const [r] = probe(input, 'FTX', (s) => [s.value(1), s.value(2), s.value(3), s.value(4, 1, 1), s.value(4, 2, 1), s.value(4, 1, 2), s.value(4, 2, 2), s.value(4, 3), s.value(4, 1, 3), s.value(0), s.value(99)]);
     expect(r).toEqual(['AAI', '', 'x', 'A+B', 'C?D', 'E', "F'", '', '', '', '']);

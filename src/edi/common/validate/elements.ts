@@ -89,9 +89,8 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
   for (let i = 0; i < upto; i++) {
     const use = uses[i];
     const p = i + 1;
-    if (use.components === null && seg.isSimple(p)) {
+    if (use.components === null && seg.openSimple(p)) {
       // The usual case: one simple value, read once.
-      seg.openRepetition(p, 1);
       let found: boolean;
       if (use.lengthOnly) {
         const len = seg.componentLength(1);
