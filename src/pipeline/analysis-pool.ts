@@ -46,6 +46,9 @@ export class AnalysisPool {
 
   constructor(private readonly o: AnalysisPoolOptions) {
     this.slots = new Array<Slot | undefined>(Math.max(1, o.workers ?? 1)).fill(undefined);
+    // Started now, so the workers load the partner folders when the gateway does (the same registry),
+    // not at the first file. A worker that dies is started again on the next request.
+    for (let i = 0; i < this.slots.length; i++) this.start(i);
   }
 
   /** Whether workers can run here: from compiled JavaScript, or from sources with a loader to preload. */
