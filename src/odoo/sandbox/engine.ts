@@ -224,27 +224,52 @@ export class Store {
    * and recomputed only when the installed modules its fields depend on change.
    */
   installedFields(model: string): Record<string, FieldDef> {
+    return this.fieldInfo(model).fields;
+  }
+
+  /** The installed fields a row stores (not computed, not one2many), in definition order. */
+  storedFields(model: string): ReadonlyArray<[string, FieldDef]> {
+    return this.fieldInfo(model).stored;
+  }
+
+  /** The stored fields that must hold a value. */
+  requiredFields(model: string): ReadonlyArray<[string, FieldDef]> {
+    return this.fieldInfo(model).required;
+  }
+
+  private fieldInfo(model: string): FieldInfo {
     const def = this.models.get(model);
     if (!def) throw new Error(`unknown model ${model}`);
     const cached = this.fieldCache.get(model);
-    if (cached && cached.modules.every(([m, had]) => this.modules.has(m) === had)) return cached.fields;
-    const fields: Record<string, FieldDef> = {};
-    const modules: Array<[string, boolean]> = [];
+    if (cached && cached.modules.every(([m, had]) => this.modules.has(m) === had)) return cached;
+    const info: FieldInfo = { fields: {}, modules: [], stored: [], required: [] };
     for (const [k, f] of Object.entries(def.fields)) {
-      if (f.module !== undefined && !modules.some(([m]) => m === f.module)) modules.push([f.module, this.modules.has(f.module)]);
-      if (f.module === undefined || this.modules.has(f.module)) fields[k] = f;
+      if (f.module !== undefined && !info.modules.some(([m]) => m === f.module)) info.modules.push([f.module, this.modules.has(f.module)]);
+      if (f.module !== undefined && !this.modules.has(f.module)) continue;
+      info.fields[k] = f;
+      if (f.compute || f.type === 'one2many') continue;
+      info.stored.push([k, f]);
+      if (f.required) info.required.push([k, f]);
     }
-    this.fieldCache.set(model, { fields, modules });
-    return fields;
+    this.fieldCache.set(model, info);
+    return info;
   }
 
-  private fieldCache = new Map<string, { fields: Record<string, FieldDef>; modules: Array<[string, boolean]> }>();
+  private fieldCache = new Map<string, FieldInfo>();
 
   nextSequence(key: string, start = 1): number {
     const n = this.state.sequences[key] ?? start;
     this.state.sequences[key] = n + 1;
     return n;
   }
+}
+
+interface FieldInfo {
+  fields: Record<string, FieldDef>;
+  /** The modules the model's fields depend on, and whether each was installed when this was built. */
+  modules: Array<[string, boolean]>;
+  stored: Array<[string, FieldDef]>;
+  required: Array<[string, FieldDef]>;
 }
 
 export interface EnvContext {
@@ -261,6 +286,14 @@ export class Env {
 
   get uid(): number {
     return this.user.id;
+  }
+
+  private contextDefaults: boolean | undefined;
+
+  /** Whether the context carries any `default_<field>` (most calls have none: no lookup per field then). */
+  private hasContextDefaults(): boolean {
+    this.contextDefaults ??= Object.keys(this.context).some((k) => k.startsWith('default_'));
+    return this.contextDefaults;
   }
 
   withContext(extra: EnvContext): Env {
@@ -368,9 +401,10 @@ export class Env {
       const vals: Record<string, unknown> = { ...inVals };
       delete vals.id;
       // defaults: context default_<field>, then the field's default
-      for (const [k, f] of Object.entries(this.fields(model))) {
-        if (k in vals || f.compute || f.type === 'one2many') continue;
-        const ctxDefault = this.context[`default_${k}`];
+      const ctxDefaults = this.hasContextDefaults();
+      for (const [k, f] of this.store.storedFields(model)) {
+        if (k in vals) continue;
+        const ctxDefault = ctxDefaults ? this.context[`default_${k}`] : undefined;
         if (ctxDefault !== undefined) vals[k] = ctxDefault;
         else if (f.default) {
           const d = f.default(this, vals);
@@ -446,8 +480,7 @@ export class Env {
   }
 
   private checkRequired(model: string, row: Row): void {
-    for (const [k, f] of Object.entries(this.fields(model))) {
-      if (!f.required || f.compute || f.type === 'one2many') continue;
+    for (const [k, f] of this.store.requiredFields(model)) {
       const v = row[k];
       if (v === undefined || v === false || v === null || v === '' || (Array.isArray(v) && v.length === 0)) {
         throw mandatoryFieldError(this.model(model).description, model, f.string, k);
@@ -966,8 +999,17 @@ export function emptyValue(f: FieldDef): unknown {
   }
 }
 
+let lastSecond = NaN;
+let lastFormatted = '';
+
 export function formatDatetime(d: Date): string {
-  return d.toISOString().slice(0, 19).replace('T', ' ');
+  // every created row asks for "now": format each second once
+  const second = Math.floor(d.getTime() / 1000);
+  if (second === lastSecond) return lastFormatted;
+  const out = d.toISOString().slice(0, 19).replace('T', ' ');
+  lastSecond = second;
+  lastFormatted = out;
+  return out;
 }
 
 function addTo(index: Map<unknown, Set<number>>, value: unknown, id: number): void {
