@@ -239,6 +239,41 @@ describe('syntax notes', () => {
     expect(x12(S('DTM', '002', '20260101'))).toEqual([]);
   });
 
+  it('every presence pattern gives the findings the notes define (N1 R0203 P0304, ZTS E0506 L050607, DTM R0203 C0302)', () => {
+    type Note = [kind: string, positions: number[]];
+    /** Findings of the notes for the set of present positions, read literally from the note definitions. */
+    const expected = (notes: Note[], present: Set<number>): [string, number][] => {
+      const out: [string, number][] = [];
+      for (const [kind, pos] of notes) {
+        const has = pos.map((p) => present.has(p));
+        const seen = has.filter(Boolean).length;
+        if (kind === 'R' && seen === 0) out.push(['element.conditional_missing', pos[0]]);
+        if (kind === 'P' && seen > 0 && seen < pos.length) pos.forEach((p, i) => !has[i] && out.push(['element.conditional_missing', p]));
+        if (kind === 'E') pos.filter((p) => present.has(p)).slice(1).forEach((p) => out.push(['element.exclusion_violated', p]));
+        if (kind === 'C' && has[0]) pos.slice(1).forEach((p, i) => !has[i + 1] && out.push(['element.conditional_missing', p]));
+        if (kind === 'L' && has[0] && !has.slice(1).some(Boolean)) out.push(['element.conditional_missing', pos[1]]);
+      }
+      return out;
+    };
+    const cases: { tag: string; fixed: Record<number, string>; values: Record<number, string>; notes: Note[] }[] = [
+      { tag: 'N1', fixed: { 1: 'ST' }, values: { 2: 'Name', 3: '92', 4: 'ID1' }, notes: [['R', [2, 3]], ['P', [3, 4]]] },
+      { tag: 'ZTS', fixed: {}, values: { 5: 'A', 6: 'B', 7: 'C' }, notes: [['E', [5, 6]], ['L', [5, 6, 7]]] },
+      { tag: 'DTM', fixed: { 1: '002' }, values: { 2: '20260101', 3: '1200' }, notes: [['R', [2, 3]], ['C', [3, 2]]] },
+    ];
+    for (const { tag, fixed, values, notes } of cases) {
+      const positions = Object.keys(values).map(Number);
+      const last = Math.max(...positions);
+      for (let bits = 0; bits < 1 << positions.length; bits++) {
+        const present = new Set(positions.filter((_, i) => bits & (1 << i)));
+        const elements = Array.from({ length: last }, (_, i) => fixed[i + 1] ?? (present.has(i + 1) ? values[i + 1] : ''));
+        const found = x12(S(tag, ...elements))
+          .filter((i) => i.code === 'element.conditional_missing' || i.code === 'element.exclusion_violated')
+          .map((i): [string, number] => [i.code, i.element ?? 0]);
+        expect({ tag, present: [...present], found }).toEqual({ tag, present: [...present], found: expected(notes, present) });
+      }
+    }
+  });
+
   it('L (list conditional): if the first is present at least one of the others', () => {
     expect(x12(S('ZTS', '', '', '', '', 'A'))).toEqual([expect.objectContaining({ code: 'element.conditional_missing', element: 6, elementRef: '352' })]);
     expect(x12(S('ZTS', '', '', '', '', 'A', '', 'C'))).toEqual([]);

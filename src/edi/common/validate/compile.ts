@@ -255,6 +255,13 @@ export interface CompiledSyntaxNote {
   readonly positions: readonly number[];
   /** Smallest position of the note (a segment with fewer elements has none of them). */
   readonly min: number;
+  /**
+   * Bit p set for each position p of the note, when all are below 31 and none repeats (then presence
+   * decides the note with a few bit operations); 0 otherwise.
+   */
+  readonly mask: number;
+  /** Bit of the note's first position (within `mask`). */
+  readonly first: number;
 }
 
 /** A segment definition resolved for one use. */
@@ -609,5 +616,8 @@ function compileNote(note: string, tag: string, elementCount: number): CompiledS
     if (p < 1 || p > elementCount) throw new CompileError(`${tag}: syntax note "${note}" names element ${p}, but ${tag} has ${elementCount}`);
     positions.push(p);
   }
-  return { kind, text: note, positions, min: Math.min(...positions) };
+  let mask = 0;
+  for (const p of positions) mask = p < 31 && mask !== -1 && (mask & (1 << p)) === 0 ? mask | (1 << p) : -1;
+  if (mask === -1) mask = 0;
+  return { kind, text: note, positions, min: Math.min(...positions), mask, first: mask === 0 ? 0 : 1 << positions[0] };
 }

@@ -86,6 +86,8 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
     }
   }
   const upto = count < defined ? count : defined;
+  /** Bit p set when element p (< 31) is present: most syntax notes are decided on it alone. */
+  let presentMask = 0;
   for (let i = 0; i < upto; i++) {
     const use = uses[i];
     const p = i + 1;
@@ -107,6 +109,7 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
         if (use.mandatory) sink.elementIssue('element.mandatory_missing', p, 0, 1, use.ref, undefined);
       } else {
         present[p] = 1;
+        if (p < 31) presentMask |= 1 << p;
         if (use.req === 'N') sink.elementIssue('element.implementation_not_used', p, 0, 1, use.ref, seg.raw(p));
       }
       continue;
@@ -117,6 +120,7 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
       const comps = seg.openRepetition(p, 1);
       if (openedPresent(seg, comps)) {
         present[p] = 1;
+        if (p < 31) presentMask |= 1 << p;
         checkComponents(seg, use, use.components, comps, p, 1, sink, decimals);
       } else {
         present[p] = 0;
@@ -130,6 +134,7 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
       continue;
     }
     present[p] = 1;
+    if (p < 31) presentMask |= 1 << p;
     if (use.req === 'N') sink.elementIssue('element.implementation_not_used', p, 0, 1, use.ref, seg.raw(p));
     let last = reps;
     if (reps > use.repeat) {
@@ -154,8 +159,26 @@ export function checkElements(seg: SegmentView, def: CompiledSegment, sink: Elem
     const note = notes[i];
     // A note about elements after the last one received can only fail when one of them is required.
     if (note.min > count && note.kind !== S_REQUIRED) continue;
+    if (note.mask !== 0 && noteHolds(note, presentMask & note.mask)) continue;
     checkSyntaxNote(seg, def, note, present, count, sink);
   }
+}
+
+/** The note is satisfied, given `m`: the present elements among its positions as bits (see CompiledSyntaxNote.mask). */
+function noteHolds(note: CompiledSyntaxNote, m: number): boolean {
+  switch (note.kind) {
+    case S_PAIRED:
+      return m === 0 || m === note.mask;
+    case S_REQUIRED:
+      return m !== 0;
+    case S_EXCLUSION:
+      return (m & (m - 1)) === 0;
+    case S_CONDITIONAL:
+      return (m & note.first) === 0 || m === note.mask;
+    case S_LIST:
+      return (m & note.first) === 0 || m !== note.first;
+  }
+  return false;
 }
 
 /** True when element p has at least one non-empty component in some repetition. */
