@@ -109,11 +109,25 @@ function firstSegment(nodes: StructureNode[]): { segment: string; codes?: Record
   return 'segment' in first ? first : firstSegment(first.segments);
 }
 
+/** A definition's per-use code lists with their positions parsed, once per list (every segment is tried against them). */
+const parsedCodes = new WeakMap<Record<string, string[]>, [element: number, component: number, codes: string[]][]>();
+
+function codeChecks(codes: Record<string, string[]>): [number, number, string[]][] {
+  let checks = parsedCodes.get(codes);
+  if (!checks) {
+    checks = Object.entries(codes).map(([at, list]) => {
+      const [e, c] = at.split('-').map(Number);
+      return [e, c || 1, list];
+    });
+    parsedCodes.set(codes, checks);
+  }
+  return checks;
+}
+
 /** True when every per-use code list ("01" or "01-02") accepts the segment's value there (empty values pass). */
 function acceptsCodes(seg: TreeSegment, codes: Record<string, string[]>): boolean {
-  for (const [at, list] of Object.entries(codes)) {
-    const [e, c] = at.split('-').map(Number);
-    const value = seg.elements[e - 1]?.[0]?.[(c || 1) - 1] ?? '';
+  for (const [e, c, list] of codeChecks(codes)) {
+    const value = seg.elements[e - 1]?.[0]?.[c - 1] ?? '';
     if (value !== '' && !list.includes(value)) return false;
   }
   return true;
