@@ -166,11 +166,10 @@ class Run {
   object(fields: Record<string, FieldSpec>, node: TreeNode, at: string, top = false): Maybe<Obj | undefined> {
     const out: Obj = top ? this.doc : {};
     const order = fieldOrder(fields);
-    const done = () => (Object.keys(out).length > 0 ? out : undefined);
     const plain = this.fill(order.plain, 0, node, at, out);
-    if (plain instanceof Promise) return plain.then(() => this.rest(order, node, at, out)).then(done);
+    if (plain instanceof Promise) return plain.then(() => this.rest(order, node, at, out)).then(() => nonEmpty(out));
     const rest = this.rest(order, node, at, out);
-    return rest instanceof Promise ? rest.then(done) : done();
+    return rest instanceof Promise ? rest.then(() => nonEmpty(out)) : nonEmpty(out);
   }
 
   private rest(order: FieldOrder, node: TreeNode, at: string, out: Obj): Maybe<void> {
@@ -423,6 +422,12 @@ function compiled(text: string): ReturnType<typeof jsonata> {
     expressions.set(text, e);
   }
   return e;
+}
+
+/** The object, or undefined when nothing was mapped into it (without listing its keys). */
+function nonEmpty(out: Obj): Obj | undefined {
+  for (const key in out) if (Object.hasOwn(out, key)) return out;
+  return undefined;
 }
 
 function join(at: string, key: string): string {
