@@ -124,6 +124,10 @@ function tagOf(buf: Buffer, start: number, end: number): string {
   return buf.toString('latin1', start, end);
 }
 
+/** Bytes of a chunk joined with the carried unfinished segment (see SegmentScanner.write). */
+const HEAD_BYTES = 4096;
+const EMPTY = Buffer.alloc(0);
+
 /** Size of the first write of the process that is scanned on its own (see SegmentScanner.write). */
 const PRIMING_BYTES = 1024;
 let primed = false;
@@ -184,6 +188,8 @@ export class SegmentScanner {
   private elemCount = 0;
   /** Mark index of each element separator; two longer than markPos (elements <= marks + 1, 1-based). */
   private elemMark: Int32Array = new Int32Array(258);
+  /** See run(): where a scan of the carry joined with a chunk's head hands over to the chunk itself (-1: no handoff). */
+  private handoff = -1;
   /** The view's mark arrays or delimiters were replaced since it was last bound. */
   private viewStale = true;
   /** One of the rare-path fields below is set: the segment needs the general emit(). */
@@ -242,10 +248,33 @@ export class SegmentScanner {
       this.write(chunk.subarray(PRIMING_BYTES));
       return;
     }
-    let buf: Buffer;
-    if (this.carry.length === 0) buf = chunk;
-    else buf = Buffer.concat([this.carry, chunk]);
-    this.run(buf, false);
+    if (this.carry.length === 0) {
+      this.run(chunk, false, 0);
+      return;
+    }
+    const carried = this.carry.length;
+    if (chunk.length > 2 * HEAD_BYTES && carried + HEAD_BYTES <= this.maxSegmentBytes) {
+      // The segment carried over nearly always ends within the chunk's first bytes: join the carry with
+      // only those, then scan the rest of the chunk where it is. Copying the whole chunk behind the carry
+      // would cost a copy of every chunk and double the garbage buffers a stream leaves to the GC.
+      // (The size condition keeps the segment-too-long check where it was: at the end of the chunk.)
+      this.handoff = carried;
+      const at = this.run(Buffer.concat([this.carry, chunk.subarray(0, HEAD_BYTES)]), false, 0);
+      this.handoff = -1;
+      if (this.halted) return;
+      if (at >= 0) {
+        // Stopped between segments inside the chunk's part: nothing was kept, continue in the chunk.
+        this.base += carried;
+        this.carry = EMPTY;
+        this.run(chunk, false, at - carried);
+        return;
+      }
+      // The head ended inside a segment (a long one): what is unfinished was kept, the rest follows it.
+      const rest = chunk.subarray(HEAD_BYTES);
+      this.run(this.carry.length === 0 ? rest : Buffer.concat([this.carry, rest]), false, 0);
+      return;
+    }
+    this.run(Buffer.concat([this.carry, chunk]), false, 0);
   }
 
   /** Signal the end of the input. */
@@ -253,7 +282,7 @@ export class SegmentScanner {
     if (this.finished) return;
     this.finished = true;
     if (this.halted) return;
-    this.run(this.carry, true);
+    this.run(this.carry, true, 0);
     if (this.trivia !== '') this.cb.notice({ kind: 'trailing-layout', text: this.trivia });
   }
 
@@ -274,9 +303,13 @@ export class SegmentScanner {
     cls[d.terminator[0]] = C_TERMINATOR;
   }
 
-  /** Scan buf from the saved position; keep the unfinished tail as carry. */
-  private run(buf: Buffer, eof: boolean): void {
-    let pos = this.inSegment ? this.scanPos : 0;
+  /**
+   * Scan buf from the saved position (or from `start` between segments); keep the unfinished tail as
+   * carry. With `handoff` set, stop between segments at the first position >= handoff and return it
+   * (nothing kept); otherwise return -1.
+   */
+  private run(buf: Buffer, eof: boolean, start: number): number {
+    let pos = this.inSegment ? this.scanPos : start;
     const end = buf.length;
     // Offsets: base is the absolute offset of buf[0].
     while (!this.halted) {
@@ -285,23 +318,24 @@ export class SegmentScanner {
         const next = this.skipTrivia(buf, pos, end, eof);
         if (next < 0) {
           this.keep(buf, pos, pos, eof);
-          return;
+          return -1;
         }
         pos = next;
         if (pos >= end) {
           this.keep(buf, end, end, eof);
-          return;
+          return -1;
         }
+        if (this.handoff >= 0 && pos >= this.handoff) return pos;
         if (this.detecting) {
           const r = this.detect(buf, pos, end, eof);
           if (r.kind === 'more') {
             if (eof) {
               this.cb.notice({ kind: 'truncated', offset: this.base + pos });
               this.keep(buf, end, end, eof);
-              return;
+              return -1;
             }
             this.keep(buf, pos, pos, eof);
-            return;
+            return -1;
           }
           if (r.kind === 'none' && this.optionalDetect) {
             // A header tag the detector does not recognise: keep the delimiters in force.
@@ -316,7 +350,7 @@ export class SegmentScanner {
             if (!this.delims) {
               this.halted = true;
               this.keep(buf, end, end, eof);
-              return;
+              return -1;
             }
             // Keep scanning with the previous delimiters so the reader can report what follows.
             this.detecting = false;
@@ -342,7 +376,7 @@ export class SegmentScanner {
           // (but not at the UNB that follows a UNA: the UNA already said what they are).
           if (end - pos < 3 && !eof) {
             this.keep(buf, pos, pos, eof);
-            return;
+            return -1;
           }
           if (!this.afterAdvice && this.isHeaderTag(buf, pos)) {
             this.detecting = true;
@@ -363,18 +397,19 @@ export class SegmentScanner {
           }
           this.inSegment = false;
           this.keep(buf, end, end, eof);
-          return;
+          return -1;
         }
         if (end - this.segStart > this.maxSegmentBytes) {
           this.cb.notice({ kind: 'segment-too-long', offset: this.base + this.segStart, limit: this.maxSegmentBytes });
           this.halted = true;
-          return;
+          return -1;
         }
         this.keep(buf, this.segStart, this.scanPos, eof);
-        return;
+        return -1;
       }
       pos = done;
     }
+    return -1;
   }
 
   /** Keep buf[from..] for the next write; `scanned` is where scanning stopped. */
@@ -490,6 +525,8 @@ export class SegmentScanner {
     const tLen = t.length;
     const t0 = t[0];
     const end4 = end - 4;
+    // The fast path into the next segment goes back to run() at the end of the buffer or at the handoff.
+    const stop = this.handoff >= 0 && this.handoff < end ? this.handoff : end;
     for (;;) {
       // Up to the terminator (more = false) or the end of the chunk (more = true).
       let more = false;
@@ -600,7 +637,7 @@ export class SegmentScanner {
         p += 2;
         layout = LAYOUT_CRLF;
       }
-      if (p >= end) return i;
+      if (p >= stop) return i;
       const b = buf[p];
       if (b === CR || b === LF || b === 0x20 || b === 0x09 || this.trivia !== '') return i;
       // Only an interchange header needs run(); UNH, UNT, IEA... share the header tags' first letter.

@@ -73,3 +73,46 @@ describe.each(Object.entries(fixtures))('chunk boundaries: %s', (_name, input) =
     );
   });
 });
+
+// Chunks larger than the scanner's head window (4 KiB joined to a carried segment, see
+// SegmentScanner.write): the carried segment is finished from the chunk's head and the rest of the
+// chunk is scanned where it is; a segment longer than the window takes the fallback.
+const long = 'X'.repeat(9000);
+const bigFixtures: Record<string, Buffer> = {
+  'X12 fixtures repeated, one very long segment': Buffer.concat([
+    ...Object.values(fixtures).slice(0, 2).flatMap((b) => Array<Buffer>(30).fill(b)),
+    ed(x12Interchange({ control: '000000009', lineBreak: '\n', groups: [[[`MSG*${long}`, 'REF*ZZ*X']]] })),
+    ...Array<Buffer>(6).fill(fixtures['X12 with BOM and CRLF layout'].subarray(3)),
+  ]),
+  'EDIFACT fixtures repeated, one very long segment with release characters': Buffer.concat([
+    ...Array<Buffer>(60).fill(fixtures['EDIFACT UNA with release characters everywhere']),
+    ed(`UNB+UNOC:3+S+R+240101:1200+L1'UNH+1+ORDERS:D:96A:UN'FTX+AAI+++${long}?'${long}'UNT+3+1'UNZ+1+L1'`),
+    ...Array<Buffer>(60).fill(fixtures['EDIFACT non-default UNA, BOM, groups'].subarray(3)),
+  ]),
+};
+
+describe.each(Object.entries(bigFixtures))('large chunks: %s', (_name, input) => {
+  const whole = snapshot(collect(input));
+
+  it('is large enough for the head window to matter', () => {
+    expect(input.length).toBeGreaterThan(25_000);
+    expect(whole.segments.length).toBeGreaterThan(50);
+  });
+
+  it('random splits into large chunks give the same result', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: input.length }), { minLength: 1, maxLength: 6 }), (points) => {
+        expect(snapshot(collect(splitAtPoints(input, points)))).toEqual(whole);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('every split point around the long segment gives the same result', () => {
+    const at = input.indexOf(long.slice(0, 64));
+    for (let i = at - 4200; i <= at + 2 * long.length + 4200; i += 97) {
+      const got = snapshot(collect([input.subarray(0, i), input.subarray(i)]));
+      if (JSON.stringify(got) !== JSON.stringify(whole)) expect({ split: i, ...got }).toEqual({ split: i, ...whole });
+    }
+  });
+});
