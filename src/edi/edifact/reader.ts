@@ -59,6 +59,17 @@ export class EdifactReader extends EnvelopeReader {
   }
 
   protected onSegment(seg: ScannedSegment): void {
+    // Every service segment starts with "UN": the others skip the comparisons with the six tags.
+    const tag = seg.tag;
+    if (tag.charCodeAt(0) === 0x55 && tag.charCodeAt(1) === 0x4e) this.onService(seg);
+    else if (this.tx) {
+      this.tx.count++;
+      if (seg.invalidByteOffset >= 0 || seg.releaseMisuseOffset >= 0) this.checkBytes(seg, true);
+      this.emit(seg, 'transaction', this.tx.count);
+    } else this.onStray(seg);
+  }
+
+  private onService(seg: ScannedSegment): void {
     switch (seg.tag) {
       case 'UNB':
         return this.onUNB(seg);
@@ -79,6 +90,11 @@ export class EdifactReader extends EnvelopeReader {
       this.emit(seg, 'transaction', this.tx.count);
       return;
     }
+    this.onStray(seg);
+  }
+
+  /** A segment outside a message. */
+  private onStray(seg: ScannedSegment): void {
     if (!this.ic) {
       this.emit(seg, 'outside', 0);
       return;
