@@ -205,8 +205,8 @@ async function main(): Promise<void> {
       renameSync(tmp, FILE_1GB);
       log(`  ${(bytes / MB).toFixed(0)} MB`);
     }
-    // As `edi-gateway validate` runs it: the bin's shebang gives V8 a 4 MB young generation (see
-    // bin/edi-gateway.js) and the CLI reads INPUT_CHUNK_BYTES at a time.
+    // As `edi-gateway validate` runs it: bin/edi-gateway.js runs validate with a 4 MB young generation
+    // and the CLI reads INPUT_CHUNK_BYTES at a time.
     const cliFlags = ['--max-semi-space-size=4'];
     const m = measure('ours:validate', FILE_1GB, 1_200_000, cliFlags, { BENCH_CHUNK: String(INPUT_CHUNK_BYTES) });
     log(`  ours:validate ${basename(FILE_1GB)} (node ${cliFlags.join(' ')}): ${m.failed ? `FAILED ${m.failed}` : `${f1(m.mbps)} MB/s, ${f1(m.maxRssMB)} MB RSS, ${m.errors} errors`}`);
