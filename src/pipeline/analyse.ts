@@ -5,6 +5,7 @@
  * before it (see `AnalysisPool`), and gives the same answer wherever it runs.
  */
 import { collectForAcks, type AckPolicy, type AckRequest, type CollectedInput } from '../edi/ack';
+import type { CanonicalDocument } from '../canonical/document';
 import type { GroupHeader, InterchangeHeader } from '../edi/common/events';
 import { EdiReader } from '../edi/reader';
 import { translate, type TranslateResult } from '../mapping/translate';
@@ -27,11 +28,69 @@ export interface AnalysedInterchange extends ScannedInterchange {
   collectedFor?: string;
 }
 
+/**
+ * A translated document as the ledger keeps it: its JSON and the keys it is found and ordered by. The
+ * objects stay where they were made; a worker hands over strings, which cost the main thread nothing
+ * to receive and nothing to collect.
+ */
+export interface AnalysedDocument {
+  interchangeControlNumber: string;
+  controlNumber: string;
+  type: CanonicalDocument['type'];
+  businessKey: string | null;
+  orderKey: string | null;
+  json: string;
+}
+
 export interface MessageAnalysis {
   interchanges: AnalysedInterchange[];
   /** Problems before the first interchange (why a file holds none). */
   fileProblems: string[];
-  translated: TranslateResult;
+  documents: AnalysedDocument[];
+  errors: TranslateResult['errors'];
+  warnings?: TranslateResult['warnings'];
+}
+
+/** The business key of a document: what makes a second one with the same key a duplicate. */
+export function businessKey(doc: CanonicalDocument): string | null {
+  switch (doc.type) {
+    case 'order':
+      return doc.orderNumber;
+    case 'order_response':
+      return `${doc.orderNumber}/${doc.responseNumber ?? doc.responseDate ?? ''}`;
+    case 'ship_notice':
+      return doc.shipmentId;
+    case 'invoice':
+      return doc.invoiceNumber;
+    default:
+      return null;
+  }
+}
+
+/** The order a document belongs to (its documents post one after the other). */
+export function orderKeyOf(doc: CanonicalDocument): string | null {
+  switch (doc.type) {
+    case 'order':
+    case 'order_response':
+      return doc.orderNumber;
+    case 'ship_notice':
+      return doc.orders[0]?.orderNumber ?? null;
+    case 'invoice':
+      return doc.orderNumber ?? null;
+    default:
+      return null;
+  }
+}
+
+function ledgerForm(doc: CanonicalDocument): AnalysedDocument {
+  return {
+    interchangeControlNumber: doc.envelope.interchangeControlNumber,
+    controlNumber: doc.envelope.controlNumber,
+    type: doc.type,
+    businessKey: businessKey(doc),
+    orderKey: orderKeyOf(doc),
+    json: JSON.stringify(doc),
+  };
 }
 
 /** Analyses a stored file (in this thread, or on a worker). */
@@ -97,7 +156,7 @@ export function scanInterchanges(bytes: Buffer): { interchanges: ScannedIntercha
 /** Scan, check and translate a file with the partners of `registry`. */
 export async function analyseMessage(bytes: Buffer, registry: PartnerRegistry): Promise<MessageAnalysis> {
   const { interchanges, fileProblems } = scanInterchanges(bytes);
-  if (interchanges.length === 0) return { interchanges: [], fileProblems, translated: { documents: [], errors: [] } };
+  if (interchanges.length === 0) return { interchanges: [], fileProblems, documents: [], errors: [] };
   const analysed: AnalysedInterchange[] = [];
   for (const ic of interchanges) {
     const routed = registry.route(ic.header, ic.group);
@@ -107,7 +166,10 @@ export async function analyseMessage(bytes: Buffer, registry: PartnerRegistry): 
     }
     analysed.push({ ...ic, collected: await collectFor(routed.partner, bytes.subarray(ic.start, ic.end)), collectedFor: routed.partner.id });
   }
-  return { interchanges: analysed, fileProblems, translated: await translate(bytes, { registry }) };
+  const translated = await translate(bytes, { registry });
+  const out: MessageAnalysis = { interchanges: analysed, fileProblems, documents: translated.documents.map(ledgerForm), errors: translated.errors };
+  if (translated.warnings) out.warnings = translated.warnings;
+  return out;
 }
 
 /** The in-thread analysis, with an already loaded registry. */

@@ -4,7 +4,6 @@
  * acknowledgments the partners' policies ask for. The result is a `ProcessedMessage` that the ledger
  * writes in one transaction, so a crash before the commit leaves the message simply `received`.
  */
-import type { CanonicalDocument } from '../canonical/document';
 import { acknowledgeCollected, ackBytes, InMemoryControlNumbers, type AckFinding, type TransactionAckVerdict } from '../edi/ack';
 import type { InterchangeHeader } from '../edi/common/events';
 import { makeIssue, type IssueCode } from '../edi/common/issues';
@@ -14,7 +13,7 @@ import type { Partner, PartnerRegistry } from '../partners/registry';
 import type { Ledger, NewDocument, NewEvent, NewOutboundMessage, ProcessedMessage, MessageRow } from '../store';
 import { sha256 } from '../store';
 import { settle } from './acks';
-import { ackRequest, analyseWith, collectFor, partnerAckPolicy, type Analyse } from './analyse';
+import { ackRequest, analyseWith, collectFor, partnerAckPolicy, type Analyse, type AnalysedDocument } from './analyse';
 
 export interface ProcessDeps {
   ledger: Ledger;
@@ -29,36 +28,6 @@ export interface ProcessDeps {
 const ACK_TYPES = new Set(['997', '999', 'CONTRL', 'APERAK']);
 
 
-/** The key a duplicate business document is recognised by. */
-export function businessKey(doc: CanonicalDocument): string | null {
-  switch (doc.type) {
-    case 'order':
-      return doc.orderNumber;
-    case 'order_response':
-      return `${doc.orderNumber}/${doc.responseNumber ?? doc.responseDate ?? ''}`;
-    case 'ship_notice':
-      return doc.shipmentId;
-    case 'invoice':
-      return doc.invoiceNumber;
-    default:
-      return null;
-  }
-}
-
-/** The order a document is about: posted one after the other with the other documents of that order. */
-export function orderKeyOf(doc: CanonicalDocument): string | null {
-  switch (doc.type) {
-    case 'order':
-    case 'order_response':
-      return doc.orderNumber;
-    case 'ship_notice':
-      return doc.orders[0]?.orderNumber ?? null;
-    case 'invoice':
-      return doc.orderNumber ?? null;
-    default:
-      return null;
-  }
-}
 
 /** "PO103" → 3; "NAD02-01" → 2 and component 1. */
 function elementPosition(element: string | undefined): { element?: number; component?: number } {
@@ -118,7 +87,7 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
   };
 
   const analysis = await (deps.analyse ?? analyseWith(registry))(bytes);
-  const { interchanges, fileProblems, translated } = analysis;
+  const { interchanges, fileProblems } = analysis;
   if (interchanges.length === 0) {
     result.state = 'failed';
     result.reason = `${msg.channel} file ${file}: no interchange found: ${fileProblems.join('; ') || 'the file holds no ISA or UNB'}`;
@@ -126,16 +95,16 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     return result;
   }
 
-  const docsByTx = new Map<string, CanonicalDocument>();
-  for (const d of translated.documents) docsByTx.set(txKey(d.envelope.interchangeControlNumber, d.envelope.controlNumber), d);
+  const docsByTx = new Map<string, AnalysedDocument>();
+  for (const d of analysis.documents) docsByTx.set(txKey(d.interchangeControlNumber, d.controlNumber), d);
   const errorsByTx = new Map<string, MappingError[]>();
-  for (const e of translated.errors) {
+  for (const e of analysis.errors) {
     const key = txKey(e.interchangeControlNumber ?? '', e.controlNumber ?? '');
     errorsByTx.set(key, [...(errorsByTx.get(key) ?? []), e]);
   }
 
   // Values a mapping took the first of and left the rest (e.g. several ACKs on one 855 line): kept in the history.
-  for (const w of translated.warnings ?? []) event('mapping.warning', { interchange: w.interchangeControlNumber, transaction: w.controlNumber, message: describeMappingError(w, w.partner ?? '?', file) });
+  for (const w of analysis.warnings ?? []) event('mapping.warning', { interchange: w.interchangeControlNumber, transaction: w.controlNumber, message: describeMappingError(w, w.partner ?? '?', file) });
   const problems: string[] = [];
   let seq = 0;
   let held = false;
@@ -252,7 +221,7 @@ function addDocument(
   v: TransactionAckVerdict,
   partner: Partner,
   fate: InterchangeFate,
-  docsByTx: Map<string, CanonicalDocument>,
+  docsByTx: Map<string, AnalysedDocument>,
   errorsByTx: Map<string, MappingError[]>,
   ledger: Ledger,
   file: string,
@@ -270,11 +239,11 @@ function addDocument(
     interchangeControlNumber: v.interchange.trim(),
     groupControlNumber: v.group?.trim() ?? null,
     controlNumber: v.controlNumber.trim(),
-    businessKey: doc ? businessKey(doc) : null,
-    orderKey: doc ? orderKeyOf(doc) : null,
+    businessKey: doc?.businessKey ?? null,
+    orderKey: doc?.orderKey ?? null,
     state: 'mapped',
   };
-  if (doc) entry.canonical = JSON.stringify(doc);
+  if (doc) entry.canonical = doc.json;
   if (fate.kind === 'hold') {
     entry.state = 'held';
     entry.reason = fate.reason;

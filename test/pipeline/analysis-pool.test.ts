@@ -45,8 +45,11 @@ describe('AnalysisPool (scan, checks and translation on worker threads)', () => 
     }
     // The orders are northgate's, checked with its options; the 855 is one we send, not checked for an ack.
     expect(seen).toEqual(['northgate', 'northgate', undefined]);
-    const bad = (await workers.analyse(files[1])).translated;
+    const bad = await workers.analyse(files[1]);
     expect(bad.documents).toHaveLength(2);
+    // What the ledger keeps of each: the JSON, and the keys it is found and ordered by.
+    expect(JSON.parse(bad.documents[0].json)).toMatchObject({ type: 'order', orderNumber: bad.documents[0].businessKey });
+    expect(bad.documents.map((d) => d.orderKey)).toEqual(bad.documents.map((d) => d.businessKey));
     expect(bad.errors).toEqual([expect.objectContaining({ rule: 'code', partner: 'northgate', element: 'PO103', value: 'ZZ' })]);
   });
 
@@ -54,8 +57,8 @@ describe('AnalysisPool (scan, checks and translation on worker threads)', () => 
     const workers = pool({ workers: 2 });
     const results = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => workers.analyse(northgateOrders({ icn: 600 + i, count: i, prefix: `P${i}` }))));
     results.forEach((r, i) => {
-      expect(r.translated.documents).toHaveLength(i + 1);
-      expect(r.translated.documents.map((d) => (d as { orderNumber?: string }).orderNumber)).toEqual(Array.from({ length: i + 1 }, (_, k) => `P${i + 1}-${601 + i}-${k}`));
+      expect(r.documents).toHaveLength(i + 1);
+      expect(r.documents.map((d) => d.businessKey)).toEqual(Array.from({ length: i + 1 }, (_, k) => `P${i + 1}-${601 + i}-${k}`));
     });
   });
 
