@@ -24,7 +24,14 @@ export interface DirInboundOptions {
   settleMs?: number;
   /** Files larger than this are not read; they are moved to `rejected/` beside the archive (default 100 MiB). */
   maxBytes?: number;
+  /**
+   * Bytes one scan reads into memory at most (default 16 MiB; one file is always taken, however large):
+   * a count of files alone would let a full folder of large files hold gigabytes at once.
+   */
+  scanBytes?: number;
 }
+
+const DEFAULT_SCAN_BYTES = 16 * 1024 * 1024;
 
 export interface DirFile extends IncomingFile {
   path: string;
@@ -69,6 +76,9 @@ export class DirInbound implements InboundPoller {
   private readonly seen = new Map<string, { size: number; mtimeMs: number; since: number }>();
   private readonly settleMs: number;
   private readonly maxBytes: number;
+  private readonly scanBytes: number;
+  /** See `InboundPoller.truncated`. */
+  truncated = false;
 
   constructor(
     readonly options: DirInboundOptions,
@@ -77,6 +87,7 @@ export class DirInbound implements InboundPoller {
   ) {
     this.settleMs = options.settleMs ?? 1000;
     this.maxBytes = options.maxBytes ?? 100 * 1024 * 1024;
+    this.scanBytes = options.scanBytes ?? DEFAULT_SCAN_BYTES;
   }
 
   get label(): string {
@@ -117,8 +128,13 @@ export class DirInbound implements InboundPoller {
       throw err;
     }
     const present = new Set<string>();
+    let read = 0;
+    this.truncated = false;
     for (const name of names) {
-      if (files.length >= limit) break;
+      if (files.length >= limit) {
+        this.truncated = true;
+        break;
+      }
       if (ignoredName(name) || !globMatch(this.options.pattern, name)) continue;
       const path = join(this.options.path, name);
       // lstat: a symlink planted in the folder must not make us read (and archive) a file elsewhere.
@@ -136,10 +152,16 @@ export class DirInbound implements InboundPoller {
         rejected.push({ name, reason: `${st.size} bytes is over the ${this.maxBytes}-byte limit for one file` });
         continue;
       }
+      // The rest is taken by the next scan, which the gateway starts as soon as these are in the ledger.
+      if (files.length > 0 && read + st.size > this.scanBytes) {
+        this.truncated = true;
+        break;
+      }
       const bytes = await readFile(path);
       // Changed while we read it: try again on the next scan.
       const after = await stat(path).catch(() => undefined);
       if (!after || after.size !== bytes.length || after.mtimeMs !== st.mtimeMs) continue;
+      read += bytes.length;
       files.push({ name, path, bytes });
     }
     for (const name of this.seen.keys()) if (!present.has(name) && !files.some((f) => f.name === name)) this.seen.delete(name);

@@ -27,6 +27,8 @@ export interface InboundPoller {
   /** The ledger has this file as message `messageId`: remove it at the source (delete, move, flag). */
   commit(file: IncomingFile, messageId: number): Promise<void>;
   close(): Promise<void>;
+  /** True when the last `take` left ready files behind (its count or byte budget was reached): take again now. */
+  readonly truncated?: boolean;
 }
 
 /** Where push channels hand what they received; resolves after the ledger's fsync. */

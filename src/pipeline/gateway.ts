@@ -119,6 +119,7 @@ export class Gateway {
   private readonly intake: Subscription[] = [];
   private readonly scans = new Set<Promise<unknown>>();
   private started = false;
+  private stopping = false;
   private readonly health = new Map<string, ChannelHealth>();
   private overdueTimer: NodeJS.Timeout | undefined;
   private readonly exportKick$ = new Subject<void>();
@@ -235,6 +236,7 @@ export class Gateway {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    this.stopping = false;
     for (const d of this.pollers) {
       try {
         await d.poller.prepare();
@@ -295,15 +297,20 @@ export class Gateway {
     let taken = 0;
     const channel = poller.label.split(' ')[0];
     try {
-      const files = await poller.take(this.o.scanLimit ?? 500);
-      this.channelOutcome(partner.id, channel, 'inbound');
-      if (files.length === 0) return 0;
-      const rows = this.o.ledger.receiveMany(files.map((f) => ({ channel, source: f.name, partnerId: partner.id, bytes: f.bytes })));
-      this.processor.kick();
-      for (let i = 0; i < files.length; i++) {
-        this.received(partner.id, channel, files[i].name, rows[i]);
-        await poller.commit(files[i], rows[i].id);
-        taken++;
+      // Batches bounded in count and bytes, one after the other while the channel says more are ready.
+      for (let more = true; more; ) {
+        const files = await poller.take(this.o.scanLimit ?? 500);
+        this.channelOutcome(partner.id, channel, 'inbound');
+        if (files.length === 0) return taken;
+        const rows = this.o.ledger.receiveMany(files.map((f) => ({ channel, source: f.name, partnerId: partner.id, bytes: f.bytes })));
+        this.processor.kick();
+        for (let i = 0; i < files.length; i++) {
+          this.received(partner.id, channel, files[i].name, rows[i]);
+          await poller.commit(files[i], rows[i].id);
+          taken++;
+        }
+        // Stopping: what is left stays in the folder for the next start.
+        more = poller.truncated === true && !this.stopping;
       }
     } catch (err) {
       this.channelOutcome(partner.id, channel, 'inbound', err instanceof Error ? err.message : String(err));
@@ -510,6 +517,7 @@ export class Gateway {
 
   /** Stop taking files, finish (or abandon to the ledger) what is in flight; the ledger stays open. */
   async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
     for (const s of this.intake.splice(0)) s.unsubscribe();
     if (this.overdueTimer) clearInterval(this.overdueTimer);
     await Promise.allSettled([...this.scans]);
