@@ -14,7 +14,7 @@
  * document throws: the sandbox's sale orders and the ledger's posted documents must both equal --orders.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -243,12 +243,18 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
 
 // ----------------------------------------------------------------------------------- the parent
 
+/** The node flags on the CLI's shebang line (`#!/usr/bin/env -S node --max-semi-space-size=8`). */
+function cliHeapFlags(): string[] {
+  const first = readFileSync(join(ROOT, 'bin', 'edi-gateway.js'), 'utf8').split('\n', 1)[0];
+  return first.split(/\s+/).filter((a) => a.startsWith('--'));
+}
+
 
 /** Run the child on a prepared data folder; the sandbox (if any) keeps serving in this process meanwhile. */
 function runChild(cfg: ChildConfig, cpuProfDir: string | undefined): Promise<ChildResult> {
-  // node's own heap sizing, as `edi-gateway start` runs (bin/edi-gateway.js gives the small young
-  // generation only to validate and inspect); the analysis worker sizes its own.
-  const flags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=gateway-${cfg.sink}.cpuprofile`] : [];
+  // The heap flags `edi-gateway start` runs with (the CLI's shebang line), so the RSS and CPU measured are
+  // the service's; the analysis worker sizes its own young generation.
+  const flags = [...cliHeapFlags(), ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=gateway-${cfg.sink}.cpuprofile`] : [])];
   return new Promise((resolvePromise, reject) => {
     const p = spawn(process.execPath, [...flags, SELF, '--child', JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
