@@ -719,7 +719,8 @@ export class SegmentScanner {
     const v = this.view;
     v.bind(this.markPos, this.markKind, this.elemMark, d);
     this.viewStale = false;
-    v.reset(buf, start, end, this.base + start, tagOf(buf, start, tagEnd), this.markCount, this.elemCount, this.hasRelease);
+    v.setPlain(buf, start, end, this.base + start, tagOf(buf, start, tagEnd), this.markCount, this.elemCount);
+    v.hasRelease = this.hasRelease;
     v.index = this.nextIndex++;
     v.unterminated = unterminated;
     v.hasHigh = this.hasHigh;
@@ -805,19 +806,10 @@ export class ScannedSegment implements SegmentView {
     this.delims = delims;
   }
 
-  /** Point the view at a new segment (scanner use). */
-  reset(buf: Buffer, start: number, end: number, offset: number, tag: string, count: number, elems: number, hasRelease: boolean): void {
-    this.buf = buf;
-    this.start = start;
-    this.end = end;
-    this.offset = offset;
-    this.tag = tag;
-    this.count = count;
-    this.elems = elems;
-    this.hasRelease = hasRelease;
-  }
-
-  /** reset() for a terminated segment without release characters or bytes to report (scanner use). */
+  /**
+   * Point the view at a new segment, as a terminated one without release characters or bytes to report
+   * (scanner use; for any other segment the scanner sets those fields after this).
+   */
   setPlain(buf: Buffer, start: number, end: number, offset: number, tag: string, count: number, elems: number): void {
     this.buf = buf;
     this.start = start;

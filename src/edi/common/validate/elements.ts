@@ -470,30 +470,14 @@ function lengthIssue(seg: SegmentView, c: number, p: number, r: number, reportCo
 
 /** Digits of an X12 N value (optional leading minus), or -1 when it has another character / no digit. */
 export function countDigitsN(v: string): number {
-  const n = v.length;
-  let i = n > 0 && v.charCodeAt(0) === C_MINUS ? 1 : 0;
-  if (i === n) return -1;
-  const start = i;
-  for (; i < n; i++) {
-    const ch = v.charCodeAt(i);
-    if (ch < C_0 || ch > C_9) return -1;
-  }
-  return n - start;
+  const b = asciiBytes(v);
+  return countDigitsNBytes(b, 0, b.length);
 }
 
 /** Digits of an X12 R value (optional leading minus, at most one point), or -1. */
 export function countDigitsR(v: string): number {
-  const n = v.length;
-  let i = n > 0 && v.charCodeAt(0) === C_MINUS ? 1 : 0;
-  let digits = 0;
-  let points = 0;
-  for (; i < n; i++) {
-    const ch = v.charCodeAt(i);
-    if (ch >= C_0 && ch <= C_9) digits++;
-    else if (ch === C_POINT && points === 0) points = 1;
-    else return -1;
-  }
-  return digits === 0 ? -1 : digits;
+  const b = asciiBytes(v);
+  return countDigitsRBytes(b, 0, b.length);
 }
 
 const NUM_BAD_CHAR = -1;
@@ -506,28 +490,21 @@ const NUM_BAD_DECIMAL = -3;
  * (second mark, mark not allowed here, or nothing after the mark).
  */
 export function countDigitsEdifact(v: string, mode: DecimalMode): number {
-  const n = v.length;
-  let i = n > 0 && v.charCodeAt(0) === C_MINUS ? 1 : 0;
-  if (i === n) return NUM_BAD_CHAR;
-  let digits = 0;
-  let marks = 0;
-  let afterMark = 0;
-  for (; i < n; i++) {
+  const b = asciiBytes(v);
+  return countDigitsEdifactBytes(b, 0, b.length, mode);
+}
+
+/**
+ * A value's characters as bytes, for the byte checks that the string checks share: a character beyond
+ * ASCII becomes 0xFF, which is no digit, sign or mark either, so every verdict stays the same.
+ */
+function asciiBytes(v: string): Uint8Array {
+  const out = new Uint8Array(v.length);
+  for (let i = 0; i < v.length; i++) {
     const ch = v.charCodeAt(i);
-    if (ch >= C_0 && ch <= C_9) {
-      digits++;
-      if (marks > 0) afterMark++;
-    } else if (ch === C_POINT || ch === C_COMMA) {
-      if (digits === 0) return NUM_MISSING_DIGIT;
-      if (marks > 0) return NUM_BAD_DECIMAL;
-      if ((mode === DecimalMode.Point && ch !== C_POINT) || (mode === DecimalMode.Comma && ch !== C_COMMA)) return NUM_BAD_DECIMAL;
-      marks = 1;
-    } else {
-      return NUM_BAD_CHAR;
-    }
+    out[i] = ch < 0x80 ? ch : 0xff;
   }
-  if (marks > 0 && afterMark === 0) return NUM_BAD_DECIMAL;
-  return digits;
+  return out;
 }
 
 /** countDigitsN over bytes [s, t). */
@@ -626,32 +603,10 @@ function validTimeBytes(b: Uint8Array, s: number, t: number): boolean {
   return true;
 }
 
-function twoDigits(v: string, i: number): number {
-  const a = v.charCodeAt(i) - C_0;
-  const b = v.charCodeAt(i + 1) - C_0;
-  if (a < 0 || a > 9 || b < 0 || b > 9) return -1;
-  return a * 10 + b;
-}
-
 /** X12 DT: YYMMDD or CCYYMMDD, a real calendar date. */
 export function validDate(v: string): boolean {
-  const n = v.length;
-  if (n !== 6 && n !== 8) return false;
-  let year: number;
-  if (n === 8) {
-    const cc = twoDigits(v, 0);
-    const yy = twoDigits(v, 2);
-    if (cc < 0 || yy < 0) return false;
-    year = cc * 100 + yy;
-  } else {
-    const yy = twoDigits(v, 0);
-    if (yy < 0) return false;
-    year = 2000 + yy; // only leap-year rule matters: 00 counts as a leap year (2000)
-  }
-  const month = twoDigits(v, n - 4);
-  const day = twoDigits(v, n - 2);
-  if (month < 1 || month > 12 || day < 1) return false;
-  return day <= daysInMonth(year, month);
+  const b = asciiBytes(v);
+  return validDateBytes(b, 0, b.length);
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -661,19 +616,8 @@ function daysInMonth(year: number, month: number): number {
 
 /** X12 TM: HHMM, HHMMSS or HHMMSSd..d, hours < 24, minutes and seconds < 60. */
 export function validTime(v: string): boolean {
-  const n = v.length;
-  if (n !== 4 && n < 6) return false;
-  const hh = twoDigits(v, 0);
-  const mm = twoDigits(v, 2);
-  if (hh < 0 || hh > 23 || mm < 0 || mm > 59) return false;
-  if (n === 4) return true;
-  const ss = twoDigits(v, 4);
-  if (ss < 0 || ss > 59) return false;
-  for (let i = 6; i < n; i++) {
-    const ch = v.charCodeAt(i);
-    if (ch < C_0 || ch > C_9) return false;
-  }
-  return true;
+  const b = asciiBytes(v);
+  return validTimeBytes(b, 0, b.length);
 }
 
 /**
