@@ -10,11 +10,12 @@
  * throw-away account on a throw-away server.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, selfSignedCert } from './smtp';
+import { children, listening } from './procs';
+import { until } from './wait';
 
 export interface DovecotOptions {
   /** Login of the test user (default `edi`). */
@@ -52,42 +53,6 @@ export interface Dovecot {
 
 /** Debian installs it in /usr/sbin, which a non-login shell's PATH may lack. */
 const DOVECOT = existsSync('/usr/sbin/dovecot') ? '/usr/sbin/dovecot' : 'dovecot';
-
-/** Whether something accepts TCP connections on 127.0.0.1:port. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-/** Pids whose parent is `ppid`, from /proc (no procps needed). */
-function children(ppid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Field 4 (ppid) follows the command in parentheses, which may itself contain spaces.
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return out;
-}
-
-async function waitFor(cond: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Start a Dovecot with one user and an empty INBOX on free loopback ports. */
 export async function startDovecot(options: DovecotOptions = {}): Promise<Dovecot> {
@@ -182,7 +147,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     const stderr = (): string => readFileSync(errFile, 'utf8');
     child = c;
     try {
-      await waitFor(async () => {
+      await until(async () => {
         if (spawnError) throw new Error(`cannot run ${DOVECOT} (apt-get install dovecot-imapd): ${spawnError.message}`);
         if (c.exitCode !== null) throw new Error(`dovecot exited (${c.exitCode}): ${stderr()}${log()}`);
         return (await listening(port)) && (tlsPort === 0 || (await listening(tlsPort)));
@@ -212,7 +177,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
         // Already gone.
       }
     }
-    await waitFor(async () => !(await listening(port)), 5000, 'dovecot to stop listening');
+    await until(async () => !(await listening(port)), 5000, 'dovecot to stop listening');
   };
 
   await start();

@@ -8,9 +8,11 @@
  * and /tmp is 1777.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { alive, children, descendants, listening } from './procs';
+import { until } from './wait';
 
 export interface SshdOptions {
   /** Login of the test user (created if missing, removed by `close()`). */
@@ -77,57 +79,6 @@ function userExists(user: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Running, not a zombie: a killed session whose parent died too waits for init to reap it, but is gone for us. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Pids whose parent is `ppid`, from /proc (no procps needed). */
-function children(ppid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Field 4 (ppid) follows the command in parentheses, which may itself contain spaces.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === ppid) out.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return out;
-}
-
-function descendants(pid: number): number[] {
-  const direct = children(pid);
-  return [...direct, ...direct.flatMap(descendants)];
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 /** Start a throw-away sshd with one chrooted SFTP user. */
@@ -215,9 +166,9 @@ export async function startSshd(o: SshdOptions): Promise<Sshd> {
       mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
       rmSync(pidFile, { force: true });
       run('/usr/sbin/sshd', ['-f', config, '-E', logFile]);
-      await waitFor(() => existsSync(pidFile), 5000, 'the sshd pid file');
+      await until(() => existsSync(pidFile), 5000, 'the sshd pid file');
       pid = Number(readFileSync(pidFile, 'utf8').trim());
-      await waitFor(() => listening(port), 5000, `sshd on port ${port}`);
+      await until(() => listening(port), 5000, `sshd on port ${port}`);
     },
     async stop() {
       if (!pid) return;
@@ -229,7 +180,7 @@ export async function startSshd(o: SshdOptions): Promise<Sshd> {
           // already gone
         }
       }
-      await waitFor(() => all.every((p) => !alive(p)), 5000, 'sshd to exit');
+      await until(() => all.every((p) => !alive(p)), 5000, 'sshd to exit');
       pid = 0;
     },
     dropSessions() {
