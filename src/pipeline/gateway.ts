@@ -63,7 +63,7 @@ export interface GatewayOptions {
   analyse?: Analyse;
 }
 
-/** Received files analysed ahead of their turn on a worker (each holds its documents until used). */
+/** Received files analysed ahead of their turn on a worker (each holds its bytes and documents until used). */
 const ANALYSE_AHEAD = 3;
 
 /** How a partner channel has been doing (readiness details, metrics). */
@@ -123,7 +123,7 @@ export class Gateway {
   private readonly health = new Map<string, ChannelHealth>();
   private overdueTimer: NodeJS.Timeout | undefined;
   private readonly exportKick$ = new Subject<void>();
-  private readonly ahead = new Map<number, Promise<MessageAnalysis>>();
+  private readonly ahead = new Map<number, { bytes: Buffer; analysis: Promise<MessageAnalysis> }>();
 
   constructor(private readonly o: GatewayOptions) {
     this.retry = { ...DEFAULT_RETRY, ...o.retry };
@@ -330,10 +330,11 @@ export class Gateway {
     for (const id of this.ahead.keys()) if (!wanted.has(id)) this.ahead.delete(id);
     for (const m of queued) {
       if (this.ahead.has(m.id) || this.ahead.size >= ANALYSE_AHEAD) continue;
-      const pending = analyse(this.o.ledger.bytes(m.id));
+      const bytes = this.o.ledger.bytes(m.id);
+      const analysis = analyse(bytes);
       // Failures are seen (and the analysis made again) when the message's turn comes.
-      pending.catch(() => undefined);
-      this.ahead.set(m.id, pending);
+      analysis.catch(() => undefined);
+      this.ahead.set(m.id, { bytes, analysis });
     }
   }
 
@@ -341,28 +342,33 @@ export class Gateway {
    * The analysis of a message: the one started ahead of its turn, else a new one; if the worker died
    * under it, in this thread (slower, but the file does not wait for a person).
    */
-  private analysisOf(msg: MessageRow): Analyse | undefined {
+  private analysisOf(msg: MessageRow): { analyse?: Analyse; bytes?: Buffer } {
     const analyse = this.o.analyse;
-    if (!analyse) return undefined;
+    if (!analyse) return {};
     const early = this.ahead.get(msg.id);
     this.ahead.delete(msg.id);
     this.analyseAhead(msg, analyse);
-    return async (bytes) => {
-      try {
-        return await (early ?? analyse(bytes));
-      } catch (err) {
-        if (!(err instanceof AnalysisWorkerError)) throw err;
-        this.o.logger.warn({ messageId: msg.id, err: err.message }, 'analysis worker failed; analysing in the main thread');
-        return analyseWith(this.o.registry)(bytes);
-      }
+    // The bytes read for the early analysis serve the processing too (not read from the ledger twice).
+    const out: { analyse: Analyse; bytes?: Buffer } = {
+      analyse: async (bytes) => {
+        try {
+          return await (early?.analysis ?? analyse(bytes));
+        } catch (err) {
+          if (!(err instanceof AnalysisWorkerError)) throw err;
+          this.o.logger.warn({ messageId: msg.id, err: err.message }, 'analysis worker failed; analysing in the main thread');
+          return analyseWith(this.o.registry)(bytes);
+        }
+      },
     };
+    if (early) out.bytes = early.bytes;
+    return out;
   }
 
   private async process(msg: MessageRow): Promise<StageOutcome> {
     const log = this.o.logger.child({ correlationId: msg.correlationId, messageId: msg.id, partner: msg.partnerId ?? undefined });
     try {
-      const analyse = this.analysisOf(msg);
-      const result = await processMessage(msg, { ledger: this.o.ledger, registry: this.o.registry, now: this.now, ...(analyse ? { analyse } : {}) });
+      const { analyse, bytes } = this.analysisOf(msg);
+      const result = await processMessage(msg, { ledger: this.o.ledger, registry: this.o.registry, now: this.now, ...(analyse ? { analyse } : {}) }, bytes ? { bytes } : {});
       const ids = this.o.ledger.commitProcessed(result);
       for (const d of result.documents) this.o.metrics?.document(d.partnerId ?? 'unknown', d.type ?? 'unknown', d.state);
       this.o.metrics?.message(result.partnerId ?? 'unknown', 'inbound', result.state);

@@ -72,12 +72,12 @@ type InterchangeFate =
 /**
  * Process one stored inbound message. `replay` re-runs a message whose documents are being replayed by a
  * person: re-delivery and duplicate-document checks are skipped (the person decided), the test-indicator
- * check is not, and no acks are generated again.
+ * check is not, and no acks are generated again. `bytes`: the stored bytes, when the caller has read them already.
  */
-export async function processMessage(msg: MessageRow, deps: ProcessDeps, options: { replay?: boolean } = {}): Promise<ProcessedMessage> {
+export async function processMessage(msg: MessageRow, deps: ProcessDeps, options: { replay?: boolean; bytes?: Buffer } = {}): Promise<ProcessedMessage> {
   const { ledger, registry } = deps;
   const now = deps.now ?? Date.now;
-  const bytes = ledger.bytes(msg.id);
+  const bytes = options.bytes ?? ledger.bytes(msg.id);
   const file = msg.source;
   const result: ProcessedMessage = { messageId: msg.id, state: 'processed', interchanges: [], documents: [], outbound: [], events: [] };
   const event = (kind: string, detail?: unknown): void => {
