@@ -123,6 +123,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       metrics,
       ...(exportOrders ? { exportOrders, exportEveryMs: config.odoo?.exportInterval ?? 60_000 } : {}),
       concurrency: config.pipeline.concurrency,
+      postBatch: config.pipeline.postBatch,
       ...(config.pipeline.perPartner !== undefined ? { perPartnerConcurrency: config.pipeline.perPartner } : {}),
       retry: { maxAttempts: config.pipeline.maxAttempts, baseMs: config.pipeline.retryBase, maxMs: config.pipeline.retryMax },
       pollMs: config.pipeline.pollInterval,

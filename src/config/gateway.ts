@@ -60,8 +60,9 @@ export const GatewayConfigSchema = z.strictObject({
     .describe('the SMTP listener for partners with {type: email, via: smtp}; omitted = not started'),
   pipeline: z
     .strictObject({
-      concurrency: z.number().int().min(1).max(256).default(8),
-      perPartner: z.number().int().min(1).max(256).optional().describe('documents of one partner posted at once (default: half of concurrency)'),
+      concurrency: z.number().int().min(1).max(256).default(8).describe('posting runs at once (a run is one document, or a batch of orders of one partner)'),
+      perPartner: z.number().int().min(1).max(256).optional().describe('posting runs of one partner at once (default: half of concurrency)'),
+      postBatch: z.number().int().min(1).max(100).default(16).describe('most orders of one partner sent to Odoo together (one create, one confirmation; 1: each alone)'),
       maxAttempts: z.number().int().min(1).max(100).default(8),
       retryBase: DurationSchema.prefault('2s'),
       retryMax: DurationSchema.prefault('10m'),

@@ -12,7 +12,7 @@ import type { SecretRef } from '../partners/schema';
 import { OdooError } from '../odoo/errors';
 import { BusinessError } from '../odoo/post';
 import type { Partner, PartnerRegistry } from '../partners/registry';
-import type { DocumentRow, Ledger, MessageRow } from '../store';
+import type { DocumentRow, DueDocument, Ledger, MessageRow } from '../store';
 import type { GatewayMetrics } from './metrics';
 import { randomUUID } from 'node:crypto';
 import { queueOutbound } from './acks';
@@ -20,6 +20,7 @@ import { aperakFor } from './aperak';
 import { processMessage } from './process';
 import { backoffDelay, CircuitBreaker, DEFAULT_RETRY, type RetryPolicy } from './retry';
 import type { DocumentSink } from './sink';
+import type { PostResult, Settled } from '../odoo/post';
 import { Stage, type StageOutcome } from './stage';
 import { AnalysisWorkerError } from './analysis-pool';
 import { analyseWith, type Analyse, type MessageAnalysis } from './analyse';
@@ -31,9 +32,11 @@ export interface GatewayOptions {
   logger: Logger;
   metrics?: GatewayMetrics;
   retry?: Partial<RetryPolicy>;
-  /** Documents posted at once (default 8). */
+  /** Posting runs at once: a run is one document, or a batch of documents the sink takes together (default 8). */
   concurrency?: number;
-  /** Documents of one partner posted at once (default: half of `concurrency`, at least 1). */
+  /** Most documents in one batch, for the types the sink posts together (default 16; 1: none). */
+  postBatch?: number;
+  /** Documents of one partner posted at once (default: half of `concurrency`, at least 1). A batch counts once. */
   perPartnerConcurrency?: number;
   /** Outbound messages delivered at once (default 4). */
   sendConcurrency?: number;
@@ -86,7 +89,7 @@ export function classifyPostError(err: unknown): { retryable: boolean; message: 
 }
 
 /** The ordering key of a document: its order, so an 855, 856 and 810 for one PO post in turn. */
-function orderKey(doc: DocumentRow): string | undefined {
+function orderKey(doc: DueDocument): string | undefined {
   if (!doc.partnerId) return undefined;
   return `${doc.partnerId}\u0000${doc.orderKey ?? doc.businessKey ?? doc.id}`;
 }
@@ -107,7 +110,7 @@ export function renderFileName(template: string, partner: Partner, msg: MessageR
 
 export class Gateway {
   readonly processor: Stage<MessageRow>;
-  readonly poster: Stage<DocumentRow>;
+  readonly poster: Stage<DueDocument>;
   readonly sender: Stage<MessageRow>;
   readonly postBreaker: CircuitBreaker;
   private readonly retry: RetryPolicy;
@@ -139,17 +142,22 @@ export class Gateway {
       run: (msg) => this.process(msg),
       onCrash: (msg, err) => this.crashed('process', { messageId: msg.id, correlationId: msg.correlationId }, err),
     });
-    this.poster = new Stage<DocumentRow>({
+    this.poster = new Stage<DueDocument>({
       name: 'post',
       concurrency: o.concurrency ?? 8,
       pollMs,
-      claim: (limit) => o.ledger.dueDocuments(limit),
+      claim: (limit, busy) => o.ledger.dueDocuments(limit, busy),
+      claimSkipsBusy: true,
       key: orderKey,
       group: (doc) => doc.partnerId ?? undefined,
       groupLimit: o.perPartnerConcurrency ?? Math.max(1, Math.ceil((o.concurrency ?? 8) / 2)),
       run: (doc) => this.post(doc),
+      // Orders of one partner go to Odoo together: a few calls for many documents (see DocumentSink.postMany).
+      ...(o.sink.postMany && o.sink.batchable
+        ? { batchKey: (doc: DueDocument) => (doc.partnerId && doc.type && o.sink.batchable!.has(doc.type as CanonicalDocument['type']) ? `${doc.partnerId}\u0000${doc.type}` : undefined), batchSize: o.postBatch ?? 16, runBatch: (docs: DueDocument[]) => this.postBatch(docs) }
+        : {}),
       breaker: this.postBreaker,
-      onCrash: (doc, err) => this.crashed('post', { documentId: doc.id, correlationId: doc.correlationId }, err),
+      onCrash: (doc, err) => this.crashed('post', { documentId: doc.id }, err),
     });
     this.sender = new Stage<MessageRow>({
       name: 'send',
@@ -388,48 +396,107 @@ export class Gateway {
     }
   }
 
-  private async post(doc: DocumentRow): Promise<StageOutcome> {
-    const log = this.o.logger.child({ correlationId: doc.correlationId, messageId: doc.messageId, documentId: doc.id, partner: doc.partnerId ?? undefined });
+  /** The partner and canonical JSON of a document to post, or undefined once it is dead-lettered for lacking one. */
+  private postable(doc: DocumentRow): { partner: Partner; json: string } | undefined {
     const partner = doc.partnerId ? this.o.registry.get(doc.partnerId) : undefined;
     const json = doc.canonical ?? this.o.ledger.canonicalOf(doc.id);
     if (!partner || !json) {
       const reason = !partner ? `partner ${doc.partnerId ?? '(none)'} is not configured any more` : 'the document has no canonical form';
       this.o.ledger.documentState(doc.id, { state: 'dead', reason, errorKind: 'business', event: 'document.dead' });
-      return 'failed';
+      return undefined;
     }
+    return { partner, json };
+  }
+
+  /** The whole documents of claimed ones, as they are now (one a person discarded meanwhile is left out). */
+  private toPost(due: DueDocument[]): DocumentRow[] {
+    return this.o.ledger.documents(due.map((d) => d.id)).filter((d) => d.state === 'mapped' || d.state === 'retry');
+  }
+
+  private async post(due: DueDocument): Promise<StageOutcome> {
+    const [doc] = this.toPost([due]);
+    if (!doc) return 'failed';
+    const ready = this.postable(doc);
+    if (!ready) return 'failed';
     const started = this.now();
+    let outcome: Settled<PostResult>;
     try {
-      const canonical = JSON.parse(json) as CanonicalDocument;
-      const result = await this.o.sink.post(canonical, partner);
+      outcome = { ok: true, value: await this.o.sink.post(JSON.parse(ready.json) as CanonicalDocument, ready.partner) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    return this.posted(doc, ready.partner, outcome, started);
+  }
+
+  /** Documents of one partner and one type, posted together (`DocumentSink.postMany`): one outcome each. */
+  private async postBatch(due: DueDocument[]): Promise<StageOutcome[]> {
+    const docs = this.toPost(due);
+    const outcomes: StageOutcome[] = due.map(() => 'failed');
+    const at = new Map(due.map((d, i) => [d.id, i]));
+    const ready: { at: number; doc: DocumentRow; partner: Partner; canonical: CanonicalDocument }[] = [];
+    const unreadable: Promise<void>[] = [];
+    const started = this.now();
+    for (const doc of docs) {
+      const p = this.postable(doc);
+      if (!p) continue;
+      const i = at.get(doc.id)!;
+      try {
+        ready.push({ at: i, doc, partner: p.partner, canonical: JSON.parse(p.json) as CanonicalDocument });
+      } catch (error) {
+        unreadable.push(this.posted(doc, p.partner, { ok: false, error }, started).then((o) => void (outcomes[i] = o)));
+      }
+    }
+    if (ready.length > 0) {
+      const partner = ready[0]!.partner;
+      let results: Settled<PostResult>[];
+      try {
+        results = await this.o.sink.postMany!(
+          ready.map((r) => r.canonical),
+          partner,
+        );
+      } catch (error) {
+        results = ready.map(() => ({ ok: false, error }));
+      }
+      await Promise.all(ready.map((r, n) => this.posted(r.doc, partner, results[n] ?? { ok: false, error: new Error('the sink answered no outcome') }, started).then((o) => void (outcomes[r.at] = o))));
+    }
+    await Promise.all(unreadable);
+    return outcomes;
+  }
+
+  /** Record how posting a document went: posted, retry later, parked, or dead-lettered with a negative ack. */
+  private async posted(doc: DocumentRow, partner: Partner, outcome: Settled<PostResult>, started: number): Promise<StageOutcome> {
+    const log = this.o.logger.child({ correlationId: doc.correlationId, messageId: doc.messageId, documentId: doc.id, partner: partner.id });
+    if (outcome.ok) {
+      const result = outcome.value;
       await this.o.ledger.documentStateSoon(doc.id, { state: 'posted', attempt: true, result, event: 'document.posted', detail: { records: result.map((r) => `${r.action} ${r.model} ${r.id} ${r.name}`) } });
       this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'posted');
       this.o.metrics?.observeProcessing('post', (this.now() - started) / 1000);
       this.o.metrics?.observeProcessing('end_to_end', (this.now() - doc.createdAt) / 1000);
       log.info({ records: result.map((r) => `${r.action} ${r.model} ${r.id} ${r.name}`) }, 'posted');
       return 'done';
-    } catch (err) {
-      const { retryable, message } = classifyPostError(err);
-      const where = `partner ${partner.id}, transaction ${doc.controlNumber ?? '?'} (${doc.messageType ?? doc.type}) of interchange ${doc.interchangeControlNumber ?? '?'}`;
-      if (!retryable) {
-        this.o.ledger.documentState(doc.id, { state: 'dead', attempt: true, reason: `${where}: ${message}`, errorKind: 'business', event: 'document.dead' });
-        this.negativeAck(partner, doc, err, message);
-        this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'dead');
-        log.warn({ reason: message }, 'dead-lettered (business error)');
-        return 'failed';
-      }
-      const attempts = doc.attempts + 1;
-      if (attempts >= this.retry.maxAttempts) {
-        this.o.ledger.documentState(doc.id, { state: 'parked', attempt: true, reason: `${where}: gave up after ${attempts} attempts: ${message}`, errorKind: 'retryable', event: 'document.parked' });
-        this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'parked');
-        log.error({ attempts, reason: message }, 'parked after the last attempt');
-        return 'retryable';
-      }
-      const next = this.now() + backoffDelay(attempts, this.retry, this.random);
-      this.o.ledger.documentState(doc.id, { state: 'retry', attempt: true, nextAttemptAt: next, reason: message, errorKind: 'retryable', event: 'document.retry', detail: { attempt: attempts, next: new Date(next).toISOString(), reason: message } });
-      this.o.metrics?.retry(partner.id);
-      log.warn({ attempt: attempts, next: new Date(next).toISOString(), reason: message }, 'will retry');
+    }
+    const err = outcome.error;
+    const { retryable, message } = classifyPostError(err);
+    const where = `partner ${partner.id}, transaction ${doc.controlNumber ?? '?'} (${doc.messageType ?? doc.type}) of interchange ${doc.interchangeControlNumber ?? '?'}`;
+    if (!retryable) {
+      this.o.ledger.documentState(doc.id, { state: 'dead', attempt: true, reason: `${where}: ${message}`, errorKind: 'business', event: 'document.dead' });
+      this.negativeAck(partner, doc, err, message);
+      this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'dead');
+      log.warn({ reason: message }, 'dead-lettered (business error)');
+      return 'failed';
+    }
+    const attempts = doc.attempts + 1;
+    if (attempts >= this.retry.maxAttempts) {
+      this.o.ledger.documentState(doc.id, { state: 'parked', attempt: true, reason: `${where}: gave up after ${attempts} attempts: ${message}`, errorKind: 'retryable', event: 'document.parked' });
+      this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'parked');
+      log.error({ attempts, reason: message }, 'parked after the last attempt');
       return 'retryable';
     }
+    const next = this.now() + backoffDelay(attempts, this.retry, this.random);
+    this.o.ledger.documentState(doc.id, { state: 'retry', attempt: true, nextAttemptAt: next, reason: message, errorKind: 'retryable', event: 'document.retry', detail: { attempt: attempts, next: new Date(next).toISOString(), reason: message } });
+    this.o.metrics?.retry(partner.id);
+    log.warn({ attempt: attempts, next: new Date(next).toISOString(), reason: message }, 'will retry');
+    return 'retryable';
   }
 
   /** An APERAK for a document Odoo refused, when the partner asks for them; never fails the post. */

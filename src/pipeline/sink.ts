@@ -4,16 +4,24 @@
  * contact changed in Odoo is seen within that time without asking Odoo the same question per document.
  */
 import type { CanonicalDocument } from '../canonical/document';
+import type { Order } from '../canonical';
 import type { OdooClient } from '../odoo/client';
-import { createPostContext, postDocument, ResolveCache, type PostResult } from '../odoo/post';
+import { createPostContext, postDocument, postOrderBatch, ResolveCache, settle, type PostResult, type Settled } from '../odoo/post';
 import type { Partner } from '../partners/registry';
 
 /** Takes a canonical document for a partner; throws typed errors (BusinessError, OdooError). */
 export interface DocumentSink {
   post(doc: CanonicalDocument, partner: Partner): Promise<PostResult>;
+  /** Several documents of one partner and one of the `batchable` types at once: one outcome each, in order. */
+  postMany?(docs: CanonicalDocument[], partner: Partner): Promise<Settled<PostResult>[]>;
+  /** The document types `postMany` takes. */
+  batchable?: ReadonlySet<CanonicalDocument['type']>;
   /** Throws when the target cannot be reached (readiness). */
   ping(): Promise<void>;
 }
+
+/** What Odoo takes several of in one call: new sale orders (`create` with a list, one `action_confirm`). */
+const ODOO_BATCHABLE: ReadonlySet<CanonicalDocument['type']> = new Set(['order']);
 
 /** The Odoo sink. */
 export function odooSink(client: OdooClient, cacheTtlMs = 60_000, now: () => number = Date.now): DocumentSink {
@@ -25,8 +33,15 @@ export function odooSink(client: OdooClient, cacheTtlMs = 60_000, now: () => num
     caches.set(partnerId, fresh);
     return fresh.cache;
   };
+  const contextFor = (partner: Partner) => createPostContext({ client, settings: partner.odoo, cache: cacheFor(partner.id) });
   return {
-    post: (doc, partner) => postDocument(doc, createPostContext({ client, settings: partner.odoo, cache: cacheFor(partner.id) })),
+    post: (doc, partner) => postDocument(doc, contextFor(partner)),
+    postMany: (docs, partner) => {
+      const ctx = contextFor(partner);
+      const orders = docs.filter((d): d is Order => d.type === 'order');
+      return orders.length === docs.length ? postOrderBatch(orders, ctx) : Promise.all(docs.map((d) => settle(postDocument(d, ctx))));
+    },
+    batchable: ODOO_BATCHABLE,
     // A real round trip (version() is cached): counts nothing, but needs the server, the database and our login.
     ping: async () => {
       await client.searchCount('res.partner', [['id', '=', 0]], { signal: AbortSignal.timeout(2000) });
@@ -34,10 +49,13 @@ export function odooSink(client: OdooClient, cacheTtlMs = 60_000, now: () => num
   };
 }
 
-/** A sink that accepts everything at once: measures the pipeline's own overhead. */
+/** A sink that accepts everything at once: measures the pipeline's own overhead (batching the types Odoo batches). */
 export function nullSink(): DocumentSink {
+  const accept = (doc: CanonicalDocument): PostResult => [{ model: 'null', id: 0, name: doc.type, created: true, action: 'created', notes: [] }];
   return {
-    post: async (doc) => [{ model: 'null', id: 0, name: doc.type, created: true, action: 'created', notes: [] }],
+    post: async (doc) => accept(doc),
+    postMany: async (docs) => docs.map((doc) => ({ ok: true as const, value: accept(doc) })),
+    batchable: ODOO_BATCHABLE,
     ping: async () => undefined,
   };
 }

@@ -9,6 +9,7 @@ import { Gateway } from '../../src/pipeline/gateway';
 import { GatewayMetrics } from '../../src/pipeline/metrics';
 import { odooSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
+import { northgateOrders } from '../support/orders';
 import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
@@ -75,5 +76,24 @@ describe('Gateway (dir channel → ledger → Odoo sandbox → 997 in the outbou
     await until(() => (ledger.counts().messages.duplicate ?? 0) === 1 && (ledger.counts().messages.sent ?? 0) === 2);
     expect(sandbox.data.count('sale.order')).toBe(1);
     expect(ledger.counts().documents.posted).toBe(1);
+  });
+
+  it('the orders of one file go to Odoo in batches: a create per batch, each document with its own sale order', async () => {
+    await sandbox.resetStats();
+    writeFileSync(join(data, 'exchange', 'northgate', 'inbound', 'many.edi'), northgateOrders({ icn: 4242, count: 40, prefix: 'BATCH' }));
+    await until(() => (ledger.counts().documents.posted ?? 0) === 40);
+    const creates = sandbox.stats.calls['sale.order.create'] ?? 0;
+    // Default batches of 16: three creates at least; some more when a batch was taken before all 40 were in.
+    expect(creates).toBeGreaterThanOrEqual(3);
+    expect(creates).toBeLessThan(40);
+    expect(sandbox.stats.calls['sale.order.message_post']).toBe(40);
+    const orders = sandbox.data.rows('sale.order');
+    expect(orders).toHaveLength(40);
+    expect(new Set(orders.map((o) => o.client_order_ref)).size).toBe(40);
+    const docs = ledger.documentsOfMessage(1); // the first file of a fresh ledger
+    expect(docs).toHaveLength(40);
+    const named = docs.map((d) => (JSON.parse(d.result ?? '[]') as { model: string; id: number }[]).find((r) => r.model === 'sale.order')!.id);
+    expect(new Set(named).size).toBe(40);
+    for (const [i, d] of docs.entries()) expect(sandbox.data.record('sale.order', named[i]!)!.client_order_ref).toBe(d.businessKey);
   });
 });

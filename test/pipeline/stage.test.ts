@@ -85,4 +85,64 @@ describe('Stage', () => {
     await r.stage.stop();
     expect(breaker.open).toBe(false);
   });
+
+  it('batches: items of one kind run together (at most batchSize, one slot per batch); a claim reads about as many rows as it takes', async () => {
+    // Two partners, each with orders (batched) and ship notices (alone); keys repeat, so some wait for others.
+    const all = Array.from({ length: 200 }, (_, i) => ({ id: i + 1, partner: i % 2 ? 'a' : 'b', key: `k${i % 37}`, kind: i % 5 === 0 ? 'notice' : 'order' }));
+    const queue = [...all];
+    const runs: (typeof all)[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let rowsRead = 0;
+    let keyOverlap = false;
+    const busyKeys = new Set<string>();
+    const stage = new Stage<(typeof all)[number]>({
+      name: 'batch',
+      concurrency: 4,
+      pollMs: 10,
+      claimSkipsBusy: true,
+      claim: (limit, busy) => {
+        const rows = queue.filter((i) => !busy.has(i.id)).slice(0, limit);
+        rowsRead += rows.length;
+        return rows;
+      },
+      key: (i) => i.key,
+      group: (i) => i.partner,
+      groupLimit: 2,
+      batchKey: (i) => (i.kind === 'order' ? `${i.partner}/order` : undefined),
+      batchSize: 8,
+      run: async (i) => (await runBatch([i]))[0]!,
+      runBatch: (items) => runBatch(items),
+    });
+    async function runBatch(items: typeof all): Promise<'done'[]> {
+      runs.push(items);
+      for (const i of items) {
+        if (busyKeys.has(i.key)) keyOverlap = true;
+        busyKeys.add(i.key);
+      }
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      await new Promise((r) => setTimeout(r, 3));
+      inFlight--;
+      for (const i of items) {
+        busyKeys.delete(i.key);
+        queue.splice(queue.indexOf(i), 1);
+      }
+      return items.map(() => 'done');
+    }
+    stage.start();
+    await until(() => queue.length === 0);
+    await stage.stop();
+
+    expect(runs.flat().map((i) => i.id).sort((x, y) => x - y)).toEqual(all.map((i) => i.id));
+    expect(keyOverlap).toBe(false);
+    expect(maxInFlight).toBeLessThanOrEqual(4);
+    for (const run of runs) {
+      expect(run.length).toBeLessThanOrEqual(8);
+      if (run.length > 1) expect(new Set(run.map((i) => `${i.partner}/${i.kind}`))).toEqual(new Set([`${run[0]!.partner}/order`]));
+    }
+    expect(runs.some((run) => run.length === 8)).toBe(true);
+    expect(runs.filter((run) => run[0]!.kind === 'notice').every((run) => run.length === 1)).toBe(true);
+    // Busy rows are not read again and again: reads stay within a small multiple of what was taken.
+    expect(rowsRead).toBeLessThan(all.length * 2.5);
+  });
 });

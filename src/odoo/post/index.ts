@@ -18,6 +18,7 @@ export { BusinessError, createPostContext, ResolveCache } from './context';
 export type { BusinessErrorCode, PartnerCodeLookup, PostAction, PostContext, PostContextInit, PostedRecord, PostResult } from './context';
 export { postInvoice } from './invoice';
 export { postOrder } from './order';
+export { postOrderBatch, settle, type Settled } from './order-batch';
 export { postOrderResponse } from './order-response';
 export { postShipNotice } from './ship-notice';
 export { EDI_UOM_CODES, resolveDeliveryAddress, resolvePartner, resolveProduct, resolveUom } from './resolve';

@@ -11,64 +11,90 @@
  */
 import type { Order } from '../../canonical';
 import { OdooProtocolError } from '../errors';
-import { BusinessError, dateToOdooDatetime, lineSegment, record, str, type PostContext, type PostResult } from './context';
-import { resolveDeliveryAddress, resolvePartner, resolveProduct, resolveUom } from './resolve';
+import type { Domain, OdooRecord } from '../client';
+import { BusinessError, dateToOdooDatetime, lineSegment, record, str, type PostAction, type PostContext, type PostResult } from './context';
+import { resolveDeliveryAddress, resolvePartner, resolveProduct, resolveUom, type ResolvedPartner } from './resolve';
 
 export async function postOrder(order: Order, ctx: PostContext): Promise<PostResult> {
-  const { client, settings } = ctx;
+  const { client } = ctx;
+  refuseUnbooked(order);
+  const customer = await resolvePartner(ctx);
+  const existing = await client.searchRead('sale.order', existingDomain(customer.id, [order.orderNumber]), { fields: EXISTING_FIELDS, limit: 2 });
+  const plan = planFromExisting(order, customer, existing);
+  if (plan.kind === 'new') {
+    const vals = await buildSaleOrder(order, ctx, customer, plan.out, plan.notes);
+    const [row] = await client.webSave('sale.order', [], vals, { name: {}, state: {} });
+    if (!row) throw new OdooProtocolError({ model: 'sale.order', method: 'web_save', message: 'web_save answered no record' });
+    plan.so = { id: row.id, name: str(row.name), state: str(row.state) || 'draft' };
+    await client.messagePost('sale.order', row.id, traceNote(order));
+  }
+  const so = plan.so!;
+  const confirm = needsConfirmation(so, ctx.settings);
+  if (confirm) await client.call('sale.order', 'action_confirm', [[so.id]]);
+  return finish(plan, so, ctx.settings, confirm);
+}
+
+/** Purposes a person must book: a change or a cancellation of a sale order is not made automatically. */
+export function refuseUnbooked(order: Order): void {
   if (order.purpose === 'cancel' || order.purpose === 'change') {
     throw new BusinessError('unsupported', `order ${order.orderNumber}: purpose "${order.purpose}" is not booked automatically; a person must change the sale order`);
   }
-  const customer = await resolvePartner(ctx);
-  const out: PostResult = [];
+}
 
-  const existing = await client.searchRead(
-    'sale.order',
-    [
-      ['partner_id', '=', customer.id],
-      ['client_order_ref', '=', order.orderNumber],
-      ['state', '!=', 'cancel'],
-    ],
-    { fields: ['id', 'name', 'state'], limit: 2 },
-  );
+export const EXISTING_FIELDS = ['id', 'name', 'state', 'client_order_ref'];
+
+/** Live sale orders of a customer carrying one of these customer references. */
+export function existingDomain(customerId: number, refs: string[]): Domain {
+  return [
+    ['partner_id', '=', customerId],
+    refs.length === 1 ? ['client_order_ref', '=', refs[0]!] : ['client_order_ref', 'in', refs],
+    ['state', '!=', 'cancel'],
+  ];
+}
+
+/** What posting one order will do, decided from the sale orders found under its reference. */
+export interface OrderPlan {
+  kind: 'new' | 'found';
+  so?: { id: number; name: string; state: string };
+  /** Records made on the way (a new delivery address), before the sale order's. */
+  out: PostResult;
+  notes: string[];
+}
+
+/** Found (one live order under the reference), new (none), or ambiguous (two or more: a BusinessError). */
+export function planFromExisting(order: Order, customer: ResolvedPartner, existing: OdooRecord[]): OrderPlan {
   if (existing.length > 1) {
     throw new BusinessError('ambiguous', `order ${order.orderNumber}: ${existing.map((o) => str(o.name)).join(' and ')} both carry customer reference ${order.orderNumber} for ${customer.name}`);
   }
+  const hit = existing[0];
+  if (!hit) return { kind: 'new', out: [], notes: [] };
+  return { kind: 'found', so: { id: hit.id, name: str(hit.name), state: str(hit.state) }, out: [], notes: [`sale order with customer reference ${order.orderNumber} already exists`] };
+}
 
-  let so: { id: number; name: string; state: string };
-  let action: 'created' | 'found';
-  const notes: string[] = [];
-  if (existing[0]) {
-    so = { id: existing[0].id, name: str(existing[0].name), state: str(existing[0].state) };
-    action = 'found';
-    notes.push(`sale order with customer reference ${order.orderNumber} already exists`);
-  } else {
-    const vals = await buildSaleOrder(order, ctx, customer, out, notes);
-    const [row] = await client.webSave('sale.order', [], vals, { name: {}, state: {} });
-    if (!row) throw new OdooProtocolError({ model: 'sale.order', method: 'web_save', message: 'web_save answered no record' });
-    const id = row.id;
-    so = { id, name: str(row.name), state: str(row.state) || 'draft' };
-    action = 'created';
-    await client.messagePost('sale.order', id, traceNote(order));
-  }
+/** Whether the order is to be confirmed now: the partner says so and it is still a quotation (a second action_confirm is an Odoo error). */
+export function needsConfirmation(so: { state: string }, settings: PostContext['settings']): boolean {
+  return settings.confirmOrders && (so.state === 'draft' || so.state === 'sent');
+}
 
-  let finalAction: 'created' | 'found' | 'updated' | 'unchanged' = action === 'created' ? 'created' : 'unchanged';
+/** The records of a posted order, with the notes that say what happened to it. */
+export function finish(plan: OrderPlan, so: { id: number; name: string; state: string }, settings: PostContext['settings'], confirmed: boolean): PostResult {
+  const { notes } = plan;
+  let action: PostAction = plan.kind === 'new' ? 'created' : 'unchanged';
   if (settings.confirmOrders) {
-    if (so.state === 'draft' || so.state === 'sent') {
-      await client.call('sale.order', 'action_confirm', [[so.id]]);
+    if (confirmed) {
       notes.push('confirmed (partner setting confirmOrders)');
-      if (action === 'found') finalAction = 'updated';
+      if (plan.kind === 'found') action = 'updated';
     } else {
       notes.push(`already ${so.state === 'sale' ? 'confirmed' : so.state}`);
     }
-  } else if (action === 'created') {
+  } else if (plan.kind === 'new') {
     notes.push('left as quotation (confirmOrders is off)');
   }
-  out.push(record('sale.order', so.id, so.name, finalAction, notes));
-  return out;
+  return [...plan.out, record('sale.order', so.id, so.name, action, notes)];
 }
 
-async function buildSaleOrder(
+/** The sale order's values (lines resolved to products and units); a BusinessError names every line that cannot be booked. */
+export async function buildSaleOrder(
   order: Order,
   ctx: PostContext,
   customer: { id: number; name: string; commercialId: number },
@@ -122,7 +148,8 @@ function minDate(dates: Array<string | undefined>): string | undefined {
   return list[0];
 }
 
-function traceNote(order: Order): string {
+/** The chatter note on a new sale order: where it came from. */
+export function traceNote(order: Order): string {
   const e = order.envelope;
   return `EDI ${e.messageType} order ${order.orderNumber} of ${order.orderDate} received from ${e.sender.id} (interchange ${e.interchangeControlNumber}, control ${e.controlNumber}${e.test ? ', TEST' : ''})`;
 }
