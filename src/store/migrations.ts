@@ -119,4 +119,15 @@ export const MIGRATIONS: readonly string[] = [
   // 4: the order a document belongs to, so the post stage can keep an order's documents in sequence
   // without reading every waiting document's canonical JSON.
   `ALTER TABLE documents ADD COLUMN order_key TEXT;`,
+  // 5: the large payloads (received/sent bytes, canonical JSON) in tables of their own. Inline, every
+  // column stored after them sat behind their overflow pages: reading a queue row's correlation id walked
+  // the whole document (5 ms for one claim of the post stage with 10 000 orders waiting).
+  `
+  CREATE TABLE message_bytes (message_id INTEGER PRIMARY KEY REFERENCES messages (id), bytes BLOB NOT NULL);
+  INSERT INTO message_bytes (message_id, bytes) SELECT id, bytes FROM messages;
+  ALTER TABLE messages DROP COLUMN bytes;
+  CREATE TABLE document_bodies (document_id INTEGER PRIMARY KEY REFERENCES documents (id), canonical TEXT NOT NULL);
+  INSERT INTO document_bodies (document_id, canonical) SELECT id, canonical FROM documents WHERE canonical IS NOT NULL;
+  ALTER TABLE documents DROP COLUMN canonical;
+  `,
 ];

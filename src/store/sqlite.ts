@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations';
 import type {
+  DueDocument,
   DocumentRow,
   DocumentState,
   EventRow,
@@ -45,9 +46,9 @@ const CONTROL_MAX = 999_999_999;
 
 const MESSAGE_COLUMNS = 'id, direction, channel, source, partner_id, sha256, size, state, correlation_id, created_at, updated_at, attempts, next_attempt_at, reason, message_type, interchange_control_number, cause_message_id';
 const DOCUMENT_COLUMNS =
-  'id, message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, order_key, state, attempts, next_attempt_at, reason, error_kind, canonical, result, correlation_id, created_at, updated_at, replay_of';
-/** The same without the documents' JSON: queues are read often and most rows are not taken. */
-const QUEUE_COLUMNS = DOCUMENT_COLUMNS.replace('canonical, result', 'NULL AS canonical, NULL AS result');
+  'id, message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, order_key, state, attempts, next_attempt_at, reason, error_kind, (SELECT canonical FROM document_bodies WHERE document_id = documents.id) AS canonical, result, correlation_id, created_at, updated_at, replay_of';
+/** What a claim of the post stage reads (see `DueDocument`), in this order. */
+const DUE_COLUMNS = 'id, partner_id, type, order_key, business_key';
 
 function toMessage(r: Row): MessageRow {
   return {
@@ -201,11 +202,12 @@ export class SqliteLedger {
     const db = this.db;
     return {
       insertMessage: db.prepare(
-        `INSERT INTO messages (direction, channel, source, partner_id, sha256, size, bytes, state, correlation_id, created_at, updated_at, message_type, interchange_control_number, cause_message_id)
-         VALUES (@direction, @channel, @source, @partnerId, @sha256, @size, @bytes, @state, @correlationId, @now, @now, @messageType, @interchange, @cause)`,
+        `INSERT INTO messages (direction, channel, source, partner_id, sha256, size, state, correlation_id, created_at, updated_at, message_type, interchange_control_number, cause_message_id)
+         VALUES (@direction, @channel, @source, @partnerId, @sha256, @size, @state, @correlationId, @now, @now, @messageType, @interchange, @cause)`,
       ),
+      insertBytes: db.prepare('INSERT INTO message_bytes (message_id, bytes) VALUES (?, ?)'),
       message: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
-      bytes: db.prepare('SELECT bytes FROM messages WHERE id = ?').pluck(),
+      bytes: db.prepare('SELECT bytes FROM message_bytes WHERE message_id = ?').pluck(),
       messageState: db.prepare('UPDATE messages SET state = @state, reason = @reason, partner_id = COALESCE(@partnerId, partner_id), message_type = COALESCE(@messageType, message_type), interchange_control_number = COALESCE(@interchange, interchange_control_number), updated_at = @now WHERE id = @id'),
       received: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'inbound' AND state = 'received' ORDER BY id LIMIT ?`),
       dueOutbound: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND (state = 'pending' OR (state = 'retry' AND next_attempt_at <= ?)) ORDER BY id LIMIT ?`),
@@ -215,15 +217,19 @@ export class SqliteLedger {
       lastInterchange: db.prepare(`SELECT MAX(CAST(control_number AS INTEGER)) FROM interchanges WHERE partner_id = ? AND control_number NOT GLOB '*[^0-9]*' AND control_number <> ''`).pluck(),
       insertInterchange: db.prepare('INSERT INTO interchanges (partner_id, control_number, sha256, message_id, test, seen_at) VALUES (?, ?, ?, ?, ?, ?)'),
       insertDocument: db.prepare(
-        `INSERT INTO documents (message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, order_key, state, reason, error_kind, canonical, correlation_id, created_at, updated_at, replay_of)
-         VALUES (@messageId, @seq, @partnerId, @type, @messageType, @interchangeControlNumber, @groupControlNumber, @controlNumber, @businessKey, @orderKey, @state, @reason, @errorKind, @canonical, @correlationId, @now, @now, @replayOf)`,
+        `INSERT INTO documents (message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, order_key, state, reason, error_kind, correlation_id, created_at, updated_at, replay_of)
+         VALUES (@messageId, @seq, @partnerId, @type, @messageType, @interchangeControlNumber, @groupControlNumber, @controlNumber, @businessKey, @orderKey, @state, @reason, @errorKind, @correlationId, @now, @now, @replayOf)`,
       ),
+      insertBody: db.prepare('INSERT INTO document_bodies (document_id, canonical) VALUES (?, ?)'),
       document: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id = ?`),
       documentsOfMessage: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE message_id = ? ORDER BY seq, id`),
-      // Two index walks instead of one OR: with thousands waiting, the OR form sorted every waiting row.
-      dueMapped: db.prepare(`SELECT ${QUEUE_COLUMNS} FROM documents WHERE state = 'mapped' ORDER BY id LIMIT ?`),
-      dueRetry: db.prepare(`SELECT ${QUEUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? ORDER BY id LIMIT ?`),
-      canonicalOf: db.prepare('SELECT canonical FROM documents WHERE id = ?').pluck(),
+      // Two index walks instead of one OR: with thousands waiting, the OR form sorted every waiting row. Only
+      // the keys (as arrays): a claim looks at more rows than it takes, and a whole row costs ten times more.
+      // Documents in flight are skipped by their index entries, without reading their rows.
+      dueMapped: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'mapped' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
+      dueRetry: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
+      documentsById: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id IN (SELECT value FROM json_each(?))`),
+      canonicalOf: db.prepare('SELECT canonical FROM document_bodies WHERE document_id = ?').pluck(),
       documentRef: db.prepare('SELECT correlation_id, message_id FROM documents WHERE id = ?'),
       nextDocument: db.prepare(`SELECT MIN(next_attempt_at) FROM documents WHERE state = 'retry'`).pluck(),
       businessTwin: db.prepare(
@@ -245,7 +251,7 @@ export class SqliteLedger {
       expectedList: db.prepare('SELECT * FROM expected_acks ORDER BY id DESC LIMIT ?'),
       orderNumberOf: db.prepare(`SELECT source FROM messages WHERE id = ? AND direction = 'outbound'`).pluck(),
       orderResponse: db.prepare(
-        `SELECT id, state, canonical FROM documents WHERE partner_id = ? AND type = 'order_response' AND (business_key = ? OR business_key LIKE ? ESCAPE '\\') AND state <> 'replaced' ORDER BY id DESC LIMIT 1`,
+        `SELECT id, state, (SELECT canonical FROM document_bodies WHERE document_id = documents.id) AS canonical FROM documents WHERE partner_id = ? AND type = 'order_response' AND (business_key = ? OR business_key LIKE ? ESCAPE '\\') AND state <> 'replaced' ORDER BY id DESC LIMIT 1`,
       ),
       overdueByPartner: db.prepare(`SELECT partner_id AS partner, COUNT(*) AS n FROM expected_acks WHERE state = 'overdue' OR (state = 'sent' AND deadline < ?) GROUP BY partner_id`),
       expectedDone: db.prepare('UPDATE expected_acks SET state = ?, errors = ?, ack_message_id = ?, updated_at = ? WHERE id = ?'),
@@ -280,22 +286,20 @@ export class SqliteLedger {
     const now = this.now();
     const ids = this.durably(() =>
       msgs.map((m) =>
-        Number(
-          this.stmt.insertMessage.run({
+        this.insertMessage(
+          {
             direction: 'inbound',
             channel: m.channel,
             source: m.source,
             partnerId: m.partnerId ?? null,
-            sha256: sha256(m.bytes),
-            size: m.bytes.length,
-            bytes: m.bytes,
             state: 'received',
             correlationId: m.correlationId ?? randomUUID(),
             now,
             messageType: null,
             interchange: null,
             cause: null,
-          }).lastInsertRowid,
+          },
+          m.bytes,
         ),
       ),
     );
@@ -335,23 +339,28 @@ export class SqliteLedger {
     return r ? toDocument(r) : undefined;
   }
 
+  /** A message row and its bytes (kept apart: see migration 5). */
+  private insertMessage(row: Record<string, unknown>, bytes: Buffer): number {
+    const id = Number(this.stmt.insertMessage.run({ ...row, sha256: sha256(bytes), size: bytes.length }).lastInsertRowid);
+    this.stmt.insertBytes.run(id, bytes);
+    return id;
+  }
+
   private insertOutbound(o: NewOutboundMessage, now: number): number {
-    const id = Number(
-      this.stmt.insertMessage.run({
+    const id = this.insertMessage(
+      {
         direction: 'outbound',
         channel: o.channel,
         source: o.name,
         partnerId: o.partnerId,
-        sha256: sha256(o.bytes),
-        size: o.bytes.length,
-        bytes: o.bytes,
         state: 'pending',
         correlationId: o.correlationId,
         now,
         messageType: o.messageType,
         interchange: o.interchangeControlNumber ?? null,
         cause: o.causeMessageId ?? null,
-      }).lastInsertRowid,
+      },
+      o.bytes,
     );
     for (const e of o.expects ?? []) {
       this.stmt.insertExpected.run(id, o.partnerId, e.ackType, e.interchangeControlNumber, e.groupControlNumber ?? null, e.transactionControlNumber ?? null, e.messageType, e.deadline, now);
@@ -373,8 +382,8 @@ export class SqliteLedger {
     return commit(() => {
       this.stmt.messageState.run({ id: p.messageId, state: p.state, reason: p.reason ?? null, partnerId: p.partnerId ?? null, messageType: p.messageType ?? null, interchange: p.interchanges[0]?.controlNumber ?? null, now });
       for (const ic of p.interchanges) this.stmt.insertInterchange.run(ic.partnerId, ic.controlNumber, ic.sha256, p.messageId, ic.test ? 1 : 0, now);
-      const ids = p.documents.map((d) =>
-        Number(
+      const ids = p.documents.map((d) => {
+        const id = Number(
           this.stmt.insertDocument.run({
             messageId: p.messageId,
             seq: d.seq,
@@ -389,13 +398,14 @@ export class SqliteLedger {
             state: d.state,
             reason: d.reason ?? null,
             errorKind: d.errorKind ?? null,
-            canonical: d.canonical ?? null,
             correlationId: msg.correlationId,
             now,
             replayOf: replayOf?.get(d.seq) ?? null,
           }).lastInsertRowid,
-        ),
-      );
+        );
+        if (d.canonical != null) this.stmt.insertBody.run(id, d.canonical);
+        return id;
+      });
       if (replayOf) {
         p.documents.forEach((d, i) => {
           const old = replayOf.get(d.seq);
@@ -460,15 +470,19 @@ export class SqliteLedger {
     return (this.stmt.canonicalOf.get(id) as string | null | undefined) ?? null;
   }
 
-  /** Documents ready to post: mapped, or retry whose time has come; oldest first; without their JSON. */
-  dueDocuments(limit: number): DocumentRow[] {
-    const mapped = this.stmt.dueMapped.all(limit) as Row[];
-    const retry = this.stmt.dueRetry.all(this.now(), limit) as Row[];
-    if (retry.length === 0) return mapped.map(toDocument);
-    return [...mapped, ...retry]
-      .sort((a, b) => (a.id as number) - (b.id as number))
-      .slice(0, limit)
-      .map(toDocument);
+  /** Documents ready to post (mapped, or retry whose time has come), oldest first, none of `busy`: their keys only. */
+  dueDocuments(limit: number, busy?: ReadonlySet<number>): DueDocument[] {
+    const except = busy && busy.size > 0 ? JSON.stringify([...busy]) : '[]';
+    const mapped = this.stmt.dueMapped.all(except, limit) as unknown[][];
+    const retry = this.stmt.dueRetry.all(this.now(), except, limit) as unknown[][];
+    const rows = retry.length === 0 ? mapped : [...mapped, ...retry].sort((a, b) => (a[0] as number) - (b[0] as number)).slice(0, limit);
+    return rows.map((r) => ({ id: r[0] as number, partnerId: r[1] as string | null, type: r[2] as string | null, orderKey: r[3] as string | null, businessKey: r[4] as string | null }));
+  }
+
+  /** Whole documents (with their JSON) by id, in the order asked; ids not in the ledger are left out. */
+  documents(ids: readonly number[]): DocumentRow[] {
+    const byId = new Map((this.stmt.documentsById.all(JSON.stringify(ids)) as Row[]).map((r) => [r.id as number, toDocument(r)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   /** When the earliest scheduled retry of a document is due (epoch ms), if any. */

@@ -121,6 +121,15 @@ export interface DocumentRow extends Omit<NewDocument, 'reason' | 'errorKind' | 
   replayOf: number | null;
 }
 
+/** What the post stage decides on before it takes a document: its id and the keys it is ordered and grouped by. */
+export interface DueDocument {
+  id: number;
+  partnerId: string | null;
+  type: string | null;
+  orderKey: string | null;
+  businessKey: string | null;
+}
+
 export interface EventRow {
   id: number;
   at: number;

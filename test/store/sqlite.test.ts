@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LedgerError, SqliteLedger } from '../../src/store';
+import { MIGRATIONS } from '../../src/store/migrations';
 
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'ledger-')), 'ledger.sqlite');
 
@@ -13,11 +14,33 @@ describe('SqliteLedger', () => {
     const file = fresh();
     new SqliteLedger({ file }).close();
     const db = new Database(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.pragma('user_version = 99');
     db.close();
     expect(() => new SqliteLedger({ file })).toThrow(/written by a newer gateway \(schema 99/);
+  });
+
+  it('brings a schema-4 ledger forward: bytes and canonical JSON move to their own tables, unchanged', () => {
+    const file = fresh();
+    const old = new Database(file);
+    for (const m of MIGRATIONS.slice(0, 4)) old.exec(m);
+    old.pragma('user_version = 4');
+    const bytes = Buffer.from('ISA*00*          *00*...~\u00ff\u0000', 'latin1');
+    old.prepare(`INSERT INTO messages (id, direction, channel, source, partner_id, sha256, size, bytes, state, correlation_id, created_at, updated_at) VALUES (7, 'inbound', 'dir', 'a.edi', 'acme', 'x', ?, ?, 'processed', 'c-7', 1, 1)`).run(bytes.length, bytes);
+    old.prepare(`INSERT INTO documents (id, message_id, seq, partner_id, type, state, canonical, result, correlation_id, created_at, updated_at, order_key) VALUES (3, 7, 0, 'acme', 'order', 'posted', '{"type":"order"}', '[1]', 'c-7', 1, 2, 'PO-1')`).run();
+    old.prepare(`INSERT INTO documents (id, message_id, seq, partner_id, type, state, canonical, correlation_id, created_at, updated_at) VALUES (4, 7, 1, 'acme', 'order', 'rejected', NULL, 'c-7', 1, 1)`).run();
+    old.close();
+
+    const l = new SqliteLedger({ file });
+    expect(l.bytes(7).equals(bytes)).toBe(true);
+    expect(l.document(3)).toMatchObject({ canonical: '{"type":"order"}', orderKey: 'PO-1', state: 'posted', correlationId: 'c-7' });
+    expect(l.canonicalOf(4)).toBeNull();
+    l.close();
+    const db = new Database(file);
+    expect(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('messages')).not.toContain('bytes');
+    expect(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('documents')).not.toContain('canonical');
+    db.close();
   });
 
   it('one process owns a ledger; a dead owner\'s lock is taken over', () => {
@@ -82,7 +105,7 @@ describe('SqliteLedger', () => {
     l.close();
   });
 
-  it('due documents: mapped ones and retries whose time has come, oldest first; retries not before their time', () => {
+  it('due documents: mapped ones and retries whose time has come, oldest first, without the busy ones; retries not before their time', () => {
     let now = 1_000_000;
     const l = new SqliteLedger({ file: ':memory:', now: () => now });
     const [m] = l.receiveMany([{ channel: 'dir', source: 'x', bytes: Buffer.from('x') }]);
@@ -93,6 +116,16 @@ describe('SqliteLedger', () => {
     now += 5000;
     expect(l.dueDocuments(10).map((d) => d.id)).toEqual(ids);
     expect(l.dueDocuments(2).map((d) => d.id)).toEqual([ids[0], ids[1]]);
+    // Documents in flight are left out, retries and mapped alike, and the limit counts only the others.
+    expect(l.dueDocuments(2, new Set([ids[0], ids[1]])).map((d) => d.id)).toEqual([ids[2]]);
+    expect(l.dueDocuments(1, new Set([ids[1]])).map((d) => d.id)).toEqual([ids[0]]);
+    expect(l.dueDocuments(10, new Set()).map((d) => d.id)).toEqual(ids);
+    // A claim reads only the keys; the whole documents (with their JSON) are read for those taken.
+    expect(l.dueDocuments(10)[1]).toEqual({ id: ids[1], partnerId: 'p', type: 'order', orderKey: null, businessKey: 'K2' });
+    expect(l.documents([ids[2], 9999, ids[1]]).map((d) => [d.id, d.canonical, d.controlNumber])).toEqual([
+      [ids[2], '{}', '3'],
+      [ids[1], '{}', '2'],
+    ]);
     expect(l.document(ids[0])).toMatchObject({ attempts: 1, reason: 'Odoo down', errorKind: 'retryable' });
     l.close();
   });
