@@ -81,6 +81,8 @@ interface ChildResult {
 /** One measured run as reported. */
 export interface PipelineRun extends ChildResult {
   saleOrders?: number;
+  /** CPU time of the sandbox (this process, while the child ran) per document, ms: the other half of the box. */
+  sandboxCpuMsPerDoc?: number;
   /** Sandbox: HTTP requests, TCP connections and calls per `model.method` over the run. */
   rpc?: { requests: number; connections: number; maxInFlight: number; calls: Record<string, number> };
   verified: boolean;
@@ -172,7 +174,7 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
     sink = odooSink(client);
   } else sink = nullSink();
   // Logging off: the bench measures the pipeline, not pino writing 30 000 lines to a pipe.
-  const gateway = new Gateway({ ledger, registry, sink, logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 20, pollMs: 100, concurrency: cfg.concurrency, ...(pool ? { analyse: pool.analyse } : {}) });
+  const gateway = new Gateway({ ledger, registry, sink, logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 100, pollMs: 100, concurrency: cfg.concurrency, ...(pool ? { analyse: pool.analyse } : {}) });
   let error: string | undefined;
   await gateway.start();
   let lastPosted = -1;
@@ -282,7 +284,9 @@ async function runOnce(kind: SinkKind, o: PipelineBenchOptions): Promise<Pipelin
     const files = writeInbound(join(data, 'exchange', 'northgate', 'inbound'), o);
     log(`  ${kind}: ${o.orders} orders × ${o.lines} lines in ${files} files written in ${((Date.now() - t) / 1000).toFixed(1)} s (${data})`);
     if (kind === 'odoo') sandbox = await startSandbox({ benchProducts: BENCH_PRODUCTS, password: SANDBOX_PASSWORD, atomicCalls: false });
+    const cpu0 = process.cpuUsage();
     const r = await runChild({ sink: kind, data, orders: o.orders, files, concurrency: o.concurrency, workers: o.workers, sandboxUrl: sandbox?.url, sandboxDb: sandbox?.db }, o.cpuProfDir);
+    const cpu = process.cpuUsage(cpu0);
     const problems: string[] = [];
     if (r.error) problems.push(r.error);
     if (r.ledger.posted !== o.orders) problems.push(`ledger: ${r.ledger.posted} documents posted, expected ${o.orders}`);
@@ -300,7 +304,8 @@ async function runOnce(kind: SinkKind, o: PipelineBenchOptions): Promise<Pipelin
       if (confirmed !== saleOrders) problems.push(`sandbox: ${saleOrders - confirmed} sale orders not confirmed`);
     }
     const rpc = sandbox ? { requests: sandbox.stats.requests, connections: sandbox.stats.connections, maxInFlight: sandbox.stats.maxInFlight, calls: { ...sandbox.stats.calls } } : undefined;
-    return { ...r, saleOrders, rpc, verified: problems.length === 0, problems };
+    const sandboxCpuMsPerDoc = sandbox ? (cpu.user + cpu.system) / 1000 / o.orders : undefined;
+    return { ...r, saleOrders, sandboxCpuMsPerDoc, rpc, verified: problems.length === 0, problems };
   } finally {
     await sandbox?.close();
     if (!o.keep) rmSync(data, { recursive: true, force: true });
@@ -316,18 +321,18 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<{ lines
   for (const kind of o.sinks) {
     log(`pipeline bench: ${kind} sink ...`);
     const r = await runOnce(kind, o);
-    log(`  ${kind}: ${f0(r.docsPerSec)} documents/s, p50 ${f0(r.latency.p50)} ms, p99 ${f0(r.latency.p99)} ms, peak RSS ${f1(r.peakRssMB)} MB, CPU ${r.cpuMsPerDoc.toFixed(2)} ms/document${r.verified ? '' : `; FAILED: ${r.problems.join('; ')}`}`);
+    log(`  ${kind}: ${f0(r.docsPerSec)} documents/s, p50 ${f0(r.latency.p50)} ms, p99 ${f0(r.latency.p99)} ms, peak RSS ${f1(r.peakRssMB)} MB, CPU ${r.cpuMsPerDoc.toFixed(2)} ms/document${r.sandboxCpuMsPerDoc !== undefined ? ` (sandbox ${r.sandboxCpuMsPerDoc.toFixed(2)})` : ''}${r.verified ? '' : `; FAILED: ${r.problems.join('; ')}`}`);
     runs.push(r);
   }
   const out: string[] = [];
   out.push(`Pipeline (issue: end-to-end inbound): ${o.orders} northgate 850s × ${o.lines} lines, ${o.perFile} per file (one interchange, one group), files in the inbound folder before the gateway starts; gateway settleMs 0, dirPollMs 20, concurrency ${o.concurrency}, logging off, ledger synchronous=FULL; node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB. The gateway runs in its own process; the sandbox in the bench's process (jsonrpc on 127.0.0.1).`);
   out.push('');
-  out.push('| sink | documents/s | wall s | latency p50 / p90 / p99 / max ms (file taken → posted) | taken → mapped p50 / p99 ms | mapped → posted p50 / p99 ms | peak RSS MB (maxrss / sampled) | gateway CPU ms / document | verified |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  out.push('| sink | documents/s | wall s | latency p50 / p90 / p99 / max ms (file taken → posted) | taken → mapped p50 / p99 ms | mapped → posted p50 / p99 ms | peak RSS MB (maxrss / sampled) | gateway CPU ms / document | sandbox CPU ms / document | verified |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of runs) {
     const verified = r.verified ? `yes: ${r.ledger.posted} posted once${r.saleOrders !== undefined ? `, ${r.saleOrders} sale orders` : ''}` : `**NO**: ${r.problems.join('; ')}`;
     out.push(
-      `| ${r.sink === 'null' ? 'nullSink (zero latency)' : 'Odoo sandbox (jsonrpc)'} | ${f0(r.docsPerSec)} | ${f1(r.ms / 1000)} | ${f0(r.latency.p50)} / ${f0(r.latency.p90)} / ${f0(r.latency.p99)} / ${f0(r.latency.max)} | ${f0(r.queue.processP50)} / ${f0(r.queue.processP99)} | ${f0(r.queue.postP50)} / ${f0(r.queue.postP99)} | ${f1(r.peakRssMB)} / ${f1(r.sampledRssMB)} | ${r.cpuMsPerDoc.toFixed(2)} | ${verified} |`,
+      `| ${r.sink === 'null' ? 'nullSink (zero latency)' : 'Odoo sandbox (jsonrpc)'} | ${f0(r.docsPerSec)} | ${f1(r.ms / 1000)} | ${f0(r.latency.p50)} / ${f0(r.latency.p90)} / ${f0(r.latency.p99)} / ${f0(r.latency.max)} | ${f0(r.queue.processP50)} / ${f0(r.queue.processP99)} | ${f0(r.queue.postP50)} / ${f0(r.queue.postP99)} | ${f1(r.peakRssMB)} / ${f1(r.sampledRssMB)} | ${r.cpuMsPerDoc.toFixed(2)} | ${r.sandboxCpuMsPerDoc !== undefined ? r.sandboxCpuMsPerDoc.toFixed(2) : '-'} | ${verified} |`,
     );
   }
   for (const r of runs) {
