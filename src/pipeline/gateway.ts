@@ -465,14 +465,21 @@ export class Gateway {
 
   /** Record how posting a document went: posted, retry later, parked, or dead-lettered with a negative ack. */
   private async posted(doc: DocumentRow, partner: Partner, outcome: Settled<PostResult>, started: number): Promise<StageOutcome> {
-    const log = this.o.logger.child({ correlationId: doc.correlationId, messageId: doc.messageId, documentId: doc.id, partner: partner.id });
+    // A child logger per document costs its bindings' serialisation even when nothing is logged.
+    const ids = { correlationId: doc.correlationId, messageId: doc.messageId, documentId: doc.id, partner: partner.id };
+    const log = {
+      info: (o: Record<string, unknown>, m: string) => this.o.logger.info({ ...ids, ...o }, m),
+      warn: (o: Record<string, unknown>, m: string) => this.o.logger.warn({ ...ids, ...o }, m),
+      error: (o: Record<string, unknown>, m: string) => this.o.logger.error({ ...ids, ...o }, m),
+    };
     if (outcome.ok) {
       const result = outcome.value;
-      await this.o.ledger.documentStateSoon(doc.id, { state: 'posted', attempt: true, result, event: 'document.posted', detail: { records: result.map((r) => `${r.action} ${r.model} ${r.id} ${r.name}`) } });
+      const records = result.map((r) => `${r.action} ${r.model} ${r.id} ${r.name}`);
+      await this.o.ledger.documentStateSoon(doc.id, { state: 'posted', attempt: true, result, event: 'document.posted', detail: { records } }, doc);
       this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'posted');
       this.o.metrics?.observeProcessing('post', (this.now() - started) / 1000);
       this.o.metrics?.observeProcessing('end_to_end', (this.now() - doc.createdAt) / 1000);
-      log.info({ records: result.map((r) => `${r.action} ${r.model} ${r.id} ${r.name}`) }, 'posted');
+      log.info({ records }, 'posted');
       return 'done';
     }
     const err = outcome.error;

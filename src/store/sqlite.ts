@@ -495,9 +495,9 @@ export class SqliteLedger {
    * one transaction and one fsync for a burst of posted documents instead of one each. Resolves when
    * the change is on disk.
    */
-  documentStateSoon(id: number, change: Parameters<SqliteLedger['documentState']>[1]): Promise<void> {
+  documentStateSoon(id: number, change: Parameters<SqliteLedger['documentState']>[1], known?: Parameters<SqliteLedger['documentState']>[2]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ run: () => this.documentState(id, change), resolve, reject });
+      this.pending.push({ run: () => this.documentState(id, change, known), resolve, reject });
       if (this.pending.length === 1) setImmediate(() => this.flush());
     });
   }
@@ -527,10 +527,15 @@ export class SqliteLedger {
   }
 
   /** Move a document to its next state, with the event that says why. */
-  documentState(id: number, change: { state: DocumentState; attempt?: boolean; nextAttemptAt?: number; reason?: string; errorKind?: 'business' | 'retryable'; result?: unknown; event: string; detail?: unknown }): void {
+  documentState(
+    id: number,
+    change: { state: DocumentState; attempt?: boolean; nextAttemptAt?: number; reason?: string; errorKind?: 'business' | 'retryable'; result?: unknown; event: string; detail?: unknown },
+    /** The document's correlation and message ids when the caller has them (else they are read). */
+    known?: Pick<DocumentRow, 'correlationId' | 'messageId'>,
+  ): void {
     const now = this.now();
     // Only what the event needs: the full row would read the document's JSON for nothing.
-    const doc = this.stmt.documentRef.get(id) as { correlation_id: string; message_id: number } | undefined;
+    const doc = known ? { correlation_id: known.correlationId, message_id: known.messageId } : (this.stmt.documentRef.get(id) as { correlation_id: string; message_id: number } | undefined);
     if (!doc) throw new LedgerError(`no document ${id} in the ledger`);
     this.db.transaction(() => {
       this.stmt.documentDone.run({

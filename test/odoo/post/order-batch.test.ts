@@ -99,7 +99,7 @@ describe('postOrderBatch', () => {
     const ctx = context(sb, 'jsonrpc', ACME);
     const docs = ['PO-ACME-4001', 'PO-ACME-4002'].map((orderNumber) => order({ orderNumber }));
     const create = ctx.client.create.bind(ctx.client);
-    ctx.client.create = (() => Promise.reject(new OdooUnavailableError({ message: 'connection reset' }))) as typeof ctx.client.create;
+    ctx.client.create = (() => Promise.reject(new OdooUnavailableError({ message: 'connection reset' }))) as unknown as typeof ctx.client.create;
     const failed = await postOrderBatch(docs, ctx);
     expect(failed.map((r) => !r.ok && (r.error as OdooUnavailableError).retryable)).toEqual([true, true]);
     ctx.client.create = create;
