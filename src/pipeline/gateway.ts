@@ -189,7 +189,7 @@ export class Gateway {
 
   /** For push channels: store what a partner sent; resolves once the bytes are fsynced in the ledger. */
   readonly receive: InboundSink = async (m) => {
-    const [row] = this.o.ledger.receiveMany([{ channel: m.channel, source: m.source, partnerId: m.partnerId, bytes: m.bytes, ...(m.correlationId ? { correlationId: m.correlationId } : {}) }]);
+    const [row] = await this.o.ledger.receiveManyDurable([{ channel: m.channel, source: m.source, partnerId: m.partnerId, bytes: m.bytes, ...(m.correlationId ? { correlationId: m.correlationId } : {}) }]);
     this.received(m.partnerId, m.channel, m.source, row);
     this.processor.kick();
     return { messageId: row.id, correlationId: row.correlationId };
@@ -310,7 +310,7 @@ export class Gateway {
         const files = await poller.take(this.o.scanLimit ?? 500);
         this.channelOutcome(partner.id, channel, 'inbound');
         if (files.length === 0) return taken;
-        const rows = this.o.ledger.receiveMany(files.map((f) => ({ channel, source: f.name, partnerId: partner.id, bytes: f.bytes })));
+        const rows = await this.o.ledger.receiveManyDurable(files.map((f) => ({ channel, source: f.name, partnerId: partner.id, bytes: f.bytes })));
         this.processor.kick();
         for (let i = 0; i < files.length; i++) {
           this.received(partner.id, channel, files[i].name, rows[i]);
@@ -377,7 +377,14 @@ export class Gateway {
     try {
       const { analyse, bytes } = this.analysisOf(msg);
       const result = await processMessage(msg, { ledger: this.o.ledger, registry: this.o.registry, now: this.now, ...(analyse ? { analyse } : {}) }, bytes ? { bytes } : {});
-      const ids = this.o.ledger.commitProcessed(result);
+      // The acks it queued leave once the commit is on disk; the next file need not wait for the fsync.
+      const { ids, durable } = this.o.ledger.commitProcessedSoon(result);
+      if (result.outbound.length > 0) {
+        durable.then(
+          () => this.sender.kick(),
+          (err: unknown) => log.error({ err }, 'the ledger could not sync its commit to disk; the acks of this file are held back'),
+        );
+      }
       for (const d of result.documents) this.o.metrics?.document(d.partnerId ?? 'unknown', d.type ?? 'unknown', d.state);
       this.o.metrics?.message(result.partnerId ?? 'unknown', 'inbound', result.state);
       const dead = result.documents.filter((d) => d.state !== 'mapped');

@@ -1,7 +1,10 @@
 /**
  * The SQLite ledger (better-sqlite3 12, WAL). Commits that promise something to the outside world are
- * fsynced before the call returns (`durably`): received bytes (a channel may acknowledge to the partner as
- * soon as `receive()` has returned) and control numbers (never reused, also after a power cut). Other
+ * fsynced before they are relied on: received bytes (a channel may acknowledge to the partner once
+ * `receiveMany()` has returned, or `receiveManyDurable()` has resolved) and control numbers (never reused,
+ * also after a power cut; acks queued by `commitProcessedSoon()` are not handed out before). The `Durable`
+ * and `Soon` forms fsync the WAL file on the thread pool, one fsync for every commit waiting, so the
+ * pipeline's thread goes on meanwhile. Other
  * state changes are WAL commits without their own fsync (synchronous=NORMAL): they survive a killed
  * process, and the next durable commit syncs them too; a power cut may lose the last few, which the
  * pipeline redoes idempotently (a re-post finds the Odoo record, a message is processed again).
@@ -12,6 +15,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations';
@@ -147,9 +151,17 @@ export class SqliteLedger {
   private readonly lockFile: string | undefined;
   private readonly stmt: ReturnType<SqliteLedger['prepare']>;
   private readonly pending: { run: () => void; resolve: () => void; reject: (err: unknown) => void; done?: boolean; error?: unknown }[] = [];
+  /** The WAL file, for `synced()` (undefined in memory). */
+  private readonly walFile: string | undefined;
+  private walHandle: FileHandle | undefined;
+  private syncing: Promise<void> | undefined;
+  private syncNext: Promise<void> | undefined;
+  /** Outbound messages committed but not yet on disk: not handed out to be sent. */
+  private readonly unsyncedOutbound = new Set<number>();
 
   constructor(options: SqliteLedgerOptions) {
     this.now = options.now ?? Date.now;
+    this.walFile = options.file === ':memory:' ? undefined : `${options.file}-wal`;
     if (options.file !== ':memory:') {
       mkdirSync(dirname(options.file), { recursive: true });
       if (options.lock !== false) this.lockFile = this.takeLock(`${options.file}.lock`);
@@ -210,7 +222,7 @@ export class SqliteLedger {
       bytes: db.prepare('SELECT bytes FROM message_bytes WHERE message_id = ?').pluck(),
       messageState: db.prepare('UPDATE messages SET state = @state, reason = @reason, partner_id = COALESCE(@partnerId, partner_id), message_type = COALESCE(@messageType, message_type), interchange_control_number = COALESCE(@interchange, interchange_control_number), updated_at = @now WHERE id = @id'),
       received: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'inbound' AND state = 'received' ORDER BY id LIMIT ?`),
-      dueOutbound: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND (state = 'pending' OR (state = 'retry' AND next_attempt_at <= ?)) ORDER BY id LIMIT ?`),
+      dueOutbound: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND (state = 'pending' OR (state = 'retry' AND next_attempt_at <= ?)) AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`),
       nextOutbound: db.prepare(`SELECT MIN(next_attempt_at) FROM messages WHERE direction = 'outbound' AND state = 'retry'`).pluck(),
       outboundDone: db.prepare('UPDATE messages SET state = @state, attempts = attempts + @attempt, next_attempt_at = @next, reason = @reason, updated_at = @now WHERE id = @id'),
       interchanges: db.prepare('SELECT sha256, message_id AS messageId FROM interchanges WHERE partner_id = ? AND control_number = ? AND seen_at >= ? ORDER BY seen_at'),
@@ -283,27 +295,62 @@ export class SqliteLedger {
 
   /** Store several inbound messages in one synced transaction (a folder scan, a mailbox poll). */
   receiveMany(msgs: NewInboundMessage[]): MessageRow[] {
+    const ids = this.durably(() => this.insertInbound(msgs));
+    return ids.map((id) => this.message(id) as MessageRow);
+  }
+
+  /** `receiveMany` without holding the thread during the fsync: resolves once the bytes are on disk. */
+  async receiveManyDurable(msgs: NewInboundMessage[]): Promise<MessageRow[]> {
+    const ids = this.db.transaction(() => this.insertInbound(msgs))();
+    await this.synced();
+    return ids.map((id) => this.message(id) as MessageRow);
+  }
+
+  private insertInbound(msgs: NewInboundMessage[]): number[] {
     const now = this.now();
-    const ids = this.durably(() =>
-      msgs.map((m) =>
-        this.insertMessage(
-          {
-            direction: 'inbound',
-            channel: m.channel,
-            source: m.source,
-            partnerId: m.partnerId ?? null,
-            state: 'received',
-            correlationId: m.correlationId ?? randomUUID(),
-            now,
-            messageType: null,
-            interchange: null,
-            cause: null,
-          },
-          m.bytes,
-        ),
+    return msgs.map((m) =>
+      this.insertMessage(
+        {
+          direction: 'inbound',
+          channel: m.channel,
+          source: m.source,
+          partnerId: m.partnerId ?? null,
+          state: 'received',
+          correlationId: m.correlationId ?? randomUUID(),
+          now,
+          messageType: null,
+          interchange: null,
+          cause: null,
+        },
+        m.bytes,
       ),
     );
-    return ids.map((id) => this.message(id) as MessageRow);
+  }
+
+  /**
+   * Resolves when everything committed so far is on disk: one fsync of the WAL file (what a
+   * synchronous=FULL commit does inside the commit) on the thread pool, shared by every commit that waits
+   * for it; a commit made while one is under way waits for the next.
+   */
+  private synced(): Promise<void> {
+    if (this.walFile === undefined) return Promise.resolve();
+    if (!this.syncing) {
+      const wal = this.walFile;
+      this.syncing = (async () => {
+        // Opened on first use: the WAL file exists once something was committed.
+        this.walHandle ??= await open(wal, 'r+');
+        await this.walHandle.sync();
+      })().finally(() => {
+        this.syncing = undefined;
+      });
+      return this.syncing;
+    }
+    const next = () => {
+      this.syncNext = undefined;
+      return this.synced();
+    };
+    this.syncNext ??= this.syncing.then(next, next);
+    return this.syncNext;
   }
 
   message(id: number): MessageRow | undefined {
@@ -374,12 +421,31 @@ export class SqliteLedger {
 
   /** Write what processing one inbound message produced, atomically; returns the new document ids in order. */
   commitProcessed(p: ProcessedMessage, replayOf?: Map<number, number>): number[] {
+    // Acks leave after this commit: it makes their control numbers (taken provisionally) durable with them.
+    const write = () => this.writeProcessed(p, replayOf).ids;
+    return p.outbound.length > 0 ? this.durably(write) : this.db.transaction(write)();
+  }
+
+  /**
+   * `commitProcessed` without holding the thread during the fsync: the ids at once, and `durable`, which
+   * resolves when the commit is on disk. The acks it queued are not handed out (`dueOutbound`) before.
+   */
+  commitProcessedSoon(p: ProcessedMessage): { ids: number[]; durable: Promise<void> } {
+    const { ids, outbound } = this.db.transaction(() => this.writeProcessed(p))();
+    if (outbound.length === 0) return { ids, durable: Promise.resolve() };
+    for (const id of outbound) this.unsyncedOutbound.add(id);
+    // On a failed fsync they stay held back: nothing may leave that the disk may not have.
+    const durable = this.synced().then(() => {
+      for (const id of outbound) this.unsyncedOutbound.delete(id);
+    });
+    return { ids, durable };
+  }
+
+  private writeProcessed(p: ProcessedMessage, replayOf?: Map<number, number>): { ids: number[]; outbound: number[] } {
     const now = this.now();
     const msg = this.message(p.messageId);
     if (!msg) throw new LedgerError(`no message ${p.messageId} in the ledger`);
-    // Acks leave after this commit: it makes their control numbers (taken provisionally) durable with them.
-    const commit = p.outbound.length > 0 ? <T>(fn: () => T) => this.durably(fn) : <T>(fn: () => T) => this.db.transaction(fn)();
-    return commit(() => {
+    {
       this.stmt.messageState.run({ id: p.messageId, state: p.state, reason: p.reason ?? null, partnerId: p.partnerId ?? null, messageType: p.messageType ?? null, interchange: p.interchanges[0]?.controlNumber ?? null, now });
       for (const ic of p.interchanges) this.stmt.insertInterchange.run(ic.partnerId, ic.controlNumber, ic.sha256, p.messageId, ic.test ? 1 : 0, now);
       const ids = p.documents.map((d) => {
@@ -414,12 +480,12 @@ export class SqliteLedger {
           this.insertEvent({ correlationId: msg.correlationId, messageId: p.messageId, documentId: old, kind: 'document.replaced', detail: { by: ids[i] } }, now);
         });
       }
-      for (const o of p.outbound) this.insertOutbound(o, now);
+      const outbound = p.outbound.map((o) => this.insertOutbound(o, now));
       for (const a of p.ackSettlements ?? []) this.stmt.expectedDone.run(a.state, JSON.stringify(a.errors ?? []), p.messageId, now, a.id);
       for (const e of p.events) this.insertEvent(e, now);
       p.documents.forEach((d, i) => this.insertEvent({ correlationId: msg.correlationId, messageId: p.messageId, documentId: ids[i], kind: `document.${d.state}`, detail: d.reason ? { reason: d.reason } : undefined }, now));
-      return ids;
-    });
+      return { ids, outbound };
+    }
   }
 
   /** Whether a record of a source system was exported already (the outbound message id), or undefined. */
@@ -554,7 +620,7 @@ export class SqliteLedger {
 
   /** Outbound messages ready to send: pending, or retry whose time has come; oldest first. */
   dueOutbound(limit: number): MessageRow[] {
-    return (this.stmt.dueOutbound.all(this.now(), limit) as Row[]).map(toMessage);
+    return (this.stmt.dueOutbound.all(this.now(), JSON.stringify([...this.unsyncedOutbound]), limit) as Row[]).map(toMessage);
   }
 
   /** When the earliest scheduled outbound retry is due (epoch ms), if any. */
@@ -703,6 +769,9 @@ export class SqliteLedger {
   }
 
   close(): void {
+    // An fsync under way finishes on its own; the handle is closed when the process ends if not here.
+    void this.walHandle?.close().catch(() => undefined);
+    this.walHandle = undefined;
     if (this.db.open) this.db.close();
     if (this.lockFile) rmSync(this.lockFile, { force: true });
   }

@@ -92,6 +92,31 @@ describe('SqliteLedger', () => {
     l.close();
   });
 
+  it('without holding the thread: received bytes are on disk when receiveManyDurable resolves; queued acks are handed out only once their commit is', async () => {
+    const file = fresh();
+    const l = new SqliteLedger({ file });
+    // Several at once share the fsyncs; each resolves with its own rows.
+    const batches = await Promise.all([1, 2, 3].map((n) => l.receiveManyDurable([{ channel: 'dir', source: `po-${n}.edi`, bytes: Buffer.from(`ISA ${n}`) }])));
+    expect(batches.map(([m]) => l.bytes(m!.id).toString())).toEqual(['ISA 1', 'ISA 2', 'ISA 3']);
+    const m = batches[0]![0]!;
+    const ack = { partnerId: 'p', channel: 'dir', name: '997-1', bytes: Buffer.from('ack'), correlationId: m.correlationId, messageType: '997', causeMessageId: m.id, interchangeControlNumber: '1' };
+    const { ids, durable } = l.commitProcessedSoon({ messageId: m.id, state: 'processed', interchanges: [], documents: [], events: [], outbound: [ack] });
+    expect(ids).toEqual([]);
+    expect(l.message(m.id)?.state).toBe('processed');
+    expect(l.dueOutbound(10)).toEqual([]);
+    await durable;
+    expect(l.dueOutbound(10).map((o) => o.source)).toEqual(['997-1']);
+    // A commit that queues nothing has nothing to wait for.
+    const second = batches[1]![0]!;
+    const quiet = l.commitProcessedSoon({ messageId: second.id, state: 'processed', interchanges: [], documents: [], events: [], outbound: [] });
+    await expect(quiet.durable).resolves.toBeUndefined();
+    l.close();
+    const again = new SqliteLedger({ file });
+    expect(again.dueOutbound(10).map((o) => o.source)).toEqual(['997-1']);
+    expect(again.receivedMessages(10).map((r) => r.source)).toEqual(['po-3.edi']);
+    again.close();
+  });
+
   it('received messages wait in order; bytes come back exactly', () => {
     const l = new SqliteLedger({ file: ':memory:' });
     const [a, b] = l.receiveMany([
