@@ -237,12 +237,30 @@ export class Store {
     return this.fieldInfo(model).required;
   }
 
+  /**
+   * How `create` turns values with exactly these keys (in this order) into a row, or undefined when
+   * none was kept yet. A call creates many rows with the same keys (an order's lines, a picking's
+   * moves), so the field lookups and the defaults to try are worked out once per key list.
+   */
+  createPlan(model: string, keys: readonly string[]): CreatePlan | undefined {
+    const plans = this.fieldInfo(model).plans;
+    for (const plan of plans) if (sameKeys(plan.keys, keys)) return plan;
+    return undefined;
+  }
+
+  /** Keeps a plan for `createPlan`; a model keeps only a few (values with ever-new keys would otherwise pile up). */
+  keepCreatePlan(model: string, plan: CreatePlan): void {
+    const plans = this.fieldInfo(model).plans;
+    if (plans.length >= MAX_CREATE_PLANS) plans.pop();
+    plans.unshift(plan);
+  }
+
   private fieldInfo(model: string): FieldInfo {
     const def = this.models.get(model);
     if (!def) throw new Error(`unknown model ${model}`);
     const cached = this.fieldCache.get(model);
     if (cached && cached.modules.every(([m, had]) => this.modules.has(m) === had)) return cached;
-    const info: FieldInfo = { fields: {}, modules: [], stored: [], required: [] };
+    const info: FieldInfo = { fields: {}, modules: [], stored: [], required: [], plans: [] };
     for (const [k, f] of Object.entries(def.fields)) {
       if (f.module !== undefined && !info.modules.some(([m]) => m === f.module)) info.modules.push([f.module, this.modules.has(f.module)]);
       if (f.module !== undefined && !this.modules.has(f.module)) continue;
@@ -270,7 +288,34 @@ interface FieldInfo {
   modules: Array<[string, boolean]>;
   stored: Array<[string, FieldDef]>;
   required: Array<[string, FieldDef]>;
+  /** Kept here so that a change of the installed modules drops them with the fields they were made from. */
+  plans: CreatePlan[];
 }
+
+/** What `create` works out from the keys of one values dict (see Store.createPlan). */
+export interface CreatePlan {
+  /** The keys of the values as given, `id` included when present. */
+  keys: readonly string[];
+  hasId: boolean;
+  /** The given keys except `id`, with their fields, in the given order. */
+  given: ReadonlyArray<[string, FieldDef]>;
+  /** The stored fields not given, in definition order: the ones a default may fill. */
+  missing: ReadonlyArray<[string, FieldDef]>;
+}
+
+const MAX_CREATE_PLANS = 8;
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The `current` ids of a new row: shared, since convert only reads it. */
+const NO_IDS: readonly number[] = Object.freeze([]);
+
+/** The `id` field every model has; one shared definition since callers only read it. */
+const ID_FIELD: FieldDef = Object.freeze({ type: 'integer', string: 'ID', readonly: true });
 
 export interface EnvContext {
   [key: string]: unknown;
@@ -312,7 +357,7 @@ export class Env {
   }
 
   field(model: string, name: string): FieldDef | undefined {
-    if (name === 'id') return { type: 'integer', string: 'ID', readonly: true };
+    if (name === 'id') return ID_FIELD;
     const f = this.model(model).fields[name];
     if (!f) return undefined;
     if (f.module !== undefined && !this.store.modules.has(f.module)) return undefined;
@@ -391,54 +436,79 @@ export class Env {
   create(model: string, valsList: Record<string, unknown>[]): number[] {
     this.checkAccess(model, 'write');
     const def = this.model(model);
+    const ctxDefaults = this.hasContextDefaults();
     const created: Row[] = [];
-    const pending: Array<{ row: Row; x2many: Record<string, unknown> }> = [];
+    // one2many values wait until every row of the call exists; most rows have none, so no list then
+    let pending: Array<{ row: Row; name: string; value: unknown }> | undefined;
     for (const inVals of valsList) {
       if (inVals === null || typeof inVals !== 'object' || Array.isArray(inVals)) {
         throw typeError(`create() argument must be a dict or a list of dicts, not ${pyRepr(inVals)}`);
       }
-      for (const k of Object.keys(inVals)) if (k !== 'id' && !this.field(model, k)) throw valueError(`Invalid field '${k}' on model '${model}'`);
+      const plan = this.createPlanFor(model, Object.keys(inVals));
       const vals: Record<string, unknown> = { ...inVals };
-      delete vals.id;
-      // defaults: context default_<field>, then the field's default
-      const ctxDefaults = this.hasContextDefaults();
-      for (const [k, f] of this.store.storedFields(model)) {
-        if (k in vals) continue;
+      if (plan.hasId) delete vals.id;
+      // defaults: context default_<field>, then the field's default, in definition order (a default may read an earlier one)
+      let defaulted: Array<[string, FieldDef]> | undefined;
+      for (const entry of plan.missing) {
+        const [k, f] = entry;
         const ctxDefault = ctxDefaults ? this.context[`default_${k}`] : undefined;
         if (ctxDefault !== undefined) vals[k] = ctxDefault;
         else if (f.default) {
           const d = f.default(this, vals);
-          if (d !== undefined) vals[k] = d;
-        }
+          if (d === undefined) continue;
+          vals[k] = d;
+        } else continue;
+        (defaulted ??= []).push(entry);
       }
+      let sequenced = false;
       if (def.sequence && (vals.name === undefined || vals.name === false || vals.name === 'New' || vals.name === '/')) {
         const seq = def.sequence(this, vals);
-        if (seq !== undefined) vals.name = seq;
+        if (seq !== undefined) {
+          // a name not given nor defaulted is a key of its own, after the others
+          sequenced = !('name' in vals);
+          vals.name = seq;
+        }
       }
       const id = this.store.state.nextId[model]!;
       this.store.state.nextId[model] = id + 1;
       const row: Row = { id };
-      const x2many: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(vals)) {
-        const f = this.field(model, k)!;
+      // The row takes the values' keys in their order: given, defaulted, then a sequence's name.
+      for (const [k, f] of plan.given) {
         if (f.compute) continue;
-        if (f.type === 'one2many') {
-          x2many[k] = v;
-          continue;
-        }
-        row[k] = this.convert(model, k, f, v, []);
+        if (f.type === 'one2many') (pending ??= []).push({ row, name: k, value: vals[k] });
+        else row[k] = this.convert(model, k, f, vals[k], NO_IDS);
+      }
+      if (defaulted) for (const [k, f] of defaulted) row[k] = this.convert(model, k, f, vals[k], NO_IDS);
+      if (sequenced) {
+        const f = this.field(model, 'name')!;
+        if (f.type === 'one2many') (pending ??= []).push({ row, name: 'name', value: vals.name });
+        else if (!f.compute) row.name = this.convert(model, 'name', f, vals.name, NO_IDS);
       }
       this.store.insert(model, row);
       created.push(row);
-      pending.push({ row, x2many });
     }
-    for (const { row, x2many } of pending) {
-      for (const [k, v] of Object.entries(x2many)) this.applyX2many(model, row, k, v);
-    }
+    if (pending) for (const { row, name, value } of pending) this.applyX2many(model, row, name, value);
     for (const row of created) this.checkRequired(model, row);
     def.afterCreate?.(this, created, valsList);
     def.constrain?.(this, created);
     return created.map((r) => r.id);
+  }
+
+  /** The plan for values with these keys: kept, or worked out (which refuses an unknown field). */
+  private createPlanFor(model: string, keys: string[]): CreatePlan {
+    const kept = this.store.createPlan(model, keys);
+    if (kept) return kept;
+    const given: Array<[string, FieldDef]> = [];
+    for (const k of keys) {
+      if (k === 'id') continue;
+      const f = this.field(model, k);
+      if (!f) throw valueError(`Invalid field '${k}' on model '${model}'`);
+      given.push([k, f]);
+    }
+    const names = new Set(keys);
+    const plan: CreatePlan = { keys, hasId: names.has('id'), given, missing: this.store.storedFields(model).filter(([k]) => !names.has(k)) };
+    this.store.keepCreatePlan(model, plan);
+    return plan;
   }
 
   write(model: string, ids: number[], vals: Record<string, unknown>): true {
@@ -488,7 +558,7 @@ export class Env {
     }
   }
 
-  private convert(model: string, name: string, f: FieldDef, v: unknown, current: number[]): unknown {
+  private convert(model: string, name: string, f: FieldDef, v: unknown, current: readonly number[]): unknown {
     if (v === null || v === undefined) v = false;
     switch (f.type) {
       case 'char':
@@ -536,7 +606,7 @@ export class Env {
   }
 
   /** many2many: the resulting id list after commands / a plain list of ids. */
-  private x2manyIds(model: string, name: string, f: FieldDef, v: unknown, current: number[]): number[] {
+  private x2manyIds(model: string, name: string, f: FieldDef, v: unknown, current: readonly number[]): number[] {
     if (v === false) return [];
     if (!Array.isArray(v)) throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
     let ids = [...current];
