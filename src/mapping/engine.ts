@@ -11,7 +11,7 @@ import { parseEdiDateTime, parseEdiTime, type EdiDateTimeFormat } from '../canon
 import { parseDecimal } from '../canonical/decimal';
 import type { Dictionary } from '../edi/common/definitions';
 import type { FieldSpec, Mapping, TransformStep } from './mapping-file';
-import { ElementResolver, elementLabel, parsePath, PathError, selectNodes, selectValues, type ParsedPath, type ValueHit } from './path';
+import { ElementResolver, elementLabel, firstValue, parsePath, PathError, selectNodes, selectValues, type ParsedPath, type ValueHit } from './path';
 import { segmentOf, type TransactionTree, type TreeLoop, type TreeNode, type TreeSegment } from './tree';
 
 /** The rule an error comes from. */
@@ -276,6 +276,7 @@ class Run {
   /** Values of path(s): the first one, or a list for several paths, '*' or '#*' (joined with `join`). */
   values(spec: FieldSpec, node: TreeNode, at: string, flat: boolean): unknown {
     const plan = valuePlan(spec);
+    if (!plan.many && spec.join === undefined && spec.firstOf === undefined) return this.value(spec, plan, node, at, flat);
     let hits: ValueHit[] = [];
     let many = plan.many;
     let source = plan.source;
@@ -325,6 +326,25 @@ class Run {
     }
     if (!many) return out[0];
     return out;
+  }
+
+  /**
+   * `values` for a field that maps one value (most of them): what `values` makes of the first hit, found
+   * without listing the others.
+   */
+  private value(spec: FieldSpec, plan: ValuePlan, node: TreeNode, at: string, flat: boolean): unknown {
+    let hit: ValueHit | undefined;
+    if (spec.pair) {
+      const nodes = plan.paths.length === 0 ? [node] : plan.paths.length === 1 ? selectNodes(node, this.root, plan.paths[0], this.resolver) : plan.paths.flatMap((p) => selectNodes(node, this.root, p, this.resolver));
+      hit = firstPair(spec.pair, nodes);
+    } else if (plan.paths.length === 1) {
+      hit = firstValue(node, this.root, plan.paths[0], this.resolver);
+    }
+    if (spec.onMore === 'warn' && plan.paths.length === 1) this.more(plan.paths[0].text, node, at, hit);
+    if (hit === undefined) return undefined;
+    const value = this.convert(spec, hit, at, plan.source);
+    if (value !== undefined && !flat) this.sources?.set(at, { ...hit, source: plan.source });
+    return value;
   }
 
   /**
@@ -395,6 +415,21 @@ class Run {
   }
 }
 
+/** The first value of a qualifier/value pair (`pair:`) in the nodes' segments, as `values` lists them. */
+function firstPair(pair: NonNullable<FieldSpec['pair']>, nodes: TreeNode[]): ValueHit | undefined {
+  for (const n of nodes) {
+    const seg = segmentOf(n);
+    if (!seg) continue;
+    for (let e = pair.from; e < seg.elements.length; e += 2) {
+      const q = seg.elements[e - 1]?.[0]?.[0]?.trim() ?? '';
+      if (!pair.qualifier.includes(q)) continue;
+      const v = seg.elements[e]?.[0]?.[0]?.trim() ?? '';
+      if (v !== '') return { value: v, segment: seg, element: e + 1, component: 1, repetition: 1 };
+    }
+  }
+  return undefined;
+}
+
 /** The `transform:` steps in order, on the text as read. */
 export function applyTransform(steps: readonly TransformStep[], text: string): string {
   let value = text;
@@ -442,11 +477,11 @@ function sourceFor<T>(sources: Map<string, T>, path: string): T | undefined {
   return undefined;
 }
 
-async function runMapping(tree: TransactionTree, mapping: Mapping, context: MappingContext, trackSources: boolean): Promise<Run> {
+function runMapping(tree: TransactionTree, mapping: Mapping, context: MappingContext, trackSources: boolean): Maybe<Run> {
   const run = new Run(tree, mapping, context, trackSources);
   run.doc = { type: mapping.type, partnerId: context.partnerId, envelope: context.envelope };
-  await run.object(mapping.fields, tree.root, '', true);
-  return run;
+  const done = run.object(mapping.fields, tree.root, '', true);
+  return done instanceof Promise ? done.then(() => run) : run;
 }
 
 /**
@@ -454,21 +489,38 @@ async function runMapping(tree: TransactionTree, mapping: Mapping, context: Mapp
  * that cannot be converted is never guessed and a missing required value is never invented.
  */
 export async function mapTransaction(tree: TransactionTree, mapping: Mapping, context: MappingContext): Promise<MappingResult> {
-  const run = await runMapping(tree, mapping, context, false);
+  return mapTransactionNow(tree, mapping, context);
+}
+
+/**
+ * `mapTransaction`, synchronous unless a JSONata expression had to be awaited: a caller that can use the
+ * result at once maps each transaction while its segments are still young, instead of keeping a whole
+ * file's segments alive until a promise per transaction has settled.
+ */
+export function mapTransactionNow(tree: TransactionTree, mapping: Mapping, context: MappingContext): Maybe<MappingResult> {
+  const run = runMapping(tree, mapping, context, false);
+  return run instanceof Promise ? run.then((r) => checked(r, tree, mapping, context)) : checked(run, tree, mapping, context);
+}
+
+/** The document of a finished run, checked against its schema (or the errors that stop it). */
+function checked(run: Run, tree: TransactionTree, mapping: Mapping, context: MappingContext): Maybe<MappingResult> {
   const document = run.doc;
   const warned = run.warnings.length > 0 ? { warnings: run.warnings } : {};
   if (run.errors.length > 0) return { errors: run.errors, ...warned };
-  const checked = validateCanonicalDocument(document, mapping.type);
-  if (!checked.ok) {
-    // The same mapping again, this time noting where every value came from, so the errors can name it.
-    const sources = (await runMapping(tree, mapping, context, true)).sources ?? new Map();
-    for (const issue of checked.issues) {
+  const valid = validateCanonicalDocument(document, mapping.type);
+  if (valid.ok) return { document: valid.document as CanonicalDocument, errors: [], ...warned };
+  const issues = valid.issues;
+  // The same mapping again, this time noting where every value came from, so the errors can name it.
+  const again = runMapping(tree, mapping, context, true);
+  const report = (traced: Run): MappingResult => {
+    const sources = traced.sources ?? new Map<string, ValueHit & { source: string }>();
+    for (const issue of issues) {
       const hit = sourceFor(sources, issue.path);
       const source = hit ? whereOf(hit, hit.source) : undefined;
       const where = source ? ` (${source.element} at segment ${hit?.segment.position})` : '';
       run.error('schema', issue.path, `${issue.path || 'document'}: ${issue.message}${where}`, source ? { source: source.source, segment: source.segment, element: source.element } : {});
     }
     return { errors: run.errors, ...warned };
-  }
-  return { document: checked.document as CanonicalDocument, errors: [], ...warned };
+  };
+  return again instanceof Promise ? again.then(report) : report(again);
 }

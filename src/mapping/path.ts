@@ -360,6 +360,15 @@ function reach(node: TreeNode, root: TreeLoop, step: SegmentStep): TreeNode[] {
   return candidates(node, step.name);
 }
 
+/** True when a node passes every condition of a step (a node without a segment passes none). */
+function qualifies(node: TreeNode, step: SegmentStep, resolver: ElementResolver, pathText: string): boolean {
+  if (step.conditions.length === 0) return true;
+  const seg = segmentOf(node);
+  if (seg === undefined) return false;
+  for (const cond of step.conditions) if (!conditionHolds(seg, cond, resolver, pathText)) return false;
+  return true;
+}
+
 /**
  * The nodes a path's segment steps select from a context (a loop occurrence or a segment). With
  * `eachLast` the last step selects every qualifying occurrence, as for `each:`.
@@ -375,24 +384,56 @@ export function selectNodes(ctx: TreeNode, root: TreeLoop, path: ParsedPath, res
     return [];
   }
   let current: TreeNode[] = [path.absolute ? root : ctx];
-  path.steps.forEach((step, i) => {
+  for (let i = 0; i < path.steps.length; i++) {
+    const step = path.steps[i];
+    const every = step.all || (eachLast && i === path.steps.length - 1);
+    const want = (step.index ?? 1) - 1;
     const next: TreeNode[] = [];
     for (const node of current) {
-      const matches = reach(node, root, step).filter((m) => {
-        if (step.conditions.length === 0) return true;
-        const seg = segmentOf(m);
-        return seg !== undefined && step.conditions.every((cond) => conditionHolds(seg, cond, resolver, path.text));
-      });
-      if (step.all || (eachLast && i === path.steps.length - 1)) next.push(...matches);
-      else {
-        const pick = matches[(step.index ?? 1) - 1];
-        if (pick) next.push(pick);
-      }
+      // Every candidate's conditions are evaluated, also after the pick: an address that cannot be
+      // resolved fails the path whichever occurrence it is in.
+      let seen = 0;
+      const consider = (m: TreeNode): void => {
+        if (!qualifies(m, step, resolver, path.text)) return;
+        if (every || seen === want) next.push(m);
+        seen++;
+      };
+      if (step.axis !== undefined) for (const m of reach(node, root, step)) consider(m);
+      else if (node.kind === 'segment') {
+        if (node.tag === step.name) consider(node);
+      } else for (const child of node.children) if (named(child, step.name)) consider(child);
     }
     // Two steps can reach one node (the parents of two siblings): keep each once, in order.
-    current = [...new Set(next)];
-  });
+    current = current.length > 1 && next.length > 1 ? [...new Set(next)] : next;
+  }
   return current;
+}
+
+/**
+ * The first value `selectValues` would give (its `[0]`), without the list: most fields map one value.
+ * Every selected segment's address is still resolved, so a path that fails somewhere fails here too.
+ */
+export function firstValue(ctx: TreeNode, root: TreeLoop, path: ParsedPath, resolver: ElementResolver): ValueHit | undefined {
+  const addr = path.element;
+  if (!addr) throw new PathError(path.text, 'names a segment or loop, not a value; add an element (e.g. /01)');
+  let found: ValueHit | undefined;
+  for (const node of selectNodes(ctx, root, path, resolver)) {
+    const seg = segmentOf(node);
+    if (!seg) continue;
+    const [e, c] = resolver.resolve(seg.tag, addr, path.text);
+    if (found) continue;
+    if (addr.repetition !== '*') {
+      const value = read(seg, e, c, addr.repetition).trim();
+      if (value !== '') found = { value, segment: seg, element: e, component: c, repetition: addr.repetition };
+      continue;
+    }
+    const reps = seg.elements[e - 1]?.length ?? 0;
+    for (let r = 1; r <= reps && !found; r++) {
+      const value = read(seg, e, c, r).trim();
+      if (value !== '') found = { value, segment: seg, element: e, component: c, repetition: r };
+    }
+  }
+  return found;
 }
 
 /** The values a path with an element address selects (empty values left out, values trimmed). */

@@ -13,7 +13,7 @@ import type { ParsedSegment } from '../edi/common/segment';
 import { EdiReader } from '../edi/reader';
 import { loadPartners, type LoadPartnersOptions } from '../partners/loader';
 import type { Partner, PartnerRegistry } from '../partners/registry';
-import { mapTransaction, type MappingError } from './engine';
+import { mapTransactionNow, type MappingError, type MappingResult } from './engine';
 import { loadMapping, MappingFileError, type Mapping } from './mapping-file';
 import { TreeBuilder } from './tree';
 
@@ -46,13 +46,33 @@ interface Collected {
   decimalMark: '.' | ',' | 'either';
 }
 
+type Definition = { def: TransactionDef; dictionary: Dictionary } | undefined;
+
+/**
+ * The shipped definitions do not change while the process runs (the validator keeps its compiled ones
+ * for good too): asking the file system again for every transaction cost more than mapping some of them.
+ */
+const definitions = new Map<string, Definition>();
+
 /** The shipped definition, or undefined when there is none or it cannot be read. */
-function safeDefinition(standard: Standard, t: TransactionHeader): { def: TransactionDef; dictionary: Dictionary } | undefined {
+function safeDefinition(standard: Standard, t: TransactionHeader): Definition {
+  const key = `${standard}\u0000${t.version}\u0000${t.id}`;
+  if (definitions.has(key)) return definitions.get(key);
+  let found: Definition;
   try {
-    return definitionSource(standard, t);
+    found = definitionSource(standard, t);
   } catch {
-    return undefined;
+    found = undefined;
   }
+  definitions.set(key, found);
+  return found;
+}
+
+/** What translating one transaction adds to the result, kept apart until the reader's issues before it are in. */
+interface Outcome {
+  document?: CanonicalDocument;
+  errors: MappingError[];
+  warnings?: MappingError[];
 }
 
 function party(qualifier: string, id: string): EnvelopeParty {
@@ -81,7 +101,14 @@ export function envelopeOf(standard: Standard, interchange: InterchangeHeader, g
 /** Translates transactions as they complete; errors and documents accumulate. */
 class Translator {
   readonly result: TranslateResult = { documents: [], errors: [] };
+  /**
+   * Transactions translated as they completed, in order. Their results join `result` only when the chunk
+   * has been read, after its reader issues, as when every transaction waited for the end of the chunk.
+   */
+  private readonly started: Maybe<Outcome>[] = [];
+  /** Transactions after one whose mapping had to be awaited: they wait their turn, as before. */
   private readonly queue: Collected[] = [];
+  private awaiting = false;
   private readonly reader: EdiReader;
   private interchange: InterchangeHeader | undefined;
   private group: GroupHeader | undefined;
@@ -112,8 +139,18 @@ class Translator {
         if (place.level === 'transaction' && this.current) this.current.segments.push({ seg: seg.toParsed(), position: place.position, offset: seg.offset });
       },
       transactionEnd: () => {
-        if (this.current) this.queue.push(this.current);
+        const c = this.current;
         this.current = undefined;
+        if (!c) return;
+        if (this.awaiting || this.queue.length > 0) {
+          this.queue.push(c);
+          return;
+        }
+        // Mapped now, while its parsed segments are still young: a file's worth of them kept for a later
+        // pass outlived the young generation and made most of the collector's work.
+        const outcome = this.translate(c);
+        if (outcome instanceof Promise) this.awaiting = true;
+        this.started.push(outcome);
       },
       issue: (i) => {
         if (i.severity !== 'error') return;
@@ -140,66 +177,65 @@ class Translator {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) await this.translate(this.queue.shift() as Collected);
+    for (const outcome of this.started) this.add(outcome instanceof Promise ? await outcome : outcome);
+    this.started.length = 0;
+    this.awaiting = false;
+    while (this.queue.length > 0) {
+      const outcome = this.translate(this.queue.shift() as Collected);
+      this.add(outcome instanceof Promise ? await outcome : outcome);
+    }
   }
 
-  private fail(c: Collected, rule: MappingError['rule'], message: string, partner?: string, mappingFile?: string): void {
+  private add(outcome: Outcome): void {
+    if (outcome.document) this.result.documents.push(outcome.document);
+    this.result.errors.push(...outcome.errors);
+    if (outcome.warnings) (this.result.warnings ??= []).push(...outcome.warnings);
+  }
+
+  private failed(c: Collected, rule: MappingError['rule'], message: string, partner?: string, mappingFile?: string): Outcome {
     const e: MappingError = { rule, message, path: '', interchangeControlNumber: c.interchange.controlNumber.trim(), controlNumber: c.header.controlNumber, messageType: c.header.id };
     if (partner !== undefined) e.partner = partner;
     if (mappingFile !== undefined) e.mappingFile = mappingFile;
-    this.result.errors.push(e);
+    return { errors: [e] };
   }
 
-  private partnerFor(c: Collected): Partner | undefined {
+  private partnerFor(c: Collected): { partner: Partner } | { failed: Outcome } {
     if (this.options.partner !== undefined) {
       const p = this.registry.get(this.options.partner);
-      if (!p) this.fail(c, 'routing', `no partner '${this.options.partner}'; known partners: ${this.registry.partners.map((x) => x.id).join(', ') || 'none'}`);
-      return p;
+      return p ? { partner: p } : { failed: this.failed(c, 'routing', `no partner '${this.options.partner}'; known partners: ${this.registry.partners.map((x) => x.id).join(', ') || 'none'}`) };
     }
     const routed = this.registry.route(c.interchange, c.group);
-    if (routed.kind === 'unknown') {
-      this.fail(c, 'routing', routed.message);
-      return undefined;
-    }
-    return routed.partner;
+    if (routed.kind === 'unknown') return { failed: this.failed(c, 'routing', routed.message) };
+    return { partner: routed.partner };
   }
 
-  private async translate(c: Collected): Promise<void> {
-    const partner = this.partnerFor(c);
-    if (!partner) return;
+  private translate(c: Collected): Maybe<Outcome> {
+    const routed = this.partnerFor(c);
+    if ('failed' in routed) return routed.failed;
+    const partner = routed.partner;
     const t = c.header;
     const entry = partner.documents.find((d) => d.messageType === t.id && d.direction === 'inbound') ?? partner.documents.find((d) => d.messageType === t.id);
-    if (!entry) {
-      this.fail(c, 'routing', `partner ${partner.id} does not exchange ${t.id}; add it to documents in ${partner.file}`, partner.id);
-      return;
-    }
+    if (!entry) return this.failed(c, 'routing', `partner ${partner.id} does not exchange ${t.id}; add it to documents in ${partner.file}`, partner.id);
     const file = join(partner.mappingsDir, entry.mapping ?? `${t.id}.yaml`);
     let mapping: Mapping;
     try {
       mapping = loadMapping(file);
     } catch (err) {
       if (!(err instanceof MappingFileError)) throw err;
-      this.fail(c, 'mapping', err.message, partner.id, file);
-      return;
+      return this.failed(c, 'mapping', err.message, partner.id, file);
     }
-    if (mapping.type !== entry.type) {
-      this.fail(c, 'mapping', `${file} maps to ${mapping.type} but ${partner.file} says ${t.id} carries ${entry.type}`, partner.id, file);
-      return;
-    }
+    if (mapping.type !== entry.type) return this.failed(c, 'mapping', `${file} maps to ${mapping.type} but ${partner.file} says ${t.id} carries ${entry.type}`, partner.id, file);
     const found = safeDefinition(c.standard, t);
-    if (!found) {
-      this.fail(c, 'definition', `no definition for ${c.standard} ${definitionVersion(c.standard, t) || '(no version)'} ${t.id}; it cannot be mapped`, partner.id, file);
-      return;
-    }
+    if (!found) return this.failed(c, 'definition', `no definition for ${c.standard} ${definitionVersion(c.standard, t) || '(no version)'} ${t.id}; it cannot be mapped`, partner.id, file);
     const builder = new TreeBuilder(found.def);
     for (const s of c.segments) builder.add(s.seg, s.position, s.offset);
     const envelope = envelopeOf(c.standard, c.interchange, c.group, t);
-    const mapped = await mapTransaction(builder.result, mapping, { partnerId: partner.id, envelope, dictionary: found.dictionary, decimalMark: c.decimalMark });
-    if (mapped.document) this.result.documents.push(mapped.document);
-    this.result.errors.push(...mapped.errors);
-    if (mapped.warnings) (this.result.warnings ??= []).push(...mapped.warnings);
+    return mapTransactionNow(builder.result, mapping, { partnerId: partner.id, envelope, dictionary: found.dictionary, decimalMark: c.decimalMark }) satisfies Maybe<MappingResult>;
   }
 }
+
+/** A value now, or later when a mapping had to await an expression. */
+type Maybe<T> = T | Promise<T>;
 
 /** Translate EDI (a buffer or a stream of chunks) into canonical documents. Partner config errors throw. */
 export async function translate(input: Buffer | AsyncIterable<Buffer | string>, options: TranslateOptions = {}): Promise<TranslateResult> {
