@@ -1,0 +1,151 @@
+/**
+ * A faster way to the answer `schema.safeParse` gives for a valid document, for the translation hot
+ * path: zod spends most of its time on the bookkeeping around objects, arrays and optional fields (a
+ * payload and an issue list per node), which is what this walks itself. Every leaf (string, number,
+ * enum …) and every refinement is still run by zod's own code, so what a value must look like is said
+ * in one place only. Anything this does not know is handed to zod as a whole.
+ *
+ * It answers only "valid, and this is zod's output" or "not sure": the caller then runs zod, which
+ * gives the issues. So it can never accept what zod rejects as long as it rejects whenever in doubt.
+ */
+import type { z } from 'zod';
+
+/** zod's output for a value, or NOT_SURE. */
+type Check = (value: unknown) => unknown;
+
+/** "Ask zod": the value may be invalid, or valid in a way this walk does not reproduce. */
+export const NOT_SURE: unique symbol = Symbol('not sure');
+
+/** The parts of zod's internals used here (zod/v4/core `$ZodType._zod` and `$ZodCheck._zod`). */
+interface Payload {
+  value: unknown;
+  issues: unknown[];
+}
+interface CheckInternals {
+  _zod: { def: { when?: (payload: Payload) => boolean }; check: (payload: Payload) => unknown };
+}
+interface SchemaInternals {
+  _zod: {
+    def: {
+      type: string;
+      checks?: CheckInternals[];
+      shape?: Record<string, SchemaInternals>;
+      catchall?: SchemaInternals;
+      element?: SchemaInternals;
+      innerType?: SchemaInternals;
+    };
+    run: (payload: Payload, ctx: { async: boolean }) => Payload | Promise<Payload>;
+  };
+  safeParse?: (value: unknown) => { success: boolean; data?: unknown };
+}
+
+const LEAVES = new Set(['string', 'number', 'boolean', 'enum', 'literal']);
+const SYNC = { async: false };
+
+/** zod's refinements of an object or array, on the output built so far (true when all pass). */
+function refinementsPass(checks: readonly CheckInternals[] | undefined, value: unknown): boolean {
+  if (!checks || checks.length === 0) return true;
+  const payload: Payload = { value, issues: [] };
+  for (const ch of checks) {
+    const when = ch._zod.def.when;
+    if (when && !when(payload)) continue;
+    if (ch._zod.check(payload) instanceof Promise || payload.issues.length > 0) return false;
+  }
+  return true;
+}
+
+function whole(schema: SchemaInternals): Check {
+  return (value) => {
+    const result = schema.safeParse?.(value);
+    return result?.success ? result.data : NOT_SURE;
+  };
+}
+
+function leaf(schema: SchemaInternals): Check {
+  return (value) => {
+    const payload = schema._zod.run({ value, issues: [] }, SYNC);
+    return payload instanceof Promise || payload.issues.length > 0 ? NOT_SURE : payload.value;
+  };
+}
+
+function array(schema: SchemaInternals, element: Check): Check {
+  const checks = schema._zod.def.checks;
+  return (value) => {
+    if (!Array.isArray(value)) return NOT_SURE;
+    const out: unknown[] = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      // A hole or an undefined entry is zod's business (it may report or keep it).
+      if (!(i in value) || value[i] === undefined) return NOT_SURE;
+      const item = element(value[i]);
+      if (item === NOT_SURE) return NOT_SURE;
+      out[i] = item;
+    }
+    return refinementsPass(checks, out) ? out : NOT_SURE;
+  };
+}
+
+/** A strict object: only its own keys, each present one checked, the output in the schema's key order. */
+function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>): Check {
+  const keys = Object.keys(shape);
+  const known = new Set(keys);
+  const fields = keys.map((key) => {
+    const field = shape[key];
+    const optional = field._zod.def.type === 'optional';
+    const inner = optional ? field._zod.def.innerType : field;
+    return { key, optional, check: inner ? compile(inner) : whole(field) };
+  });
+  const checks = schema._zod.def.checks;
+  return (value) => {
+    if (!isPlainObject(value)) return NOT_SURE;
+    const input = value as Record<string, unknown>;
+    let present = 0;
+    for (const key in input) {
+      if (!Object.hasOwn(input, key) || !known.has(key) || input[key] === undefined) return NOT_SURE;
+      present++;
+    }
+    const out: Record<string, unknown> = {};
+    let seen = 0;
+    for (const f of fields) {
+      if (!Object.hasOwn(input, f.key)) {
+        if (!f.optional) return NOT_SURE;
+        continue;
+      }
+      const v = f.check(input[f.key]);
+      if (v === NOT_SURE) return NOT_SURE;
+      out[f.key] = v;
+      seen++;
+    }
+    if (seen !== present) return NOT_SURE;
+    return refinementsPass(checks, out) ? out : NOT_SURE;
+  };
+}
+
+/** An object literal, of this realm or another (a structured clone's), not an array or a class instance. */
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+const compiled = new WeakMap<object, Check>();
+
+function compile(schema: SchemaInternals): Check {
+  const hit = compiled.get(schema);
+  if (hit) return hit;
+  const def = schema._zod.def;
+  let check: Check;
+  if (LEAVES.has(def.type)) check = leaf(schema);
+  else if (def.type === 'array' && def.element) check = array(schema, compile(def.element));
+  else if (def.type === 'object' && def.shape && def.catchall?._zod.def.type === 'never') check = object(schema, def.shape);
+  else check = whole(schema);
+  compiled.set(schema, check);
+  return check;
+}
+
+/**
+ * zod's output for `value` when it is valid and the walk is sure of it, otherwise NOT_SURE (then ask
+ * `schema.safeParse`, which also says why).
+ */
+export function quickParse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> | typeof NOT_SURE {
+  return compile(schema as unknown as SchemaInternals)(value) as z.output<T> | typeof NOT_SURE;
+}

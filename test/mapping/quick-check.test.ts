@@ -1,0 +1,90 @@
+/**
+ * The quick schema walk against zod itself: for every translated fixture document and many broken
+ * variants of them, whatever the walk accepts zod accepts too, with the same output (key order included,
+ * since the ledger stores the JSON), and the valid documents are answered by the walk, not handed on.
+ */
+import { readdirSync, statSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DOCUMENT_SCHEMAS, type CanonicalDocument } from '../../src/canonical/document';
+import { NOT_SURE, quickParse } from '../../src/canonical/quick-check';
+import { translate } from '../../src/mapping';
+import { clone, functionalAck, invoice, order, orderResponse, shipNotice } from '../canonical/examples';
+
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'edi');
+
+function ediFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return ediFiles(path);
+    return /\.(edi|x12|edifact|txt)$/i.test(name) ? [path] : [];
+  });
+}
+
+/** Values that break a field in every way a schema can notice. */
+const REPLACEMENTS: unknown[] = ['', ' ', ' x', 'x ', 'ABC', '2024-02-30', '2024-02-29', '12:00', 'US', 0, -1, 1.5, 1e21, NaN, Infinity, true, null, [], {}, [''], { x: 1 }, undefined];
+
+/** Every variant of a document with one place changed: replaced, removed, or an unknown key added. */
+function* variants(doc: unknown): Generator<unknown> {
+  function* at(value: unknown, set: (v: unknown) => unknown): Generator<unknown> {
+    for (const r of REPLACEMENTS) yield set(r);
+    if (Array.isArray(value)) {
+      yield set([]);
+      for (let i = 0; i < value.length; i++) {
+        yield* at(value[i], (v) => set(value.map((x, j) => (j === i ? v : x))));
+        yield set(value.filter((_, j) => j !== i));
+      }
+    } else if (typeof value === 'object' && value !== null) {
+      const obj = value as Record<string, unknown>;
+      yield set({ ...obj, unknownKey: 'x' });
+      yield set(Object.fromEntries(Object.entries(obj).reverse()));
+      for (const key of Object.keys(obj)) {
+        yield* at(obj[key], (v) => set({ ...obj, [key]: v }));
+        const { [key]: _dropped, ...rest } = obj;
+        yield set(rest);
+      }
+    }
+  }
+  yield* at(doc, (v) => v);
+}
+
+function agrees(type: CanonicalDocument['type'], value: unknown): boolean {
+  const schema = DOCUMENT_SCHEMAS[type];
+  const quick = quickParse(schema, value);
+  if (quick === NOT_SURE) return false;
+  const zod = schema.safeParse(value);
+  expect(zod.success).toBe(true);
+  expect(quick).toStrictEqual(zod.data);
+  expect(JSON.stringify(quick)).toBe(JSON.stringify(zod.data));
+  return true;
+}
+
+describe('quick schema walk', () => {
+  let documents: CanonicalDocument[] = [];
+
+  beforeAll(async () => {
+    documents = [order, orderResponse, shipNotice, invoice, functionalAck].map((d) => clone(d) as CanonicalDocument);
+    for (const file of ediFiles(FIXTURES)) documents.push(...(await translate(readFileSync(file))).documents);
+  });
+
+  it('answers every valid document itself, with zod’s output', () => {
+    expect(documents.length).toBeGreaterThan(10);
+    for (const doc of documents) expect(agrees(doc.type, doc)).toBe(true);
+  });
+
+  it('accepts no broken variant that zod rejects, and gives zod’s output for the ones it accepts', () => {
+    let checked = 0;
+    for (const doc of documents.slice(0, 12)) {
+      for (const variant of variants(doc)) {
+        agrees(doc.type, variant);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+
+  it('hands class instances, inherited fields and undefined fields to zod', () => {
+    expect(quickParse(DOCUMENT_SCHEMAS.order, Object.assign(Object.create({ inherited: 1 }) as object, clone(order)))).toBe(NOT_SURE);
+    expect(quickParse(DOCUMENT_SCHEMAS.order, Object.assign(new (class Doc {})(), clone(order)))).toBe(NOT_SURE);
+    expect(quickParse(DOCUMENT_SCHEMAS.order, { ...clone(order), orderType: undefined })).toBe(NOT_SURE);
+  });
+});
