@@ -87,7 +87,6 @@ function array(schema: SchemaInternals, element: Check): Check {
 /** A strict object: only its own keys, each present one checked, the output in the schema's key order. */
 function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>): Check {
   const keys = Object.keys(shape);
-  const known = new Set(keys);
   const fields = keys.map((key) => {
     const field = shape[key];
     const optional = field._zod.def.type === 'optional';
@@ -98,33 +97,42 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
   return (value) => {
     if (!isPlainObject(value)) return NOT_SURE;
     const input = value as Record<string, unknown>;
-    let present = 0;
-    for (const key in input) {
-      if (!Object.hasOwn(input, key) || !known.has(key) || input[key] === undefined) return NOT_SURE;
-      present++;
-    }
     const out: Record<string, unknown> = {};
     let seen = 0;
     for (const f of fields) {
-      if (!Object.hasOwn(input, f.key)) {
-        if (!f.optional) return NOT_SURE;
+      const v = input[f.key];
+      if (v === undefined) {
+        // An own key holding undefined is zod's business (it keeps the key); an absent one must be optional.
+        if (Object.hasOwn(input, f.key) || !f.optional) return NOT_SURE;
         continue;
       }
-      const v = f.check(input[f.key]);
-      if (v === NOT_SURE) return NOT_SURE;
-      out[f.key] = v;
+      if (!Object.hasOwn(input, f.key)) return NOT_SURE;
+      const parsed = f.check(v);
+      if (parsed === NOT_SURE) return NOT_SURE;
+      out[f.key] = parsed;
       seen++;
     }
-    if (seen !== present) return NOT_SURE;
+    // Any own key besides the schema's (a symbol too, to be safe) is an unknown key for zod's strict object.
+    if (Reflect.ownKeys(input).length !== seen) return NOT_SURE;
     return refinementsPass(checks, out) ? out : NOT_SURE;
   };
 }
 
-/** An object literal, of this realm or another (a structured clone's), not an array or a class instance. */
+/**
+ * An object literal of this realm, not an array or a class instance: zod finds unknown keys with
+ * `for…in`, this walk by comparing counts of own keys, which agree only for these (with an unpolluted
+ * Object.prototype, see quickParse). Others (a structured clone from another realm) go to zod.
+ */
 function isPlainObject(value: unknown): value is object {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (typeof value !== 'object' || value === null) return false;
   const proto: unknown = Object.getPrototypeOf(value);
-  return proto === null || Object.getPrototypeOf(proto) === null;
+  return proto === Object.prototype || proto === null;
+}
+
+/** True when Object.prototype has no enumerable property that zod's `for…in` would meet in every object. */
+function prototypeClean(): boolean {
+  for (const _ in {}) return false;
+  return true;
 }
 
 const compiled = new WeakMap<object, Check>();
@@ -147,5 +155,6 @@ function compile(schema: SchemaInternals): Check {
  * `schema.safeParse`, which also says why).
  */
 export function quickParse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> | typeof NOT_SURE {
+  if (!prototypeClean()) return NOT_SURE;
   return compile(schema as unknown as SchemaInternals)(value) as z.output<T> | typeof NOT_SURE;
 }

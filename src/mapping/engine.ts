@@ -169,7 +169,8 @@ class Run {
     const plain = this.fill(order.plain, 0, node, at, out);
     if (plain instanceof Promise) return plain.then(() => this.rest(order, node, at, out)).then(() => nonEmpty(out));
     const rest = this.rest(order, node, at, out);
-    return rest instanceof Promise ? rest.then(() => nonEmpty(out)) : nonEmpty(out);
+    if (rest instanceof Promise) return rest.then(() => nonEmpty(out));
+    return top ? nonEmpty(out) : anyMapped(order, out);
   }
 
   private rest(order: FieldOrder, node: TreeNode, at: string, out: Obj): Maybe<void> {
@@ -462,6 +463,15 @@ function compiled(text: string): ReturnType<typeof jsonata> {
 /** The object, or undefined when nothing was mapped into it (without listing its keys). */
 function nonEmpty(out: Obj): Obj | undefined {
   for (const key in out) if (Object.hasOwn(out, key)) return out;
+  return undefined;
+}
+
+/**
+ * `nonEmpty` for an object that only its fields block wrote to: asking for its own keys by name is
+ * cheaper than enumerating objects whose shapes differ from one occurrence to the next.
+ */
+function anyMapped(order: FieldOrder, out: Obj): Obj | undefined {
+  for (const list of [order.plain, order.conditional, order.later]) for (const [key] of list) if (Object.hasOwn(out, key)) return out;
   return undefined;
 }
 

@@ -5,6 +5,7 @@
  */
 import { readdirSync, statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { DOCUMENT_SCHEMAS, type CanonicalDocument } from '../../src/canonical/document';
 import { NOT_SURE, quickParse } from '../../src/canonical/quick-check';
 import { translate } from '../../src/mapping';
@@ -62,7 +63,8 @@ describe('quick schema walk', () => {
   let documents: CanonicalDocument[] = [];
 
   beforeAll(async () => {
-    documents = [order, orderResponse, shipNotice, invoice, functionalAck].map((d) => clone(d) as CanonicalDocument);
+    // A JSON copy, not a structured clone: that one comes from another realm under jest, which the walk hands to zod.
+    documents = [order, orderResponse, shipNotice, invoice, functionalAck].map((d) => JSON.parse(JSON.stringify(d)) as CanonicalDocument);
     for (const file of ediFiles(FIXTURES)) documents.push(...(await translate(readFileSync(file))).documents);
   });
 
@@ -82,7 +84,8 @@ describe('quick schema walk', () => {
     expect(checked).toBeGreaterThan(1000);
   });
 
-  it('hands class instances, inherited fields and undefined fields to zod', () => {
+  it('hands class instances, other realms, inherited fields and undefined fields to zod', () => {
+    expect(quickParse(DOCUMENT_SCHEMAS.order, Object.assign(runInNewContext('({})') as object, JSON.parse(JSON.stringify(order)) as object))).toBe(NOT_SURE);
     expect(quickParse(DOCUMENT_SCHEMAS.order, Object.assign(Object.create({ inherited: 1 }) as object, clone(order)))).toBe(NOT_SURE);
     expect(quickParse(DOCUMENT_SCHEMAS.order, Object.assign(new (class Doc {})(), clone(order)))).toBe(NOT_SURE);
     expect(quickParse(DOCUMENT_SCHEMAS.order, { ...clone(order), orderType: undefined })).toBe(NOT_SURE);
