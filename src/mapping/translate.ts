@@ -28,6 +28,12 @@ export interface TranslateOptions {
   registry?: PartnerRegistry;
   /** Further options for loading partners. */
   partnerOptions?: LoadPartnersOptions;
+  /**
+   * Hand each document, in order, to this as soon as it is mapped instead of collecting it in
+   * `documents` (which then stays empty): a caller that keeps only a serialised form lets the objects
+   * die young instead of holding a whole file's documents until the end.
+   */
+  onDocument?: (document: CanonicalDocument) => void;
 }
 
 export interface TranslateResult {
@@ -150,6 +156,7 @@ class Translator {
         // pass outlived the young generation and made most of the collector's work.
         const outcome = this.translate(c);
         if (outcome instanceof Promise) this.awaiting = true;
+        else this.handOver(outcome);
         this.started.push(outcome);
       },
       issue: (i) => {
@@ -177,13 +184,26 @@ class Translator {
   }
 
   private async drain(): Promise<void> {
-    for (const outcome of this.started) this.add(outcome instanceof Promise ? await outcome : outcome);
+    for (const outcome of this.started) this.add(outcome instanceof Promise ? this.handOver(await outcome) : outcome);
     this.started.length = 0;
     this.awaiting = false;
     while (this.queue.length > 0) {
       const outcome = this.translate(this.queue.shift() as Collected);
-      this.add(outcome instanceof Promise ? await outcome : outcome);
+      this.add(this.handOver(outcome instanceof Promise ? await outcome : outcome));
     }
+  }
+
+  /**
+   * A finished transaction's document to `onDocument`, at once: every transaction before it has handed
+   * over its own (one that had to be awaited holds the later ones back in `queue`), so the order holds.
+   */
+  private handOver(outcome: Outcome): Outcome {
+    const { onDocument } = this.options;
+    if (onDocument && outcome.document) {
+      onDocument(outcome.document);
+      delete outcome.document;
+    }
+    return outcome;
   }
 
   private add(outcome: Outcome): void {

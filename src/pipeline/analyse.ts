@@ -166,8 +166,11 @@ export async function analyseMessage(bytes: Buffer, registry: PartnerRegistry): 
     }
     analysed.push({ ...ic, collected: await collectFor(routed.partner, bytes.subarray(ic.start, ic.end)), collectedFor: routed.partner.id });
   }
-  const translated = await translate(bytes, { registry });
-  const out: MessageAnalysis = { interchanges: analysed, fileProblems, documents: translated.documents.map(ledgerForm), errors: translated.errors };
+  // Each document is serialised as soon as it is mapped: a file's worth of document objects kept to the
+  // end outlived the young generation (strings are cheap to keep, object graphs are not).
+  const documents: AnalysedDocument[] = [];
+  const translated = await translate(bytes, { registry, onDocument: (doc) => documents.push(ledgerForm(doc)) });
+  const out: MessageAnalysis = { interchanges: analysed, fileProblems, documents, errors: translated.errors };
   if (translated.warnings) out.warnings = translated.warnings;
   return out;
 }
