@@ -284,18 +284,7 @@ class Run {
     // The one path read, for `onMore` (the one that found something, with firstOf).
     let single = plan.paths.length === 1 ? plan.paths[0].text : undefined;
     if (spec.pair) {
-      const pair = spec.pair;
-      const nodes = plan.paths.length === 0 ? [node] : plan.paths.length === 1 ? selectNodes(node, this.root, plan.paths[0], this.resolver) : plan.paths.flatMap((p) => selectNodes(node, this.root, p, this.resolver));
-      for (const n of nodes) {
-        const seg = segmentOf(n);
-        if (!seg) continue;
-        for (let e = pair.from; e < seg.elements.length; e += 2) {
-          const q = seg.elements[e - 1]?.[0]?.[0]?.trim() ?? '';
-          if (!pair.qualifier.includes(q)) continue;
-          const v = seg.elements[e]?.[0]?.[0]?.trim() ?? '';
-          if (v !== '') hits.push({ value: v, segment: seg, element: e + 1, component: 1, repetition: 1 });
-        }
-      }
+      pairHits(spec.pair, this.pairNodes(plan, node), hits);
     } else if (spec.firstOf !== undefined) {
       // The first path that finds anything wins; the others are alternatives, not more values.
       for (const text of spec.firstOf) {
@@ -336,8 +325,7 @@ class Run {
   private value(spec: FieldSpec, plan: ValuePlan, node: TreeNode, at: string, flat: boolean): unknown {
     let hit: ValueHit | undefined;
     if (spec.pair) {
-      const nodes = plan.paths.length === 0 ? [node] : plan.paths.length === 1 ? selectNodes(node, this.root, plan.paths[0], this.resolver) : plan.paths.flatMap((p) => selectNodes(node, this.root, p, this.resolver));
-      hit = firstPair(spec.pair, nodes);
+      hit = pairHits(spec.pair, this.pairNodes(plan, node));
     } else if (plan.paths.length === 1) {
       hit = firstValue(node, this.root, plan.paths[0], this.resolver);
     }
@@ -346,6 +334,13 @@ class Run {
     const value = this.convert(spec, hit, at, plan.source);
     if (value !== undefined && !flat) this.sources?.set(at, { ...hit, source: plan.source });
     return value;
+  }
+
+  /** Where a `pair:` field looks: the node itself, or what its path(s) select. */
+  private pairNodes(plan: ValuePlan, node: TreeNode): TreeNode[] {
+    if (plan.paths.length === 0) return [node];
+    if (plan.paths.length === 1) return selectNodes(node, this.root, plan.paths[0], this.resolver);
+    return plan.paths.flatMap((p) => selectNodes(node, this.root, p, this.resolver));
   }
 
   /**
@@ -416,8 +411,11 @@ class Run {
   }
 }
 
-/** The first value of a qualifier/value pair (`pair:`) in the nodes' segments, as `values` lists them. */
-function firstPair(pair: NonNullable<FieldSpec['pair']>, nodes: TreeNode[]): ValueHit | undefined {
+/**
+ * The values of a qualifier/value pair (`pair:`) in the nodes' segments, in order: every one into `all`,
+ * or, without it, just the first (most pairs map one value, and need no list for it).
+ */
+function pairHits(pair: NonNullable<FieldSpec['pair']>, nodes: TreeNode[], all?: ValueHit[]): ValueHit | undefined {
   for (const n of nodes) {
     const seg = segmentOf(n);
     if (!seg) continue;
@@ -425,7 +423,10 @@ function firstPair(pair: NonNullable<FieldSpec['pair']>, nodes: TreeNode[]): Val
       const q = seg.elements[e - 1]?.[0]?.[0]?.trim() ?? '';
       if (!pair.qualifier.includes(q)) continue;
       const v = seg.elements[e]?.[0]?.[0]?.trim() ?? '';
-      if (v !== '') return { value: v, segment: seg, element: e + 1, component: 1, repetition: 1 };
+      if (v === '') continue;
+      const hit: ValueHit = { value: v, segment: seg, element: e + 1, component: 1, repetition: 1 };
+      if (!all) return hit;
+      all.push(hit);
     }
   }
   return undefined;
