@@ -45,7 +45,7 @@ export interface PipelineBenchOptions {
   /** Transactions (850s) per file; one interchange per file, one group per interchange. */
   perFile: number;
   lines: number;
-  /** Gateway `concurrency` (documents posted at once); also the Odoo client's maxConcurrency. */
+  /** Gateway `concurrency` (posting runs at once; the service's default, 8); also the Odoo client's maxConcurrency. */
   concurrency: number;
   /** Analysis worker threads of the gateway (0: everything in its main thread). */
   workers: number;
@@ -56,8 +56,8 @@ export interface PipelineBenchOptions {
   keep: boolean;
 }
 
-/** Defaults: 10 000 orders of 20 lines, 50 per file (a partner batching a few minutes of orders). */
-export const DEFAULT_PIPELINE_OPTIONS: PipelineBenchOptions = { orders: 10_000, perFile: 50, lines: 20, concurrency: 16, workers: 1, sinks: ['null', 'odoo'], keep: false };
+/** Defaults: 10 000 orders of 20 lines, 50 per file (a partner batching a few minutes of orders); the service's pipeline defaults. */
+export const DEFAULT_PIPELINE_OPTIONS: PipelineBenchOptions = { orders: 10_000, perFile: 50, lines: 20, concurrency: 8, workers: 1, sinks: ['null', 'odoo'], keep: false };
 
 /** What the child measured, read back from its ledger after the run. */
 interface ChildResult {
