@@ -154,7 +154,7 @@ export class Gateway {
       run: (doc) => this.post(doc),
       // Orders of one partner go to Odoo together: a few calls for many documents (see DocumentSink.postMany).
       ...(o.sink.postMany && o.sink.batchable
-        ? { batchKey: (doc: DueDocument) => (doc.partnerId && doc.type && o.sink.batchable!.has(doc.type as CanonicalDocument['type']) ? `${doc.partnerId}\u0000${doc.type}` : undefined), batchSize: o.postBatch ?? 16, runBatch: (docs: DueDocument[]) => this.postBatch(docs) }
+        ? { batchKey: (doc: DueDocument) => (doc.partnerId && doc.type && o.sink.batchable!.has(doc.type as CanonicalDocument['type']) ? `${doc.partnerId}\u0000${doc.type}` : undefined), batchSize: o.postBatch ?? 16, runBatch: (docs: DueDocument[]) => this.postRun(docs) }
         : {}),
       breaker: this.postBreaker,
       onCrash: (doc, err) => this.crashed('post', { documentId: doc.id }, err),
@@ -403,70 +403,62 @@ export class Gateway {
     }
   }
 
-  /** The partner and canonical JSON of a document to post, or undefined once it is dead-lettered for lacking one. */
-  private postable(doc: DocumentRow): { partner: Partner; json: string } | undefined {
+  /** The partner of a document to post, or undefined once it is dead-lettered for lacking one or its JSON. */
+  private postable(doc: DocumentRow): Partner | undefined {
     const partner = doc.partnerId ? this.o.registry.get(doc.partnerId) : undefined;
-    const json = doc.canonical ?? this.o.ledger.canonicalOf(doc.id);
-    if (!partner || !json) {
+    if (!partner || !doc.canonical) {
       const reason = !partner ? `partner ${doc.partnerId ?? '(none)'} is not configured any more` : 'the document has no canonical form';
       this.o.ledger.documentState(doc.id, { state: 'dead', reason, errorKind: 'business', event: 'document.dead' });
       return undefined;
     }
-    return { partner, json };
-  }
-
-  /** The whole documents of claimed ones, as they are now (one a person discarded meanwhile is left out). */
-  private toPost(due: DueDocument[]): DocumentRow[] {
-    return this.o.ledger.documents(due.map((d) => d.id)).filter((d) => d.state === 'mapped' || d.state === 'retry');
+    return partner;
   }
 
   private async post(due: DueDocument): Promise<StageOutcome> {
-    const [doc] = this.toPost([due]);
-    if (!doc) return 'failed';
-    const ready = this.postable(doc);
-    if (!ready) return 'failed';
-    const started = this.now();
-    let outcome: Settled<PostResult>;
-    try {
-      outcome = { ok: true, value: await this.o.sink.post(JSON.parse(ready.json) as CanonicalDocument, ready.partner) };
-    } catch (error) {
-      outcome = { ok: false, error };
-    }
-    return this.posted(doc, ready.partner, outcome, started);
+    return (await this.postRun([due]))[0]!;
   }
 
-  /** Documents of one partner and one type, posted together (`DocumentSink.postMany`): one outcome each. */
-  private async postBatch(due: DueDocument[]): Promise<StageOutcome[]> {
-    const docs = this.toPost(due);
+  /**
+   * Post claimed documents: one alone (`DocumentSink.post`), or several of one partner and one type
+   * together (`postMany`); one outcome each. The whole rows are read now, as they are: one a person
+   * discarded meanwhile is left out.
+   */
+  private async postRun(due: DueDocument[]): Promise<StageOutcome[]> {
     const outcomes: StageOutcome[] = due.map(() => 'failed');
     const at = new Map(due.map((d, i) => [d.id, i]));
     const ready: { at: number; doc: DocumentRow; partner: Partner; canonical: CanonicalDocument }[] = [];
-    const unreadable: Promise<void>[] = [];
+    const recorded: Promise<void>[] = [];
+    const record = (i: number, doc: DocumentRow, partner: Partner, outcome: Settled<PostResult>, started: number): void => {
+      recorded.push(this.posted(doc, partner, outcome, started).then((o) => void (outcomes[i] = o)));
+    };
     const started = this.now();
-    for (const doc of docs) {
-      const p = this.postable(doc);
-      if (!p) continue;
-      const i = at.get(doc.id)!;
+    for (const doc of this.o.ledger.documents(due.map((d) => d.id))) {
+      if (doc.state !== 'mapped' && doc.state !== 'retry') continue;
+      const partner = this.postable(doc);
+      if (!partner) continue;
       try {
-        ready.push({ at: i, doc, partner: p.partner, canonical: JSON.parse(p.json) as CanonicalDocument });
+        ready.push({ at: at.get(doc.id)!, doc, partner, canonical: JSON.parse(doc.canonical!) as CanonicalDocument });
       } catch (error) {
-        unreadable.push(this.posted(doc, p.partner, { ok: false, error }, started).then((o) => void (outcomes[i] = o)));
+        record(at.get(doc.id)!, doc, partner, { ok: false, error }, started);
       }
     }
-    if (ready.length > 0) {
-      const partner = ready[0]!.partner;
+    const first = ready[0];
+    if (first) {
       let results: Settled<PostResult>[];
       try {
-        results = await this.o.sink.postMany!(
-          ready.map((r) => r.canonical),
-          partner,
-        );
+        results =
+          ready.length > 1 && this.o.sink.postMany
+            ? await this.o.sink.postMany(
+                ready.map((r) => r.canonical),
+                first.partner,
+              )
+            : [{ ok: true, value: await this.o.sink.post(first.canonical, first.partner) }];
       } catch (error) {
         results = ready.map(() => ({ ok: false, error }));
       }
-      await Promise.all(ready.map((r, n) => this.posted(r.doc, partner, results[n] ?? { ok: false, error: new Error('the sink answered no outcome') }, started).then((o) => void (outcomes[r.at] = o))));
+      ready.forEach((r, n) => record(r.at, r.doc, r.partner, results[n] ?? { ok: false, error: new Error('the sink answered no outcome') }, started));
     }
-    await Promise.all(unreadable);
+    await Promise.all(recorded);
     return outcomes;
   }
 
