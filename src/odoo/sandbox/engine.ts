@@ -390,7 +390,9 @@ export class Env {
   }
 
   now(): string {
-    return formatDatetime(new Date());
+    // A seed call may happen at a fixed past time (a purchase order confirmed long before the sandbox ran).
+    const at = this.context.__sandbox_now;
+    return typeof at === 'string' ? at : formatDatetime(new Date());
   }
 
   today(): string {

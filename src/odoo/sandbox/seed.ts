@@ -18,7 +18,8 @@ export const sandboxSeedSchema = z.object({
   sequences: z.record(z.string(), z.number().int().positive()).default({}),
   records: z.record(z.string(), z.array(recordSchema)).default({}),
   xmlids: z.record(z.string(), z.tuple([z.string(), z.number().int()])).default({}),
-  calls: z.array(z.tuple([z.string(), z.string(), z.array(z.number().int())])).default([]),
+  // [model, method, ids] or [model, method, ids, "YYYY-MM-DD HH:MM:SS"]: the call as if made at that time.
+  calls: z.array(z.union([z.tuple([z.string(), z.string(), z.array(z.number().int())]), z.tuple([z.string(), z.string(), z.array(z.number().int()), z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/)])])).default([]),
 });
 
 export type SandboxSeed = z.input<typeof sandboxSeedSchema>;
@@ -112,9 +113,9 @@ export function loadSeed(store: Store, seed: ResolvedSeed, admin: SandboxUser, m
     if (dot <= 0) throw new Error(`invalid sandbox seed: xmlid ${xmlid} needs module.name`);
     env.create('ir.model.data', [{ module: xmlid.slice(0, dot), name: xmlid.slice(dot + 1), model, res_id: resId }]);
   }
-  for (const [model, method, ids] of seed.calls) {
+  for (const [model, method, ids, at] of seed.calls) {
     const def = store.models.get(model)?.methods?.[method];
     if (!def) throw new Error(`invalid sandbox seed: no method ${model}.${method}`);
-    def.impl(env.withContext({ __sandbox_model: model }), ids, {});
+    def.impl(env.withContext({ __sandbox_model: model, ...(at !== undefined ? { __sandbox_now: at } : {}) }), ids, {});
   }
 }
