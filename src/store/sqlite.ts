@@ -241,7 +241,6 @@ export class SqliteLedger {
       dueMapped: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'mapped' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
       dueRetry: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
       documentsById: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id IN (SELECT value FROM json_each(?))`),
-      canonicalOf: db.prepare('SELECT canonical FROM document_bodies WHERE document_id = ?').pluck(),
       documentRef: db.prepare('SELECT correlation_id, message_id FROM documents WHERE id = ?'),
       nextDocument: db.prepare(`SELECT MIN(next_attempt_at) FROM documents WHERE state = 'retry'`).pluck(),
       businessTwin: db.prepare(
@@ -529,11 +528,6 @@ export class SqliteLedger {
 
   documentsOfMessage(messageId: number): DocumentRow[] {
     return (this.stmt.documentsOfMessage.all(messageId) as Row[]).map(toDocument);
-  }
-
-  /** The canonical JSON of a document (queue reads leave it out). */
-  canonicalOf(id: number): string | null {
-    return (this.stmt.canonicalOf.get(id) as string | null | undefined) ?? null;
   }
 
   /** Documents ready to post (mapped, or retry whose time has come), oldest first, none of `busy`: their keys only. */

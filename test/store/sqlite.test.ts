@@ -35,7 +35,7 @@ describe('SqliteLedger', () => {
     const l = new SqliteLedger({ file });
     expect(l.bytes(7).equals(bytes)).toBe(true);
     expect(l.document(3)).toMatchObject({ canonical: '{"type":"order"}', orderKey: 'PO-1', state: 'posted', correlationId: 'c-7' });
-    expect(l.canonicalOf(4)).toBeNull();
+    expect(l.document(4)?.canonical).toBeNull();
     l.close();
     const db = new Database(file);
     expect(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('messages')).not.toContain('bytes');
