@@ -61,10 +61,29 @@ function whole(schema: SchemaInternals): Check {
   };
 }
 
+/** Strings a leaf remembers (the codes, units, dates and item numbers that come back in every document). */
+const MEMO_SIZE = 512;
+const MEMO_LENGTH = 64;
+
+/**
+ * A leaf checked by zod. The string values it passed are remembered with zod's output for them, since
+ * most come again in the next line or document and a pattern test costs more than a lookup. That holds
+ * because a canonical leaf's checks are functions of the value alone (patterns, enums, calendar dates).
+ */
 function leaf(schema: SchemaInternals): Check {
+  const passed = new Map<string, unknown>();
   return (value) => {
+    if (typeof value === 'string') {
+      const known = passed.get(value);
+      if (known !== undefined) return known;
+    }
     const payload = schema._zod.run({ value, issues: [] }, SYNC);
-    return payload instanceof Promise || payload.issues.length > 0 ? NOT_SURE : payload.value;
+    if (payload instanceof Promise || payload.issues.length > 0) return NOT_SURE;
+    if (typeof value === 'string' && value.length <= MEMO_LENGTH) {
+      if (passed.size >= MEMO_SIZE) passed.clear();
+      passed.set(value, payload.value);
+    }
+    return payload.value;
   };
 }
 
@@ -87,6 +106,7 @@ function array(schema: SchemaInternals, element: Check): Check {
 /** A strict object: only its own keys, each present one checked, the output in the schema's key order. */
 function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>): Check {
   const keys = Object.keys(shape);
+  const known = new Set(keys);
   const fields = keys.map((key) => {
     const field = shape[key];
     const optional = field._zod.def.type === 'optional';
@@ -98,7 +118,6 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
     if (!isPlainObject(value)) return NOT_SURE;
     const input = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    let seen = 0;
     for (const f of fields) {
       const v = input[f.key];
       if (v === undefined) {
@@ -110,18 +129,18 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
       const parsed = f.check(v);
       if (parsed === NOT_SURE) return NOT_SURE;
       out[f.key] = parsed;
-      seen++;
     }
-    // Any own key besides the schema's (a symbol too, to be safe) is an unknown key for zod's strict object.
-    if (Reflect.ownKeys(input).length !== seen) return NOT_SURE;
+    // Any other key zod's `for…in` meets is an unknown key for its strict object (found as zod finds it,
+    // without listing the keys).
+    for (const key in input) if (!known.has(key)) return NOT_SURE;
     return refinementsPass(checks, out) ? out : NOT_SURE;
   };
 }
 
 /**
- * An object literal of this realm, not an array or a class instance: zod finds unknown keys with
- * `for…in`, this walk by comparing counts of own keys, which agree only for these (with an unpolluted
- * Object.prototype, see quickParse). Others (a structured clone from another realm) go to zod.
+ * An object literal of this realm, not an array or a class instance: the only objects whose inherited
+ * keys are known (none, with an unpolluted Object.prototype, see quickParse). Others (a structured clone
+ * from another realm, an instance with enumerable inherited keys) go to zod.
  */
 function isPlainObject(value: unknown): value is object {
   if (typeof value !== 'object' || value === null) return false;

@@ -167,33 +167,50 @@ class Run {
     const out: Obj = top ? this.doc : {};
     const order = fieldOrder(fields);
     const plain = this.fill(order.plain, 0, node, at, out);
-    if (plain instanceof Promise) return plain.then(() => this.rest(order, node, at, out)).then(() => nonEmpty(out));
+    if (plain instanceof Promise) return this.objectLater(plain, order, node, at, out);
     const rest = this.rest(order, node, at, out);
-    if (rest instanceof Promise) return rest.then(() => nonEmpty(out));
+    if (rest instanceof Promise) return this.objectLater(rest, undefined, node, at, out);
     return top ? nonEmpty(out) : anyMapped(order, out);
+  }
+
+  // The `…Later` methods continue after an awaited expression. They are methods of their own because a
+  // closure in the synchronous path would make V8 allocate its captured variables on every call.
+
+  private async objectLater(pending: Promise<void>, restOf: FieldOrder | undefined, node: TreeNode, at: string, out: Obj): Promise<Obj | undefined> {
+    await pending;
+    if (restOf) await this.rest(restOf, node, at, out);
+    return nonEmpty(out);
   }
 
   private rest(order: FieldOrder, node: TreeNode, at: string, out: Obj): Maybe<void> {
     const conditional = this.fill(order.conditional, 0, node, at, out);
-    if (conditional instanceof Promise) return conditional.then(() => this.fill(order.later, 0, node, at, out));
+    if (conditional instanceof Promise) return this.restLater(conditional, order, node, at, out);
     return this.fill(order.later, 0, node, at, out);
+  }
+
+  private async restLater(pending: Promise<void>, order: FieldOrder, node: TreeNode, at: string, out: Obj): Promise<void> {
+    await pending;
+    await this.fill(order.later, 0, node, at, out);
   }
 
   /** Fields `from` on into `out`, in order; an awaited expression continues the rest after it. */
   private fill(entries: [string, FieldSpec][], from: number, node: TreeNode, at: string, out: Obj): Maybe<void> {
     for (let i = from; i < entries.length; i++) {
-      const [key, spec] = entries[i];
+      const entry = entries[i];
+      const key = entry[0];
+      const spec = entry[1];
       const path = join(at, key);
       const value = spec.expr !== undefined ? this.expression(spec, node, path, out) : this.field(spec, node, path, out);
-      if (value instanceof Promise) {
-        return value.then((v) => {
-          if (v !== undefined) out[key] = v;
-          return this.fill(entries, i + 1, node, at, out);
-        });
-      }
+      if (value instanceof Promise) return this.fillLater(value, key, entries, i, node, at, out);
       if (value !== undefined) out[key] = value;
     }
     return undefined;
+  }
+
+  private async fillLater(pending: Promise<unknown>, key: string, entries: [string, FieldSpec][], i: number, node: TreeNode, at: string, out: Obj): Promise<void> {
+    const v = await pending;
+    if (v !== undefined) out[key] = v;
+    await this.fill(entries, i + 1, node, at, out);
   }
 
   field(spec: FieldSpec, node: TreeNode, at: string, siblings: Obj): Maybe<unknown> {
@@ -204,13 +221,18 @@ class Run {
     } catch (err) {
       return this.pathFailed(err, node, at);
     }
-    if (value instanceof Promise) {
-      return value.then(
-        (v) => this.settle(spec, v, node, at, siblings, before),
-        (err: unknown) => this.pathFailed(err, node, at),
-      );
-    }
+    if (value instanceof Promise) return this.fieldLater(value, spec, node, at, siblings, before);
     return this.settle(spec, value, node, at, siblings, before);
+  }
+
+  private async fieldLater(pending: Promise<unknown>, spec: FieldSpec, node: TreeNode, at: string, siblings: Obj, errorsBefore: number): Promise<unknown> {
+    let v: unknown;
+    try {
+      v = await pending;
+    } catch (err) {
+      return this.pathFailed(err, node, at);
+    }
+    return this.settle(spec, v, node, at, siblings, errorsBefore);
   }
 
   private pathFailed(err: unknown, node: TreeNode, at: string): undefined {
@@ -253,17 +275,12 @@ class Run {
   }
 
   /** `each:`: one entry per occurrence, from occurrence `from` on. */
-  private each(spec: FieldSpec, nodes: TreeNode[], from: number, at: string, items: unknown[]): Maybe<unknown[] | undefined> {
+  private each(spec: FieldSpec, nodes: readonly TreeNode[], from: number, at: string, items: unknown[]): Maybe<unknown[] | undefined> {
     for (let i = from; i < nodes.length; i++) {
       const item = nodes[i];
       if (spec.fields) {
         const obj = this.object(spec.fields, item, `${at}[${items.length}]`);
-        if (obj instanceof Promise) {
-          return obj.then((o) => {
-            if (o !== undefined) items.push(o);
-            return this.each(spec, nodes, i + 1, at, items);
-          });
-        }
+        if (obj instanceof Promise) return this.eachLater(obj, spec, nodes, i, at, items);
         if (obj !== undefined) items.push(obj);
       } else if (spec.path !== undefined || spec.pair !== undefined || spec.firstOf !== undefined) {
         const values = this.values(spec, item, `${at}[${items.length}]`, true);
@@ -272,6 +289,12 @@ class Run {
       }
     }
     return items.length > 0 ? items : undefined;
+  }
+
+  private async eachLater(pending: Promise<Obj | undefined>, spec: FieldSpec, nodes: readonly TreeNode[], i: number, at: string, items: unknown[]): Promise<unknown[] | undefined> {
+    const o = await pending;
+    if (o !== undefined) items.push(o);
+    return this.each(spec, nodes, i + 1, at, items);
   }
 
   /** Values of path(s): the first one, or a list for several paths, '*' or '#*' (joined with `join`). */
@@ -337,7 +360,7 @@ class Run {
   }
 
   /** Where a `pair:` field looks: the node itself, or what its path(s) select. */
-  private pairNodes(plan: ValuePlan, node: TreeNode): TreeNode[] {
+  private pairNodes(plan: ValuePlan, node: TreeNode): readonly TreeNode[] {
     if (plan.paths.length === 0) return [node];
     if (plan.paths.length === 1) return selectNodes(node, this.root, plan.paths[0], this.resolver);
     return plan.paths.flatMap((p) => selectNodes(node, this.root, p, this.resolver));
@@ -415,7 +438,7 @@ class Run {
  * The values of a qualifier/value pair (`pair:`) in the nodes' segments, in order: every one into `all`,
  * or, without it, just the first (most pairs map one value, and need no list for it).
  */
-function pairHits(pair: NonNullable<FieldSpec['pair']>, nodes: TreeNode[], all?: ValueHit[]): ValueHit | undefined {
+function pairHits(pair: NonNullable<FieldSpec['pair']>, nodes: readonly TreeNode[], all?: ValueHit[]): ValueHit | undefined {
   for (const n of nodes) {
     const seg = segmentOf(n);
     if (!seg) continue;

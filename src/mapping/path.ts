@@ -333,6 +333,8 @@ export function parentOf(node: TreeNode, root: TreeLoop): TreeLoop | undefined {
   return container;
 }
 
+const NONE: readonly TreeNode[] = [];
+
 /** The usual 856 levels (HL03, 735) from the top: shipment, order, tare, pack, item. */
 const HL_RANK = ['S', 'O', 'T', 'P', 'I'];
 
@@ -373,15 +375,28 @@ function qualifies(node: TreeNode, step: SegmentStep, resolver: ElementResolver,
  * The nodes a path's segment steps select from a context (a loop occurrence or a segment). With
  * `eachLast` the last step selects every qualifying occurrence, as for `each:`.
  */
-export function selectNodes(ctx: TreeNode, root: TreeLoop, path: ParsedPath, resolver: ElementResolver, eachLast = false): TreeNode[] {
+export function selectNodes(ctx: TreeNode, root: TreeLoop, path: ParsedPath, resolver: ElementResolver, eachLast = false): readonly TreeNode[] {
   const only = path.steps.length === 1 ? path.steps[0] : undefined;
-  if (only && only.axis === undefined && only.conditions.length === 0 && !only.all && !eachLast) {
-    // The common case (`PO1/02`, `N1/01`): the n-th child of that name, found without the general walk.
+  if (only && only.axis === undefined) {
+    // The common case (`PO1/02`, `DTM[01=002]/02`, `each: PO1`): children of one name, picked without
+    // the general walk's lists.
     const from = path.absolute ? root : ctx;
-    if (from.kind === 'segment') return from.tag === only.name && (only.index ?? 1) === 1 ? [from] : [];
+    const every = only.all || eachLast;
+    const want = (only.index ?? 1) - 1;
+    if (from.kind === 'segment') return from.tag === only.name && qualifies(from, only, resolver, path.text) && (every || want === 0) ? [from] : NONE;
+    let out: TreeNode[] | undefined;
     let seen = 0;
-    for (const child of from.children) if (named(child, only.name) && ++seen === (only.index ?? 1)) return [child];
-    return [];
+    for (const child of from.children) {
+      if (!named(child, only.name) || !qualifies(child, only, resolver, path.text)) continue;
+      if (every) (out ??= []).push(child);
+      else if (seen === want) {
+        out = [child];
+        // Without conditions there is nothing left to check in the others.
+        if (only.conditions.length === 0) break;
+      }
+      seen++;
+    }
+    return out ?? NONE;
   }
   let current: TreeNode[] = [path.absolute ? root : ctx];
   for (let i = 0; i < path.steps.length; i++) {
@@ -393,15 +408,13 @@ export function selectNodes(ctx: TreeNode, root: TreeLoop, path: ParsedPath, res
       // Every candidate's conditions are evaluated, also after the pick: an address that cannot be
       // resolved fails the path whichever occurrence it is in.
       let seen = 0;
-      const consider = (m: TreeNode): void => {
-        if (!qualifies(m, step, resolver, path.text)) return;
+      const reachable = step.axis !== undefined ? reach(node, root, step) : node.kind === 'segment' ? (node.tag === step.name ? [node] : NONE) : node.children;
+      for (const m of reachable) {
+        if (step.axis === undefined && node.kind === 'loop' && !named(m, step.name)) continue;
+        if (!qualifies(m, step, resolver, path.text)) continue;
         if (every || seen === want) next.push(m);
         seen++;
-      };
-      if (step.axis !== undefined) for (const m of reach(node, root, step)) consider(m);
-      else if (node.kind === 'segment') {
-        if (node.tag === step.name) consider(node);
-      } else for (const child of node.children) if (named(child, step.name)) consider(child);
+      }
     }
     // Two steps can reach one node (the parents of two siblings): keep each once, in order.
     current = current.length > 1 && next.length > 1 ? [...new Set(next)] : next;

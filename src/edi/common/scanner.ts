@@ -1090,19 +1090,28 @@ export class ScannedSegment implements SegmentView {
   }
 
   toParsed(): ParsedSegment {
-    const elements: string[][][] = [];
+    // Arrays of their exact length: one grown by push reserves room for 17 entries, and most of these
+    // hold one (a segment's worth was a third of what a translation allocated).
+    const elements = new Array<string[][]>(this.elems);
     for (let e = 1; e <= this.elems; e++) {
-      const reps: string[][] = [];
       const nr = this.repetitionCount(e);
-      for (let r = 1; r <= nr; r++) {
-        const comps: string[] = [];
-        const nc = this.componentCount(e, r);
-        for (let c = 1; c <= nc; c++) comps.push(this.value(e, c, r));
-        reps.push(comps);
+      if (nr === 1) {
+        elements[e - 1] = [this.components(e, 1)];
+        continue;
       }
-      elements.push(reps);
+      const reps = new Array<string[]>(nr);
+      for (let r = 1; r <= nr; r++) reps[r - 1] = this.components(e, r);
+      elements[e - 1] = reps;
     }
     return { tag: this.tag, elements };
+  }
+
+  private components(e: number, r: number): string[] {
+    const nc = this.componentCount(e, r);
+    if (nc === 1) return [this.value(e, 1, r)];
+    const comps = new Array<string>(nc);
+    for (let c = 1; c <= nc; c++) comps[c - 1] = this.value(e, c, r);
+    return comps;
   }
 
   /** Element/component/repetition (1-based) holding the byte at absolute offset `abs`; element 0 = the tag. */
