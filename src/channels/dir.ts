@@ -8,8 +8,7 @@
  * files are written under a hidden temporary name, fsynced, then renamed, so the partner's side never
  * sees half a file.
  */
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { IncomingFile, InboundPoller, OutboundSender } from './types';
 
@@ -193,20 +192,25 @@ export function safeFileName(name: string): string {
   return cleaned === '' ? '_' : cleaned.slice(0, 200);
 }
 
+/** Temporary files written by this process so far (part of each one's name). */
+let writes = 0;
+
 /**
  * Write a file for the partner atomically: hidden temp name, fsync, rename. An existing file of the same
- * name is never overwritten: a numeric suffix is added. Returns the final path.
+ * name is never overwritten: a numeric suffix is added. Returns the final path. Asynchronous: its two
+ * fsyncs wait on libuv's pool, not on the thread that runs the pipeline.
  */
-export function writeOutbound(folder: string, name: string, bytes: Buffer): string {
-  mkdirSync(folder, { recursive: true });
+export async function writeOutbound(folder: string, name: string, bytes: Buffer): Promise<string> {
+  await mkdir(folder, { recursive: true });
   const safe = safeFileName(name);
-  const tmp = join(folder, `.${safe}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', 0o640);
+  // Unique per write: two sends of one name may now be under way at once.
+  const tmp = join(folder, `.${safe}.${process.pid}.${++writes}.tmp`);
+  const file = await open(tmp, 'wx', 0o640);
   try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
+    await file.writeFile(bytes);
+    await file.sync();
   } finally {
-    closeSync(fd);
+    await file.close();
   }
   for (let n = 0; ; n++) {
     const dot = safe.lastIndexOf('.');
@@ -214,7 +218,7 @@ export function writeOutbound(folder: string, name: string, bytes: Buffer): stri
     const target = join(folder, candidate);
     try {
       // link + unlink instead of rename: link fails when the target exists, rename would overwrite it.
-      linkNoClobber(tmp, target);
+      await linkNoClobber(tmp, target);
       return target;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -222,15 +226,15 @@ export function writeOutbound(folder: string, name: string, bytes: Buffer): stri
   }
 }
 
-function linkNoClobber(from: string, to: string): void {
-  linkSync(from, to);
-  unlinkSync(from);
+async function linkNoClobber(from: string, to: string): Promise<void> {
+  await link(from, to);
+  await unlink(from);
   // The new name must survive a power cut too: sync the folder entry.
-  const dirFd = openSync(join(to, '..'), 'r');
+  const dir = await open(join(to, '..'), 'r');
   try {
-    fsyncSync(dirFd);
+    await dir.sync();
   } finally {
-    closeSync(dirFd);
+    await dir.close();
   }
 }
 
@@ -240,7 +244,7 @@ export function dirSender(): OutboundSender {
     send: async (partner, file) => {
       const channel = partner.channels.outbound;
       if (!channel || channel.type !== 'dir') throw new Error(`partner ${partner.id} has no dir outbound channel`);
-      return { channel: 'dir', path: writeOutbound(channel.path, file.name, file.bytes) };
+      return { channel: 'dir', path: await writeOutbound(channel.path, file.name, file.bytes) };
     },
     close: async () => undefined,
   };
