@@ -54,6 +54,8 @@ describe('dir channel: what one scan reads is bounded in bytes as well as in fil
     await gateway.start();
     try {
       await until(() => (ledger.counts().documents.posted ?? 0) === 7);
+      // A file is archived once the ledger holds it; its documents may be posted before the rename is done.
+      await until(() => readdirSync(inbound).length === 0);
       expect(readdirSync(inbound)).toEqual([]);
       expect(ledger.counts().messages.processed).toBe(7);
     } finally {
