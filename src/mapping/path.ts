@@ -206,12 +206,14 @@ export interface ValueHit {
 
 /** Resolves element addresses to positions, with the dictionary of the transaction's version. */
 export class ElementResolver {
-  /** Per address (parsed paths are cached, so addresses are long-lived), per segment tag. */
+  /** Per element-id address (parsed paths are cached, so addresses are long-lived), per segment tag. */
   private readonly cache = new WeakMap<ElementAddress, Map<string, [number, number]>>();
   constructor(private readonly dictionary?: Dictionary, private readonly label = '') {}
 
   /** [element, component] of an address in a segment. */
   resolve(tag: string, addr: ElementAddress, pathText: string): readonly [number, number] {
+    // A position is where it says in every segment: no lookup (most paths use positions).
+    if (addr.kind === 'position') return [addr.element, addr.component];
     let byTag = this.cache.get(addr);
     if (!byTag) {
       byTag = new Map();
@@ -219,7 +221,7 @@ export class ElementResolver {
     }
     const hit = byTag.get(tag);
     if (hit) return hit;
-    const found: [number, number] = addr.kind === 'position' ? [addr.element, addr.component] : this.lookup(tag, addr, pathText);
+    const found = this.lookup(tag, addr, pathText);
     byTag.set(tag, found);
     return found;
   }
