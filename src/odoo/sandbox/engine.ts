@@ -117,6 +117,7 @@ export class Store {
       this.state = snapshot;
       // the indexes describe the rows thrown away: rebuilt from the restored tables when next needed
       this.indexes.clear();
+      this.indexLists.clear();
       throw err;
     }
     // Costs less than the snapshot above; catches a row changed without assign() in any test.
@@ -141,12 +142,14 @@ export class Store {
   // check that each index still matches its table.
 
   private indexes = new Map<string, Map<string, Map<unknown, Set<number>>>>();
+  /** The same indexes as a list per model: every insert walks them, and a Map's entries cost an array each. */
+  private indexLists = new Map<string, Array<{ field: string; index: Map<unknown, Set<number>> }>>();
 
   /** Adds a new row to its table. */
   insert(model: string, row: Row): void {
     this.table(model).set(row.id, row);
-    const byField = this.indexes.get(model);
-    if (byField) for (const [field, index] of byField) addTo(index, row[field], row.id);
+    const list = this.indexLists.get(model);
+    if (list) for (let i = 0; i < list.length; i++) addTo(list[i]!.index, row[list[i]!.field], row.id);
   }
 
   /** Sets one stored value of a row. */
@@ -164,8 +167,8 @@ export class Store {
     const table = this.table(model);
     const row = table.get(id);
     if (!row) return;
-    const byField = this.indexes.get(model);
-    if (byField) for (const [field, index] of byField) removeFrom(index, row[field], id);
+    const list = this.indexLists.get(model);
+    if (list) for (const { field, index } of list) removeFrom(index, row[field], id);
     table.delete(id);
   }
 
@@ -194,6 +197,9 @@ export class Store {
       index = new Map();
       for (const row of this.table(model).values()) addTo(index, row[field], row.id);
       byField.set(field, index);
+      let list = this.indexLists.get(model);
+      if (!list) this.indexLists.set(model, (list = []));
+      list.push({ field, index });
     }
     return index;
   }
@@ -301,6 +307,48 @@ export interface CreatePlan {
   given: ReadonlyArray<[string, FieldDef]>;
   /** The stored fields not given, in definition order: the ones a default may fill. */
   missing: ReadonlyArray<[string, FieldDef]>;
+  /** How its rows are made, per set of defaulted fields (see Env.rowBuilder). */
+  builders?: RowBuilder[];
+}
+
+/** Converts one value for the row (Env.convert with the entry's key and field). */
+type ConvertEntry = (entry: readonly [string, FieldDef], value: unknown) => unknown;
+
+/** Makes the row `{ id, ...converted values }` with its keys in a fixed order. */
+type RowMaker = (id: number, vals: Record<string, unknown>, convert: ConvertEntry) => Row;
+
+interface RowBuilder {
+  /** The plan's missing fields that got a value (by identity, the plan's own entries), in order. */
+  defaulted: ReadonlyArray<[string, FieldDef]>;
+  sequenced: boolean;
+  /** The one2many keys, in order: applied once every row of the call exists. */
+  pending: readonly string[];
+  make: RowMaker;
+}
+
+const MAX_ROW_BUILDERS = 4;
+
+const NO_ENTRIES: ReadonlyArray<[string, FieldDef]> = Object.freeze([]);
+
+/** The same entries (by identity) in the same order; undefined is none. */
+function sameEntries(a: ReadonlyArray<[string, FieldDef]>, b: ReadonlyArray<[string, FieldDef]> | undefined): boolean {
+  const n = b === undefined ? 0 : b.length;
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b![i]) return false;
+  return true;
+}
+
+/**
+ * A function returning the row as one object literal, its values converted left to right (the order
+ * the keys are listed in, so the same order of conversions and of a first error as key by key).
+ * Generated because a row of a dozen fields added key by key (keyed stores of ever-changing keys, a
+ * property store grown several times) cost about three times the literal, for every line and move.
+ * Keys are the model's field names, each written as a JSON string literal.
+ */
+function compileRowMaker(entries: ReadonlyArray<readonly [string, FieldDef]>): RowMaker {
+  const props = entries.map(([k], i) => `${JSON.stringify(k)}: c(E[${i}], v[${JSON.stringify(k)}])`);
+  const source = `'use strict'; return function makeRow(id, v, c) { return { id: id${props.map((p) => `, ${p}`).join('')} }; };`;
+  return new Function('E', source)(entries) as RowMaker;
 }
 
 const MAX_CREATE_PLANS = 8;
@@ -392,7 +440,7 @@ export class Env {
   now(): string {
     // A seed call may happen at a fixed past time (a purchase order confirmed long before the sandbox ran).
     const at = this.context.__sandbox_now;
-    return typeof at === 'string' ? at : formatDatetime(new Date());
+    return typeof at === 'string' ? at : formatNow();
   }
 
   today(): string {
@@ -436,18 +484,35 @@ export class Env {
   // ------------------------------------------------------------------ create / write
 
   create(model: string, valsList: Record<string, unknown>[]): number[] {
+    return this.createRows(model, valsList, false);
+  }
+
+  /**
+   * create() of values the caller made for this call alone (a model's code creating its records):
+   * the defaults are written into them rather than into a copy, and afterCreate sees them completed.
+   */
+  createOwned(model: string, valsList: Record<string, unknown>[]): number[] {
+    return this.createRows(model, valsList, true);
+  }
+
+  /**
+   * `owned`: the values are private to this call, so defaults may be written into them instead of
+   * into yet another copy (one2many lines are copied once anyway, to add their inverse).
+   */
+  private createRows(model: string, valsList: Record<string, unknown>[], owned: boolean): number[] {
     this.checkAccess(model, 'write');
     const def = this.model(model);
     const ctxDefaults = this.hasContextDefaults();
     const created: Row[] = [];
     // one2many values wait until every row of the call exists; most rows have none, so no list then
     let pending: Array<{ row: Row; name: string; value: unknown }> | undefined;
+    let conv: ConvertEntry | undefined;
     for (const inVals of valsList) {
       if (inVals === null || typeof inVals !== 'object' || Array.isArray(inVals)) {
         throw typeError(`create() argument must be a dict or a list of dicts, not ${pyRepr(inVals)}`);
       }
       const plan = this.createPlanFor(model, Object.keys(inVals));
-      const vals: Record<string, unknown> = { ...inVals };
+      const vals: Record<string, unknown> = owned ? inVals : copyValues(inVals);
       if (plan.hasId) delete vals.id;
       // defaults: context default_<field>, then the field's default, in definition order (a default may read an earlier one)
       let defaulted: Array<[string, FieldDef]> | undefined;
@@ -473,27 +538,67 @@ export class Env {
       }
       const id = this.store.state.nextId[model]!;
       this.store.state.nextId[model] = id + 1;
-      const row: Row = { id };
       // The row takes the values' keys in their order: given, defaulted, then a sequence's name.
-      for (const [k, f] of plan.given) {
-        if (f.compute) continue;
-        if (f.type === 'one2many') (pending ??= []).push({ row, name: k, value: vals[k] });
-        else row[k] = this.convert(model, k, f, vals[k], NO_IDS);
-      }
-      if (defaulted) for (const [k, f] of defaulted) row[k] = this.convert(model, k, f, vals[k], NO_IDS);
-      if (sequenced) {
-        const f = this.field(model, 'name')!;
-        if (f.type === 'one2many') (pending ??= []).push({ row, name: 'name', value: vals.name });
-        else if (!f.compute) row.name = this.convert(model, 'name', f, vals.name, NO_IDS);
+      const builder = this.rowBuilder(model, plan, defaulted, sequenced);
+      let row: Row;
+      if (builder !== undefined) {
+        row = builder.make(id, vals, (conv ??= (e, v) => this.convert(model, e[0], e[1], v, NO_IDS)));
+        for (const k of builder.pending) (pending ??= []).push({ row, name: k, value: vals[k] });
+      } else {
+        row = { id };
+        for (const [k, f] of plan.given) {
+          if (f.compute) continue;
+          if (f.type === 'one2many') (pending ??= []).push({ row, name: k, value: vals[k] });
+          else row[k] = this.convert(model, k, f, vals[k], NO_IDS);
+        }
+        if (defaulted) for (const [k, f] of defaulted) row[k] = this.convert(model, k, f, vals[k], NO_IDS);
+        if (sequenced) {
+          const f = this.field(model, 'name')!;
+          if (f.type === 'one2many') (pending ??= []).push({ row, name: 'name', value: vals.name });
+          else if (!f.compute) row.name = this.convert(model, 'name', f, vals.name, NO_IDS);
+        }
       }
       this.store.insert(model, row);
       created.push(row);
     }
     if (pending) for (const { row, name, value } of pending) this.applyX2many(model, row, name, value);
-    for (const row of created) this.checkRequired(model, row);
+    const required = this.store.requiredFields(model);
+    for (const row of created) this.checkRequired(model, row, required);
     def.afterCreate?.(this, created, valsList);
     def.constrain?.(this, created);
     return created.map((r) => r.id);
+  }
+
+  /**
+   * How rows of this plan with these defaulted fields (and sequence name or not) are made: kept on the
+   * plan, or made now. undefined when the generic loop must do it (a key an object literal would treat
+   * as the prototype, a sequence without a name field).
+   */
+  private rowBuilder(model: string, plan: CreatePlan, defaulted: ReadonlyArray<[string, FieldDef]> | undefined, sequenced: boolean): RowBuilder | undefined {
+    const kept = plan.builders;
+    if (kept !== undefined) {
+      for (const b of kept) if (b.sequenced === sequenced && sameEntries(b.defaulted, defaulted)) return b;
+    }
+    const entries: Array<readonly [string, FieldDef]> = [];
+    const pending: string[] = [];
+    for (const e of plan.given) {
+      if (e[1].compute) continue;
+      if (e[1].type === 'one2many') pending.push(e[0]);
+      else entries.push(e);
+    }
+    if (defaulted) entries.push(...defaulted);
+    if (sequenced) {
+      const f = this.field(model, 'name');
+      if (f === undefined) return undefined;
+      if (f.type === 'one2many') pending.push('name');
+      else if (!f.compute) entries.push(['name', f]);
+    }
+    if (entries.some(([k]) => k === '__proto__' || k === 'id')) return undefined;
+    const builder: RowBuilder = { defaulted: defaulted ?? NO_ENTRIES, sequenced, pending, make: compileRowMaker(entries) };
+    const list = (plan.builders ??= []);
+    if (list.length >= MAX_ROW_BUILDERS) list.pop();
+    list.unshift(builder);
+    return builder;
   }
 
   /** The plan for values with these keys: kept, or worked out (which refuses an unknown field). */
@@ -527,7 +632,7 @@ export class Env {
         if (f.type === 'one2many') this.applyX2many(model, row, k, v);
         else this.store.assign(model, row, k, this.convert(model, k, f, v, (row[k] as number[] | undefined) ?? []));
       }
-      this.checkRequired(model, row);
+      this.checkRequired(model, row, this.store.requiredFields(model));
     }
     def.afterWrite?.(this, rows, vals);
     def.constrain?.(this, rows);
@@ -551,8 +656,8 @@ export class Env {
     return true;
   }
 
-  private checkRequired(model: string, row: Row): void {
-    for (const [k, f] of this.store.requiredFields(model)) {
+  private checkRequired(model: string, row: Row, required: ReadonlyArray<[string, FieldDef]>): void {
+    for (const [k, f] of required) {
       const v = row[k];
       if (v === undefined || v === false || v === null || v === '' || (Array.isArray(v) && v.length === 0)) {
         throw mandatoryFieldError(this.model(model).description, model, f.string, k);
@@ -575,6 +680,8 @@ export class Env {
         }
         if (f.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw valueError(`time data ${pyRepr(v)} does not match format '%Y-%m-%d'`);
         if (f.type === 'datetime') {
+          // "now" as formatted here (most created rows get it by default) needs no pattern test
+          if (v === lastFormatted) return v;
           if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return `${v} 00:00:00`;
           if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(v)) throw valueError(`time data ${pyRepr(v)} does not match format '%Y-%m-%d %H:%M:%S'`);
         }
@@ -611,12 +718,12 @@ export class Env {
   private x2manyIds(model: string, name: string, f: FieldDef, v: unknown, current: readonly number[]): number[] {
     if (v === false) return [];
     if (!Array.isArray(v)) throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
-    let ids = [...current];
     const check = (id: unknown): number => {
       if (typeof id !== 'number' || !this.store.table(f.relation!).has(id)) throw recordMissing(f.relation!, [Number(id)], this.uid);
       return id;
     };
     if (v.every((x) => typeof x === 'number')) return v.map(check);
+    let ids = [...current];
     for (const cmd of v) {
       if (!Array.isArray(cmd)) throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
       const [op, id, arg] = cmd as [number, number, unknown];
@@ -665,10 +772,11 @@ export class Env {
       const current = () => this.get(model, row, name) as number[];
       switch (op) {
         case 0: {
-          // Copied, then the inverse set: a spread followed by a computed key is a slow path of V8, taken once per order line.
-          const vals: Record<string, unknown> = { ...(arg as Record<string, unknown>) };
+          // The line's values copied once, with the inverse, into an object create may extend with
+          // its defaults (see copyValues).
+          const vals = copyValues(arg);
           vals[inv] = row.id;
-          this.create(rel, [vals]);
+          this.createRows(rel, [vals], true);
           break;
         }
         case 1:
@@ -1085,6 +1193,28 @@ export function formatDatetime(d: Date): string {
   const out = d.toISOString().slice(0, 19).replace('T', ' ');
   lastSecond = second;
   lastFormatted = out;
+  return out;
+}
+
+/** formatDatetime(new Date()) without a Date per call while the second is the one last formatted. */
+function formatNow(): string {
+  const ms = Date.now();
+  return Math.floor(ms / 1000) === lastSecond ? lastFormatted : formatDatetime(new Date(ms));
+}
+
+/**
+ * `{ ...v }` as a plain object built key by key. A spread's copy is slow to grow: adding keys to it
+ * (the inverse, then create's defaults) cost several times what it costs on an object built from `{}`,
+ * whose shapes V8 shares between the thousands of lines created alike. A `__proto__` key, which an
+ * assignment would not copy as a key, keeps the spread.
+ */
+function copyValues(v: unknown): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { ...(v as Record<string, unknown>) };
+  const src = v as Record<string, unknown>;
+  const keys = Object.keys(src);
+  if (keys.includes('__proto__')) return { ...src };
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) out[keys[i]!] = src[keys[i]!];
   return out;
 }
 

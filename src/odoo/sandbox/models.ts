@@ -412,22 +412,24 @@ function createDelivery(env: Env, order: Row): void {
       state: 'confirmed',
     },
   ]);
+  // One create for all the moves: with nothing reserved (quantity 0) no move gets move lines, so
+  // creating them together leaves the same rows and ids as one call per move, for less per-call work.
+  const moves: Array<Record<string, unknown>> = [];
   for (const l of lines) {
-    env.create('stock.move', [
-      {
-        picking_id: pid,
-        product_id: l.product_id,
-        name: l.name,
-        product_uom_qty: l.product_uom_qty,
-        // the sale line's unit is product_uom_id from 19 (versions.ts); a row has one of the two
-        product_uom: l.product_uom ?? l.product_uom_id,
-        quantity: 0,
-        state: 'confirmed',
-        sale_line_id: l.id,
-        origin: order.name,
-      },
-    ]);
+    moves.push({
+      picking_id: pid,
+      product_id: l.product_id,
+      name: l.name,
+      product_uom_qty: l.product_uom_qty,
+      // the sale line's unit is product_uom_id from 19 (versions.ts); a row has one of the two
+      product_uom: l.product_uom ?? l.product_uom_id,
+      quantity: 0,
+      state: 'confirmed',
+      sale_line_id: l.id,
+      origin: order.name,
+    });
   }
+  env.createOwned('stock.move', moves);
 }
 
 // ------------------------------------------------------------------ purchase

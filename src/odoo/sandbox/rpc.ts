@@ -178,7 +178,7 @@ export class Dispatcher {
     if (!Array.isArray(a)) throw typeError('execute_kw() args must be a list');
     const kw = kwargs === undefined || kwargs === null ? {} : kwargs;
     if (typeof kw !== 'object' || Array.isArray(kw)) throw typeError('execute_kw() kwargs must be a dict');
-    return this.call(user, model, method, { positional: a, kwargs: { ...(kw as Record<string, unknown>) } });
+    return this.call(user, model, method, { positional: a, kwargs: kw as Record<string, unknown> });
   }
 
   /** `object.execute(db, uid, password, model, method, *args)`. */
@@ -213,27 +213,30 @@ export class Dispatcher {
     let context: Record<string, unknown> = {};
     const names = m.params ?? [];
     if ('positional' in input) {
+      // The caller's kwargs are read, never changed: `context` is skipped rather than deleted from a copy.
       const kwargs = input.kwargs;
       if (kwargs.context !== undefined && kwargs.context !== null) {
         if (typeof kwargs.context !== 'object' || Array.isArray(kwargs.context)) throw typeError('context must be a dict');
         context = kwargs.context as Record<string, unknown>;
       }
-      delete kwargs.context;
-      let rest = input.positional;
+      const positional = input.positional;
+      let first = 0;
       if (!m.model) {
-        if (rest.length === 0) throw typeError(`${method}() missing 1 required positional argument: 'self'`);
-        ids = normalizeIds(rest[0], model);
-        rest = rest.slice(1);
+        if (positional.length === 0) throw typeError(`${method}() missing 1 required positional argument: 'self'`);
+        ids = normalizeIds(positional[0], model);
+        first = 1;
       }
-      if (rest.length > names.length) {
-        throw typeError(`${model}.${method}() takes ${names.length + 1} positional arguments but ${rest.length + 1} were given`);
+      const given = positional.length - first;
+      if (given > names.length) {
+        throw typeError(`${model}.${method}() takes ${names.length + 1} positional arguments but ${given + 1} were given`);
       }
       params = {};
-      rest.forEach((v, i) => (params[names[i]!] = v));
-      for (const [k, v] of Object.entries(kwargs)) {
+      for (let i = 0; i < given; i++) params[names[i]!] = positional[first + i];
+      for (const k of Object.keys(kwargs)) {
+        if (k === 'context') continue;
         if (k in params) throw typeError(`${model}.${method}() got multiple values for argument '${k}'`);
         if (!m.anyKwargs && !names.includes(k)) throw typeError(`${model}.${method}() got an unexpected keyword argument '${k}'`);
-        params[k] = v;
+        params[k] = kwargs[k];
       }
     } else {
       const named = { ...input.named };
@@ -248,7 +251,10 @@ export class Dispatcher {
       params = named;
     }
 
-    const env = new Env(this.store, user, { ...context, [MODEL_KEY]: model });
+    // copied, then the model set: a spread with a computed key is a slow path of V8, taken once per call
+    const envContext: Record<string, unknown> = { ...context };
+    envContext[MODEL_KEY] = model;
+    const env = new Env(this.store, user, envContext);
     const value = this.store.transaction(() => m.impl(env, ids, params));
     return { value: value === undefined ? null : value, none: Boolean(m.returnsNone) || value === null || value === undefined };
   }

@@ -131,12 +131,18 @@ function readBody(req: http.IncomingMessage, max: number): Promise<string> {
       resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
     });
     req.on('error', fail);
-    req.on('close', () => fail(new Error('Premature close')));
+    // 'close' follows every request, also the complete ones: the Error (a stack trace) only when it means something
+    req.on('close', () => {
+      if (!settled) fail(new Error('Premature close'));
+    });
   });
 }
 
-function send(res: http.ServerResponse, status: number, contentType: string, body: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...extra });
+function send(res: http.ServerResponse, status: number, contentType: string, body: string, extra?: Record<string, string>): void {
+  // every answer goes through here: no spread of an empty object when there is nothing extra
+  const headers: Record<string, string | number> = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) };
+  if (extra !== undefined) Object.assign(headers, extra);
+  res.writeHead(status, headers);
   res.end(body);
 }
 
