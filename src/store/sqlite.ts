@@ -150,6 +150,12 @@ export class SqliteLedger {
   private readonly now: () => number;
   private readonly lockFile: string | undefined;
   private readonly stmt: ReturnType<SqliteLedger['prepare']>;
+  /**
+   * Runs a function as one transaction (a savepoint inside another). One wrapper made once:
+   * better-sqlite3 builds a new one, with its variants, on every `db.transaction(fn)`, and the ledger
+   * runs one per posted document.
+   */
+  private readonly atomically: <T>(fn: () => T) => T;
   private readonly pending: { run: () => void; resolve: () => void; reject: (err: unknown) => void; done?: boolean; error?: unknown }[] = [];
   /** The WAL file, for `synced()` (undefined in memory). */
   private readonly walFile: string | undefined;
@@ -172,6 +178,8 @@ export class SqliteLedger {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
+      const tx = this.db.transaction((fn: () => unknown) => fn());
+      this.atomically = <T>(fn: () => T): T => tx(fn) as T;
       this.migrate();
       this.stmt = this.prepare();
     } catch (err) {
@@ -204,10 +212,10 @@ export class SqliteLedger {
       throw new LedgerError(`the ledger was written by a newer gateway (schema ${version}, this one knows ${MIGRATIONS.length}); upgrade the gateway`);
     }
     if (version === MIGRATIONS.length) return;
-    this.db.transaction(() => {
+    this.atomically(() => {
       for (let v = version; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v]);
       this.db.pragma(`user_version = ${MIGRATIONS.length}`);
-    })();
+    });
   }
 
   private prepare() {
@@ -286,7 +294,7 @@ export class SqliteLedger {
   private durably<T>(fn: () => T): T {
     this.db.pragma('synchronous = FULL');
     try {
-      return this.db.transaction(fn)();
+      return this.atomically(fn);
     } finally {
       this.db.pragma('synchronous = NORMAL');
     }
@@ -300,7 +308,7 @@ export class SqliteLedger {
 
   /** `receiveMany` without holding the thread during the fsync: resolves once the bytes are on disk. */
   async receiveManyDurable(msgs: NewInboundMessage[]): Promise<MessageRow[]> {
-    const ids = this.db.transaction(() => this.insertInbound(msgs))();
+    const ids = this.atomically(() => this.insertInbound(msgs));
     await this.synced();
     return ids.map((id) => this.message(id) as MessageRow);
   }
@@ -422,7 +430,7 @@ export class SqliteLedger {
   commitProcessed(p: ProcessedMessage, replayOf?: Map<number, number>): number[] {
     // Acks leave after this commit: it makes their control numbers (taken provisionally) durable with them.
     const write = () => this.writeProcessed(p, replayOf).ids;
-    return p.outbound.length > 0 ? this.durably(write) : this.db.transaction(write)();
+    return p.outbound.length > 0 ? this.durably(write) : this.atomically(write);
   }
 
   /**
@@ -430,7 +438,7 @@ export class SqliteLedger {
    * resolves when the commit is on disk. The acks it queued are not handed out (`dueOutbound`) before.
    */
   commitProcessedSoon(p: ProcessedMessage): { ids: number[]; durable: Promise<void> } {
-    const { ids, outbound } = this.db.transaction(() => this.writeProcessed(p))();
+    const { ids, outbound } = this.atomically(() => this.writeProcessed(p));
     if (outbound.length === 0) return { ids, durable: Promise.resolve() };
     for (const id of outbound) this.unsyncedOutbound.add(id);
     // On a failed fsync they stay held back: nothing may leave that the disk may not have.
@@ -495,11 +503,11 @@ export class SqliteLedger {
 
   /** Queue an outbound message made from a source record, and remember the record as exported: both or neither. */
   enqueueExport(source: string, key: string, o: NewOutboundMessage): number {
-    return this.db.transaction(() => {
+    return this.atomically(() => {
       const id = this.enqueue(o);
       this.stmt.exportSet.run(source, key, id, this.now());
       return id;
-    })();
+    });
   }
 
   /** A small persistent setting (e.g. from when on records are exported). */
@@ -514,11 +522,11 @@ export class SqliteLedger {
   /** Queue one outbound message (an 850 from Odoo, a re-sent ack). */
   enqueue(o: NewOutboundMessage): number {
     const now = this.now();
-    return this.db.transaction(() => {
+    return this.atomically(() => {
       const id = this.insertOutbound(o, now);
       this.insertEvent({ correlationId: o.correlationId, messageId: id, kind: 'outbound.queued', detail: { messageType: o.messageType, name: o.name } }, now);
       return id;
-    })();
+    });
   }
 
   document(id: number): DocumentRow | undefined {
@@ -567,7 +575,7 @@ export class SqliteLedger {
     if (batch.length === 0) return;
     try {
       // Nested transactions become savepoints: one failing change does not undo the others.
-      this.db.transaction(() => {
+      this.atomically(() => {
         for (const b of batch) {
           try {
             b.run();
@@ -576,7 +584,7 @@ export class SqliteLedger {
             b.error = err;
           }
         }
-      })();
+      });
       for (const b of batch) {
         if (b.done) b.resolve();
         else b.reject(b.error);
@@ -597,7 +605,7 @@ export class SqliteLedger {
     // Only what the event needs: the full row would read the document's JSON for nothing.
     const doc = known ? { correlation_id: known.correlationId, message_id: known.messageId } : (this.stmt.documentRef.get(id) as { correlation_id: string; message_id: number } | undefined);
     if (!doc) throw new LedgerError(`no document ${id} in the ledger`);
-    this.db.transaction(() => {
+    this.atomically(() => {
       this.stmt.documentDone.run({
         id,
         state: change.state,
@@ -609,7 +617,7 @@ export class SqliteLedger {
         now,
       });
       this.insertEvent({ correlationId: doc.correlation_id, messageId: doc.message_id, documentId: id, kind: change.event, detail: change.detail ?? (change.reason ? { reason: change.reason } : undefined) }, now);
-    })();
+    });
   }
 
   /** Outbound messages ready to send: pending, or retry whose time has come; oldest first. */
@@ -627,10 +635,10 @@ export class SqliteLedger {
     const now = this.now();
     const msg = this.message(id);
     if (!msg) throw new LedgerError(`no message ${id} in the ledger`);
-    this.db.transaction(() => {
+    this.atomically(() => {
       this.stmt.outboundDone.run({ id, state: change.state, attempt: change.attempt ? 1 : 0, next: change.nextAttemptAt ?? null, reason: change.reason ?? null, now });
       this.insertEvent({ correlationId: msg.correlationId, messageId: id, kind: change.event, detail: change.detail ?? (change.reason ? { reason: change.reason } : undefined) }, now);
-    })();
+    });
   }
 
   /** Set an inbound message's state (held → processed by a person, failed on an unreadable file). */
@@ -638,10 +646,10 @@ export class SqliteLedger {
     const now = this.now();
     const msg = this.message(id);
     if (!msg) throw new LedgerError(`no message ${id} in the ledger`);
-    this.db.transaction(() => {
+    this.atomically(() => {
       this.stmt.messageState.run({ id, state, reason: reason ?? null, partnerId: null, messageType: null, interchange: null, now });
       this.insertEvent({ correlationId: msg.correlationId, messageId: id, kind: event, detail: reason ? { reason } : undefined }, now);
-    })();
+    });
   }
 
   /** Record an event outside a state change. */
@@ -672,7 +680,7 @@ export class SqliteLedger {
    * number (ISA, GS, ST); a crash before the commit loses only numbers nobody has seen.
    */
   provisionalControlNumbers(): { next(level: string, partnerKey: string): number } {
-    return { next: (level, partnerKey) => this.db.transaction(() => this.take(level, partnerKey))() };
+    return { next: (level, partnerKey) => this.atomically(() => this.take(level, partnerKey)) };
   }
 
   private take(level: string, partnerKey: string): number {
