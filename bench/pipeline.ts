@@ -349,7 +349,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<{ lines
     runs.push(r);
   }
   const out: string[] = [];
-  out.push(`Pipeline (issue: end-to-end inbound): ${o.orders} northgate 850s × ${o.lines} lines, ${o.perFile} per file (one interchange, one group), files in the inbound folder before the gateway starts; gateway settleMs 0, dirPollMs 100, concurrency ${o.concurrency} (postBatch 16), logging off, ledger synchronous=FULL; node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB. The gateway runs in its own process; the sandbox in the bench's process (jsonrpc on 127.0.0.1).`);
+  out.push(`Pipeline (issue: end-to-end inbound): ${o.orders} northgate 850s × ${o.lines} lines, ${o.perFile} per file (one interchange, one group), files in the inbound folder before the gateway starts; gateway settleMs 0, dirPollMs 100, concurrency ${o.concurrency} (postBatch 16), logging off, ledger in WAL mode (durable commits fsynced); node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB. The gateway runs in its own process; the sandbox in the bench's process (jsonrpc on 127.0.0.1).`);
   out.push('');
   out.push('| sink | documents/s | wall s | latency p50 / p90 / p99 / max ms (file taken → posted) | taken → mapped p50 / p99 ms | mapped → posted p50 / p99 ms | peak RSS MB (maxrss / sampled) | gateway CPU ms / document (main thread) | sandbox CPU ms / document | verified |');
   out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
