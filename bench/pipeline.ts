@@ -47,6 +47,8 @@ export interface PipelineBenchOptions {
   lines: number;
   /** Gateway `concurrency` (posting runs at once; the service's default, 8); also the Odoo client's maxConcurrency. */
   concurrency: number;
+  /** New orders posted together (the service's `pipeline.postBatch`, 16). */
+  postBatch: number;
   /** Analysis worker threads of the gateway (0: everything in its main thread). */
   workers: number;
   sinks: SinkKind[];
@@ -57,7 +59,7 @@ export interface PipelineBenchOptions {
 }
 
 /** Defaults: 10 000 orders of 20 lines, 50 per file (a partner batching a few minutes of orders); the service's pipeline defaults. */
-export const DEFAULT_PIPELINE_OPTIONS: PipelineBenchOptions = { orders: 10_000, perFile: 50, lines: 20, concurrency: 8, workers: 1, sinks: ['null', 'odoo'], keep: false };
+export const DEFAULT_PIPELINE_OPTIONS: PipelineBenchOptions = { orders: 10_000, perFile: 50, lines: 20, concurrency: 8, postBatch: 16, workers: 1, sinks: ['null', 'odoo'], keep: false };
 
 /** What the child measured, read back from its ledger after the run. */
 interface ChildResult {
@@ -153,6 +155,7 @@ interface ChildConfig {
   orders: number;
   files: number;
   concurrency: number;
+  postBatch: number;
   /** Analysis worker threads (0: in the gateway's main thread). */
   workers: number;
   sandboxUrl?: string;
@@ -195,7 +198,7 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
     sink = odooSink(client);
   } else sink = nullSink();
   // Logging off: the bench measures the pipeline, not pino writing 30 000 lines to a pipe.
-  const gateway = new Gateway({ ledger, registry, sink, logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 100, pollMs: 100, concurrency: cfg.concurrency, ...(pool ? { analyse: pool.analyse } : {}) });
+  const gateway = new Gateway({ ledger, registry, sink, logger: pino({ level: 'silent' }), settleMs: 0, dirPollMs: 100, pollMs: 100, concurrency: cfg.concurrency, postBatch: cfg.postBatch, ...(pool ? { analyse: pool.analyse } : {}) });
   let error: string | undefined;
   await gateway.start();
   let lastPosted = -1;
@@ -309,7 +312,7 @@ async function runOnce(kind: SinkKind, o: PipelineBenchOptions): Promise<Pipelin
     log(`  ${kind}: ${o.orders} orders × ${o.lines} lines in ${files} files written in ${((Date.now() - t) / 1000).toFixed(1)} s (${data})`);
     if (kind === 'odoo') sandbox = await startSandbox({ benchProducts: BENCH_PRODUCTS, password: SANDBOX_PASSWORD, atomicCalls: false });
     const cpu0 = process.cpuUsage();
-    const r = await runChild({ sink: kind, data, orders: o.orders, files, concurrency: o.concurrency, workers: o.workers, sandboxUrl: sandbox?.url, sandboxDb: sandbox?.db }, o.cpuProfDir);
+    const r = await runChild({ sink: kind, data, orders: o.orders, files, concurrency: o.concurrency, postBatch: o.postBatch, workers: o.workers, sandboxUrl: sandbox?.url, sandboxDb: sandbox?.db }, o.cpuProfDir);
     const cpu = process.cpuUsage(cpu0);
     const problems: string[] = [];
     if (r.error) problems.push(r.error);
@@ -349,7 +352,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<{ lines
     runs.push(r);
   }
   const out: string[] = [];
-  out.push(`Pipeline (issue: end-to-end inbound): ${o.orders} northgate 850s × ${o.lines} lines, ${o.perFile} per file (one interchange, one group), files in the inbound folder before the gateway starts; gateway settleMs 0, dirPollMs 100, concurrency ${o.concurrency} (postBatch 16), logging off, ledger in WAL mode (durable commits fsynced); node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB. The gateway runs in its own process; the sandbox in the bench's process (jsonrpc on 127.0.0.1).`);
+  out.push(`Pipeline (issue: end-to-end inbound): ${o.orders} northgate 850s × ${o.lines} lines, ${o.perFile} per file (one interchange, one group), files in the inbound folder before the gateway starts; gateway settleMs 0, dirPollMs 100, concurrency ${o.concurrency} (postBatch ${o.postBatch}), logging off, ledger in WAL mode (durable commits fsynced); node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB. The gateway runs in its own process; the sandbox in the bench's process (jsonrpc on 127.0.0.1).`);
   out.push('');
   out.push('| sink | documents/s | wall s | latency p50 / p90 / p99 / max ms (file taken → posted) | taken → mapped p50 / p99 ms | mapped → posted p50 / p99 ms | peak RSS MB (maxrss / sampled) | gateway CPU ms / document (main thread) | sandbox CPU ms / document | verified |');
   out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
@@ -392,6 +395,7 @@ export function parsePipelineArgs(argv: string[]): PipelineBenchOptions {
     else if (a === '--per-file') o.perFile = int(argv[++i], a);
     else if (a === '--lines') o.lines = int(argv[++i], a);
     else if (a === '--concurrency') o.concurrency = int(argv[++i], a);
+    else if (a === '--post-batch') o.postBatch = int(argv[++i], a);
     else if (a === '--workers') {
       o.workers = Number(argv[++i]);
       if (!Number.isInteger(o.workers) || o.workers < 0) throw new Error('--workers takes 0 or a positive integer');
@@ -403,7 +407,7 @@ export function parsePipelineArgs(argv: string[]): PipelineBenchOptions {
       else throw new Error('--sink takes null, odoo or both');
     } else if (a === '--cpu-prof') o.cpuProfDir = resolve(argv[++i] ?? '.');
     else if (a === '--keep') o.keep = true;
-    else throw new Error(`unknown argument ${a} (use --orders N, --per-file K, --lines L, --concurrency C, --workers W, --sink null|odoo|both, --cpu-prof DIR, --keep)`);
+    else throw new Error(`unknown argument ${a} (use --orders N, --per-file K, --lines L, --concurrency C, --post-batch B, --workers W, --sink null|odoo|both, --cpu-prof DIR, --keep)`);
   }
   if (o.perFile > 9999) throw new Error('--per-file is at most 9999 (ST02 is four digits here)');
   return o;
