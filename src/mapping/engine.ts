@@ -196,9 +196,7 @@ class Run {
   /** Fields `from` on into `out`, in order; an awaited expression continues the rest after it. */
   private fill(entries: [string, FieldSpec][], from: number, node: TreeNode, at: string, out: Obj): Maybe<void> {
     for (let i = from; i < entries.length; i++) {
-      const entry = entries[i];
-      const key = entry[0];
-      const spec = entry[1];
+      const [key, spec] = entries[i];
       const path = join(at, key);
       const value = spec.expr !== undefined ? this.expression(spec, node, path, out) : this.field(spec, node, path, out);
       if (value instanceof Promise) return this.fillLater(value, key, entries, i, node, at, out);
