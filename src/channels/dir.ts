@@ -203,9 +203,10 @@ let writes = 0;
 export async function writeOutbound(folder: string, name: string, bytes: Buffer): Promise<string> {
   await mkdir(folder, { recursive: true });
   const safe = safeFileName(name);
-  // Unique per write: two sends of one name may now be under way at once.
+  // Unique per write in this process: two sends of one name may now be under way at once. A stale one
+  // left by a dead process of the same pid is overwritten.
   const tmp = join(folder, `.${safe}.${process.pid}.${++writes}.tmp`);
-  const file = await open(tmp, 'wx', 0o640);
+  const file = await open(tmp, 'w', 0o640);
   try {
     await file.writeFile(bytes);
     await file.sync();
