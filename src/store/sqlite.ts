@@ -250,7 +250,6 @@ export class SqliteLedger {
       dueRetry: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
       documentsById: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id IN (SELECT value FROM json_each(?))`),
       documentRef: db.prepare('SELECT correlation_id, message_id FROM documents WHERE id = ?'),
-      anyRetryDue: db.prepare(`SELECT 1 FROM documents WHERE state = 'retry' AND next_attempt_at <= ? LIMIT 1`).pluck(),
       nextDocument: db.prepare(`SELECT MIN(next_attempt_at) FROM documents WHERE state = 'retry'`).pluck(),
       businessTwin: db.prepare(
         `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE partner_id = ? AND type = ? AND business_key = ? AND message_id <> ? AND state IN ('mapped', 'posted', 'retry', 'parked') ORDER BY id LIMIT 1`,
@@ -543,9 +542,11 @@ export class SqliteLedger {
   dueDocuments(limit: number, busy?: ReadonlySet<number>): DueDocument[] {
     const except = busy && busy.size > 0 ? JSON.stringify([...busy]) : '[]';
     const mapped = this.stmt.dueMapped.all(except, limit) as unknown[][];
-    // Most claims find no retry due: one probe of the index says so without reading the busy list again.
+    // Most claims find no retry due: the earliest retry's time (from the index) says so without reading
+    // the busy list again.
     const now = this.now();
-    const retry = this.stmt.anyRetryDue.get(now) === undefined ? [] : (this.stmt.dueRetry.all(now, except, limit) as unknown[][]);
+    const firstRetry = this.stmt.nextDocument.get() as number | null;
+    const retry = firstRetry === null || firstRetry > now ? [] : (this.stmt.dueRetry.all(now, except, limit) as unknown[][]);
     const rows = retry.length === 0 ? mapped : [...mapped, ...retry].sort((a, b) => (a[0] as number) - (b[0] as number)).slice(0, limit);
     return rows.map((r) => ({ id: r[0] as number, partnerId: r[1] as string | null, type: r[2] as string | null, orderKey: r[3] as string | null, businessKey: r[4] as string | null }));
   }
