@@ -90,7 +90,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       } else {
         const c = config.odoo;
         const secret = c.apiKey ? { apiKey: readSecret(c.apiKey, 'odoo.apiKey', env) } : { password: readSecret(c.password as NonNullable<typeof c.password>, 'odoo.password', env) };
-        client = new OdooClient({ url: c.url, db: c.db, login: c.login, protocol: c.protocol, observer, ...secret });
+        client = new OdooClient({ url: c.url, db: c.db, login: c.login, protocol: c.protocol, observer, ...secret, ...(c.ca ? { ca: readFileSync(c.ca, 'utf8') } : {}) });
         odooUrl = c.url;
       }
     }

@@ -41,6 +41,7 @@ export const GatewayConfigSchema = z.strictObject({
       apiKey: SecretRef.optional(),
       password: SecretRef.optional(),
       protocol: z.enum(['json2', 'jsonrpc', 'xmlrpc']).default('jsonrpc'),
+      ca: z.string().min(1).optional().describe('PEM file of a CA to trust for an https Odoo URL, besides the system\'s (a company CA)'),
       webhookToken: SecretRef.optional().describe('secret path part of POST /odoo/webhook/<token> for Odoo automation rules'),
       exportInterval: DurationSchema.prefault('1m').describe('how often confirmed purchase orders are looked for'),
     })

@@ -107,7 +107,7 @@ export class OdooClient {
       ...(c.companyId !== undefined ? { allowed_company_ids: [c.companyId] } : {}),
       ...(c.context ?? {}),
     };
-    const topts: TransportOptions = { baseUrl: this.url, db: c.db, login: c.login, secret, timeoutMs: c.timeoutMs, userAgent: c.userAgent };
+    const topts: TransportOptions = { baseUrl: this.url, db: c.db, login: c.login, secret, timeoutMs: c.timeoutMs, userAgent: c.userAgent, ...(c.ca ? { ca: c.ca } : {}) };
     this.transport =
       c.protocol === 'json2' ? new Json2Transport(topts) : c.protocol === 'xmlrpc' ? new XmlRpcTransport(topts) : new JsonRpcTransport(topts);
   }

@@ -8,7 +8,7 @@
  */
 import { classify, OdooProtocolError, OdooRequestError } from '../errors';
 import { postRaw } from './http';
-import { httpStatusError, parseJson, type CallOptions, type Transport, type TransportOptions } from './transport';
+import { httpStatusError, parseJson, type CallOptions, type Transport, type TransportOptions, postOptions } from './transport';
 import { json2ErrorSchema, jsonRpcResponseSchema, type CallSpec } from './types';
 
 export class Json2Transport implements Transport {
@@ -23,7 +23,7 @@ export class Json2Transport implements Transport {
       `${this.opts.baseUrl}/web/version`,
       JSON.stringify({ jsonrpc: '2.0', method: 'call', params: {}, id: 1 }),
       { 'Content-Type': 'application/json; charset=utf-8', 'User-Agent': this.opts.userAgent },
-      { timeoutMs: this.opts.timeoutMs, ...(opts?.signal ? { signal: opts.signal } : {}), ...errCtx },
+      postOptions(this.opts, opts, errCtx),
     );
     if (res.status !== 200) throw httpStatusError(res.status, res.text, errCtx, res.headers.get('location'));
     const parsed = jsonRpcResponseSchema.safeParse(parseJson(res.text, errCtx));
@@ -63,11 +63,7 @@ export class Json2Transport implements Transport {
       'User-Agent': this.opts.userAgent,
     };
     const url = `${this.opts.baseUrl}/json/2/${encodeURIComponent(spec.model)}/${encodeURIComponent(spec.method)}`;
-    const res = await postRaw(url, JSON.stringify(body), headers, {
-      timeoutMs: this.opts.timeoutMs,
-      ...(opts?.signal ? { signal: opts.signal } : {}),
-      ...errCtx,
-    });
+    const res = await postRaw(url, JSON.stringify(body), headers, postOptions(this.opts, opts, errCtx));
     if (res.status === 200) return res.text.trim() === '' ? null : parseJson(res.text, errCtx);
     if (res.status >= 300 && res.status < 400) {
       throw new OdooProtocolError({

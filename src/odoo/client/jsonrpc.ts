@@ -5,7 +5,7 @@
  */
 import { classify, OdooProtocolError } from '../errors';
 import { postRaw } from './http';
-import { httpStatusError, parseJson, type CallOptions, type Transport, type TransportOptions } from './transport';
+import { httpStatusError, parseJson, type CallOptions, type Transport, type TransportOptions, postOptions } from './transport';
 import { jsonRpcResponseSchema, type CallSpec } from './types';
 
 export class JsonRpcTransport implements Transport {
@@ -38,7 +38,7 @@ export class JsonRpcTransport implements Transport {
       `${this.opts.baseUrl}/jsonrpc`,
       body,
       { 'Content-Type': 'application/json; charset=utf-8', Accept: 'application/json', 'User-Agent': this.opts.userAgent },
-      { timeoutMs: this.opts.timeoutMs, ...(opts?.signal ? { signal: opts.signal } : {}), ...errCtx },
+      postOptions(this.opts, opts, errCtx),
     );
     if (res.status !== 200) throw httpStatusError(res.status, res.text, errCtx, res.headers.get('location'));
     const parsed = jsonRpcResponseSchema.safeParse(parseJson(res.text, errCtx));

@@ -1,5 +1,5 @@
 import { OdooAccessDeniedError, OdooAccessError, OdooError, OdooProtocolError, OdooRequestError, OdooUnavailableError } from '../errors';
-import { excerpt } from './http';
+import { excerpt, type PostOptions } from './http';
 import type { CallSpec, OdooProtocol } from './types';
 
 export interface TransportOptions {
@@ -11,6 +11,8 @@ export interface TransportOptions {
   secret: string;
   timeoutMs: number;
   userAgent: string;
+  /** Extra trusted CA certificates (PEM) for https. */
+  ca?: string;
 }
 
 export interface CallOptions {
@@ -49,4 +51,9 @@ export function parseJson(text: string, ctx: { model?: string; method?: string }
   } catch {
     throw new OdooProtocolError({ ...ctx, message: `Odoo answer is not JSON: ${excerpt(text, 80)}` });
   }
+}
+
+/** The HTTP options of one call: the time-out, the caller's signal, the extra CA, and the error context. */
+export function postOptions(t: TransportOptions, opts: CallOptions | undefined, errCtx: { model?: string; method?: string }): PostOptions {
+  return { timeoutMs: t.timeoutMs, ...(opts?.signal ? { signal: opts.signal } : {}), ...(t.ca ? { ca: t.ca } : {}), ...errCtx };
 }

@@ -27,6 +27,8 @@ export const odooClientConfigSchema = z
     companyId: z.number().int().positive().optional(),
     context: z.record(z.string(), z.unknown()).optional(),
     userAgent: z.string().default('edi-gateway'),
+    /** Extra trusted CA certificates (PEM) for an https URL, besides the system's. */
+    ca: z.string().min(1).optional(),
   })
   .refine((c) => c.apiKey !== undefined || c.password !== undefined, { message: 'set apiKey or password' })
   .refine((c) => c.protocol !== 'json2' || c.apiKey !== undefined, { message: 'the json2 protocol needs an apiKey' });

@@ -8,7 +8,7 @@
  */
 import { classify, OdooProtocolError, OdooRequestError, parseTraceback } from '../errors';
 import { postRaw } from './http';
-import { httpStatusError, type CallOptions, type Transport, type TransportOptions } from './transport';
+import { httpStatusError, type CallOptions, type Transport, type TransportOptions, postOptions } from './transport';
 import type { CallSpec } from './types';
 import { decodeMethodResponse, encodeMethodCall, XmlRpcEncodeError } from './xmlrpc-codec';
 
@@ -48,7 +48,7 @@ export class XmlRpcTransport implements Transport {
       `${this.opts.baseUrl}/xmlrpc/2/${endpoint}`,
       body,
       { 'Content-Type': 'text/xml; charset=utf-8', Accept: 'text/xml', 'User-Agent': this.opts.userAgent },
-      { timeoutMs: this.opts.timeoutMs, ...(opts?.signal ? { signal: opts.signal } : {}), ...errCtx },
+      postOptions(this.opts, opts, errCtx),
     );
     if (res.status !== 200) throw httpStatusError(res.status, res.text, errCtx, res.headers.get('location'));
     let decoded;
