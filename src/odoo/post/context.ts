@@ -80,6 +80,8 @@ export type PartnerCodeLookup = (itemIds: ItemIds) => Promise<number | undefined
 /** Per-run cache of lookups; a new one per run, so a changed master record is seen by the next run. */
 export class ResolveCache {
   readonly entries = new Map<string, Promise<unknown>>();
+  /** Values a caller derived from lookups of this cache (see `remember`): read without awaiting. */
+  private readonly derived = new Map<string, unknown>();
 
   /** The cached promise for `key`, or the one `load` makes (a failed load is forgotten, so a retry asks again). */
   get<T>(key: string, load: () => Promise<T>): Promise<T> {
@@ -92,6 +94,20 @@ export class ResolveCache {
       });
     }
     return p;
+  }
+
+  /**
+   * Keep a value computed only from this cache's lookups (an order line's product and unit), so the
+   * next document asks for it synchronously: twenty awaited lookups per order cost more than the order's
+   * HTTP call. It lives as long as the cache, like the lookups it came from.
+   */
+  remember<T>(key: string, value: T): void {
+    this.derived.set(key, value);
+  }
+
+  /** A value kept by `remember`, or undefined. */
+  recall<T>(key: string): T | undefined {
+    return this.derived.get(key) as T | undefined;
   }
 
   /** Forget one key (after a create, so the next lookup sees the new record). */

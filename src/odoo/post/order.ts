@@ -13,7 +13,7 @@ import type { Order } from '../../canonical';
 import { OdooProtocolError } from '../errors';
 import type { Domain, OdooRecord } from '../client';
 import { BusinessError, dateToOdooDatetime, lineSegment, record, str, type PostAction, type PostContext, type PostResult } from './context';
-import { resolveDeliveryAddress, resolvePartner, resolveProduct, resolveUom, type ResolvedPartner } from './resolve';
+import { resolveDeliveryAddress, resolvePartner, resolveProduct, resolveUom, type ResolvedPartner, type ResolvedProduct, type ResolvedUom } from './resolve';
 
 export async function postOrder(order: Order, ctx: PostContext): Promise<PostResult> {
   const { client } = ctx;
@@ -108,14 +108,12 @@ export async function buildSaleOrder(
   let problemCode: BusinessError['code'] = 'unknown_product';
   const lines: unknown[] = [];
   for (const [i, line] of order.lines.entries()) {
-    const where = `order line ${i + 1} (${seg} position ${line.lineNumber})`;
     try {
-      const product = await resolveProduct(ctx, line.itemIds, 'vendor', where);
-      const uom = await resolveUom(ctx, line.uom, where, product);
+      const { product, uom } = recallLine(ctx, line) ?? (await matchLine(ctx, line, lineWhere(i, seg, line)));
       const vals: Record<string, unknown> = { product_id: product.id, product_uom_qty: line.quantity, [names.saleLineUom]: uom.id };
       if (settings.priceSource === 'edi') {
         if (line.unitPrice !== undefined) vals.price_unit = line.unitPrice;
-        else notes.push(`${where}: no unit price sent, Odoo's price kept`);
+        else notes.push(`${lineWhere(i, seg, line)}: no unit price sent, Odoo's price kept`);
       }
       if (line.description !== undefined) vals.name = `${product.name}\n${line.description}`;
       lines.push([0, 0, vals]);
@@ -141,6 +139,39 @@ export async function buildSaleOrder(
   const origin = `EDI ${order.envelope.messageType} ${order.envelope.controlNumber}`;
   vals.origin = origin;
   return vals;
+}
+
+/** Where a line is, for messages: `order line 3 (PO1 position 30)`. */
+function lineWhere(index: number, seg: string, line: Order['lines'][number]): string {
+  return `order line ${index + 1} (${seg} position ${line.lineNumber})`;
+}
+
+type LineMatch = { product: ResolvedProduct; uom: ResolvedUom };
+
+/**
+ * What a line's item ids and unit matched before, under the same partner's cache. Only when no partner
+ * cross-reference hook is configured: the hook's answers are not the cache's to keep.
+ */
+function lineKey(ctx: PostContext, line: Order['lines'][number]): string | undefined {
+  if (ctx.partnerCodeLookup || !line.itemIds) return undefined;
+  // Exactly what findProduct (for our side, the vendor's) and resolveUom read.
+  const ids = line.itemIds;
+  return `line\u0000${line.uom}\u0000${ids.vendor ?? ''}\u0000${ids.buyer ?? ''}\u0000${ids.sku ?? ''}\u0000${ids.gtin ?? ''}\u0000${ids.ean ?? ''}\u0000${ids.upc ?? ''}`;
+}
+
+function recallLine(ctx: PostContext, line: Order['lines'][number]): LineMatch | undefined {
+  const key = lineKey(ctx, line);
+  return key === undefined ? undefined : ctx.cache.recall<LineMatch>(key);
+}
+
+/** The line's product and unit from Odoo (through the cache), kept for the next line that says the same. */
+async function matchLine(ctx: PostContext, line: Order['lines'][number], where: string): Promise<LineMatch> {
+  const product = await resolveProduct(ctx, line.itemIds, 'vendor', where);
+  const uom = await resolveUom(ctx, line.uom, where, product);
+  const match = { product, uom };
+  const key = lineKey(ctx, line);
+  if (key !== undefined) ctx.cache.remember(key, match);
+  return match;
 }
 
 function minDate(dates: Array<string | undefined>): string | undefined {

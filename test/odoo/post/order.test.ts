@@ -169,6 +169,21 @@ describe('postOrder', () => {
     expect(sb.data.records('sale.order.line', [['order_id', '=', so.id]])[0]!.product_id).toEqual([8, '[FURN_7800] Desk Combination']);
   });
 
+  test('the next order of the same run matches its lines without asking Odoo again, and a unit is still checked against each product', async () => {
+    const ctx = context(sb, 'jsonrpc', ACME);
+    const first = await postOrder(order(), ctx);
+    await sb.resetStats();
+    const second = await postOrder(order({ orderNumber: 'PO-ACME-1002' }), ctx);
+    const lineOf = (r: typeof first) => sb.data.records('sale.order.line', [['order_id', '=', r.find((x) => x.model === 'sale.order')!.id]]).map((l) => [l.product_id, l.product_uom, l.product_uom_qty]);
+    expect(lineOf(second)).toEqual(lineOf(first));
+    expect(Object.keys(sb.stats.calls).filter((k) => k.startsWith('product.') || k.startsWith('uom.'))).toEqual([]);
+    // Office Chair and kg each matched before, but not together: the pair is refused.
+    const mixed = order({ orderNumber: 'PO-ACME-1003', lines: [{ lineNumber: '1', quantity: 5, uom: 'KG', itemIds: { vendor: 'FURN_7777' } }] });
+    const err = await rejection(postOrder(mixed, ctx));
+    expect(err).toMatchObject({ code: 'unknown_uom' });
+    expect(err.message).toContain('does not fit product [FURN_7777] Office Chair');
+  });
+
   test('a functional acknowledgment posts nothing', async () => {
     const ack = { type: 'functional_ack' } as unknown as Parameters<typeof postDocument>[0];
     await expect(postDocument(ack, context(sb, 'jsonrpc', ACME))).resolves.toEqual([]);
