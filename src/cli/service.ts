@@ -112,7 +112,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       : undefined;
     // Analysis beside the main thread, when the gateway runs compiled (from its TypeScript sources, as in
     // the process-level tests, a worker could not load them: the analysis then stays in the thread).
-    const pool = config.pipeline.translateWorkers > 0 && AnalysisPool.available() ? new AnalysisPool({ partnersRoot: config.partners, loadOptions: partnerLoadOptions(config), workers: config.pipeline.translateWorkers }) : undefined;
+    const pool = config.pipeline.translateWorkers > 0 && AnalysisPool.available() ? new AnalysisPool({ partnersRoot: config.partners, loadOptions: partnerLoadOptions(config), workers: config.pipeline.translateWorkers, ...(config.pipeline.translateNice !== undefined ? { nice: config.pipeline.translateNice } : {}) }) : undefined;
     if (pool) closers.push(() => pool.close());
     const gateway = new Gateway({
       ledger,

@@ -72,6 +72,7 @@ export const GatewayConfigSchema = z.strictObject({
       settle: DurationSchema.prefault('1s').describe('an inbound file must be unchanged this long before it is taken'),
       scanInterval: DurationSchema.optional().describe('scan every inbound folder this often (default: each channel\'s pollInterval)'),
       translateWorkers: z.number().int().min(0).max(16).default(1).describe('worker threads that scan, check and translate received files beside the main thread (0: all in the main thread)'),
+      translateNice: z.number().int().min(0).max(19).optional().describe('nice value of those threads on Linux (default 10): they yield the CPU to the main thread, which posts and acknowledges'),
     })
     .prefault({}),
 });

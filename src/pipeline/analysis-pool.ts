@@ -21,7 +21,17 @@ export interface AnalysisPoolOptions {
   youngGenerationMb?: number;
   /** A module each worker requires first: a TypeScript loader when the gateway runs from its sources. */
   preload?: string;
+  /**
+   * The workers' nice value on Linux (default {@link DEFAULT_TRANSLATE_NICE}; 0: as the main thread).
+   * The main thread's work on a document (ledger, acks, posting, the API) is what lets it leave; files
+   * translated ahead of it only wait in the ledger. Yielding the CPU to the main thread keeps posting at
+   * its pace while a large batch is translated, and the API and channels responsive.
+   */
+  nice?: number;
 }
+
+/** Translation yields to the main thread, but is not starved by it: nice 10 weighs about a tenth of nice 0. */
+export const DEFAULT_TRANSLATE_NICE = 10;
 
 /** An analysis failed in a way that says nothing about the file (the worker died, the pool closed). */
 export class AnalysisWorkerError extends Error {
@@ -87,7 +97,7 @@ export class AnalysisPool {
   }
 
   private start(index: number): Slot {
-    const data: AnalysisWorkerData = { partnersRoot: this.o.partnersRoot, loadOptions: pick(this.o.loadOptions ?? {}) };
+    const data: AnalysisWorkerData = { partnersRoot: this.o.partnersRoot, loadOptions: pick(this.o.loadOptions ?? {}), nice: this.o.nice ?? DEFAULT_TRANSLATE_NICE };
     const entry = workerEntry();
     const resourceLimits = { maxYoungGenerationSizeMb: this.o.youngGenerationMb ?? 96 };
     const worker =

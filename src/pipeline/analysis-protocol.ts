@@ -15,6 +15,8 @@ export const analysisWorkerData = z.object({
       us: z.array(IdentitySchema).optional(),
     })
     .strict(),
+  /** The worker thread's nice value (Linux): how readily it leaves the CPU to the main thread. */
+  nice: z.number().int().min(0).max(19).optional(),
 });
 
 export type AnalysisWorkerData = z.infer<typeof analysisWorkerData>;

@@ -3,6 +3,7 @@
  * files it is sent (scan, syntax and content checks, translation: pure CPU over the bytes and the partner
  * folders), beside the main thread, which keeps the ledger, the ack numbering and the posting.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadPartners } from '../partners/loader';
 import type { PartnerRegistry } from '../partners/registry';
@@ -10,6 +11,16 @@ import { analyseMessage } from './analyse';
 import { analysisWorkerData, type AnalysisReply, type AnalysisRequest } from './analysis-protocol';
 
 const data = analysisWorkerData.parse(workerData);
+
+// On Linux a nice value belongs to a thread, and pid 0 names the calling one: only this worker yields.
+// Elsewhere it would renice the whole process, so it is left alone.
+if (data.nice && process.platform === 'linux') {
+  try {
+    setPriority(0, data.nice);
+  } catch {
+    // Not being allowed to yield costs speed, never correctness.
+  }
+}
 
 let registry: PartnerRegistry | undefined;
 let loadError: Error | undefined;

@@ -53,6 +53,29 @@ describe('AnalysisPool (scan, checks and translation on worker threads)', () => 
     expect(bad.errors).toEqual([expect.objectContaining({ rule: 'code', partner: 'northgate', element: 'PO103', value: 'ZZ' })]);
   });
 
+  it('the workers yield the CPU to the main thread: on Linux their threads run at the nice value asked, the main thread unchanged', async () => {
+    const niceOfThreads = (): number[] =>
+      readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        // nice is the 19th field of stat(5); the fields after the command name start at the 3rd.
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    const mainNice = (): number => {
+      const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const before = mainNice();
+    const workers = pool({ workers: 2 });
+    // The worker sets its own priority as it starts; one answered request means it has started.
+    await workers.analyse(northgateOrders({ icn: 590, count: 1, prefix: 'NICE' }));
+    expect(niceOfThreads().filter((n) => n === 10)).toHaveLength(2);
+    expect(mainNice()).toBe(before);
+    await workers.close();
+    const plain = pool({ workers: 1, nice: 0 });
+    await plain.analyse(northgateOrders({ icn: 591, count: 1, prefix: 'NICE' }));
+    expect(niceOfThreads().filter((n) => n === 10)).toHaveLength(0);
+  });
+
   it('runs several files at once and answers each request with its own file', async () => {
     const workers = pool({ workers: 2 });
     const results = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => workers.analyse(northgateOrders({ icn: 600 + i, count: i, prefix: `P${i}` }))));
