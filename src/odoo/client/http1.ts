@@ -89,7 +89,7 @@ class Connection {
 
   constructor(
     readonly socket: net.Socket,
-    private readonly pool: Pool,
+    readonly pool: Pool,
   ) {
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.onData(d));
@@ -107,9 +107,7 @@ class Connection {
     this.exchange = exchange;
     this.socket.setTimeout(0);
     this.socket.ref();
-    const port = req.port === (req.protocol === 'https:' ? 443 : 80) ? '' : `:${req.port}`;
-    const host = net.isIPv6(req.hostname) ? `[${req.hostname}]` : req.hostname;
-    let head = `POST ${req.path} HTTP/1.1\r\nHost: ${host}${port}\r\nConnection: keep-alive\r\nContent-Length: ${req.body.length}\r\n`;
+    let head = `POST ${req.path} HTTP/1.1\r\nHost: ${this.pool.host}\r\nConnection: keep-alive\r\nContent-Length: ${req.body.length}\r\n`;
     for (const name in req.headers) head += `${name}: ${req.headers[name]!}\r\n`;
     head += '\r\n';
     // One write: head and body leave in one segment when they fit, and one syscall either way.
@@ -308,6 +306,13 @@ class Connection {
 /** Idle connections of one origin, newest last (reused first: the most likely to be still open). */
 class Pool {
   readonly idle: Connection[] = [];
+  /** The Host header's value for this origin. */
+  readonly host: string;
+
+  constructor(req: WireRequest) {
+    const port = req.port === (req.protocol === 'https:' ? 443 : 80) ? '' : `:${req.port}`;
+    this.host = `${net.isIPv6(req.hostname) ? `[${req.hostname}]` : req.hostname}${port}`;
+  }
 
   release(c: Connection): void {
     if (this.idle.length >= MAX_IDLE) {
@@ -358,7 +363,7 @@ export function post(req: WireRequest): InFlight {
   }
   let pool = byCa.get(ca);
   if (!pool) {
-    pool = new Pool();
+    pool = new Pool(req);
     byCa.set(ca, pool);
   }
   let conn = pool.take();
