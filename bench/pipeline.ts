@@ -27,7 +27,7 @@ import { loadPartners } from '../src/partners';
 import { Gateway } from '../src/pipeline/gateway';
 import { nullSink, odooSink, type DocumentSink } from '../src/pipeline/sink';
 import { AnalysisPool } from '../src/pipeline/analysis-pool';
-import { SqliteLedger } from '../src/store';
+import { CHECKPOINT_INTERVAL_MS, SqliteLedger } from '../src/store';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SELF = __filename;
@@ -190,7 +190,8 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
   const registry = loadPartners(partnersRoot, { dataRoot: cfg.data });
   const pool = cfg.workers > 0 ? new AnalysisPool({ partnersRoot, loadOptions: { dataRoot: cfg.data }, workers: cfg.workers }) : undefined;
   const ledgerPath = join(cfg.data, 'ledger.sqlite');
-  const ledger = new SqliteLedger({ file: ledgerPath });
+  // As `edi-gateway start` opens it.
+  const ledger = new SqliteLedger({ file: ledgerPath, backgroundCheckpointMs: CHECKPOINT_INTERVAL_MS });
   let sink: DocumentSink;
   if (cfg.sink === 'odoo') {
     if (!cfg.sandboxUrl || !cfg.sandboxDb) throw new Error('the odoo sink needs the sandbox url');

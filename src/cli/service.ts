@@ -26,7 +26,7 @@ import type { SecretRef } from '../partners/schema';
 import { renderDocuments } from '../mapping/render';
 import { exportPurchaseOrders } from '../pipeline/export';
 import { recordAsyncMdn } from '../pipeline/mdn';
-import { ledgerFile, SqliteLedger } from '../store';
+import { CHECKPOINT_INTERVAL_MS, ledgerFile, SqliteLedger } from '../store';
 
 export interface ServiceOptions {
   config: GatewayConfig;
@@ -64,7 +64,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
   const config = o.config;
   const logger = o.logger ?? pino({ level: env.LOG_LEVEL ?? 'info', redact: { paths: ['*.password', '*.apiKey', '*.token', '*.authorization'], censor: '[secret]' } });
   const registry = loadPartners(config.partners, partnerLoadOptions(config));
-  const ledger = new SqliteLedger({ file: ledgerFile(config.dataDir) });
+  const ledger = new SqliteLedger({ file: ledgerFile(config.dataDir), backgroundCheckpointMs: CHECKPOINT_INTERVAL_MS });
   const closers: (() => Promise<void> | void)[] = [() => ledger.close()];
   const stopAll = async () => {
     for (const c of closers.reverse()) await c();

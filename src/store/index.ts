@@ -1,5 +1,6 @@
 /** The message ledger: raw messages, documents, events, the outbox, control numbers, expected acks. */
 export { LedgerError, SqliteLedger, ledgerFile, sha256 } from './sqlite';
+export { CHECKPOINT_INTERVAL_MS } from './checkpointer';
 export type { SqliteLedgerOptions } from './sqlite';
 export * from './types';
 

@@ -19,6 +19,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations';
+import { BackgroundCheckpointer } from './checkpointer';
 import type {
   DueDocument,
   DocumentRow,
@@ -142,6 +143,11 @@ export interface SqliteLedgerOptions {
   now?: () => number;
   /** Take the single-owner lock (default true for files). */
   lock?: boolean;
+  /**
+   * Checkpoint the WAL on a thread of its own every this many ms instead of inside the commits of the
+   * calling thread (see `checkpointer.ts`); files only. The service does; short-lived tools need not.
+   */
+  backgroundCheckpointMs?: number;
 }
 
 /** The ledger on SQLite. Every method is one transaction. */
@@ -164,6 +170,7 @@ export class SqliteLedger {
   private syncNext: Promise<void> | undefined;
   /** Outbound messages committed but not yet on disk: not handed out to be sent. */
   private readonly unsyncedOutbound = new Set<number>();
+  private checkpointer: BackgroundCheckpointer | undefined;
 
   constructor(options: SqliteLedgerOptions) {
     this.now = options.now ?? Date.now;
@@ -182,6 +189,14 @@ export class SqliteLedger {
       this.atomically = <T>(fn: () => T): T => tx(fn) as T;
       this.migrate();
       this.stmt = this.prepare();
+      if (options.backgroundCheckpointMs !== undefined && options.file !== ':memory:') {
+        this.checkpointer = new BackgroundCheckpointer(options.file, options.backgroundCheckpointMs, () => {
+          // Without the thread the log would only grow: the commits checkpoint again, as SQLite does by default.
+          this.checkpointer = undefined;
+          if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+        });
+        this.db.pragma('wal_autocheckpoint = 0');
+      }
     } catch (err) {
       if (this.lockFile) rmSync(this.lockFile, { force: true });
       throw err;
@@ -775,6 +790,8 @@ export class SqliteLedger {
   }
 
   close(): void {
+    this.checkpointer?.stop();
+    this.checkpointer = undefined;
     // An fsync under way finishes on its own; the handle is closed when the process ends if not here.
     void this.walHandle?.close().catch(() => undefined);
     this.walHandle = undefined;
