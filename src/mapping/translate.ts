@@ -9,7 +9,6 @@ import type { Envelope, EnvelopeParty } from '../canonical/envelope';
 import { definitionSource, definitionVersion } from '../edi/validate';
 import type { Dictionary, TransactionDef } from '../edi/common/definitions';
 import type { GroupHeader, InterchangeHeader, Standard, TransactionHeader } from '../edi/common/events';
-import type { ParsedSegment } from '../edi/common/segment';
 import { EdiReader } from '../edi/reader';
 import { loadPartners, type LoadPartnersOptions } from '../partners/loader';
 import type { Partner, PartnerRegistry } from '../partners/registry';
@@ -48,7 +47,11 @@ interface Collected {
   interchange: InterchangeHeader;
   group?: GroupHeader;
   header: TransactionHeader;
-  segments: { seg: ParsedSegment; position: number; offset: number }[];
+  /**
+   * The transaction's tree, built as its segments arrive (no list of them kept in between); absent when
+   * there is no definition to build it by, and then nothing can be mapped.
+   */
+  builder?: TreeBuilder;
   decimalMark: '.' | ',' | 'either';
 }
 
@@ -139,10 +142,12 @@ class Translator {
       },
       transactionStart: (t) => {
         if (!this.interchange) return;
-        this.current = { standard: this.interchange.standard, interchange: this.interchange, group: this.group, header: t, segments: [], decimalMark: this.decimalMark };
+        const found = safeDefinition(this.interchange.standard, t);
+        this.current = { standard: this.interchange.standard, interchange: this.interchange, group: this.group, header: t, decimalMark: this.decimalMark };
+        if (found) this.current.builder = new TreeBuilder(found.def);
       },
       segment: (seg, place) => {
-        if (place.level === 'transaction' && this.current) this.current.segments.push({ seg: seg.toParsed(), position: place.position, offset: seg.offset });
+        if (place.level === 'transaction' && this.current?.builder) this.current.builder.add(seg.toParsed(), place.position, seg.offset);
       },
       transactionEnd: () => {
         const c = this.current;
@@ -246,11 +251,9 @@ class Translator {
     }
     if (mapping.type !== entry.type) return this.failed(c, 'mapping', `${file} maps to ${mapping.type} but ${partner.file} says ${t.id} carries ${entry.type}`, partner.id, file);
     const found = safeDefinition(c.standard, t);
-    if (!found) return this.failed(c, 'definition', `no definition for ${c.standard} ${definitionVersion(c.standard, t) || '(no version)'} ${t.id}; it cannot be mapped`, partner.id, file);
-    const builder = new TreeBuilder(found.def);
-    for (const s of c.segments) builder.add(s.seg, s.position, s.offset);
+    if (!found || !c.builder) return this.failed(c, 'definition', `no definition for ${c.standard} ${definitionVersion(c.standard, t) || '(no version)'} ${t.id}; it cannot be mapped`, partner.id, file);
     const envelope = envelopeOf(c.standard, c.interchange, c.group, t);
-    return mapTransactionNow(builder.result, mapping, { partnerId: partner.id, envelope, dictionary: found.dictionary, decimalMark: c.decimalMark }) satisfies Maybe<MappingResult>;
+    return mapTransactionNow(c.builder.result, mapping, { partnerId: partner.id, envelope, dictionary: found.dictionary, decimalMark: c.decimalMark }) satisfies Maybe<MappingResult>;
   }
 }
 
