@@ -8,7 +8,7 @@ import type { CanonicalDocument } from '../canonical/document';
 import type { Envelope, EnvelopeParty } from '../canonical/envelope';
 import { definitionSource, definitionVersion } from '../edi/validate';
 import type { Dictionary, TransactionDef } from '../edi/common/definitions';
-import type { GroupHeader, InterchangeHeader, Standard, TransactionHeader } from '../edi/common/events';
+import type { EdiHandler, GroupHeader, InterchangeHeader, Standard, TransactionHeader } from '../edi/common/events';
 import { EdiReader } from '../edi/reader';
 import { loadPartners, type LoadPartnersOptions } from '../partners/loader';
 import type { Partner, PartnerRegistry } from '../partners/registry';
@@ -33,6 +33,11 @@ export interface TranslateOptions {
    * die young instead of holding a whole file's documents until the end.
    */
   onDocument?: (document: CanonicalDocument) => void;
+  /**
+   * Reader events for another reader of the same input (the pipeline's interchange scan), each before
+   * the translator's own: the input is then read once for both.
+   */
+  also?: EdiHandler;
 }
 
 export interface TranslateResult {
@@ -125,7 +130,16 @@ class Translator {
   private decimalMark: '.' | ',' | 'either' = '.';
 
   constructor(private readonly registry: PartnerRegistry, private readonly options: TranslateOptions) {
-    this.reader = new EdiReader({
+    this.reader = new EdiReader(this.handler(options.also));
+  }
+
+  private handler(also: EdiHandler | undefined): EdiHandler {
+    const own = this.ownHandler();
+    return also ? both(also, own) : own;
+  }
+
+  private ownHandler(): EdiHandler {
+    return {
       interchangeStart: (h) => {
         this.interchange = h;
         this.group = undefined;
@@ -174,7 +188,7 @@ class Translator {
         if (i.element !== undefined && i.segmentId !== undefined) e.element = `${i.segmentId}${String(i.element).padStart(2, '0')}`;
         this.result.errors.push(e);
       },
-    });
+    };
   }
 
   async write(chunk: Buffer): Promise<void> {
@@ -259,6 +273,52 @@ class Translator {
 
 /** A value now, or later when a mapping had to await an expression. */
 type Maybe<T> = T | Promise<T>;
+
+/** A handler that passes every event to `first`, then to `second`. */
+function both(first: EdiHandler, second: EdiHandler): EdiHandler {
+  return {
+    interchangeStart: (h) => {
+      first.interchangeStart?.(h);
+      second.interchangeStart?.(h);
+    },
+    interchangeEnd: (h, summary) => {
+      first.interchangeEnd?.(h, summary);
+      second.interchangeEnd?.(h, summary);
+    },
+    groupStart: (g) => {
+      first.groupStart?.(g);
+      second.groupStart?.(g);
+    },
+    groupEnd: (g, summary) => {
+      first.groupEnd?.(g, summary);
+      second.groupEnd?.(g, summary);
+    },
+    transactionStart: (t) => {
+      first.transactionStart?.(t);
+      second.transactionStart?.(t);
+    },
+    transactionEnd: (t, summary) => {
+      first.transactionEnd?.(t, summary);
+      second.transactionEnd?.(t, summary);
+    },
+    segment: (seg, place) => {
+      first.segment?.(seg, place);
+      second.segment?.(seg, place);
+    },
+    issue: (i) => {
+      first.issue?.(i);
+      second.issue?.(i);
+    },
+    layout: (text) => {
+      first.layout?.(text);
+      second.layout?.(text);
+    },
+    end: () => {
+      first.end?.();
+      second.end?.();
+    },
+  };
+}
 
 /** Translate EDI (a buffer or a stream of chunks) into canonical documents. Partner config errors throw. */
 export async function translate(input: Buffer | AsyncIterable<Buffer | string>, options: TranslateOptions = {}): Promise<TranslateResult> {
