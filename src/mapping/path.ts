@@ -251,7 +251,7 @@ export class ElementResolver {
 }
 
 /** [element, component] pairs of positions, made once each (positions have at most two digits). */
-const POSITION_PAIRS: (readonly [number, number])[] = [];
+const POSITION_PAIRS = new Array<readonly [number, number] | undefined>(128 * 128).fill(undefined);
 
 function positionPair(element: number, component: number): readonly [number, number] {
   const key = element * 128 + component;
@@ -263,9 +263,14 @@ function read(seg: TreeSegment, e: number, c: number, r: number): string {
 }
 
 function conditionHolds(seg: TreeSegment, cond: Condition, resolver: ElementResolver, pathText: string): boolean {
-  const [e, c] = resolver.resolve(seg.tag, cond.element, pathText);
-  const r = cond.element.repetition === '*' ? 1 : cond.element.repetition;
-  const value = read(seg, e, c, r).trim();
+  const addr = cond.element;
+  const r = addr.repetition === '*' ? 1 : addr.repetition;
+  let value: string;
+  if (addr.kind === 'position') value = read(seg, addr.element, addr.component, r).trim();
+  else {
+    const [e, c] = resolver.resolve(seg.tag, addr, pathText);
+    value = read(seg, e, c, r).trim();
+  }
   if (cond.op === 'present') return value !== '';
   const listed = cond.values.includes(value);
   return cond.op === '=' ? listed : !listed;
@@ -486,8 +491,12 @@ export function firstText(ctx: TreeNode, root: TreeLoop, path: ParsedPath, resol
   const node = pickOne(ctx, root, path, resolver);
   const seg = node === undefined ? undefined : segmentOf(node);
   if (seg === undefined) return undefined;
-  const [e, c] = resolver.resolve(seg.tag, addr, path.text);
-  const value = read(seg, e, c, addr.repetition).trim();
+  let value: string;
+  if (addr.kind === 'position') value = read(seg, addr.element, addr.component, addr.repetition).trim();
+  else {
+    const [e, c] = resolver.resolve(seg.tag, addr, path.text);
+    value = read(seg, e, c, addr.repetition).trim();
+  }
   return value === '' ? undefined : value;
 }
 
