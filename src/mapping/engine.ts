@@ -158,6 +158,30 @@ function valuePlan(spec: FieldSpec): ValuePlan {
   return plan;
 }
 
+/**
+ * Resolvers by dictionary and label (the version errors name): what a resolver found in a dictionary
+ * holds for every transaction of that version, and a resolver per transaction made a WeakMap per
+ * transaction. Bounded per dictionary: labels come from the envelopes received.
+ */
+const resolvers = new WeakMap<Dictionary, Map<string, ElementResolver>>();
+const RESOLVERS_PER_DICTIONARY = 64;
+
+function resolverFor(dictionary: Dictionary | undefined, label: string): ElementResolver {
+  if (!dictionary) return new ElementResolver(dictionary, label);
+  let byLabel = resolvers.get(dictionary);
+  if (!byLabel) {
+    byLabel = new Map();
+    resolvers.set(dictionary, byLabel);
+  }
+  let resolver = byLabel.get(label);
+  if (!resolver) {
+    if (byLabel.size >= RESOLVERS_PER_DICTIONARY) byLabel.clear();
+    resolver = new ElementResolver(dictionary, label);
+    byLabel.set(label, resolver);
+  }
+  return resolver;
+}
+
 /** Where a value came from, for an error about it (built only when there is an error). */
 function whereOf(hit: ValueHit, source: string): Source & { value: string } {
   return { source, segment: hit.segment, element: elementLabel(hit.segment.tag, hit.element, hit.component, hit.repetition), value: hit.value };
@@ -180,7 +204,7 @@ class Run {
   constructor(tree: TransactionTree, readonly mapping: Mapping, readonly ctx: MappingContext, trackSources = false) {
     this.root = tree.root;
     this.decimal = { decimalMark: ctx.decimalMark ?? '.' };
-    this.resolver = new ElementResolver(ctx.dictionary, `${ctx.envelope.standard} ${ctx.envelope.version}`);
+    this.resolver = resolverFor(ctx.dictionary, `${ctx.envelope.standard} ${ctx.envelope.version}`);
     this.sources = trackSources ? new Map() : undefined;
   }
 

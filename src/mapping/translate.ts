@@ -11,7 +11,7 @@ import type { Dictionary, TransactionDef } from '../edi/common/definitions';
 import type { EdiHandler, GroupHeader, InterchangeHeader, Standard, TransactionHeader } from '../edi/common/events';
 import { EdiReader } from '../edi/reader';
 import { loadPartners, type LoadPartnersOptions } from '../partners/loader';
-import type { Partner, PartnerRegistry } from '../partners/registry';
+import type { Partner, PartnerRegistry, RouteResult } from '../partners/registry';
 import { mapTransactionNow, type MappingError, type MappingResult } from './engine';
 import { loadMapping, MappingFileError, type Mapping } from './mapping-file';
 import { TreeBuilder } from './tree';
@@ -128,6 +128,8 @@ class Translator {
   private group: GroupHeader | undefined;
   private current: Collected | undefined;
   private decimalMark: '.' | ',' | 'either' = '.';
+  private lastRoute: { interchange: InterchangeHeader; group: GroupHeader | undefined; result: RouteResult } | undefined;
+  private lastMapping: { partner: Partner; id: string; entry: Partner['documents'][number] | undefined; file: string } | undefined;
 
   constructor(private readonly registry: PartnerRegistry, private readonly options: TranslateOptions) {
     this.reader = new EdiReader(this.handler(options.also));
@@ -243,9 +245,28 @@ class Translator {
       const p = this.registry.get(this.options.partner);
       return p ? { partner: p } : { failed: this.failed(c, 'routing', `no partner '${this.options.partner}'; known partners: ${this.registry.partners.map((x) => x.id).join(', ') || 'none'}`) };
     }
-    const routed = this.registry.route(c.interchange, c.group);
+    const routed = this.route(c.interchange, c.group);
     if (routed.kind === 'unknown') return { failed: this.failed(c, 'routing', routed.message) };
     return { partner: routed.partner };
+  }
+
+  /** The registry's route for an interchange and group, asked once for all their transactions. */
+  private route(interchange: InterchangeHeader, group: GroupHeader | undefined): RouteResult {
+    const last = this.lastRoute;
+    if (last && last.interchange === interchange && last.group === group) return last.result;
+    const result = this.registry.route(interchange, group);
+    this.lastRoute = { interchange, group, result };
+    return result;
+  }
+
+  /** A partner's mapping entry and file for a transaction type, worked out once for all its transactions. */
+  private mappingFor(partner: Partner, id: string): { entry: Partner['documents'][number] | undefined; file: string } {
+    const last = this.lastMapping;
+    if (last && last.partner === partner && last.id === id) return last;
+    const entry = partner.documents.find((d) => d.messageType === id && d.direction === 'inbound') ?? partner.documents.find((d) => d.messageType === id);
+    const found = { partner, id, entry, file: entry ? join(partner.mappingsDir, entry.mapping ?? `${id}.yaml`) : '' };
+    this.lastMapping = found;
+    return found;
   }
 
   private translate(c: Collected): Maybe<Outcome> {
@@ -253,9 +274,8 @@ class Translator {
     if ('failed' in routed) return routed.failed;
     const partner = routed.partner;
     const t = c.header;
-    const entry = partner.documents.find((d) => d.messageType === t.id && d.direction === 'inbound') ?? partner.documents.find((d) => d.messageType === t.id);
+    const { entry, file } = this.mappingFor(partner, t.id);
     if (!entry) return this.failed(c, 'routing', `partner ${partner.id} does not exchange ${t.id}; add it to documents in ${partner.file}`, partner.id);
-    const file = join(partner.mappingsDir, entry.mapping ?? `${t.id}.yaml`);
     let mapping: Mapping;
     try {
       mapping = loadMapping(file);
