@@ -72,7 +72,8 @@ export class TreeBuilder {
     }
     const level = Math.floor(found / PLACES);
     const index = found % PLACES;
-    this.stack.length = level + 1;
+    // Setting an array's length is a runtime call even when it does not change (most segments).
+    if (this.stack.length > level + 1) this.stack.length = level + 1;
     const frame = this.stack[level];
     frame.pos = index;
     const use = frame.nodes[index];
