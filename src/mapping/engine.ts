@@ -11,7 +11,7 @@ import { parseEdiDateTime, parseEdiTime, type EdiDateTimeFormat } from '../canon
 import { parseDecimal } from '../canonical/decimal';
 import type { Dictionary } from '../edi/common/definitions';
 import type { FieldSpec, Mapping, TransformStep } from './mapping-file';
-import { ElementResolver, elementLabel, firstText, firstValue, parsePath, PathError, pickOne, picksOne, selectNodes, selectValues, type ParsedPath, type ValueHit } from './path';
+import { ElementResolver, elementLabel, firstText, firstValue, parsePath, PathError, pickOne, picksOne, selectNodes, selectValues, textIn, textInPicked, type ParsedPath, type ValueHit } from './path';
 import { segmentOf, type TransactionTree, type TreeLoop, type TreeNode, type TreeSegment } from './tree';
 
 /** The rule an error comes from. */
@@ -108,6 +108,13 @@ interface LeafPlan {
   path: ParsedPath | undefined;
   /** `path` selects at most one node (see pickOne). */
   one: boolean;
+  /**
+   * For a path that selects at most one node: its step, as text. Fields whose paths share it (PO1/01,
+   * PO1/02 and the pairs of PO1 in a line) pick the same node from the same context.
+   */
+  pick: string | undefined;
+  /** A 'first' path read from the picked node (see textIn). */
+  direct: boolean;
 }
 
 /** The leaf plan of a field, or undefined for a field only the general walk maps. */
@@ -124,10 +131,11 @@ function leafPlan(spec: FieldSpec): LeafPlan | undefined {
   if (plan.paths.length > 1) return undefined;
   const path = plan.paths.length === 1 ? plan.paths[0] : undefined;
   const one = path === undefined || picksOne(path);
-  if (spec.pair) return spec.join === undefined ? { kind: 'pair', path, one } : undefined;
+  const pick = path !== undefined && one ? `${path.absolute ? '/' : ''}${JSON.stringify(path.steps[0])}` : undefined;
+  if (spec.pair) return spec.join === undefined ? { kind: 'pair', path, one, pick, direct: false } : undefined;
   if (path === undefined) return undefined;
-  if (spec.join !== undefined) return { kind: 'join', path, one };
-  return plan.many ? undefined : { kind: 'first', path, one };
+  if (spec.join !== undefined) return { kind: 'join', path, one, pick, direct: false };
+  return plan.many ? undefined : { kind: 'first', path, one, pick, direct: textInPicked(path) };
 }
 
 /** What the leaf reading says when the field has an error (or a default) to settle: the general walk takes over. */
@@ -199,6 +207,10 @@ class Run {
   readonly root: TreeLoop;
   /** parseDecimal's options, made once per transaction rather than per number. */
   readonly decimal: { decimalMark: '.' | ',' | 'either' };
+  /** The last node picked (see LeafPlan.pick): from which context, by which step. */
+  private pickedFrom: TreeNode | undefined;
+  private pickedBy = '';
+  private picked: TreeNode | undefined;
   doc: Obj = {};
 
   constructor(tree: TransactionTree, readonly mapping: Mapping, readonly ctx: MappingContext, trackSources = false) {
@@ -296,7 +308,8 @@ class Run {
     try {
       if (plan.kind === 'join') value = this.joined(spec, plan.path as ParsedPath, node);
       else {
-        const text = plan.kind === 'pair' ? this.pairText(spec, plan, node) : firstText(node, this.root, plan.path as ParsedPath, this.resolver);
+        const path = plan.path as ParsedPath;
+        const text = plan.kind === 'pair' ? this.pairText(spec, plan, node) : plan.direct ? textIn(this.pick(plan, node), path, this.resolver) : firstText(node, this.root, path, this.resolver);
         value = text === undefined ? undefined : this.quick(spec, text);
       }
     } catch {
@@ -310,7 +323,7 @@ class Run {
   private pairText(spec: FieldSpec, plan: LeafPlan, node: TreeNode): string | undefined {
     const pair = spec.pair as NonNullable<FieldSpec['pair']>;
     if (plan.path === undefined || plan.one) {
-      const picked = plan.path === undefined ? node : pickOne(node, this.root, plan.path, this.resolver);
+      const picked = plan.path === undefined ? node : this.pick(plan, node);
       const seg = picked === undefined ? undefined : segmentOf(picked);
       return seg === undefined ? undefined : pairValue(pair, seg);
     }
@@ -320,6 +333,19 @@ class Run {
       if (value !== undefined) return value;
     }
     return undefined;
+  }
+
+  /**
+   * The node a plan's path picks from `node`: the last one again when the context and step are the
+   * same (a pick that throws is not remembered, and throws again where it is asked for again).
+   */
+  private pick(plan: LeafPlan, node: TreeNode): TreeNode | undefined {
+    if (node === this.pickedFrom && plan.pick === this.pickedBy) return this.picked;
+    const picked = pickOne(node, this.root, plan.path as ParsedPath, this.resolver);
+    this.pickedFrom = node;
+    this.pickedBy = plan.pick as string;
+    this.picked = picked;
+    return picked;
   }
 
   /** `join:` over every value of one path, or SLOW when one of them cannot be converted. */

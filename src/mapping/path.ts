@@ -486,9 +486,18 @@ function firstIn(seg: TreeSegment, e: number, c: number, addr: ElementAddress): 
  * path that picks one node, without a list either.
  */
 export function firstText(ctx: TreeNode, root: TreeLoop, path: ParsedPath, resolver: ElementResolver): string | undefined {
-  const addr = path.element;
-  if (!addr || addr.repetition === '*' || !picksOne(path)) return firstValue(ctx, root, path, resolver)?.value;
-  const node = pickOne(ctx, root, path, resolver);
+  if (!textInPicked(path)) return firstValue(ctx, root, path, resolver)?.value;
+  return textIn(pickOne(ctx, root, path, resolver), path, resolver);
+}
+
+/** Whether `textIn` answers for a path: one picked node and one repetition of its element. */
+export function textInPicked(path: ParsedPath): boolean {
+  return path.element !== undefined && path.element.repetition !== '*' && picksOne(path);
+}
+
+/** `firstText` of a path that `textInPicked`, from the node `pickOne` picked for it. */
+export function textIn(node: TreeNode | undefined, path: ParsedPath, resolver: ElementResolver): string | undefined {
+  const addr = path.element as ElementAddress & { repetition: number };
   const seg = node === undefined ? undefined : segmentOf(node);
   if (seg === undefined) return undefined;
   let value: string;
