@@ -61,8 +61,8 @@ export class TreeBuilder {
 
   /** Add the next segment. */
   add(seg: ParsedSegment, position: number, offset?: number): void {
-    const node: TreeSegment = { kind: 'segment', tag: seg.tag, elements: seg.elements, position };
-    if (offset !== undefined) node.offset = offset;
+    // Made whole: adding `offset` afterwards took a map transition per segment.
+    const node: TreeSegment = offset === undefined ? { kind: 'segment', tag: seg.tag, elements: seg.elements, position } : { kind: 'segment', tag: seg.tag, elements: seg.elements, position, offset };
     let found = this.find(node, true);
     if (found < 0) found = this.find(node, false);
     if (found < 0) {
