@@ -160,9 +160,23 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
     let last = -1;
     let enumerated = 0;
     for (const key in input) {
-      const at = known.get(key);
-      if (at === undefined) return NOT_SURE;
-      if (at < last) ordered = false;
+      let at = -1;
+      if (ordered) {
+        // Keys in the schema's order (the usual case) are found by comparing names from the last one on.
+        for (let j = last + 1; j < keys.length; j++) {
+          if (keys[j] === key) {
+            at = j;
+            break;
+          }
+        }
+      }
+      if (at < 0) {
+        const found = known.get(key);
+        if (found === undefined) return NOT_SURE;
+        // Not found after the last key: it comes before it.
+        ordered = false;
+        at = found;
+      }
       last = at;
       enumerated++;
     }
