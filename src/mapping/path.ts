@@ -250,12 +250,15 @@ export class ElementResolver {
   }
 }
 
-/** [element, component] pairs of positions, made once each (positions have at most two digits). */
-const POSITION_PAIRS = new Array<readonly [number, number] | undefined>(128 * 128).fill(undefined);
+/**
+ * [element, component] pairs of positions, made once each, by element then component (positions have
+ * at most two digits). Rows are dense arrays: a sparse one goes to dictionary mode.
+ */
+const POSITION_PAIRS: ((readonly [number, number] | undefined)[] | undefined)[] = new Array<undefined>(100).fill(undefined);
 
 function positionPair(element: number, component: number): readonly [number, number] {
-  const key = element * 128 + component;
-  return (POSITION_PAIRS[key] ??= [element, component]);
+  const row = (POSITION_PAIRS[element] ??= new Array<undefined>(100).fill(undefined));
+  return (row[component] ??= [element, component]);
 }
 
 function read(seg: TreeSegment, e: number, c: number, r: number): string {
