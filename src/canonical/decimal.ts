@@ -43,6 +43,9 @@ const NUMBER_SYNTAX: Record<DecimalMark | 'either', RegExp> = {
 
 /** Parse an EDI number exactly: '-12.50' -> -12.5, ('1250', 2) -> 12.5, ('12,5', 0, {decimalMark: ','}) -> 12.5. */
 export function parseDecimal(text: string, impliedDecimals = 0, options: ParseDecimalOptions = {}): number {
+  // Most quantities are whole numbers of a few digits: up to 15 digits a double holds them exactly, and
+  // every mark's syntax accepts them, so the general path could only give Number(text) for them.
+  if (impliedDecimals === 0 && text.length > 0 && text.length <= 15 && digitsOnly(text)) return Number(text);
   checkCount(impliedDecimals, 'impliedDecimals');
   const mark = options.decimalMark ?? '.';
   const format = impliedDecimals > 0 ? `N${impliedDecimals}` : mark === '.' ? 'R' : `R(${mark})`;
@@ -150,6 +153,15 @@ function plainString(n: number): string {
   if (match === null) return text;
   const [, sign, whole, fraction = '', exponent] = match;
   return normalizeDecimal(sign === '-', whole + fraction, fraction.length - Number(exponent));
+}
+
+/** True when every character is an ASCII digit. */
+function digitsOnly(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** Counts of digits must be small non-negative integers; anything else is a programming error. */

@@ -61,20 +61,25 @@ function whole(schema: SchemaInternals): Check {
   };
 }
 
-/** Strings a leaf remembers (the codes, units, dates and item numbers that come back in every document). */
+/** Strings and numbers a leaf remembers (the codes, units, dates, quantities and prices that come back in every document). */
 const MEMO_SIZE = 512;
 const MEMO_LENGTH = 64;
 
 /**
- * A leaf checked by zod. The string values it passed are remembered with zod's output for them, since
- * most come again in the next line or document and a pattern test costs more than a lookup. That holds
- * because a canonical leaf's checks are functions of the value alone (patterns, enums, calendar dates).
+ * A leaf checked by zod. The strings and numbers it passed are remembered with zod's output for them,
+ * since most come again in the next line or document and a pattern test or zod's run of number checks
+ * costs more than a lookup. That holds because a canonical leaf's checks are functions of the value
+ * alone (patterns, enums, calendar dates, bounds). Zero is not remembered: a map does not tell -0 from 0.
  */
 function leaf(schema: SchemaInternals): Check {
   const passed = new Map<string, unknown>();
+  const numbers = new Map<number, unknown>();
   return (value) => {
     if (typeof value === 'string') {
       const known = passed.get(value);
+      if (known !== undefined) return known;
+    } else if (typeof value === 'number') {
+      const known = numbers.get(value);
       if (known !== undefined) return known;
     }
     const payload = schema._zod.run({ value, issues: [] }, SYNC);
@@ -82,31 +87,45 @@ function leaf(schema: SchemaInternals): Check {
     if (typeof value === 'string' && value.length <= MEMO_LENGTH) {
       if (passed.size >= MEMO_SIZE) passed.clear();
       passed.set(value, payload.value);
+    } else if (typeof value === 'number' && value !== 0) {
+      if (numbers.size >= MEMO_SIZE) numbers.clear();
+      numbers.set(value, payload.value);
     }
     return payload.value;
   };
 }
 
+/**
+ * An array. When every entry's output is the entry itself, the output is the input array (zod's would be
+ * an equal copy of it): a translated document's lines are checked without being copied.
+ */
 function array(schema: SchemaInternals, element: Check): Check {
   const checks = schema._zod.def.checks;
   return (value) => {
-    if (!Array.isArray(value)) return NOT_SURE;
-    const out: unknown[] = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) {
+    if (!Array.isArray(value) || Object.getPrototypeOf(value) !== Array.prototype) return NOT_SURE;
+    const input = value as unknown[];
+    let out: unknown[] | undefined;
+    for (let i = 0; i < input.length; i++) {
       // A hole or an undefined entry is zod's business (it may report or keep it).
-      if (!(i in value) || value[i] === undefined) return NOT_SURE;
-      const item = element(value[i]);
+      if (!(i in input) || input[i] === undefined) return NOT_SURE;
+      const item = element(input[i]);
       if (item === NOT_SURE) return NOT_SURE;
-      out[i] = item;
+      if (out === undefined && item !== input[i]) out = input.slice(0, i);
+      if (out !== undefined) out[i] = item;
     }
-    return refinementsPass(checks, out) ? out : NOT_SURE;
+    const result = out ?? input;
+    return refinementsPass(checks, result) ? result : NOT_SURE;
   };
 }
 
-/** A strict object: only its own keys, each present one checked, the output in the schema's key order. */
+/**
+ * A strict object: only its own keys, each present one checked, the output in the schema's key order.
+ * When the input has its keys in that order and every field's output is its value, the output is the
+ * input object (zod's would be an equal copy of it).
+ */
 function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>): Check {
   const keys = Object.keys(shape);
-  const known = new Set(keys);
+  const known = new Map(keys.map((key, i) => [key, i]));
   const fields = keys.map((key) => {
     const field = shape[key];
     const optional = field._zod.def.type === 'optional';
@@ -117,8 +136,11 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
   return (value) => {
     if (!isPlainObject(value)) return NOT_SURE;
     const input = value as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const f of fields) {
+    // Made only once a field's output differs from its value.
+    let out: Record<string, unknown> | undefined;
+    let present = 0;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
       const v = input[f.key];
       if (v === undefined) {
         // An own key holding undefined is zod's business (it keeps the key); an absent one must be optional.
@@ -128,13 +150,51 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
       if (!Object.hasOwn(input, f.key)) return NOT_SURE;
       const parsed = f.check(v);
       if (parsed === NOT_SURE) return NOT_SURE;
-      out[f.key] = parsed;
+      present++;
+      if (out === undefined && parsed !== v) out = copyFields(input, fields, i);
+      if (out !== undefined) out[f.key] = parsed;
     }
     // Any other key zod's `for…in` meets is an unknown key for its strict object (found as zod finds it,
-    // without listing the keys).
-    for (const key in input) if (!known.has(key)) return NOT_SURE;
-    return refinementsPass(checks, out) ? out : NOT_SURE;
+    // without listing the keys). The same walk says whether the input's keys are in the schema's order.
+    let ordered = true;
+    let last = -1;
+    let enumerated = 0;
+    for (const key in input) {
+      let at = -1;
+      if (ordered) {
+        // Keys in the schema's order (the usual case) are found by comparing names from the last one on.
+        for (let j = last + 1; j < keys.length; j++) {
+          if (keys[j] === key) {
+            at = j;
+            break;
+          }
+        }
+      }
+      if (at < 0) {
+        const found = known.get(key);
+        if (found === undefined) return NOT_SURE;
+        // Not found after the last key: it comes before it.
+        ordered = false;
+        at = found;
+      }
+      last = at;
+      enumerated++;
+    }
+    // A field read but not enumerated (a non-enumerable own key) would be missing from the input's JSON.
+    if (out === undefined && (!ordered || enumerated !== present)) out = copyFields(input, fields, fields.length);
+    const result = out ?? input;
+    return refinementsPass(checks, result) ? result : NOT_SURE;
   };
+}
+
+/** A new object with the input's values of fields 0 .. n-1 that it has, in the schema's order. */
+function copyFields(input: Record<string, unknown>, fields: readonly { key: string }[], n: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) {
+    const v = input[fields[i].key];
+    if (v !== undefined) out[fields[i].key] = v;
+  }
+  return out;
 }
 
 /**

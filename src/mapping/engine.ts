@@ -11,7 +11,7 @@ import { parseEdiDateTime, parseEdiTime, type EdiDateTimeFormat } from '../canon
 import { parseDecimal } from '../canonical/decimal';
 import type { Dictionary } from '../edi/common/definitions';
 import type { FieldSpec, Mapping, TransformStep } from './mapping-file';
-import { ElementResolver, elementLabel, firstValue, parsePath, PathError, selectNodes, selectValues, type ParsedPath, type ValueHit } from './path';
+import { ElementResolver, elementLabel, firstText, firstValue, parsePath, PathError, pickOne, picksOne, selectNodes, selectValues, textIn, textInPicked, type ParsedPath, type ValueHit } from './path';
 import { segmentOf, type TransactionTree, type TreeLoop, type TreeNode, type TreeSegment } from './tree';
 
 /** The rule an error comes from. */
@@ -68,13 +68,18 @@ type Obj = Record<string, unknown>;
 /** A value now, or later when a JSONata expression had to be awaited. */
 type Maybe<T> = T | Promise<T>;
 
+/** A field of a `fields:` block: its key, its spec and, for a field that reads one value, how (see `leafPlan`). */
+type FieldEntry = [key: string, spec: FieldSpec, leaf: LeafPlan | undefined];
+
 /** A `fields:` block split once into the order its fields are evaluated in. */
 interface FieldOrder {
-  plain: [string, FieldSpec][];
+  plain: FieldEntry[];
   /** A default that depends on a sibling waits until the other fields are known. */
-  conditional: [string, FieldSpec][];
+  conditional: FieldEntry[];
   /** Expressions see the fields mapped before them. */
-  later: [string, FieldSpec][];
+  later: FieldEntry[];
+  /** Every key of the block. */
+  keys: string[];
 }
 
 const orders = new WeakMap<Record<string, FieldSpec>, FieldOrder>();
@@ -82,9 +87,9 @@ const orders = new WeakMap<Record<string, FieldSpec>, FieldOrder>();
 function fieldOrder(fields: Record<string, FieldSpec>): FieldOrder {
   let order = orders.get(fields);
   if (order) return order;
-  order = { plain: [], conditional: [], later: [] };
-  for (const entry of Object.entries(fields)) {
-    const spec = entry[1];
+  order = { plain: [], conditional: [], later: [], keys: Object.keys(fields) };
+  for (const [key, spec] of Object.entries(fields)) {
+    const entry: FieldEntry = [key, spec, leafPlan(spec)];
     if (spec.expr !== undefined) order.later.push(entry);
     else if (spec.defaultWhen !== undefined) order.conditional.push(entry);
     else order.plain.push(entry);
@@ -92,6 +97,49 @@ function fieldOrder(fields: Record<string, FieldSpec>): FieldOrder {
   orders.set(fields, order);
   return order;
 }
+
+/**
+ * How a field that maps one value from one path or pair (most fields) is read when nothing goes wrong:
+ * the text alone, without the hit objects, canonical paths and lists that only error reports need.
+ */
+interface LeafPlan {
+  /** first: the first value of `path`; pair: the first qualified pair in what `path` selects (the node itself without one); join: every value of `path`, joined. */
+  kind: 'first' | 'pair' | 'join';
+  path: ParsedPath | undefined;
+  /** `path` selects at most one node (see pickOne). */
+  one: boolean;
+  /**
+   * For a path that selects at most one node: its step, as text. Fields whose paths share it (PO1/01,
+   * PO1/02 and the pairs of PO1 in a line) pick the same node from the same context.
+   */
+  pick: string | undefined;
+  /** A 'first' path read from the picked node (see textIn). */
+  direct: boolean;
+}
+
+/** The leaf plan of a field, or undefined for a field only the general walk maps. */
+function leafPlan(spec: FieldSpec): LeafPlan | undefined {
+  if (spec.expr !== undefined || spec.each !== undefined || spec.fields || spec.value !== undefined || spec.firstOf !== undefined || spec.onMore !== undefined) return undefined;
+  if (spec.path === undefined && spec.pair === undefined) return undefined;
+  let plan: ValuePlan;
+  try {
+    plan = valuePlan(spec);
+  } catch {
+    // A path that does not parse: the general walk reports it for every transaction.
+    return undefined;
+  }
+  if (plan.paths.length > 1) return undefined;
+  const path = plan.paths.length === 1 ? plan.paths[0] : undefined;
+  const one = path === undefined || picksOne(path);
+  const pick = path !== undefined && one ? `${path.absolute ? '/' : ''}${JSON.stringify(path.steps[0])}` : undefined;
+  if (spec.pair) return spec.join === undefined ? { kind: 'pair', path, one, pick, direct: false } : undefined;
+  if (path === undefined) return undefined;
+  if (spec.join !== undefined) return { kind: 'join', path, one, pick, direct: false };
+  return plan.many ? undefined : { kind: 'first', path, one, pick, direct: textInPicked(path) };
+}
+
+/** What the leaf reading says when the field has an error (or a default) to settle: the general walk takes over. */
+const SLOW: unique symbol = Symbol('slow');
 
 /** What a path / pair / firstOf field reads, worked out once per field of a mapping. */
 interface ValuePlan {
@@ -118,6 +166,30 @@ function valuePlan(spec: FieldSpec): ValuePlan {
   return plan;
 }
 
+/**
+ * Resolvers by dictionary and label (the version errors name): what a resolver found in a dictionary
+ * holds for every transaction of that version, and a resolver per transaction made a WeakMap per
+ * transaction. Bounded per dictionary: labels come from the envelopes received.
+ */
+const resolvers = new WeakMap<Dictionary, Map<string, ElementResolver>>();
+const RESOLVERS_PER_DICTIONARY = 64;
+
+function resolverFor(dictionary: Dictionary | undefined, label: string): ElementResolver {
+  if (!dictionary) return new ElementResolver(dictionary, label);
+  let byLabel = resolvers.get(dictionary);
+  if (!byLabel) {
+    byLabel = new Map();
+    resolvers.set(dictionary, byLabel);
+  }
+  let resolver = byLabel.get(label);
+  if (!resolver) {
+    if (byLabel.size >= RESOLVERS_PER_DICTIONARY) byLabel.clear();
+    resolver = new ElementResolver(dictionary, label);
+    byLabel.set(label, resolver);
+  }
+  return resolver;
+}
+
 /** Where a value came from, for an error about it (built only when there is an error). */
 function whereOf(hit: ValueHit, source: string): Source & { value: string } {
   return { source, segment: hit.segment, element: elementLabel(hit.segment.tag, hit.element, hit.component, hit.repetition), value: hit.value };
@@ -133,11 +205,18 @@ class Run {
   readonly sources: Map<string, ValueHit & { source: string }> | undefined;
   readonly resolver: ElementResolver;
   readonly root: TreeLoop;
+  /** parseDecimal's options, made once per transaction rather than per number. */
+  readonly decimal: { decimalMark: '.' | ',' | 'either' };
+  /** The last node picked (see LeafPlan.pick): from which context, by which step. */
+  private pickedFrom: TreeNode | undefined;
+  private pickedBy = '';
+  private picked: TreeNode | undefined;
   doc: Obj = {};
 
   constructor(tree: TransactionTree, readonly mapping: Mapping, readonly ctx: MappingContext, trackSources = false) {
     this.root = tree.root;
-    this.resolver = new ElementResolver(ctx.dictionary, `${ctx.envelope.standard} ${ctx.envelope.version}`);
+    this.decimal = { decimalMark: ctx.decimalMark ?? '.' };
+    this.resolver = resolverFor(ctx.dictionary, `${ctx.envelope.standard} ${ctx.envelope.version}`);
     this.sources = trackSources ? new Map() : undefined;
   }
 
@@ -194,9 +273,17 @@ class Run {
   }
 
   /** Fields `from` on into `out`, in order; an awaited expression continues the rest after it. */
-  private fill(entries: [string, FieldSpec][], from: number, node: TreeNode, at: string, out: Obj): Maybe<void> {
+  private fill(entries: FieldEntry[], from: number, node: TreeNode, at: string, out: Obj): Maybe<void> {
     for (let i = from; i < entries.length; i++) {
-      const [key, spec] = entries[i];
+      const [key, spec, plan] = entries[i];
+      // A second run that notes sources takes the general walk throughout.
+      if (plan !== undefined && this.sources === undefined) {
+        const quick = this.leaf(spec, plan, node);
+        if (quick !== SLOW) {
+          if (quick !== undefined) out[key] = quick;
+          continue;
+        }
+      }
       const path = join(at, key);
       const value = spec.expr !== undefined ? this.expression(spec, node, path, out) : this.field(spec, node, path, out);
       if (value instanceof Promise) return this.fillLater(value, key, entries, i, node, at, out);
@@ -205,10 +292,102 @@ class Run {
     return undefined;
   }
 
-  private async fillLater(pending: Promise<unknown>, key: string, entries: [string, FieldSpec][], i: number, node: TreeNode, at: string, out: Obj): Promise<void> {
+  private async fillLater(pending: Promise<unknown>, key: string, entries: FieldEntry[], i: number, node: TreeNode, at: string, out: Obj): Promise<void> {
     const v = await pending;
     if (v !== undefined) out[key] = v;
     await this.fill(entries, i + 1, node, at, out);
+  }
+
+  /**
+   * A leaf field's value as the general walk would map it, or SLOW when that walk has something to report
+   * or settle (a path error, a value it cannot convert, a missing value with a default or required):
+   * it is then mapped again by that walk, which reads the same values and says what is wrong.
+   */
+  private leaf(spec: FieldSpec, plan: LeafPlan, node: TreeNode): unknown {
+    let value: unknown;
+    try {
+      if (plan.kind === 'join') value = this.joined(spec, plan.path as ParsedPath, node);
+      else {
+        const path = plan.path as ParsedPath;
+        const text = plan.kind === 'pair' ? this.pairText(spec, plan, node) : plan.direct ? textIn(this.pick(plan, node), path, this.resolver) : firstText(node, this.root, path, this.resolver);
+        value = text === undefined ? undefined : this.quick(spec, text);
+      }
+    } catch {
+      return SLOW;
+    }
+    if (value === undefined && (spec.default !== undefined || (spec.required !== undefined && spec.required !== false))) return SLOW;
+    return value;
+  }
+
+  /** The first qualified pair's value, as `pairHits` finds it in what the plan's path selects. */
+  private pairText(spec: FieldSpec, plan: LeafPlan, node: TreeNode): string | undefined {
+    const pair = spec.pair as NonNullable<FieldSpec['pair']>;
+    if (plan.path === undefined || plan.one) {
+      const picked = plan.path === undefined ? node : this.pick(plan, node);
+      const seg = picked === undefined ? undefined : segmentOf(picked);
+      return seg === undefined ? undefined : pairValue(pair, seg);
+    }
+    for (const n of selectNodes(node, this.root, plan.path, this.resolver)) {
+      const seg = segmentOf(n);
+      const value = seg === undefined ? undefined : pairValue(pair, seg);
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+
+  /**
+   * The node a plan's path picks from `node`: the last one again when the context and step are the
+   * same (a pick that throws is not remembered, and throws again where it is asked for again).
+   */
+  private pick(plan: LeafPlan, node: TreeNode): TreeNode | undefined {
+    if (node === this.pickedFrom && plan.pick === this.pickedBy) return this.picked;
+    const picked = pickOne(node, this.root, plan.path as ParsedPath, this.resolver);
+    this.pickedFrom = node;
+    this.pickedBy = plan.pick as string;
+    this.picked = picked;
+    return picked;
+  }
+
+  /** `join:` over every value of one path, or SLOW when one of them cannot be converted. */
+  private joined(spec: FieldSpec, path: ParsedPath, node: TreeNode): unknown {
+    const out: unknown[] = [];
+    for (const hit of selectValues(node, this.root, path, this.resolver)) {
+      const value = this.quick(spec, hit.value);
+      if (value === SLOW) return SLOW;
+      if (value !== undefined) out.push(value);
+    }
+    if (out.length === 0) return undefined;
+    return out.map(String).join(spec.join);
+  }
+
+  /** `convert` without an error to report: SLOW (or a throw) where it would report one. */
+  private quick(spec: FieldSpec, text: string): unknown {
+    let value: string | undefined = spec.transform ? applyTransform(spec.transform, text) : text;
+    if (value === '') return undefined;
+    if (spec.code !== undefined) {
+      const known = this.known(spec.code, value, spec.onUnknown ?? 'error');
+      if (known === SLOW) return SLOW;
+      value = known;
+    }
+    if (value !== undefined && spec.xref !== undefined) {
+      const known = this.known(spec.xref, value, spec.onUnknown ?? 'omit');
+      if (known === SLOW) return SLOW;
+      value = known;
+    }
+    if (value === undefined) return undefined;
+    if (spec.date !== undefined) return parseEdiDateTime(value, spec.date as EdiDateTimeFormat).date;
+    if (spec.time) return parseEdiTime(value);
+    if (spec.number !== undefined) return parseDecimal(value, spec.number.implied, this.decimal);
+    return value;
+  }
+
+  /** `lookup` without an error to report: SLOW where it would report one. */
+  private known(name: string, value: string, onUnknown: 'error' | 'keep' | 'omit'): string | undefined | typeof SLOW {
+    const table = this.mapping.tables[name] ?? {};
+    if (Object.hasOwn(table, value)) return table[value];
+    if (Object.hasOwn(table, '*')) return table['*'] === '=' ? value : table['*'];
+    if (onUnknown === 'keep') return value;
+    return onUnknown === 'error' ? SLOW : undefined;
   }
 
   field(spec: FieldSpec, node: TreeNode, at: string, siblings: Obj): Maybe<unknown> {
@@ -388,7 +567,7 @@ class Run {
     try {
       if (spec.date !== undefined) return parseEdiDateTime(value, spec.date as EdiDateTimeFormat).date;
       if (spec.time) return parseEdiTime(value);
-      if (spec.number !== undefined) return parseDecimal(value, spec.number.implied, { decimalMark: this.ctx.decimalMark ?? '.' });
+      if (spec.number !== undefined) return parseDecimal(value, spec.number.implied, this.decimal);
     } catch (err) {
       const rule = spec.date !== undefined ? 'date' : spec.time ? 'time' : 'number';
       const where = whereOf(hit, source);
@@ -453,6 +632,17 @@ function pairHits(pair: NonNullable<FieldSpec['pair']>, nodes: readonly TreeNode
   return undefined;
 }
 
+/** The value of the first qualified pair in one segment, as `pairHits` finds it (without a hit object). */
+function pairValue(pair: NonNullable<FieldSpec['pair']>, seg: TreeSegment): string | undefined {
+  for (let e = pair.from; e < seg.elements.length; e += 2) {
+    const q = seg.elements[e - 1]?.[0]?.[0]?.trim() ?? '';
+    if (!pair.qualifier.includes(q)) continue;
+    const v = seg.elements[e]?.[0]?.[0]?.trim() ?? '';
+    if (v !== '') return v;
+  }
+  return undefined;
+}
+
 /** The `transform:` steps in order, on the text as read. */
 export function applyTransform(steps: readonly TransformStep[], text: string): string {
   let value = text;
@@ -493,7 +683,7 @@ function nonEmpty(out: Obj): Obj | undefined {
  * cheaper than enumerating objects whose shapes differ from one occurrence to the next.
  */
 function anyMapped(order: FieldOrder, out: Obj): Obj | undefined {
-  for (const list of [order.plain, order.conditional, order.later]) for (const [key] of list) if (Object.hasOwn(out, key)) return out;
+  for (const key of order.keys) if (Object.hasOwn(out, key)) return out;
   return undefined;
 }
 

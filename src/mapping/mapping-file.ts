@@ -373,9 +373,12 @@ function fresh(entry: CacheEntry): boolean {
  * mapping applies to the next transaction and to replays without a restart.
  */
 export function loadMapping(fileArg: string, options: { cache?: boolean } = {}): Mapping {
-  const file = resolve(fileArg);
   const useCache = options.cache !== false;
-  const hit = useCache ? cache.get(file) : undefined;
+  // A name that is a key of the cache is already absolute and normalised (resolve would give it back):
+  // the translation asks for the same file for every transaction.
+  let hit = useCache ? cache.get(fileArg) : undefined;
+  const file = hit ? fileArg : resolve(fileArg);
+  if (useCache && !hit) hit = cache.get(file);
   if (hit && fresh(hit)) return hit.mapping;
   tableFilesRead = [];
   try {

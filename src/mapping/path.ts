@@ -212,8 +212,9 @@ export class ElementResolver {
 
   /** [element, component] of an address in a segment. */
   resolve(tag: string, addr: ElementAddress, pathText: string): readonly [number, number] {
-    // A position is where it says in every segment: no lookup (most paths use positions).
-    if (addr.kind === 'position') return [addr.element, addr.component];
+    // A position is where it says in every segment: no lookup (most paths use positions), and one
+    // shared pair per position rather than a new one per value read.
+    if (addr.kind === 'position') return positionPair(addr.element, addr.component);
     let byTag = this.cache.get(addr);
     if (!byTag) {
       byTag = new Map();
@@ -249,14 +250,30 @@ export class ElementResolver {
   }
 }
 
+/**
+ * [element, component] pairs of positions, made once each, by element then component (positions have
+ * at most two digits). Rows are dense arrays: a sparse one goes to dictionary mode.
+ */
+const POSITION_PAIRS: ((readonly [number, number] | undefined)[] | undefined)[] = new Array<undefined>(100).fill(undefined);
+
+function positionPair(element: number, component: number): readonly [number, number] {
+  const row = (POSITION_PAIRS[element] ??= new Array<undefined>(100).fill(undefined));
+  return (row[component] ??= [element, component]);
+}
+
 function read(seg: TreeSegment, e: number, c: number, r: number): string {
   return seg.elements[e - 1]?.[r - 1]?.[c - 1] ?? '';
 }
 
 function conditionHolds(seg: TreeSegment, cond: Condition, resolver: ElementResolver, pathText: string): boolean {
-  const [e, c] = resolver.resolve(seg.tag, cond.element, pathText);
-  const r = cond.element.repetition === '*' ? 1 : cond.element.repetition;
-  const value = read(seg, e, c, r).trim();
+  const addr = cond.element;
+  const r = addr.repetition === '*' ? 1 : addr.repetition;
+  let value: string;
+  if (addr.kind === 'position') value = read(seg, addr.element, addr.component, r).trim();
+  else {
+    const [e, c] = resolver.resolve(seg.tag, addr, pathText);
+    value = read(seg, e, c, r).trim();
+  }
   if (cond.op === 'present') return value !== '';
   const listed = cond.values.includes(value);
   return cond.op === '=' ? listed : !listed;
@@ -424,6 +441,77 @@ export function selectNodes(ctx: TreeNode, root: TreeLoop, path: ParsedPath, res
   return current;
 }
 
+/** Whether a path selects at most one node: one child step without '*' (see `pickOne`). */
+export function picksOne(path: ParsedPath): boolean {
+  if (path.steps.length !== 1) return false;
+  const only = path.steps[0];
+  return only.axis === undefined && !only.all;
+}
+
+/**
+ * The node `selectNodes` selects for a path that `picksOne`, or undefined, without a list. The other
+ * candidates' conditions are still evaluated, as there: one that cannot be resolved fails the path.
+ */
+export function pickOne(ctx: TreeNode, root: TreeLoop, path: ParsedPath, resolver: ElementResolver): TreeNode | undefined {
+  const only = path.steps[0];
+  const from = path.absolute ? root : ctx;
+  const want = (only.index ?? 1) - 1;
+  if (from.kind === 'segment') return from.tag === only.name && qualifies(from, only, resolver, path.text) && want === 0 ? from : undefined;
+  let picked: TreeNode | undefined;
+  let seen = 0;
+  for (const child of from.children) {
+    if (!named(child, only.name) || !qualifies(child, only, resolver, path.text)) continue;
+    if (seen === want) {
+      picked = child;
+      if (only.conditions.length === 0) break;
+    }
+    seen++;
+  }
+  return picked;
+}
+
+/** The value of `addr` in a segment as firstValue reads it (trimmed; the first non-empty repetition for '#*'), or undefined. */
+function firstIn(seg: TreeSegment, e: number, c: number, addr: ElementAddress): ValueHit | undefined {
+  if (addr.repetition !== '*') {
+    const value = read(seg, e, c, addr.repetition).trim();
+    return value !== '' ? { value, segment: seg, element: e, component: c, repetition: addr.repetition } : undefined;
+  }
+  const reps = seg.elements[e - 1]?.length ?? 0;
+  for (let r = 1; r <= reps; r++) {
+    const value = read(seg, e, c, r).trim();
+    if (value !== '') return { value, segment: seg, element: e, component: c, repetition: r };
+  }
+  return undefined;
+}
+
+/**
+ * The text of `firstValue` alone: a field read without an error to report needs no hit object. For a
+ * path that picks one node, without a list either.
+ */
+export function firstText(ctx: TreeNode, root: TreeLoop, path: ParsedPath, resolver: ElementResolver): string | undefined {
+  if (!textInPicked(path)) return firstValue(ctx, root, path, resolver)?.value;
+  return textIn(pickOne(ctx, root, path, resolver), path, resolver);
+}
+
+/** Whether `textIn` answers for a path: one picked node and one repetition of its element. */
+export function textInPicked(path: ParsedPath): boolean {
+  return path.element !== undefined && path.element.repetition !== '*' && picksOne(path);
+}
+
+/** `firstText` of a path that `textInPicked`, from the node `pickOne` picked for it. */
+export function textIn(node: TreeNode | undefined, path: ParsedPath, resolver: ElementResolver): string | undefined {
+  const addr = path.element as ElementAddress & { repetition: number };
+  const seg = node === undefined ? undefined : segmentOf(node);
+  if (seg === undefined) return undefined;
+  let value: string;
+  if (addr.kind === 'position') value = read(seg, addr.element, addr.component, addr.repetition).trim();
+  else {
+    const [e, c] = resolver.resolve(seg.tag, addr, path.text);
+    value = read(seg, e, c, addr.repetition).trim();
+  }
+  return value === '' ? undefined : value;
+}
+
 /**
  * The first value `selectValues` would give (its `[0]`), without the list: most fields map one value.
  * Every selected segment's address is still resolved, so a path that fails somewhere fails here too.
@@ -431,22 +519,19 @@ export function selectNodes(ctx: TreeNode, root: TreeLoop, path: ParsedPath, res
 export function firstValue(ctx: TreeNode, root: TreeLoop, path: ParsedPath, resolver: ElementResolver): ValueHit | undefined {
   const addr = path.element;
   if (!addr) throw new PathError(path.text, 'names a segment or loop, not a value; add an element (e.g. /01)');
+  if (picksOne(path)) {
+    const node = pickOne(ctx, root, path, resolver);
+    const seg = node === undefined ? undefined : segmentOf(node);
+    if (seg === undefined) return undefined;
+    const [e, c] = resolver.resolve(seg.tag, addr, path.text);
+    return firstIn(seg, e, c, addr);
+  }
   let found: ValueHit | undefined;
   for (const node of selectNodes(ctx, root, path, resolver)) {
     const seg = segmentOf(node);
     if (!seg) continue;
     const [e, c] = resolver.resolve(seg.tag, addr, path.text);
-    if (found) continue;
-    if (addr.repetition !== '*') {
-      const value = read(seg, e, c, addr.repetition).trim();
-      if (value !== '') found = { value, segment: seg, element: e, component: c, repetition: addr.repetition };
-      continue;
-    }
-    const reps = seg.elements[e - 1]?.length ?? 0;
-    for (let r = 1; r <= reps && !found; r++) {
-      const value = read(seg, e, c, r).trim();
-      if (value !== '') found = { value, segment: seg, element: e, component: c, repetition: r };
-    }
+    if (!found) found = firstIn(seg, e, c, addr);
   }
   return found;
 }

@@ -8,11 +8,10 @@ import type { CanonicalDocument } from '../canonical/document';
 import type { Envelope, EnvelopeParty } from '../canonical/envelope';
 import { definitionSource, definitionVersion } from '../edi/validate';
 import type { Dictionary, TransactionDef } from '../edi/common/definitions';
-import type { GroupHeader, InterchangeHeader, Standard, TransactionHeader } from '../edi/common/events';
-import type { ParsedSegment } from '../edi/common/segment';
+import type { EdiHandler, GroupHeader, InterchangeHeader, Standard, TransactionHeader } from '../edi/common/events';
 import { EdiReader } from '../edi/reader';
 import { loadPartners, type LoadPartnersOptions } from '../partners/loader';
-import type { Partner, PartnerRegistry } from '../partners/registry';
+import type { Partner, PartnerRegistry, RouteResult } from '../partners/registry';
 import { mapTransactionNow, type MappingError, type MappingResult } from './engine';
 import { loadMapping, MappingFileError, type Mapping } from './mapping-file';
 import { TreeBuilder } from './tree';
@@ -34,6 +33,11 @@ export interface TranslateOptions {
    * die young instead of holding a whole file's documents until the end.
    */
   onDocument?: (document: CanonicalDocument) => void;
+  /**
+   * Reader events for another reader of the same input (the pipeline's interchange scan), each before
+   * the translator's own: the input is then read once for both.
+   */
+  also?: EdiHandler;
 }
 
 export interface TranslateResult {
@@ -48,7 +52,11 @@ interface Collected {
   interchange: InterchangeHeader;
   group?: GroupHeader;
   header: TransactionHeader;
-  segments: { seg: ParsedSegment; position: number; offset: number }[];
+  /**
+   * The transaction's tree, built as its segments arrive (no list of them kept in between); absent when
+   * there is no definition to build it by, and then nothing can be mapped.
+   */
+  builder?: TreeBuilder;
   decimalMark: '.' | ',' | 'either';
 }
 
@@ -120,9 +128,20 @@ class Translator {
   private group: GroupHeader | undefined;
   private current: Collected | undefined;
   private decimalMark: '.' | ',' | 'either' = '.';
+  private lastRoute: { interchange: InterchangeHeader; group: GroupHeader | undefined; result: RouteResult } | undefined;
+  private lastMapping: { partner: Partner; id: string; entry: Partner['documents'][number] | undefined; file: string } | undefined;
 
   constructor(private readonly registry: PartnerRegistry, private readonly options: TranslateOptions) {
-    this.reader = new EdiReader({
+    this.reader = new EdiReader(this.handler(options.also));
+  }
+
+  private handler(also: EdiHandler | undefined): EdiHandler {
+    const own = this.ownHandler();
+    return also ? both(also, own) : own;
+  }
+
+  private ownHandler(): EdiHandler {
+    return {
       interchangeStart: (h) => {
         this.interchange = h;
         this.group = undefined;
@@ -139,10 +158,12 @@ class Translator {
       },
       transactionStart: (t) => {
         if (!this.interchange) return;
-        this.current = { standard: this.interchange.standard, interchange: this.interchange, group: this.group, header: t, segments: [], decimalMark: this.decimalMark };
+        const found = safeDefinition(this.interchange.standard, t);
+        this.current = { standard: this.interchange.standard, interchange: this.interchange, group: this.group, header: t, decimalMark: this.decimalMark };
+        if (found) this.current.builder = new TreeBuilder(found.def);
       },
       segment: (seg, place) => {
-        if (place.level === 'transaction' && this.current) this.current.segments.push({ seg: seg.toParsed(), position: place.position, offset: seg.offset });
+        if (place.level === 'transaction' && this.current?.builder) this.current.builder.add(seg.toParsed(), place.position, seg.offset);
       },
       transactionEnd: () => {
         const c = this.current;
@@ -169,7 +190,7 @@ class Translator {
         if (i.element !== undefined && i.segmentId !== undefined) e.element = `${i.segmentId}${String(i.element).padStart(2, '0')}`;
         this.result.errors.push(e);
       },
-    });
+    };
   }
 
   async write(chunk: Buffer): Promise<void> {
@@ -224,9 +245,28 @@ class Translator {
       const p = this.registry.get(this.options.partner);
       return p ? { partner: p } : { failed: this.failed(c, 'routing', `no partner '${this.options.partner}'; known partners: ${this.registry.partners.map((x) => x.id).join(', ') || 'none'}`) };
     }
-    const routed = this.registry.route(c.interchange, c.group);
+    const routed = this.route(c.interchange, c.group);
     if (routed.kind === 'unknown') return { failed: this.failed(c, 'routing', routed.message) };
     return { partner: routed.partner };
+  }
+
+  /** The registry's route for an interchange and group, asked once for all their transactions. */
+  private route(interchange: InterchangeHeader, group: GroupHeader | undefined): RouteResult {
+    const last = this.lastRoute;
+    if (last && last.interchange === interchange && last.group === group) return last.result;
+    const result = this.registry.route(interchange, group);
+    this.lastRoute = { interchange, group, result };
+    return result;
+  }
+
+  /** A partner's mapping entry and file for a transaction type, worked out once for all its transactions. */
+  private mappingFor(partner: Partner, id: string): { entry: Partner['documents'][number] | undefined; file: string } {
+    const last = this.lastMapping;
+    if (last && last.partner === partner && last.id === id) return last;
+    const entry = partner.documents.find((d) => d.messageType === id && d.direction === 'inbound') ?? partner.documents.find((d) => d.messageType === id);
+    const found = { partner, id, entry, file: entry ? join(partner.mappingsDir, entry.mapping ?? `${id}.yaml`) : '' };
+    this.lastMapping = found;
+    return found;
   }
 
   private translate(c: Collected): Maybe<Outcome> {
@@ -234,9 +274,8 @@ class Translator {
     if ('failed' in routed) return routed.failed;
     const partner = routed.partner;
     const t = c.header;
-    const entry = partner.documents.find((d) => d.messageType === t.id && d.direction === 'inbound') ?? partner.documents.find((d) => d.messageType === t.id);
+    const { entry, file } = this.mappingFor(partner, t.id);
     if (!entry) return this.failed(c, 'routing', `partner ${partner.id} does not exchange ${t.id}; add it to documents in ${partner.file}`, partner.id);
-    const file = join(partner.mappingsDir, entry.mapping ?? `${t.id}.yaml`);
     let mapping: Mapping;
     try {
       mapping = loadMapping(file);
@@ -246,16 +285,60 @@ class Translator {
     }
     if (mapping.type !== entry.type) return this.failed(c, 'mapping', `${file} maps to ${mapping.type} but ${partner.file} says ${t.id} carries ${entry.type}`, partner.id, file);
     const found = safeDefinition(c.standard, t);
-    if (!found) return this.failed(c, 'definition', `no definition for ${c.standard} ${definitionVersion(c.standard, t) || '(no version)'} ${t.id}; it cannot be mapped`, partner.id, file);
-    const builder = new TreeBuilder(found.def);
-    for (const s of c.segments) builder.add(s.seg, s.position, s.offset);
+    if (!found || !c.builder) return this.failed(c, 'definition', `no definition for ${c.standard} ${definitionVersion(c.standard, t) || '(no version)'} ${t.id}; it cannot be mapped`, partner.id, file);
     const envelope = envelopeOf(c.standard, c.interchange, c.group, t);
-    return mapTransactionNow(builder.result, mapping, { partnerId: partner.id, envelope, dictionary: found.dictionary, decimalMark: c.decimalMark }) satisfies Maybe<MappingResult>;
+    return mapTransactionNow(c.builder.result, mapping, { partnerId: partner.id, envelope, dictionary: found.dictionary, decimalMark: c.decimalMark }) satisfies Maybe<MappingResult>;
   }
 }
 
 /** A value now, or later when a mapping had to await an expression. */
 type Maybe<T> = T | Promise<T>;
+
+/** A handler that passes every event to `first`, then to `second`. */
+function both(first: EdiHandler, second: EdiHandler): EdiHandler {
+  return {
+    interchangeStart: (h) => {
+      first.interchangeStart?.(h);
+      second.interchangeStart?.(h);
+    },
+    interchangeEnd: (h, summary) => {
+      first.interchangeEnd?.(h, summary);
+      second.interchangeEnd?.(h, summary);
+    },
+    groupStart: (g) => {
+      first.groupStart?.(g);
+      second.groupStart?.(g);
+    },
+    groupEnd: (g, summary) => {
+      first.groupEnd?.(g, summary);
+      second.groupEnd?.(g, summary);
+    },
+    transactionStart: (t) => {
+      first.transactionStart?.(t);
+      second.transactionStart?.(t);
+    },
+    transactionEnd: (t, summary) => {
+      first.transactionEnd?.(t, summary);
+      second.transactionEnd?.(t, summary);
+    },
+    segment: (seg, place) => {
+      first.segment?.(seg, place);
+      second.segment?.(seg, place);
+    },
+    issue: (i) => {
+      first.issue?.(i);
+      second.issue?.(i);
+    },
+    layout: (text) => {
+      first.layout?.(text);
+      second.layout?.(text);
+    },
+    end: () => {
+      first.end?.();
+      second.end?.();
+    },
+  };
+}
 
 /** Translate EDI (a buffer or a stream of chunks) into canonical documents. Partner config errors throw. */
 export async function translate(input: Buffer | AsyncIterable<Buffer | string>, options: TranslateOptions = {}): Promise<TranslateResult> {

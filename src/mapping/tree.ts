@@ -41,6 +41,8 @@ export interface TransactionTree {
 
 interface Frame {
   nodes: StructureNode[];
+  /** The segment each of `nodes` starts with (see firstsOf). */
+  firsts: FirstUse[];
   loop: TreeLoop;
   /** Index of the structure node used last at this level, -1 before the first. */
   pos: number;
@@ -54,21 +56,24 @@ export class TreeBuilder {
   constructor(def: TransactionDef) {
     const root: TreeLoop = { kind: 'loop', id: '', children: [] };
     this.tree = { root, unplaced: [] };
-    this.stack = [{ nodes: def.structure, loop: root, pos: -1 }];
+    this.stack = [{ nodes: def.structure, firsts: firstsOf(def.structure), loop: root, pos: -1 }];
   }
 
   /** Add the next segment. */
   add(seg: ParsedSegment, position: number, offset?: number): void {
-    const node: TreeSegment = { kind: 'segment', tag: seg.tag, elements: seg.elements, position };
-    if (offset !== undefined) node.offset = offset;
-    const found = this.find(node, true) ?? this.find(node, false);
-    if (!found) {
+    // Made whole: adding `offset` afterwards took a map transition per segment.
+    const node: TreeSegment = offset === undefined ? { kind: 'segment', tag: seg.tag, elements: seg.elements, position } : { kind: 'segment', tag: seg.tag, elements: seg.elements, position, offset };
+    let found = this.find(node, true);
+    if (found < 0) found = this.find(node, false);
+    if (found < 0) {
       this.stack[this.stack.length - 1].loop.children.push(node);
       this.tree.unplaced.push(node);
       return;
     }
-    const [level, index] = found;
-    this.stack.length = level + 1;
+    const level = Math.floor(found / PLACES);
+    const index = found % PLACES;
+    // Setting an array's length is a runtime call even when it does not change (most segments).
+    if (this.stack.length > level + 1) this.stack.length = level + 1;
     const frame = this.stack[level];
     frame.pos = index;
     const use = frame.nodes[index];
@@ -78,7 +83,7 @@ export class TreeBuilder {
     }
     const loop: TreeLoop = { kind: 'loop', id: use.loop, children: [node] };
     frame.loop.children.push(loop);
-    this.stack.push({ nodes: use.segments, loop, pos: 0 });
+    this.stack.push({ nodes: use.segments, firsts: firstsOf(use.segments), loop, pos: 0 });
   }
 
   /** The finished tree. */
@@ -86,27 +91,48 @@ export class TreeBuilder {
     return this.tree;
   }
 
-  private find(seg: TreeSegment, strict: boolean): [number, number] | undefined {
+  /** Where the segment goes: level * PLACES + index of its structure node there, or -1 for nowhere. */
+  private find(seg: TreeSegment, strict: boolean): number {
     for (let d = this.stack.length - 1; d >= 0; d--) {
       const frame = this.stack[d];
+      const firsts = frame.firsts;
       // The trigger of an open occurrence repeats only from the enclosing level (a new occurrence).
       const from = Math.max(frame.pos, d > 0 ? 1 : 0);
-      for (let j = from; j < frame.nodes.length; j++) {
-        const use = frame.nodes[j];
-        const first = 'segment' in use ? use : firstSegment(use.segments);
+      for (let j = from; j < firsts.length; j++) {
+        const first = firsts[j];
         if (first === undefined || first.segment !== seg.tag) continue;
         if (strict && first.codes && !acceptsCodes(seg, first.codes)) continue;
-        return [d, j];
+        return d * PLACES + j;
       }
     }
-    return undefined;
+    return -1;
   }
 }
 
-function firstSegment(nodes: StructureNode[]): { segment: string; codes?: Record<string, string[]> } | undefined {
+/** More structure nodes than any level of a definition has (levels and indexes share one number in `find`). */
+const PLACES = 1 << 16;
+
+type FirstUse = { segment: string; codes?: Record<string, string[]> } | undefined;
+
+function firstSegment(nodes: StructureNode[]): FirstUse {
   const first = nodes[0];
   if (first === undefined) return undefined;
   return 'segment' in first ? first : firstSegment(first.segments);
+}
+
+/**
+ * The segment each node of a level starts with, worked out once per level of a definition: every
+ * segment of every transaction is looked for among them, most of them loops.
+ */
+const firstUses = new WeakMap<StructureNode[], FirstUse[]>();
+
+function firstsOf(nodes: StructureNode[]): FirstUse[] {
+  let firsts = firstUses.get(nodes);
+  if (!firsts) {
+    firsts = nodes.map((use) => ('segment' in use ? use : firstSegment(use.segments)));
+    firstUses.set(nodes, firsts);
+  }
+  return firsts;
 }
 
 /** A definition's per-use code lists with their positions parsed, once per list (every segment is tried against them). */

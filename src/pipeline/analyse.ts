@@ -6,7 +6,7 @@
  */
 import { collectForAcks, type AckPolicy, type AckRequest, type CollectedInput } from '../edi/ack';
 import type { CanonicalDocument } from '../canonical/document';
-import type { GroupHeader, InterchangeHeader } from '../edi/common/events';
+import type { EdiHandler, GroupHeader, InterchangeHeader } from '../edi/common/events';
 import { EdiReader } from '../edi/reader';
 import { translate, type TranslateResult } from '../mapping/translate';
 import type { Partner, PartnerRegistry } from '../partners/registry';
@@ -117,9 +117,18 @@ export function collectFor(partner: Partner, slice: Buffer): Promise<CollectedIn
 
 /** Interchange headers, their first group and byte ranges (a cheap pass: no content validation). */
 export function scanInterchanges(bytes: Buffer): { interchanges: ScannedInterchange[]; fileProblems: string[] } {
+  const scan = interchangeScan(bytes);
+  const reader = new EdiReader(scan.handler);
+  reader.write(bytes);
+  reader.end();
+  return { interchanges: scan.interchanges, fileProblems: scan.fileProblems };
+}
+
+/** The reader events of `scanInterchanges` and what they find, for a reader of `bytes` that does more. */
+function interchangeScan(bytes: Buffer): { handler: EdiHandler; interchanges: ScannedInterchange[]; fileProblems: string[] } {
   const interchanges: ScannedInterchange[] = [];
   const fileProblems: string[] = [];
-  const reader = new EdiReader({
+  const handler: EdiHandler = {
     interchangeStart: (h) => {
       const prev = interchanges[interchanges.length - 1];
       // An EDIFACT interchange starts at its UNA when it has one: without it, its delimiters are lost.
@@ -147,15 +156,19 @@ export function scanInterchanges(bytes: Buffer): { interchanges: ScannedIntercha
     issue: (i) => {
       if (i.severity === 'error' && interchanges.length === 0) fileProblems.push(`${i.code}: ${i.message}`);
     },
-  });
-  reader.write(bytes);
-  reader.end();
-  return { interchanges, fileProblems };
+  };
+  return { handler, interchanges, fileProblems };
 }
 
 /** Scan, check and translate a file with the partners of `registry`. */
 export async function analyseMessage(bytes: Buffer, registry: PartnerRegistry): Promise<MessageAnalysis> {
-  const { interchanges, fileProblems } = scanInterchanges(bytes);
+  // The interchange scan listens to the translation's reader: the bytes are read once for both. (The
+  // checks for acks read each interchange again, with the options of its partner.)
+  const { handler, interchanges, fileProblems } = interchangeScan(bytes);
+  // Each document is serialised as soon as it is mapped: a file's worth of document objects kept to the
+  // end outlived the young generation (strings are cheap to keep, object graphs are not).
+  const documents: AnalysedDocument[] = [];
+  const translated = await translate(bytes, { registry, onDocument: (doc) => documents.push(ledgerForm(doc)), also: handler });
   if (interchanges.length === 0) return { interchanges: [], fileProblems, documents: [], errors: [] };
   const analysed: AnalysedInterchange[] = [];
   for (const ic of interchanges) {
@@ -166,10 +179,6 @@ export async function analyseMessage(bytes: Buffer, registry: PartnerRegistry): 
     }
     analysed.push({ ...ic, collected: await collectFor(routed.partner, bytes.subarray(ic.start, ic.end)), collectedFor: routed.partner.id });
   }
-  // Each document is serialised as soon as it is mapped: a file's worth of document objects kept to the
-  // end outlived the young generation (strings are cheap to keep, object graphs are not).
-  const documents: AnalysedDocument[] = [];
-  const translated = await translate(bytes, { registry, onDocument: (doc) => documents.push(ledgerForm(doc)) });
   const out: MessageAnalysis = { interchanges: analysed, fileProblems, documents, errors: translated.errors };
   if (translated.warnings) out.warnings = translated.warnings;
   return out;

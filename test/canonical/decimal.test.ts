@@ -28,6 +28,19 @@ describe('parseDecimal', () => {
     expect(Object.is(parseDecimal('-0.00'), 0)).toBe(true);
   });
 
+  it('gives whole numbers of up to 15 digits what the general path gives (the same text with a point)', () => {
+    const digits = fc.stringMatching(/^\d{1,16}$/);
+    fc.assert(
+      fc.property(digits, fc.constantFrom<'.' | ',' | 'either'>('.', ',', 'either'), (text, mark) => {
+        const general = parseDecimal(`${text}${mark === ',' ? ',' : '.'}`, 0, { decimalMark: mark });
+        expect(Object.is(parseDecimal(text, 0, { decimalMark: mark }), general)).toBe(true);
+      }),
+    );
+    expect(Object.is(parseDecimal('000'), 0)).toBe(true);
+    expect(parseDecimal('999999999999999')).toBe(999_999_999_999_999);
+    expect(() => parseDecimal('12345678901234567')).toThrow(EdiValueError);
+  });
+
   it('applies implied decimals by moving the point, not by dividing (X12 N2, TDS01)', () => {
     expect(parseDecimal('1250', 2)).toBe(12.5);
     expect(parseDecimal('-1250', 2)).toBe(-12.5);

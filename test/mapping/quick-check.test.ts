@@ -90,4 +90,30 @@ describe('quick schema walk', () => {
     expect(quickParse(DOCUMENT_SCHEMAS.order, Object.assign(new (class Doc {})(), clone(order)))).toBe(NOT_SURE);
     expect(quickParse(DOCUMENT_SCHEMAS.order, { ...clone(order), orderType: undefined })).toBe(NOT_SURE);
   });
+
+  it('gives the input itself where zod’s output equals it, and a copy in the schema’s order where it does not', () => {
+    const doc = JSON.parse(JSON.stringify(order)) as typeof order;
+    const quick = quickParse(DOCUMENT_SCHEMAS.order, doc) as typeof order;
+    expect(quick.lines).toBe(doc.lines);
+    expect(quick.lines[0]).toBe(doc.lines[0]);
+    // Keys out of the schema's order: an object in zod's order, with the same values.
+    const reversed = Object.fromEntries(Object.entries(doc).reverse());
+    const copied = quickParse(DOCUMENT_SCHEMAS.order, reversed) as typeof order;
+    expect(copied).not.toBe(reversed);
+    expect(JSON.stringify(copied)).toBe(JSON.stringify(DOCUMENT_SCHEMAS.order.parse(reversed)));
+    // A field that is there but not enumerable is in zod's output (and would be missing from the input's JSON).
+    const hidden = JSON.parse(JSON.stringify(order)) as typeof order;
+    Object.defineProperty(hidden.lines[0], 'lineNumber', { value: hidden.lines[0].lineNumber, enumerable: false });
+    expect(agrees('order', hidden)).toBe(true);
+    expect(JSON.stringify((quickParse(DOCUMENT_SCHEMAS.order, hidden) as typeof order).lines[0])).toContain('"lineNumber":"1"');
+  });
+
+  it('remembers numbers without confusing -0 with 0', () => {
+    for (const price of [0, -0, 0, 12.5, 12.5]) {
+      const doc = JSON.parse(JSON.stringify(order)) as typeof order;
+      doc.lines[0].unitPrice = price;
+      expect(Object.is((quickParse(DOCUMENT_SCHEMAS.order, doc) as typeof order).lines[0].unitPrice, price)).toBe(true);
+      expect(agrees('order', doc)).toBe(true);
+    }
+  });
 });

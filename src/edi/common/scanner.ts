@@ -1090,28 +1090,52 @@ export class ScannedSegment implements SegmentView {
   }
 
   toParsed(): ParsedSegment {
-    // Arrays of their exact length: one grown by push reserves room for 17 entries, and most of these
-    // hold one (a segment's worth was a third of what a translation allocated).
-    const elements = new Array<string[][]>(this.elems);
-    for (let e = 1; e <= this.elems; e++) {
-      const nr = this.repetitionCount(e);
-      if (nr === 1) {
-        elements[e - 1] = [this.components(e, 1)];
+    // One pass over the marks: asking value(e, c, r) per component walked the element's marks again for
+    // every component. Arrays of their exact length: one grown by push reserves room for 17 entries, and
+    // most of these hold one (a segment's worth was a third of what a translation allocated).
+    const n = this.elems;
+    const elements = new Array<string[][]>(n);
+    const marks = this.marks;
+    const elemMark = this.elemMark;
+    const count = this.count;
+    for (let e = 1; e <= n; e++) {
+      const first = elemMark[e];
+      const last = e < n ? elemMark[e + 1] : count; // mark index ending the element
+      const endByte = last < count ? marks[last] : this.end;
+      if (first + 1 === last) {
+        elements[e - 1] = [[this.text(marks[first] + 1, endByte)]];
         continue;
       }
-      const reps = new Array<string[]>(nr);
-      for (let r = 1; r <= nr; r++) reps[r - 1] = this.components(e, r);
-      elements[e - 1] = reps;
+      elements[e - 1] = this.repetitions(first, last, endByte);
     }
     return { tag: this.tag, elements };
   }
 
-  private components(e: number, r: number): string[] {
-    const nc = this.componentCount(e, r);
-    if (nc === 1) return [this.value(e, 1, r)];
-    const comps = new Array<string>(nc);
-    for (let c = 1; c <= nc; c++) comps[c - 1] = this.value(e, c, r);
-    return comps;
+  /** The repetitions of an element with separators inside (marks first+1 .. last-1), as toParsed gives them. */
+  private repetitions(first: number, last: number, endByte: number): string[][] {
+    const marks = this.marks;
+    const kinds = this.kinds;
+    let nr = 1;
+    for (let k = first + 1; k < last; k++) if (kinds[k] === MARK_REPETITION) nr++;
+    const reps = new Array<string[]>(nr);
+    let k = first + 1;
+    let s = marks[first] + 1;
+    for (let r = 0; r < nr; r++) {
+      // Components of this repetition: up to the next repetition separator or the element's end.
+      let stop = k;
+      while (stop < last && kinds[stop] !== MARK_REPETITION) stop++;
+      const comps = new Array<string>(stop - k + 1);
+      for (let c = 0; k < stop; c++, k++) {
+        comps[c] = this.text(s, marks[k]);
+        s = marks[k] + 1;
+      }
+      const t = stop < last ? marks[stop] : endByte;
+      comps[comps.length - 1] = this.text(s, t);
+      s = t + 1;
+      k = stop + 1;
+      reps[r] = comps;
+    }
+    return reps;
   }
 
   /** Element/component/repetition (1-based) holding the byte at absolute offset `abs`; element 0 = the tag. */
