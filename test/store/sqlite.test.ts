@@ -166,6 +166,53 @@ describe('SqliteLedger', () => {
     l.close();
   });
 
+  it('every column of a message and a document reads back as written, by every query that returns them', () => {
+    let now = 5_000;
+    const l = new SqliteLedger({ file: ':memory:', now: () => now });
+    const [m] = l.receiveMany([{ channel: 'sftp', source: 'in/a.edi', partnerId: 'acme', bytes: Buffer.from('ISA a'), correlationId: 'c-1' }]);
+    expect(m).toEqual({
+      id: m.id, direction: 'inbound', channel: 'sftp', source: 'in/a.edi', partnerId: 'acme', sha256: m.sha256, size: 5, state: 'received', correlationId: 'c-1',
+      createdAt: 5_000, updatedAt: 5_000, attempts: 0, nextAttemptAt: null, reason: null, messageType: null, interchangeControlNumber: null, causeMessageId: null,
+    });
+    expect(l.receivedMessages(5)).toEqual([m]);
+    now = 6_000;
+    const full = { seq: 2, partnerId: 'acme', type: 'order', messageType: '850', interchangeControlNumber: '11', groupControlNumber: '12', controlNumber: '13', businessKey: 'PO-1', orderKey: 'PO-1', state: 'mapped' as const, canonical: '{"type":"order"}' };
+    const bare = { seq: 1, partnerId: null, type: null, messageType: null, interchangeControlNumber: null, groupControlNumber: null, controlNumber: null, businessKey: null, state: 'dead' as const, reason: 'unreadable', errorKind: 'business' as const };
+    const ack = { partnerId: 'acme', channel: 'sftp', name: 'out/997.edi', bytes: Buffer.from('ack'), correlationId: 'c-1', messageType: '997', causeMessageId: m.id, interchangeControlNumber: '900' };
+    const [a, b] = l.commitProcessed({ messageId: m.id, state: 'processed', partnerId: 'acme', messageType: '850', interchanges: [{ partnerId: 'acme', controlNumber: '11', sha256: 'x', test: false }], documents: [full, bare], outbound: [ack], events: [] });
+    expect(l.message(m.id)).toMatchObject({ state: 'processed', partnerId: 'acme', messageType: '850', interchangeControlNumber: '11', updatedAt: 6_000 });
+    const [out] = l.dueOutbound(5);
+    expect(out).toEqual({
+      id: out.id, direction: 'outbound', channel: 'sftp', source: 'out/997.edi', partnerId: 'acme', sha256: out.sha256, size: 3, state: 'pending', correlationId: 'c-1',
+      createdAt: 6_000, updatedAt: 6_000, attempts: 0, nextAttemptAt: null, reason: null, messageType: '997', interchangeControlNumber: '900', causeMessageId: m.id,
+    });
+    expect(l.messages('outbound')).toEqual([out]);
+    now = 7_000;
+    l.outboundState(out.id, { state: 'retry', attempt: true, nextAttemptAt: 9_000, reason: 'refused', event: 'outbound.retry' });
+    expect(l.message(out.id)).toMatchObject({ state: 'retry', attempts: 1, nextAttemptAt: 9_000, reason: 'refused', updatedAt: 7_000 });
+    l.documentState(a, { state: 'retry', attempt: true, nextAttemptAt: 8_000, reason: 'Odoo down', errorKind: 'retryable', result: { id: 4 }, event: 'document.retry' });
+    const docA = {
+      id: a, messageId: m.id, seq: 2, partnerId: 'acme', type: 'order', messageType: '850', interchangeControlNumber: '11', groupControlNumber: '12', controlNumber: '13',
+      businessKey: 'PO-1', orderKey: 'PO-1', state: 'retry', attempts: 1, nextAttemptAt: 8_000, reason: 'Odoo down', errorKind: 'retryable', canonical: '{"type":"order"}',
+      result: '{"id":4}', correlationId: 'c-1', createdAt: 6_000, updatedAt: 7_000, replayOf: null,
+    };
+    const docB = {
+      id: b, messageId: m.id, seq: 1, partnerId: null, type: null, messageType: null, interchangeControlNumber: null, groupControlNumber: null, controlNumber: null,
+      businessKey: null, orderKey: null, state: 'dead', attempts: 0, nextAttemptAt: null, reason: 'unreadable', errorKind: 'business', canonical: null,
+      result: null, correlationId: 'c-1', createdAt: 6_000, updatedAt: 6_000, replayOf: null,
+    };
+    expect(l.document(a)).toEqual(docA);
+    expect(l.documents([b, a])).toEqual([docB, docA]);
+    expect(l.documentsOfMessage(m.id)).toEqual([docB, docA]);
+    expect(l.documentsIn(['retry', 'dead'])).toEqual([docB, docA]);
+    expect(l.businessTwin('acme', 'order', 'PO-1', m.id + 1)).toEqual(docA);
+    // A replay: the new row names the old one, which is replaced.
+    const [r] = l.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [full], outbound: [], events: [] }, new Map([[2, a]]));
+    expect(l.document(r)).toMatchObject({ replayOf: a, state: 'mapped' });
+    expect(l.document(a)).toMatchObject({ state: 'replaced', reason: `replayed as document ${r}`, result: '{"id":4}', nextAttemptAt: null, errorKind: null });
+    l.close();
+  });
+
   it('exports: a record is queued and remembered together, once', () => {
     const l = new SqliteLedger({ file: ':memory:' });
     const out = { partnerId: 'p', channel: 'dir', name: '850', bytes: Buffer.from('ISA'), correlationId: 'c', messageType: '850' };
