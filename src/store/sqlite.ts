@@ -38,6 +38,27 @@ import type {
 
 type Row = Record<string, unknown>;
 
+/** A change of a document's state (see `SqliteLedger.documentState`). */
+export interface DocumentChange {
+  state: DocumentState;
+  attempt?: boolean;
+  nextAttemptAt?: number;
+  reason?: string;
+  errorKind?: 'business' | 'retryable';
+  result?: unknown;
+  event: string;
+  detail?: unknown;
+}
+
+/** The document's correlation and message ids, which its events carry. */
+type DocumentRef = Pick<DocumentRow, 'correlationId' | 'messageId'>;
+
+/** The arguments of a document change's two statements: the row update and its event. */
+interface DocumentWrites {
+  done: unknown[];
+  event: unknown[];
+}
+
 /** The columns of a new message row apart from those worked out from its bytes. */
 interface NewMessageRow {
   direction: MessageRow['direction'];
@@ -181,7 +202,7 @@ export class SqliteLedger {
    * runs one per posted document.
    */
   private readonly atomically: <T>(fn: () => T) => T;
-  private readonly pending: { run: () => void; resolve: () => void; reject: (err: unknown) => void; done?: boolean; error?: unknown }[] = [];
+  private readonly pending: { id: number; change: DocumentChange; known: DocumentRef | undefined; resolve: () => void; reject: (err: unknown) => void; done?: boolean; error?: unknown }[] = [];
   /** The WAL file, for `synced()` (undefined in memory). */
   private readonly walFile: string | undefined;
   private walHandle: FileHandle | undefined;
@@ -604,9 +625,9 @@ export class SqliteLedger {
    * one transaction and one fsync for a burst of posted documents instead of one each. Resolves when
    * the change is on disk.
    */
-  documentStateSoon(id: number, change: Parameters<SqliteLedger['documentState']>[1], known?: Parameters<SqliteLedger['documentState']>[2]): Promise<void> {
+  documentStateSoon(id: number, change: DocumentChange, known?: DocumentRef): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ run: () => this.documentState(id, change, known), resolve, reject });
+      this.pending.push({ id, change, known, resolve, reject });
       if (this.pending.length === 1) setImmediate(() => this.flush());
     });
   }
@@ -614,51 +635,87 @@ export class SqliteLedger {
   private flush(): void {
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
+    // A change fails before it writes (an unknown document, a result that is no JSON) or, rarely, in SQLite
+    // between its two writes. Only the latter needs a savepoint to undo it alone; one per change cost a
+    // SAVEPOINT and a RELEASE and copied every page it touched into the statement journal. So the batch
+    // goes without, and should a write fail, it is undone whole and written again with one savepoint per
+    // change: one failing change still does not undo the others.
+    let writeFailed = false;
     try {
-      // Nested transactions become savepoints: one failing change does not undo the others.
       this.atomically(() => {
         for (const b of batch) {
+          let writes: DocumentWrites;
           try {
-            b.run();
-            b.done = true;
+            writes = this.documentWrites(b.id, b.change, b.known);
           } catch (err) {
             b.error = err;
+            continue;
           }
+          try {
+            this.writeDocumentChange(writes);
+          } catch (err) {
+            writeFailed = true;
+            throw err;
+          }
+          b.done = true;
         }
       });
-      for (const b of batch) {
-        if (b.done) b.resolve();
-        else b.reject(b.error);
-      }
     } catch (err) {
-      for (const b of batch) b.reject(err);
+      if (!writeFailed) {
+        for (const b of batch) b.reject(err);
+        return;
+      }
+      try {
+        this.atomically(() => {
+          for (const b of batch) {
+            b.done = false;
+            b.error = undefined;
+            try {
+              this.documentState(b.id, b.change, b.known);
+              b.done = true;
+            } catch (err) {
+              b.error = err;
+            }
+          }
+        });
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+        return;
+      }
+    }
+    for (const b of batch) {
+      if (b.done) b.resolve();
+      else b.reject(b.error);
     }
   }
 
   /** Move a document to its next state, with the event that says why. */
   documentState(
     id: number,
-    change: { state: DocumentState; attempt?: boolean; nextAttemptAt?: number; reason?: string; errorKind?: 'business' | 'retryable'; result?: unknown; event: string; detail?: unknown },
+    change: DocumentChange,
     /** The document's correlation and message ids when the caller has them (else they are read). */
-    known?: Pick<DocumentRow, 'correlationId' | 'messageId'>,
+    known?: DocumentRef,
   ): void {
+    const writes = this.documentWrites(id, change, known);
+    this.atomically(() => this.writeDocumentChange(writes));
+  }
+
+  /** What a document change writes, worked out before anything is written: all that can fail but SQLite. */
+  private documentWrites(id: number, change: DocumentChange, known: DocumentRef | undefined): DocumentWrites {
     const now = this.now();
     // Only what the event needs: the full row would read the document's JSON for nothing.
     const doc = known ? { correlation_id: known.correlationId, message_id: known.messageId } : (this.stmt.documentRef.get(id) as { correlation_id: string; message_id: number } | undefined);
     if (!doc) throw new LedgerError(`no document ${id} in the ledger`);
-    this.atomically(() => {
-      this.stmt.documentDone.run(
-        change.state,
-        change.attempt ? 1 : 0,
-        change.nextAttemptAt ?? null,
-        change.reason ?? null,
-        change.errorKind ?? null,
-        change.result === undefined ? null : JSON.stringify(change.result),
-        now,
-        id,
-      );
-      this.insertEvent({ correlationId: doc.correlation_id, messageId: doc.message_id, documentId: id, kind: change.event, detail: change.detail ?? (change.reason ? { reason: change.reason } : undefined) }, now);
-    });
+    const detail = change.detail ?? (change.reason ? { reason: change.reason } : undefined);
+    return {
+      done: [change.state, change.attempt ? 1 : 0, change.nextAttemptAt ?? null, change.reason ?? null, change.errorKind ?? null, change.result === undefined ? null : JSON.stringify(change.result), now, id],
+      event: [now, doc.correlation_id, doc.message_id, id, change.event, detail === undefined ? null : JSON.stringify(detail)],
+    };
+  }
+
+  private writeDocumentChange(w: DocumentWrites): void {
+    this.stmt.documentDone.run(w.done);
+    this.stmt.insertEvent.run(w.event);
   }
 
   /** Outbound messages ready to send: pending, or retry whose time has come; oldest first. */

@@ -166,6 +166,42 @@ describe('SqliteLedger', () => {
     l.close();
   });
 
+  it('a change of a batch that fails inside SQLite is undone alone: the others are written, with their events', async () => {
+    const file = fresh();
+    const l = new SqliteLedger({ file });
+    const [m] = l.receiveMany([{ channel: 'dir', source: 'x', bytes: Buffer.from('x') }]);
+    const ids = l.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [1, 2, 3].map((seq) => ({ seq, partnerId: 'p', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: null, controlNumber: String(seq), businessKey: null, state: 'mapped' as const })), outbound: [], events: [] });
+    // The event of the second change fails after its document row was updated.
+    const other = new Database(file);
+    other.exec(`CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.kind = 'document.boom' BEGIN SELECT RAISE(ABORT, 'boom'); END`);
+    other.close();
+    const settled = await Promise.allSettled([
+      l.documentStateSoon(ids[0], { state: 'posted', attempt: true, result: [1], event: 'document.posted' }),
+      l.documentStateSoon(ids[1], { state: 'posted', attempt: true, result: [2], event: 'document.boom' }),
+      l.documentStateSoon(9999, { state: 'posted', event: 'document.posted' }),
+      l.documentStateSoon(ids[2], { state: 'posted', attempt: true, result: [3], event: 'document.posted', detail: { records: ['x'] } }),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/boom/);
+    expect(String((settled[2] as PromiseRejectedResult).reason)).toMatch(/no document 9999/);
+    expect(ids.map((id) => [l.document(id)?.state, l.document(id)?.attempts, l.document(id)?.result])).toEqual([
+      ['posted', 1, '[1]'],
+      ['mapped', 0, null],
+      ['posted', 1, '[3]'],
+    ]);
+    expect(ids.map((id) => l.eventsOfDocument(id).map((e) => [e.kind, e.detail]))).toEqual([
+      [['document.mapped', null], ['document.posted', null]],
+      [['document.mapped', null]],
+      [['document.mapped', null], ['document.posted', '{"records":["x"]}']],
+    ]);
+    // A result that cannot be written as JSON fails its own change only, before anything is written.
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await expect(l.documentStateSoon(ids[1], { state: 'posted', result: circular, event: 'document.posted' })).rejects.toThrow(/circular/i);
+    expect(l.document(ids[1])?.state).toBe('mapped');
+    l.close();
+  });
+
   it('every column of a message and a document reads back as written, by every query that returns them', () => {
     let now = 5_000;
     const l = new SqliteLedger({ file: ':memory:', now: () => now });
