@@ -303,6 +303,9 @@ export class SqliteLedger {
       // Documents in flight are skipped by their index entries, without reading their rows.
       dueMapped: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'mapped' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
       dueRetry: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
+      // The same with nothing in flight: the NOT IN list is built as a temporary index on every run, empty or not.
+      dueMappedAll: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'mapped' ORDER BY id LIMIT ?`).raw(),
+      dueRetryAll: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? ORDER BY id LIMIT ?`).raw(),
       documentsById: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id IN (SELECT value FROM json_each(?))`).raw(),
       documentRef: db.prepare('SELECT correlation_id, message_id FROM documents WHERE id = ?'),
       nextDocument: db.prepare(`SELECT MIN(next_attempt_at) FROM documents WHERE state = 'retry'`).pluck(),
@@ -598,13 +601,13 @@ export class SqliteLedger {
 
   /** Documents ready to post (mapped, or retry whose time has come), oldest first, none of `busy`: their keys only. */
   dueDocuments(limit: number, busy?: ReadonlySet<number>): DueDocument[] {
-    const except = busy && busy.size > 0 ? JSON.stringify([...busy]) : '[]';
-    const mapped = this.stmt.dueMapped.all(except, limit) as unknown[][];
+    const except = busy && busy.size > 0 ? JSON.stringify([...busy]) : undefined;
+    const mapped = (except === undefined ? this.stmt.dueMappedAll.all(limit) : this.stmt.dueMapped.all(except, limit)) as unknown[][];
     // Most claims find no retry due: the earliest retry's time (from the index) says so without reading
     // the busy list again.
     const now = this.now();
     const firstRetry = this.stmt.nextDocument.get() as number | null;
-    const retry = firstRetry === null || firstRetry > now ? [] : (this.stmt.dueRetry.all(now, except, limit) as unknown[][]);
+    const retry = firstRetry === null || firstRetry > now ? [] : ((except === undefined ? this.stmt.dueRetryAll.all(now, limit) : this.stmt.dueRetry.all(now, except, limit)) as unknown[][]);
     const rows = retry.length === 0 ? mapped : [...mapped, ...retry].sort((a, b) => (a[0] as number) - (b[0] as number)).slice(0, limit);
     return rows.map((r) => ({ id: r[0] as number, partnerId: r[1] as string | null, type: r[2] as string | null, orderKey: r[3] as string | null, businessKey: r[4] as string | null }));
   }
