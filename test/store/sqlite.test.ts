@@ -14,8 +14,14 @@ describe('SqliteLedger', () => {
     const file = fresh();
     new SqliteLedger({ file }).close();
     const db = new Database(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(db.pragma('user_version', { simple: true })).toBe(6);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    // Retries are found through their own partial index, the waiting documents through documents_due.
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+    expect(plan(`SELECT MIN(next_attempt_at) FROM documents WHERE state = 'retry'`)).toMatch(/COVERING INDEX documents_retry/);
+    expect(plan(`SELECT id FROM documents WHERE state = 'retry' AND next_attempt_at <= 5 ORDER BY id LIMIT 9`)).toMatch(/INDEX documents_retry \(state=\? AND next_attempt_at<\?\)/);
+    expect(plan(`SELECT id FROM documents WHERE state = 'mapped' ORDER BY id LIMIT 9`)).toMatch(/INDEX documents_due \(state=\?\)$/);
+    expect(db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND name IN ('documents_work', 'events_correlation')`).all()).toEqual([]);
     db.pragma('user_version = 99');
     db.close();
     expect(() => new SqliteLedger({ file })).toThrow(/written by a newer gateway \(schema 99/);
