@@ -130,4 +130,13 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO document_bodies (document_id, canonical) SELECT id, canonical FROM documents WHERE canonical IS NOT NULL;
   ALTER TABLE documents DROP COLUMN canonical;
   `,
+  // 6: cheaper writes per document. No query looks events up by correlation id, and its index took every
+  // event at a random place (a UUID), splitting pages all over it. Only retries are looked up by their
+  // next attempt (SqliteLedger.dueDocuments, nextDocumentRetry): a partial index holds just those, so a
+  // document mapped or posted no longer touches it; state lookups and counts use documents_due.
+  `
+  DROP INDEX events_correlation;
+  DROP INDEX documents_work;
+  CREATE INDEX documents_retry ON documents (state, next_attempt_at) WHERE state = 'retry';
+  `,
 ];

@@ -37,6 +37,41 @@ import type {
 } from './types';
 
 type Row = Record<string, unknown>;
+
+/** A change of a document's state (see `SqliteLedger.documentState`). */
+export interface DocumentChange {
+  state: DocumentState;
+  attempt?: boolean;
+  nextAttemptAt?: number;
+  reason?: string;
+  errorKind?: 'business' | 'retryable';
+  result?: unknown;
+  event: string;
+  detail?: unknown;
+}
+
+/** The document's correlation and message ids, which its events carry. */
+type DocumentRef = Pick<DocumentRow, 'correlationId' | 'messageId'>;
+
+/** The arguments of a document change's two statements: the row update and its event. */
+interface DocumentWrites {
+  done: unknown[];
+  event: unknown[];
+}
+
+/** The columns of a new message row apart from those worked out from its bytes. */
+interface NewMessageRow {
+  direction: MessageRow['direction'];
+  channel: string;
+  source: string;
+  partnerId: string | null;
+  state: MessageState;
+  correlationId: string;
+  now: number;
+  messageType: string | null;
+  interchange: string | null;
+  cause: number | null;
+}
 type Db = Database.Database;
 
 export class LedgerError extends Error {
@@ -55,52 +90,57 @@ const DOCUMENT_COLUMNS =
 /** What a claim of the post stage reads (see `DueDocument`), in this order. */
 const DUE_COLUMNS = 'id, partner_id, type, order_key, business_key';
 
-function toMessage(r: Row): MessageRow {
+/**
+ * A message from a row read as an array, in `MESSAGE_COLUMNS` order: better-sqlite3 builds an object per
+ * row by looking each column name up as a property key, which cost more than the mapping below.
+ */
+function toMessage(r: unknown[]): MessageRow {
   return {
-    id: r.id as number,
-    direction: r.direction as MessageRow['direction'],
-    channel: r.channel as string,
-    source: r.source as string,
-    partnerId: (r.partner_id as string | null) ?? null,
-    sha256: r.sha256 as string,
-    size: r.size as number,
-    state: r.state as MessageState,
-    correlationId: r.correlation_id as string,
-    createdAt: r.created_at as number,
-    updatedAt: r.updated_at as number,
-    attempts: r.attempts as number,
-    nextAttemptAt: (r.next_attempt_at as number | null) ?? null,
-    reason: (r.reason as string | null) ?? null,
-    messageType: (r.message_type as string | null) ?? null,
-    interchangeControlNumber: (r.interchange_control_number as string | null) ?? null,
-    causeMessageId: (r.cause_message_id as number | null) ?? null,
+    id: r[0] as number,
+    direction: r[1] as MessageRow['direction'],
+    channel: r[2] as string,
+    source: r[3] as string,
+    partnerId: r[4] as string | null,
+    sha256: r[5] as string,
+    size: r[6] as number,
+    state: r[7] as MessageState,
+    correlationId: r[8] as string,
+    createdAt: r[9] as number,
+    updatedAt: r[10] as number,
+    attempts: r[11] as number,
+    nextAttemptAt: r[12] as number | null,
+    reason: r[13] as string | null,
+    messageType: r[14] as string | null,
+    interchangeControlNumber: r[15] as string | null,
+    causeMessageId: r[16] as number | null,
   };
 }
 
-function toDocument(r: Row): DocumentRow {
+/** A document from a row read as an array, in `DOCUMENT_COLUMNS` order (see `toMessage`). */
+function toDocument(r: unknown[]): DocumentRow {
   return {
-    id: r.id as number,
-    messageId: r.message_id as number,
-    seq: r.seq as number,
-    partnerId: (r.partner_id as string | null) ?? null,
-    type: (r.type as string | null) ?? null,
-    messageType: (r.message_type as string | null) ?? null,
-    interchangeControlNumber: (r.interchange_control_number as string | null) ?? null,
-    groupControlNumber: (r.group_control_number as string | null) ?? null,
-    controlNumber: (r.control_number as string | null) ?? null,
-    businessKey: (r.business_key as string | null) ?? null,
-    orderKey: (r.order_key as string | null) ?? null,
-    state: r.state as DocumentState,
-    attempts: r.attempts as number,
-    nextAttemptAt: (r.next_attempt_at as number | null) ?? null,
-    reason: (r.reason as string | null) ?? null,
-    errorKind: (r.error_kind as DocumentRow['errorKind']) ?? null,
-    canonical: (r.canonical as string | null) ?? null,
-    result: (r.result as string | null) ?? null,
-    correlationId: r.correlation_id as string,
-    createdAt: r.created_at as number,
-    updatedAt: r.updated_at as number,
-    replayOf: (r.replay_of as number | null) ?? null,
+    id: r[0] as number,
+    messageId: r[1] as number,
+    seq: r[2] as number,
+    partnerId: r[3] as string | null,
+    type: r[4] as string | null,
+    messageType: r[5] as string | null,
+    interchangeControlNumber: r[6] as string | null,
+    groupControlNumber: r[7] as string | null,
+    controlNumber: r[8] as string | null,
+    businessKey: r[9] as string | null,
+    orderKey: r[10] as string | null,
+    state: r[11] as DocumentState,
+    attempts: r[12] as number,
+    nextAttemptAt: r[13] as number | null,
+    reason: r[14] as string | null,
+    errorKind: r[15] as DocumentRow['errorKind'],
+    canonical: r[16] as string | null,
+    result: r[17] as string | null,
+    correlationId: r[18] as string,
+    createdAt: r[19] as number,
+    updatedAt: r[20] as number,
+    replayOf: r[21] as number | null,
   };
 }
 
@@ -162,7 +202,7 @@ export class SqliteLedger {
    * runs one per posted document.
    */
   private readonly atomically: <T>(fn: () => T) => T;
-  private readonly pending: { run: () => void; resolve: () => void; reject: (err: unknown) => void; done?: boolean; error?: unknown }[] = [];
+  private readonly pending: { id: number; change: DocumentChange; known: DocumentRef | undefined; resolve: () => void; reject: (err: unknown) => void; done?: boolean; error?: unknown }[] = [];
   /** The WAL file, for `synced()` (undefined in memory). */
   private readonly walFile: string | undefined;
   private walHandle: FileHandle | undefined;
@@ -238,38 +278,41 @@ export class SqliteLedger {
     return {
       insertMessage: db.prepare(
         `INSERT INTO messages (direction, channel, source, partner_id, sha256, size, state, correlation_id, created_at, updated_at, message_type, interchange_control_number, cause_message_id)
-         VALUES (@direction, @channel, @source, @partnerId, @sha256, @size, @state, @correlationId, @now, @now, @messageType, @interchange, @cause)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertBytes: db.prepare('INSERT INTO message_bytes (message_id, bytes) VALUES (?, ?)'),
-      message: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
+      message: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`).raw(),
       bytes: db.prepare('SELECT bytes FROM message_bytes WHERE message_id = ?').pluck(),
-      messageState: db.prepare('UPDATE messages SET state = @state, reason = @reason, partner_id = COALESCE(@partnerId, partner_id), message_type = COALESCE(@messageType, message_type), interchange_control_number = COALESCE(@interchange, interchange_control_number), updated_at = @now WHERE id = @id'),
-      received: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'inbound' AND state = 'received' ORDER BY id LIMIT ?`),
-      dueOutbound: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND (state = 'pending' OR (state = 'retry' AND next_attempt_at <= ?)) AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`),
+      messageState: db.prepare('UPDATE messages SET state = ?, reason = ?, partner_id = COALESCE(?, partner_id), message_type = COALESCE(?, message_type), interchange_control_number = COALESCE(?, interchange_control_number), updated_at = ? WHERE id = ?'),
+      received: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'inbound' AND state = 'received' ORDER BY id LIMIT ?`).raw(),
+      dueOutbound: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND (state = 'pending' OR (state = 'retry' AND next_attempt_at <= ?)) AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
       nextOutbound: db.prepare(`SELECT MIN(next_attempt_at) FROM messages WHERE direction = 'outbound' AND state = 'retry'`).pluck(),
-      outboundDone: db.prepare('UPDATE messages SET state = @state, attempts = attempts + @attempt, next_attempt_at = @next, reason = @reason, updated_at = @now WHERE id = @id'),
+      outboundDone: db.prepare('UPDATE messages SET state = ?, attempts = attempts + ?, next_attempt_at = ?, reason = ?, updated_at = ? WHERE id = ?'),
       interchanges: db.prepare('SELECT sha256, message_id AS messageId FROM interchanges WHERE partner_id = ? AND control_number = ? AND seen_at >= ? ORDER BY seen_at'),
       lastInterchange: db.prepare(`SELECT MAX(CAST(control_number AS INTEGER)) FROM interchanges WHERE partner_id = ? AND control_number NOT GLOB '*[^0-9]*' AND control_number <> ''`).pluck(),
       insertInterchange: db.prepare('INSERT INTO interchanges (partner_id, control_number, sha256, message_id, test, seen_at) VALUES (?, ?, ?, ?, ?, ?)'),
       insertDocument: db.prepare(
         `INSERT INTO documents (message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, order_key, state, reason, error_kind, correlation_id, created_at, updated_at, replay_of)
-         VALUES (@messageId, @seq, @partnerId, @type, @messageType, @interchangeControlNumber, @groupControlNumber, @controlNumber, @businessKey, @orderKey, @state, @reason, @errorKind, @correlationId, @now, @now, @replayOf)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertBody: db.prepare('INSERT INTO document_bodies (document_id, canonical) VALUES (?, ?)'),
-      document: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id = ?`),
-      documentsOfMessage: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE message_id = ? ORDER BY seq, id`),
+      document: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id = ?`).raw(),
+      documentsOfMessage: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE message_id = ? ORDER BY seq, id`).raw(),
       // Two index walks instead of one OR: with thousands waiting, the OR form sorted every waiting row. Only
       // the keys (as arrays): a claim looks at more rows than it takes, and a whole row costs ten times more.
       // Documents in flight are skipped by their index entries, without reading their rows.
       dueMapped: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'mapped' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
       dueRetry: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
-      documentsById: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id IN (SELECT value FROM json_each(?))`),
+      // The same with nothing in flight: the NOT IN list is built as a temporary index on every run, empty or not.
+      dueMappedAll: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'mapped' ORDER BY id LIMIT ?`).raw(),
+      dueRetryAll: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? ORDER BY id LIMIT ?`).raw(),
+      documentsById: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id IN (SELECT value FROM json_each(?))`).raw(),
       documentRef: db.prepare('SELECT correlation_id, message_id FROM documents WHERE id = ?'),
       nextDocument: db.prepare(`SELECT MIN(next_attempt_at) FROM documents WHERE state = 'retry'`).pluck(),
       businessTwin: db.prepare(
         `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE partner_id = ? AND type = ? AND business_key = ? AND message_id <> ? AND state IN ('mapped', 'posted', 'retry', 'parked') ORDER BY id LIMIT 1`,
-      ),
-      documentDone: db.prepare('UPDATE documents SET state = @state, attempts = attempts + @attempt, next_attempt_at = @next, reason = @reason, error_kind = @errorKind, result = COALESCE(@result, result), updated_at = @now WHERE id = @id'),
+      ).raw(),
+      documentDone: db.prepare('UPDATE documents SET state = ?, attempts = attempts + ?, next_attempt_at = ?, reason = ?, error_kind = ?, result = COALESCE(?, result), updated_at = ? WHERE id = ?'),
       insertEvent: db.prepare('INSERT INTO events (at, correlation_id, message_id, document_id, kind, detail) VALUES (?, ?, ?, ?, ?, ?)'),
       eventsOfMessage: db.prepare('SELECT * FROM events WHERE message_id = ? OR document_id IN (SELECT id FROM documents WHERE message_id = ?) ORDER BY id'),
       eventsOfDocument: db.prepare('SELECT * FROM events WHERE document_id = ? ORDER BY id'),
@@ -376,7 +419,7 @@ export class SqliteLedger {
   }
 
   message(id: number): MessageRow | undefined {
-    const r = this.stmt.message.get(id) as Row | undefined;
+    const r = this.stmt.message.get(id) as unknown[] | undefined;
     return r ? toMessage(r) : undefined;
   }
 
@@ -389,7 +432,7 @@ export class SqliteLedger {
 
   /** Inbound messages waiting to be processed, oldest first. */
   receivedMessages(limit: number): MessageRow[] {
-    return (this.stmt.received.all(limit) as Row[]).map(toMessage);
+    return (this.stmt.received.all(limit) as unknown[][]).map(toMessage);
   }
 
   /** Earlier sightings of an interchange control number from a partner within the window. */
@@ -404,13 +447,15 @@ export class SqliteLedger {
 
   /** A live document of the same partner, type and business key from another message. */
   businessTwin(partnerId: string, type: string, businessKey: string, messageId: number): DocumentRow | undefined {
-    const r = this.stmt.businessTwin.get(partnerId, type, businessKey, messageId) as Row | undefined;
+    const r = this.stmt.businessTwin.get(partnerId, type, businessKey, messageId) as unknown[] | undefined;
     return r ? toDocument(r) : undefined;
   }
 
   /** A message row and its bytes (kept apart: see migration 5). */
-  private insertMessage(row: Record<string, unknown>, bytes: Buffer): number {
-    const id = Number(this.stmt.insertMessage.run({ ...row, sha256: sha256(bytes), size: bytes.length }).lastInsertRowid);
+  private insertMessage(r: NewMessageRow, bytes: Buffer): number {
+    const id = Number(
+      this.stmt.insertMessage.run(r.direction, r.channel, r.source, r.partnerId, sha256(bytes), bytes.length, r.state, r.correlationId, r.now, r.now, r.messageType, r.interchange, r.cause).lastInsertRowid,
+    );
     this.stmt.insertBytes.run(id, bytes);
     return id;
   }
@@ -468,28 +513,29 @@ export class SqliteLedger {
     const msg = this.message(p.messageId);
     if (!msg) throw new LedgerError(`no message ${p.messageId} in the ledger`);
     {
-      this.stmt.messageState.run({ id: p.messageId, state: p.state, reason: p.reason ?? null, partnerId: p.partnerId ?? null, messageType: p.messageType ?? null, interchange: p.interchanges[0]?.controlNumber ?? null, now });
+      this.stmt.messageState.run(p.state, p.reason ?? null, p.partnerId ?? null, p.messageType ?? null, p.interchanges[0]?.controlNumber ?? null, now, p.messageId);
       for (const ic of p.interchanges) this.stmt.insertInterchange.run(ic.partnerId, ic.controlNumber, ic.sha256, p.messageId, ic.test ? 1 : 0, now);
       const ids = p.documents.map((d) => {
         const id = Number(
-          this.stmt.insertDocument.run({
-            messageId: p.messageId,
-            seq: d.seq,
-            partnerId: d.partnerId,
-            type: d.type,
-            messageType: d.messageType,
-            interchangeControlNumber: d.interchangeControlNumber,
-            groupControlNumber: d.groupControlNumber,
-            controlNumber: d.controlNumber,
-            businessKey: d.businessKey,
-            orderKey: d.orderKey ?? null,
-            state: d.state,
-            reason: d.reason ?? null,
-            errorKind: d.errorKind ?? null,
-            correlationId: msg.correlationId,
+          this.stmt.insertDocument.run(
+            p.messageId,
+            d.seq,
+            d.partnerId,
+            d.type,
+            d.messageType,
+            d.interchangeControlNumber,
+            d.groupControlNumber,
+            d.controlNumber,
+            d.businessKey,
+            d.orderKey ?? null,
+            d.state,
+            d.reason ?? null,
+            d.errorKind ?? null,
+            msg.correlationId,
             now,
-            replayOf: replayOf?.get(d.seq) ?? null,
-          }).lastInsertRowid,
+            now,
+            replayOf?.get(d.seq) ?? null,
+          ).lastInsertRowid,
         );
         if (d.canonical != null) this.stmt.insertBody.run(id, d.canonical);
         return id;
@@ -498,7 +544,7 @@ export class SqliteLedger {
         p.documents.forEach((d, i) => {
           const old = replayOf.get(d.seq);
           if (old === undefined) return;
-          this.stmt.documentDone.run({ id: old, state: 'replaced', attempt: 0, next: null, reason: `replayed as document ${ids[i]}`, errorKind: null, result: null, now });
+          this.stmt.documentDone.run('replaced', 0, null, `replayed as document ${ids[i]}`, null, null, now, old);
           this.insertEvent({ correlationId: msg.correlationId, messageId: p.messageId, documentId: old, kind: 'document.replaced', detail: { by: ids[i] } }, now);
         });
       }
@@ -545,30 +591,30 @@ export class SqliteLedger {
   }
 
   document(id: number): DocumentRow | undefined {
-    const r = this.stmt.document.get(id) as Row | undefined;
+    const r = this.stmt.document.get(id) as unknown[] | undefined;
     return r ? toDocument(r) : undefined;
   }
 
   documentsOfMessage(messageId: number): DocumentRow[] {
-    return (this.stmt.documentsOfMessage.all(messageId) as Row[]).map(toDocument);
+    return (this.stmt.documentsOfMessage.all(messageId) as unknown[][]).map(toDocument);
   }
 
   /** Documents ready to post (mapped, or retry whose time has come), oldest first, none of `busy`: their keys only. */
   dueDocuments(limit: number, busy?: ReadonlySet<number>): DueDocument[] {
-    const except = busy && busy.size > 0 ? JSON.stringify([...busy]) : '[]';
-    const mapped = this.stmt.dueMapped.all(except, limit) as unknown[][];
+    const except = busy && busy.size > 0 ? JSON.stringify([...busy]) : undefined;
+    const mapped = (except === undefined ? this.stmt.dueMappedAll.all(limit) : this.stmt.dueMapped.all(except, limit)) as unknown[][];
     // Most claims find no retry due: the earliest retry's time (from the index) says so without reading
     // the busy list again.
     const now = this.now();
     const firstRetry = this.stmt.nextDocument.get() as number | null;
-    const retry = firstRetry === null || firstRetry > now ? [] : (this.stmt.dueRetry.all(now, except, limit) as unknown[][]);
+    const retry = firstRetry === null || firstRetry > now ? [] : ((except === undefined ? this.stmt.dueRetryAll.all(now, limit) : this.stmt.dueRetry.all(now, except, limit)) as unknown[][]);
     const rows = retry.length === 0 ? mapped : [...mapped, ...retry].sort((a, b) => (a[0] as number) - (b[0] as number)).slice(0, limit);
     return rows.map((r) => ({ id: r[0] as number, partnerId: r[1] as string | null, type: r[2] as string | null, orderKey: r[3] as string | null, businessKey: r[4] as string | null }));
   }
 
   /** Whole documents (with their JSON) by id, in the order asked; ids not in the ledger are left out. */
   documents(ids: readonly number[]): DocumentRow[] {
-    const byId = new Map((this.stmt.documentsById.all(JSON.stringify(ids)) as Row[]).map((r) => [r.id as number, toDocument(r)]));
+    const byId = new Map((this.stmt.documentsById.all(JSON.stringify(ids)) as unknown[][]).map((r) => [r[0] as number, toDocument(r)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
@@ -582,9 +628,9 @@ export class SqliteLedger {
    * one transaction and one fsync for a burst of posted documents instead of one each. Resolves when
    * the change is on disk.
    */
-  documentStateSoon(id: number, change: Parameters<SqliteLedger['documentState']>[1], known?: Parameters<SqliteLedger['documentState']>[2]): Promise<void> {
+  documentStateSoon(id: number, change: DocumentChange, known?: DocumentRef): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ run: () => this.documentState(id, change, known), resolve, reject });
+      this.pending.push({ id, change, known, resolve, reject });
       if (this.pending.length === 1) setImmediate(() => this.flush());
     });
   }
@@ -592,56 +638,92 @@ export class SqliteLedger {
   private flush(): void {
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
+    // A change fails before it writes (an unknown document, a result that is no JSON) or, rarely, in SQLite
+    // between its two writes. Only the latter needs a savepoint to undo it alone; one per change cost a
+    // SAVEPOINT and a RELEASE and copied every page it touched into the statement journal. So the batch
+    // goes without, and should a write fail, it is undone whole and written again with one savepoint per
+    // change: one failing change still does not undo the others.
+    let writeFailed = false;
     try {
-      // Nested transactions become savepoints: one failing change does not undo the others.
       this.atomically(() => {
         for (const b of batch) {
+          let writes: DocumentWrites;
           try {
-            b.run();
-            b.done = true;
+            writes = this.documentWrites(b.id, b.change, b.known);
           } catch (err) {
             b.error = err;
+            continue;
           }
+          try {
+            this.writeDocumentChange(writes);
+          } catch (err) {
+            writeFailed = true;
+            throw err;
+          }
+          b.done = true;
         }
       });
-      for (const b of batch) {
-        if (b.done) b.resolve();
-        else b.reject(b.error);
-      }
     } catch (err) {
-      for (const b of batch) b.reject(err);
+      if (!writeFailed) {
+        for (const b of batch) b.reject(err);
+        return;
+      }
+      try {
+        this.atomically(() => {
+          for (const b of batch) {
+            b.done = false;
+            b.error = undefined;
+            try {
+              this.documentState(b.id, b.change, b.known);
+              b.done = true;
+            } catch (err) {
+              b.error = err;
+            }
+          }
+        });
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+        return;
+      }
+    }
+    for (const b of batch) {
+      if (b.done) b.resolve();
+      else b.reject(b.error);
     }
   }
 
   /** Move a document to its next state, with the event that says why. */
   documentState(
     id: number,
-    change: { state: DocumentState; attempt?: boolean; nextAttemptAt?: number; reason?: string; errorKind?: 'business' | 'retryable'; result?: unknown; event: string; detail?: unknown },
+    change: DocumentChange,
     /** The document's correlation and message ids when the caller has them (else they are read). */
-    known?: Pick<DocumentRow, 'correlationId' | 'messageId'>,
+    known?: DocumentRef,
   ): void {
+    const writes = this.documentWrites(id, change, known);
+    this.atomically(() => this.writeDocumentChange(writes));
+  }
+
+  /** What a document change writes, worked out before anything is written: all that can fail but SQLite. */
+  private documentWrites(id: number, change: DocumentChange, known: DocumentRef | undefined): DocumentWrites {
     const now = this.now();
     // Only what the event needs: the full row would read the document's JSON for nothing.
     const doc = known ? { correlation_id: known.correlationId, message_id: known.messageId } : (this.stmt.documentRef.get(id) as { correlation_id: string; message_id: number } | undefined);
     if (!doc) throw new LedgerError(`no document ${id} in the ledger`);
-    this.atomically(() => {
-      this.stmt.documentDone.run({
-        id,
-        state: change.state,
-        attempt: change.attempt ? 1 : 0,
-        next: change.nextAttemptAt ?? null,
-        reason: change.reason ?? null,
-        errorKind: change.errorKind ?? null,
-        result: change.result === undefined ? null : JSON.stringify(change.result),
-        now,
-      });
-      this.insertEvent({ correlationId: doc.correlation_id, messageId: doc.message_id, documentId: id, kind: change.event, detail: change.detail ?? (change.reason ? { reason: change.reason } : undefined) }, now);
-    });
+    const detail = change.detail ?? (change.reason ? { reason: change.reason } : undefined);
+    return {
+      done: [change.state, change.attempt ? 1 : 0, change.nextAttemptAt ?? null, change.reason ?? null, change.errorKind ?? null, change.result === undefined ? null : JSON.stringify(change.result), now, id],
+      event: [now, doc.correlation_id, doc.message_id, id, change.event, detail === undefined ? null : JSON.stringify(detail)],
+    };
+  }
+
+  private writeDocumentChange(w: DocumentWrites): void {
+    this.stmt.documentDone.run(w.done);
+    this.stmt.insertEvent.run(w.event);
   }
 
   /** Outbound messages ready to send: pending, or retry whose time has come; oldest first. */
   dueOutbound(limit: number): MessageRow[] {
-    return (this.stmt.dueOutbound.all(this.now(), JSON.stringify([...this.unsyncedOutbound]), limit) as Row[]).map(toMessage);
+    return (this.stmt.dueOutbound.all(this.now(), JSON.stringify([...this.unsyncedOutbound]), limit) as unknown[][]).map(toMessage);
   }
 
   /** When the earliest scheduled outbound retry is due (epoch ms), if any. */
@@ -655,7 +737,7 @@ export class SqliteLedger {
     const msg = this.message(id);
     if (!msg) throw new LedgerError(`no message ${id} in the ledger`);
     this.atomically(() => {
-      this.stmt.outboundDone.run({ id, state: change.state, attempt: change.attempt ? 1 : 0, next: change.nextAttemptAt ?? null, reason: change.reason ?? null, now });
+      this.stmt.outboundDone.run(change.state, change.attempt ? 1 : 0, change.nextAttemptAt ?? null, change.reason ?? null, now, id);
       this.insertEvent({ correlationId: msg.correlationId, messageId: id, kind: change.event, detail: change.detail ?? (change.reason ? { reason: change.reason } : undefined) }, now);
     });
   }
@@ -666,7 +748,7 @@ export class SqliteLedger {
     const msg = this.message(id);
     if (!msg) throw new LedgerError(`no message ${id} in the ledger`);
     this.atomically(() => {
-      this.stmt.messageState.run({ id, state, reason: reason ?? null, partnerId: null, messageType: null, interchange: null, now });
+      this.stmt.messageState.run(state, reason ?? null, null, null, null, now, id);
       this.insertEvent({ correlationId: msg.correlationId, messageId: id, kind: event, detail: reason ? { reason } : undefined }, now);
     });
   }
@@ -775,13 +857,13 @@ export class SqliteLedger {
     const args: unknown[] = [...states];
     if (partnerId) args.push(partnerId);
     args.push(limit);
-    return (this.db.prepare(sql).all(...args) as Row[]).map(toDocument);
+    return (this.db.prepare(sql).raw().all(...args) as unknown[][]).map(toDocument);
   }
 
   /** Messages of a direction and optional states, newest first. */
   messages(direction: 'inbound' | 'outbound', states?: readonly MessageState[], limit = 100): MessageRow[] {
     const where = states && states.length > 0 ? ` AND state IN (${states.map(() => '?').join(', ')})` : '';
-    return (this.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = ?${where} ORDER BY id DESC LIMIT ?`).all(direction, ...(states ?? []), limit) as Row[]).map(toMessage);
+    return (this.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = ?${where} ORDER BY id DESC LIMIT ?`).raw().all(direction, ...(states ?? []), limit) as unknown[][]).map(toMessage);
   }
 
   /** A cheap query that fails when the database is unusable (readiness). */

@@ -14,8 +14,14 @@ describe('SqliteLedger', () => {
     const file = fresh();
     new SqliteLedger({ file }).close();
     const db = new Database(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(db.pragma('user_version', { simple: true })).toBe(6);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    // Retries are found through their own partial index, the waiting documents through documents_due.
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+    expect(plan(`SELECT MIN(next_attempt_at) FROM documents WHERE state = 'retry'`)).toMatch(/COVERING INDEX documents_retry/);
+    expect(plan(`SELECT id FROM documents WHERE state = 'retry' AND next_attempt_at <= 5 ORDER BY id LIMIT 9`)).toMatch(/INDEX documents_retry \(state=\? AND next_attempt_at<\?\)/);
+    expect(plan(`SELECT id FROM documents WHERE state = 'mapped' ORDER BY id LIMIT 9`)).toMatch(/INDEX documents_due \(state=\?\)$/);
+    expect(db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND name IN ('documents_work', 'events_correlation')`).all()).toEqual([]);
     db.pragma('user_version = 99');
     db.close();
     expect(() => new SqliteLedger({ file })).toThrow(/written by a newer gateway \(schema 99/);
@@ -163,6 +169,89 @@ describe('SqliteLedger', () => {
     expect(ids.map((id) => l.document(id)?.state)).toEqual(['posted', 'posted']);
     expect(l.eventsOfDocument(ids[1]).map((e) => e.kind)).toEqual(['document.mapped', 'document.posted']);
     await expect(l.documentStateSoon(9999, { state: 'posted', event: 'document.posted' })).rejects.toThrow(/no document 9999/);
+    l.close();
+  });
+
+  it('a change of a batch that fails inside SQLite is undone alone: the others are written, with their events', async () => {
+    const file = fresh();
+    const l = new SqliteLedger({ file });
+    const [m] = l.receiveMany([{ channel: 'dir', source: 'x', bytes: Buffer.from('x') }]);
+    const ids = l.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [1, 2, 3].map((seq) => ({ seq, partnerId: 'p', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: null, controlNumber: String(seq), businessKey: null, state: 'mapped' as const })), outbound: [], events: [] });
+    // The event of the second change fails after its document row was updated.
+    const other = new Database(file);
+    other.exec(`CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.kind = 'document.boom' BEGIN SELECT RAISE(ABORT, 'boom'); END`);
+    other.close();
+    const settled = await Promise.allSettled([
+      l.documentStateSoon(ids[0], { state: 'posted', attempt: true, result: [1], event: 'document.posted' }),
+      l.documentStateSoon(ids[1], { state: 'posted', attempt: true, result: [2], event: 'document.boom' }),
+      l.documentStateSoon(9999, { state: 'posted', event: 'document.posted' }),
+      l.documentStateSoon(ids[2], { state: 'posted', attempt: true, result: [3], event: 'document.posted', detail: { records: ['x'] } }),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/boom/);
+    expect(String((settled[2] as PromiseRejectedResult).reason)).toMatch(/no document 9999/);
+    expect(ids.map((id) => [l.document(id)?.state, l.document(id)?.attempts, l.document(id)?.result])).toEqual([
+      ['posted', 1, '[1]'],
+      ['mapped', 0, null],
+      ['posted', 1, '[3]'],
+    ]);
+    expect(ids.map((id) => l.eventsOfDocument(id).map((e) => [e.kind, e.detail]))).toEqual([
+      [['document.mapped', null], ['document.posted', null]],
+      [['document.mapped', null]],
+      [['document.mapped', null], ['document.posted', '{"records":["x"]}']],
+    ]);
+    // A result that cannot be written as JSON fails its own change only, before anything is written.
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await expect(l.documentStateSoon(ids[1], { state: 'posted', result: circular, event: 'document.posted' })).rejects.toThrow(/circular/i);
+    expect(l.document(ids[1])?.state).toBe('mapped');
+    l.close();
+  });
+
+  it('every column of a message and a document reads back as written, by every query that returns them', () => {
+    let now = 5_000;
+    const l = new SqliteLedger({ file: ':memory:', now: () => now });
+    const [m] = l.receiveMany([{ channel: 'sftp', source: 'in/a.edi', partnerId: 'acme', bytes: Buffer.from('ISA a'), correlationId: 'c-1' }]);
+    expect(m).toEqual({
+      id: m.id, direction: 'inbound', channel: 'sftp', source: 'in/a.edi', partnerId: 'acme', sha256: m.sha256, size: 5, state: 'received', correlationId: 'c-1',
+      createdAt: 5_000, updatedAt: 5_000, attempts: 0, nextAttemptAt: null, reason: null, messageType: null, interchangeControlNumber: null, causeMessageId: null,
+    });
+    expect(l.receivedMessages(5)).toEqual([m]);
+    now = 6_000;
+    const full = { seq: 2, partnerId: 'acme', type: 'order', messageType: '850', interchangeControlNumber: '11', groupControlNumber: '12', controlNumber: '13', businessKey: 'PO-1', orderKey: 'PO-1', state: 'mapped' as const, canonical: '{"type":"order"}' };
+    const bare = { seq: 1, partnerId: null, type: null, messageType: null, interchangeControlNumber: null, groupControlNumber: null, controlNumber: null, businessKey: null, state: 'dead' as const, reason: 'unreadable', errorKind: 'business' as const };
+    const ack = { partnerId: 'acme', channel: 'sftp', name: 'out/997.edi', bytes: Buffer.from('ack'), correlationId: 'c-1', messageType: '997', causeMessageId: m.id, interchangeControlNumber: '900' };
+    const [a, b] = l.commitProcessed({ messageId: m.id, state: 'processed', partnerId: 'acme', messageType: '850', interchanges: [{ partnerId: 'acme', controlNumber: '11', sha256: 'x', test: false }], documents: [full, bare], outbound: [ack], events: [] });
+    expect(l.message(m.id)).toMatchObject({ state: 'processed', partnerId: 'acme', messageType: '850', interchangeControlNumber: '11', updatedAt: 6_000 });
+    const [out] = l.dueOutbound(5);
+    expect(out).toEqual({
+      id: out.id, direction: 'outbound', channel: 'sftp', source: 'out/997.edi', partnerId: 'acme', sha256: out.sha256, size: 3, state: 'pending', correlationId: 'c-1',
+      createdAt: 6_000, updatedAt: 6_000, attempts: 0, nextAttemptAt: null, reason: null, messageType: '997', interchangeControlNumber: '900', causeMessageId: m.id,
+    });
+    expect(l.messages('outbound')).toEqual([out]);
+    now = 7_000;
+    l.outboundState(out.id, { state: 'retry', attempt: true, nextAttemptAt: 9_000, reason: 'refused', event: 'outbound.retry' });
+    expect(l.message(out.id)).toMatchObject({ state: 'retry', attempts: 1, nextAttemptAt: 9_000, reason: 'refused', updatedAt: 7_000 });
+    l.documentState(a, { state: 'retry', attempt: true, nextAttemptAt: 8_000, reason: 'Odoo down', errorKind: 'retryable', result: { id: 4 }, event: 'document.retry' });
+    const docA = {
+      id: a, messageId: m.id, seq: 2, partnerId: 'acme', type: 'order', messageType: '850', interchangeControlNumber: '11', groupControlNumber: '12', controlNumber: '13',
+      businessKey: 'PO-1', orderKey: 'PO-1', state: 'retry', attempts: 1, nextAttemptAt: 8_000, reason: 'Odoo down', errorKind: 'retryable', canonical: '{"type":"order"}',
+      result: '{"id":4}', correlationId: 'c-1', createdAt: 6_000, updatedAt: 7_000, replayOf: null,
+    };
+    const docB = {
+      id: b, messageId: m.id, seq: 1, partnerId: null, type: null, messageType: null, interchangeControlNumber: null, groupControlNumber: null, controlNumber: null,
+      businessKey: null, orderKey: null, state: 'dead', attempts: 0, nextAttemptAt: null, reason: 'unreadable', errorKind: 'business', canonical: null,
+      result: null, correlationId: 'c-1', createdAt: 6_000, updatedAt: 6_000, replayOf: null,
+    };
+    expect(l.document(a)).toEqual(docA);
+    expect(l.documents([b, a])).toEqual([docB, docA]);
+    expect(l.documentsOfMessage(m.id)).toEqual([docB, docA]);
+    expect(l.documentsIn(['retry', 'dead'])).toEqual([docB, docA]);
+    expect(l.businessTwin('acme', 'order', 'PO-1', m.id + 1)).toEqual(docA);
+    // A replay: the new row names the old one, which is replaced.
+    const [r] = l.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [full], outbound: [], events: [] }, new Map([[2, a]]));
+    expect(l.document(r)).toMatchObject({ replayOf: a, state: 'mapped' });
+    expect(l.document(a)).toMatchObject({ state: 'replaced', reason: `replayed as document ${r}`, result: '{"id":4}', nextAttemptAt: null, errorKind: null });
     l.close();
   });
 
