@@ -314,8 +314,8 @@ export interface CreatePlan {
 /** Converts one value for the row (Env.convert with the entry's key and field). */
 type ConvertEntry = (entry: readonly [string, FieldDef], value: unknown) => unknown;
 
-/** Makes the row `{ id, ...converted values }` with its keys in a fixed order. */
-type RowMaker = (id: number, vals: Record<string, unknown>, convert: ConvertEntry) => Row;
+/** Makes the row `{ id, ...converted values }` with its keys in a fixed order; `tables` are the store's current ones. */
+type RowMaker = (id: number, vals: Record<string, unknown>, convert: ConvertEntry, tables: Record<string, Map<number, Row>>) => Row;
 
 interface RowBuilder {
   /** The plan's missing fields that got a value (by identity, the plan's own entries), in order. */
@@ -344,11 +344,57 @@ function sameEntries(a: ReadonlyArray<[string, FieldDef]>, b: ReadonlyArray<[str
  * Generated because a row of a dozen fields added key by key (keyed stores of ever-changing keys, a
  * property store grown several times) cost about three times the literal, for every line and move.
  * Keys are the model's field names, each written as a JSON string literal.
+ *
+ * A value already in its stored form (a non-empty string for text, a number for a number, an existing
+ * id for a many2one...) is taken as it is, with no call; anything else goes through `convert`, which
+ * gives the same answer for those and owns every other case and every error. The tests have no side
+ * effects, so the order of conversions and the first error stay those of `convert` alone.
  */
 function compileRowMaker(entries: ReadonlyArray<readonly [string, FieldDef]>): RowMaker {
-  const props = entries.map(([k], i) => `${JSON.stringify(k)}: c(E[${i}], v[${JSON.stringify(k)}])`);
-  const source = `'use strict'; return function makeRow(id, v, c) { return { id: id${props.map((p) => `, ${p}`).join('')} }; };`;
-  return new Function('E', source)(entries) as RowMaker;
+  const props = entries.map(([k, f], i) => {
+    const slow = `c(E[${i}], x)`;
+    let fast: string | undefined;
+    switch (f.type) {
+      case 'char':
+      case 'text':
+      case 'html':
+        fast = `typeof x === 'string' && x !== ''`;
+        break;
+      case 'integer':
+        fast = `typeof x === 'number' && Number.isInteger(x)`;
+        break;
+      case 'float':
+      case 'monetary':
+        fast = `typeof x === 'number' && x === x`;
+        break;
+      case 'boolean':
+        fast = `x === true || x === false`;
+        break;
+      case 'selection':
+        // read from the field when called, as convert does
+        fast = `typeof x === 'string' && inSelection(E[${i}][1].selection, x)`;
+        break;
+      case 'many2one':
+        // the table as it is now: a rolled-back call replaces the store's tables
+        if (f.relation !== undefined) fast = `typeof x === 'number' && x !== 0 && (t = T[${JSON.stringify(f.relation)}]) !== undefined && t.has(x)`;
+        break;
+      case 'many2many':
+        // the stored list is always a new array
+        return `${JSON.stringify(k)}: ((x = v[${JSON.stringify(k)}]), Array.isArray(x) && x.length === 0 ? [] : ${slow})`;
+      default:
+        break;
+    }
+    return `${JSON.stringify(k)}: ((x = v[${JSON.stringify(k)}]), ${fast === undefined ? slow : `${fast} ? x : ${slow}`})`;
+  });
+  const source = `'use strict'; return function makeRow(id, v, c, T) { let x, t; return { id: id${props.map((p) => `, ${p}`).join('')} }; };`;
+  return new Function('E', 'inSelection', source)(entries, inSelection) as RowMaker;
+}
+
+/** Whether `value` is one of the selection's keys. */
+function inSelection(selection: ReadonlyArray<[string, string]> | undefined, value: string): boolean {
+  if (selection === undefined) return false;
+  for (let i = 0; i < selection.length; i++) if (selection[i]![0] === value) return true;
+  return false;
 }
 
 const MAX_CREATE_PLANS = 8;
@@ -488,8 +534,9 @@ export class Env {
   }
 
   /**
-   * create() of values the caller made for this call alone (a model's code creating its records):
-   * the defaults are written into them rather than into a copy, and afterCreate sees them completed.
+   * create() of values the caller made for this call alone (a model's code creating its records, a
+   * request's decoded body): the defaults are written into them rather than into a copy, one2many
+   * command values included, and afterCreate sees them completed.
    */
   createOwned(model: string, valsList: Record<string, unknown>[]): number[] {
     return this.createRows(model, valsList, true);
@@ -498,11 +545,15 @@ export class Env {
   /**
    * `owned`: the values are private to this call, so defaults may be written into them instead of
    * into yet another copy (one2many lines are copied once anyway, to add their inverse).
+   * `nestedOwned`: so are the values inside them (one2many commands): false when only the outer
+   * objects are copies. `oneByOne`: each row is finished (its one2many values, required fields, afterCreate, constrain)
+   * before the next is made, exactly as one call per row would do it, without the work of a call per row.
    */
-  private createRows(model: string, valsList: Record<string, unknown>[], owned: boolean): number[] {
+  private createRows(model: string, valsList: Record<string, unknown>[], owned: boolean, oneByOne = false, nestedOwned = owned): number[] {
     this.checkAccess(model, 'write');
     const def = this.model(model);
     const ctxDefaults = this.hasContextDefaults();
+    const required = this.store.requiredFields(model);
     const created: Row[] = [];
     // one2many values wait until every row of the call exists; most rows have none, so no list then
     let pending: Array<{ row: Row; name: string; value: unknown }> | undefined;
@@ -514,10 +565,15 @@ export class Env {
       const plan = this.createPlanFor(model, Object.keys(inVals));
       const vals: Record<string, unknown> = owned ? inVals : copyValues(inVals);
       if (plan.hasId) delete vals.id;
-      // defaults: context default_<field>, then the field's default, in definition order (a default may read an earlier one)
+      // defaults: context default_<field>, then the field's default, in definition order (a default may read an earlier one).
+      // Most rows default the same fields as the row before: those are matched against its builder's
+      // list as they come, and a list of their own is made only when they differ.
+      const expected = plan.builders?.[0]?.defaulted;
+      let matched = 0;
       let defaulted: Array<[string, FieldDef]> | undefined;
       for (const entry of plan.missing) {
-        const [k, f] = entry;
+        const k = entry[0];
+        const f = entry[1];
         const ctxDefault = ctxDefaults ? this.context[`default_${k}`] : undefined;
         if (ctxDefault !== undefined) vals[k] = ctxDefault;
         else if (f.default) {
@@ -525,8 +581,10 @@ export class Env {
           if (d === undefined) continue;
           vals[k] = d;
         } else continue;
-        (defaulted ??= []).push(entry);
+        if (defaulted === undefined && expected !== undefined && matched < expected.length && expected[matched] === entry) matched++;
+        else (defaulted ??= expected === undefined ? [] : expected.slice(0, matched)).push(entry);
       }
+      if (defaulted === undefined && matched > 0) defaulted = matched === expected!.length ? (expected as Array<[string, FieldDef]>) : expected!.slice(0, matched);
       let sequenced = false;
       if (def.sequence && (vals.name === undefined || vals.name === false || vals.name === 'New' || vals.name === '/')) {
         const seq = def.sequence(this, vals);
@@ -542,7 +600,7 @@ export class Env {
       const builder = this.rowBuilder(model, plan, defaulted, sequenced);
       let row: Row;
       if (builder !== undefined) {
-        row = builder.make(id, vals, (conv ??= (e, v) => this.convert(model, e[0], e[1], v, NO_IDS)));
+        row = builder.make(id, vals, (conv ??= (e, v) => this.convert(model, e[0], e[1], v, NO_IDS)), this.store.state.tables);
         for (const k of builder.pending) (pending ??= []).push({ row, name: k, value: vals[k] });
       } else {
         row = { id };
@@ -560,13 +618,25 @@ export class Env {
       }
       this.store.insert(model, row);
       created.push(row);
+      if (oneByOne) {
+        if (pending) {
+          for (const p of pending) this.applyX2many(model, p.row, p.name, p.value, nestedOwned);
+          pending = undefined;
+        }
+        this.checkRequired(model, row, required);
+        if (def.afterCreate) def.afterCreate(this, [row], [inVals]);
+        if (def.constrain) def.constrain(this, [row]);
+      }
     }
-    if (pending) for (const { row, name, value } of pending) this.applyX2many(model, row, name, value);
-    const required = this.store.requiredFields(model);
-    for (const row of created) this.checkRequired(model, row, required);
-    def.afterCreate?.(this, created, valsList);
-    def.constrain?.(this, created);
-    return created.map((r) => r.id);
+    if (!oneByOne) {
+      if (pending) for (const { row, name, value } of pending) this.applyX2many(model, row, name, value, nestedOwned);
+      for (const row of created) this.checkRequired(model, row, required);
+      def.afterCreate?.(this, created, valsList);
+      def.constrain?.(this, created);
+    }
+    const ids = new Array<number>(created.length);
+    for (let i = 0; i < created.length; i++) ids[i] = created[i]!.id;
+    return ids;
   }
 
   /**
@@ -759,26 +829,34 @@ export class Env {
     return ids;
   }
 
-  private applyX2many(model: string, row: Row, name: string, v: unknown): void {
+  /** `owned`: the command values belong to this call (see createOwned), so a new line's values need no copy. */
+  private applyX2many(model: string, row: Row, name: string, v: unknown, owned = false): void {
     const f = this.field(model, name)!;
     const inv = f.inverse!;
     const rel = f.relation!;
     if (v === false || v === null) v = [[5]];
     if (!Array.isArray(v)) throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
     const cmds = v.every((x) => typeof x === 'number') ? [[6, 0, v]] : v;
-    for (const cmd of cmds) {
+    for (let i = 0; i < cmds.length; i++) {
+      const cmd: unknown = cmds[i];
       if (!Array.isArray(cmd)) throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
       const [op, id, arg] = cmd as [number, number, unknown];
+      if (op === 0) {
+        // A run of creates (an order's lines) is one call that finishes each row before the next:
+        // the same rows, ids and first error as a call per line.
+        const run: Record<string, unknown>[] = [];
+        let j = i;
+        for (; j < cmds.length; j++) {
+          const c: unknown = cmds[j];
+          if (!Array.isArray(c) || c[0] !== 0) break;
+          run.push(lineValues(c[2], inv, row.id, owned));
+        }
+        i = j - 1;
+        this.createRows(rel, run, true, true, owned);
+        continue;
+      }
       const current = () => this.get(model, row, name) as number[];
       switch (op) {
-        case 0: {
-          // The line's values copied once, with the inverse, into an object create may extend with
-          // its defaults (see copyValues).
-          const vals = copyValues(arg);
-          vals[inv] = row.id;
-          this.createRows(rel, [vals], true);
-          break;
-        }
         case 1:
           this.write(rel, [id], arg as Record<string, unknown>);
           break;
@@ -1200,6 +1278,16 @@ export function formatDatetime(d: Date): string {
 function formatNow(): string {
   const ms = Date.now();
   return Math.floor(ms / 1000) === lastSecond ? lastFormatted : formatDatetime(new Date(ms));
+}
+
+/**
+ * The values of a line created by a one2many command, with the inverse set: the command's own object
+ * when it belongs to the call, else a copy (see copyValues) that create may extend with its defaults.
+ */
+function lineValues(arg: unknown, inverse: string, parentId: number, owned: boolean): Record<string, unknown> {
+  const vals = owned && arg !== null && typeof arg === 'object' && !Array.isArray(arg) ? (arg as Record<string, unknown>) : copyValues(arg);
+  vals[inverse] = parentId;
+  return vals;
 }
 
 /**
