@@ -265,7 +265,7 @@ export class Store {
     const def = this.models.get(model);
     if (!def) throw new Error(`unknown model ${model}`);
     const cached = this.fieldCache.get(model);
-    if (cached && cached.modules.every(([m, had]) => this.modules.has(m) === had)) return cached;
+    if (cached && this.sameModules(cached.modules)) return cached;
     const info: FieldInfo = { fields: {}, modules: [], stored: [], required: [], plans: [] };
     for (const [k, f] of Object.entries(def.fields)) {
       if (f.module !== undefined && !info.modules.some(([m]) => m === f.module)) info.modules.push([f.module, this.modules.has(f.module)]);
@@ -280,6 +280,12 @@ export class Store {
   }
 
   private fieldCache = new Map<string, FieldInfo>();
+
+  /** Whether each module is (or is not) installed as recorded; asked for every created row. */
+  private sameModules(recorded: ReadonlyArray<[string, boolean]>): boolean {
+    for (let i = 0; i < recorded.length; i++) if (this.modules.has(recorded[i]![0]) !== recorded[i]![1]) return false;
+    return true;
+  }
 
   nextSequence(key: string, start = 1): number {
     const n = this.state.sequences[key] ?? start;
@@ -379,15 +385,30 @@ function compileRowMaker(entries: ReadonlyArray<readonly [string, FieldDef]>): R
         if (f.relation !== undefined) fast = `typeof x === 'number' && x !== 0 && (t = T[${JSON.stringify(f.relation)}]) !== undefined && t.has(x)`;
         break;
       case 'many2many':
-        // the stored list is always a new array
-        return `${JSON.stringify(k)}: ((x = v[${JSON.stringify(k)}]), Array.isArray(x) && x.length === 0 ? [] : ${slow})`;
+        // a plain list of existing ids, copied (the stored list is always a new array)
+        if (f.relation !== undefined) {
+          return `${JSON.stringify(k)}: ((x = v[${JSON.stringify(k)}]), (Array.isArray(x) && (t = existingIds(x, T[${JSON.stringify(f.relation)}])) !== undefined) ? t : ${slow})`;
+        }
+        break;
       default:
         break;
     }
     return `${JSON.stringify(k)}: ((x = v[${JSON.stringify(k)}]), ${fast === undefined ? slow : `${fast} ? x : ${slow}`})`;
   });
   const source = `'use strict'; return function makeRow(id, v, c, T) { let x, t; return { id: id${props.map((p) => `, ${p}`).join('')} }; };`;
-  return new Function('E', 'inSelection', source)(entries, inSelection) as RowMaker;
+  return new Function('E', 'inSelection', 'existingIds', source)(entries, inSelection, existingIds) as RowMaker;
+}
+
+/** A copy of `ids` when every one is a number with a row in `table`; undefined otherwise (then convert decides). */
+function existingIds(ids: unknown[], table: Map<number, Row> | undefined): number[] | undefined {
+  if (table === undefined) return undefined;
+  const out: number[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (typeof id !== 'number' || !table.has(id)) return undefined;
+    out.push(id);
+  }
+  return out;
 }
 
 /** Whether `value` is one of the selection's keys. */
@@ -1100,19 +1121,20 @@ export class Env {
 
   private compileLeaf(model: string, leaf: [unknown, unknown, unknown]): (row: Row) => boolean {
     const [path, rawOp, value] = leaf;
-    const leafRepr = `(${leaf.map(pyRepr).join(', ')})`;
+    // only an error shows the leaf: a search of 16 references would otherwise print them for nothing
+    const leafRepr = (): string => `(${leaf.map(pyRepr).join(', ')})`;
     if ((path === 1 || path === 0) && rawOp === '=' && value === 1) return () => path === 1;
-    if (typeof path !== 'string' || typeof rawOp !== 'string') throw valueError(`Invalid leaf ${leafRepr}`);
+    if (typeof path !== 'string' || typeof rawOp !== 'string') throw valueError(`Invalid leaf ${leafRepr()}`);
     const op = rawOp.toLowerCase();
     const ops = ['=', '!=', '<>', 'in', 'not in', 'like', 'ilike', 'not like', 'not ilike', '=like', '=ilike', '<', '>', '<=', '>=', 'child_of', 'parent_of', '=?'];
-    if (!ops.includes(op)) throw valueError(`Invalid leaf ${leafRepr}`);
+    if (!ops.includes(op)) throw valueError(`Invalid leaf ${leafRepr()}`);
     // resolve the path
     const parts = path.split('.');
     let cur = model;
     const chain: Array<{ model: string; field: string; def: FieldDef }> = [];
     for (const p of parts) {
       const def = this.field(cur, p);
-      if (!def) throw valueError(`Invalid field ${cur}.${p} in leaf ${leafRepr}`);
+      if (!def) throw valueError(`Invalid field ${cur}.${p} in leaf ${leafRepr()}`);
       chain.push({ model: cur, field: p, def });
       if (def.relation) cur = def.relation;
     }

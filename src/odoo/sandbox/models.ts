@@ -52,6 +52,16 @@ function rowsWhere(env: Env, model: string, field: string, value: unknown, pred:
   return env.rowsBy(model, field, value).filter(pred);
 }
 
+/** The first row (in id order) with `field` = `value` that passes `pred`. */
+function firstWhere(env: Env, model: string, field: string, value: unknown, pred: (r: Row) => boolean): Row | undefined {
+  const table = env.store.table(model);
+  for (const id of env.store.lookup(model, field, value)) {
+    const r = table.get(id)!;
+    if (pred(r)) return r;
+  }
+  return undefined;
+}
+
 function taxAmount(env: Env, base: number, taxIds: unknown): number {
   let total = 0;
   for (const id of Array.isArray(taxIds) ? (taxIds as number[]) : []) {
@@ -372,12 +382,12 @@ const saleOrderLine: ModelDef = {
     price_unit: float('Unit Price', { default: (env, v) => productField(env, v.product_id, 'lst_price') }),
     discount: float('Discount (%)'),
     tax_id: m2m('account.tax', 'Taxes', {
-      default: (env, v) =>
-        v.product_id === undefined || v.product_id === false
-          ? []
-          : rowsWhere(env, 'account.tax', 'type_tax_use', 'sale', (t) => t.active !== false)
-              .slice(0, 1)
-              .map((t) => t.id),
+      default: (env, v) => {
+        if (v.product_id === undefined || v.product_id === false) return [];
+        // the first active sales tax: asked for every line of every order
+        const t = firstWhere(env, 'account.tax', 'type_tax_use', 'sale', (r) => r.active !== false);
+        return t === undefined ? [] : [t.id];
+      },
     }),
     price_subtotal: computed(float('Subtotal'), (_env, r) => round2(lineSubtotal(r))),
     price_total: computed(float('Total'), (env, r) => round2(lineSubtotal(r) + taxAmount(env, lineSubtotal(r), r.tax_id))),
