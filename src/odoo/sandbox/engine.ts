@@ -243,6 +243,12 @@ export class Store {
     return this.fieldInfo(model).required;
   }
 
+  /** Whether a row holds a value in every required field (a generated test, for every created row). */
+  requiredTest(model: string): (row: Row) => boolean {
+    const info = this.fieldInfo(model);
+    return (info.requiredTest ??= compileRequiredTest(info.required));
+  }
+
   /**
    * How `create` turns values with exactly these keys (in this order) into a row, or undefined when
    * none was kept yet. A call creates many rows with the same keys (an order's lines, a picking's
@@ -302,6 +308,19 @@ interface FieldInfo {
   required: Array<[string, FieldDef]>;
   /** Kept here so that a change of the installed modules drops them with the fields they were made from. */
   plans: CreatePlan[];
+  requiredTest?: (row: Row) => boolean;
+}
+
+/**
+ * A function telling whether a row has a value in each of these fields, with the emptiness test of
+ * Env.checkRequired. Generated so that each field is a named property load, not a keyed load that
+ * every model's rows share. Keys are the model's field names, each written as a JSON string literal.
+ */
+function compileRequiredTest(required: ReadonlyArray<[string, FieldDef]>): (row: Row) => boolean {
+  const tests = required.map(
+    ([k]) => `v = r[${JSON.stringify(k)}]; if (v === undefined || v === false || v === null || v === '' || (Array.isArray(v) && v.length === 0)) return false;`,
+  );
+  return new Function(`'use strict'; return function hasRequired(r) { let v; ${tests.join(' ')} return true; };`)() as (row: Row) => boolean;
 }
 
 /** What `create` works out from the keys of one values dict (see Store.createPlan). */
@@ -575,6 +594,8 @@ export class Env {
     const def = this.model(model);
     const ctxDefaults = this.hasContextDefaults();
     const required = this.store.requiredFields(model);
+    // the generic check runs only for a row lacking a value, to name the first field missing
+    const hasRequired = this.store.requiredTest(model);
     const created: Row[] = [];
     // one2many values wait until every row of the call exists; most rows have none, so no list then
     let pending: Array<{ row: Row; name: string; value: unknown }> | undefined;
@@ -644,14 +665,14 @@ export class Env {
           for (const p of pending) this.applyX2many(model, p.row, p.name, p.value, nestedOwned);
           pending = undefined;
         }
-        this.checkRequired(model, row, required);
+        if (!hasRequired(row)) this.checkRequired(model, row, required);
         if (def.afterCreate) def.afterCreate(this, [row], [inVals]);
         if (def.constrain) def.constrain(this, [row]);
       }
     }
     if (!oneByOne) {
       if (pending) for (const { row, name, value } of pending) this.applyX2many(model, row, name, value, nestedOwned);
-      for (const row of created) this.checkRequired(model, row, required);
+      for (const row of created) if (!hasRequired(row)) this.checkRequired(model, row, required);
       def.afterCreate?.(this, created, valsList);
       def.constrain?.(this, created);
     }

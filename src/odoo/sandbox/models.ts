@@ -48,8 +48,10 @@ function productField(env: Env, id: unknown, field: string): unknown {
   return row ? env.get('product.product', row, field) : undefined;
 }
 /** Rows with `field` = `value` that also pass `pred`, in id order (from an index: the tables grow with every order). */
-function rowsWhere(env: Env, model: string, field: string, value: unknown, pred: (r: Row) => boolean = () => true): Row[] {
-  return env.rowsBy(model, field, value).filter(pred);
+function rowsWhere(env: Env, model: string, field: string, value: unknown, pred?: (r: Row) => boolean): Row[] {
+  const rows = env.rowsBy(model, field, value);
+  // rowsBy's list is new: without a test there is nothing to filter into another one
+  return pred === undefined ? rows : rows.filter(pred);
 }
 
 /** The first row (in id order) with `field` = `value` that passes `pred`. */
@@ -1231,7 +1233,7 @@ export function messagePost(env: Env, model: string, ids: number[] | null, p: Re
   const messageType = typeof p.message_type === 'string' ? p.message_type : 'notification';
   if (!mailMessage.fields.message_type!.selection!.some(([k]) => k === messageType)) throw valueError(`Wrong value for mail.message.message_type: ${pyRepr(messageType)}`);
   const author = env.row('res.users', env.uid)?.partner_id;
-  return env.create('mail.message', [
+  return env.createOwned('mail.message', [
     {
       model,
       res_id: rec.id,
