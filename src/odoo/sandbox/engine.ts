@@ -461,7 +461,7 @@ function compileRowMaker(entries: ReadonlyArray<readonly [string, FieldDef]>): R
         fast = `typeof x === 'string' && inSelection(E[${i}][1].selection, x)`;
         break;
       case 'many2one':
-        // the table as it is now: a rolled-back call replaces the store's tables
+        // the table asked for when called, as convert does, rather than one kept from compile time
         if (f.relation !== undefined) fast = `typeof x === 'number' && x !== 0 && (t = T[${JSON.stringify(f.relation)}]) !== undefined && t.has(x)`;
         break;
       case 'many2many':
@@ -647,8 +647,9 @@ export class Env {
    * `owned`: the values are private to this call, so defaults may be written into them instead of
    * into yet another copy (one2many lines are copied once anyway, to add their inverse).
    * `nestedOwned`: so are the values inside them (one2many commands): false when only the outer
-   * objects are copies. `oneByOne`: each row is finished (its one2many values, required fields, afterCreate, constrain)
-   * before the next is made, exactly as one call per row would do it, without the work of a call per row.
+   * objects are copies. `oneByOne`: each row is finished (its one2many values, required fields,
+   * afterCreate, constrain) before the next is made, exactly as one call per row would do it, without
+   * the work of a call per row.
    */
   private createRows(model: string, valsList: Record<string, unknown>[], owned: boolean, oneByOne = false, nestedOwned = owned): number[] {
     this.checkAccess(model, 'write');
@@ -737,8 +738,8 @@ export class Env {
       def.afterCreate?.(this, created, valsList);
       def.constrain?.(this, created);
     }
-    const ids = new Array<number>(created.length);
-    for (let i = 0; i < created.length; i++) ids[i] = created[i]!.id;
+    const ids: number[] = [];
+    for (let i = 0; i < created.length; i++) ids.push(created[i]!.id);
     return ids;
   }
 
