@@ -77,6 +77,12 @@ export interface StoreState {
   sequences: Record<string, number>;
 }
 
+/** One change a transaction may have to undo (see Store.transaction). */
+type Undo =
+  | { kind: 'insert'; table: Map<number, Row>; id: number; prev: Row | undefined }
+  | { kind: 'assign'; row: Row; field: string; had: boolean; prev: unknown }
+  | { kind: 'remove'; table: Map<number, Row>; id: number; row: Row };
+
 export interface SandboxUser {
   id: number;
   login: string;
@@ -101,29 +107,77 @@ export class Store {
   }
 
   /**
-   * Whether calls are atomic (default true). The rollback snapshot costs O(all data) per call, so a
-   * benchmark posting thousands of orders would measure the snapshot, not the client: it turns this off.
+   * Whether calls are atomic (default true). A call records how to undo each change it makes, which
+   * costs in proportion to its changes; with this off nothing is recorded (and nothing undone).
    */
   atomicCalls = true;
 
-  /** Runs `fn` as one transaction: on a throw every change is undone (unless `atomicCalls` is off). */
+  /** How to undo the changes of the transactions running, oldest first; undefined outside of one. */
+  private undoLog: Undo[] | undefined;
+  /**
+   * Per transaction running (outermost first): for each table a row was removed from, its ids in
+   * order before the first removal, since a row put back by a Map goes to the end.
+   */
+  private removedOrders: Array<Map<Map<number, Row>, number[]>> = [];
+
+  /**
+   * Runs `fn` as one transaction: on a throw every change is undone (unless `atomicCalls` is off).
+   * Changes are recorded as they are made (insert, assign, remove, ids and sequences taken) rather
+   * than the whole state copied first, which cost a copy of every row for every call.
+   */
   transaction<T>(fn: () => T): T {
     if (!this.atomicCalls) return fn();
-    const snapshot = structuredClone(this.state);
+    const log = (this.undoLog ??= []);
+    const outermost = log.length === 0 && this.removedOrders.length === 0;
+    const start = log.length;
+    const nextId = { ...this.state.nextId };
+    const sequences = { ...this.state.sequences };
+    const removed = new Map<Map<number, Row>, number[]>();
+    this.removedOrders.push(removed);
     let out: T;
     try {
       out = fn();
     } catch (err) {
-      this.state = snapshot;
+      this.undo(log, start, removed);
+      this.state.nextId = nextId;
+      this.state.sequences = sequences;
       // the indexes describe the rows thrown away: rebuilt from the restored tables when next needed
       this.indexes.clear();
       this.indexLists.clear();
       throw err;
+    } finally {
+      this.removedOrders.pop();
+      if (outermost) this.undoLog = undefined;
     }
-    // Costs less than the snapshot above; catches a row changed without assign() in any test.
+    // Costs less than a copy of the state; catches a row changed without assign() in any test.
     const problems = this.indexProblems();
     if (problems.length) throw new Error(`sandbox index out of date: ${problems.slice(0, 3).join('; ')}`);
     return out;
+  }
+
+  /** Undoes the changes logged from `start` on, newest first, and puts removed rows back in their place. */
+  private undo(log: Undo[], start: number, removed: Map<Map<number, Row>, number[]>): void {
+    for (let i = log.length - 1; i >= start; i--) {
+      const u = log[i]!;
+      if (u.kind === 'insert') {
+        if (u.prev === undefined) u.table.delete(u.id);
+        else u.table.set(u.id, u.prev);
+      } else if (u.kind === 'assign') {
+        if (u.had) u.row[u.field] = u.prev;
+        else delete u.row[u.field];
+      } else u.table.set(u.id, u.row);
+    }
+    log.length = start;
+    // every row now in such a table was in it at its first removal: the order then is the order before the call
+    for (const [table, order] of removed) {
+      const rows: Row[] = [];
+      for (const id of order) {
+        const row = table.get(id);
+        if (row !== undefined) rows.push(row);
+      }
+      table.clear();
+      for (const row of rows) table.set(row.id, row);
+    }
   }
 
   table(model: string): Map<number, Row> {
@@ -147,7 +201,9 @@ export class Store {
 
   /** Adds a new row to its table. */
   insert(model: string, row: Row): void {
-    this.table(model).set(row.id, row);
+    const table = this.table(model);
+    if (this.undoLog !== undefined) this.undoLog.push({ kind: 'insert', table, id: row.id, prev: table.get(row.id) });
+    table.set(row.id, row);
     const list = this.indexLists.get(model);
     if (list) for (let i = 0; i < list.length; i++) addTo(list[i]!.index, row[list[i]!.field], row.id);
   }
@@ -159,6 +215,7 @@ export class Store {
       removeFrom(index, row[field], row.id);
       addTo(index, value, row.id);
     }
+    if (this.undoLog !== undefined) this.undoLog.push({ kind: 'assign', row, field, had: Object.prototype.hasOwnProperty.call(row, field), prev: row[field] });
     row[field] = value;
   }
 
@@ -169,6 +226,10 @@ export class Store {
     if (!row) return;
     const list = this.indexLists.get(model);
     if (list) for (const { field, index } of list) removeFrom(index, row[field], id);
+    if (this.undoLog !== undefined) {
+      for (const removed of this.removedOrders) if (!removed.has(table)) removed.set(table, [...table.keys()]);
+      this.undoLog.push({ kind: 'remove', table, id, row });
+    }
     table.delete(id);
   }
 
@@ -243,6 +304,12 @@ export class Store {
     return this.fieldInfo(model).required;
   }
 
+  /** Whether a row holds a value in every required field (a generated test, for every created row). */
+  requiredTest(model: string): (row: Row) => boolean {
+    const info = this.fieldInfo(model);
+    return (info.requiredTest ??= compileRequiredTest(info.required));
+  }
+
   /**
    * How `create` turns values with exactly these keys (in this order) into a row, or undefined when
    * none was kept yet. A call creates many rows with the same keys (an order's lines, a picking's
@@ -265,7 +332,7 @@ export class Store {
     const def = this.models.get(model);
     if (!def) throw new Error(`unknown model ${model}`);
     const cached = this.fieldCache.get(model);
-    if (cached && cached.modules.every(([m, had]) => this.modules.has(m) === had)) return cached;
+    if (cached && this.sameModules(cached.modules)) return cached;
     const info: FieldInfo = { fields: {}, modules: [], stored: [], required: [], plans: [] };
     for (const [k, f] of Object.entries(def.fields)) {
       if (f.module !== undefined && !info.modules.some(([m]) => m === f.module)) info.modules.push([f.module, this.modules.has(f.module)]);
@@ -280,6 +347,12 @@ export class Store {
   }
 
   private fieldCache = new Map<string, FieldInfo>();
+
+  /** Whether each module is (or is not) installed as recorded; asked for every created row. */
+  private sameModules(recorded: ReadonlyArray<[string, boolean]>): boolean {
+    for (let i = 0; i < recorded.length; i++) if (this.modules.has(recorded[i]![0]) !== recorded[i]![1]) return false;
+    return true;
+  }
 
   nextSequence(key: string, start = 1): number {
     const n = this.state.sequences[key] ?? start;
@@ -296,6 +369,19 @@ interface FieldInfo {
   required: Array<[string, FieldDef]>;
   /** Kept here so that a change of the installed modules drops them with the fields they were made from. */
   plans: CreatePlan[];
+  requiredTest?: (row: Row) => boolean;
+}
+
+/**
+ * A function telling whether a row has a value in each of these fields, with the emptiness test of
+ * Env.checkRequired. Generated so that each field is a named property load, not a keyed load that
+ * every model's rows share. Keys are the model's field names, each written as a JSON string literal.
+ */
+function compileRequiredTest(required: ReadonlyArray<[string, FieldDef]>): (row: Row) => boolean {
+  const tests = required.map(
+    ([k]) => `v = r[${JSON.stringify(k)}]; if (v === undefined || v === false || v === null || v === '' || (Array.isArray(v) && v.length === 0)) return false;`,
+  );
+  return new Function(`'use strict'; return function hasRequired(r) { let v; ${tests.join(' ')} return true; };`)() as (row: Row) => boolean;
 }
 
 /** What `create` works out from the keys of one values dict (see Store.createPlan). */
@@ -314,8 +400,8 @@ export interface CreatePlan {
 /** Converts one value for the row (Env.convert with the entry's key and field). */
 type ConvertEntry = (entry: readonly [string, FieldDef], value: unknown) => unknown;
 
-/** Makes the row `{ id, ...converted values }` with its keys in a fixed order. */
-type RowMaker = (id: number, vals: Record<string, unknown>, convert: ConvertEntry) => Row;
+/** Makes the row `{ id, ...converted values }` with its keys in a fixed order; `tables` are the store's current ones. */
+type RowMaker = (id: number, vals: Record<string, unknown>, convert: ConvertEntry, tables: Record<string, Map<number, Row>>) => Row;
 
 interface RowBuilder {
   /** The plan's missing fields that got a value (by identity, the plan's own entries), in order. */
@@ -344,11 +430,72 @@ function sameEntries(a: ReadonlyArray<[string, FieldDef]>, b: ReadonlyArray<[str
  * Generated because a row of a dozen fields added key by key (keyed stores of ever-changing keys, a
  * property store grown several times) cost about three times the literal, for every line and move.
  * Keys are the model's field names, each written as a JSON string literal.
+ *
+ * A value already in its stored form (a non-empty string for text, a number for a number, an existing
+ * id for a many2one...) is taken as it is, with no call; anything else goes through `convert`, which
+ * gives the same answer for those and owns every other case and every error. The tests have no side
+ * effects, so the order of conversions and the first error stay those of `convert` alone.
  */
 function compileRowMaker(entries: ReadonlyArray<readonly [string, FieldDef]>): RowMaker {
-  const props = entries.map(([k], i) => `${JSON.stringify(k)}: c(E[${i}], v[${JSON.stringify(k)}])`);
-  const source = `'use strict'; return function makeRow(id, v, c) { return { id: id${props.map((p) => `, ${p}`).join('')} }; };`;
-  return new Function('E', source)(entries) as RowMaker;
+  const props = entries.map(([k, f], i) => {
+    const slow = `c(E[${i}], x)`;
+    let fast: string | undefined;
+    switch (f.type) {
+      case 'char':
+      case 'text':
+      case 'html':
+        fast = `typeof x === 'string' && x !== ''`;
+        break;
+      case 'integer':
+        fast = `typeof x === 'number' && Number.isInteger(x)`;
+        break;
+      case 'float':
+      case 'monetary':
+        fast = `typeof x === 'number' && x === x`;
+        break;
+      case 'boolean':
+        fast = `x === true || x === false`;
+        break;
+      case 'selection':
+        // read from the field when called, as convert does
+        fast = `typeof x === 'string' && inSelection(E[${i}][1].selection, x)`;
+        break;
+      case 'many2one':
+        // the table asked for when called, as convert does, rather than one kept from compile time
+        if (f.relation !== undefined) fast = `typeof x === 'number' && x !== 0 && (t = T[${JSON.stringify(f.relation)}]) !== undefined && t.has(x)`;
+        break;
+      case 'many2many':
+        // a plain list of existing ids, copied (the stored list is always a new array)
+        if (f.relation !== undefined) {
+          return `${JSON.stringify(k)}: ((x = v[${JSON.stringify(k)}]), (Array.isArray(x) && (t = existingIds(x, T[${JSON.stringify(f.relation)}])) !== undefined) ? t : ${slow})`;
+        }
+        break;
+      default:
+        break;
+    }
+    return `${JSON.stringify(k)}: ((x = v[${JSON.stringify(k)}]), ${fast === undefined ? slow : `${fast} ? x : ${slow}`})`;
+  });
+  const source = `'use strict'; return function makeRow(id, v, c, T) { let x, t; return { id: id${props.map((p) => `, ${p}`).join('')} }; };`;
+  return new Function('E', 'inSelection', 'existingIds', source)(entries, inSelection, existingIds) as RowMaker;
+}
+
+/** A copy of `ids` when every one is a number with a row in `table`; undefined otherwise (then convert decides). */
+function existingIds(ids: unknown[], table: Map<number, Row> | undefined): number[] | undefined {
+  if (table === undefined) return undefined;
+  const out: number[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (typeof id !== 'number' || !table.has(id)) return undefined;
+    out.push(id);
+  }
+  return out;
+}
+
+/** Whether `value` is one of the selection's keys. */
+function inSelection(selection: ReadonlyArray<[string, string]> | undefined, value: string): boolean {
+  if (selection === undefined) return false;
+  for (let i = 0; i < selection.length; i++) if (selection[i]![0] === value) return true;
+  return false;
 }
 
 const MAX_CREATE_PLANS = 8;
@@ -488,8 +635,9 @@ export class Env {
   }
 
   /**
-   * create() of values the caller made for this call alone (a model's code creating its records):
-   * the defaults are written into them rather than into a copy, and afterCreate sees them completed.
+   * create() of values the caller made for this call alone (a model's code creating its records, a
+   * request's decoded body): the defaults are written into them rather than into a copy, one2many
+   * command values included, and afterCreate sees them completed.
    */
   createOwned(model: string, valsList: Record<string, unknown>[]): number[] {
     return this.createRows(model, valsList, true);
@@ -498,11 +646,18 @@ export class Env {
   /**
    * `owned`: the values are private to this call, so defaults may be written into them instead of
    * into yet another copy (one2many lines are copied once anyway, to add their inverse).
+   * `nestedOwned`: so are the values inside them (one2many commands): false when only the outer
+   * objects are copies. `oneByOne`: each row is finished (its one2many values, required fields,
+   * afterCreate, constrain) before the next is made, exactly as one call per row would do it, without
+   * the work of a call per row.
    */
-  private createRows(model: string, valsList: Record<string, unknown>[], owned: boolean): number[] {
+  private createRows(model: string, valsList: Record<string, unknown>[], owned: boolean, oneByOne = false, nestedOwned = owned): number[] {
     this.checkAccess(model, 'write');
     const def = this.model(model);
     const ctxDefaults = this.hasContextDefaults();
+    const required = this.store.requiredFields(model);
+    // the generic check runs only for a row lacking a value, to name the first field missing
+    const hasRequired = this.store.requiredTest(model);
     const created: Row[] = [];
     // one2many values wait until every row of the call exists; most rows have none, so no list then
     let pending: Array<{ row: Row; name: string; value: unknown }> | undefined;
@@ -514,10 +669,15 @@ export class Env {
       const plan = this.createPlanFor(model, Object.keys(inVals));
       const vals: Record<string, unknown> = owned ? inVals : copyValues(inVals);
       if (plan.hasId) delete vals.id;
-      // defaults: context default_<field>, then the field's default, in definition order (a default may read an earlier one)
+      // defaults: context default_<field>, then the field's default, in definition order (a default may read an earlier one).
+      // Most rows default the same fields as the row before: those are matched against its builder's
+      // list as they come, and a list of their own is made only when they differ.
+      const expected = plan.builders?.[0]?.defaulted;
+      let matched = 0;
       let defaulted: Array<[string, FieldDef]> | undefined;
       for (const entry of plan.missing) {
-        const [k, f] = entry;
+        const k = entry[0];
+        const f = entry[1];
         const ctxDefault = ctxDefaults ? this.context[`default_${k}`] : undefined;
         if (ctxDefault !== undefined) vals[k] = ctxDefault;
         else if (f.default) {
@@ -525,8 +685,10 @@ export class Env {
           if (d === undefined) continue;
           vals[k] = d;
         } else continue;
-        (defaulted ??= []).push(entry);
+        if (defaulted === undefined && expected !== undefined && matched < expected.length && expected[matched] === entry) matched++;
+        else (defaulted ??= expected === undefined ? [] : expected.slice(0, matched)).push(entry);
       }
+      if (defaulted === undefined && matched > 0) defaulted = matched === expected!.length ? (expected as Array<[string, FieldDef]>) : expected!.slice(0, matched);
       let sequenced = false;
       if (def.sequence && (vals.name === undefined || vals.name === false || vals.name === 'New' || vals.name === '/')) {
         const seq = def.sequence(this, vals);
@@ -542,7 +704,7 @@ export class Env {
       const builder = this.rowBuilder(model, plan, defaulted, sequenced);
       let row: Row;
       if (builder !== undefined) {
-        row = builder.make(id, vals, (conv ??= (e, v) => this.convert(model, e[0], e[1], v, NO_IDS)));
+        row = builder.make(id, vals, (conv ??= (e, v) => this.convert(model, e[0], e[1], v, NO_IDS)), this.store.state.tables);
         for (const k of builder.pending) (pending ??= []).push({ row, name: k, value: vals[k] });
       } else {
         row = { id };
@@ -560,13 +722,25 @@ export class Env {
       }
       this.store.insert(model, row);
       created.push(row);
+      if (oneByOne) {
+        if (pending) {
+          for (const p of pending) this.applyX2many(model, p.row, p.name, p.value, nestedOwned);
+          pending = undefined;
+        }
+        if (!hasRequired(row)) this.checkRequired(model, row, required);
+        if (def.afterCreate) def.afterCreate(this, [row], [inVals]);
+        if (def.constrain) def.constrain(this, [row]);
+      }
     }
-    if (pending) for (const { row, name, value } of pending) this.applyX2many(model, row, name, value);
-    const required = this.store.requiredFields(model);
-    for (const row of created) this.checkRequired(model, row, required);
-    def.afterCreate?.(this, created, valsList);
-    def.constrain?.(this, created);
-    return created.map((r) => r.id);
+    if (!oneByOne) {
+      if (pending) for (const { row, name, value } of pending) this.applyX2many(model, row, name, value, nestedOwned);
+      for (const row of created) if (!hasRequired(row)) this.checkRequired(model, row, required);
+      def.afterCreate?.(this, created, valsList);
+      def.constrain?.(this, created);
+    }
+    const ids: number[] = [];
+    for (let i = 0; i < created.length; i++) ids.push(created[i]!.id);
+    return ids;
   }
 
   /**
@@ -759,26 +933,34 @@ export class Env {
     return ids;
   }
 
-  private applyX2many(model: string, row: Row, name: string, v: unknown): void {
+  /** `owned`: the command values belong to this call (see createOwned), so a new line's values need no copy. */
+  private applyX2many(model: string, row: Row, name: string, v: unknown, owned = false): void {
     const f = this.field(model, name)!;
     const inv = f.inverse!;
     const rel = f.relation!;
     if (v === false || v === null) v = [[5]];
     if (!Array.isArray(v)) throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
     const cmds = v.every((x) => typeof x === 'number') ? [[6, 0, v]] : v;
-    for (const cmd of cmds) {
+    for (let i = 0; i < cmds.length; i++) {
+      const cmd: unknown = cmds[i];
       if (!Array.isArray(cmd)) throw valueError(`Wrong value for ${model}.${name}: ${pyRepr(v)}`);
       const [op, id, arg] = cmd as [number, number, unknown];
+      if (op === 0) {
+        // A run of creates (an order's lines) is one call that finishes each row before the next:
+        // the same rows, ids and first error as a call per line.
+        const run: Record<string, unknown>[] = [];
+        let j = i;
+        for (; j < cmds.length; j++) {
+          const c: unknown = cmds[j];
+          if (!Array.isArray(c) || c[0] !== 0) break;
+          run.push(lineValues(c[2], inv, row.id, owned));
+        }
+        i = j - 1;
+        this.createRows(rel, run, true, true, owned);
+        continue;
+      }
       const current = () => this.get(model, row, name) as number[];
       switch (op) {
-        case 0: {
-          // The line's values copied once, with the inverse, into an object create may extend with
-          // its defaults (see copyValues).
-          const vals = copyValues(arg);
-          vals[inv] = row.id;
-          this.createRows(rel, [vals], true);
-          break;
-        }
         case 1:
           this.write(rel, [id], arg as Record<string, unknown>);
           break;
@@ -1022,19 +1204,20 @@ export class Env {
 
   private compileLeaf(model: string, leaf: [unknown, unknown, unknown]): (row: Row) => boolean {
     const [path, rawOp, value] = leaf;
-    const leafRepr = `(${leaf.map(pyRepr).join(', ')})`;
+    // only an error shows the leaf: a search of 16 references would otherwise print them for nothing
+    const leafRepr = (): string => `(${leaf.map(pyRepr).join(', ')})`;
     if ((path === 1 || path === 0) && rawOp === '=' && value === 1) return () => path === 1;
-    if (typeof path !== 'string' || typeof rawOp !== 'string') throw valueError(`Invalid leaf ${leafRepr}`);
+    if (typeof path !== 'string' || typeof rawOp !== 'string') throw valueError(`Invalid leaf ${leafRepr()}`);
     const op = rawOp.toLowerCase();
     const ops = ['=', '!=', '<>', 'in', 'not in', 'like', 'ilike', 'not like', 'not ilike', '=like', '=ilike', '<', '>', '<=', '>=', 'child_of', 'parent_of', '=?'];
-    if (!ops.includes(op)) throw valueError(`Invalid leaf ${leafRepr}`);
+    if (!ops.includes(op)) throw valueError(`Invalid leaf ${leafRepr()}`);
     // resolve the path
     const parts = path.split('.');
     let cur = model;
     const chain: Array<{ model: string; field: string; def: FieldDef }> = [];
     for (const p of parts) {
       const def = this.field(cur, p);
-      if (!def) throw valueError(`Invalid field ${cur}.${p} in leaf ${leafRepr}`);
+      if (!def) throw valueError(`Invalid field ${cur}.${p} in leaf ${leafRepr()}`);
       chain.push({ model: cur, field: p, def });
       if (def.relation) cur = def.relation;
     }
@@ -1200,6 +1383,16 @@ export function formatDatetime(d: Date): string {
 function formatNow(): string {
   const ms = Date.now();
   return Math.floor(ms / 1000) === lastSecond ? lastFormatted : formatDatetime(new Date(ms));
+}
+
+/**
+ * The values of a line created by a one2many command, with the inverse set: the command's own object
+ * when it belongs to the call, else a copy (see copyValues) that create may extend with its defaults.
+ */
+function lineValues(arg: unknown, inverse: string, parentId: number, owned: boolean): Record<string, unknown> {
+  const vals = owned && arg !== null && typeof arg === 'object' && !Array.isArray(arg) ? (arg as Record<string, unknown>) : copyValues(arg);
+  vals[inverse] = parentId;
+  return vals;
 }
 
 /**

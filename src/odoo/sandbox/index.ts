@@ -49,8 +49,9 @@ export interface SandboxOptions {
    */
   benchProducts?: number;
   /**
-   * Undo a failing call's changes (default true). false skips the per-call snapshot of all data, whose
-   * cost grows with every record created; for benchmarks only, where no call is expected to fail.
+   * Undo a failing call's changes (default true). false records no undo log and skips the end-of-call
+   * check of the indexes against all indexed rows (which grows with every record created); for
+   * benchmarks only, where no call is expected to fail.
    */
   atomicCalls?: boolean;
 }

@@ -48,8 +48,20 @@ function productField(env: Env, id: unknown, field: string): unknown {
   return row ? env.get('product.product', row, field) : undefined;
 }
 /** Rows with `field` = `value` that also pass `pred`, in id order (from an index: the tables grow with every order). */
-function rowsWhere(env: Env, model: string, field: string, value: unknown, pred: (r: Row) => boolean = () => true): Row[] {
-  return env.rowsBy(model, field, value).filter(pred);
+function rowsWhere(env: Env, model: string, field: string, value: unknown, pred?: (r: Row) => boolean): Row[] {
+  const rows = env.rowsBy(model, field, value);
+  // rowsBy's list is new: without a test there is nothing to filter into another one
+  return pred === undefined ? rows : rows.filter(pred);
+}
+
+/** The first row (in id order) with `field` = `value` that passes `pred`. */
+function firstWhere(env: Env, model: string, field: string, value: unknown, pred: (r: Row) => boolean): Row | undefined {
+  const table = env.store.table(model);
+  for (const id of env.store.lookup(model, field, value)) {
+    const r = table.get(id)!;
+    if (pred(r)) return r;
+  }
+  return undefined;
 }
 
 function taxAmount(env: Env, base: number, taxIds: unknown): number {
@@ -372,12 +384,12 @@ const saleOrderLine: ModelDef = {
     price_unit: float('Unit Price', { default: (env, v) => productField(env, v.product_id, 'lst_price') }),
     discount: float('Discount (%)'),
     tax_id: m2m('account.tax', 'Taxes', {
-      default: (env, v) =>
-        v.product_id === undefined || v.product_id === false
-          ? []
-          : rowsWhere(env, 'account.tax', 'type_tax_use', 'sale', (t) => t.active !== false)
-              .slice(0, 1)
-              .map((t) => t.id),
+      default: (env, v) => {
+        if (v.product_id === undefined || v.product_id === false) return [];
+        // the first active sales tax: asked for every line of every order
+        const t = firstWhere(env, 'account.tax', 'type_tax_use', 'sale', (r) => r.active !== false);
+        return t === undefined ? [] : [t.id];
+      },
     }),
     price_subtotal: computed(float('Subtotal'), (_env, r) => round2(lineSubtotal(r))),
     price_total: computed(float('Total'), (env, r) => round2(lineSubtotal(r) + taxAmount(env, lineSubtotal(r), r.tax_id))),
@@ -1221,7 +1233,7 @@ export function messagePost(env: Env, model: string, ids: number[] | null, p: Re
   const messageType = typeof p.message_type === 'string' ? p.message_type : 'notification';
   if (!mailMessage.fields.message_type!.selection!.some(([k]) => k === messageType)) throw valueError(`Wrong value for mail.message.message_type: ${pyRepr(messageType)}`);
   const author = env.row('res.users', env.uid)?.partner_id;
-  return env.create('mail.message', [
+  return env.createOwned('mail.message', [
     {
       model,
       res_id: rec.id,

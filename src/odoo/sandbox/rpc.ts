@@ -32,10 +32,11 @@ const GENERIC: Record<string, MethodDef> = {
   create: {
     model: true,
     params: ['vals_list'],
+    // the values were decoded from this request alone: create may complete them in place
     impl: (env, _ids, p) => {
       const v = p.vals_list;
-      if (Array.isArray(v)) return env.create(currentModel(env), v as Record<string, unknown>[]);
-      const [id] = env.create(currentModel(env), [v as Record<string, unknown>]);
+      if (Array.isArray(v)) return env.createOwned(currentModel(env), v as Record<string, unknown>[]);
+      const [id] = env.createOwned(currentModel(env), [v as Record<string, unknown>]);
       return id;
     },
   },
