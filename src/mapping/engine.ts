@@ -374,7 +374,11 @@ class Run {
       if (known === SLOW) return SLOW;
       value = known;
     }
-    if (value === undefined) return undefined;
+    return value === undefined ? undefined : this.typed(spec, value);
+  }
+
+  /** A value as the field's type says (date, time, number, else the text); throws what it cannot read. */
+  private typed(spec: FieldSpec, value: string): unknown {
     if (spec.date !== undefined) return parseEdiDateTime(value, spec.date as EdiDateTimeFormat).date;
     if (spec.time) return parseEdiTime(value);
     if (spec.number !== undefined) return parseDecimal(value, spec.number.implied, this.decimal);
@@ -565,28 +569,21 @@ class Run {
     if (value !== undefined && spec.xref !== undefined) value = this.lookup('xref', spec.xref, value, spec.onUnknown ?? 'omit', at, hit, source);
     if (value === undefined) return undefined;
     try {
-      if (spec.date !== undefined) return parseEdiDateTime(value, spec.date as EdiDateTimeFormat).date;
-      if (spec.time) return parseEdiTime(value);
-      if (spec.number !== undefined) return parseDecimal(value, spec.number.implied, this.decimal);
+      return this.typed(spec, value);
     } catch (err) {
       const rule = spec.date !== undefined ? 'date' : spec.time ? 'time' : 'number';
       const where = whereOf(hit, source);
       this.error(rule, at, `${where.element} at segment ${hit.segment.position}: ${(err as Error).message}`, where);
       return undefined;
     }
-    return value;
   }
 
   lookup(rule: 'code' | 'xref', name: string, value: string, onUnknown: 'error' | 'keep' | 'omit', at: string, hit: ValueHit, source: string): string | undefined {
-    const table = this.mapping.tables[name] ?? {};
-    if (Object.hasOwn(table, value)) return table[value];
-    if (Object.hasOwn(table, '*')) return table['*'] === '=' ? value : table['*'];
-    if (onUnknown === 'keep') return value;
-    if (onUnknown === 'error') {
-      const label = name.replace(/^.*[\\/]/, '');
-      const where = whereOf(hit, source);
-      this.error(rule, at, `${where.element} at segment ${where.segment?.position}: '${value}' is not in ${rule === 'code' ? 'code table' : 'cross-reference'} ${label}; add it to the mapping or ask the partner`, where);
-    }
+    const known = this.known(name, value, onUnknown);
+    if (known !== SLOW) return known;
+    const label = name.replace(/^.*[\\/]/, '');
+    const where = whereOf(hit, source);
+    this.error(rule, at, `${where.element} at segment ${where.segment?.position}: '${value}' is not in ${rule === 'code' ? 'code table' : 'cross-reference'} ${label}; add it to the mapping or ask the partner`, where);
     return undefined;
   }
 
