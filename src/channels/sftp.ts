@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import SftpClient from 'ssh2-sftp-client';
+import type SftpClient from 'ssh2-sftp-client';
 import { z } from 'zod';
 import type { Partner } from '../partners/registry';
 import type { InboundChannel, OutboundChannel, SecretRef } from '../partners/schema';
@@ -24,6 +24,9 @@ import { globMatch, safeFileName } from './dir';
 import { fingerprintMatches } from './fingerprint';
 export { fingerprintMatches } from './fingerprint';
 import { ChannelError, type ChannelDeps, type IncomingFile, type InboundPoller, type OutboundSender } from './types';
+import { lazy } from './lazy';
+
+const sftpClient = lazy(() => import('ssh2-sftp-client'));
 
 type SftpInbound = Extract<InboundChannel, { type: 'sftp' }>;
 type SftpOutbound = Extract<OutboundChannel, { type: 'sftp' }>;
@@ -190,7 +193,8 @@ class SftpConnection {
     };
     // Our own callbacks: the library's defaults print to the console, and an unexpected end must only
     // make the next operation reconnect.
-    const client = new SftpClient(`edi-${this.partner}`, { error: markDead, end: markDead, close: markDead });
+    const Client = (await sftpClient()).default;
+    const client = new Client(`edi-${this.partner}`, { error: markDead, end: markDead, close: markDead });
     client.on('error', (err: SshError) => {
       this.lastSshError = err;
     });

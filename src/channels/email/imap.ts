@@ -17,11 +17,15 @@
  * and messages with that keyword are never read again.
  */
 import type { ConnectionOptions } from 'node:tls';
-import { ImapFlow, type FetchMessageObject } from 'imapflow';
-import { simpleParser, type ParsedMail } from 'mailparser';
+import type { FetchMessageObject, ImapFlow } from 'imapflow';
+import type { ParsedMail } from 'mailparser';
 import type { InboundChannel } from '../../partners/schema';
 import { ChannelError, type ChannelDeps, type IncomingFile, type InboundPoller } from '../types';
 import { ediParts } from './listener';
+import { parseMail } from './parse';
+import { lazy } from '../lazy';
+
+const imapflow = lazy(() => import('imapflow'));
 
 type ImapInbound = Extract<InboundChannel, { type: 'email'; via: 'imap' }>;
 
@@ -209,7 +213,7 @@ export class ImapPoller implements InboundPoller {
   private async parts(source: Buffer, key: string, uid: number, uidValidity: bigint): Promise<ImapFile[] | undefined> {
     let mail: ParsedMail;
     try {
-      mail = await simpleParser(source, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, checksumAlgo: false });
+      mail = await parseMail(source);
     } catch (err) {
       this.skip(key, { uid, err }, 'imap: message left in the mailbox: not parseable as MIME');
       return undefined;
@@ -298,6 +302,7 @@ export class ImapPoller implements InboundPoller {
       // A missing secret is configuration: no retry will make it appear.
       throw err instanceof ChannelError ? err : new ChannelError(err instanceof Error ? err.message : String(err), false, 'email', this.partner);
     }
+    const { ImapFlow } = await imapflow();
     const client = new ImapFlow({
       host: this.channel.host,
       port: this.channel.port,

@@ -11,12 +11,13 @@
  * the port. The address filter keeps stray mail out, it is not proof of origin (see docs/channels/email.md).
  */
 import type { Logger } from 'pino';
-import { simpleParser, type Attachment, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { Attachment, ParsedMail } from 'mailparser';
+import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { z } from 'zod';
 import type { PartnerRegistry } from '../../partners/registry';
 import type { InboundSink } from '../types';
 import { looksLikeEdi } from './sniff';
+import { parseMail } from './parse';
 
 export interface SmtpListenerOptions {
   /** Interface to listen on (default 127.0.0.1: exposing the port is a deliberate act). */
@@ -234,7 +235,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     let mail: ParsedMail;
     try {
       // No checksums, no HTML conversion work we do not use.
-      mail = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, checksumAlgo: false });
+      mail = await parseMail(raw);
     } catch (err) {
       log.warn({ partner: route.partnerId, err }, 'smtp: message could not be parsed');
       throw smtpError(550, 'message could not be parsed as MIME');
@@ -261,6 +262,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     return `OK: stored as message ${stored.join(', ')}`;
   };
 
+  const { SMTPServer } = await import('smtp-server');
   const server = new SMTPServer({
     ...(o.name ? { name: o.name } : {}),
     banner: 'EDI gateway',

@@ -6,11 +6,14 @@
  * RFC 1767) comes from the bytes themselves, not from the file name.
  */
 import type { ConnectionOptions } from 'node:tls';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { Partner } from '../../partners/registry';
 import { ChannelError, type ChannelDeps, type OutboundSender, type OutgoingFile } from '../types';
 import { ediHead } from './sniff';
+import { lazy } from '../lazy';
+
+const nodemailer = lazy(() => import('nodemailer'));
 
 export interface EmailSenderOptions {
   /** Extra TLS options for every transport (tests trust a self-signed certificate with `ca`). */
@@ -72,7 +75,9 @@ export function emailSender(deps: ChannelDeps, options: EmailSenderOptions = {})
   const transports = new Map<string, Transporter<SMTPPool.SentMessageInfo>>();
   const timeout = options.timeoutMs ?? 30_000;
 
-  const transportFor = (partner: Partner, channel: EmailOutbound): Transporter<SMTPPool.SentMessageInfo> => {
+  const transportFor = async (partner: Partner, channel: EmailOutbound): Promise<Transporter<SMTPPool.SentMessageInfo>> => {
+    // Loaded before the map is read: from there on nothing awaits, so two sends cannot both make one.
+    const { createTransport } = await nodemailer();
     const known = transports.get(partner.id);
     if (known) return known;
     let auth: { user: string; pass: string } | undefined;
@@ -84,7 +89,7 @@ export function emailSender(deps: ChannelDeps, options: EmailSenderOptions = {})
         throw new ChannelError(err instanceof Error ? err.message : String(err), false, 'email', partner.id);
       }
     }
-    const transport = nodemailer.createTransport({
+    const transport = createTransport({
       pool: true,
       maxConnections: 2,
       maxMessages: 100,
@@ -108,7 +113,7 @@ export function emailSender(deps: ChannelDeps, options: EmailSenderOptions = {})
     send: async (partner, file) => {
       const channel = partner.channels.outbound;
       if (!channel || channel.type !== 'email') throw new ChannelError(`partner ${partner.id} has no email outbound channel`, false, 'email', partner.id);
-      const transport = transportFor(partner, channel);
+      const transport = await transportFor(partner, channel);
       const domain = channel.from.split('@')[1];
       try {
         const info = await transport.sendMail({
