@@ -55,6 +55,7 @@ type DocumentRef = Pick<DocumentRow, 'correlationId' | 'messageId'>;
 
 /** The arguments of a document change's two statements: the row update and its event. */
 interface DocumentWrites {
+  id: number;
   done: unknown[];
   event: unknown[];
 }
@@ -74,6 +75,15 @@ interface NewMessageRow {
 }
 type Db = Database.Database;
 
+/** What `writeProcessed` wrote: the new document and outbound ids, and what their rows were given. */
+interface Written {
+  ids: number[];
+  outbound: number[];
+  correlationId: string;
+  now: number;
+  replayOf: Map<number, number> | undefined;
+}
+
 export class LedgerError extends Error {
   constructor(message: string) {
     super(message);
@@ -83,6 +93,13 @@ export class LedgerError extends Error {
 
 /** Largest control number per level before it wraps to 1 (ISA13, GS06, ST02 and UNB 0020 hold 9 digits). */
 const CONTROL_MAX = 999_999_999;
+
+/**
+ * Documents just committed as mapped that are kept as rows for `documents()`, at most: the post stage
+ * reads them back within moments, and a hit spares the read of the row and its JSON. ~3.5 KB each for
+ * the bench's orders; beyond this the ledger is read as before.
+ */
+const FRESH_DOCUMENTS = 1024;
 
 const MESSAGE_COLUMNS = 'id, direction, channel, source, partner_id, sha256, size, state, correlation_id, created_at, updated_at, attempts, next_attempt_at, reason, message_type, interchange_control_number, cause_message_id';
 const DOCUMENT_COLUMNS =
@@ -210,6 +227,12 @@ export class SqliteLedger {
   private syncNext: Promise<void> | undefined;
   /** Outbound messages committed but not yet on disk: not handed out to be sent. */
   private readonly unsyncedOutbound = new Set<number>();
+  /**
+   * Rows of mapped documents as this ledger committed them, until read by `documents()` or changed. Only
+   * this object writes the ledger while it is open (the lock), and every change of a document's row
+   * drops its entry first, so an entry is always the row as stored; a restart starts with none.
+   */
+  private readonly fresh = new Map<number, DocumentRow>();
   private checkpointer: BackgroundCheckpointer | undefined;
 
   constructor(options: SqliteLedgerOptions) {
@@ -285,7 +308,11 @@ export class SqliteLedger {
       bytes: db.prepare('SELECT bytes FROM message_bytes WHERE message_id = ?').pluck(),
       messageState: db.prepare('UPDATE messages SET state = ?, reason = ?, partner_id = COALESCE(?, partner_id), message_type = COALESCE(?, message_type), interchange_control_number = COALESCE(?, interchange_control_number), updated_at = ? WHERE id = ?'),
       received: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'inbound' AND state = 'received' ORDER BY id LIMIT ?`).raw(),
-      dueOutbound: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND (state = 'pending' OR (state = 'retry' AND next_attempt_at <= ?)) AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
+      // Pending and due retries apart, each in id order from messages_queue: the OR form walked every
+      // outbound message ever sent, on every claim of the send stage.
+      pendingOutbound: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND state = 'pending' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
+      pendingOutboundAll: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND state = 'pending' ORDER BY id LIMIT ?`).raw(),
+      retryOutbound: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND state = 'retry' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
       nextOutbound: db.prepare(`SELECT MIN(next_attempt_at) FROM messages WHERE direction = 'outbound' AND state = 'retry'`).pluck(),
       outboundDone: db.prepare('UPDATE messages SET state = ?, attempts = attempts + ?, next_attempt_at = ?, reason = ?, updated_at = ? WHERE id = ?'),
       interchanges: db.prepare('SELECT sha256, message_id AS messageId FROM interchanges WHERE partner_id = ? AND control_number = ? AND seen_at >= ? ORDER BY seen_at'),
@@ -489,8 +516,10 @@ export class SqliteLedger {
   /** Write what processing one inbound message produced, atomically; returns the new document ids in order. */
   commitProcessed(p: ProcessedMessage, replayOf?: Map<number, number>): number[] {
     // Acks leave after this commit: it makes their control numbers (taken provisionally) durable with them.
-    const write = () => this.writeProcessed(p, replayOf).ids;
-    return p.outbound.length > 0 ? this.durably(write) : this.atomically(write);
+    const write = () => this.writeProcessed(p, replayOf);
+    const written = p.outbound.length > 0 ? this.durably(write) : this.atomically(write);
+    this.remember(p, written);
+    return written.ids;
   }
 
   /**
@@ -498,7 +527,9 @@ export class SqliteLedger {
    * resolves when the commit is on disk. The acks it queued are not handed out (`dueOutbound`) before.
    */
   commitProcessedSoon(p: ProcessedMessage): { ids: number[]; durable: Promise<void> } {
-    const { ids, outbound } = this.atomically(() => this.writeProcessed(p));
+    const written = this.atomically(() => this.writeProcessed(p));
+    this.remember(p, written);
+    const { ids, outbound } = written;
     if (outbound.length === 0) return { ids, durable: Promise.resolve() };
     for (const id of outbound) this.unsyncedOutbound.add(id);
     // On a failed fsync they stay held back: nothing may leave that the disk may not have.
@@ -508,7 +539,40 @@ export class SqliteLedger {
     return { ids, durable };
   }
 
-  private writeProcessed(p: ProcessedMessage, replayOf?: Map<number, number>): { ids: number[]; outbound: number[] } {
+  /** Keep the rows of the mapped documents just committed, for the post stage to read (see `fresh`). */
+  private remember(p: ProcessedMessage, w: Written): void {
+    for (let i = 0; i < p.documents.length && this.fresh.size < FRESH_DOCUMENTS; i++) {
+      const d = p.documents[i];
+      if (d.state !== 'mapped' || d.canonical == null) continue;
+      // The row as writeProcessed stored it, column for column (see toDocument).
+      this.fresh.set(w.ids[i], {
+        id: w.ids[i],
+        messageId: p.messageId,
+        seq: d.seq,
+        partnerId: d.partnerId,
+        type: d.type,
+        messageType: d.messageType,
+        interchangeControlNumber: d.interchangeControlNumber,
+        groupControlNumber: d.groupControlNumber,
+        controlNumber: d.controlNumber,
+        businessKey: d.businessKey,
+        orderKey: d.orderKey ?? null,
+        state: d.state,
+        attempts: 0,
+        nextAttemptAt: null,
+        reason: d.reason ?? null,
+        errorKind: d.errorKind ?? null,
+        canonical: d.canonical,
+        result: null,
+        correlationId: w.correlationId,
+        createdAt: w.now,
+        updatedAt: w.now,
+        replayOf: w.replayOf?.get(d.seq) ?? null,
+      });
+    }
+  }
+
+  private writeProcessed(p: ProcessedMessage, replayOf?: Map<number, number>): Written {
     const now = this.now();
     const msg = this.message(p.messageId);
     if (!msg) throw new LedgerError(`no message ${p.messageId} in the ledger`);
@@ -544,6 +608,7 @@ export class SqliteLedger {
         p.documents.forEach((d, i) => {
           const old = replayOf.get(d.seq);
           if (old === undefined) return;
+          this.fresh.delete(old);
           this.stmt.documentDone.run('replaced', 0, null, `replayed as document ${ids[i]}`, null, null, now, old);
           this.insertEvent({ correlationId: msg.correlationId, messageId: p.messageId, documentId: old, kind: 'document.replaced', detail: { by: ids[i] } }, now);
         });
@@ -552,7 +617,7 @@ export class SqliteLedger {
       for (const a of p.ackSettlements ?? []) this.stmt.expectedDone.run(a.state, JSON.stringify(a.errors ?? []), p.messageId, now, a.id);
       for (const e of p.events) this.insertEvent(e, now);
       p.documents.forEach((d, i) => this.insertEvent({ correlationId: msg.correlationId, messageId: p.messageId, documentId: ids[i], kind: `document.${d.state}`, detail: d.reason ? { reason: d.reason } : undefined }, now));
-      return { ids, outbound };
+      return { ids, outbound, correlationId: msg.correlationId, now, replayOf };
     }
   }
 
@@ -614,8 +679,21 @@ export class SqliteLedger {
 
   /** Whole documents (with their JSON) by id, in the order asked; ids not in the ledger are left out. */
   documents(ids: readonly number[]): DocumentRow[] {
-    const byId = new Map((this.stmt.documentsById.all(JSON.stringify(ids)) as unknown[][]).map((r) => [r[0] as number, toDocument(r)]));
-    return ids.flatMap((id) => byId.get(id) ?? []);
+    const out: (DocumentRow | undefined)[] = new Array<DocumentRow | undefined>(ids.length);
+    let missing: number[] | undefined;
+    for (let i = 0; i < ids.length; i++) {
+      const row = this.fresh.get(ids[i]);
+      // Handed out once: the caller may change its copy, and its next change of state drops it anyway.
+      if (row) {
+        this.fresh.delete(ids[i]);
+        out[i] = row;
+      } else (missing ??= []).push(ids[i]);
+    }
+    if (missing) {
+      const byId = new Map((this.stmt.documentsById.all(JSON.stringify(missing)) as unknown[][]).map((r) => [r[0] as number, toDocument(r)]));
+      for (let i = 0; i < ids.length; i++) out[i] ??= byId.get(ids[i]);
+    }
+    return out.filter((d): d is DocumentRow => d !== undefined);
   }
 
   /** When the earliest scheduled retry of a document is due (epoch ms), if any. */
@@ -711,19 +789,28 @@ export class SqliteLedger {
     if (!doc) throw new LedgerError(`no document ${id} in the ledger`);
     const detail = change.detail ?? (change.reason ? { reason: change.reason } : undefined);
     return {
+      id,
       done: [change.state, change.attempt ? 1 : 0, change.nextAttemptAt ?? null, change.reason ?? null, change.errorKind ?? null, change.result === undefined ? null : JSON.stringify(change.result), now, id],
       event: [now, doc.correlation_id, doc.message_id, id, change.event, detail === undefined ? null : JSON.stringify(detail)],
     };
   }
 
   private writeDocumentChange(w: DocumentWrites): void {
+    this.fresh.delete(w.id);
     this.stmt.documentDone.run(w.done);
     this.stmt.insertEvent.run(w.event);
   }
 
   /** Outbound messages ready to send: pending, or retry whose time has come; oldest first. */
   dueOutbound(limit: number): MessageRow[] {
-    return (this.stmt.dueOutbound.all(this.now(), JSON.stringify([...this.unsyncedOutbound]), limit) as unknown[][]).map(toMessage);
+    const held = this.unsyncedOutbound.size > 0 ? JSON.stringify([...this.unsyncedOutbound]) : undefined;
+    const pending = (held === undefined ? this.stmt.pendingOutboundAll.all(limit) : this.stmt.pendingOutbound.all(held, limit)) as unknown[][];
+    // As in dueDocuments: the earliest retry's time (from the index) says whether any is due.
+    const now = this.now();
+    const firstRetry = this.stmt.nextOutbound.get() as number | null;
+    const retry = firstRetry === null || firstRetry > now ? [] : (this.stmt.retryOutbound.all(now, held ?? '[]', limit) as unknown[][]);
+    const rows = retry.length === 0 ? pending : [...pending, ...retry].sort((a, b) => (a[0] as number) - (b[0] as number)).slice(0, limit);
+    return rows.map(toMessage);
   }
 
   /** When the earliest scheduled outbound retry is due (epoch ms), if any. */
