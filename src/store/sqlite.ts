@@ -298,6 +298,9 @@ export class SqliteLedger {
 
   private prepare() {
     const db = this.db;
+    // Every LIMIT is `+?`, never a bare `?`: SQLite (3.53 here) plans with the value of a bare LIMIT
+    // parameter, so binding one expires the statement and every run compiled it again (10–30 µs a claim,
+    // against 2–3 µs). `+?` is the same number as an expression, planned once.
     return {
       insertMessage: db.prepare(
         `INSERT INTO messages (direction, channel, source, partner_id, sha256, size, state, correlation_id, created_at, updated_at, message_type, interchange_control_number, cause_message_id)
@@ -307,12 +310,12 @@ export class SqliteLedger {
       message: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`).raw(),
       bytes: db.prepare('SELECT bytes FROM message_bytes WHERE message_id = ?').pluck(),
       messageState: db.prepare('UPDATE messages SET state = ?, reason = ?, partner_id = COALESCE(?, partner_id), message_type = COALESCE(?, message_type), interchange_control_number = COALESCE(?, interchange_control_number), updated_at = ? WHERE id = ?'),
-      received: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'inbound' AND state = 'received' ORDER BY id LIMIT ?`).raw(),
+      received: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'inbound' AND state = 'received' ORDER BY id LIMIT +?`).raw(),
       // Pending and due retries apart, each in id order from messages_queue: the OR form walked every
       // outbound message ever sent, on every claim of the send stage.
-      pendingOutbound: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND state = 'pending' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
-      pendingOutboundAll: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND state = 'pending' ORDER BY id LIMIT ?`).raw(),
-      retryOutbound: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND state = 'retry' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
+      pendingOutbound: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND state = 'pending' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT +?`).raw(),
+      pendingOutboundAll: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND state = 'pending' ORDER BY id LIMIT +?`).raw(),
+      retryOutbound: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND state = 'retry' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT +?`).raw(),
       nextOutbound: db.prepare(`SELECT MIN(next_attempt_at) FROM messages WHERE direction = 'outbound' AND state = 'retry'`).pluck(),
       outboundDone: db.prepare('UPDATE messages SET state = ?, attempts = attempts + ?, next_attempt_at = ?, reason = ?, updated_at = ? WHERE id = ?'),
       interchanges: db.prepare('SELECT sha256, message_id AS messageId FROM interchanges WHERE partner_id = ? AND control_number = ? AND seen_at >= ? ORDER BY seen_at'),
@@ -328,11 +331,11 @@ export class SqliteLedger {
       // Two index walks instead of one OR: with thousands waiting, the OR form sorted every waiting row. Only
       // the keys (as arrays): a claim looks at more rows than it takes, and a whole row costs ten times more.
       // Documents in flight are skipped by their index entries, without reading their rows.
-      dueMapped: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'mapped' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
-      dueRetry: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`).raw(),
+      dueMapped: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'mapped' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT +?`).raw(),
+      dueRetry: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT +?`).raw(),
       // The same with nothing in flight: the NOT IN list is built as a temporary index on every run, empty or not.
-      dueMappedAll: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'mapped' ORDER BY id LIMIT ?`).raw(),
-      dueRetryAll: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? ORDER BY id LIMIT ?`).raw(),
+      dueMappedAll: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'mapped' ORDER BY id LIMIT +?`).raw(),
+      dueRetryAll: db.prepare(`SELECT ${DUE_COLUMNS} FROM documents WHERE state = 'retry' AND next_attempt_at <= ? ORDER BY id LIMIT +?`).raw(),
       documentsById: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id IN (SELECT value FROM json_each(?))`).raw(),
       documentRef: db.prepare('SELECT correlation_id, message_id FROM documents WHERE id = ?'),
       nextDocument: db.prepare(`SELECT MIN(next_attempt_at) FROM documents WHERE state = 'retry'`).pluck(),
@@ -352,7 +355,7 @@ export class SqliteLedger {
       expectedFor: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND interchange_control_number = ? ORDER BY id'),
       expectedOfGroup: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND group_control_number = ? ORDER BY id'),
       expectedOfTransaction: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND transaction_control_number = ? ORDER BY id'),
-      expectedList: db.prepare('SELECT * FROM expected_acks ORDER BY id DESC LIMIT ?'),
+      expectedList: db.prepare('SELECT * FROM expected_acks ORDER BY id DESC LIMIT +?'),
       orderNumberOf: db.prepare(`SELECT source FROM messages WHERE id = ? AND direction = 'outbound'`).pluck(),
       orderResponse: db.prepare(
         `SELECT id, state, (SELECT canonical FROM document_bodies WHERE document_id = documents.id) AS canonical FROM documents WHERE partner_id = ? AND type = 'order_response' AND (business_key = ? OR business_key LIKE ? ESCAPE '\\') AND state <> 'replaced' ORDER BY id DESC LIMIT 1`,
@@ -940,7 +943,7 @@ export class SqliteLedger {
   /** Documents in the given states, newest first (dead-letter listing, dashboards). */
   documentsIn(states: readonly DocumentState[], limit = 100, partnerId?: string): DocumentRow[] {
     const marks = states.map(() => '?').join(', ');
-    const sql = `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE state IN (${marks})${partnerId ? ' AND partner_id = ?' : ''} ORDER BY id DESC LIMIT ?`;
+    const sql = `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE state IN (${marks})${partnerId ? ' AND partner_id = ?' : ''} ORDER BY id DESC LIMIT +?`;
     const args: unknown[] = [...states];
     if (partnerId) args.push(partnerId);
     args.push(limit);
@@ -950,7 +953,7 @@ export class SqliteLedger {
   /** Messages of a direction and optional states, newest first. */
   messages(direction: 'inbound' | 'outbound', states?: readonly MessageState[], limit = 100): MessageRow[] {
     const where = states && states.length > 0 ? ` AND state IN (${states.map(() => '?').join(', ')})` : '';
-    return (this.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = ?${where} ORDER BY id DESC LIMIT ?`).raw().all(direction, ...(states ?? []), limit) as unknown[][]).map(toMessage);
+    return (this.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = ?${where} ORDER BY id DESC LIMIT +?`).raw().all(direction, ...(states ?? []), limit) as unknown[][]).map(toMessage);
   }
 
   /** A cheap query that fails when the database is unusable (readiness). */

@@ -1,6 +1,6 @@
 /** The SQLite ledger on its own: schema, ownership, control numbers, work queues, exports. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -28,6 +28,12 @@ describe('SqliteLedger', () => {
     db.pragma('user_version = 99');
     db.close();
     expect(() => new SqliteLedger({ file })).toThrow(/written by a newer gateway \(schema 99/);
+  });
+
+  it('no statement takes its LIMIT as a bare parameter (SQLite would compile it again on every run)', () => {
+    const source = readFileSync(join(__dirname, '..', '..', 'src', 'store', 'sqlite.ts'), 'utf8');
+    expect(source).toMatch(/LIMIT \+\?/);
+    expect(source).not.toMatch(/LIMIT \?/);
   });
 
   it('brings a schema-4 ledger forward: bytes and canonical JSON move to their own tables, unchanged', () => {
