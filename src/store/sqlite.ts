@@ -101,6 +101,9 @@ const CONTROL_MAX = 999_999_999;
  */
 const FRESH_DOCUMENTS = 1024;
 
+/** Most events in one INSERT statement (6 parameters each). */
+const EVENT_CHUNK = 32;
+
 const MESSAGE_COLUMNS = 'id, direction, channel, source, partner_id, sha256, size, state, correlation_id, created_at, updated_at, attempts, next_attempt_at, reason, message_type, interchange_control_number, cause_message_id';
 const DOCUMENT_COLUMNS =
   'id, message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, order_key, state, attempts, next_attempt_at, reason, error_kind, (SELECT canonical FROM document_bodies WHERE document_id = documents.id) AS canonical, result, correlation_id, created_at, updated_at, replay_of';
@@ -233,6 +236,8 @@ export class SqliteLedger {
    * drops its entry first, so an entry is always the row as stored; a restart starts with none.
    */
   private readonly fresh = new Map<number, DocumentRow>();
+  /** Multi-row event inserts by row count (see `insertEventRows`), prepared when first needed. */
+  private readonly eventInserts = new Map<number, Database.Statement>();
   private checkpointer: BackgroundCheckpointer | undefined;
 
   constructor(options: SqliteLedgerOptions) {
@@ -513,7 +518,34 @@ export class SqliteLedger {
   }
 
   private insertEvent(e: NewEvent, now: number): void {
-    this.stmt.insertEvent.run(now, e.correlationId, e.messageId ?? null, e.documentId ?? null, e.kind, e.detail === undefined ? null : JSON.stringify(e.detail));
+    this.stmt.insertEvent.run(this.eventRow(e, now));
+  }
+
+  /** An event as the arguments of `insertEvent` (at, correlation_id, message_id, document_id, kind, detail). */
+  private eventRow(e: NewEvent, now: number): unknown[] {
+    return [now, e.correlationId, e.messageId ?? null, e.documentId ?? null, e.kind, e.detail === undefined ? null : JSON.stringify(e.detail)];
+  }
+
+  /**
+   * Event rows written with one multi-row INSERT per EVENT_CHUNK: a statement run costs about as much
+   * as the row it writes (measured: 4.9 µs an event alone, 3.1 in rows of 50).
+   */
+  private insertEventRows(rows: readonly unknown[][]): void {
+    for (let from = 0; from < rows.length; from += EVENT_CHUNK) {
+      const n = Math.min(EVENT_CHUNK, rows.length - from);
+      if (n === 1) {
+        this.stmt.insertEvent.run(rows[from]);
+        continue;
+      }
+      let insert = this.eventInserts.get(n);
+      if (!insert) {
+        insert = this.db.prepare(`INSERT INTO events (at, correlation_id, message_id, document_id, kind, detail) VALUES ${new Array<string>(n).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
+        this.eventInserts.set(n, insert);
+      }
+      const args: unknown[] = [];
+      for (let i = from; i < from + n; i++) for (const v of rows[i]) args.push(v);
+      insert.run(args);
+    }
   }
 
   /** Write what processing one inbound message produced, atomically; returns the new document ids in order. */
@@ -618,8 +650,9 @@ export class SqliteLedger {
       }
       const outbound = p.outbound.map((o) => this.insertOutbound(o, now));
       for (const a of p.ackSettlements ?? []) this.stmt.expectedDone.run(a.state, JSON.stringify(a.errors ?? []), p.messageId, now, a.id);
-      for (const e of p.events) this.insertEvent(e, now);
-      p.documents.forEach((d, i) => this.insertEvent({ correlationId: msg.correlationId, messageId: p.messageId, documentId: ids[i], kind: `document.${d.state}`, detail: d.reason ? { reason: d.reason } : undefined }, now));
+      const events = p.events.map((e) => this.eventRow(e, now));
+      p.documents.forEach((d, i) => events.push(this.eventRow({ correlationId: msg.correlationId, messageId: p.messageId, documentId: ids[i], kind: `document.${d.state}`, detail: d.reason ? { reason: d.reason } : undefined }, now)));
+      this.insertEventRows(events);
       return { ids, outbound, correlationId: msg.correlationId, now, replayOf };
     }
   }
@@ -725,6 +758,8 @@ export class SqliteLedger {
     // goes without, and should a write fail, it is undone whole and written again with one savepoint per
     // change: one failing change still does not undo the others.
     let writeFailed = false;
+    // The events of the batch go in together at the end (fewer statements; the same rows, in the same order).
+    const events: unknown[][] = [];
     try {
       this.atomically(() => {
         for (const b of batch) {
@@ -736,12 +771,20 @@ export class SqliteLedger {
             continue;
           }
           try {
-            this.writeDocumentChange(writes);
+            this.fresh.delete(writes.id);
+            this.stmt.documentDone.run(writes.done);
           } catch (err) {
             writeFailed = true;
             throw err;
           }
+          events.push(writes.event);
           b.done = true;
+        }
+        try {
+          this.insertEventRows(events);
+        } catch (err) {
+          writeFailed = true;
+          throw err;
         }
       });
     } catch (err) {

@@ -181,6 +181,22 @@ describe('SqliteLedger', () => {
     l.close();
   });
 
+  it('the events of a large file and of a large batch of changes are all written, in order (several multi-row inserts)', async () => {
+    const l = new SqliteLedger({ file: ':memory:' });
+    const [m] = l.receiveMany([{ channel: 'dir', source: 'x', bytes: Buffer.from('x') }]);
+    const docs = Array.from({ length: 70 }, (_, seq) => ({ seq, partnerId: 'p', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: null, controlNumber: String(seq), businessKey: null, state: 'mapped' as const }));
+    const ids = l.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: docs, outbound: [], events: [{ correlationId: m.correlationId, messageId: m.id, kind: 'file.note', detail: { n: 1 } }] });
+    await Promise.all(ids.map((id, i) => l.documentStateSoon(id, { state: 'posted', attempt: true, result: [i], event: 'document.posted', detail: { i } })));
+    const events = l.eventsOfMessage(m.id);
+    expect(events.map((e) => [e.kind, e.documentId, e.detail])).toEqual([
+      ['file.note', null, '{"n":1}'],
+      ...ids.map((id) => ['document.mapped', id, null]),
+      ...ids.map((id, i) => ['document.posted', id, `{"i":${i}}`]),
+    ]);
+    expect(events.every((e) => e.messageId === m.id && e.correlationId === m.correlationId)).toBe(true);
+    l.close();
+  });
+
   it('a change of a batch that fails inside SQLite is undone alone: the others are written, with their events', async () => {
     const file = fresh();
     const l = new SqliteLedger({ file });
