@@ -200,7 +200,12 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
       held = true;
       event('interchange.held', { interchange: cn, partner: partner.id, reason: fate.reason });
     }
-    for (const v of acked.verdicts) if (!ACK_TYPES.has(v.id)) seq = addDocument(result, v, partner, fate, docsByTx, errorsByTx, ledger, file, seq, options.replay === true);
+    // The duplicate lookups of an interchange's documents share one read of the ledger (one lock, not one each).
+    seq = ledger.readTogether(() => {
+      let next = seq;
+      for (const v of acked.verdicts) if (!ACK_TYPES.has(v.id)) next = addDocument(result, v, partner, fate, docsByTx, errorsByTx, ledger, file, next, options.replay === true);
+      return next;
+    });
   }
 
   const routable = result.interchanges.length + (options.replay ? interchanges.length : 0);

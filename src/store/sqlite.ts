@@ -480,6 +480,14 @@ export class SqliteLedger {
     return (this.stmt.lastInterchange.get(partnerId) as number | null) ?? undefined;
   }
 
+  /**
+   * Run `fn`, which reads the ledger many times, as one read transaction: each statement outside a
+   * transaction takes and releases the database's read lock itself (two fcntl calls), ~1.8 µs a lookup.
+   */
+  readTogether<T>(fn: () => T): T {
+    return this.atomically(fn);
+  }
+
   /** A live document of the same partner, type and business key from another message. */
   businessTwin(partnerId: string, type: string, businessKey: string, messageId: number): DocumentRow | undefined {
     const r = this.stmt.businessTwin.get(partnerId, type, businessKey, messageId) as unknown[] | undefined;

@@ -328,6 +328,16 @@ describe('SqliteLedger', () => {
     l.close();
   });
 
+  it('reads made together see the ledger as it is and give back what the function returns', () => {
+    const l = new SqliteLedger({ file: ':memory:' });
+    const [m] = l.receiveMany([{ channel: 'dir', source: 'x', bytes: Buffer.from('x') }]);
+    l.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [{ seq: 0, partnerId: 'p', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: null, controlNumber: '1', businessKey: 'K', state: 'mapped', canonical: '{}' }], outbound: [], events: [] });
+    expect(l.readTogether(() => [l.businessTwin('p', 'order', 'K', m.id + 1)?.businessKey, l.businessTwin('p', 'order', 'L', m.id + 1)])).toEqual(['K', undefined]);
+    expect(() => l.readTogether(() => { throw new Error('no'); })).toThrow('no');
+    expect(l.readTogether(() => l.receivedMessages(5))).toEqual([]);
+    l.close();
+  });
+
   it('exports: a record is queued and remembered together, once', () => {
     const l = new SqliteLedger({ file: ':memory:' });
     const out = { partnerId: 'p', channel: 'dir', name: '850', bytes: Buffer.from('ISA'), correlationId: 'c', messageType: '850' };
