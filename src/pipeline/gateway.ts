@@ -392,7 +392,8 @@ export class Gateway {
       for (const [i, d] of result.documents.entries()) if (d.state !== 'mapped') log.warn({ documentId: ids[i], state: d.state, reason: d.reason }, `document ${d.state}`);
       for (const e of result.events) if (e.kind === 'interchange.gap') log.warn(e.detail as Record<string, unknown>, 'interchange control numbers skipped: interchanges may be missing');
       this.poster.kick();
-      this.sender.kick();
+      // No sender kick here: the acks just queued are held back until their fsync (above), and nothing
+      // else this commit wrote can be sent.
       return 'done';
     } catch (err) {
       // A bug or an unreadable ledger row: the message is marked failed with the reason, replayable later.
@@ -475,10 +476,14 @@ export class Gateway {
       const result = outcome.value;
       const records = result.map((r) => `${r.action} ${r.model} ${r.id} ${r.name}`);
       await this.o.ledger.documentStateSoon(doc.id, { state: 'posted', attempt: true, result, event: 'document.posted', detail: { records } }, doc);
-      this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'posted');
-      this.o.metrics?.observeProcessing('post', (this.now() - started) / 1000);
-      this.o.metrics?.observeProcessing('end_to_end', (this.now() - doc.createdAt) / 1000);
-      log.info({ records }, 'posted');
+      const metrics = this.o.metrics;
+      if (metrics) {
+        metrics.document(partner.id, doc.type ?? 'unknown', 'posted');
+        metrics.observeProcessing('post', (this.now() - started) / 1000);
+        metrics.observeProcessing('end_to_end', (this.now() - doc.createdAt) / 1000);
+      }
+      // The line of every posted document: its fields are gathered only when the level is on.
+      if (this.o.logger.isLevelEnabled('info')) log.info({ records }, 'posted');
       return 'done';
     }
     const err = outcome.error;

@@ -124,7 +124,8 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     const partner = routed.partner;
     result.partnerId ??= partner.id;
     const slice = bytes.subarray(ic.start, ic.end);
-    const hash = sha256(slice);
+    // A file holding one interchange and nothing else (the usual case) has its hash in the ledger already.
+    const hash = ic.start === 0 && ic.end === bytes.length ? msg.sha256 : sha256(slice);
 
     let fate: InterchangeFate = { kind: 'new' };
     if (msg.partnerId && msg.partnerId !== partner.id) {
@@ -199,7 +200,12 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
       held = true;
       event('interchange.held', { interchange: cn, partner: partner.id, reason: fate.reason });
     }
-    for (const v of acked.verdicts) if (!ACK_TYPES.has(v.id)) seq = addDocument(result, v, partner, fate, docsByTx, errorsByTx, ledger, file, seq, options.replay === true);
+    // The duplicate lookups of an interchange's documents share one read of the ledger (one lock, not one each).
+    seq = ledger.readTogether(() => {
+      let next = seq;
+      for (const v of acked.verdicts) if (!ACK_TYPES.has(v.id)) next = addDocument(result, v, partner, fate, docsByTx, errorsByTx, ledger, file, next, options.replay === true);
+      return next;
+    });
   }
 
   const routable = result.interchanges.length + (options.replay ? interchanges.length : 0);

@@ -139,4 +139,7 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX documents_work;
   CREATE INDEX documents_retry ON documents (state, next_attempt_at) WHERE state = 'retry';
   `,
+  // 7: the queues of messages in id order (received files for the process stage, pending outbound for the
+  // send stage). messages_work ends with next_attempt_at, so each claim sorted every waiting row first.
+  `CREATE INDEX messages_queue ON messages (direction, state, id);`,
 ];

@@ -78,6 +78,16 @@ describe('Gateway (dir channel → ledger → Odoo sandbox → 997 in the outbou
     expect(ledger.counts().documents.posted).toBe(1);
   });
 
+  it('a re-delivery is known by its interchange bytes, whether or not the file holds more than the interchange', async () => {
+    // The first copy is the interchange alone (its hash is the file's); the second has white space before it.
+    writeFileSync(join(data, 'exchange', 'northgate', 'inbound', 'po.edi'), FIXTURE);
+    await until(() => (ledger.counts().documents.posted ?? 0) === 1);
+    writeFileSync(join(data, 'exchange', 'northgate', 'inbound', 'po-again.edi'), Buffer.concat([Buffer.from('\r\n  '), FIXTURE]));
+    await until(() => (ledger.counts().messages.duplicate ?? 0) === 1);
+    expect(ledger.messages('inbound').map((m) => m.state)).toEqual(['duplicate', 'processed']);
+    expect(sandbox.data.count('sale.order')).toBe(1);
+  });
+
   it('the orders of one file go to Odoo in batches: a create per batch, each document with its own sale order', async () => {
     await sandbox.resetStats();
     writeFileSync(join(data, 'exchange', 'northgate', 'inbound', 'many.edi'), northgateOrders({ icn: 4242, count: 40, prefix: 'BATCH' }));

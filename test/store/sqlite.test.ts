@@ -1,6 +1,6 @@
 /** The SQLite ledger on its own: schema, ownership, control numbers, work queues, exports. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,17 +14,26 @@ describe('SqliteLedger', () => {
     const file = fresh();
     new SqliteLedger({ file }).close();
     const db = new Database(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    expect(db.pragma('user_version', { simple: true })).toBe(7);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     // Retries are found through their own partial index, the waiting documents through documents_due.
     const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
     expect(plan(`SELECT MIN(next_attempt_at) FROM documents WHERE state = 'retry'`)).toMatch(/COVERING INDEX documents_retry/);
     expect(plan(`SELECT id FROM documents WHERE state = 'retry' AND next_attempt_at <= 5 ORDER BY id LIMIT 9`)).toMatch(/INDEX documents_retry \(state=\? AND next_attempt_at<\?\)/);
     expect(plan(`SELECT id FROM documents WHERE state = 'mapped' ORDER BY id LIMIT 9`)).toMatch(/INDEX documents_due \(state=\?\)$/);
+    // The message queues come in id order from their index, without sorting every waiting row.
+    expect(plan(`SELECT id, source FROM messages WHERE direction = 'inbound' AND state = 'received' ORDER BY id LIMIT 9`)).toMatch(/INDEX messages_queue \(direction=\? AND state=\?\)$/);
+    expect(plan(`SELECT id, source FROM messages WHERE direction = 'outbound' AND state = 'pending' ORDER BY id LIMIT 9`)).toMatch(/INDEX messages_queue \(direction=\? AND state=\?\)$/);
     expect(db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND name IN ('documents_work', 'events_correlation')`).all()).toEqual([]);
     db.pragma('user_version = 99');
     db.close();
     expect(() => new SqliteLedger({ file })).toThrow(/written by a newer gateway \(schema 99/);
+  });
+
+  it('no statement takes its LIMIT as a bare parameter (SQLite would compile it again on every run)', () => {
+    const source = readFileSync(join(__dirname, '..', '..', 'src', 'store', 'sqlite.ts'), 'utf8');
+    expect(source).toMatch(/LIMIT \+\?/);
+    expect(source).not.toMatch(/LIMIT \?/);
   });
 
   it('brings a schema-4 ledger forward: bytes and canonical JSON move to their own tables, unchanged', () => {
@@ -172,6 +181,22 @@ describe('SqliteLedger', () => {
     l.close();
   });
 
+  it('the events of a large file and of a large batch of changes are all written, in order (several multi-row inserts)', async () => {
+    const l = new SqliteLedger({ file: ':memory:' });
+    const [m] = l.receiveMany([{ channel: 'dir', source: 'x', bytes: Buffer.from('x') }]);
+    const docs = Array.from({ length: 70 }, (_, seq) => ({ seq, partnerId: 'p', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: null, controlNumber: String(seq), businessKey: null, state: 'mapped' as const }));
+    const ids = l.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: docs, outbound: [], events: [{ correlationId: m.correlationId, messageId: m.id, kind: 'file.note', detail: { n: 1 } }] });
+    await Promise.all(ids.map((id, i) => l.documentStateSoon(id, { state: 'posted', attempt: true, result: [i], event: 'document.posted', detail: { i } })));
+    const events = l.eventsOfMessage(m.id);
+    expect(events.map((e) => [e.kind, e.documentId, e.detail])).toEqual([
+      ['file.note', null, '{"n":1}'],
+      ...ids.map((id) => ['document.mapped', id, null]),
+      ...ids.map((id, i) => ['document.posted', id, `{"i":${i}}`]),
+    ]);
+    expect(events.every((e) => e.messageId === m.id && e.correlationId === m.correlationId)).toBe(true);
+    l.close();
+  });
+
   it('a change of a batch that fails inside SQLite is undone alone: the others are written, with their events', async () => {
     const file = fresh();
     const l = new SqliteLedger({ file });
@@ -252,6 +277,64 @@ describe('SqliteLedger', () => {
     const [r] = l.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [full], outbound: [], events: [] }, new Map([[2, a]]));
     expect(l.document(r)).toMatchObject({ replayOf: a, state: 'mapped' });
     expect(l.document(a)).toMatchObject({ state: 'replaced', reason: `replayed as document ${r}`, result: '{"id":4}', nextAttemptAt: null, errorKind: null });
+    l.close();
+  });
+
+  it('documents just committed are read back from memory as stored, and never stale after a change', async () => {
+    let now = 5_000;
+    const file = fresh();
+    const l = new SqliteLedger({ file, now: () => now });
+    const [m] = l.receiveMany([{ channel: 'dir', source: 'a.edi', partnerId: 'acme', bytes: Buffer.from('ISA a'), correlationId: 'c-1' }]);
+    const doc = (seq: number) => ({ seq, partnerId: 'acme', type: 'order', messageType: '850', interchangeControlNumber: '11', groupControlNumber: '12', controlNumber: String(seq), businessKey: `PO-${seq}`, orderKey: `PO-${seq}`, state: 'mapped' as const, canonical: `{"n":${seq}}` });
+    const dead = { ...doc(9), state: 'dead' as const, reason: 'no item', errorKind: 'business' as const };
+    const { ids } = l.commitProcessedSoon({ messageId: m.id, state: 'processed', interchanges: [], documents: [doc(1), doc(2), doc(3), dead], outbound: [], events: [] });
+    now = 6_000;
+    // What the ledger file holds, read by another connection: the rows handed out must be the same.
+    const stored = (id: number) => {
+      const other = new SqliteLedger({ file, lock: false });
+      try {
+        return other.document(id);
+      } finally {
+        other.close();
+      }
+    };
+    expect(l.documents([ids[2], 9999, ids[0], ids[3]])).toEqual([stored(ids[2]), stored(ids[0]), stored(ids[3])]);
+    // Read again (from the ledger this time), the same.
+    expect(l.documents([ids[0]])).toEqual([stored(ids[0])]);
+    // A change of state (here through the batched writer) is seen by the next read.
+    await l.documentStateSoon(ids[1], { state: 'posted', attempt: true, result: [{ id: 1 }], event: 'document.posted' });
+    expect(l.documents([ids[1]])).toEqual([expect.objectContaining({ state: 'posted', attempts: 1, result: '[{"id":1}]', updatedAt: 6_000 })]);
+    // A replay replaces a document that is still in memory: its next read shows it replaced.
+    const [again] = l.commitProcessedSoon({ messageId: m.id, state: 'processed', interchanges: [], documents: [doc(4)], outbound: [], events: [] }).ids;
+    const [r] = l.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [doc(4)], outbound: [], events: [] }, new Map([[4, again]]));
+    expect(l.documents([again, r])).toEqual([expect.objectContaining({ id: again, state: 'replaced' }), stored(r)]);
+    expect(stored(r)).toMatchObject({ replayOf: again, state: 'mapped', canonical: '{"n":4}' });
+    l.close();
+  });
+
+  it('due outbound messages: pending and retries whose time has come, in id order, the unsynced ones held back', () => {
+    let now = 1_000;
+    const l = new SqliteLedger({ file: ':memory:', now: () => now });
+    const out = (name: string) => ({ partnerId: 'p', channel: 'dir', name, bytes: Buffer.from(name), correlationId: 'c', messageType: '997' });
+    const first = l.enqueue(out('a'));
+    const second = l.enqueue(out('b'));
+    l.outboundState(first, { state: 'retry', attempt: true, nextAttemptAt: 2_000, reason: 'refused', event: 'outbound.retry' });
+    expect(l.dueOutbound(10).map((o) => o.id)).toEqual([second]);
+    now = 2_000;
+    expect(l.dueOutbound(10).map((o) => o.id)).toEqual([first, second]);
+    expect(l.dueOutbound(1).map((o) => o.id)).toEqual([first]);
+    l.outboundState(second, { state: 'sent', attempt: true, event: 'outbound.sent' });
+    expect(l.dueOutbound(10).map((o) => o.id)).toEqual([first]);
+    l.close();
+  });
+
+  it('reads made together see the ledger as it is and give back what the function returns', () => {
+    const l = new SqliteLedger({ file: ':memory:' });
+    const [m] = l.receiveMany([{ channel: 'dir', source: 'x', bytes: Buffer.from('x') }]);
+    l.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [{ seq: 0, partnerId: 'p', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: null, controlNumber: '1', businessKey: 'K', state: 'mapped', canonical: '{}' }], outbound: [], events: [] });
+    expect(l.readTogether(() => [l.businessTwin('p', 'order', 'K', m.id + 1)?.businessKey, l.businessTwin('p', 'order', 'L', m.id + 1)])).toEqual(['K', undefined]);
+    expect(() => l.readTogether(() => { throw new Error('no'); })).toThrow('no');
+    expect(l.readTogether(() => l.receivedMessages(5))).toEqual([]);
     l.close();
   });
 
