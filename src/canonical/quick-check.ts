@@ -122,8 +122,110 @@ function array(schema: SchemaInternals, element: Check): Check {
  * A strict object: only its own keys, each present one checked, the output in the schema's key order.
  * When the input has its keys in that order and every field's output is its value, the output is the
  * input object (zod's would be an equal copy of it).
+ *
+ * The fields are read in the input's own `for…in` walk, where V8 loads a value through the walk's cache
+ * instead of looking each schema key up by name; only a field that walk did not meet is asked for by name.
  */
 function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>): Check {
+  const keys = Object.keys(shape);
+  // A bit per field records which ones the walk met.
+  if (keys.length > 30) return objectByName(schema, shape);
+  const known = new Map(keys.map((key, i) => [key, i]));
+  const optional = keys.map((key) => shape[key]._zod.def.type === 'optional');
+  const fieldChecks = keys.map((key, i) => {
+    const field = shape[key];
+    const inner = optional[i] ? field._zod.def.innerType : field;
+    return inner ? compile(inner) : whole(field);
+  });
+  const all = (1 << keys.length) - 1;
+  // zod's output per field of the input being checked, for a copy: made once, not per object checked.
+  const scratch: unknown[] = keys.map(() => undefined);
+  let busy = false;
+  const checks = schema._zod.def.checks;
+  return (value) => {
+    if (!isPlainObject(value)) return NOT_SURE;
+    const input = value as Record<string, unknown>;
+    // A schema that holds itself (through a getter) checks an object inside one it is checking.
+    const parsedOf = busy ? keys.map(() => undefined) : scratch;
+    const outer = !busy;
+    busy = true;
+    const result = fieldsOf(input, parsedOf);
+    if (outer) busy = false;
+    return result;
+  };
+
+  function fieldsOf(input: Record<string, unknown>, parsedOf: unknown[]): unknown {
+    let met = 0;
+    let ordered = true;
+    let changed = false;
+    let last = -1;
+    // Any key zod's `for…in` meets that is not a field is an unknown key for its strict object.
+    for (const key in input) {
+      let at = -1;
+      if (ordered) {
+        // Keys in the schema's order (the usual case) are found by comparing names from the last one on.
+        for (let j = last + 1; j < keys.length; j++) {
+          if (keys[j] === key) {
+            at = j;
+            break;
+          }
+        }
+      }
+      if (at < 0) {
+        const found = known.get(key);
+        if (found === undefined) return NOT_SURE;
+        // Not found after the last key: it comes before it.
+        ordered = false;
+        at = found;
+      }
+      last = at;
+      const v = input[key];
+      // An own key holding undefined is zod's business (it keeps the key).
+      if (v === undefined) return NOT_SURE;
+      const parsed = fieldChecks[at](v);
+      if (parsed === NOT_SURE) return NOT_SURE;
+      if (parsed !== v) changed = true;
+      parsedOf[at] = parsed;
+      met |= 1 << at;
+    }
+    if (met !== all) {
+      for (let i = 0; i < keys.length; i++) {
+        if ((met & (1 << i)) !== 0) continue;
+        const key = keys[i];
+        if (!(key in input)) {
+          if (!optional[i]) return NOT_SURE;
+          continue;
+        }
+        // There but not enumerated (or inherited): as zod reads it, by name.
+        const v = input[key];
+        if (v === undefined) {
+          if (Object.hasOwn(input, key) || !optional[i]) return NOT_SURE;
+          continue;
+        }
+        if (!Object.hasOwn(input, key)) return NOT_SURE;
+        const parsed = fieldChecks[i](v);
+        if (parsed === NOT_SURE) return NOT_SURE;
+        // A field read but not enumerated would be missing from the input's JSON: the output is a copy.
+        changed = true;
+        parsedOf[i] = parsed;
+        met |= 1 << i;
+      }
+    }
+    let result: Record<string, unknown> = input;
+    if (changed || !ordered) {
+      result = {};
+      for (let i = 0; i < keys.length; i++) {
+        if ((met & (1 << i)) === 0) continue;
+        result[keys[i]] = parsedOf[i];
+      }
+    }
+    for (let i = 0; i < keys.length; i++) parsedOf[i] = undefined;
+    return refinementsPass(checks, result) ? result : NOT_SURE;
+  }
+}
+
+/** `object` for a schema with too many fields for a bit each: every field asked for by name. */
+function objectByName(schema: SchemaInternals, shape: Record<string, SchemaInternals>): Check {
   const keys = Object.keys(shape);
   const known = new Map(keys.map((key, i) => [key, i]));
   const fields = keys.map((key) => {

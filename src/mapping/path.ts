@@ -279,7 +279,8 @@ function conditionHolds(seg: TreeSegment, cond: Condition, resolver: ElementReso
   return cond.op === '=' ? listed : !listed;
 }
 
-function named(node: TreeNode, name: string): boolean {
+/** Whether a node is a segment or loop occurrence of that name (a loop also by its trigger's tag). */
+export function named(node: TreeNode, name: string): boolean {
   return node.kind === 'segment' ? node.tag === name : node.id === name || segmentOf(node)?.tag === name;
 }
 
@@ -382,7 +383,7 @@ function reach(node: TreeNode, root: TreeLoop, step: SegmentStep): TreeNode[] {
 }
 
 /** True when a node passes every condition of a step (a node without a segment passes none). */
-function qualifies(node: TreeNode, step: SegmentStep, resolver: ElementResolver, pathText: string): boolean {
+export function qualifies(node: TreeNode, step: SegmentStep, resolver: ElementResolver, pathText: string): boolean {
   if (step.conditions.length === 0) return true;
   const seg = segmentOf(node);
   if (seg === undefined) return false;
