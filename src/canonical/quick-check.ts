@@ -42,16 +42,34 @@ interface SchemaInternals {
 const LEAVES = new Set(['string', 'number', 'boolean', 'enum', 'literal']);
 const SYNC = { async: false };
 
+/** The payload refinements are run on, made once: most lines, parties and addresses have one. */
+const REFINED: Payload = { value: undefined, issues: [] };
+let refining = false;
+
 /** zod's refinements of an object or array, on the output built so far (true when all pass). */
 function refinementsPass(checks: readonly CheckInternals[] | undefined, value: unknown): boolean {
   if (!checks || checks.length === 0) return true;
-  const payload: Payload = { value, issues: [] };
+  // A refinement that checks another value with this walk gets a payload of its own.
+  const shared = !refining;
+  const payload: Payload = shared ? REFINED : { value, issues: [] };
+  payload.value = value;
+  payload.issues.length = 0;
+  refining = true;
+  let pass = true;
   for (const ch of checks) {
     const when = ch._zod.def.when;
     if (when && !when(payload)) continue;
-    if (ch._zod.check(payload) instanceof Promise || payload.issues.length > 0) return false;
+    if (ch._zod.check(payload) instanceof Promise || payload.issues.length > 0) {
+      pass = false;
+      break;
+    }
   }
-  return true;
+  if (shared) {
+    refining = false;
+    payload.value = undefined;
+    payload.issues.length = 0;
+  }
+  return pass;
 }
 
 function whole(schema: SchemaInternals): Check {
@@ -96,6 +114,31 @@ function leaf(schema: SchemaInternals): Check {
 }
 
 /**
+ * A leaf's check with the value it passed last at one place of the schema (a field, a list's entries),
+ * tried before the leaf's memo: the same unit, price or date in every line, and a code table's value
+ * (the same string each time) are answered by one comparison. Not zero, for -0.
+ */
+function lastOf(check: Check): Check {
+  let lastIn: unknown = NOT_SURE;
+  let lastOut: unknown = NOT_SURE;
+  return (value) => {
+    if (value === lastIn) return lastOut;
+    const out = check(value);
+    if (out !== NOT_SURE && (typeof value === 'string' || (typeof value === 'number' && value !== 0))) {
+      lastIn = value;
+      lastOut = out;
+    }
+    return out;
+  };
+}
+
+/** The check of a schema at one place: a leaf's with its own last value (see lastOf). */
+function compileAt(schema: SchemaInternals): Check {
+  const check = compile(schema);
+  return LEAVES.has(schema._zod.def.type) ? lastOf(check) : check;
+}
+
+/**
  * An array. When every entry's output is the entry itself, the output is the input array (zod's would be
  * an equal copy of it): a translated document's lines are checked without being copied.
  */
@@ -135,7 +178,7 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
   const fieldChecks = keys.map((key, i) => {
     const field = shape[key];
     const inner = optional[i] ? field._zod.def.innerType : field;
-    return inner ? compile(inner) : whole(field);
+    return inner ? compileAt(inner) : whole(field);
   });
   const all = (1 << keys.length) - 1;
   // zod's output per field of the input being checked, for a copy: made once, not per object checked.
@@ -324,7 +367,7 @@ function compile(schema: SchemaInternals): Check {
   const def = schema._zod.def;
   let check: Check;
   if (LEAVES.has(def.type)) check = leaf(schema);
-  else if (def.type === 'array' && def.element) check = array(schema, compile(def.element));
+  else if (def.type === 'array' && def.element) check = array(schema, compileAt(def.element));
   else if (def.type === 'object' && def.shape && def.catchall?._zod.def.type === 'never') check = object(schema, def.shape);
   else check = whole(schema);
   compiled.set(schema, check);

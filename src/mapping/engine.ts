@@ -326,9 +326,26 @@ function typer(spec: FieldSpec): Converter {
   return (_run, value) => value;
 }
 
-/** `known` for one table of a mapping. */
+const NO_TABLE: Record<string, string> = Object.freeze({});
+
+/**
+ * `known` for one table of a mapping, with the last answer at hand: a field's values repeat (the unit
+ * of every line, the purpose of every order). A mapping's tables are read from its files and not changed
+ * after (a changed file makes a new mapping).
+ */
 function tableLookup(mapping: Mapping, name: string, onUnknown: 'error' | 'keep' | 'omit'): (value: string) => string | undefined | typeof SLOW {
-  return (value) => knownIn(mapping.tables[name] ?? {}, value, onUnknown);
+  let lastTable: Record<string, string> | undefined;
+  let lastIn = '';
+  let lastOut: string | undefined | typeof SLOW;
+  return (value) => {
+    const table = mapping.tables[name] ?? NO_TABLE;
+    if (value === lastIn && table === lastTable) return lastOut;
+    const out = knownIn(table, value, onUnknown);
+    lastTable = table;
+    lastIn = value;
+    lastOut = out;
+    return out;
+  };
 }
 
 /** `lookup` without an error to report: SLOW where it would report one. */
@@ -374,6 +391,18 @@ function valuePlan(spec: FieldSpec): ValuePlan {
  */
 const resolvers = new WeakMap<Dictionary, Map<string, ElementResolver>>();
 const RESOLVERS_PER_DICTIONARY = 64;
+
+/** The resolver asked for last, by dictionary, standard and version (a file's transactions share them). */
+let lastResolver: { dictionary: Dictionary; standard: string; version: string; resolver: ElementResolver } | undefined;
+
+/** `resolverFor` a transaction's dictionary and envelope, without making its label when it is the last one's. */
+function resolverOf(dictionary: Dictionary | undefined, envelope: Envelope): ElementResolver {
+  const last = lastResolver;
+  if (dictionary !== undefined && last !== undefined && last.dictionary === dictionary && last.standard === envelope.standard && last.version === envelope.version) return last.resolver;
+  const resolver = resolverFor(dictionary, `${envelope.standard} ${envelope.version}`);
+  if (dictionary !== undefined) lastResolver = { dictionary, standard: envelope.standard, version: envelope.version, resolver };
+  return resolver;
+}
 
 function resolverFor(dictionary: Dictionary | undefined, label: string): ElementResolver {
   if (!dictionary) return new ElementResolver(dictionary, label);
@@ -427,7 +456,7 @@ class Run {
   constructor(tree: TransactionTree, readonly mapping: Mapping, readonly ctx: MappingContext, trackSources = false) {
     this.root = tree.root;
     this.decimal = { decimalMark: ctx.decimalMark ?? '.' };
-    this.resolver = resolverFor(ctx.dictionary, `${ctx.envelope.standard} ${ctx.envelope.version}`);
+    this.resolver = resolverOf(ctx.dictionary, ctx.envelope);
     this.sources = trackSources ? new Map() : undefined;
     this.blocks = blocksFor(mapping);
   }

@@ -41,8 +41,8 @@ export interface TransactionTree {
 
 interface Frame {
   nodes: StructureNode[];
-  /** The segment each of `nodes` starts with (see firstsOf). */
-  firsts: FirstUse[];
+  /** The segment each of `nodes` starts with, and where each segment starts one (see levelOf). */
+  level: Level;
   loop: TreeLoop;
   /** Index of the structure node used last at this level, -1 before the first. */
   pos: number;
@@ -56,7 +56,7 @@ export class TreeBuilder {
   constructor(def: TransactionDef) {
     const root: TreeLoop = { kind: 'loop', id: '', children: [] };
     this.tree = { root, unplaced: [] };
-    this.stack = [{ nodes: def.structure, firsts: firstsOf(def.structure), loop: root, pos: -1 }];
+    this.stack = [{ nodes: def.structure, level: levelOf(def.structure), loop: root, pos: -1 }];
   }
 
   /** Add the next segment. */
@@ -83,7 +83,7 @@ export class TreeBuilder {
     }
     const loop: TreeLoop = { kind: 'loop', id: use.loop, children: [node] };
     frame.loop.children.push(loop);
-    this.stack.push({ nodes: use.segments, firsts: firstsOf(use.segments), loop, pos: 0 });
+    this.stack.push({ nodes: use.segments, level: levelOf(use.segments), loop, pos: 0 });
   }
 
   /** The finished tree. */
@@ -95,12 +95,16 @@ export class TreeBuilder {
   private find(seg: TreeSegment, strict: boolean): number {
     for (let d = this.stack.length - 1; d >= 0; d--) {
       const frame = this.stack[d];
-      const firsts = frame.firsts;
+      // The nodes of this level that start with the segment's tag, in order (most levels have none).
+      const starting = frame.level.byTag.get(seg.tag);
+      if (starting === undefined) continue;
+      const firsts = frame.level.firsts;
       // The trigger of an open occurrence repeats only from the enclosing level (a new occurrence).
       const from = Math.max(frame.pos, d > 0 ? 1 : 0);
-      for (let j = from; j < firsts.length; j++) {
-        const first = firsts[j];
-        if (first === undefined || first.segment !== seg.tag) continue;
+      for (let k = 0; k < starting.length; k++) {
+        const j = starting[k];
+        if (j < from) continue;
+        const first = firsts[j] as NonNullable<FirstUse>;
         if (strict && first.codes && !acceptsCodes(seg, first.codes)) continue;
         return d * PLACES + j;
       }
@@ -120,19 +124,36 @@ function firstSegment(nodes: StructureNode[]): FirstUse {
   return 'segment' in first ? first : firstSegment(first.segments);
 }
 
+/** A level of a definition as `find` searches it. */
+interface Level {
+  /** The segment each node of the level starts with. */
+  firsts: FirstUse[];
+  /** By tag, the indexes of the nodes that start with it, ascending. */
+  byTag: Map<string, number[]>;
+}
+
 /**
  * The segment each node of a level starts with, worked out once per level of a definition: every
- * segment of every transaction is looked for among them, most of them loops.
+ * segment of every transaction is looked for among them, most of them loops. By tag, so that a segment
+ * is compared with the nodes it can start rather than with every node after the last one used.
  */
-const firstUses = new WeakMap<StructureNode[], FirstUse[]>();
+const levels = new WeakMap<StructureNode[], Level>();
 
-function firstsOf(nodes: StructureNode[]): FirstUse[] {
-  let firsts = firstUses.get(nodes);
-  if (!firsts) {
-    firsts = nodes.map((use) => ('segment' in use ? use : firstSegment(use.segments)));
-    firstUses.set(nodes, firsts);
+function levelOf(nodes: StructureNode[]): Level {
+  let level = levels.get(nodes);
+  if (!level) {
+    const firsts = nodes.map((use) => ('segment' in use ? use : firstSegment(use.segments)));
+    const byTag = new Map<string, number[]>();
+    firsts.forEach((first, j) => {
+      if (first === undefined) return;
+      const at = byTag.get(first.segment);
+      if (at) at.push(j);
+      else byTag.set(first.segment, [j]);
+    });
+    level = { firsts, byTag };
+    levels.set(nodes, level);
   }
-  return firsts;
+  return level;
 }
 
 /** A definition's per-use code lists with their positions parsed, once per list (every segment is tried against them). */
