@@ -53,7 +53,6 @@ function refinementsPass(checks: readonly CheckInternals[] | undefined, value: u
   const shared = !refining;
   const payload: Payload = shared ? REFINED : { value, issues: [] };
   payload.value = value;
-  payload.issues.length = 0;
   refining = true;
   let pass = true;
   for (const ch of checks) {
@@ -67,7 +66,8 @@ function refinementsPass(checks: readonly CheckInternals[] | undefined, value: u
   if (shared) {
     refining = false;
     payload.value = undefined;
-    payload.issues.length = 0;
+    // Setting an array's length is a call into the runtime: only when a refinement failed.
+    if (payload.issues.length > 0) payload.issues.length = 0;
   }
   return pass;
 }

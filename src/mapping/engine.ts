@@ -334,14 +334,12 @@ const NO_TABLE: Record<string, string> = Object.freeze({});
  * after (a changed file makes a new mapping).
  */
 function tableLookup(mapping: Mapping, name: string, onUnknown: 'error' | 'keep' | 'omit'): (value: string) => string | undefined | typeof SLOW {
-  let lastTable: Record<string, string> | undefined;
-  let lastIn = '';
+  const table = mapping.tables[name] ?? NO_TABLE;
+  let lastIn: string | undefined;
   let lastOut: string | undefined | typeof SLOW;
   return (value) => {
-    const table = mapping.tables[name] ?? NO_TABLE;
-    if (value === lastIn && table === lastTable) return lastOut;
+    if (value === lastIn) return lastOut;
     const out = knownIn(table, value, onUnknown);
-    lastTable = table;
     lastIn = value;
     lastOut = out;
     return out;
@@ -447,6 +445,7 @@ class Run {
    */
   private pairSeg: TreeSegment | undefined;
   private pairFrom = 0;
+  private pairCount = 0;
   private readonly pairQualifiers: string[] = [];
   private readonly pairValues: string[] = [];
   /** The mapping's blocks (see fieldOrder). */
@@ -576,19 +575,21 @@ class Run {
     const qualifiers = this.pairQualifiers;
     const values = this.pairValues;
     if (seg !== this.pairSeg || pair.from !== this.pairFrom) {
-      // Every pair with a value, in order (pairValue skips the others).
-      qualifiers.length = 0;
-      values.length = 0;
+      // Every pair with a value, in order (pairValue skips the others). Counted rather than truncated:
+      // setting an array's length is a call into the runtime.
+      let n = 0;
       for (let e = pair.from; e < seg.elements.length; e += 2) {
         const v = seg.elements[e]?.[0]?.[0]?.trim() ?? '';
         if (v === '') continue;
-        qualifiers.push(seg.elements[e - 1]?.[0]?.[0]?.trim() ?? '');
-        values.push(v);
+        qualifiers[n] = seg.elements[e - 1]?.[0]?.[0]?.trim() ?? '';
+        values[n] = v;
+        n++;
       }
+      this.pairCount = n;
       this.pairSeg = seg;
       this.pairFrom = pair.from;
     }
-    for (let i = 0; i < qualifiers.length; i++) if (pair.qualifier.includes(qualifiers[i])) return convert(this, values[i]);
+    for (let i = 0; i < this.pairCount; i++) if (pair.qualifier.includes(qualifiers[i])) return convert(this, values[i]);
     return undefined;
   }
 
