@@ -12,7 +12,7 @@ import { parseDecimal } from '../canonical/decimal';
 import type { Dictionary } from '../edi/common/definitions';
 import type { FieldSpec, Mapping, TransformStep } from './mapping-file';
 import { ElementResolver, elementLabel, firstText, firstValue, named, parsePath, PathError, pickOne, picksOne, qualifies, selectNodes, selectValues, textIn, textInPicked, type ParsedPath, type ValueHit } from './path';
-import { segmentOf, type TransactionTree, type TreeLoop, type TreeNode, type TreeSegment } from './tree';
+import { elementCount, segmentOf, valueAt, type TransactionTree, type TreeLoop, type TreeNode, type TreeSegment } from './tree';
 
 /** The rule an error comes from. */
 export type MappingRule = 'required' | 'code' | 'xref' | 'date' | 'time' | 'number' | 'expr' | 'path' | 'schema' | 'routing' | 'mapping' | 'definition' | 'edi';
@@ -212,7 +212,7 @@ function reader(spec: FieldSpec, plan: LeafPlan, mapping: Mapping): Reader {
       if (picked === undefined) return undefined;
       const seg = picked.kind === 'segment' ? picked : segmentOf(picked);
       if (seg === undefined) return undefined;
-      const text = (seg.elements[e]?.[r]?.[c] ?? '').trim();
+      const text = valueAt(seg, e, r, c).trim();
       return text === '' ? undefined : convert(run, text);
     };
   }
@@ -265,7 +265,7 @@ function joinReader(separator: string, path: ParsedPath, convert: Converter): Re
       if (!selected) continue;
       const seg = child.kind === 'segment' ? child : segmentOf(child);
       if (seg !== undefined) {
-        const text = (seg.elements[e]?.[r]?.[c] ?? '').trim();
+        const text = valueAt(seg, e, r, c).trim();
         if (text !== '') {
           const value = convert(run, text);
           if (value === SLOW) return SLOW;
@@ -578,10 +578,11 @@ class Run {
       // Every pair with a value, in order (pairValue skips the others). Counted rather than truncated:
       // setting an array's length is a call into the runtime.
       let n = 0;
-      for (let e = pair.from; e < seg.elements.length; e += 2) {
-        const v = seg.elements[e]?.[0]?.[0]?.trim() ?? '';
+      const count = elementCount(seg);
+      for (let e = pair.from; e < count; e += 2) {
+        const v = valueAt(seg, e, 0, 0).trim();
         if (v === '') continue;
-        qualifiers[n] = seg.elements[e - 1]?.[0]?.[0]?.trim() ?? '';
+        qualifiers[n] = valueAt(seg, e - 1, 0, 0).trim();
         values[n] = v;
         n++;
       }
@@ -841,10 +842,11 @@ function pairHits(pair: NonNullable<FieldSpec['pair']>, nodes: readonly TreeNode
   for (const n of nodes) {
     const seg = segmentOf(n);
     if (!seg) continue;
-    for (let e = pair.from; e < seg.elements.length; e += 2) {
-      const q = seg.elements[e - 1]?.[0]?.[0]?.trim() ?? '';
+    const count = elementCount(seg);
+    for (let e = pair.from; e < count; e += 2) {
+      const q = valueAt(seg, e - 1, 0, 0).trim();
       if (!pair.qualifier.includes(q)) continue;
-      const v = seg.elements[e]?.[0]?.[0]?.trim() ?? '';
+      const v = valueAt(seg, e, 0, 0).trim();
       if (v === '') continue;
       const hit: ValueHit = { value: v, segment: seg, element: e + 1, component: 1, repetition: 1 };
       if (!all) return hit;
@@ -856,10 +858,11 @@ function pairHits(pair: NonNullable<FieldSpec['pair']>, nodes: readonly TreeNode
 
 /** The value of the first qualified pair in one segment, as `pairHits` finds it (without a hit object). */
 function pairValue(pair: NonNullable<FieldSpec['pair']>, seg: TreeSegment): string | undefined {
-  for (let e = pair.from; e < seg.elements.length; e += 2) {
-    const q = seg.elements[e - 1]?.[0]?.[0]?.trim() ?? '';
+  const count = elementCount(seg);
+  for (let e = pair.from; e < count; e += 2) {
+    const q = valueAt(seg, e - 1, 0, 0).trim();
     if (!pair.qualifier.includes(q)) continue;
-    const v = seg.elements[e]?.[0]?.[0]?.trim() ?? '';
+    const v = valueAt(seg, e, 0, 0).trim();
     if (v !== '') return v;
   }
   return undefined;

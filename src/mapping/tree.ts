@@ -16,11 +16,56 @@ export interface TreeSegment {
   kind: 'segment';
   tag: string;
   /** elements[e-1][r-1][c-1], values unescaped. */
-  elements: string[][][];
+  readonly elements: string[][][];
+  /**
+   * A segment whose elements are all simple (one repetition of one component) may hold just their
+   * values, simple[e-1] = elements[e-1][0][0]: read them with valueAt, elementCount and repetitionCount.
+   */
+  readonly simple?: string[];
   /** 1-based position in the transaction (header = 1). */
   position: number;
   /** Byte offset in the input, when known. */
   offset?: number;
+}
+
+/**
+ * A segment of simple elements kept as their values: most segments are, and a list of repetitions of a
+ * list of components per element was most of what a translation allocated. `elements` is made from the
+ * values when something asks for it.
+ */
+class SimpleSegment implements TreeSegment {
+  readonly kind = 'segment';
+  private lists: string[][][] | undefined;
+  constructor(
+    readonly tag: string,
+    readonly simple: string[],
+    readonly position: number,
+    readonly offset: number | undefined,
+  ) {}
+
+  get elements(): string[][][] {
+    return (this.lists ??= this.simple.map((v) => [[v]]));
+  }
+}
+
+/** elements[e][r][c] of a segment, 0-based, or '' when there is none (`seg.elements[e]?.[r]?.[c] ?? ''`). */
+export function valueAt(seg: TreeSegment, e: number, r: number, c: number): string {
+  const simple = seg.simple;
+  if (simple !== undefined) return r === 0 && c === 0 ? (simple[e] ?? '') : '';
+  return seg.elements[e]?.[r]?.[c] ?? '';
+}
+
+/** The number of elements of a segment (`seg.elements.length`). */
+export function elementCount(seg: TreeSegment): number {
+  const simple = seg.simple;
+  return simple !== undefined ? simple.length : seg.elements.length;
+}
+
+/** The number of repetitions of element e (0-based) of a segment, 0 when there is none (`seg.elements[e]?.length ?? 0`). */
+export function repetitionCount(seg: TreeSegment, e: number): number {
+  const simple = seg.simple;
+  if (simple !== undefined) return simple[e] !== undefined ? 1 : 0;
+  return seg.elements[e]?.length ?? 0;
 }
 
 /** A loop occurrence (the whole transaction at the root, id ''); children[0] is the trigger segment. */
@@ -63,6 +108,15 @@ export class TreeBuilder {
   add(seg: ParsedSegment, position: number, offset?: number): void {
     // Made whole: adding `offset` afterwards took a map transition per segment.
     const node: TreeSegment = offset === undefined ? { kind: 'segment', tag: seg.tag, elements: seg.elements, position } : { kind: 'segment', tag: seg.tag, elements: seg.elements, position, offset };
+    this.place(node);
+  }
+
+  /** Add the next segment, one whose elements are all simple, as their values (values[e-1] is element e). */
+  addSimple(tag: string, values: string[], position: number, offset?: number): void {
+    this.place(new SimpleSegment(tag, values, position, offset));
+  }
+
+  private place(node: TreeSegment): void {
     let found = this.find(node, true);
     if (found < 0) found = this.find(node, false);
     if (found < 0) {
@@ -174,7 +228,7 @@ function codeChecks(codes: Record<string, string[]>): [number, number, string[]]
 /** True when every per-use code list ("01" or "01-02") accepts the segment's value there (empty values pass). */
 function acceptsCodes(seg: TreeSegment, codes: Record<string, string[]>): boolean {
   for (const [e, c, list] of codeChecks(codes)) {
-    const value = seg.elements[e - 1]?.[0]?.[c - 1] ?? '';
+    const value = valueAt(seg, e - 1, 0, c - 1);
     if (value !== '' && !list.includes(value)) return false;
   }
   return true;
