@@ -11,7 +11,7 @@
 import type { z } from 'zod';
 
 /** zod's output for a value, or NOT_SURE. */
-type Check = (value: unknown) => unknown;
+type Check = (value: unknown, plain: boolean) => unknown;
 
 /** "Ask zod": the value may be invalid, or valid in a way this walk does not reproduce. */
 export const NOT_SURE: unique symbol = Symbol('not sure');
@@ -37,6 +37,17 @@ interface SchemaInternals {
     run: (payload: Payload, ctx: { async: boolean }) => Payload | Promise<Payload>;
   };
   safeParse?: (value: unknown) => { success: boolean; data?: unknown };
+}
+
+/** The own property names of Object.prototype when this module was loaded. */
+const PROTOTYPE_NAMES: readonly string[] = Object.getOwnPropertyNames(Object.prototype);
+
+/** True when Object.prototype has the same own property names as when this module was loaded. */
+function prototypeAsLoaded(): boolean {
+  const names = Object.getOwnPropertyNames(Object.prototype);
+  if (names.length !== PROTOTYPE_NAMES.length) return false;
+  for (let i = 0; i < names.length; i++) if (names[i] !== PROTOTYPE_NAMES[i]) return false;
+  return true;
 }
 
 const LEAVES = new Set(['string', 'number', 'boolean', 'enum', 'literal']);
@@ -121,9 +132,9 @@ function leaf(schema: SchemaInternals): Check {
 function lastOf(check: Check): Check {
   let lastIn: unknown = NOT_SURE;
   let lastOut: unknown = NOT_SURE;
-  return (value) => {
+  return (value, plain) => {
     if (value === lastIn) return lastOut;
-    const out = check(value);
+    const out = check(value, plain);
     if (out !== NOT_SURE && (typeof value === 'string' || (typeof value === 'number' && value !== 0))) {
       lastIn = value;
       lastOut = out;
@@ -144,14 +155,14 @@ function compileAt(schema: SchemaInternals): Check {
  */
 function array(schema: SchemaInternals, element: Check): Check {
   const checks = schema._zod.def.checks;
-  return (value) => {
+  return (value, plain) => {
     if (!Array.isArray(value) || Object.getPrototypeOf(value) !== Array.prototype) return NOT_SURE;
     const input = value as unknown[];
     let out: unknown[] | undefined;
     for (let i = 0; i < input.length; i++) {
       // A hole or an undefined entry is zod's business (it may report or keep it).
       if (!(i in input) || input[i] === undefined) return NOT_SURE;
-      const item = element(input[i]);
+      const item = element(input[i], plain);
       if (item === NOT_SURE) return NOT_SURE;
       if (out === undefined && item !== input[i]) out = input.slice(0, i);
       if (out !== undefined) out[i] = item;
@@ -175,6 +186,8 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
   if (keys.length > 30) return objectByName(schema, shape);
   const known = new Map(keys.map((key, i) => [key, i]));
   const optional = keys.map((key) => shape[key]._zod.def.type === 'optional');
+  // Fields named like something of Object.prototype, as it was when this module was loaded.
+  const inherited = keys.map((key) => PROTOTYPE_NAMES.includes(key));
   const fieldChecks = keys.map((key, i) => {
     const field = shape[key];
     const inner = optional[i] ? field._zod.def.innerType : field;
@@ -185,19 +198,19 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
   const scratch: unknown[] = keys.map(() => undefined);
   let busy = false;
   const checks = schema._zod.def.checks;
-  return (value) => {
+  return (value, plain) => {
     if (!isPlainObject(value)) return NOT_SURE;
     const input = value as Record<string, unknown>;
     // A schema that holds itself (through a getter) checks an object inside one it is checking.
     const parsedOf = busy ? keys.map(() => undefined) : scratch;
     const outer = !busy;
     busy = true;
-    const result = fieldsOf(input, parsedOf);
+    const result = fieldsOf(input, parsedOf, plain);
     if (outer) busy = false;
     return result;
   };
 
-  function fieldsOf(input: Record<string, unknown>, parsedOf: unknown[]): unknown {
+  function fieldsOf(input: Record<string, unknown>, parsedOf: unknown[], plain: boolean): unknown {
     let met = 0;
     let ordered = true;
     let changed = false;
@@ -225,7 +238,7 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
       const v = input[key];
       // An own key holding undefined is zod's business (it keeps the key).
       if (v === undefined) return NOT_SURE;
-      const parsed = fieldChecks[at](v);
+      const parsed = fieldChecks[at](v, plain);
       if (parsed === NOT_SURE) return NOT_SURE;
       if (parsed !== v) changed = true;
       parsedOf[at] = parsed;
@@ -235,7 +248,8 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
       for (let i = 0; i < keys.length; i++) {
         if ((met & (1 << i)) !== 0) continue;
         const key = keys[i];
-        if (!(key in input)) {
+        // Plain data has no other own keys, and Object.prototype holds none of this name (see quickParse).
+        if ((plain && !inherited[i]) || !(key in input)) {
           if (!optional[i]) return NOT_SURE;
           continue;
         }
@@ -246,7 +260,7 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
           continue;
         }
         if (!Object.hasOwn(input, key)) return NOT_SURE;
-        const parsed = fieldChecks[i](v);
+        const parsed = fieldChecks[i](v, plain);
         if (parsed === NOT_SURE) return NOT_SURE;
         // A field read but not enumerated would be missing from the input's JSON: the output is a copy.
         changed = true;
@@ -293,7 +307,7 @@ function objectByName(schema: SchemaInternals, shape: Record<string, SchemaInter
         continue;
       }
       if (!Object.hasOwn(input, f.key)) return NOT_SURE;
-      const parsed = f.check(v);
+      const parsed = f.check(v, false);
       if (parsed === NOT_SURE) return NOT_SURE;
       present++;
       if (out === undefined && parsed !== v) out = copyFields(input, fields, i);
@@ -377,8 +391,12 @@ function compile(schema: SchemaInternals): Check {
 /**
  * zod's output for `value` when it is valid and the walk is sure of it, otherwise NOT_SURE (then ask
  * `schema.safeParse`, which also says why).
+ *
+ * `plain`: the value is plain data (what the mapping engine builds: object literals and arrays whose own
+ * properties are all enumerable). A field the `for…in` walk does not meet is then absent without asking
+ * the object for it by name, unless Object.prototype has (or may have gained) a property of its name.
  */
-export function quickParse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> | typeof NOT_SURE {
+export function quickParse<T extends z.ZodType>(schema: T, value: unknown, plain = false): z.output<T> | typeof NOT_SURE {
   if (!prototypeClean()) return NOT_SURE;
-  return compile(schema as unknown as SchemaInternals)(value) as z.output<T> | typeof NOT_SURE;
+  return compile(schema as unknown as SchemaInternals)(value, plain && prototypeAsLoaded()) as z.output<T> | typeof NOT_SURE;
 }

@@ -48,6 +48,11 @@ export interface MappingContext {
   dictionary?: Dictionary;
   /** Decimal mark of numbers: '.' for X12, the UNA one (or 'either') for EDIFACT. */
   decimalMark?: '.' | ',' | 'either';
+  /**
+   * The envelope is plain data (an object literal of object literals, every own property enumerable, as
+   * `envelopeOf` makes it): the document is then plain data throughout, which its schema check can rely on.
+   */
+  plainEnvelope?: boolean;
 }
 
 export interface MappingResult {
@@ -949,12 +954,15 @@ export function mapTransactionNow(tree: TransactionTree, mapping: Mapping, conte
   return run instanceof Promise ? run.then((r) => checked(r, tree, mapping, context)) : checked(run, tree, mapping, context);
 }
 
+/** What a run builds is plain data (object literals and arrays, every own property enumerable): with a plain envelope, so is its document. */
+const PLAIN = { plain: true } as const;
+
 /** The document of a finished run, checked against its schema (or the errors that stop it). */
 function checked(run: Run, tree: TransactionTree, mapping: Mapping, context: MappingContext): Maybe<MappingResult> {
   const document = run.doc;
   const warned = run.warnings.length > 0 ? { warnings: run.warnings } : {};
   if (run.errors.length > 0) return { errors: run.errors, ...warned };
-  const valid = validateCanonicalDocument(document, mapping.type);
+  const valid = validateCanonicalDocument(document, mapping.type, context.plainEnvelope === true ? PLAIN : undefined);
   if (valid.ok) return { document: valid.document as CanonicalDocument, errors: [], ...warned };
   const issues = valid.issues;
   // The same mapping again, this time noting where every value came from, so the errors can name it.

@@ -288,7 +288,7 @@ class Translator {
     const found = safeDefinition(c.standard, t);
     if (!found || !c.builder) return this.failed(c, 'definition', `no definition for ${c.standard} ${definitionVersion(c.standard, t) || '(no version)'} ${t.id}; it cannot be mapped`, partner.id, file);
     const envelope = envelopeOf(c.standard, c.interchange, c.group, t);
-    return mapTransactionNow(c.builder.result, mapping, { partnerId: partner.id, envelope, dictionary: found.dictionary, decimalMark: c.decimalMark }) satisfies Maybe<MappingResult>;
+    return mapTransactionNow(c.builder.result, mapping, { partnerId: partner.id, envelope, dictionary: found.dictionary, decimalMark: c.decimalMark, plainEnvelope: true }) satisfies Maybe<MappingResult>;
   }
 }
 
