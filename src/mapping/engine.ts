@@ -85,7 +85,15 @@ class Field {
     readonly read: Reader | undefined,
     /** A missing value has a default or a required message to settle: the general walk does that. */
     readonly settles: boolean,
+    private readonly mapping: Mapping,
   ) {}
+
+  private prepared: FieldOrder | undefined;
+
+  /** The block of a `fields:` field (per occurrence with `each:`), prepared on first use. */
+  block(): FieldOrder {
+    return (this.prepared ??= fieldOrder(this.spec.fields as Record<string, FieldSpec>, this.mapping));
+  }
 }
 
 /**
@@ -127,7 +135,8 @@ function fieldOrder(fields: Record<string, FieldSpec>, mapping: Mapping): FieldO
   const order: FieldOrder = { plain: [], conditional: [], later: [], keys: Object.keys(fields) };
   for (const [key, spec] of Object.entries(fields)) {
     const plan = leafPlan(spec);
-    const entry = new Field(key, spec, plan === undefined ? undefined : reader(spec, plan, mapping), spec.default !== undefined || (spec.required !== undefined && spec.required !== false));
+    const settles = spec.default !== undefined || (spec.required !== undefined && spec.required !== false);
+    const entry = new Field(key, spec, plan === undefined ? undefined : reader(spec, plan, mapping), settles, mapping);
     if (spec.expr !== undefined) order.later.push(entry);
     else if (spec.defaultWhen !== undefined) order.conditional.push(entry);
     else order.plain.push(entry);
@@ -498,8 +507,12 @@ class Run {
    * mappings have none on the inbound side, and a promise per field was most of the engine's cost.
    */
   object(fields: Record<string, FieldSpec>, node: TreeNode, at: string, top = false): Maybe<Obj | undefined> {
+    return this.objectOf(this.block(fields), node, at, top);
+  }
+
+  /** `object` of a prepared block. */
+  private objectOf(order: FieldOrder, node: TreeNode, at: string, top = false): Maybe<Obj | undefined> {
     const out: Obj = top ? this.doc : {};
-    const order = this.block(fields);
     const plain = this.fill(order.plain, 0, node, at, out);
     if (plain instanceof Promise) return this.objectLater(plain, order, node, at, out);
     const rest = this.rest(order, node, at, out);
@@ -541,7 +554,7 @@ class Run {
       }
       const { key, spec } = entry;
       const path = join(at, key);
-      const value = spec.expr !== undefined ? this.expression(spec, node, path, out) : this.field(spec, node, path, out);
+      const value = spec.expr !== undefined ? this.expression(spec, node, path, out) : this.field(entry, node, path, out);
       if (value instanceof Promise) return this.fillLater(value, key, entries, i, node, at, out);
       if (value !== undefined) out[key] = value;
     }
@@ -625,15 +638,18 @@ class Run {
     return knownIn(this.mapping.tables[name] ?? {}, value, onUnknown);
   }
 
-  field(spec: FieldSpec, node: TreeNode, at: string, siblings: Obj): Maybe<unknown> {
+  field(entry: Field, node: TreeNode, at: string, siblings: Obj): Maybe<unknown> {
+    const spec = entry.spec;
     const before = this.errors.length;
     let value: Maybe<unknown>;
     try {
-      value = this.raw(spec, node, at);
+      value = this.raw(entry, node, at);
     } catch (err) {
       return this.pathFailed(err, node, at);
     }
     if (value instanceof Promise) return this.fieldLater(value, spec, node, at, siblings, before);
+    // A value needs neither its default nor its required message (see finish).
+    if (value !== undefined) return value;
     return this.settle(spec, value, node, at, siblings, before);
   }
 
@@ -678,21 +694,23 @@ class Run {
     return value;
   }
 
-  raw(spec: FieldSpec, node: TreeNode, at: string): Maybe<unknown> {
-    if (spec.each !== undefined) return this.each(spec, selectNodes(node, this.root, parsePath(spec.each), this.resolver, true), 0, at, []);
-    if (spec.fields) return this.object(spec.fields, node, at);
+  raw(entry: Field, node: TreeNode, at: string): Maybe<unknown> {
+    const spec = entry.spec;
+    if (spec.each !== undefined) return this.each(entry, selectNodes(node, this.root, parsePath(spec.each), this.resolver, true), 0, at, []);
+    if (spec.fields) return this.objectOf(entry.block(), node, at);
     if (spec.value !== undefined) return spec.value;
     if (spec.path !== undefined || spec.pair !== undefined || spec.firstOf !== undefined) return this.values(spec, node, at, false);
     return undefined;
   }
 
   /** `each:`: one entry per occurrence, from occurrence `from` on. */
-  private each(spec: FieldSpec, nodes: readonly TreeNode[], from: number, at: string, items: unknown[]): Maybe<unknown[] | undefined> {
+  private each(entry: Field, nodes: readonly TreeNode[], from: number, at: string, items: unknown[]): Maybe<unknown[] | undefined> {
+    const spec = entry.spec;
     for (let i = from; i < nodes.length; i++) {
       const item = nodes[i];
       if (spec.fields) {
-        const obj = this.object(spec.fields, item, `${at}[${items.length}]`);
-        if (obj instanceof Promise) return this.eachLater(obj, spec, nodes, i, at, items);
+        const obj = this.objectOf(entry.block(), item, `${at}[${items.length}]`);
+        if (obj instanceof Promise) return this.eachLater(obj, entry, nodes, i, at, items);
         if (obj !== undefined) items.push(obj);
       } else if (spec.path !== undefined || spec.pair !== undefined || spec.firstOf !== undefined) {
         const values = this.values(spec, item, `${at}[${items.length}]`, true);
@@ -703,10 +721,10 @@ class Run {
     return items.length > 0 ? items : undefined;
   }
 
-  private async eachLater(pending: Promise<Obj | undefined>, spec: FieldSpec, nodes: readonly TreeNode[], i: number, at: string, items: unknown[]): Promise<unknown[] | undefined> {
+  private async eachLater(pending: Promise<Obj | undefined>, entry: Field, nodes: readonly TreeNode[], i: number, at: string, items: unknown[]): Promise<unknown[] | undefined> {
     const o = await pending;
     if (o !== undefined) items.push(o);
-    return this.each(spec, nodes, i + 1, at, items);
+    return this.each(entry, nodes, i + 1, at, items);
   }
 
   /** Values of path(s): the first one, or a list for several paths, '*' or '#*' (joined with `join`). */
