@@ -250,15 +250,7 @@ function joinReader(separator: string, path: ParsedPath, convert: Converter): Re
   const only = path.steps.length === 1 ? path.steps[0] : undefined;
   const addr = path.element;
   if (only === undefined || only.axis !== undefined || addr === undefined || addr.kind !== 'position' || addr.repetition === '*') {
-    return (run, node) => {
-      let out: string | undefined;
-      for (const hit of selectValues(node, run.root, path, run.resolver)) {
-        const value = convert(run, hit.value);
-        if (value === SLOW) return SLOW;
-        if (value !== undefined) out = out === undefined ? String(value) : `${out}${separator}${String(value)}`;
-      }
-      return out;
-    };
+    return (run, node) => joinedSlowly(run, node, path, convert, separator);
   }
   const e = addr.element - 1;
   const c = addr.component - 1;
@@ -292,6 +284,7 @@ function joinReader(separator: string, path: ParsedPath, convert: Converter): Re
   };
 }
 
+/** `joinReader` through selectValues' hits, for any path. */
 function joinedSlowly(run: Run, node: TreeNode, path: ParsedPath, convert: Converter, separator: string): unknown {
   let out: string | undefined;
   for (const hit of selectValues(node, run.root, path, run.resolver)) {
