@@ -85,5 +85,7 @@ export function quantityHasUom(line: { quantity?: number; uom?: string }): boole
 
 /** True when an object has at least one defined field; all-optional blocks use it so `{}` is never sent as a placeholder. */
 export function hasAnyValue(value: object): boolean {
-  return Object.values(value).some((field) => field !== undefined);
+  // Object.values' question without its list (every line's item ids and every address ask it).
+  for (const key in value) if (Object.hasOwn(value, key) && (value as Record<string, unknown>)[key] !== undefined) return true;
+  return false;
 }

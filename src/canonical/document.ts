@@ -46,14 +46,20 @@ export interface CanonicalIssue {
 /** Result of {@link validateCanonicalDocument}. */
 export type CanonicalValidation<T> = { ok: true; document: T } | { ok: false; issues: CanonicalIssue[] };
 
+/** How {@link validateCanonicalDocument} may read the value. */
+export interface ValidateOptions {
+  /** The value is plain data: object literals and arrays whose own properties are all enumerable (what the mapping engine builds). */
+  plain?: boolean;
+}
+
 /** Check a value against the union (or one kind's schema) and report every problem with its path. */
 export function validateCanonicalDocument(value: unknown): CanonicalValidation<CanonicalDocument>;
-export function validateCanonicalDocument<K extends DocumentType>(value: unknown, type: K): CanonicalValidation<z.infer<(typeof DOCUMENT_SCHEMAS)[K]>>;
-export function validateCanonicalDocument(value: unknown, type?: DocumentType): CanonicalValidation<unknown> {
+export function validateCanonicalDocument<K extends DocumentType>(value: unknown, type: K, options?: ValidateOptions): CanonicalValidation<z.infer<(typeof DOCUMENT_SCHEMAS)[K]>>;
+export function validateCanonicalDocument(value: unknown, type?: DocumentType, options?: ValidateOptions): CanonicalValidation<unknown> {
   const schema: z.ZodType = type === undefined ? CanonicalDocumentSchema : DOCUMENT_SCHEMAS[type];
   // Every translated transaction passes here: the quick walk answers for valid documents, zod says what is wrong with the others.
   if (type !== undefined) {
-    const quick = quickParse(schema, value);
+    const quick = quickParse(schema, value, options?.plain === true);
     if (quick !== NOT_SURE) return { ok: true, document: quick };
   }
   const result = schema.safeParse(value);

@@ -11,7 +11,7 @@
 import type { z } from 'zod';
 
 /** zod's output for a value, or NOT_SURE. */
-type Check = (value: unknown) => unknown;
+type Check = (value: unknown, plain: boolean) => unknown;
 
 /** "Ask zod": the value may be invalid, or valid in a way this walk does not reproduce. */
 export const NOT_SURE: unique symbol = Symbol('not sure');
@@ -39,19 +39,48 @@ interface SchemaInternals {
   safeParse?: (value: unknown) => { success: boolean; data?: unknown };
 }
 
+/** The own property names of Object.prototype when this module was loaded. */
+const PROTOTYPE_NAMES: readonly string[] = Object.getOwnPropertyNames(Object.prototype);
+
+/** True when Object.prototype has the same own property names as when this module was loaded. */
+function prototypeAsLoaded(): boolean {
+  const names = Object.getOwnPropertyNames(Object.prototype);
+  if (names.length !== PROTOTYPE_NAMES.length) return false;
+  for (let i = 0; i < names.length; i++) if (names[i] !== PROTOTYPE_NAMES[i]) return false;
+  return true;
+}
+
 const LEAVES = new Set(['string', 'number', 'boolean', 'enum', 'literal']);
 const SYNC = { async: false };
+
+/** The payload refinements are run on, made once: most lines, parties and addresses have one. */
+const REFINED: Payload = { value: undefined, issues: [] };
+let refining = false;
 
 /** zod's refinements of an object or array, on the output built so far (true when all pass). */
 function refinementsPass(checks: readonly CheckInternals[] | undefined, value: unknown): boolean {
   if (!checks || checks.length === 0) return true;
-  const payload: Payload = { value, issues: [] };
+  // A refinement that checks another value with this walk gets a payload of its own.
+  const shared = !refining;
+  const payload: Payload = shared ? REFINED : { value, issues: [] };
+  payload.value = value;
+  refining = true;
+  let pass = true;
   for (const ch of checks) {
     const when = ch._zod.def.when;
     if (when && !when(payload)) continue;
-    if (ch._zod.check(payload) instanceof Promise || payload.issues.length > 0) return false;
+    if (ch._zod.check(payload) instanceof Promise || payload.issues.length > 0) {
+      pass = false;
+      break;
+    }
   }
-  return true;
+  if (shared) {
+    refining = false;
+    payload.value = undefined;
+    // Setting an array's length is a call into the runtime: only when a refinement failed.
+    if (payload.issues.length > 0) payload.issues.length = 0;
+  }
+  return pass;
 }
 
 function whole(schema: SchemaInternals): Check {
@@ -96,19 +125,44 @@ function leaf(schema: SchemaInternals): Check {
 }
 
 /**
+ * A leaf's check with the value it passed last at one place of the schema (a field, a list's entries),
+ * tried before the leaf's memo: the same unit, price or date in every line, and a code table's value
+ * (the same string each time) are answered by one comparison. Not zero, for -0.
+ */
+function lastOf(check: Check): Check {
+  let lastIn: unknown = NOT_SURE;
+  let lastOut: unknown = NOT_SURE;
+  return (value, plain) => {
+    if (value === lastIn) return lastOut;
+    const out = check(value, plain);
+    if (out !== NOT_SURE && (typeof value === 'string' || (typeof value === 'number' && value !== 0))) {
+      lastIn = value;
+      lastOut = out;
+    }
+    return out;
+  };
+}
+
+/** The check of a schema at one place: a leaf's with its own last value (see lastOf). */
+function compileAt(schema: SchemaInternals): Check {
+  const check = compile(schema);
+  return LEAVES.has(schema._zod.def.type) ? lastOf(check) : check;
+}
+
+/**
  * An array. When every entry's output is the entry itself, the output is the input array (zod's would be
  * an equal copy of it): a translated document's lines are checked without being copied.
  */
 function array(schema: SchemaInternals, element: Check): Check {
   const checks = schema._zod.def.checks;
-  return (value) => {
+  return (value, plain) => {
     if (!Array.isArray(value) || Object.getPrototypeOf(value) !== Array.prototype) return NOT_SURE;
     const input = value as unknown[];
     let out: unknown[] | undefined;
     for (let i = 0; i < input.length; i++) {
       // A hole or an undefined entry is zod's business (it may report or keep it).
       if (!(i in input) || input[i] === undefined) return NOT_SURE;
-      const item = element(input[i]);
+      const item = element(input[i], plain);
       if (item === NOT_SURE) return NOT_SURE;
       if (out === undefined && item !== input[i]) out = input.slice(0, i);
       if (out !== undefined) out[i] = item;
@@ -122,8 +176,113 @@ function array(schema: SchemaInternals, element: Check): Check {
  * A strict object: only its own keys, each present one checked, the output in the schema's key order.
  * When the input has its keys in that order and every field's output is its value, the output is the
  * input object (zod's would be an equal copy of it).
+ *
+ * The fields are read in the input's own `for…in` walk, where V8 loads a value through the walk's cache
+ * instead of looking each schema key up by name; only a field that walk did not meet is asked for by name.
  */
 function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>): Check {
+  const keys = Object.keys(shape);
+  // A bit per field records which ones the walk met.
+  if (keys.length > 30) return objectByName(schema, shape);
+  const known = new Map(keys.map((key, i) => [key, i]));
+  const optional = keys.map((key) => shape[key]._zod.def.type === 'optional');
+  // Fields named like something of Object.prototype, as it was when this module was loaded.
+  const inherited = keys.map((key) => PROTOTYPE_NAMES.includes(key));
+  const fieldChecks = keys.map((key, i) => {
+    const field = shape[key];
+    const inner = optional[i] ? field._zod.def.innerType : field;
+    return inner ? compileAt(inner) : whole(field);
+  });
+  const all = (1 << keys.length) - 1;
+  // zod's output per field of the input being checked, for a copy: made once, not per object checked.
+  const scratch: unknown[] = keys.map(() => undefined);
+  let busy = false;
+  const checks = schema._zod.def.checks;
+  return (value, plain) => {
+    if (!isPlainObject(value)) return NOT_SURE;
+    const input = value as Record<string, unknown>;
+    // A schema that holds itself (through a getter) checks an object inside one it is checking.
+    const parsedOf = busy ? keys.map(() => undefined) : scratch;
+    const outer = !busy;
+    busy = true;
+    const result = fieldsOf(input, parsedOf, plain);
+    if (outer) busy = false;
+    return result;
+  };
+
+  function fieldsOf(input: Record<string, unknown>, parsedOf: unknown[], plain: boolean): unknown {
+    let met = 0;
+    let ordered = true;
+    let changed = false;
+    let last = -1;
+    // Any key zod's `for…in` meets that is not a field is an unknown key for its strict object.
+    for (const key in input) {
+      let at = -1;
+      if (ordered) {
+        // Keys in the schema's order (the usual case) are found by comparing names from the last one on.
+        for (let j = last + 1; j < keys.length; j++) {
+          if (keys[j] === key) {
+            at = j;
+            break;
+          }
+        }
+      }
+      if (at < 0) {
+        const found = known.get(key);
+        if (found === undefined) return NOT_SURE;
+        // Not found after the last key: it comes before it.
+        ordered = false;
+        at = found;
+      }
+      last = at;
+      const v = input[key];
+      // An own key holding undefined is zod's business (it keeps the key).
+      if (v === undefined) return NOT_SURE;
+      const parsed = fieldChecks[at](v, plain);
+      if (parsed === NOT_SURE) return NOT_SURE;
+      if (parsed !== v) changed = true;
+      parsedOf[at] = parsed;
+      met |= 1 << at;
+    }
+    if (met !== all) {
+      for (let i = 0; i < keys.length; i++) {
+        if ((met & (1 << i)) !== 0) continue;
+        const key = keys[i];
+        // Plain data has no other own keys, and Object.prototype holds none of this name (see quickParse).
+        if ((plain && !inherited[i]) || !(key in input)) {
+          if (!optional[i]) return NOT_SURE;
+          continue;
+        }
+        // There but not enumerated (or inherited): as zod reads it, by name.
+        const v = input[key];
+        if (v === undefined) {
+          if (Object.hasOwn(input, key) || !optional[i]) return NOT_SURE;
+          continue;
+        }
+        if (!Object.hasOwn(input, key)) return NOT_SURE;
+        const parsed = fieldChecks[i](v, plain);
+        if (parsed === NOT_SURE) return NOT_SURE;
+        // A field read but not enumerated would be missing from the input's JSON: the output is a copy.
+        changed = true;
+        parsedOf[i] = parsed;
+        met |= 1 << i;
+      }
+    }
+    let result: Record<string, unknown> = input;
+    if (changed || !ordered) {
+      result = {};
+      for (let i = 0; i < keys.length; i++) {
+        if ((met & (1 << i)) === 0) continue;
+        result[keys[i]] = parsedOf[i];
+      }
+    }
+    for (let i = 0; i < keys.length; i++) parsedOf[i] = undefined;
+    return refinementsPass(checks, result) ? result : NOT_SURE;
+  }
+}
+
+/** `object` for a schema with too many fields for a bit each: every field asked for by name. */
+function objectByName(schema: SchemaInternals, shape: Record<string, SchemaInternals>): Check {
   const keys = Object.keys(shape);
   const known = new Map(keys.map((key, i) => [key, i]));
   const fields = keys.map((key) => {
@@ -148,7 +307,7 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
         continue;
       }
       if (!Object.hasOwn(input, f.key)) return NOT_SURE;
-      const parsed = f.check(v);
+      const parsed = f.check(v, false);
       if (parsed === NOT_SURE) return NOT_SURE;
       present++;
       if (out === undefined && parsed !== v) out = copyFields(input, fields, i);
@@ -222,7 +381,7 @@ function compile(schema: SchemaInternals): Check {
   const def = schema._zod.def;
   let check: Check;
   if (LEAVES.has(def.type)) check = leaf(schema);
-  else if (def.type === 'array' && def.element) check = array(schema, compile(def.element));
+  else if (def.type === 'array' && def.element) check = array(schema, compileAt(def.element));
   else if (def.type === 'object' && def.shape && def.catchall?._zod.def.type === 'never') check = object(schema, def.shape);
   else check = whole(schema);
   compiled.set(schema, check);
@@ -232,8 +391,12 @@ function compile(schema: SchemaInternals): Check {
 /**
  * zod's output for `value` when it is valid and the walk is sure of it, otherwise NOT_SURE (then ask
  * `schema.safeParse`, which also says why).
+ *
+ * `plain`: the value is plain data (what the mapping engine builds: object literals and arrays whose own
+ * properties are all enumerable). A field the `for…in` walk does not meet is then absent without asking
+ * the object for it by name, unless Object.prototype has (or may have gained) a property of its name.
  */
-export function quickParse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> | typeof NOT_SURE {
+export function quickParse<T extends z.ZodType>(schema: T, value: unknown, plain = false): z.output<T> | typeof NOT_SURE {
   if (!prototypeClean()) return NOT_SURE;
-  return compile(schema as unknown as SchemaInternals)(value) as z.output<T> | typeof NOT_SURE;
+  return compile(schema as unknown as SchemaInternals)(value, plain && prototypeAsLoaded()) as z.output<T> | typeof NOT_SURE;
 }

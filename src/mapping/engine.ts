@@ -11,8 +11,8 @@ import { parseEdiDateTime, parseEdiTime, type EdiDateTimeFormat } from '../canon
 import { parseDecimal } from '../canonical/decimal';
 import type { Dictionary } from '../edi/common/definitions';
 import type { FieldSpec, Mapping, TransformStep } from './mapping-file';
-import { ElementResolver, elementLabel, firstText, firstValue, parsePath, PathError, pickOne, picksOne, selectNodes, selectValues, textIn, textInPicked, type ParsedPath, type ValueHit } from './path';
-import { segmentOf, type TransactionTree, type TreeLoop, type TreeNode, type TreeSegment } from './tree';
+import { ElementResolver, elementLabel, firstText, firstValue, named, parsePath, PathError, pickOne, picksOne, qualifies, selectNodes, selectValues, textIn, textInPicked, type ParsedPath, type ValueHit } from './path';
+import { elementCount, segmentOf, valueAt, type TransactionTree, type TreeLoop, type TreeNode, type TreeSegment } from './tree';
 
 /** The rule an error comes from. */
 export type MappingRule = 'required' | 'code' | 'xref' | 'date' | 'time' | 'number' | 'expr' | 'path' | 'schema' | 'routing' | 'mapping' | 'definition' | 'edi';
@@ -48,6 +48,11 @@ export interface MappingContext {
   dictionary?: Dictionary;
   /** Decimal mark of numbers: '.' for X12, the UNA one (or 'either') for EDIFACT. */
   decimalMark?: '.' | ',' | 'either';
+  /**
+   * The envelope is plain data (an object literal of object literals, every own property enumerable, as
+   * `envelopeOf` makes it): the document is then plain data throughout, which its schema check can rely on.
+   */
+  plainEnvelope?: boolean;
 }
 
 export interface MappingResult {
@@ -68,33 +73,74 @@ type Obj = Record<string, unknown>;
 /** A value now, or later when a JSONata expression had to be awaited. */
 type Maybe<T> = T | Promise<T>;
 
-/** A field of a `fields:` block: its key, its spec and, for a field that reads one value, how (see `leafPlan`). */
-type FieldEntry = [key: string, spec: FieldSpec, leaf: LeafPlan | undefined];
+/**
+ * A field of a `fields:` block, prepared once per mapping: its key, its spec and, for a field that reads
+ * one value (see `leafPlan`), a reader made for it alone. A class, so that every field has one shape.
+ */
+class Field {
+  constructor(
+    readonly key: string,
+    readonly spec: FieldSpec,
+    /** The value without an error to report: the value, undefined, or SLOW (a throw counts as SLOW). */
+    readonly read: Reader | undefined,
+    /** A missing value has a default or a required message to settle: the general walk does that. */
+    readonly settles: boolean,
+    private readonly mapping: Mapping,
+  ) {}
+
+  private prepared: FieldOrder | undefined;
+
+  /** The block of a `fields:` field (per occurrence with `each:`), prepared on first use. */
+  block(): FieldOrder {
+    return (this.prepared ??= fieldOrder(this.spec.fields as Record<string, FieldSpec>, this.mapping));
+  }
+}
+
+/**
+ * What a leaf field reads from a node, made once per field: the spec's questions (which path, which
+ * table, which type) are answered when it is made, not for every value read.
+ */
+type Reader = (run: Run, node: TreeNode) => unknown;
+
+/** A value as read in, converted as the field says; SLOW (or a throw) where `convert` would report. */
+type Converter = (run: Run, text: string) => unknown;
 
 /** A `fields:` block split once into the order its fields are evaluated in. */
 interface FieldOrder {
-  plain: FieldEntry[];
+  plain: Field[];
   /** A default that depends on a sibling waits until the other fields are known. */
-  conditional: FieldEntry[];
+  conditional: Field[];
   /** Expressions see the fields mapped before them. */
-  later: FieldEntry[];
+  later: Field[];
   /** Every key of the block. */
   keys: string[];
 }
 
-const orders = new WeakMap<Record<string, FieldSpec>, FieldOrder>();
+/**
+ * The blocks of a mapping, prepared on first use. Per mapping rather than per block: a reader holds the
+ * mapping's code tables, and a block a base mapping shares with the partners extending it has theirs.
+ */
+const blocksOf = new WeakMap<Mapping, Map<Record<string, FieldSpec>, FieldOrder>>();
 
-function fieldOrder(fields: Record<string, FieldSpec>): FieldOrder {
-  let order = orders.get(fields);
-  if (order) return order;
-  order = { plain: [], conditional: [], later: [], keys: Object.keys(fields) };
+function blocksFor(mapping: Mapping): Map<Record<string, FieldSpec>, FieldOrder> {
+  let blocks = blocksOf.get(mapping);
+  if (!blocks) {
+    blocks = new Map();
+    blocksOf.set(mapping, blocks);
+  }
+  return blocks;
+}
+
+function fieldOrder(fields: Record<string, FieldSpec>, mapping: Mapping): FieldOrder {
+  const order: FieldOrder = { plain: [], conditional: [], later: [], keys: Object.keys(fields) };
   for (const [key, spec] of Object.entries(fields)) {
-    const entry: FieldEntry = [key, spec, leafPlan(spec)];
+    const plan = leafPlan(spec);
+    const settles = spec.default !== undefined || (spec.required !== undefined && spec.required !== false);
+    const entry = new Field(key, spec, plan === undefined ? undefined : reader(spec, plan, mapping), settles, mapping);
     if (spec.expr !== undefined) order.later.push(entry);
     else if (spec.defaultWhen !== undefined) order.conditional.push(entry);
     else order.plain.push(entry);
   }
-  orders.set(fields, order);
   return order;
 }
 
@@ -109,12 +155,25 @@ interface LeafPlan {
   /** `path` selects at most one node (see pickOne). */
   one: boolean;
   /**
-   * For a path that selects at most one node: its step, as text. Fields whose paths share it (PO1/01,
-   * PO1/02 and the pairs of PO1 in a line) pick the same node from the same context.
+   * For a path that selects at most one node: its step, as text (one string per text, so that runs
+   * compare them by identity). Fields whose paths share it (PO1/01, PO1/02 and the pairs of PO1 in a
+   * line) pick the same node from the same context.
    */
   pick: string | undefined;
   /** A 'first' path read from the picked node (see textIn). */
   direct: boolean;
+}
+
+const pickKeys = new Map<string, string>();
+
+/** One string object per pick text: the pick cache then compares by identity. */
+function pickKey(text: string): string {
+  let key = pickKeys.get(text);
+  if (key === undefined) {
+    key = text;
+    pickKeys.set(text, key);
+  }
+  return key;
 }
 
 /** The leaf plan of a field, or undefined for a field only the general walk maps. */
@@ -131,11 +190,175 @@ function leafPlan(spec: FieldSpec): LeafPlan | undefined {
   if (plan.paths.length > 1) return undefined;
   const path = plan.paths.length === 1 ? plan.paths[0] : undefined;
   const one = path === undefined || picksOne(path);
-  const pick = path !== undefined && one ? `${path.absolute ? '/' : ''}${JSON.stringify(path.steps[0])}` : undefined;
+  const pick = path !== undefined && one ? pickKey(`${path.absolute ? '/' : ''}${JSON.stringify(path.steps[0])}`) : undefined;
   if (spec.pair) return spec.join === undefined ? { kind: 'pair', path, one, pick, direct: false } : undefined;
   if (path === undefined) return undefined;
   if (spec.join !== undefined) return { kind: 'join', path, one, pick, direct: false };
   return plan.many ? undefined : { kind: 'first', path, one, pick, direct: textInPicked(path) };
+}
+
+/** The leaf reader of a field: where its text is, then what becomes of it (the leaf reading of `values`). */
+function reader(spec: FieldSpec, plan: LeafPlan, mapping: Mapping): Reader {
+  const convert = converter(spec, mapping);
+  const path = plan.path as ParsedPath;
+  if (plan.kind === 'join') return joinReader(spec.join as string, path, convert);
+  if (plan.kind === 'pair') {
+    const pair = spec.pair as NonNullable<FieldSpec['pair']>;
+    if (plan.path === undefined) return (run, node) => run.pairIn(node, pair, convert);
+    if (plan.one) return (run, node) => run.pairIn(run.pick(plan, node), pair, convert);
+    return (run, node) => {
+      for (const n of selectNodes(node, run.root, path, run.resolver)) {
+        const seg = segmentOf(n);
+        const value = seg === undefined ? undefined : pairValue(pair, seg);
+        if (value !== undefined) return convert(run, value);
+      }
+      return undefined;
+    };
+  }
+  const addr = path.element;
+  if (plan.direct && addr !== undefined && addr.kind === 'position' && addr.repetition !== '*') {
+    // The element's place, as `read` counts it.
+    const e = addr.element - 1;
+    const c = addr.component - 1;
+    const r = addr.repetition - 1;
+    return (run, node) => {
+      const picked = run.pick(plan, node);
+      if (picked === undefined) return undefined;
+      const seg = picked.kind === 'segment' ? picked : segmentOf(picked);
+      if (seg === undefined) return undefined;
+      const text = valueAt(seg, e, r, c).trim();
+      return text === '' ? undefined : convert(run, text);
+    };
+  }
+  if (plan.direct) {
+    return (run, node) => {
+      const text = textIn(run.pick(plan, node), path, run.resolver);
+      return text === undefined ? undefined : convert(run, text);
+    };
+  }
+  return (run, node) => {
+    const text = firstText(node, run.root, path, run.resolver);
+    return text === undefined ? undefined : convert(run, text);
+  };
+}
+
+/**
+ * `join:` over every value of one path (`joined` of the general reading): SLOW when one of them cannot
+ * be converted. A path of one step of children and an element position is read without the lists.
+ */
+function joinReader(separator: string, path: ParsedPath, convert: Converter): Reader {
+  const only = path.steps.length === 1 ? path.steps[0] : undefined;
+  const addr = path.element;
+  if (only === undefined || only.axis !== undefined || addr === undefined || addr.kind !== 'position' || addr.repetition === '*') {
+    return (run, node) => joinedSlowly(run, node, path, convert, separator);
+  }
+  const e = addr.element - 1;
+  const c = addr.component - 1;
+  const r = addr.repetition - 1;
+  const want = (only.index ?? 1) - 1;
+  const name = only.name;
+  const checks = only.conditions.length > 0;
+  return (run, node) => {
+    const from = path.absolute ? run.root : node;
+    if (from.kind === 'segment') return joinedSlowly(run, node, path, convert, separator);
+    // selectNodes' walk over the children, reading each selected node's value as selectValues does.
+    let out: string | undefined;
+    let seen = 0;
+    for (const child of from.children) {
+      if (!named(child, name) || !qualifies(child, only, run.resolver, path.text)) continue;
+      const selected = only.all || seen === want;
+      seen++;
+      if (!selected) continue;
+      const seg = child.kind === 'segment' ? child : segmentOf(child);
+      if (seg !== undefined) {
+        const text = valueAt(seg, e, r, c).trim();
+        if (text !== '') {
+          const value = convert(run, text);
+          if (value === SLOW) return SLOW;
+          if (value !== undefined) out = out === undefined ? String(value) : `${out}${separator}${String(value)}`;
+        }
+      }
+      if (!only.all && !checks) break;
+    }
+    return out;
+  };
+}
+
+/** `joinReader` through selectValues' hits, for any path. */
+function joinedSlowly(run: Run, node: TreeNode, path: ParsedPath, convert: Converter, separator: string): unknown {
+  let out: string | undefined;
+  for (const hit of selectValues(node, run.root, path, run.resolver)) {
+    const value = convert(run, hit.value);
+    if (value === SLOW) return SLOW;
+    if (value !== undefined) out = out === undefined ? String(value) : `${out}${separator}${String(value)}`;
+  }
+  return out;
+}
+
+/** `convert` without an error to report, made for one field: transform -> code -> xref -> type. */
+function converter(spec: FieldSpec, mapping: Mapping): Converter {
+  const type = typer(spec);
+  const transform = spec.transform;
+  const code = spec.code === undefined ? undefined : tableLookup(mapping, spec.code, spec.onUnknown ?? 'error');
+  const xref = spec.xref === undefined ? undefined : tableLookup(mapping, spec.xref, spec.onUnknown ?? 'omit');
+  if (transform === undefined && code === undefined && xref === undefined) return type;
+  return (run, text) => {
+    let value: string | undefined = transform ? applyTransform(transform, text) : text;
+    if (value === '') return undefined;
+    if (code !== undefined) {
+      const known = code(value);
+      if (known === SLOW) return SLOW;
+      value = known;
+    }
+    if (value !== undefined && xref !== undefined) {
+      const known = xref(value);
+      if (known === SLOW) return SLOW;
+      value = known;
+    }
+    return value === undefined ? undefined : type(run, value);
+  };
+}
+
+/** The field's type (`typed`): a date, a time, a number, else the text; throws what it cannot read. */
+function typer(spec: FieldSpec): Converter {
+  if (spec.date !== undefined) {
+    const format = spec.date as EdiDateTimeFormat;
+    return (_run, value) => parseEdiDateTime(value, format).date;
+  }
+  if (spec.time) return (_run, value) => parseEdiTime(value);
+  if (spec.number !== undefined) {
+    const implied = spec.number.implied;
+    return (run, value) => parseDecimal(value, implied, run.decimal);
+  }
+  return (_run, value) => value;
+}
+
+const NO_TABLE: Record<string, string> = Object.freeze({});
+
+/**
+ * `known` for one table of a mapping, with the last answer at hand: a field's values repeat (the unit
+ * of every line, the purpose of every order). A mapping's tables are read from its files and not changed
+ * after (a changed file makes a new mapping).
+ */
+function tableLookup(mapping: Mapping, name: string, onUnknown: 'error' | 'keep' | 'omit'): (value: string) => string | undefined | typeof SLOW {
+  const table = mapping.tables[name] ?? NO_TABLE;
+  let lastIn: string | undefined;
+  let lastOut: string | undefined | typeof SLOW;
+  return (value) => {
+    if (value === lastIn) return lastOut;
+    const out = knownIn(table, value, onUnknown);
+    lastIn = value;
+    lastOut = out;
+    return out;
+  };
+}
+
+/** `lookup` without an error to report: SLOW where it would report one. */
+function knownIn(table: Record<string, string>, value: string, onUnknown: 'error' | 'keep' | 'omit'): string | undefined | typeof SLOW {
+  if (Object.hasOwn(table, value)) return table[value];
+  if (Object.hasOwn(table, '*')) return table['*'] === '=' ? value : table['*'];
+  if (onUnknown === 'keep') return value;
+  return onUnknown === 'error' ? SLOW : undefined;
 }
 
 /** What the leaf reading says when the field has an error (or a default) to settle: the general walk takes over. */
@@ -174,6 +397,18 @@ function valuePlan(spec: FieldSpec): ValuePlan {
 const resolvers = new WeakMap<Dictionary, Map<string, ElementResolver>>();
 const RESOLVERS_PER_DICTIONARY = 64;
 
+/** The resolver asked for last, by dictionary, standard and version (a file's transactions share them). */
+let lastResolver: { dictionary: Dictionary; standard: string; version: string; resolver: ElementResolver } | undefined;
+
+/** `resolverFor` a transaction's dictionary and envelope, without making its label when it is the last one's. */
+function resolverOf(dictionary: Dictionary | undefined, envelope: Envelope): ElementResolver {
+  const last = lastResolver;
+  if (dictionary !== undefined && last !== undefined && last.dictionary === dictionary && last.standard === envelope.standard && last.version === envelope.version) return last.resolver;
+  const resolver = resolverFor(dictionary, `${envelope.standard} ${envelope.version}`);
+  if (dictionary !== undefined) lastResolver = { dictionary, standard: envelope.standard, version: envelope.version, resolver };
+  return resolver;
+}
+
 function resolverFor(dictionary: Dictionary | undefined, label: string): ElementResolver {
   if (!dictionary) return new ElementResolver(dictionary, label);
   let byLabel = resolvers.get(dictionary);
@@ -211,13 +446,35 @@ class Run {
   private pickedFrom: TreeNode | undefined;
   private pickedBy = '';
   private picked: TreeNode | undefined;
+  /**
+   * The qualified pairs (`pair:`) of the last segment asked about, from which element on: the item ids
+   * of a line are several fields over the pairs of one PO1, trimmed once for all of them.
+   */
+  private pairSeg: TreeSegment | undefined;
+  private pairFrom = 0;
+  private pairCount = 0;
+  private readonly pairQualifiers: string[] = [];
+  private readonly pairValues: string[] = [];
+  /** The mapping's blocks (see fieldOrder). */
+  private readonly blocks: Map<Record<string, FieldSpec>, FieldOrder>;
   doc: Obj = {};
 
   constructor(tree: TransactionTree, readonly mapping: Mapping, readonly ctx: MappingContext, trackSources = false) {
     this.root = tree.root;
     this.decimal = { decimalMark: ctx.decimalMark ?? '.' };
-    this.resolver = resolverFor(ctx.dictionary, `${ctx.envelope.standard} ${ctx.envelope.version}`);
+    this.resolver = resolverOf(ctx.dictionary, ctx.envelope);
     this.sources = trackSources ? new Map() : undefined;
+    this.blocks = blocksFor(mapping);
+  }
+
+  /** A `fields:` block of the mapping, prepared on first use. */
+  private block(fields: Record<string, FieldSpec>): FieldOrder {
+    let order = this.blocks.get(fields);
+    if (order === undefined) {
+      order = fieldOrder(fields, this.mapping);
+      this.blocks.set(fields, order);
+    }
+    return order;
   }
 
   error(rule: MappingRule, path: string, message: string, where: Source & { value?: string } = {}, into = this.errors): void {
@@ -243,8 +500,12 @@ class Run {
    * mappings have none on the inbound side, and a promise per field was most of the engine's cost.
    */
   object(fields: Record<string, FieldSpec>, node: TreeNode, at: string, top = false): Maybe<Obj | undefined> {
+    return this.objectOf(this.block(fields), node, at, top);
+  }
+
+  /** `object` of a prepared block. */
+  private objectOf(order: FieldOrder, node: TreeNode, at: string, top = false): Maybe<Obj | undefined> {
     const out: Obj = top ? this.doc : {};
-    const order = fieldOrder(fields);
     const plain = this.fill(order.plain, 0, node, at, out);
     if (plain instanceof Promise) return this.objectLater(plain, order, node, at, out);
     const rest = this.rest(order, node, at, out);
@@ -273,26 +534,27 @@ class Run {
   }
 
   /** Fields `from` on into `out`, in order; an awaited expression continues the rest after it. */
-  private fill(entries: FieldEntry[], from: number, node: TreeNode, at: string, out: Obj): Maybe<void> {
+  private fill(entries: Field[], from: number, node: TreeNode, at: string, out: Obj): Maybe<void> {
     for (let i = from; i < entries.length; i++) {
-      const [key, spec, plan] = entries[i];
+      const entry = entries[i];
       // A second run that notes sources takes the general walk throughout.
-      if (plan !== undefined && this.sources === undefined) {
-        const quick = this.leaf(spec, plan, node);
+      if (entry.read !== undefined && this.sources === undefined) {
+        const quick = this.leaf(entry, node);
         if (quick !== SLOW) {
-          if (quick !== undefined) out[key] = quick;
+          if (quick !== undefined) out[entry.key] = quick;
           continue;
         }
       }
+      const { key, spec } = entry;
       const path = join(at, key);
-      const value = spec.expr !== undefined ? this.expression(spec, node, path, out) : this.field(spec, node, path, out);
+      const value = spec.expr !== undefined ? this.expression(spec, node, path, out) : this.field(entry, node, path, out);
       if (value instanceof Promise) return this.fillLater(value, key, entries, i, node, at, out);
       if (value !== undefined) out[key] = value;
     }
     return undefined;
   }
 
-  private async fillLater(pending: Promise<unknown>, key: string, entries: FieldEntry[], i: number, node: TreeNode, at: string, out: Obj): Promise<void> {
+  private async fillLater(pending: Promise<unknown>, key: string, entries: Field[], i: number, node: TreeNode, at: string, out: Obj): Promise<void> {
     const v = await pending;
     if (v !== undefined) out[key] = v;
     await this.fill(entries, i + 1, node, at, out);
@@ -303,35 +565,43 @@ class Run {
    * or settle (a path error, a value it cannot convert, a missing value with a default or required):
    * it is then mapped again by that walk, which reads the same values and says what is wrong.
    */
-  private leaf(spec: FieldSpec, plan: LeafPlan, node: TreeNode): unknown {
+  private leaf(entry: Field, node: TreeNode): unknown {
     let value: unknown;
     try {
-      if (plan.kind === 'join') value = this.joined(spec, plan.path as ParsedPath, node);
-      else {
-        const path = plan.path as ParsedPath;
-        const text = plan.kind === 'pair' ? this.pairText(spec, plan, node) : plan.direct ? textIn(this.pick(plan, node), path, this.resolver) : firstText(node, this.root, path, this.resolver);
-        value = text === undefined ? undefined : this.quick(spec, text);
-      }
+      value = (entry.read as Reader)(this, node);
     } catch {
       return SLOW;
     }
-    if (value === undefined && (spec.default !== undefined || (spec.required !== undefined && spec.required !== false))) return SLOW;
+    if (value === undefined && entry.settles) return SLOW;
     return value;
   }
 
-  /** The first qualified pair's value, as `pairHits` finds it in what the plan's path selects. */
-  private pairText(spec: FieldSpec, plan: LeafPlan, node: TreeNode): string | undefined {
-    const pair = spec.pair as NonNullable<FieldSpec['pair']>;
-    if (plan.path === undefined || plan.one) {
-      const picked = plan.path === undefined ? node : this.pick(plan, node);
-      const seg = picked === undefined ? undefined : segmentOf(picked);
-      return seg === undefined ? undefined : pairValue(pair, seg);
+  /**
+   * The first qualified pair's value in a node's segment, as `pairHits` finds it, converted; undefined
+   * without a node, a segment or a pair.
+   */
+  pairIn(node: TreeNode | undefined, pair: NonNullable<FieldSpec['pair']>, convert: Converter): unknown {
+    const seg = node === undefined ? undefined : node.kind === 'segment' ? node : segmentOf(node);
+    if (seg === undefined) return undefined;
+    const qualifiers = this.pairQualifiers;
+    const values = this.pairValues;
+    if (seg !== this.pairSeg || pair.from !== this.pairFrom) {
+      // Every pair with a value, in order (pairValue skips the others). Counted rather than truncated:
+      // setting an array's length is a call into the runtime.
+      let n = 0;
+      const count = elementCount(seg);
+      for (let e = pair.from; e < count; e += 2) {
+        const v = valueAt(seg, e, 0, 0).trim();
+        if (v === '') continue;
+        qualifiers[n] = valueAt(seg, e - 1, 0, 0).trim();
+        values[n] = v;
+        n++;
+      }
+      this.pairCount = n;
+      this.pairSeg = seg;
+      this.pairFrom = pair.from;
     }
-    for (const n of selectNodes(node, this.root, plan.path, this.resolver)) {
-      const seg = segmentOf(n);
-      const value = seg === undefined ? undefined : pairValue(pair, seg);
-      if (value !== undefined) return value;
-    }
+    for (let i = 0; i < this.pairCount; i++) if (pair.qualifier.includes(qualifiers[i])) return convert(this, values[i]);
     return undefined;
   }
 
@@ -339,42 +609,13 @@ class Run {
    * The node a plan's path picks from `node`: the last one again when the context and step are the
    * same (a pick that throws is not remembered, and throws again where it is asked for again).
    */
-  private pick(plan: LeafPlan, node: TreeNode): TreeNode | undefined {
+  pick(plan: LeafPlan, node: TreeNode): TreeNode | undefined {
     if (node === this.pickedFrom && plan.pick === this.pickedBy) return this.picked;
     const picked = pickOne(node, this.root, plan.path as ParsedPath, this.resolver);
     this.pickedFrom = node;
     this.pickedBy = plan.pick as string;
     this.picked = picked;
     return picked;
-  }
-
-  /** `join:` over every value of one path, or SLOW when one of them cannot be converted. */
-  private joined(spec: FieldSpec, path: ParsedPath, node: TreeNode): unknown {
-    const out: unknown[] = [];
-    for (const hit of selectValues(node, this.root, path, this.resolver)) {
-      const value = this.quick(spec, hit.value);
-      if (value === SLOW) return SLOW;
-      if (value !== undefined) out.push(value);
-    }
-    if (out.length === 0) return undefined;
-    return out.map(String).join(spec.join);
-  }
-
-  /** `convert` without an error to report: SLOW (or a throw) where it would report one. */
-  private quick(spec: FieldSpec, text: string): unknown {
-    let value: string | undefined = spec.transform ? applyTransform(spec.transform, text) : text;
-    if (value === '') return undefined;
-    if (spec.code !== undefined) {
-      const known = this.known(spec.code, value, spec.onUnknown ?? 'error');
-      if (known === SLOW) return SLOW;
-      value = known;
-    }
-    if (value !== undefined && spec.xref !== undefined) {
-      const known = this.known(spec.xref, value, spec.onUnknown ?? 'omit');
-      if (known === SLOW) return SLOW;
-      value = known;
-    }
-    return value === undefined ? undefined : this.typed(spec, value);
   }
 
   /** A value as the field's type says (date, time, number, else the text); throws what it cannot read. */
@@ -387,22 +628,21 @@ class Run {
 
   /** `lookup` without an error to report: SLOW where it would report one. */
   private known(name: string, value: string, onUnknown: 'error' | 'keep' | 'omit'): string | undefined | typeof SLOW {
-    const table = this.mapping.tables[name] ?? {};
-    if (Object.hasOwn(table, value)) return table[value];
-    if (Object.hasOwn(table, '*')) return table['*'] === '=' ? value : table['*'];
-    if (onUnknown === 'keep') return value;
-    return onUnknown === 'error' ? SLOW : undefined;
+    return knownIn(this.mapping.tables[name] ?? {}, value, onUnknown);
   }
 
-  field(spec: FieldSpec, node: TreeNode, at: string, siblings: Obj): Maybe<unknown> {
+  field(entry: Field, node: TreeNode, at: string, siblings: Obj): Maybe<unknown> {
+    const spec = entry.spec;
     const before = this.errors.length;
     let value: Maybe<unknown>;
     try {
-      value = this.raw(spec, node, at);
+      value = this.raw(entry, node, at);
     } catch (err) {
       return this.pathFailed(err, node, at);
     }
     if (value instanceof Promise) return this.fieldLater(value, spec, node, at, siblings, before);
+    // A value needs neither its default nor its required message (see finish).
+    if (value !== undefined) return value;
     return this.settle(spec, value, node, at, siblings, before);
   }
 
@@ -447,21 +687,23 @@ class Run {
     return value;
   }
 
-  raw(spec: FieldSpec, node: TreeNode, at: string): Maybe<unknown> {
-    if (spec.each !== undefined) return this.each(spec, selectNodes(node, this.root, parsePath(spec.each), this.resolver, true), 0, at, []);
-    if (spec.fields) return this.object(spec.fields, node, at);
+  raw(entry: Field, node: TreeNode, at: string): Maybe<unknown> {
+    const spec = entry.spec;
+    if (spec.each !== undefined) return this.each(entry, selectNodes(node, this.root, parsePath(spec.each), this.resolver, true), 0, at, []);
+    if (spec.fields) return this.objectOf(entry.block(), node, at);
     if (spec.value !== undefined) return spec.value;
     if (spec.path !== undefined || spec.pair !== undefined || spec.firstOf !== undefined) return this.values(spec, node, at, false);
     return undefined;
   }
 
   /** `each:`: one entry per occurrence, from occurrence `from` on. */
-  private each(spec: FieldSpec, nodes: readonly TreeNode[], from: number, at: string, items: unknown[]): Maybe<unknown[] | undefined> {
+  private each(entry: Field, nodes: readonly TreeNode[], from: number, at: string, items: unknown[]): Maybe<unknown[] | undefined> {
+    const spec = entry.spec;
     for (let i = from; i < nodes.length; i++) {
       const item = nodes[i];
       if (spec.fields) {
-        const obj = this.object(spec.fields, item, `${at}[${items.length}]`);
-        if (obj instanceof Promise) return this.eachLater(obj, spec, nodes, i, at, items);
+        const obj = this.objectOf(entry.block(), item, `${at}[${items.length}]`);
+        if (obj instanceof Promise) return this.eachLater(obj, entry, nodes, i, at, items);
         if (obj !== undefined) items.push(obj);
       } else if (spec.path !== undefined || spec.pair !== undefined || spec.firstOf !== undefined) {
         const values = this.values(spec, item, `${at}[${items.length}]`, true);
@@ -472,10 +714,10 @@ class Run {
     return items.length > 0 ? items : undefined;
   }
 
-  private async eachLater(pending: Promise<Obj | undefined>, spec: FieldSpec, nodes: readonly TreeNode[], i: number, at: string, items: unknown[]): Promise<unknown[] | undefined> {
+  private async eachLater(pending: Promise<Obj | undefined>, entry: Field, nodes: readonly TreeNode[], i: number, at: string, items: unknown[]): Promise<unknown[] | undefined> {
     const o = await pending;
     if (o !== undefined) items.push(o);
-    return this.each(spec, nodes, i + 1, at, items);
+    return this.each(entry, nodes, i + 1, at, items);
   }
 
   /** Values of path(s): the first one, or a list for several paths, '*' or '#*' (joined with `join`). */
@@ -616,10 +858,11 @@ function pairHits(pair: NonNullable<FieldSpec['pair']>, nodes: readonly TreeNode
   for (const n of nodes) {
     const seg = segmentOf(n);
     if (!seg) continue;
-    for (let e = pair.from; e < seg.elements.length; e += 2) {
-      const q = seg.elements[e - 1]?.[0]?.[0]?.trim() ?? '';
+    const count = elementCount(seg);
+    for (let e = pair.from; e < count; e += 2) {
+      const q = valueAt(seg, e - 1, 0, 0).trim();
       if (!pair.qualifier.includes(q)) continue;
-      const v = seg.elements[e]?.[0]?.[0]?.trim() ?? '';
+      const v = valueAt(seg, e, 0, 0).trim();
       if (v === '') continue;
       const hit: ValueHit = { value: v, segment: seg, element: e + 1, component: 1, repetition: 1 };
       if (!all) return hit;
@@ -631,10 +874,11 @@ function pairHits(pair: NonNullable<FieldSpec['pair']>, nodes: readonly TreeNode
 
 /** The value of the first qualified pair in one segment, as `pairHits` finds it (without a hit object). */
 function pairValue(pair: NonNullable<FieldSpec['pair']>, seg: TreeSegment): string | undefined {
-  for (let e = pair.from; e < seg.elements.length; e += 2) {
-    const q = seg.elements[e - 1]?.[0]?.[0]?.trim() ?? '';
+  const count = elementCount(seg);
+  for (let e = pair.from; e < count; e += 2) {
+    const q = valueAt(seg, e - 1, 0, 0).trim();
     if (!pair.qualifier.includes(q)) continue;
-    const v = seg.elements[e]?.[0]?.[0]?.trim() ?? '';
+    const v = valueAt(seg, e, 0, 0).trim();
     if (v !== '') return v;
   }
   return undefined;
@@ -721,12 +965,15 @@ export function mapTransactionNow(tree: TransactionTree, mapping: Mapping, conte
   return run instanceof Promise ? run.then((r) => checked(r, tree, mapping, context)) : checked(run, tree, mapping, context);
 }
 
+/** What a run builds is plain data (object literals and arrays, every own property enumerable): with a plain envelope, so is its document. */
+const PLAIN = { plain: true } as const;
+
 /** The document of a finished run, checked against its schema (or the errors that stop it). */
 function checked(run: Run, tree: TransactionTree, mapping: Mapping, context: MappingContext): Maybe<MappingResult> {
   const document = run.doc;
   const warned = run.warnings.length > 0 ? { warnings: run.warnings } : {};
   if (run.errors.length > 0) return { errors: run.errors, ...warned };
-  const valid = validateCanonicalDocument(document, mapping.type);
+  const valid = validateCanonicalDocument(document, mapping.type, context.plainEnvelope === true ? PLAIN : undefined);
   if (valid.ok) return { document: valid.document as CanonicalDocument, errors: [], ...warned };
   const issues = valid.issues;
   // The same mapping again, this time noting where every value came from, so the errors can name it.

@@ -18,7 +18,7 @@
  * Element ids need the segment dictionary of the transaction's version; positions do not.
  */
 import type { Dictionary } from '../edi/common/definitions';
-import { segmentOf, type TreeLoop, type TreeNode, type TreeSegment } from './tree';
+import { repetitionCount, segmentOf, valueAt, type TreeLoop, type TreeNode, type TreeSegment } from './tree';
 
 /** Where an element is, by position or by dictionary ids. */
 export type ElementAddress =
@@ -262,7 +262,7 @@ function positionPair(element: number, component: number): readonly [number, num
 }
 
 function read(seg: TreeSegment, e: number, c: number, r: number): string {
-  return seg.elements[e - 1]?.[r - 1]?.[c - 1] ?? '';
+  return valueAt(seg, e - 1, r - 1, c - 1);
 }
 
 function conditionHolds(seg: TreeSegment, cond: Condition, resolver: ElementResolver, pathText: string): boolean {
@@ -279,7 +279,8 @@ function conditionHolds(seg: TreeSegment, cond: Condition, resolver: ElementReso
   return cond.op === '=' ? listed : !listed;
 }
 
-function named(node: TreeNode, name: string): boolean {
+/** Whether a node is a segment or loop occurrence of that name (a loop also by its trigger's tag). */
+export function named(node: TreeNode, name: string): boolean {
   return node.kind === 'segment' ? node.tag === name : node.id === name || segmentOf(node)?.tag === name;
 }
 
@@ -327,7 +328,7 @@ function navigation(root: TreeLoop): Navigation {
 function hlField(node: TreeNode, n: number): string {
   if (node.kind !== 'loop') return '';
   const seg = node.children[0];
-  return seg?.kind === 'segment' && seg.tag === 'HL' ? (seg.elements[n - 1]?.[0]?.[0]?.trim() ?? '') : '';
+  return seg?.kind === 'segment' && seg.tag === 'HL' ? valueAt(seg, n - 1, 0, 0).trim() : '';
 }
 
 /**
@@ -382,7 +383,7 @@ function reach(node: TreeNode, root: TreeLoop, step: SegmentStep): TreeNode[] {
 }
 
 /** True when a node passes every condition of a step (a node without a segment passes none). */
-function qualifies(node: TreeNode, step: SegmentStep, resolver: ElementResolver, pathText: string): boolean {
+export function qualifies(node: TreeNode, step: SegmentStep, resolver: ElementResolver, pathText: string): boolean {
   if (step.conditions.length === 0) return true;
   const seg = segmentOf(node);
   if (seg === undefined) return false;
@@ -476,7 +477,7 @@ function firstIn(seg: TreeSegment, e: number, c: number, addr: ElementAddress): 
     const value = read(seg, e, c, addr.repetition).trim();
     return value !== '' ? { value, segment: seg, element: e, component: c, repetition: addr.repetition } : undefined;
   }
-  const reps = seg.elements[e - 1]?.length ?? 0;
+  const reps = repetitionCount(seg, e - 1);
   for (let r = 1; r <= reps; r++) {
     const value = read(seg, e, c, r).trim();
     if (value !== '') return { value, segment: seg, element: e, component: c, repetition: r };
@@ -550,7 +551,7 @@ export function selectValues(ctx: TreeNode, root: TreeLoop, path: ParsedPath, re
       if (value !== '') out.push({ value, segment: seg, element: e, component: c, repetition: addr.repetition });
       continue;
     }
-    const reps = seg.elements[e - 1]?.length ?? 0;
+    const reps = repetitionCount(seg, e - 1);
     for (let r = 1; r <= reps; r++) {
       const value = read(seg, e, c, r).trim();
       if (value !== '') out.push({ value, segment: seg, element: e, component: c, repetition: r });

@@ -10,6 +10,7 @@ import { definitionSource, definitionVersion } from '../edi/validate';
 import type { Dictionary, TransactionDef } from '../edi/common/definitions';
 import type { EdiHandler, GroupHeader, InterchangeHeader, Standard, TransactionHeader } from '../edi/common/events';
 import { EdiReader } from '../edi/reader';
+import type { SegmentView } from '../edi/common/segment';
 import { loadPartners, type LoadPartnersOptions } from '../partners/loader';
 import type { Partner, PartnerRegistry, RouteResult } from '../partners/registry';
 import { mapTransactionNow, type MappingError, type MappingResult } from './engine';
@@ -163,7 +164,7 @@ class Translator {
         if (found) this.current.builder = new TreeBuilder(found.def);
       },
       segment: (seg, place) => {
-        if (place.level === 'transaction' && this.current?.builder) this.current.builder.add(seg.toParsed(), place.position, seg.offset);
+        if (place.level === 'transaction' && this.current?.builder) addSegment(this.current.builder, seg, place.position);
       },
       transactionEnd: () => {
         const c = this.current;
@@ -287,12 +288,29 @@ class Translator {
     const found = safeDefinition(c.standard, t);
     if (!found || !c.builder) return this.failed(c, 'definition', `no definition for ${c.standard} ${definitionVersion(c.standard, t) || '(no version)'} ${t.id}; it cannot be mapped`, partner.id, file);
     const envelope = envelopeOf(c.standard, c.interchange, c.group, t);
-    return mapTransactionNow(c.builder.result, mapping, { partnerId: partner.id, envelope, dictionary: found.dictionary, decimalMark: c.decimalMark }) satisfies Maybe<MappingResult>;
+    return mapTransactionNow(c.builder.result, mapping, { partnerId: partner.id, envelope, dictionary: found.dictionary, decimalMark: c.decimalMark, plainEnvelope: true }) satisfies Maybe<MappingResult>;
   }
 }
 
 /** A value now, or later when a mapping had to await an expression. */
 type Maybe<T> = T | Promise<T>;
+
+/**
+ * A transaction segment into its tree: one whose elements are all simple (most are) as their values,
+ * without the list of repetitions of a list of components per element that `toParsed` makes.
+ */
+function addSegment(builder: TreeBuilder, seg: SegmentView, position: number): void {
+  const n = seg.elementCount();
+  const values = new Array<string>(n);
+  for (let e = 1; e <= n; e++) {
+    if (!seg.openSimple(e)) {
+      builder.add(seg.toParsed(), position, seg.offset);
+      return;
+    }
+    values[e - 1] = seg.componentValue(1);
+  }
+  builder.addSimple(seg.tag, values, position, seg.offset);
+}
 
 /** A handler that passes every event to `first`, then to `second`. */
 function both(first: EdiHandler, second: EdiHandler): EdiHandler {

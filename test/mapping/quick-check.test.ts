@@ -108,6 +108,33 @@ describe('quick schema walk', () => {
     expect(JSON.stringify((quickParse(DOCUMENT_SCHEMAS.order, hidden) as typeof order).lines[0])).toContain('"lineNumber":"1"');
   });
 
+  it('gives the same answers for plain data, and asks by name again once Object.prototype has changed', () => {
+    let checked = 0;
+    for (const doc of documents.slice(0, 6)) {
+      const schema = DOCUMENT_SCHEMAS[doc.type];
+      for (const variant of variants(doc)) {
+        const plain = quickParse(schema, variant, true);
+        const named = quickParse(schema, variant);
+        if (named === NOT_SURE) expect(plain).toBe(NOT_SURE);
+        else expect(JSON.stringify(plain)).toBe(JSON.stringify(named));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(500);
+    const doc = JSON.parse(JSON.stringify(order)) as typeof order;
+    const address = doc.parties?.[1].address as Record<string, unknown>;
+    delete address.region;
+    expect(quickParse(DOCUMENT_SCHEMAS.order, doc, true)).not.toBe(NOT_SURE);
+    // zod reads an inherited field by name: the walk must not answer without it.
+    Object.defineProperty(Object.prototype, 'region', { value: 'OH', enumerable: false, configurable: true });
+    try {
+      expect(quickParse(DOCUMENT_SCHEMAS.order, doc, true)).toBe(NOT_SURE);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).region;
+    }
+    expect(quickParse(DOCUMENT_SCHEMAS.order, doc, true)).not.toBe(NOT_SURE);
+  });
+
   it('remembers numbers without confusing -0 with 0', () => {
     for (const price of [0, -0, 0, 12.5, 12.5]) {
       const doc = JSON.parse(JSON.stringify(order)) as typeof order;
