@@ -155,6 +155,8 @@ export class AckCollector implements EdiHandler {
   private tx: TransactionRecord | null = null;
   private validator: TransactionValidator | null = null;
   private decimalMark: string | undefined;
+  /** The standard of the last interchange (fed by another reader, this collector's own knows nothing). */
+  private lastStandard: Standard | undefined;
   private readonly maxSegmentFindings: number;
 
   constructor(private readonly options: AckCollectorOptions = {}) {
@@ -177,6 +179,7 @@ export class AckCollector implements EdiHandler {
 
   interchangeStart(h: InterchangeHeader): void {
     this.ic = { standard: h.standard, header: h, trailerFound: false, errors: [], groups: [], transactions: [], warnings: 0 };
+    this.lastStandard = h.standard;
     this.decimalMark = h.standard === 'edifact' ? (h.serviceStringAdvice && h.serviceStringAdvice.length >= 6 ? h.serviceStringAdvice[5] : '.') : undefined;
     for (const issue of this.options.checkInterchange?.(h) ?? []) this.issue(issue);
   }
@@ -205,7 +208,9 @@ export class AckCollector implements EdiHandler {
   }
 
   transactionStart(t: TransactionHeader): void {
-    const standard: Standard = this.ic?.standard ?? (this.reader.standard === 'edifact' ? 'edifact' : 'x12');
+    // Outside an interchange, the standard is the input's: an earlier interchange's, which is the one
+    // this collector's reader detected (a reader reads one standard), and the same when another reader feeds it.
+    const standard: Standard = this.ic?.standard ?? this.lastStandard ?? (this.reader.standard === 'edifact' ? 'edifact' : 'x12');
     const def = this.options.content === false ? null : definitionFor(standard, t, this.options.overlays);
     this.tx = {
       id: t.id,
@@ -256,8 +261,9 @@ export class AckCollector implements EdiHandler {
   }
 
   issue(i: EdiIssue): void {
-    if (this.options.lenientCharset && i.code === 'element.charset_invalid') i.severity = 'warning';
-    if (i.severity !== 'error') {
+    // The issue object is left as it is: when another reader feeds this collector, its other handlers see it too.
+    const severity = this.options.lenientCharset && i.code === 'element.charset_invalid' ? 'warning' : i.severity;
+    if (severity !== 'error') {
       if (this.ic) this.ic.warnings++;
       return;
     }
@@ -448,6 +454,19 @@ export interface CollectedInput {
 /** What the collection needs to know of the partner: the checks that do not depend on what was received before. */
 export type CollectOptions = Pick<AcknowledgeOptions, 'content' | 'overlays' | 'lenientCharset'> & Pick<AckPolicy, 'usage'>;
 
+/**
+ * A collector for `collectForAcks`'s checks with these options, for a caller that feeds it the events of
+ * its own reader of the input (`collectedBy` then gives what `collectForAcks` would).
+ */
+export function ackCollector(options: CollectOptions): AckCollector {
+  return collector(options);
+}
+
+/** What a collector fed with a whole input found, as `collectForAcks` returns it. */
+export function collectedBy(c: AckCollector): CollectedInput {
+  return { interchanges: c.interchanges, fileIssues: c.fileIssues, unvalidated: [...c.unvalidated] };
+}
+
 function collector(options: CollectOptions, onInterchange?: (ic: InterchangeRecord) => void): AckCollector {
   const checkInterchange = (h: InterchangeHeader): EdiIssue[] => {
     if (!options.usage || (options.usage === 'test') === h.test) return [];
@@ -471,7 +490,7 @@ async function feed(c: AckCollector, input: Buffer | AsyncIterable<Buffer>): Pro
 export async function collectForAcks(input: Buffer | AsyncIterable<Buffer>, options: CollectOptions = {}): Promise<CollectedInput> {
   const c = collector(options);
   await feed(c, input);
-  return { interchanges: c.interchanges, fileIssues: c.fileIssues, unvalidated: [...c.unvalidated] };
+  return collectedBy(c);
 }
 
 /**

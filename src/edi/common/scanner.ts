@@ -83,6 +83,55 @@ const CR = 0x0d;
 const LF = 0x0a;
 
 
+/**
+ * Buffer's own decoders, which `toString(encoding, start, end)` ends in after checking its arguments and
+ * looking the encoding up: that wrapper cost as much as the decoding for the short values of a segment.
+ */
+interface DirectDecoding {
+  utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
+}
+const direct = typeof (Buffer.prototype as unknown as Partial<DirectDecoding>).utf8Slice === 'function' && typeof (Buffer.prototype as unknown as Partial<DirectDecoding>).latin1Slice === 'function';
+
+/** `buf.toString(enc, s, t)` for 0 <= s, t <= buf.length. */
+function sliceText(buf: Buffer, enc: 'utf8' | 'latin1', s: number, t: number): string {
+  if (!direct) return buf.toString(enc, s, t);
+  if (t <= s) return '';
+  const b = buf as unknown as DirectDecoding;
+  if (enc === 'utf8') return b.utf8Slice(s, t);
+  return enc === 'latin1' ? b.latin1Slice(s, t) : buf.toString(enc, s, t);
+}
+
+/** The string of the ASCII bytes b[s .. s + n), 9 <= n <= 20. */
+function asciiText(b: Buffer, s: number, n: number): string {
+  switch (n) {
+    case 9:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8]);
+    case 10:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9]);
+    case 11:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10]);
+    case 12:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11]);
+    case 13:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12]);
+    case 14:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13]);
+    case 15:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14]);
+    case 16:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15]);
+    case 17:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16]);
+    case 18:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16], b[s + 17]);
+    case 19:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16], b[s + 17], b[s + 18]);
+    default:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16], b[s + 17], b[s + 18], b[s + 19]);
+  }
+}
+
 /** One-character strings by byte (ASCII range used; values only reach here without high bytes). */
 const ONE_CHAR: string[] = Array.from({ length: 256 }, (_, b) => String.fromCharCode(b));
 
@@ -792,6 +841,12 @@ export class ScannedSegment implements SegmentView {
   private elemMark: Int32Array = new Int32Array(0);
   private elems = 0;
   private delims!: Delimiters;
+  /**
+   * The terminator is one byte: then every byte of a value without `hasHigh` is ASCII (a byte >= 0x80
+   * is flagged unless it is a delimiter, and no delimiter is inside a value). The first byte of a longer
+   * terminator is not flagged where the rest does not follow.
+   */
+  private oneByteTerminator = true;
 
   /** The delimiters this segment was read with. */
   get delimiters(): Delimiters {
@@ -804,6 +859,7 @@ export class ScannedSegment implements SegmentView {
     this.kinds = kinds;
     this.elemMark = elemMark;
     this.delims = delims;
+    this.oneByteTerminator = delims.terminator.length === 1;
   }
 
   /**
@@ -927,6 +983,9 @@ export class ScannedSegment implements SegmentView {
         default: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
       }
     }
+    // Names, addresses, item ids: ASCII, decoded alike by every encoding; building them from their
+    // character codes costs a third of a call into Buffer's decoder.
+    if (n <= 20 && this.oneByteTerminator && !this.hasHigh && !this.hasRelease) return asciiText(this.buf, s, n);
     return this.decode(s, t);
   }
 
@@ -971,7 +1030,7 @@ export class ScannedSegment implements SegmentView {
   /** Decode bytes as they are (release characters kept). */
   private decodeRaw(s: number, t: number): string {
     const enc = this.encoding;
-    if (typeof enc === 'string') return this.buf.toString(enc, s, t);
+    if (typeof enc === 'string') return sliceText(this.buf, enc, s, t);
     return enc.decoder.decode(this.buf.subarray(s, t));
   }
 
@@ -989,7 +1048,7 @@ export class ScannedSegment implements SegmentView {
       out[n++] = b;
     }
     const enc = this.encoding;
-    if (typeof enc === 'string') return out.toString(enc, 0, n);
+    if (typeof enc === 'string') return sliceText(out, enc, 0, n);
     return enc.decoder.decode(out.subarray(0, n));
   }
 
