@@ -9,7 +9,7 @@
 import type { EdiHandler, GroupHeader, GroupSummary, InterchangeHeader, InterchangeSummary, SegmentPlace, Standard, TransactionHeader, TransactionSummary } from './common/events';
 import { makeIssue, type EdiIssue } from './common/issues';
 import type { ScannedSegment } from './common/scanner';
-import { createTransactionValidator, type DefinitionOverlay, type TransactionValidator } from './common/validate';
+import { createTransactionValidator, type CompiledTransaction, type DefinitionOverlay, type TransactionValidator } from './common/validate';
 import { buildContrl, contrlUnaddressable } from './edifact/ack/contrl';
 import { EdiReader } from './reader';
 import { definitionFor, definitionVersion } from './validate';
@@ -154,6 +154,10 @@ export class AckCollector implements EdiHandler {
   private grp: GroupRecord | null = null;
   private tx: TransactionRecord | null = null;
   private validator: TransactionValidator | null = null;
+  /** The validator made last and its definition (see transactionStart). */
+  private lastDef: CompiledTransaction | null = null;
+  private lastValidator: TransactionValidator | null = null;
+  private lastLookup: { standard: Standard; id: string; version: string; def: CompiledTransaction | null } | undefined;
   private decimalMark: string | undefined;
   /** The standard of the last interchange (fed by another reader, this collector's own knows nothing). */
   private lastStandard: Standard | undefined;
@@ -211,7 +215,7 @@ export class AckCollector implements EdiHandler {
     // Outside an interchange, the standard is the input's: an earlier interchange's, which is the one
     // this collector's reader detected (a reader reads one standard), and the same when another reader feeds it.
     const standard: Standard = this.ic?.standard ?? this.lastStandard ?? (this.reader.standard === 'edifact' ? 'edifact' : 'x12');
-    const def = this.options.content === false ? null : definitionFor(standard, t, this.options.overlays);
+    const def = this.options.content === false ? null : this.definition(standard, t);
     this.tx = {
       id: t.id,
       controlNumber: t.controlNumber,
@@ -225,11 +229,28 @@ export class AckCollector implements EdiHandler {
     };
     if (t.implementationReference !== undefined) this.tx.implementationReference = t.implementationReference;
     if (!def && this.options.content !== false) this.unvalidated.add(`${t.id} ${definitionVersion(standard, t) || '(no version)'}`);
-    this.validator = def
-      ? createTransactionValidator(def, { standard, interchange: t.interchangeControlNumber, group: t.groupControlNumber, transaction: t.controlNumber, transactionType: t.id, decimalMark: this.decimalMark }, (i) => this.issue(i))
-      : null;
+    this.validator = null;
+    if (def) {
+      const ctx = { standard, interchange: t.interchangeControlNumber, group: t.groupControlNumber, transaction: t.controlNumber, transactionType: t.id, decimalMark: this.decimalMark };
+      // Consecutive transactions of one definition reuse one validator (reset() starts it over).
+      if (def === this.lastDef && this.lastValidator) this.lastValidator.reset(ctx);
+      else {
+        this.lastDef = def;
+        this.lastValidator = createTransactionValidator(def, ctx, (i) => this.issue(i));
+      }
+      this.validator = this.lastValidator;
+    }
     if (this.grp) this.grp.transactions.push(this.tx);
     else this.ic?.transactions.push(this.tx);
+  }
+
+  /** The compiled definition of a transaction (transactions of a file are mostly of one type: asked once for a run of them). */
+  private definition(standard: Standard, t: TransactionHeader): CompiledTransaction | null {
+    const last = this.lastLookup;
+    if (last && last.standard === standard && last.id === t.id && last.version === t.version) return last.def;
+    const def = definitionFor(standard, t, this.options.overlays);
+    this.lastLookup = { standard, id: t.id, version: t.version, def };
+    return def;
   }
 
   transactionEnd(_t: TransactionHeader, s: TransactionSummary): void {
