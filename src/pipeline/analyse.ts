@@ -124,37 +124,57 @@ export function collectFor(partner: Partner, slice: Buffer): Promise<CollectedIn
 
 /**
  * The ack checks of one interchange made on the translation's reader pass instead of a second read of
- * its slice. Only the first interchange of a file that starts with it is read exactly as its slice
- * would be (same bytes, same reader state); the others, and any first one with something odd around it,
- * are read again (see `collectAlong`).
+ * its slice, where that read would see the same events (see `collectAlong`); the others are read again.
  */
 interface Ride {
   /** Absent when the partner guessed from the interchange header alone wants no checks. */
   collector?: AckCollector;
   options?: CollectOptions;
-  /** Its events so far are the ones a read of its slice gives. */
+  /** Its events so far are the ones a read of its slice gives (up to the positions below). */
   exact: boolean;
+  /** Where its slice starts in the file: the offsets the slice's read gives are this much smaller. */
+  shift: number;
+  /** Index of its header segment in the file: the file segment numbers of the slice's read are this much smaller. */
+  base: number;
+  /** Its header segment has been seen (and was segment `base`). */
+  headerSeen: boolean;
   ended: boolean;
   trailerFound: boolean;
   /** Events after its trailer: part of its slice when it is the last interchange, not otherwise. */
   tail: boolean;
 }
 
+/** Scanner notices before the first interchange that a read of its slice (from its header on) does not see, and that change nothing after. */
+const LEADING_NOTICES = new Set(['file.bom', 'file.leading_whitespace']);
+
 /**
  * A handler that feeds each interchange's events to an ack collector with the options of the partner
- * its header routes to (the group can change the route: the options are compared again at the end).
- * A read of the slice [start of interchange, start of the next) gives the first interchange of a file
- * starting with it the same events as the whole file's read up to its trailer, and everything after it
- * when it is the last; white space alone may separate it from a next interchange.
+ * its header routes to (the group can change the route: the options are compared again at the end),
+ * for the interchanges whose slice [its start, the next one's start) a reader of its own would read
+ * alike:
+ * - the first interchange of a file that starts with it, or of an X12 file after a byte-order mark or
+ *   white space only (the scanner skips them and starts the ISA as it would at the slice's start);
+ * - an X12 interchange after one that ended with its IEA, when only white space lies between them:
+ *   the IEA made the scanner detect delimiters again, from the ISA as a new reader does, and nothing
+ *   else carries over (X12 values are always UTF-8). Its events differ from the slice's only in their
+ *   places in the file: offsets, file segment numbers and the interchange ordinal, which are moved.
+ * An EDIFACT interchange after another one is read again: its UNB is scanned with the character set
+ * and encoding of the one before.
+ * A non-last interchange must end with its trailer and be followed by no event before the next one;
+ * the last one's slice runs to the end of the file, as the whole read does.
  */
 function collectAlong(registry: PartnerRegistry): { handler: Required<Pick<EdiHandler, 'interchangeStart' | 'interchangeEnd' | 'groupStart' | 'groupEnd' | 'transactionStart' | 'transactionEnd' | 'segment' | 'issue'>>; rides: Ride[] } {
   const rides: Ride[] = [];
   let current: Ride | undefined;
+  /** Events before the first interchange: any, and any but LEADING_NOTICES. */
   let before = false;
+  let beforeOther = false;
+  /** Segment events so far: the file index of the next segment. */
+  let segments = 0;
   /** The collector an event other than an interchange's start or end goes to. */
   const target = (): AckCollector | undefined => {
     if (!current) {
-      before = true;
+      before = beforeOther = true;
       return undefined;
     }
     if (current.ended) current.tail = true;
@@ -162,15 +182,20 @@ function collectAlong(registry: PartnerRegistry): { handler: Required<Pick<EdiHa
   };
   const handler = {
     interchangeStart: (h: InterchangeHeader): void => {
-      if (current && (!current.ended || !current.trailerFound || current.tail)) current.exact = false;
-      const ride: Ride = { exact: false, ended: false, trailerFound: false, tail: false };
-      if (h.index === 0 && !before) {
+      const prev = current;
+      if (prev && (!prev.ended || !prev.trailerFound || prev.tail)) prev.exact = false;
+      const ride: Ride = { exact: false, shift: 0, base: segments, headerSeen: false, ended: false, trailerFound: false, tail: false };
+      const x12 = h.standard === 'x12';
+      const alike = prev ? x12 && prev.ended && prev.trailerFound && !prev.tail : x12 ? !beforeOther : !before;
+      if (alike) {
         const routed = registry.route(h);
         if (routed.kind === 'partner' && routed.direction === 'inbound') {
+          // An X12 slice starts at its ISA; an EDIFACT one (the first, here) at 0, checked at the end.
+          ride.shift = x12 ? h.offset : 0;
           ride.options = collectOptions(routed.partner);
           ride.collector = ackCollector(ride.options);
           ride.exact = true;
-          ride.collector.interchangeStart(h);
+          ride.collector.interchangeStart(ride.shift === 0 && h.index === 0 ? h : { ...h, offset: h.offset - ride.shift, index: 0 });
         }
       }
       rides.push(ride);
@@ -183,14 +208,51 @@ function collectAlong(registry: PartnerRegistry): { handler: Required<Pick<EdiHa
       current.ended = true;
       current.trailerFound = s.trailerFound;
     },
-    groupStart: (g: GroupHeader): void => target()?.groupStart(g),
+    groupStart: (g: GroupHeader): void => {
+      const c = target();
+      if (c && current) c.groupStart(current.shift === 0 ? g : { ...g, offset: g.offset - current.shift });
+    },
     groupEnd: (g: GroupHeader, s: GroupSummary): void => target()?.groupEnd(g, s),
     transactionStart: (t: TransactionHeader): void => target()?.transactionStart(t),
     transactionEnd: (t: TransactionHeader, s: TransactionSummary): void => target()?.transactionEnd(t, s),
-    segment: (seg: ScannedSegment, place: SegmentPlace): void => target()?.segment(seg, place),
-    issue: (i: EdiIssue): void => target()?.issue(i),
+    segment: (seg: ScannedSegment, place: SegmentPlace): void => {
+      segments++;
+      const c = target();
+      if (!c || !current) return;
+      if (!current.headerSeen) {
+        current.headerSeen = true;
+        // Every segment reaches the handler, so the count is the scanner's index: checked, not assumed.
+        if (seg.index !== current.base) current.exact = false;
+      }
+      c.segment(seg, place);
+    },
+    issue: (i: EdiIssue): void => {
+      if (!current) {
+        before = true;
+        if (!LEADING_NOTICES.has(i.code)) beforeOther = true;
+        return;
+      }
+      const c = target();
+      if (!c) return;
+      c.issue(current.base === 0 && current.shift === 0 ? i : moved(i, current));
+    },
   };
   return { handler, rides };
+}
+
+/**
+ * An issue as the read of the interchange's slice reports it. Positions in the file (a segment number
+ * equal to the file segment number) move; positions in a transaction stay: they are smaller than the
+ * file's number of the same segment, which counts at least an ISA and an IEA before this interchange.
+ */
+function moved(i: EdiIssue, ride: Ride): EdiIssue {
+  const out: EdiIssue = { ...i };
+  if (i.offset !== undefined) out.offset = i.offset - ride.shift;
+  if (i.fileSegmentIndex !== undefined) {
+    out.fileSegmentIndex = i.fileSegmentIndex - ride.base;
+    if (i.segmentIndex === i.fileSegmentIndex) out.segmentIndex = out.fileSegmentIndex;
+  }
+  return out;
 }
 
 function sameOptions(a: CollectOptions, b: CollectOptions): boolean {
@@ -293,7 +355,7 @@ export async function analyseMessage(bytes: Buffer, registry: PartnerRegistry): 
     }
     const ride = along.rides[k];
     const options = collectOptions(routed.partner);
-    const rode = ride?.exact && ride.collector && ride.options && ic.start === 0 && sameOptions(ride.options, options) ? collectedBy(ride.collector) : undefined;
+    const rode = ride?.exact && ride.collector && ride.options && ic.start === ride.shift && sameOptions(ride.options, options) ? collectedBy(ride.collector) : undefined;
     analysed.push({ ...ic, collected: rode ?? (await collectForAcks(bytes.subarray(ic.start, ic.end), options)), collectedFor: routed.partner.id });
   }
   const out: MessageAnalysis = { interchanges: analysed, fileProblems, documents, errors: translated.errors };
