@@ -177,6 +177,37 @@ function tagOf(buf: Buffer, start: number, end: number): string {
 const HEAD_BYTES = 4096;
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The tables a scanner works in, handed on when it ends: typed arrays of this size live outside the
+ * JavaScript heap, and allocating (and later freeing) four of them per file cost more than reading a
+ * transaction's envelope. Contents do not carry over: the classes are rebuilt at each delimiter
+ * detection, marks are written before they are read.
+ */
+interface Scratch {
+  cls: Uint8Array;
+  markPos: Int32Array;
+  markKind: Uint8Array;
+  elemMark: Int32Array;
+}
+const SCRATCH: Scratch[] = [];
+const MAX_SCRATCH = 4;
+
+/** Header tags as bytes and a table of their first bytes, per tag list (read only, shared by scanners). */
+const headerTables = new Map<string, { tags: Buffer[]; first: Uint8Array }>();
+
+function headerTablesOf(tags: string[]): { tags: Buffer[]; first: Uint8Array } {
+  const key = tags.join('\u0000');
+  let found = headerTables.get(key);
+  if (!found) {
+    const bytes = tags.map((t) => Buffer.from(t, 'latin1'));
+    const first = new Uint8Array(256);
+    for (const t of bytes) first[t[0]] = 1;
+    found = { tags: bytes, first };
+    headerTables.set(key, found);
+  }
+  return found;
+}
+
 /** Size of the first write of the process that is scanned on its own (see SegmentScanner.write). */
 const PRIMING_BYTES = 1024;
 let primed = false;
@@ -189,9 +220,9 @@ export interface ScannerOptions {
 
 /** Streaming segment scanner; see the module comment. */
 export class SegmentScanner {
-  private readonly cls = new Uint8Array(256);
+  private readonly cls: Uint8Array;
   private delims: Delimiters | null = null;
-  private carry: Buffer = Buffer.alloc(0);
+  private carry: Buffer = EMPTY;
   /** Absolute offset of carry[0] in the input. */
   private base = 0;
   private started = false;
@@ -211,7 +242,7 @@ export class SegmentScanner {
   private optionalDetect = false;
 
   /** First bytes of the header tags, so most segments are ruled out by one lookup. */
-  private readonly headerFirst = new Uint8Array(256);
+  private readonly headerFirst: Uint8Array;
 
   private isHeaderTag(buf: Buffer, pos: number): boolean {
     if (this.headerFirst[buf[pos]] === 0) return false;
@@ -232,11 +263,11 @@ export class SegmentScanner {
   private scanPos = 0;
   private released = false;
   private markCount = 0;
-  private markPos: Int32Array = new Int32Array(256);
-  private markKind: Uint8Array = new Uint8Array(256);
+  private markPos: Int32Array;
+  private markKind: Uint8Array;
   private elemCount = 0;
   /** Mark index of each element separator; two longer than markPos (elements <= marks + 1, 1-based). */
-  private elemMark: Int32Array = new Int32Array(258);
+  private elemMark: Int32Array;
   /** See run(): where a scan of the carry joined with a chunk's head hands over to the chunk itself (-1: no handoff). */
   private handoff = -1;
   /** The view's mark arrays or delimiters were replaced since it was last bound. */
@@ -251,8 +282,14 @@ export class SegmentScanner {
 
   constructor(private readonly detect: DelimiterDetector, private readonly cb: ScannerCallbacks, options: ScannerOptions = {}, headerTags: string[] = []) {
     this.maxSegmentBytes = options.maxSegmentBytes ?? 1024 * 1024;
-    this.headerTags = headerTags.map((t) => Buffer.from(t, 'latin1'));
-    for (const t of this.headerTags) this.headerFirst[t[0]] = 1;
+    const header = headerTablesOf(headerTags);
+    this.headerTags = header.tags;
+    this.headerFirst = header.first;
+    const scratch = SCRATCH.pop();
+    this.cls = scratch ? scratch.cls.fill(C_DATA) : new Uint8Array(256);
+    this.markPos = scratch?.markPos ?? new Int32Array(256);
+    this.markKind = scratch?.markKind ?? new Uint8Array(256);
+    this.elemMark = scratch?.elemMark ?? new Int32Array(258);
     this.view = new ScannedSegment();
   }
 
@@ -333,6 +370,8 @@ export class SegmentScanner {
     if (this.halted) return;
     this.run(this.carry, true, 0);
     if (this.trivia !== '') this.cb.notice({ kind: 'trailing-layout', text: this.trivia });
+    // Done with its tables: the next scanner takes them (views are valid only during their callback).
+    if (SCRATCH.length < MAX_SCRATCH) SCRATCH.push({ cls: this.cls, markPos: this.markPos, markKind: this.markKind, elemMark: this.elemMark });
   }
 
   private buildClasses(d: Delimiters): void {
@@ -464,7 +503,7 @@ export class SegmentScanner {
   /** Keep buf[from..] for the next write; `scanned` is where scanning stopped. */
   private keep(buf: Buffer, from: number, scanned: number, eof: boolean): void {
     if (eof) {
-      this.carry = Buffer.alloc(0);
+      this.carry = EMPTY;
       return;
     }
     // Copy the tail: a subarray would pin the whole chunk in memory.
