@@ -9,7 +9,7 @@
 import type { EdiHandler, GroupHeader, GroupSummary, InterchangeHeader, InterchangeSummary, SegmentPlace, Standard, TransactionHeader, TransactionSummary } from './common/events';
 import { makeIssue, type EdiIssue } from './common/issues';
 import type { ScannedSegment } from './common/scanner';
-import { createTransactionValidator, type DefinitionOverlay, type TransactionValidator } from './common/validate';
+import { createTransactionValidator, type CompiledTransaction, type DefinitionOverlay, type TransactionValidator } from './common/validate';
 import { buildContrl, contrlUnaddressable } from './edifact/ack/contrl';
 import { EdiReader } from './reader';
 import { definitionFor, definitionVersion } from './validate';
@@ -154,7 +154,13 @@ export class AckCollector implements EdiHandler {
   private grp: GroupRecord | null = null;
   private tx: TransactionRecord | null = null;
   private validator: TransactionValidator | null = null;
+  /** The validator made last and its definition (see transactionStart). */
+  private lastDef: CompiledTransaction | null = null;
+  private lastValidator: TransactionValidator | null = null;
+  private lastLookup: { standard: Standard; id: string; version: string; def: CompiledTransaction | null } | undefined;
   private decimalMark: string | undefined;
+  /** The standard of the last interchange (fed by another reader, this collector's own knows nothing). */
+  private lastStandard: Standard | undefined;
   private readonly maxSegmentFindings: number;
 
   constructor(private readonly options: AckCollectorOptions = {}) {
@@ -177,6 +183,7 @@ export class AckCollector implements EdiHandler {
 
   interchangeStart(h: InterchangeHeader): void {
     this.ic = { standard: h.standard, header: h, trailerFound: false, errors: [], groups: [], transactions: [], warnings: 0 };
+    this.lastStandard = h.standard;
     this.decimalMark = h.standard === 'edifact' ? (h.serviceStringAdvice && h.serviceStringAdvice.length >= 6 ? h.serviceStringAdvice[5] : '.') : undefined;
     for (const issue of this.options.checkInterchange?.(h) ?? []) this.issue(issue);
   }
@@ -205,8 +212,10 @@ export class AckCollector implements EdiHandler {
   }
 
   transactionStart(t: TransactionHeader): void {
-    const standard: Standard = this.ic?.standard ?? (this.reader.standard === 'edifact' ? 'edifact' : 'x12');
-    const def = this.options.content === false ? null : definitionFor(standard, t, this.options.overlays);
+    // Outside an interchange, the standard is the input's: an earlier interchange's, which is the one
+    // this collector's reader detected (a reader reads one standard), and the same when another reader feeds it.
+    const standard: Standard = this.ic?.standard ?? this.lastStandard ?? (this.reader.standard === 'edifact' ? 'edifact' : 'x12');
+    const def = this.options.content === false ? null : this.definition(standard, t);
     this.tx = {
       id: t.id,
       controlNumber: t.controlNumber,
@@ -220,11 +229,28 @@ export class AckCollector implements EdiHandler {
     };
     if (t.implementationReference !== undefined) this.tx.implementationReference = t.implementationReference;
     if (!def && this.options.content !== false) this.unvalidated.add(`${t.id} ${definitionVersion(standard, t) || '(no version)'}`);
-    this.validator = def
-      ? createTransactionValidator(def, { standard, interchange: t.interchangeControlNumber, group: t.groupControlNumber, transaction: t.controlNumber, transactionType: t.id, decimalMark: this.decimalMark }, (i) => this.issue(i))
-      : null;
+    this.validator = null;
+    if (def) {
+      const ctx = { standard, interchange: t.interchangeControlNumber, group: t.groupControlNumber, transaction: t.controlNumber, transactionType: t.id, decimalMark: this.decimalMark };
+      // Consecutive transactions of one definition reuse one validator (reset() starts it over).
+      if (def === this.lastDef && this.lastValidator) this.lastValidator.reset(ctx);
+      else {
+        this.lastDef = def;
+        this.lastValidator = createTransactionValidator(def, ctx, (i) => this.issue(i));
+      }
+      this.validator = this.lastValidator;
+    }
     if (this.grp) this.grp.transactions.push(this.tx);
     else this.ic?.transactions.push(this.tx);
+  }
+
+  /** The compiled definition of a transaction (transactions of a file are mostly of one type: asked once for a run of them). */
+  private definition(standard: Standard, t: TransactionHeader): CompiledTransaction | null {
+    const last = this.lastLookup;
+    if (last && last.standard === standard && last.id === t.id && last.version === t.version) return last.def;
+    const def = definitionFor(standard, t, this.options.overlays);
+    this.lastLookup = { standard, id: t.id, version: t.version, def };
+    return def;
   }
 
   transactionEnd(_t: TransactionHeader, s: TransactionSummary): void {
@@ -256,8 +282,9 @@ export class AckCollector implements EdiHandler {
   }
 
   issue(i: EdiIssue): void {
-    if (this.options.lenientCharset && i.code === 'element.charset_invalid') i.severity = 'warning';
-    if (i.severity !== 'error') {
+    // The issue object is left as it is: when another reader feeds this collector, its other handlers see it too.
+    const severity = this.options.lenientCharset && i.code === 'element.charset_invalid' ? 'warning' : i.severity;
+    if (severity !== 'error') {
       if (this.ic) this.ic.warnings++;
       return;
     }
@@ -448,6 +475,19 @@ export interface CollectedInput {
 /** What the collection needs to know of the partner: the checks that do not depend on what was received before. */
 export type CollectOptions = Pick<AcknowledgeOptions, 'content' | 'overlays' | 'lenientCharset'> & Pick<AckPolicy, 'usage'>;
 
+/**
+ * A collector for `collectForAcks`'s checks with these options, for a caller that feeds it the events of
+ * its own reader of the input (`collectedBy` then gives what `collectForAcks` would).
+ */
+export function ackCollector(options: CollectOptions): AckCollector {
+  return collector(options);
+}
+
+/** What a collector fed with a whole input found, as `collectForAcks` returns it. */
+export function collectedBy(c: AckCollector): CollectedInput {
+  return { interchanges: c.interchanges, fileIssues: c.fileIssues, unvalidated: [...c.unvalidated] };
+}
+
 function collector(options: CollectOptions, onInterchange?: (ic: InterchangeRecord) => void): AckCollector {
   const checkInterchange = (h: InterchangeHeader): EdiIssue[] => {
     if (!options.usage || (options.usage === 'test') === h.test) return [];
@@ -471,7 +511,7 @@ async function feed(c: AckCollector, input: Buffer | AsyncIterable<Buffer>): Pro
 export async function collectForAcks(input: Buffer | AsyncIterable<Buffer>, options: CollectOptions = {}): Promise<CollectedInput> {
   const c = collector(options);
   await feed(c, input);
-  return { interchanges: c.interchanges, fileIssues: c.fileIssues, unvalidated: [...c.unvalidated] };
+  return collectedBy(c);
 }
 
 /**

@@ -83,6 +83,55 @@ const CR = 0x0d;
 const LF = 0x0a;
 
 
+/**
+ * Buffer's own decoders, which `toString(encoding, start, end)` ends in after checking its arguments and
+ * looking the encoding up: that wrapper cost as much as the decoding for the short values of a segment.
+ */
+interface DirectDecoding {
+  utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
+}
+const direct = typeof (Buffer.prototype as unknown as Partial<DirectDecoding>).utf8Slice === 'function' && typeof (Buffer.prototype as unknown as Partial<DirectDecoding>).latin1Slice === 'function';
+
+/** `buf.toString(enc, s, t)` for 0 <= s, t <= buf.length. */
+function sliceText(buf: Buffer, enc: 'utf8' | 'latin1', s: number, t: number): string {
+  if (!direct) return buf.toString(enc, s, t);
+  if (t <= s) return '';
+  const b = buf as unknown as DirectDecoding;
+  if (enc === 'utf8') return b.utf8Slice(s, t);
+  return enc === 'latin1' ? b.latin1Slice(s, t) : buf.toString(enc, s, t);
+}
+
+/** The string of the ASCII bytes b[s .. s + n), 9 <= n <= 20. */
+function asciiText(b: Buffer, s: number, n: number): string {
+  switch (n) {
+    case 9:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8]);
+    case 10:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9]);
+    case 11:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10]);
+    case 12:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11]);
+    case 13:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12]);
+    case 14:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13]);
+    case 15:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14]);
+    case 16:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15]);
+    case 17:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16]);
+    case 18:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16], b[s + 17]);
+    case 19:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16], b[s + 17], b[s + 18]);
+    default:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15], b[s + 16], b[s + 17], b[s + 18], b[s + 19]);
+  }
+}
+
 /** One-character strings by byte (ASCII range used; values only reach here without high bytes). */
 const ONE_CHAR: string[] = Array.from({ length: 256 }, (_, b) => String.fromCharCode(b));
 
@@ -128,6 +177,37 @@ function tagOf(buf: Buffer, start: number, end: number): string {
 const HEAD_BYTES = 4096;
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The tables a scanner works in, handed on when it ends: typed arrays of this size live outside the
+ * JavaScript heap, and allocating (and later freeing) four of them per file cost more than reading a
+ * transaction's envelope. Contents do not carry over: the classes are rebuilt at each delimiter
+ * detection, marks are written before they are read.
+ */
+interface Scratch {
+  cls: Uint8Array;
+  markPos: Int32Array;
+  markKind: Uint8Array;
+  elemMark: Int32Array;
+}
+const SCRATCH: Scratch[] = [];
+const MAX_SCRATCH = 4;
+
+/** Header tags as bytes and a table of their first bytes, per tag list (read only, shared by scanners). */
+const headerTables = new Map<string, { tags: Buffer[]; first: Uint8Array }>();
+
+function headerTablesOf(tags: string[]): { tags: Buffer[]; first: Uint8Array } {
+  const key = tags.join('\u0000');
+  let found = headerTables.get(key);
+  if (!found) {
+    const bytes = tags.map((t) => Buffer.from(t, 'latin1'));
+    const first = new Uint8Array(256);
+    for (const t of bytes) first[t[0]] = 1;
+    found = { tags: bytes, first };
+    headerTables.set(key, found);
+  }
+  return found;
+}
+
 /** Size of the first write of the process that is scanned on its own (see SegmentScanner.write). */
 const PRIMING_BYTES = 1024;
 let primed = false;
@@ -140,9 +220,9 @@ export interface ScannerOptions {
 
 /** Streaming segment scanner; see the module comment. */
 export class SegmentScanner {
-  private readonly cls = new Uint8Array(256);
+  private readonly cls: Uint8Array;
   private delims: Delimiters | null = null;
-  private carry: Buffer = Buffer.alloc(0);
+  private carry: Buffer = EMPTY;
   /** Absolute offset of carry[0] in the input. */
   private base = 0;
   private started = false;
@@ -162,7 +242,7 @@ export class SegmentScanner {
   private optionalDetect = false;
 
   /** First bytes of the header tags, so most segments are ruled out by one lookup. */
-  private readonly headerFirst = new Uint8Array(256);
+  private readonly headerFirst: Uint8Array;
 
   private isHeaderTag(buf: Buffer, pos: number): boolean {
     if (this.headerFirst[buf[pos]] === 0) return false;
@@ -183,11 +263,11 @@ export class SegmentScanner {
   private scanPos = 0;
   private released = false;
   private markCount = 0;
-  private markPos: Int32Array = new Int32Array(256);
-  private markKind: Uint8Array = new Uint8Array(256);
+  private markPos: Int32Array;
+  private markKind: Uint8Array;
   private elemCount = 0;
   /** Mark index of each element separator; two longer than markPos (elements <= marks + 1, 1-based). */
-  private elemMark: Int32Array = new Int32Array(258);
+  private elemMark: Int32Array;
   /** See run(): where a scan of the carry joined with a chunk's head hands over to the chunk itself (-1: no handoff). */
   private handoff = -1;
   /** The view's mark arrays or delimiters were replaced since it was last bound. */
@@ -202,8 +282,14 @@ export class SegmentScanner {
 
   constructor(private readonly detect: DelimiterDetector, private readonly cb: ScannerCallbacks, options: ScannerOptions = {}, headerTags: string[] = []) {
     this.maxSegmentBytes = options.maxSegmentBytes ?? 1024 * 1024;
-    this.headerTags = headerTags.map((t) => Buffer.from(t, 'latin1'));
-    for (const t of this.headerTags) this.headerFirst[t[0]] = 1;
+    const header = headerTablesOf(headerTags);
+    this.headerTags = header.tags;
+    this.headerFirst = header.first;
+    const scratch = SCRATCH.pop();
+    this.cls = scratch ? scratch.cls.fill(C_DATA) : new Uint8Array(256);
+    this.markPos = scratch?.markPos ?? new Int32Array(256);
+    this.markKind = scratch?.markKind ?? new Uint8Array(256);
+    this.elemMark = scratch?.elemMark ?? new Int32Array(258);
     this.view = new ScannedSegment();
   }
 
@@ -284,6 +370,8 @@ export class SegmentScanner {
     if (this.halted) return;
     this.run(this.carry, true, 0);
     if (this.trivia !== '') this.cb.notice({ kind: 'trailing-layout', text: this.trivia });
+    // Done with its tables: the next scanner takes them (views are valid only during their callback).
+    if (SCRATCH.length < MAX_SCRATCH) SCRATCH.push({ cls: this.cls, markPos: this.markPos, markKind: this.markKind, elemMark: this.elemMark });
   }
 
   private buildClasses(d: Delimiters): void {
@@ -415,7 +503,7 @@ export class SegmentScanner {
   /** Keep buf[from..] for the next write; `scanned` is where scanning stopped. */
   private keep(buf: Buffer, from: number, scanned: number, eof: boolean): void {
     if (eof) {
-      this.carry = Buffer.alloc(0);
+      this.carry = EMPTY;
       return;
     }
     // Copy the tail: a subarray would pin the whole chunk in memory.
@@ -792,6 +880,12 @@ export class ScannedSegment implements SegmentView {
   private elemMark: Int32Array = new Int32Array(0);
   private elems = 0;
   private delims!: Delimiters;
+  /**
+   * The terminator is one byte: then every byte of a value without `hasHigh` is ASCII (a byte >= 0x80
+   * is flagged unless it is a delimiter, and no delimiter is inside a value). The first byte of a longer
+   * terminator is not flagged where the rest does not follow.
+   */
+  private oneByteTerminator = true;
 
   /** The delimiters this segment was read with. */
   get delimiters(): Delimiters {
@@ -804,6 +898,7 @@ export class ScannedSegment implements SegmentView {
     this.kinds = kinds;
     this.elemMark = elemMark;
     this.delims = delims;
+    this.oneByteTerminator = delims.terminator.length === 1;
   }
 
   /**
@@ -927,6 +1022,9 @@ export class ScannedSegment implements SegmentView {
         default: return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
       }
     }
+    // Names, addresses, item ids: ASCII, decoded alike by every encoding; building them from their
+    // character codes costs a third of a call into Buffer's decoder.
+    if (n <= 20 && this.oneByteTerminator && !this.hasHigh && !this.hasRelease) return asciiText(this.buf, s, n);
     return this.decode(s, t);
   }
 
@@ -971,7 +1069,7 @@ export class ScannedSegment implements SegmentView {
   /** Decode bytes as they are (release characters kept). */
   private decodeRaw(s: number, t: number): string {
     const enc = this.encoding;
-    if (typeof enc === 'string') return this.buf.toString(enc, s, t);
+    if (typeof enc === 'string') return sliceText(this.buf, enc, s, t);
     return enc.decoder.decode(this.buf.subarray(s, t));
   }
 
@@ -989,7 +1087,7 @@ export class ScannedSegment implements SegmentView {
       out[n++] = b;
     }
     const enc = this.encoding;
-    if (typeof enc === 'string') return out.toString(enc, 0, n);
+    if (typeof enc === 'string') return sliceText(out, enc, 0, n);
     return enc.decoder.decode(out.subarray(0, n));
   }
 

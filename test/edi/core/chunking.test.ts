@@ -1,5 +1,6 @@
 /** Chunk-boundary fuzzing: any split of the input gives exactly what the whole buffer gives. */
 import fc from 'fast-check';
+import { EdiReader } from '../../../src/edi/reader';
 import { collect, splitAtPoints, x12Interchange, type Collected } from './helpers';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -114,5 +115,25 @@ describe.each(Object.entries(bigFixtures))('large chunks: %s', (_name, input) =>
       const got = snapshot(collect([input.subarray(0, i), input.subarray(i)]));
       if (JSON.stringify(got) !== JSON.stringify(whole)) expect({ split: i, ...got }).toEqual({ split: i, ...whole });
     }
+  });
+});
+
+describe('scanners one after another (an ended scanner hands its tables to the next)', () => {
+  const all = { ...fixtures, ...bigFixtures };
+  const alone = new Map(Object.entries(all).map(([name, input]) => [name, JSON.stringify(snapshot(collect(input)))]));
+
+  it('any order of reads, ended or abandoned midway, gives each input what a fresh scanner gives it', () => {
+    const names = [...alone.keys()];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...names), fc.boolean()), { minLength: 2, maxLength: 12 }), (reads) => {
+        for (const [name, whole] of reads) {
+          const input = all[name];
+          // An abandoned read (never ended) keeps its tables: the reads after it must not mind either.
+          if (!whole) new EdiReader({}).write(input.subarray(0, input.length >> 1));
+          else expect(JSON.stringify(snapshot(collect(input)))).toBe(alone.get(name));
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
