@@ -1,7 +1,8 @@
 /**
  * Nothing lost, nothing twice, with a real process: `edi-gateway start` ingests 500 orders from its
  * inbound folder into the Odoo sandbox (in this test process) and is killed with SIGKILL at random
- * points, several times, then restarted. Every order must end as exactly one sale order.
+ * points (early, and at random shares of the orders posted), several times, then restarted. Every order
+ * must end as exactly one sale order, and the last start stops cleanly on SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
@@ -68,11 +69,18 @@ describe('SIGKILL while ingesting 500 orders', () => {
 
     const stderr: string[] = [];
     let kills = 0;
-    // Random kill points: early (during intake), during processing, during posting.
-    for (const delay of [400 + Math.random() * 300, 900 + Math.random() * 600, 1200 + Math.random() * 800, 1500 + Math.random() * 1000]) {
+    // Kill points by progress, so that they fall mid-batch however fast the box is: the first one early
+    // (files being taken, nothing posted yet), the others at random shares of the orders posted.
+    const points = [undefined, 0.15 + Math.random() * 0.2, 0.4 + Math.random() * 0.2, 0.65 + Math.random() * 0.2];
+    for (const share of points) {
       const child = startGateway(config);
       child.stderr?.on('data', (b: Buffer) => stderr.push(b.toString()));
-      await sleep(delay);
+      if (share === undefined) await sleep(400 + Math.random() * 300);
+      else {
+        const until = Date.now() + 60_000;
+        while (posted(data) < share * FILES * PER_FILE && Date.now() < until) await sleep(5);
+      }
+      // The second half arrives while a gateway is at work.
       if (kills === 1) for (let i = FILES / 2; i < FILES; i++) drop(i);
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));

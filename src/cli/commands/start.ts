@@ -10,31 +10,44 @@ import { LedgerError } from '../../store';
 import { CliUsageError, writeOut, type CliIo } from '../io';
 import { startService, type ServiceHandle, type ServiceOptions } from '../service';
 
-/** Start the service and resolve once it has stopped on a signal (exit code 0), or failed to start (2). */
+/**
+ * Start the service and resolve once it has stopped on a signal (exit code 0), or failed to start (2).
+ * The signal handlers come first: a SIGTERM while the service is still starting (a supervisor stopping it
+ * early) stops it as soon as it has started, instead of killing it half-way.
+ */
 export async function runUntilSignal(options: ServiceOptions, io: CliIo, banner: (s: ServiceHandle) => string | Promise<string>): Promise<number> {
-  let service: ServiceHandle;
+  let received: string | undefined;
+  let wake: (() => void) | undefined;
+  const on = (signal: string) => () => {
+    received ??= signal;
+    wake?.();
+  };
+  const onTerm = on('SIGTERM');
+  const onInt = on('SIGINT');
+  // Once each: a second signal of the same kind ends the process the hard way, as a stuck stop should.
+  process.once('SIGTERM', onTerm);
+  process.once('SIGINT', onInt);
   try {
-    service = await startService(options);
-  } catch (err) {
-    if (err instanceof GatewayConfigError || err instanceof PartnerConfigErrors || err instanceof LedgerError) throw new CliUsageError(err.message);
-    throw err;
+    let service: ServiceHandle;
+    try {
+      service = await startService(options);
+    } catch (err) {
+      if (err instanceof GatewayConfigError || err instanceof PartnerConfigErrors || err instanceof LedgerError) throw new CliUsageError(err.message);
+      throw err;
+    }
+    if (received === undefined) await writeOut(io.stdout, await banner(service));
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      if (received !== undefined) resolve();
+    });
+    service.logger.info({ signal: received }, 'stopping: no new work; in-flight work finishes or resumes on the next start');
+    await service.stop();
+    await writeOut(io.stdout, 'edi-gateway: stopped\n');
+    return 0;
+  } finally {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
   }
-  await writeOut(io.stdout, await banner(service));
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-      service.logger.info({ signal }, 'stopping: no new work; in-flight work finishes or resumes on the next start');
-      resolve();
-    };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
-    process.once('SIGTERM', onTerm);
-    process.once('SIGINT', onInt);
-  });
-  await service.stop();
-  await writeOut(io.stdout, 'edi-gateway: stopped\n');
-  return 0;
 }
 
 /** What the service runs, for the first lines on the terminal. */
