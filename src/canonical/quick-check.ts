@@ -53,6 +53,16 @@ function prototypeAsLoaded(): boolean {
 const LEAVES = new Set(['string', 'number', 'boolean', 'enum', 'literal']);
 const SYNC = { async: false };
 
+/**
+ * Where `key` is among a schema's `keys`, or -1 when the schema has no such key: compared name by name
+ * from `from` on (keys in the schema's order, the usual case, are found next to the last one), else
+ * looked up in `known`.
+ */
+function keyIndex(key: string, keys: readonly string[], known: ReadonlyMap<string, number>, from: number): number {
+  for (let j = from; j < keys.length; j++) if (keys[j] === key) return j;
+  return known.get(key) ?? -1;
+}
+
 /** The payload refinements are run on, made once: most lines, parties and addresses have one. */
 const REFINED: Payload = { value: undefined, issues: [] };
 let refining = false;
@@ -217,23 +227,10 @@ function object(schema: SchemaInternals, shape: Record<string, SchemaInternals>)
     let last = -1;
     // Any key zod's `for…in` meets that is not a field is an unknown key for its strict object.
     for (const key in input) {
-      let at = -1;
-      if (ordered) {
-        // Keys in the schema's order (the usual case) are found by comparing names from the last one on.
-        for (let j = last + 1; j < keys.length; j++) {
-          if (keys[j] === key) {
-            at = j;
-            break;
-          }
-        }
-      }
-      if (at < 0) {
-        const found = known.get(key);
-        if (found === undefined) return NOT_SURE;
-        // Not found after the last key: it comes before it.
-        ordered = false;
-        at = found;
-      }
+      const at = keyIndex(key, keys, known, ordered ? last + 1 : keys.length);
+      if (at < 0) return NOT_SURE;
+      // Found at or before the last key: the input's keys are not in the schema's order.
+      if (at <= last) ordered = false;
       last = at;
       const v = input[key];
       // An own key holding undefined is zod's business (it keeps the key).
@@ -319,23 +316,10 @@ function objectByName(schema: SchemaInternals, shape: Record<string, SchemaInter
     let last = -1;
     let enumerated = 0;
     for (const key in input) {
-      let at = -1;
-      if (ordered) {
-        // Keys in the schema's order (the usual case) are found by comparing names from the last one on.
-        for (let j = last + 1; j < keys.length; j++) {
-          if (keys[j] === key) {
-            at = j;
-            break;
-          }
-        }
-      }
-      if (at < 0) {
-        const found = known.get(key);
-        if (found === undefined) return NOT_SURE;
-        // Not found after the last key: it comes before it.
-        ordered = false;
-        at = found;
-      }
+      const at = keyIndex(key, keys, known, ordered ? last + 1 : keys.length);
+      if (at < 0) return NOT_SURE;
+      // Found at or before the last key: the input's keys are not in the schema's order.
+      if (at <= last) ordered = false;
       last = at;
       enumerated++;
     }
