@@ -142,4 +142,8 @@ export const MIGRATIONS: readonly string[] = [
   // 7: the queues of messages in id order (received files for the process stage, pending outbound for the
   // send stage). messages_work ends with next_attempt_at, so each claim sorted every waiting row first.
   `CREATE INDEX messages_queue ON messages (direction, state, id);`,
+  // 8: a partner's highest numeric interchange control number (the gap check of every received file) from
+  // an index of its own: MAX over the partner's rows walked them all (18 ms at 80 000 interchanges; 6 µs).
+  // The expression and condition are those of SqliteLedger's lastInterchange statement, word for word.
+  `CREATE INDEX interchanges_number ON interchanges (partner_id, CAST(control_number AS INTEGER)) WHERE control_number NOT GLOB '*[^0-9]*' AND control_number <> '';`,
 ];

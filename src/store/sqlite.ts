@@ -324,6 +324,7 @@ export class SqliteLedger {
       nextOutbound: db.prepare(`SELECT MIN(next_attempt_at) FROM messages WHERE direction = 'outbound' AND state = 'retry'`).pluck(),
       outboundDone: db.prepare('UPDATE messages SET state = ?, attempts = attempts + ?, next_attempt_at = ?, reason = ?, updated_at = ? WHERE id = ?'),
       interchanges: db.prepare('SELECT sha256, message_id AS messageId FROM interchanges WHERE partner_id = ? AND control_number = ? AND seen_at >= ? ORDER BY seen_at'),
+      // Word for word the expression and condition of the interchanges_number index (migration 8).
       lastInterchange: db.prepare(`SELECT MAX(CAST(control_number AS INTEGER)) FROM interchanges WHERE partner_id = ? AND control_number NOT GLOB '*[^0-9]*' AND control_number <> ''`).pluck(),
       insertInterchange: db.prepare('INSERT INTO interchanges (partner_id, control_number, sha256, message_id, test, seen_at) VALUES (?, ?, ?, ?, ?, ?)'),
       insertDocument: db.prepare(

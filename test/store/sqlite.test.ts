@@ -14,7 +14,7 @@ describe('SqliteLedger', () => {
     const file = fresh();
     new SqliteLedger({ file }).close();
     const db = new Database(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(7);
+    expect(db.pragma('user_version', { simple: true })).toBe(8);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     // Retries are found through their own partial index, the waiting documents through documents_due.
     const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
@@ -24,10 +24,30 @@ describe('SqliteLedger', () => {
     // The message queues come in id order from their index, without sorting every waiting row.
     expect(plan(`SELECT id, source FROM messages WHERE direction = 'inbound' AND state = 'received' ORDER BY id LIMIT 9`)).toMatch(/INDEX messages_queue \(direction=\? AND state=\?\)$/);
     expect(plan(`SELECT id, source FROM messages WHERE direction = 'outbound' AND state = 'pending' ORDER BY id LIMIT 9`)).toMatch(/INDEX messages_queue \(direction=\? AND state=\?\)$/);
+    // A partner's highest interchange number (the gap check) is read from its index, not from every row.
+    expect(plan(`SELECT MAX(CAST(control_number AS INTEGER)) FROM interchanges WHERE partner_id = 'a' AND control_number NOT GLOB '*[^0-9]*' AND control_number <> ''`)).toMatch(/INDEX interchanges_number \(partner_id=\?\)$/);
     expect(db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND name IN ('documents_work', 'events_correlation')`).all()).toEqual([]);
     db.pragma('user_version = 99');
     db.close();
     expect(() => new SqliteLedger({ file })).toThrow(/written by a newer gateway \(schema 99/);
+  });
+
+  it("a partner's highest interchange number counts only numeric control numbers, of that partner", () => {
+    const file = fresh();
+    new SqliteLedger({ file }).close();
+    const db = new Database(file);
+    db.prepare(`INSERT INTO messages (id, direction, channel, source, partner_id, sha256, size, state, correlation_id, created_at, updated_at) VALUES (1, 'inbound', 'dir', 'a.edi', 'a', 'x', 1, 'processed', 'c-1', 1, 1)`).run();
+    const add = db.prepare(`INSERT INTO interchanges (partner_id, control_number, sha256, message_id, test, seen_at) VALUES (?, ?, 'x', 1, 0, 1)`);
+    for (const [partner, cn] of [['a', '000000009'], ['a', '000000120'], ['a', '12A'], ['a', ''], ['a', '99 '], ['b', '000000500']]) add.run(partner, cn);
+    db.close();
+    const ledger = new SqliteLedger({ file });
+    try {
+      expect(ledger.lastInterchangeNumber('a')).toBe(120);
+      expect(ledger.lastInterchangeNumber('b')).toBe(500);
+      expect(ledger.lastInterchangeNumber('c')).toBeUndefined();
+    } finally {
+      ledger.close();
+    }
   });
 
   it('no statement takes its LIMIT as a bare parameter (SQLite would compile it again on every run)', () => {
