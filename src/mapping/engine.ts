@@ -117,18 +117,19 @@ interface FieldOrder {
 }
 
 /**
- * The blocks of a mapping, prepared on first use. Per mapping rather than per block: a reader holds the
- * mapping's code tables, and a block a base mapping shares with the partners extending it has theirs.
+ * The top block of each mapping, prepared on first use (nested blocks are prepared by their Field). Per
+ * mapping, not per block: a reader holds the mapping's code tables, and a block a base mapping shares
+ * with the partners extending it has theirs.
  */
-const blocksOf = new WeakMap<Mapping, Map<Record<string, FieldSpec>, FieldOrder>>();
+const topBlocks = new WeakMap<Mapping, FieldOrder>();
 
-function blocksFor(mapping: Mapping): Map<Record<string, FieldSpec>, FieldOrder> {
-  let blocks = blocksOf.get(mapping);
-  if (!blocks) {
-    blocks = new Map();
-    blocksOf.set(mapping, blocks);
+function topBlock(mapping: Mapping): FieldOrder {
+  let order = topBlocks.get(mapping);
+  if (!order) {
+    order = fieldOrder(mapping.fields, mapping);
+    topBlocks.set(mapping, order);
   }
-  return blocks;
+  return order;
 }
 
 function fieldOrder(fields: Record<string, FieldSpec>, mapping: Mapping): FieldOrder {
@@ -455,8 +456,6 @@ class Run {
   private pairCount = 0;
   private readonly pairQualifiers: string[] = [];
   private readonly pairValues: string[] = [];
-  /** The mapping's blocks (see fieldOrder). */
-  private readonly blocks: Map<Record<string, FieldSpec>, FieldOrder>;
   doc: Obj = {};
 
   constructor(tree: TransactionTree, readonly mapping: Mapping, readonly ctx: MappingContext, trackSources = false) {
@@ -464,17 +463,6 @@ class Run {
     this.decimal = { decimalMark: ctx.decimalMark ?? '.' };
     this.resolver = resolverOf(ctx.dictionary, ctx.envelope);
     this.sources = trackSources ? new Map() : undefined;
-    this.blocks = blocksFor(mapping);
-  }
-
-  /** A `fields:` block of the mapping, prepared on first use. */
-  private block(fields: Record<string, FieldSpec>): FieldOrder {
-    let order = this.blocks.get(fields);
-    if (order === undefined) {
-      order = fieldOrder(fields, this.mapping);
-      this.blocks.set(fields, order);
-    }
-    return order;
   }
 
   error(rule: MappingRule, path: string, message: string, where: Source & { value?: string } = {}, into = this.errors): void {
@@ -495,15 +483,15 @@ class Run {
     into.push(e);
   }
 
-  /**
-   * The object a `fields:` block maps to at a node. Synchronous unless a JSONata expression runs: most
-   * mappings have none on the inbound side, and a promise per field was most of the engine's cost.
-   */
-  object(fields: Record<string, FieldSpec>, node: TreeNode, at: string, top = false): Maybe<Obj | undefined> {
-    return this.objectOf(this.block(fields), node, at, top);
+  /** The mapping's top block into `doc` (see objectOf). */
+  document(node: TreeNode): Maybe<Obj | undefined> {
+    return this.objectOf(topBlock(this.mapping), node, '', true);
   }
 
-  /** `object` of a prepared block. */
+  /**
+   * The object a prepared `fields:` block maps to at a node. Synchronous unless a JSONata expression runs:
+   * most mappings have none on the inbound side, and a promise per field was most of the engine's cost.
+   */
   private objectOf(order: FieldOrder, node: TreeNode, at: string, top = false): Maybe<Obj | undefined> {
     const out: Obj = top ? this.doc : {};
     const plain = this.fill(order.plain, 0, node, at, out);
@@ -943,7 +931,7 @@ function sourceFor<T>(sources: Map<string, T>, path: string): T | undefined {
 function runMapping(tree: TransactionTree, mapping: Mapping, context: MappingContext, trackSources: boolean): Maybe<Run> {
   const run = new Run(tree, mapping, context, trackSources);
   run.doc = { type: mapping.type, partnerId: context.partnerId, envelope: context.envelope };
-  const done = run.object(mapping.fields, tree.root, '', true);
+  const done = run.document(tree.root);
   return done instanceof Promise ? done.then(() => run) : run;
 }
 
