@@ -563,7 +563,7 @@ export class Gateway {
   }
 
   private collect(): void {
-    const c = this.o.ledger.counts();
+    const c = this.o.ledger.openCounts();
     const m = this.o.metrics;
     if (!m) return;
     m.setDeadLetterSize((c.documents.dead ?? 0) + (c.documents.parked ?? 0) + (c.documents.held ?? 0));

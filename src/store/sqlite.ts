@@ -35,8 +35,12 @@ import type {
   NewOutboundMessage,
   ProcessedMessage,
 } from './types';
+import { OPEN_DOCUMENT_STATES, OPEN_MESSAGE_STATES } from './types';
 
 type Row = Record<string, unknown>;
+
+/** A list of our own state names as SQL string literals (never partner input). */
+const quoted = (states: readonly string[]): string => states.map((x) => `'${x}'`).join(', ');
 
 /** A change of a document's state (see `SqliteLedger.documentState`). */
 export interface DocumentChange {
@@ -375,6 +379,9 @@ export class SqliteLedger {
       metaSet: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       countMessages: db.prepare('SELECT state, COUNT(*) AS n FROM messages GROUP BY state'),
       countDocuments: db.prepare('SELECT state, COUNT(*) AS n FROM documents GROUP BY state'),
+      // Through the state indexes: the time grows with what waits, not with the ledger's history.
+      countOpenMessages: db.prepare(`SELECT state, COUNT(*) AS n FROM messages WHERE direction IN ('inbound', 'outbound') AND state IN (${quoted(OPEN_MESSAGE_STATES)}) GROUP BY state`),
+      countOpenDocuments: db.prepare(`SELECT state, COUNT(*) AS n FROM documents WHERE state IN (${quoted(OPEN_DOCUMENT_STATES)}) GROUP BY state`),
       countOverdue: db.prepare(`SELECT COUNT(*) FROM expected_acks WHERE state = 'overdue' OR (state = 'sent' AND deadline < ?)`).pluck(),
     };
   }
@@ -984,11 +991,21 @@ export class SqliteLedger {
     return this.stmt.markOverdue.run(now, now).changes;
   }
 
+  /** Rows per state, every state (reads every row: for the CLI and tests, not for anything periodic). */
   counts(): LedgerCounts {
+    return this.tally(this.stmt.countMessages, this.stmt.countDocuments);
+  }
+
+  /** Rows per state of the states that wait for the pipeline or a person ({@link OPEN_MESSAGE_STATES}, {@link OPEN_DOCUMENT_STATES}): the metrics' gauges, on every scrape. */
+  openCounts(): LedgerCounts {
+    return this.tally(this.stmt.countOpenMessages, this.stmt.countOpenDocuments);
+  }
+
+  private tally(messageStates: Database.Statement, documentStates: Database.Statement): LedgerCounts {
     const messages: LedgerCounts['messages'] = {};
-    for (const r of this.stmt.countMessages.all() as { state: MessageState; n: number }[]) messages[r.state] = r.n;
+    for (const r of messageStates.all() as { state: MessageState; n: number }[]) messages[r.state] = r.n;
     const documents: LedgerCounts['documents'] = {};
-    for (const r of this.stmt.countDocuments.all() as { state: DocumentState; n: number }[]) documents[r.state] = r.n;
+    for (const r of documentStates.all() as { state: DocumentState; n: number }[]) documents[r.state] = r.n;
     return { messages, documents, overdueAcks: this.stmt.countOverdue.get(this.now()) as number };
   }
 

@@ -184,6 +184,12 @@ export interface ProcessedMessage {
   ackSettlements?: { id: number; state: ExpectedAckState; errors: unknown }[];
 }
 
+/** Message states a row waits in for the pipeline or a person (the others are history). */
+export const OPEN_MESSAGE_STATES: readonly MessageState[] = ['received', 'held', 'failed', 'pending', 'retry', 'parked'];
+
+/** Document states a row waits in for the pipeline or a person (the others are history). */
+export const OPEN_DOCUMENT_STATES: readonly DocumentState[] = ['mapped', 'retry', 'parked', 'dead', 'held'];
+
 /** Counts per state, for metrics, readiness and the first screen. */
 export interface LedgerCounts {
   messages: Partial<Record<MessageState, number>>;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LedgerError, SqliteLedger } from '../../src/store';
+import { OPEN_DOCUMENT_STATES, OPEN_MESSAGE_STATES, type DocumentState, type MessageState } from '../../src/store/types';
 import { MIGRATIONS } from '../../src/store/migrations';
 
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'ledger-')), 'ledger.sqlite');
@@ -45,6 +46,42 @@ describe('SqliteLedger', () => {
       expect(ledger.lastInterchangeNumber('a')).toBe(120);
       expect(ledger.lastInterchangeNumber('b')).toBe(500);
       expect(ledger.lastInterchangeNumber('c')).toBeUndefined();
+    } finally {
+      ledger.close();
+    }
+  });
+
+  it('counts the waiting rows per state through the state indexes, and every row only on request', () => {
+    const file = fresh();
+    new SqliteLedger({ file }).close();
+    const db = new Database(file);
+    const messageStates: MessageState[] = ['received', 'processed', 'duplicate', 'held', 'failed', 'pending', 'retry', 'sent', 'parked', 'discarded'];
+    const documentStates: DocumentState[] = ['mapped', 'posted', 'retry', 'parked', 'dead', 'held', 'ignored', 'discarded', 'replaced'];
+    const message = db.prepare(`INSERT INTO messages (direction, channel, source, partner_id, sha256, size, state, correlation_id, created_at, updated_at) VALUES (?, 'dir', 'f', 'a', 'x', 1, ?, 'c', 1, 1)`);
+    const document = db.prepare(`INSERT INTO documents (message_id, seq, partner_id, type, state, correlation_id, created_at, updated_at) VALUES (1, ?, 'a', 'order', ?, 'c', 1, 1)`);
+    // State i has i + 1 rows, so a count taken from the wrong state shows.
+    messageStates.forEach((state, i) => {
+      for (let k = 0; k <= i; k++) message.run(['pending', 'retry', 'sent', 'parked', 'discarded'].includes(state) && k % 2 === 0 ? 'outbound' : 'inbound', state);
+    });
+    documentStates.forEach((state, i) => {
+      for (let k = 0; k <= i; k++) document.run(k, state);
+    });
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+    const list = (states: readonly string[]) => states.map((x) => `'${x}'`).join(', ');
+    expect(plan(`SELECT state, COUNT(*) AS n FROM messages WHERE direction IN ('inbound', 'outbound') AND state IN (${list(OPEN_MESSAGE_STATES)}) GROUP BY state`)).toMatch(/^SEARCH messages USING COVERING INDEX messages_queue/);
+    expect(plan(`SELECT state, COUNT(*) AS n FROM documents WHERE state IN (${list(OPEN_DOCUMENT_STATES)}) GROUP BY state`)).toMatch(/^SEARCH documents USING COVERING INDEX documents_due/);
+    db.close();
+    const ledger = new SqliteLedger({ file });
+    try {
+      const all = ledger.counts();
+      expect(all.messages).toEqual(Object.fromEntries(messageStates.map((s, i) => [s, i + 1])));
+      expect(all.documents).toEqual(Object.fromEntries(documentStates.map((s, i) => [s, i + 1])));
+      const open = ledger.openCounts();
+      expect(open.messages).toEqual(Object.fromEntries(messageStates.map((s, i) => [s, i + 1]).filter(([s]) => OPEN_MESSAGE_STATES.includes(s as MessageState))));
+      expect(open.documents).toEqual(Object.fromEntries(documentStates.map((s, i) => [s, i + 1]).filter(([s]) => OPEN_DOCUMENT_STATES.includes(s as DocumentState))));
+      expect(open.messages.processed).toBeUndefined();
+      expect(open.documents.posted).toBeUndefined();
+      expect(open.overdueAcks).toBe(all.overdueAcks);
     } finally {
       ledger.close();
     }
