@@ -26,7 +26,7 @@ import type { SecretRef } from '../partners/schema';
 import { renderDocuments } from '../mapping/render';
 import { exportPurchaseOrders } from '../pipeline/export';
 import { recordAsyncMdn } from '../pipeline/mdn';
-import { CHECKPOINT_INTERVAL_MS, ledgerFile, SqliteLedger } from '../store';
+import { CHECKPOINT_INTERVAL_MS, ledgerFile, scheduleRetention, SqliteLedger } from '../store';
 
 export interface ServiceOptions {
   config: GatewayConfig;
@@ -134,6 +134,8 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
     });
     await gateway.start();
     closers.push(() => gateway.stop());
+    // Stopped before the ledger closes (closers run in reverse): a pass in progress ends between two steps.
+    if (config.retention.payloads !== undefined) closers.push(scheduleRetention(ledger, config.retention.payloads, logger));
     let smtp: SmtpListenerHandle | undefined;
     const mailPartners = registry.partners.filter((p) => p.channels.inbound.some((c) => c.type === 'email' && c.via === 'smtp')).map((p) => p.id);
     if (config.smtp) {

@@ -9,6 +9,9 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DurationSchema } from '../partners/schema';
 
+/** How long payloads are kept: a day at least, so that `90m` written for 90 days cannot empty the ledger within hours. */
+export const PayloadRetentionSchema = DurationSchema.refine((ms) => ms >= 24 * 60 * 60 * 1000, 'keep payloads at least 1d (write e.g. 90d)');
+
 const SecretRef = z.union([z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name') }), z.strictObject({ file: z.string().min(1) })]);
 export type SecretRef = z.infer<typeof SecretRef>;
 
@@ -73,6 +76,13 @@ export const GatewayConfigSchema = z.strictObject({
       scanInterval: DurationSchema.optional().describe('scan every inbound folder this often (default: each channel\'s pollInterval)'),
       translateWorkers: z.number().int().min(0).max(16).default(1).describe('worker threads that scan, check and translate received files beside the main thread (0: all in the main thread)'),
       translateNice: z.number().int().min(0).max(19).optional().describe('nice value of those threads on Linux (default 10): they yield the CPU to the main thread, which posts and acknowledges'),
+    })
+    .prefault({}),
+  retention: z
+    .strictObject({
+      payloads: PayloadRetentionSchema.optional().describe(
+        'remove the raw bytes and canonical JSON of finished messages and documents older than this (e.g. 90d; at least 1d); the rows and their history stay. Omitted: kept for ever',
+      ),
     })
     .prefault({}),
 });

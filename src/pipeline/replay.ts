@@ -7,7 +7,7 @@
  */
 import { clearMappingCache } from '../mapping/mapping-file';
 import type { PartnerRegistry } from '../partners/registry';
-import { DEAD_LETTER_STATES, REPLAYABLE_DOCUMENT_STATES, type DocumentRow, type Ledger, type MessageRow } from '../store';
+import { DEAD_LETTER_STATES, LedgerError, REPLAYABLE_DOCUMENT_STATES, type DocumentRow, type Ledger, type MessageRow } from '../store';
 import { processMessage } from './process';
 
 export interface ReplayResult {
@@ -69,7 +69,15 @@ export async function replay(ledger: Ledger, registry: PartnerRegistry, target: 
   clearMappingCache();
   const existing = ledger.documentsOfMessage(msg.id).filter((d) => d.state !== 'replaced');
   const byTx = new Map(existing.map((d) => [txKey(d), d]));
-  const processed = await processMessage(msg, { ledger, registry, now }, { replay: true });
+  let bytes: Buffer;
+  try {
+    bytes = ledger.bytes(msg.id);
+  } catch (err) {
+    // Removed under the retention policy (or lost): say so, as for any other refusal.
+    if (err instanceof LedgerError) throw new ReplayError(err.message, 'state');
+    throw err;
+  }
+  const processed = await processMessage(msg, { ledger, registry, now }, { replay: true, bytes });
   const keep = processed.documents.filter((d) => {
     const old = byTx.get(txKey(d));
     if (only && (!old || old.id !== only.id)) return false;

@@ -146,4 +146,10 @@ export const MIGRATIONS: readonly string[] = [
   // an index of its own: MAX over the partner's rows walked them all (18 ms at 80 000 interchanges; 6 µs).
   // The expression and condition are those of SqliteLedger's lastInterchange statement, word for word.
   `CREATE INDEX interchanges_number ON interchanges (partner_id, CAST(control_number AS INTEGER)) WHERE control_number NOT GLOB '*[^0-9]*' AND control_number <> '';`,
+  // 9: when the retention policy removed a finished row's payload (its bytes or canonical JSON); the row,
+  // its states and its events stay as the history, and a replay can say why the bytes are gone.
+  `
+  ALTER TABLE messages ADD COLUMN payload_pruned_at INTEGER;
+  ALTER TABLE documents ADD COLUMN payload_pruned_at INTEGER;
+  `,
 ];

@@ -35,7 +35,7 @@ import type {
   NewOutboundMessage,
   ProcessedMessage,
 } from './types';
-import { OPEN_DOCUMENT_STATES, OPEN_MESSAGE_STATES } from './types';
+import { FINISHED_DOCUMENT_STATES, FINISHED_MESSAGE_STATES, OPEN_DOCUMENT_STATES, OPEN_MESSAGE_STATES, type PruneResult } from './types';
 
 type Row = Record<string, unknown>;
 
@@ -382,6 +382,21 @@ export class SqliteLedger {
       // Through the state indexes: the time grows with what waits, not with the ledger's history.
       countOpenMessages: db.prepare(`SELECT state, COUNT(*) AS n FROM messages WHERE direction IN ('inbound', 'outbound') AND state IN (${quoted(OPEN_MESSAGE_STATES)}) GROUP BY state`),
       countOpenDocuments: db.prepare(`SELECT state, COUNT(*) AS n FROM documents WHERE state IN (${quoted(OPEN_DOCUMENT_STATES)}) GROUP BY state`),
+      // Retention, over a range of ids (rowid order, so a step reads a bounded stretch of the table). A
+      // message keeps its bytes while any of its documents is unfinished or finished too lately (a person
+      // may still replay a discarded one), or an acknowledgment of it is awaited (it may be sent again).
+      prunableMessages: db.prepare(
+        `SELECT id, (SELECT length(bytes) FROM message_bytes WHERE message_id = messages.id) AS size FROM messages WHERE id > @after AND id <= @upTo AND created_at < @before AND updated_at < @before AND payload_pruned_at IS NULL AND state IN (${quoted(FINISHED_MESSAGE_STATES)}) AND NOT EXISTS (SELECT 1 FROM documents WHERE documents.message_id = messages.id AND (documents.state NOT IN (${quoted(FINISHED_DOCUMENT_STATES)}) OR documents.updated_at >= @before)) AND NOT EXISTS (SELECT 1 FROM expected_acks WHERE expected_acks.message_id = messages.id AND expected_acks.state IN ('sent', 'overdue'))`,
+      ),
+      prunableDocuments: db.prepare(
+        `SELECT id, (SELECT length(canonical) FROM document_bodies WHERE document_id = documents.id) AS size FROM documents WHERE id > @after AND id <= @upTo AND created_at < @before AND updated_at < @before AND payload_pruned_at IS NULL AND state IN (${quoted(FINISHED_DOCUMENT_STATES)})`,
+      ),
+      pruneBytes: db.prepare('DELETE FROM message_bytes WHERE message_id = ?'),
+      pruneBody: db.prepare('DELETE FROM document_bodies WHERE document_id = ?'),
+      markMessagePruned: db.prepare('UPDATE messages SET payload_pruned_at = ? WHERE id = ?'),
+      markDocumentPruned: db.prepare('UPDATE documents SET payload_pruned_at = ? WHERE id = ?'),
+      messagePrunedAt: db.prepare('SELECT payload_pruned_at FROM messages WHERE id = ?').pluck(),
+      lastIds: db.prepare('SELECT (SELECT MAX(id) FROM messages) AS messages, (SELECT MAX(id) FROM documents) AS documents'),
       countOverdue: db.prepare(`SELECT COUNT(*) FROM expected_acks WHERE state = 'overdue' OR (state = 'sent' AND deadline < ?)`).pluck(),
     };
   }
@@ -469,8 +484,43 @@ export class SqliteLedger {
   /** The raw bytes of a message, exactly as received or sent. */
   bytes(id: number): Buffer {
     const b = this.stmt.bytes.get(id) as Buffer | undefined;
-    if (!b) throw new LedgerError(`no message ${id} in the ledger`);
-    return b;
+    if (b) return b;
+    const pruned = this.stmt.messagePrunedAt.get(id) as number | null | undefined;
+    if (typeof pruned === 'number') throw new LedgerError(`the bytes of message ${id} were removed on ${new Date(pruned).toISOString()} under the retention policy (retention.payloads); it cannot be replayed or sent again`);
+    throw new LedgerError(`no message ${id} in the ledger`);
+  }
+
+  /** The highest message and document ids (0 when empty): where a retention pass ends. */
+  lastIds(): { messages: number; documents: number } {
+    const r = this.stmt.lastIds.get() as { messages: number | null; documents: number | null };
+    return { messages: r.messages ?? 0, documents: r.documents ?? 0 };
+  }
+
+  /**
+   * One step of the payload retention over the rows with ids in (`after`, `upTo`] of one table: removes
+   * the payload (raw bytes, canonical JSON) of each finished row created and last changed before
+   * `before` (ms), in one transaction; the row stays, marked with when. `dry`: only counts.
+   */
+  prunePayloads(table: 'messages' | 'documents', after: number, upTo: number, before: number, dry = false): PruneResult {
+    const messages = table === 'messages';
+    const rows = (messages ? this.stmt.prunableMessages : this.stmt.prunableDocuments).all({ after, upTo, before }) as { id: number; size: number | null }[];
+    const bytes = rows.reduce((n, r) => n + (r.size ?? 0), 0);
+    if (!dry && rows.length > 0) {
+      const at = this.now();
+      this.atomically(() => {
+        for (const { id } of rows) {
+          if (messages) {
+            this.stmt.pruneBytes.run(id);
+            this.stmt.markMessagePruned.run(at, id);
+          } else {
+            this.fresh.delete(id);
+            this.stmt.pruneBody.run(id);
+            this.stmt.markDocumentPruned.run(at, id);
+          }
+        }
+      });
+    }
+    return { messages: messages ? rows.length : 0, documents: messages ? 0 : rows.length, bytes };
   }
 
   /** Inbound messages waiting to be processed, oldest first. */

@@ -190,6 +190,20 @@ export const OPEN_MESSAGE_STATES: readonly MessageState[] = ['received', 'held',
 /** Document states a row waits in for the pipeline or a person (the others are history). */
 export const OPEN_DOCUMENT_STATES: readonly DocumentState[] = ['mapped', 'retry', 'parked', 'dead', 'held'];
 
+/** Document states nothing changes any more: the payload of such a row may go under a retention policy. */
+export const FINISHED_DOCUMENT_STATES: readonly DocumentState[] = ['posted', 'ignored', 'discarded', 'replaced'];
+
+/** Message states nothing changes any more (inbound processed or set aside, outbound sent or given up by a person). */
+export const FINISHED_MESSAGE_STATES: readonly MessageState[] = ['processed', 'duplicate', 'sent', 'discarded'];
+
+/** What one pass of the payload retention removed (or, dry, would remove). */
+export interface PruneResult {
+  messages: number;
+  documents: number;
+  /** Payload bytes removed (raw message bytes plus canonical JSON). */
+  bytes: number;
+}
+
 /** Counts per state, for metrics, readiness and the first screen. */
 export interface LedgerCounts {
   messages: Partial<Record<MessageState, number>>;
