@@ -26,7 +26,8 @@ import type { SecretRef } from '../partners/schema';
 import { renderDocuments } from '../mapping/render';
 import { exportPurchaseOrders } from '../pipeline/export';
 import { recordAsyncMdn } from '../pipeline/mdn';
-import { CHECKPOINT_INTERVAL_MS, ledgerFile, scheduleRetention, SqliteLedger } from '../store';
+import { CHECKPOINT_INTERVAL_MS, ledgerFile, prunePayloads, scheduleRetention, SqliteLedger, type RetentionPass } from '../store';
+import { pruneArchives } from '../channels/archive-retention';
 
 export interface ServiceOptions {
   config: GatewayConfig;
@@ -59,6 +60,18 @@ export interface ServiceHandle {
 }
 
 /** Start everything; on failure, what was started is stopped again. */
+/** The retention passes gateway.yaml asks for: payloads in the ledger, day folders of the dir channels' archives. */
+function retentionPasses(config: GatewayConfig, registry: PartnerRegistry, ledger: SqliteLedger): RetentionPass[] {
+  const passes: RetentionPass[] = [];
+  const { payloads, archives } = config.retention;
+  if (payloads !== undefined) passes.push({ name: 'payloads', run: (signal) => prunePayloads(ledger, payloads, { signal }) });
+  if (archives !== undefined) {
+    const folders = registry.partners.flatMap((p) => p.channels.inbound.flatMap((c) => (c.type === 'dir' && c.archive ? [c.archive] : [])));
+    passes.push({ name: 'archives', run: () => pruneArchives(folders, Date.now() - archives) });
+  }
+  return passes;
+}
+
 export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
   const env = o.env ?? process.env;
   const config = o.config;
@@ -134,8 +147,9 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
     });
     await gateway.start();
     closers.push(() => gateway.stop());
+    const retention = retentionPasses(config, registry, ledger);
     // Stopped before the ledger closes (closers run in reverse): a pass in progress ends between two steps.
-    if (config.retention.payloads !== undefined) closers.push(scheduleRetention(ledger, config.retention.payloads, logger));
+    if (retention.length > 0) closers.push(scheduleRetention(retention, logger));
     let smtp: SmtpListenerHandle | undefined;
     const mailPartners = registry.partners.filter((p) => p.channels.inbound.some((c) => c.type === 'email' && c.via === 'smtp')).map((p) => p.id);
     if (config.smtp) {

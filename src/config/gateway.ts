@@ -9,7 +9,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DurationSchema } from '../partners/schema';
 
-/** How long payloads are kept: a day at least, so that `90m` written for 90 days cannot empty the ledger within hours. */
+/** How long payloads and archives are kept: a day at least, so that `90m` written for 90 days cannot empty the ledger within hours. */
 export const PayloadRetentionSchema = DurationSchema.refine((ms) => ms >= 24 * 60 * 60 * 1000, 'keep payloads at least 1d (write e.g. 90d)');
 
 const SecretRef = z.union([z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name') }), z.strictObject({ file: z.string().min(1) })]);
@@ -83,6 +83,7 @@ export const GatewayConfigSchema = z.strictObject({
       payloads: PayloadRetentionSchema.optional().describe(
         'remove the raw bytes and canonical JSON of finished messages and documents older than this (e.g. 90d; at least 1d); the rows and their history stay. Omitted: kept for ever',
       ),
+      archives: PayloadRetentionSchema.optional().describe('remove the day folders of the dir channels\' archives (copies of received files, as they arrived) older than this (at least 1d). Omitted: kept for ever'),
     })
     .prefault({}),
 });

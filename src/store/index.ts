@@ -1,7 +1,7 @@
 /** The message ledger: raw messages, documents, events, the outbox, control numbers, expected acks. */
 export { LedgerError, SqliteLedger, ledgerFile, sha256 } from './sqlite';
 export { CHECKPOINT_INTERVAL_MS } from './checkpointer';
-export { prunePayloads, scheduleRetention, PRUNE_EVERY_MS } from './retention';
+export { prunePayloads, scheduleRetention, PRUNE_EVERY_MS, type RetentionPass } from './retention';
 export type { SqliteLedgerOptions } from './sqlite';
 export * from './types';
 

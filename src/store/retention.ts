@@ -49,26 +49,38 @@ export interface RetentionLogger {
   error(o: object, msg: string): void;
 }
 
+/** One task of the policy: removes what expired (stopping at the signal) and says what, for the log. */
+export interface RetentionPass {
+  name: string;
+  run(signal: AbortSignal): Promise<object>;
+}
+
 /**
- * Apply the policy now and every `everyMs` while the service runs; returns the stop function, which ends
+ * Run the passes now and every `everyMs` while the service runs; returns the stop function, which ends
  * a pass in progress between two steps and waits for it (the ledger must still be open until then).
  */
-export function scheduleRetention(ledger: SqliteLedger, keepMs: number, logger: RetentionLogger, everyMs = PRUNE_EVERY_MS): () => Promise<void> {
+export function scheduleRetention(passes: readonly RetentionPass[], logger: RetentionLogger, everyMs = PRUNE_EVERY_MS): () => Promise<void> {
   const stop = new AbortController();
   let running: Promise<void> | undefined;
-  const pass = (): void => {
-    if (running || stop.signal.aborted) return;
-    const started = Date.now();
-    running = prunePayloads(ledger, keepMs, { signal: stop.signal })
-      .then((r) => {
-        if (r.messages + r.documents > 0) logger.info({ ...r, ms: Date.now() - started }, 'retention: payloads of finished messages and documents removed');
-      })
-      .catch((err: unknown) => logger.error({ err }, 'retention pass failed; it is tried again at the next one'))
-      .finally(() => (running = undefined));
+  const round = async (): Promise<void> => {
+    for (const pass of passes) {
+      if (stop.signal.aborted) return;
+      const started = Date.now();
+      try {
+        const removed = await pass.run(stop.signal);
+        if (Object.values(removed).some((v) => typeof v === 'number' && v > 0)) logger.info({ pass: pass.name, ...removed, ms: Date.now() - started }, `retention: expired ${pass.name} removed`);
+      } catch (err) {
+        logger.error({ pass: pass.name, err }, `retention of ${pass.name} failed; it is tried again at the next round`);
+      }
+    }
   };
-  const timer = setInterval(pass, everyMs);
+  const tick = (): void => {
+    if (running || stop.signal.aborted) return;
+    running = round().finally(() => (running = undefined));
+  };
+  const timer = setInterval(tick, everyMs);
   timer.unref();
-  pass();
+  tick();
   return async () => {
     stop.abort();
     clearInterval(timer);

@@ -1,5 +1,5 @@
 /** `edi-gateway prune`: the payload retention applied once, from the command line. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -79,12 +79,19 @@ describe('edi-gateway prune', () => {
     expect(left(file)).toBe(2);
   });
 
-  it('a started gateway applies retention.payloads by itself, and stops cleanly', async () => {
+  it('a started gateway applies retention.payloads and retention.archives by itself, and stops cleanly', async () => {
     const partners = join(__dirname, '..', '..', 'partners');
-    const { config, file } = setup(`partners: ${JSON.stringify(partners)}\nretention:\n  payloads: 35d\n`);
+    const { config, file } = setup(`partners: ${JSON.stringify(partners)}\nretention:\n  payloads: 35d\n  archives: 10d\n`);
+    // northgate's dir channel archives under exchange/northgate/archive/<day>/.
+    const archive = join(file, '..', 'exchange', 'northgate', 'archive');
+    const today = new Date().toISOString().slice(0, 10);
+    for (const day of ['2020-01-01', today]) {
+      mkdirSync(join(archive, day), { recursive: true });
+      writeFileSync(join(archive, day, '1-a.edi'), 'ISA');
+    }
     const service = await startService({ config: loadGatewayConfig(config), sink: nullSink(), noHttp: true, logger: pino({ level: 'silent' }) });
     try {
-      const pruned = (): boolean => service.ledger.message(1)?.state === 'processed' && left(file) === 0;
+      const pruned = (): boolean => service.ledger.message(1)?.state === 'processed' && left(file) === 0 && !existsSync(join(archive, '2020-01-01'));
       await until(pruned, 10_000, 'the first retention pass');
       expect(service.ledger.document(1)?.canonical ?? null).toBeNull();
       expect(() => service.ledger.bytes(1)).toThrow(/under the retention policy/);
@@ -93,5 +100,6 @@ describe('edi-gateway prune', () => {
       await service.stop();
     }
     expect(left(file)).toBe(0);
+    expect(readdirSync(archive)).toEqual([today]);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { loadPartners } from '../../src/partners';
 import { replay, ReplayError } from '../../src/pipeline/replay';
-import { LedgerError, prunePayloads, SqliteLedger } from '../../src/store';
+import { LedgerError, prunePayloads, scheduleRetention, SqliteLedger } from '../../src/store';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = Date.UTC(2026, 10, 27);
@@ -128,4 +128,37 @@ describe('payload retention', () => {
       await expect(replay(ledger, registry, { messageId: 1 })).rejects.toThrow(/removed on .* under the retention policy/);
       expect(ledger.documentsOfMessage(1).map((d) => d.state)).toEqual(['posted', 'replaced']);
     }));
+
+  it('a scheduled round runs every pass, logs what each removed or why it failed, and stop waits for it', async () => {
+    const lines: { level: string; o: Record<string, unknown>; msg: string }[] = [];
+    const logger = { info: (o: object, msg: string) => lines.push({ level: 'info', o: o as Record<string, unknown>, msg }), error: (o: object, msg: string) => lines.push({ level: 'error', o: o as Record<string, unknown>, msg }) };
+    let signal: AbortSignal | undefined;
+    let begun: () => void = () => undefined;
+    const lastBegun = new Promise<void>((r) => (begun = r));
+    const stop = scheduleRetention(
+      [
+        { name: 'broken', run: () => Promise.reject(new Error('disk gone')) },
+        { name: 'idle', run: () => Promise.resolve({ folders: 0 }) },
+        {
+          name: 'archives',
+          run: (s) => {
+            signal = s;
+            begun();
+            return new Promise((r) => setTimeout(() => r({ folders: 2, files: 5 }), 50));
+          },
+        },
+      ],
+      logger,
+      60_000,
+    );
+    await lastBegun;
+    // Stopped while the last pass runs: stop waits for it, and the pass was told.
+    await stop();
+    expect(signal?.aborted).toBe(true);
+    expect(lines.map((l) => [l.level, l.o.pass, l.msg])).toEqual([
+      ['error', 'broken', 'retention of broken failed; it is tried again at the next round'],
+      ['info', 'archives', 'retention: expired archives removed'],
+    ]);
+    expect(lines[1].o).toMatchObject({ folders: 2, files: 5 });
+  });
 });
