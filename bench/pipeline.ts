@@ -231,11 +231,7 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
   let sink: DocumentSink;
   if (cfg.sink === 'odoo') {
     if (!cfg.sandboxUrl || !cfg.sandboxDb) throw new Error('the odoo sink needs the sandbox url');
-    const observer = (call: string, seconds: number, failure?: 'retryable' | 'business'): void => {
-      metrics.observeOdooCall(call, seconds);
-      if (failure) metrics.odooError(failure);
-    };
-    const client = new OdooClient({ url: cfg.sandboxUrl, db: cfg.sandboxDb, login: 'admin', password: SANDBOX_PASSWORD, protocol: 'jsonrpc', maxConcurrency: cfg.concurrency, observer });
+    const client = new OdooClient({ url: cfg.sandboxUrl, db: cfg.sandboxDb, login: 'admin', password: SANDBOX_PASSWORD, protocol: 'jsonrpc', maxConcurrency: cfg.concurrency, observer: metrics.odooObserver });
     sink = odooSink(client);
   } else sink = nullSink();
   // Logging off: the bench measures the pipeline, not pino writing 30 000 lines to a pipe.

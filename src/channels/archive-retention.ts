@@ -42,10 +42,10 @@ export async function pruneArchive(archive: string, before: number, dry = false)
 }
 
 /** `pruneArchive` over several archives (every `dir` channel of every partner), summed. */
-export async function pruneArchives(archives: readonly string[], before: number, dry = false): Promise<ArchivePruneResult> {
+export async function pruneArchives(archives: readonly string[], before: number): Promise<ArchivePruneResult> {
   const total: ArchivePruneResult = { folders: 0, files: 0, bytes: 0 };
   for (const archive of new Set(archives)) {
-    const r = await pruneArchive(archive, before, dry);
+    const r = await pruneArchive(archive, before);
     total.folders += r.folders;
     total.files += r.files;
     total.bytes += r.bytes;

@@ -59,7 +59,6 @@ export interface ServiceHandle {
   stop(): Promise<void>;
 }
 
-/** Start everything; on failure, what was started is stopped again. */
 /** The retention passes gateway.yaml asks for: payloads in the ledger, day folders of the dir channels' archives. */
 function retentionPasses(config: GatewayConfig, registry: PartnerRegistry, ledger: SqliteLedger): RetentionPass[] {
   const passes: RetentionPass[] = [];
@@ -72,6 +71,7 @@ function retentionPasses(config: GatewayConfig, registry: PartnerRegistry, ledge
   return passes;
 }
 
+/** Start everything; on failure, what was started is stopped again. */
 export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
   const env = o.env ?? process.env;
   const config = o.config;
@@ -85,10 +85,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
   try {
     const metrics = new GatewayMetrics({ logger });
     // Every Odoo call's latency and failures, whoever makes it (posters, exporter, readiness).
-    const observer = (call: string, seconds: number, failure?: 'retryable' | 'business') => {
-      metrics.observeOdooCall(call, seconds);
-      if (failure) metrics.odooError(failure);
-    };
+    const observer = metrics.odooObserver;
     let sandbox: SandboxHandle | undefined;
     let client: OdooClient | undefined;
     let odooUrl: string | undefined;

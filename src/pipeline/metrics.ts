@@ -178,6 +178,12 @@ export class GatewayMetrics {
     this.odooErrors.inc({ kind });
   }
 
+  /** For the Odoo client's `observer`: every call's latency and, when it failed, the kind of failure. */
+  readonly odooObserver = (call: string, seconds: number, failure?: OdooErrorKind): void => {
+    this.observeOdooCall(call, seconds);
+    if (failure) this.odooError(failure);
+  };
+
   /** Counts one retry on behalf of `partner`. */
   retry(partner: string): void {
     this.retries.inc({ partner });

@@ -1,8 +1,9 @@
 /**
- * The payload retention policy (`retention.payloads`): the raw bytes of finished messages and the
+ * Retention. The payload pass (`retention.payloads`): the raw bytes of finished messages and the
  * canonical JSON of finished documents older than the policy are removed, in short steps that let the
  * event loop run between them. The rows, their states, hashes, control numbers and events stay as the
  * history; nothing that may still be posted, replayed, acknowledged or sent again loses its payload.
+ * And the service's hourly round over every configured pass (this one, the dir channels' archives).
  */
 import type { SqliteLedger } from './sqlite';
 import type { PruneResult } from './types';

@@ -44,6 +44,21 @@ describe('GatewayMetrics', () => {
     expect(sample(text, 'edi_odoo_call_seconds_sum{method="sale.order.create"}')).toBeCloseTo(0.2);
   });
 
+  it("the Odoo client's observer records each call and counts the failed ones by kind", async () => {
+    const m = new GatewayMetrics({ processMetrics: false });
+    // Detached, as the client holds it.
+    const observe = m.odooObserver;
+    observe('sale.order.create', 0.05);
+    observe('sale.order.create', 0.3, 'business');
+    observe('res.partner.search_read', 2, 'retryable');
+
+    const text = await m.text();
+    expect(sample(text, 'edi_odoo_call_seconds_count{method="sale.order.create"}')).toBe(2);
+    expect(sample(text, 'edi_odoo_call_seconds_count{method="res.partner.search_read"}')).toBe(1);
+    expect(sample(text, 'edi_odoo_errors_total{kind="business"}')).toBe(1);
+    expect(sample(text, 'edi_odoo_errors_total{kind="retryable"}')).toBe(1);
+  });
+
   it('times a stage with startProcessing', async () => {
     const m = new GatewayMetrics({ processMetrics: false });
     const stop = m.startProcessing('parse');
