@@ -24,7 +24,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   send: { run: sendCommand, help: 'send FILE --partner ID       queue one of our interchanges for a partner (its acks are expected)' },
   replay: { run: replayCommand, help: 'replay ID [--config F]       run a document (42) or message (m7) again from its stored bytes with the current mappings' },
   'dead-letter': { run: deadLetterCommand, help: 'dead-letter list|show ID|replay ID|discard ID [--config F] [--json]  documents that need a person' },
-  prune: { run: pruneCommand, help: 'prune [--older-than 90d] [--dry-run] [--config F]  remove the payloads of finished messages and documents older than that (default: retention.payloads)' },
+  prune: { run: pruneCommand, help: 'prune [--older-than 90d] [--dry-run] [--vacuum] [--config F]  remove the payloads of finished messages and documents older than that (default: retention.payloads); --vacuum: then shrink the file' },
   validate: { run: validateCommand, help: 'validate FILE|- [--json]    check syntax, envelopes and transaction content; exit 0 valid, 1 invalid' },
   ack: { run: ackCommand, help: 'ack FILE|- [--type TA1|997|999|CONTRL] [--partner ID]  the acknowledgment(s) the gateway would send (--partner: ignored for now)' },
   inspect: { run: inspectCommand, help: 'inspect FILE|-              envelopes and segments as a tree' },

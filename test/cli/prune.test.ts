@@ -1,5 +1,5 @@
 /** `edi-gateway prune`: the payload retention applied once, from the command line. */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -50,6 +50,18 @@ describe('edi-gateway prune', () => {
     const done = await runCli(['prune', '--config', config, '--older-than', '30d', '--json']);
     expect(JSON.parse(done.out)).toEqual({ messages: 1, documents: 1, bytes: 2048 + 16, dryRun: false });
     expect(left(file)).toBe(0);
+  });
+
+  it('--vacuum then gives the freed pages back to the file system', async () => {
+    const { config, file } = setup();
+    const db = new Database(file);
+    db.prepare('UPDATE message_bytes SET bytes = ? WHERE message_id = 1').run(Buffer.alloc(4 * 1024 * 1024, 66));
+    db.close();
+    const before = statSync(file).size;
+    const r = await runCli(['prune', '--config', config, '--older-than', '30d', '--vacuum']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^removed the payloads of 1 messages and 1 documents, 4\.0 MB of payload; the ledger file went from 4\.\d to 0\.\d MB\n$/);
+    expect(statSync(file).size).toBeLessThan(before - 4 * 1024 * 1024 + 256 * 1024);
   });
 
   it('takes the age from retention.payloads in gateway.yaml', async () => {
