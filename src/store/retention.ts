@@ -30,9 +30,9 @@ export async function prunePayloads(ledger: SqliteLedger, keepMs: number, o: Pru
   const before = (o.now ?? Date.now()) - keepMs;
   const step = o.step ?? PRUNE_STEP;
   const total: PruneResult = { messages: 0, documents: 0, bytes: 0 };
-  const last = ledger.lastIds();
+  const ids = ledger.payloadIds();
   for (const table of ['documents', 'messages'] as const) {
-    for (let after = 0; after < last[table]; after += step) {
+    for (let after = ids[table].after; after < ids[table].last; after += step) {
       if (o.signal?.aborted) return total;
       const r = ledger.prunePayloads(table, after, after + step, before, o.dry === true);
       total.messages += r.messages;

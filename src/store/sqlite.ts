@@ -396,7 +396,10 @@ export class SqliteLedger {
       markMessagePruned: db.prepare('UPDATE messages SET payload_pruned_at = ? WHERE id = ?'),
       markDocumentPruned: db.prepare('UPDATE documents SET payload_pruned_at = ? WHERE id = ?'),
       messagePrunedAt: db.prepare('SELECT payload_pruned_at FROM messages WHERE id = ?').pluck(),
-      lastIds: db.prepare('SELECT (SELECT MAX(id) FROM messages) AS messages, (SELECT MAX(id) FROM documents) AS documents'),
+      // From the payload tables' own keys: rows below the lowest id that still has a payload have nothing to remove.
+      payloadIds: db.prepare(
+        'SELECT (SELECT MIN(message_id) FROM message_bytes) AS firstMessage, (SELECT MAX(id) FROM messages) AS lastMessage, (SELECT MIN(document_id) FROM document_bodies) AS firstDocument, (SELECT MAX(id) FROM documents) AS lastDocument',
+      ),
       countOverdue: db.prepare(`SELECT COUNT(*) FROM expected_acks WHERE state = 'overdue' OR (state = 'sent' AND deadline < ?)`).pluck(),
     };
   }
@@ -503,10 +506,11 @@ export class SqliteLedger {
     return { before, after: size() };
   }
 
-  /** The highest message and document ids (0 when empty): where a retention pass ends. */
-  lastIds(): { messages: number; documents: number } {
-    const r = this.stmt.lastIds.get() as { messages: number | null; documents: number | null };
-    return { messages: r.messages ?? 0, documents: r.documents ?? 0 };
+  /** Where a retention pass starts (after the ids below the lowest one still holding a payload) and ends, per table. */
+  payloadIds(): Record<'messages' | 'documents', { after: number; last: number }> {
+    const r = this.stmt.payloadIds.get() as Record<'firstMessage' | 'lastMessage' | 'firstDocument' | 'lastDocument', number | null>;
+    const range = (first: number | null, last: number | null) => (first === null ? { after: 0, last: 0 } : { after: first - 1, last: last ?? 0 });
+    return { messages: range(r.firstMessage, r.lastMessage), documents: range(r.firstDocument, r.lastDocument) };
   }
 
   /**
