@@ -1,7 +1,7 @@
 /**
  * Test input: Northgate 850 interchanges built from the shipped sample, N transactions each, with
  * chosen control numbers and order numbers, and optionally a transaction whose unit code the mapping
- * does not know (a business error that a mapping fix cures).
+ * does not know (a business error that a mapping fix cures); and our own 850 to a supplier.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,4 +44,14 @@ export function northgateOrders(o: OrdersOptions): Buffer {
   }
   out.push(`GE*${o.count}*${o.icn}`, `IEA*1*${icn}`);
   return Buffer.from(out.join('~\n') + '~\n', 'latin1');
+}
+
+/** Our purchase order to Bolt Industrial Supply (who owe a 997 within 4h): interchange and group `icn`, one line. */
+export function orderToBolt(icn: number, orderNumber: string): Buffer {
+  const isa = String(icn).padStart(9, '0');
+  return Buffer.from(
+    `ISA*00*          *00*          *ZZ*BRIGHTWATERVF  *01*047712960      *261127*0800*U*00401*${isa}*0*P*:~GS*PO*BRIGHTWATERVF*BOLTSUPPLY*20261127*0800*${icn}*X*004010~` +
+      `ST*850*0001~BEG*00*SA*${orderNumber}**20261127~PO1*1*10*EA*1.25**VP*BOLT-M8~CTT*1~SE*5*0001~GE*1*${icn}~IEA*1*${isa}~`,
+    'latin1',
+  );
 }
