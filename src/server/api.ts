@@ -1,10 +1,12 @@
 /**
  * The REST API of the running gateway (bearer token): what is in the dead-letter queue, one document
- * with its history, replay and discard. The CLI uses it when the gateway is running (it owns the ledger).
+ * with its history, replay and discard, expected acks, send and re-send. The CLI uses it when the
+ * gateway is running (it owns the ledger).
  */
 import type { PartnerRegistry } from '../partners/registry';
 import type { Gateway } from '../pipeline/gateway';
 import { discard, replay, ReplayError } from '../pipeline/replay';
+import { resend } from '../pipeline/resend';
 import { DEAD_LETTER_STATES, type DocumentState, type Ledger } from '../store';
 import { HttpError, sendJson, type HttpServerHandle, type RouteContext } from './http';
 
@@ -25,6 +27,11 @@ async function jsonBody(ctx: RouteContext, shape: string): Promise<Record<string
 function idOf(s: string, what: string): number {
   if (!/^\d{1,12}$/.test(s)) throw new HttpError(400, 'bad_id', `${what} id must be a number`);
   return Number(s);
+}
+
+/** A refusal as HTTP: 404 when the thing is not in the ledger, 409 (`code`) when it is but may not be done. */
+function refusal(err: ReplayError, code: string): HttpError {
+  return err.kind === 'missing' ? new HttpError(404, 'not_found', err.message) : new HttpError(409, code, err.message);
 }
 
 /** Register /api/* on the server. */
@@ -68,6 +75,23 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
     },
     { auth: true, exact: true },
   );
+  http.route(
+    'POST',
+    '/api/resend',
+    async (_req, res, ctx) => {
+      const body = await jsonBody(ctx, '{"messageId": N}');
+      if (typeof body.messageId !== 'number' || !Number.isSafeInteger(body.messageId) || body.messageId < 1) throw new HttpError(400, 'bad_target', 'give messageId, the outbound message to send again');
+      try {
+        const result = resend(ledger, registry, body.messageId);
+        gateway.sender.kick();
+        sendJson(res, 200, result);
+      } catch (err) {
+        if (err instanceof ReplayError) throw refusal(err, 'not_resendable');
+        throw err;
+      }
+    },
+    { auth: true, exact: true },
+  );
   http.route('GET', '/api/acks', (_req, res) => sendJson(res, 200, { acks: ledger.expectedAckList(500) }), { auth: true, exact: true });
   http.route(
     'POST',
@@ -89,7 +113,7 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
       try {
         discard(ledger, target.documentId, typeof target.reason === 'string' ? target.reason : undefined);
       } catch (err) {
-        if (err instanceof ReplayError) throw new HttpError(err.kind === 'missing' ? 404 : 409, err.kind === 'missing' ? 'not_found' : 'not_discardable', err.message);
+        if (err instanceof ReplayError) throw refusal(err, 'not_discardable');
         throw err;
       }
       sendJson(res, 200, { documentId: target.documentId, state: 'discarded' });

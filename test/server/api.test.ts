@@ -1,14 +1,16 @@
-/** The REST API over a real ledger: dead-letter listing, discard and replay refusals, bearer token. */
+/** The REST API over a real ledger: dead-letter listing, discard and replay refusals, re-send, bearer token. */
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadPartners } from '../../src/partners';
+import { queueOutbound } from '../../src/pipeline/acks';
 import { Gateway } from '../../src/pipeline/gateway';
 import { GatewayMetrics } from '../../src/pipeline/metrics';
 import { discard, ReplayError } from '../../src/pipeline/replay';
 import { nullSink } from '../../src/pipeline/sink';
 import { startHttpServer, type HttpServerHandle } from '../../src/server';
 import { registerApi } from '../../src/server/api';
-import { SqliteLedger } from '../../src/store';
+import { SqliteLedger, type MessageRow } from '../../src/store';
+import { orderToBolt } from '../support/orders';
 
 describe('the API', () => {
   const ledger = new SqliteLedger({ file: ':memory:' });
@@ -51,6 +53,31 @@ describe('the API', () => {
     expect(await ok.json()).toEqual({ documentId: dead, state: 'discarded' });
     expect(ledger.document(dead)).toMatchObject({ state: 'discarded', reason: 'customer cancelled by phone' });
     expect(() => discard(ledger, dead)).toThrow(ReplayError);
+  });
+
+  it('resend: queues a sent message again (200); 404 / 409 with the reason otherwise; bad bodies are 400', async () => {
+    const bolt = registry.get('bolt-supply');
+    if (!bolt) throw new Error('the bolt-supply partner folder is missing');
+    const bytes = orderToBolt(732, 'PO-1002');
+    const sent = queueOutbound(ledger, bolt, bytes, Date.now(), 'c-po-1002');
+    ledger.outboundState(sent, { state: 'sent', attempt: true, event: 'outbound.sent' });
+    const ok = await call('POST', '/api/resend', { messageId: sent });
+    expect(ok.status).toBe(200);
+    const { messageId, resentFrom } = (await ok.json()) as { messageId: number; resentFrom: number };
+    expect(resentFrom).toBe(sent);
+    expect(ledger.message(messageId)).toMatchObject<Partial<MessageRow>>({ direction: 'outbound', causeMessageId: sent, correlationId: 'c-po-1002', interchangeControlNumber: '000000732' });
+    expect(ledger.bytes(messageId).equals(bytes)).toBe(true);
+
+    const refused = async (body: unknown): Promise<{ status: number; body: { error: string; message: string } }> => {
+      const r = await call('POST', '/api/resend', body);
+      return { status: r.status, body: (await r.json()) as { error: string; message: string } };
+    };
+    // The copy is not delivered here (this gateway does not run): it is still on its way.
+    expect(await refused({ messageId })).toEqual({ status: 409, body: expect.objectContaining({ error: 'not_resendable', message: expect.stringContaining(`message ${messageId} is pending`) }) });
+    const [inbound] = ledger.receiveMany([{ channel: 'dir', source: 'y.edi', partnerId: 'northgate', bytes: Buffer.from('ISA') }]);
+    expect(await refused({ messageId: inbound.id })).toEqual({ status: 409, body: expect.objectContaining({ error: 'not_resendable', message: `message ${inbound.id} is inbound: replay it instead` }) });
+    expect(await refused({ messageId: 999 })).toEqual({ status: 404, body: expect.objectContaining({ error: 'not_found', message: 'no message 999 in the ledger' }) });
+    for (const bad of [{}, { messageId: '7' }, { messageId: 1.5 }, { messageId: 0 }, [7]]) expect((await refused(bad)).status).toBe(400);
   });
 
   it('replay refuses what reached Odoo', async () => {
