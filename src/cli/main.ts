@@ -1,6 +1,6 @@
 /** The `edi-gateway` command: dispatches to one module per command. */
 import { ackCommand } from './commands/ack';
-import { acksCommand, sendCommand } from './commands/acks';
+import { acksCommand, resendCommand, sendCommand } from './commands/acks';
 import { deadLetterCommand, replayCommand } from './commands/dead-letter';
 import { demoCommand } from './commands/demo';
 import { ingestCommand } from './commands/ingest';
@@ -22,6 +22,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   start: { run: startCommand, help: 'start [--config gateway.yaml] [--sandbox]  run channels, pipelines and the HTTP server until SIGTERM/SIGINT' },
   acks: { run: acksCommand, help: 'acks [--state S] [--partner ID] [--json]  what partners acknowledged of what we sent; overdue ones' },
   send: { run: sendCommand, help: 'send FILE --partner ID       queue one of our interchanges for a partner (its acks are expected)' },
+  resend: { run: resendCommand, help: 'resend MESSAGE-ID [--json]   queue an outbound message again, byte for byte (same control numbers), e.g. when its ack is overdue' },
   replay: { run: replayCommand, help: 'replay ID [--config F]       run a document (42) or message (m7) again from its stored bytes with the current mappings' },
   'dead-letter': { run: deadLetterCommand, help: 'dead-letter list|show ID|replay ID|discard ID [--config F] [--json]  documents that need a person' },
   prune: { run: pruneCommand, help: 'prune [--older-than 90d] [--dry-run] [--vacuum] [--config F]  remove the payloads of finished messages and documents older than that (default: retention.payloads); --vacuum: then shrink the file' },

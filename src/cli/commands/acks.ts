@@ -1,12 +1,15 @@
 /**
  * `edi-gateway acks [--state sent|acknowledged|accepted_with_errors|rejected|overdue] [--partner ID]`:
  * what each partner has acknowledged of what we sent, and what is overdue. `edi-gateway send FILE
- * --partner ID` queues one of our interchanges for a partner (its acks are then expected).
+ * --partner ID` queues one of our interchanges for a partner (its acks are then expected);
+ * `edi-gateway resend MESSAGE-ID` queues one we sent again, byte for byte, when its ack is overdue.
  */
 import { readFileSync } from 'node:fs';
 import { partnerLoadOptions, type GatewayConfig } from '../../config/gateway';
 import { loadPartners } from '../../partners';
 import { queueOutbound } from '../../pipeline/acks';
+import { ReplayError } from '../../pipeline/replay';
+import { resend } from '../../pipeline/resend';
 import type { ExpectedAckRow } from '../../store';
 import { CliUsageError, writeOut, type CliIo } from '../io';
 import { commandConfig, viaApi, withLedger } from '../ledger-access';
@@ -17,7 +20,7 @@ const STATES = ['sent', 'acknowledged', 'accepted_with_errors', 'rejected', 'ove
 function row(a: ExpectedAckRow): string {
   const ref = [a.interchangeControlNumber, a.groupControlNumber, a.transactionControlNumber].filter(Boolean).join('/');
   const response = a.orderResponse === undefined ? '' : a.orderResponse === null ? '  no order response yet' : `  order response: ${a.orderResponse.status ?? '?'} (document ${a.orderResponse.documentId}, ${a.orderResponse.state})`;
-  return `${a.partnerId.padEnd(18)} ${a.messageType.padEnd(8)} ${ref.padEnd(24)} ${a.ackType.padEnd(6)} ${a.state.padEnd(20)} ${new Date(a.deadline).toISOString()}${response}`;
+  return `${String(a.messageId).padStart(7)}  ${a.partnerId.padEnd(18)} ${a.messageType.padEnd(8)} ${ref.padEnd(24)} ${a.ackType.padEnd(6)} ${a.state.padEnd(20)} ${new Date(a.deadline).toISOString()}${response}`;
 }
 
 export async function acksCommand(args: string[], io: CliIo): Promise<number> {
@@ -30,7 +33,7 @@ export async function acksCommand(args: string[], io: CliIo): Promise<number> {
   );
   const list = all.filter((a) => (!state || a.state === state) && (!partner || a.partnerId === partner));
   if (json) await writeOut(io.stdout, JSON.stringify(list, null, 2) + '\n');
-  else await writeOut(io.stdout, list.length === 0 ? 'no acknowledgments expected\n' : `${'partner'.padEnd(18)} ${'type'.padEnd(8)} ${'ours (ICN/GS/ST)'.padEnd(24)} ${'ack'.padEnd(6)} ${'state'.padEnd(20)} deadline\n${list.map(row).join('\n')}\n`);
+  else await writeOut(io.stdout, list.length === 0 ? 'no acknowledgments expected\n' : `${'message'.padStart(7)}  ${'partner'.padEnd(18)} ${'type'.padEnd(8)} ${'ours (ICN/GS/ST)'.padEnd(24)} ${'ack'.padEnd(6)} ${'state'.padEnd(20)} deadline\n${list.map(row).join('\n')}\n`);
   return 0;
 }
 
@@ -58,5 +61,28 @@ export async function sendCommand(args: string[], io: CliIo): Promise<number> {
   }
   const id = await queue(config, partner, bytes);
   await writeOut(io.stdout, `queued as outbound message ${id} for ${partner}\n`);
+  return 0;
+}
+
+/** `edi-gateway resend MESSAGE-ID`: refusals (still queued, inbound, pruned …) are usage errors with the reason. */
+export async function resendCommand(args: string[], io: CliIo): Promise<number> {
+  const { config, rest, json } = commandConfig(args);
+  // "m7" as `replay` writes a message id, or the bare number `acks` shows.
+  const m = rest.length === 1 ? /^m?(\d{1,12})$/.exec(rest[0]) : null;
+  if (!m) throw new CliUsageError('usage: edi-gateway resend MESSAGE-ID [--config gateway.yaml] [--json]');
+  const messageId = Number(m[1]);
+  const r = await withLedger(
+    config,
+    (l) => {
+      try {
+        return resend(l, loadPartners(config.partners, partnerLoadOptions(config)), messageId);
+      } catch (err) {
+        if (err instanceof ReplayError) throw new CliUsageError(err.message);
+        throw err;
+      }
+    },
+    () => viaApi<{ messageId: number; resentFrom: number }>(config, 'POST', '/api/resend', { messageId }),
+  );
+  await writeOut(io.stdout, json ? JSON.stringify(r, null, 2) + '\n' : `message ${r.resentFrom} queued again as outbound message ${r.messageId} (same bytes and control numbers; its acks are expected afresh)\n`);
   return 0;
 }
