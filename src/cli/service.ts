@@ -19,6 +19,7 @@ import { GatewayMetrics } from '../pipeline/metrics';
 import { odooSink, type DocumentSink } from '../pipeline/sink';
 import { startHttpServer, type HttpServerHandle } from '../server';
 import { registerApi } from '../server/api';
+import { registerDashboard } from '../server/dashboard/routes';
 import { registerAs2 } from '../server/as2';
 import { registerOdooWebhook } from '../server/odoo-webhook';
 import { registerHttpsChannel } from '../server/https-channel';
@@ -54,6 +55,8 @@ export interface ServiceHandle {
   smtp?: SmtpListenerHandle;
   sandbox?: SandboxHandle;
   odooUrl?: string;
+  /** Where the token that signs in to the API and the dashboard comes from (for the first screen; never the token). */
+  tokenSource?: string;
   logger: Logger;
   /** Stop intake and stages, close the HTTP server, the sandbox and the ledger. */
   stop(): Promise<void>;
@@ -168,9 +171,11 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       logger.warn({ partners: mailPartners }, 'partners send by email (via: smtp) but gateway.yaml has no smtp section: their mail is not received');
     }
     let http: HttpServerHandle | undefined;
+    let tokenSource: string | undefined;
     const channelDeps = { logger, secret: (ref: SecretRef, what: string) => readSecret(ref, what, env), now: Date.now, settleMs: o.settleMs ?? config.pipeline.settle, maxFileBytes: config.pipeline.maxFileBytes };
     if (!o.noHttp) {
       const token = config.http.token ? readSecret(config.http.token, 'http.token', env) : localToken(config.dataDir);
+      tokenSource = config.http.token ? 'http.token in gateway.yaml' : `the file ${localTokenFile(config.dataDir)}`;
       const t = config.http.tls;
       const tls = t ? { key: readSecret(t.key, 'http.tls.key', env), cert: readFileSync(t.cert, 'utf8'), ...(t.ca ? { ca: readFileSync(t.ca, 'utf8') } : {}), requestCert: t.requestClientCertificates } : undefined;
       // The largest body any partner may POST (AS2, https), at least the server's 10 MiB default.
@@ -194,6 +199,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
         http = await serve(0);
       }
       registerApi(http, { ledger, registry, gateway });
+      registerDashboard(http, { ledger, registry, gateway, token, secure: tls !== undefined });
       if (config.odoo?.webhookToken) {
         registerOdooWebhook(http, {
           token: readSecret(config.odoo.webhookToken, 'odoo.webhookToken', env),
@@ -216,7 +222,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       const h = http;
       closers.push(() => h.close());
     }
-    return { gateway, ledger, registry, http, smtp, sandbox, odooUrl, logger, stop: stopAll };
+    return { gateway, ledger, registry, http, smtp, sandbox, odooUrl, tokenSource, logger, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

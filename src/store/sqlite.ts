@@ -21,6 +21,7 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations';
 import { BackgroundCheckpointer } from './checkpointer';
 import type {
+  Direction,
   DueDocument,
   DocumentRow,
   DocumentState,
@@ -33,6 +34,7 @@ import type {
   NewEvent,
   NewInboundMessage,
   NewOutboundMessage,
+  PartnerActivity,
   ProcessedMessage,
 } from './types';
 import { FINISHED_DOCUMENT_STATES, FINISHED_MESSAGE_STATES, OPEN_DOCUMENT_STATES, OPEN_MESSAGE_STATES, type PruneResult } from './types';
@@ -400,6 +402,19 @@ export class SqliteLedger {
       payloadIds: db.prepare(
         'SELECT (SELECT MIN(message_id) FROM message_bytes) AS firstMessage, (SELECT MAX(id) FROM messages) AS lastMessage, (SELECT MIN(document_id) FROM document_bodies) AS firstDocument, (SELECT MAX(id) FROM documents) AS lastDocument',
       ),
+      // The dashboard's overview: open rows through the state indexes, recent ones through an id range.
+      activityOpenDocuments: db.prepare(`SELECT partner_id AS partner, state, COUNT(*) AS n FROM documents WHERE state IN (${quoted(OPEN_DOCUMENT_STATES)}) GROUP BY partner_id, state`),
+      activityOpenMessages: db.prepare(
+        `SELECT partner_id AS partner, direction, state, COUNT(*) AS n FROM messages WHERE direction IN ('inbound', 'outbound') AND state IN (${quoted(OPEN_MESSAGE_STATES)}) GROUP BY partner_id, direction, state`,
+      ),
+      activityDocuments: db.prepare('SELECT partner_id AS partner, state, COUNT(*) AS n FROM documents WHERE id >= ? GROUP BY partner_id, state'),
+      activityMessages: db.prepare('SELECT partner_id AS partner, direction, COUNT(*) AS n, MAX(created_at) AS last FROM messages WHERE id >= ? GROUP BY partner_id, direction'),
+      activityOpenAcks: db.prepare(`SELECT partner_id AS partner, state, COUNT(*) AS n FROM expected_acks WHERE state IN ('sent', 'overdue') GROUP BY partner_id, state`),
+      activityAcks: db.prepare(`SELECT partner_id AS partner, state, COUNT(*) AS n FROM expected_acks WHERE id >= ? AND state NOT IN ('sent', 'overdue') GROUP BY partner_id, state`),
+      firstMessageFrom: db.prepare('SELECT id, created_at AS at FROM messages WHERE id >= ? ORDER BY id LIMIT 1'),
+      firstDocumentFrom: db.prepare('SELECT id, created_at AS at FROM documents WHERE id >= ? ORDER BY id LIMIT 1'),
+      firstExpectedFrom: db.prepare('SELECT e.id, m.created_at AS at FROM expected_acks e JOIN messages m ON m.id = e.message_id WHERE e.id >= ? ORDER BY e.id LIMIT 1'),
+      lastIds: db.prepare('SELECT (SELECT MAX(id) FROM messages) AS message, (SELECT MAX(id) FROM documents) AS document, (SELECT MAX(id) FROM expected_acks) AS expected'),
       countOverdue: db.prepare(`SELECT COUNT(*) FROM expected_acks WHERE state = 'overdue' OR (state = 'sent' AND deadline < ?)`).pluck(),
     };
   }
@@ -1078,6 +1093,55 @@ export class SqliteLedger {
     const documents: LedgerCounts['documents'] = {};
     for (const r of documentStates.all() as { state: DocumentState; n: number }[]) documents[r.state] = r.n;
     return { messages, documents, overdueAcks: this.stmt.countOverdue.get(this.now()) as number };
+  }
+
+  /**
+   * Per partner: what waits (however old) and what moved since `since` (epoch ms). Index-bound whatever
+   * the ledger's size, since the dashboard runs it in the gateway's thread: open rows through the state
+   * indexes, recent ones from the first id created since then (ids grow with creation time; an expected
+   * ack dates from its outbound message).
+   */
+  partnerActivity(since: number): PartnerActivity[] {
+    this.markOverdue();
+    const ids = this.stmt.lastIds.get() as { message: number | null; document: number | null; expected: number | null };
+    const firstMessage = this.firstIdSince(this.stmt.firstMessageFrom, ids.message ?? 0, since);
+    const firstDocument = this.firstIdSince(this.stmt.firstDocumentFrom, ids.document ?? 0, since);
+    const firstExpected = this.firstIdSince(this.stmt.firstExpectedFrom, ids.expected ?? 0, since);
+    const byPartner = new Map<string, PartnerActivity>();
+    const of = (partner: string | null): PartnerActivity => {
+      const key = partner ?? '';
+      let a = byPartner.get(key);
+      if (!a) {
+        a = { partnerId: key, open: {}, openMessages: { inbound: {}, outbound: {} }, recent: {}, received: 0, sent: 0, lastReceivedAt: null, lastSentAt: null, acks: {} };
+        byPartner.set(key, a);
+      }
+      return a;
+    };
+    type Counted = { partner: string | null; state: string; n: number };
+    for (const r of this.stmt.activityOpenDocuments.all() as Counted[]) of(r.partner).open[r.state as DocumentState] = r.n;
+    for (const r of this.stmt.activityOpenMessages.all() as (Counted & { direction: Direction })[]) of(r.partner).openMessages[r.direction][r.state as MessageState] = r.n;
+    for (const r of this.stmt.activityDocuments.all(firstDocument) as Counted[]) of(r.partner).recent[r.state as DocumentState] = r.n;
+    for (const r of this.stmt.activityMessages.all(firstMessage) as { partner: string | null; direction: Direction; n: number; last: number }[]) {
+      const a = of(r.partner);
+      if (r.direction === 'inbound') [a.received, a.lastReceivedAt] = [r.n, r.last];
+      else [a.sent, a.lastSentAt] = [r.n, r.last];
+    }
+    for (const r of this.stmt.activityOpenAcks.all() as Counted[]) of(r.partner).acks[r.state as ExpectedAckState] = r.n;
+    for (const r of this.stmt.activityAcks.all(firstExpected) as Counted[]) of(r.partner).acks[r.state as ExpectedAckState] = r.n;
+    return [...byPartner.values()].sort((a, b) => a.partnerId.localeCompare(b.partnerId));
+  }
+
+  /** The first id of a table whose row was created at or after `since`: a binary search over ids (a few lookups on the primary key). */
+  private firstIdSince(firstFrom: Database.Statement, lastId: number, since: number): number {
+    let lo = 1;
+    let hi = lastId + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const row = firstFrom.get(mid) as { id: number; at: number } | undefined;
+      if (!row || row.at >= since) hi = mid;
+      else lo = row.id + 1;
+    }
+    return lo;
   }
 
   /** Documents in the given states, newest first (dead-letter listing, dashboards). */

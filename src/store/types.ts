@@ -196,6 +196,24 @@ export const FINISHED_DOCUMENT_STATES: readonly DocumentState[] = ['posted', 'ig
 /** Message states nothing changes any more (inbound processed or set aside, outbound sent or given up by a person). */
 export const FINISHED_MESSAGE_STATES: readonly MessageState[] = ['processed', 'duplicate', 'sent', 'discarded'];
 
+/** One partner's line on the dashboard's first screen (see `SqliteLedger.partnerActivity`). */
+export interface PartnerActivity {
+  /** '' for messages whose partner was never known (unroutable files). */
+  partnerId: string;
+  /** Documents waiting for the pipeline or a person, per state, however old. */
+  open: Partial<Record<DocumentState, number>>;
+  /** Messages waiting for the pipeline or a person, per direction and state, however old. */
+  openMessages: { inbound: Partial<Record<MessageState, number>>; outbound: Partial<Record<MessageState, number>> };
+  /** Documents created since the window's start, per state now. */
+  recent: Partial<Record<DocumentState, number>>;
+  received: number;
+  sent: number;
+  lastReceivedAt: number | null;
+  lastSentAt: number | null;
+  /** Acks awaited or overdue however old; the settled ones among those expected since the window's start. */
+  acks: Partial<Record<ExpectedAckState, number>>;
+}
+
 /** What one pass of the payload retention removed (or, dry, would remove). */
 export interface PruneResult {
   messages: number;

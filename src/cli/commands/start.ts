@@ -53,7 +53,10 @@ export async function runUntilSignal(options: ServiceOptions, io: CliIo, banner:
 /** What the service runs, for the first lines on the terminal. */
 export function describeService(s: ServiceHandle): string {
   const lines = [`edi-gateway: running (ledger ${s.ledger ? 'SQLite' : '?'}, ${s.registry.size} partners)`];
-  if (s.http) lines.push(`  health   ${s.http.url}/healthz   readiness ${s.http.url}/readyz   metrics ${s.http.url}/metrics`);
+  if (s.http) {
+    lines.push(`  dashboard ${s.http.url}/dashboard   (sign in with the API token: ${s.tokenSource ?? 'http.token'})`);
+    lines.push(`  health   ${s.http.url}/healthz   readiness ${s.http.url}/readyz   metrics ${s.http.url}/metrics`);
+  }
   if (s.odooUrl) lines.push(`  odoo     ${s.odooUrl}${s.sandbox ? '  (the Odoo sandbox, in memory: stops with the gateway)' : ''}`);
   for (const f of s.gateway.inboundChannels) lines.push(`  inbound  ${f.partner.padEnd(18)} ${f.label}`);
   return lines.join('\n') + '\n';

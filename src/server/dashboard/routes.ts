@@ -1,0 +1,281 @@
+/**
+ * The dashboard under /dashboard: purchasing's view of what each partner sent and acknowledged, what
+ * failed and what is overdue, with replay, discard and re-send. Server-rendered HTML without scripts
+ * (the content security policy forbids them), a session cookie from signing in with the API token, and
+ * a CSRF token in every form.
+ */
+import type http from 'node:http';
+import type { PartnerRegistry } from '../../partners/registry';
+import type { Gateway } from '../../pipeline/gateway';
+import { discard, replay, ReplayError } from '../../pipeline/replay';
+import { resend } from '../../pipeline/resend';
+import { LedgerError, type DocumentState, type Ledger, type MessageState, type PartnerActivity } from '../../store';
+import type { HttpServerHandle, RouteContext } from '../http';
+import {
+  ACK_FILTERS,
+  acksPage,
+  documentPage,
+  documentsPage,
+  FAILED_STATES,
+  messagePage,
+  messagesPage,
+  NOTICES,
+  overviewPage,
+  problemPage,
+  signInPage,
+  type PageFrame,
+  type PartnerLine,
+} from './pages';
+import { SessionStore, sameSecret, type Session } from './session';
+import { DASHBOARD_CSS } from './style';
+
+export interface DashboardDeps {
+  ledger: Ledger;
+  registry: PartnerRegistry;
+  gateway: Gateway;
+  /** The API token, which a person signs in with. */
+  token: string;
+  /** Served over HTTPS: the cookie gets `Secure`. */
+  secure: boolean;
+  /** Overview window, default 24 h. */
+  windowMs?: number;
+  now?: () => number;
+}
+
+/** No scripts, no inline styles, no framing, no forms to elsewhere, nothing cached. */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with our own forms.
+  'Referrer-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+};
+
+/** Forms here are a token or a reason: anything larger is not a person typing. */
+const MAX_FORM_BYTES = 16 * 1024;
+const LIST_LIMIT = 200;
+const PREVIEW_BYTES = 16 * 1024;
+const DOCUMENT_STATES: readonly DocumentState[] = ['mapped', 'posted', 'retry', 'parked', 'dead', 'held', 'ignored', 'discarded', 'replaced'];
+const MESSAGE_STATES: readonly MessageState[] = ['received', 'processed', 'duplicate', 'held', 'failed', 'pending', 'retry', 'sent', 'parked', 'discarded'];
+
+/** A problem shown to the person as a page with this status. */
+class PageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PageError';
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function redirect(res: http.ServerResponse, to: string, headers: Readonly<Record<string, string>> = {}): void {
+  res.writeHead(303, { ...SECURITY_HEADERS, ...headers, Location: to, 'Content-Length': 0 });
+  res.end();
+}
+
+/** Comma-separated states from the query, each one of `known`; `fallback` when absent. */
+function statesOf<T extends string>(raw: string | null, known: readonly T[], fallback: readonly T[]): T[] {
+  if (raw === null || raw === '') return [...fallback];
+  const states = raw.split(',').filter(Boolean);
+  const bad = states.find((s) => !known.includes(s as T));
+  if (bad !== undefined) throw new PageError(400, 'Unknown state', `unknown state "${bad}": use ${known.join(', ')}`);
+  return states as T[];
+}
+
+function idIn(text: string | undefined, what: string): number {
+  if (!text || !/^\d{1,12}$/.test(text)) throw new PageError(404, 'Not found', `no such ${what}`);
+  return Number(text);
+}
+
+/** The form fields of a POST, bounded in size. */
+async function formOf(req: http.IncomingMessage, ctx: RouteContext): Promise<URLSearchParams> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_FORM_BYTES) throw new PageError(413, 'Too large', `a form is at most ${MAX_FORM_BYTES} bytes`);
+  const body = await ctx.readBody();
+  if (body.length > MAX_FORM_BYTES) throw new PageError(413, 'Too large', `a form is at most ${MAX_FORM_BYTES} bytes`);
+  return new URLSearchParams(body.toString('utf8'));
+}
+
+/** A POST must come from a page of this server: no foreign Origin (SameSite=Strict and the CSRF token do the rest). */
+function sameOrigin(req: http.IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/** Register GET/POST /dashboard and the pages below it. */
+export function registerDashboard(server: HttpServerHandle, deps: DashboardDeps): void {
+  const { ledger, registry, gateway } = deps;
+  const now = deps.now ?? Date.now;
+  const windowMs = deps.windowMs ?? 24 * 3600_000;
+  const sessions = new SessionStore({ token: deps.token, now });
+  const partnerIds = (): string[] => registry.partners.map((p) => p.id).sort();
+
+  const frame = (session: Session, title: string, ctx: RouteContext): PageFrame & { csrf: string } => {
+    const done = ctx.query.get('done');
+    const text = done ? NOTICES[done] : undefined;
+    return { title, csrf: session.csrf, ...(text ? { notice: { text } } : {}) };
+  };
+
+  const overview = (session: Session, ctx: RouteContext): string => {
+    const activity = new Map<string, PartnerActivity>(ledger.partnerActivity(now() - windowMs).map((a) => [a.partnerId, a]));
+    const empty = (id: string): PartnerActivity => ({ partnerId: id, open: {}, openMessages: { inbound: {}, outbound: {} }, recent: {}, received: 0, sent: 0, lastReceivedAt: null, lastSentAt: null, acks: {} });
+    const lines: PartnerLine[] = registry.partners
+      .map((p) => ({ id: p.id, name: p.name, mode: p.mode, activity: activity.get(p.id) ?? empty(p.id) }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+    // Partners removed from the configuration, and files of no known partner, still show while they have rows.
+    for (const [id, a] of activity) if (!registry.get(id)) lines.push({ id, activity: a });
+    const hours = Math.round(windowMs / 3600_000);
+    return overviewPage(lines, hours === 24 ? '24 h' : `${hours} h`, { ...frame(session, 'Overview', ctx), refreshS: 30 });
+  };
+
+  const documentView = (session: Session, ctx: RouteContext, id: number): string => {
+    const doc = ledger.document(id);
+    if (!doc) throw new PageError(404, 'Not found', `no document ${id}`);
+    return documentPage(doc, ledger.eventsOfDocument(id), frame(session, `Document ${id}`, ctx));
+  };
+
+  const messageView = (session: Session, ctx: RouteContext, id: number): string => {
+    const msg = ledger.message(id);
+    if (!msg) throw new PageError(404, 'Not found', `no message ${id}`);
+    let preview: { text: string; truncated: boolean } | { gone: string };
+    try {
+      const bytes = ledger.bytes(id);
+      preview = { text: bytes.subarray(0, PREVIEW_BYTES).toString('utf8'), truncated: bytes.length > PREVIEW_BYTES };
+    } catch (err) {
+      if (!(err instanceof LedgerError)) throw err;
+      preview = { gone: err.message };
+    }
+    const cause = msg.causeMessageId !== null ? ledger.message(msg.causeMessageId) : undefined;
+    return messagePage(msg, cause, ledger.documentsOfMessage(id), ledger.eventsOfMessage(id), preview, frame(session, `Message ${id}`, ctx));
+  };
+
+  const pageFor = (session: Session, ctx: RouteContext): string => {
+    const [section, id, ...rest] = ctx.subpath.split('/').filter(Boolean);
+    if (rest.length > 0) throw new PageError(404, 'Not found', `no page ${ctx.path}`);
+    const partner = ctx.query.get('partner') || undefined;
+    if (section === undefined) return overview(session, ctx);
+    if (section === 'documents') {
+      if (id !== undefined) return documentView(session, ctx, idIn(id, 'document'));
+      const states = statesOf(ctx.query.get('state'), DOCUMENT_STATES, FAILED_STATES);
+      return documentsPage(ledger.documentsIn(states, LIST_LIMIT, partner), states, partner, partnerIds(), LIST_LIMIT, frame(session, 'Documents', ctx));
+    }
+    if (section === 'messages') {
+      if (id !== undefined) return messageView(session, ctx, idIn(id, 'message'));
+      const direction = ctx.query.get('direction') === 'outbound' ? 'outbound' : 'inbound';
+      const states = statesOf(ctx.query.get('state'), MESSAGE_STATES, []);
+      const list = ledger.messages(direction, states, partner ? LIST_LIMIT * 5 : LIST_LIMIT).filter((m) => !partner || m.partnerId === partner).slice(0, LIST_LIMIT);
+      return messagesPage(list, direction, states, partner, partnerIds(), frame(session, 'Messages', ctx));
+    }
+    if (section === 'acks' && id === undefined) {
+      const states = statesOf(ctx.query.get('state'), ACK_FILTERS.flatMap((f) => f.split(',')).filter(Boolean), []);
+      const acks = ledger.expectedAckList(500).filter((a) => (states.length === 0 || states.includes(a.state)) && (!partner || a.partnerId === partner));
+      return acksPage(acks, states, partner, partnerIds(), frame(session, 'Acknowledgments', ctx));
+    }
+    throw new PageError(404, 'Not found', `no page ${ctx.path}`);
+  };
+
+  /** Run a person's action; refusals (wrong state, pruned bytes) become a 409 page. */
+  const act = async (section: string, id: number, action: string, form: URLSearchParams): Promise<string> => {
+    try {
+      if (section === 'documents' && action === 'replay') {
+        const result = await replay(ledger, registry, { documentId: id });
+        gateway.processor.kick();
+        gateway.poster.kick();
+        const to = result.replaced.find((r) => r.from === id)?.to;
+        return to !== undefined ? `/dashboard/documents/${to}?done=replayed` : `/dashboard/messages/${result.messageId}?done=replayed`;
+      }
+      if (section === 'documents' && action === 'discard') {
+        const reason = (form.get('reason') ?? '').trim();
+        if (!reason) throw new PageError(400, 'A reason is needed', 'say why the document is not to be posted: the history keeps it');
+        discard(ledger, id, `discarded from the dashboard: ${reason}`);
+        return `/dashboard/documents/${id}?done=discarded`;
+      }
+      if (section === 'messages' && action === 'replay') {
+        await replay(ledger, registry, { messageId: id });
+        gateway.processor.kick();
+        gateway.poster.kick();
+        return `/dashboard/messages/${id}?done=replayed`;
+      }
+      if (section === 'messages' && action === 'resend') {
+        const result = resend(ledger, registry, id, now());
+        gateway.sender.kick();
+        return `/dashboard/messages/${result.messageId}?done=resent`;
+      }
+    } catch (err) {
+      if (err instanceof ReplayError) throw new PageError(err.kind === 'missing' ? 404 : 409, 'Not done', err.message);
+      throw err;
+    }
+    throw new PageError(404, 'Not found', `no action ${action}`);
+  };
+
+  const handle = (fn: (req: http.IncomingMessage, res: http.ServerResponse, ctx: RouteContext) => Promise<void> | void) => async (req: http.IncomingMessage, res: http.ServerResponse, ctx: RouteContext): Promise<void> => {
+    try {
+      await fn(req, res, ctx);
+    } catch (err) {
+      if (!(err instanceof PageError)) throw err;
+      const session = sessions.fromCookie(req.headers.cookie);
+      send(res, err.status, problemPage(err.title, err.message, session ? { title: err.title, csrf: session.csrf } : { title: err.title }));
+    }
+  };
+
+  server.route(
+    'GET',
+    '/dashboard',
+    handle((req, res, ctx) => {
+      if (ctx.subpath === '/style.css') {
+        res.writeHead(200, { ...SECURITY_HEADERS, 'Cache-Control': 'max-age=3600', 'Content-Type': 'text/css; charset=utf-8' });
+        res.end(DASHBOARD_CSS);
+        return;
+      }
+      const session = sessions.fromCookie(req.headers.cookie);
+      if (ctx.subpath === '/login') {
+        if (session) redirect(res, '/dashboard');
+        else send(res, 200, signInPage());
+        return;
+      }
+      if (!session) return redirect(res, '/dashboard/login');
+      send(res, 200, pageFor(session, ctx));
+    }),
+  );
+
+  server.route(
+    'POST',
+    '/dashboard',
+    handle(async (req, res, ctx) => {
+      if (!sameOrigin(req)) throw new PageError(403, 'Refused', 'the form was sent from another site');
+      const form = await formOf(req, ctx);
+      if (ctx.subpath === '/login') {
+        const r = sessions.signIn(form.get('token') ?? '', req.socket.remoteAddress ?? '?');
+        if (r.kind === 'ok') return redirect(res, '/dashboard', { 'Set-Cookie': sessions.cookie(r.session, deps.secure) });
+        if (r.kind === 'locked') return send(res, 429, signInPage(`Too many wrong tokens from this address: try again in ${r.retryAfterS} s.`), { 'Retry-After': String(r.retryAfterS) });
+        ctx.logger.warn({ remote: req.socket.remoteAddress }, 'dashboard sign-in with a wrong token');
+        return send(res, 401, signInPage('That is not the gateway token.'));
+      }
+      const session = sessions.fromCookie(req.headers.cookie);
+      if (!session) return redirect(res, '/dashboard/login');
+      if (!sameSecret(form.get('csrf') ?? '', session.csrf)) throw new PageError(403, 'Refused', 'the form is stale or not from this dashboard: reload the page and try again');
+      if (ctx.subpath === '/logout') {
+        sessions.signOut(session);
+        return redirect(res, '/dashboard/login', { 'Set-Cookie': sessions.cookie(undefined, deps.secure) });
+      }
+      const [section, id, action, ...rest] = ctx.subpath.split('/').filter(Boolean);
+      if (!section || !action || rest.length > 0) throw new PageError(404, 'Not found', `no action ${ctx.path}`);
+      const to = await act(section, idIn(id, 'row'), action, form);
+      ctx.logger.info({ action: `${section}.${action}`, id: Number(id) }, 'dashboard action');
+      redirect(res, to);
+    }),
+  );
+}

@@ -1,0 +1,139 @@
+/** The dashboard over HTTP with a real ledger: sign-in, the pages, CSRF and origin checks, limits, actions. */
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadPartners } from '../../../src/partners';
+import { Gateway } from '../../../src/pipeline/gateway';
+import { GatewayMetrics } from '../../../src/pipeline/metrics';
+import { nullSink } from '../../../src/pipeline/sink';
+import { startHttpServer, type HttpServerHandle } from '../../../src/server';
+import { registerDashboard } from '../../../src/server/dashboard/routes';
+import { SqliteLedger } from '../../../src/store';
+
+const TOKEN = 'dash-t0ken';
+
+describe('the dashboard over HTTP', () => {
+  const ledger = new SqliteLedger({ file: ':memory:' });
+  const registry = loadPartners(join(__dirname, '..', '..', '..', 'partners'), { dataRoot: '/nonexistent-data' });
+  const gateway = new Gateway({ ledger, registry, sink: nullSink(), logger: pino({ level: 'silent' }) });
+  let http: HttpServerHandle;
+  let dead: number;
+  let posted: number;
+  let odd: number;
+  beforeAll(async () => {
+    const [m] = ledger.receiveMany([{ channel: 'dir', source: 'orders.edi', partnerId: 'northgate', bytes: Buffer.from('ISA*00*') }]);
+    const doc = (seq: number, state: 'dead' | 'posted', key: string) => ({ seq, partnerId: 'northgate', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: '1', controlNumber: String(seq), businessKey: key, state, reason: state === 'dead' ? 'unit <ZZ> is not known' : undefined });
+    [dead, posted] = ledger.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [doc(1, 'dead', 'PO-1'), doc(2, 'posted', 'PO-2')], outbound: [], events: [] });
+    // A partner names its own files: the name is shown as text, never as markup.
+    [{ id: odd }] = ledger.receiveMany([{ channel: 'dir', source: '<script>alert(1)</script>.edi', bytes: Buffer.from('not edi <b>at all</b>') }]);
+    ledger.messageState(odd, 'failed', 'dir file <script>alert(1)</script>.edi: no interchange found', 'message.failed');
+    http = await startHttpServer({ metrics: new GatewayMetrics({ processMetrics: false }), checks: { ledger: () => undefined, odoo: () => undefined }, auth: { token: TOKEN } });
+    registerDashboard(http, { ledger, registry, gateway, token: TOKEN, secure: false });
+  });
+  afterAll(async () => {
+    await http.close();
+    ledger.close();
+  });
+
+  const get = (path: string, cookie?: string) => fetch(`${http.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  const post = (path: string, form: Record<string, string>, o: { cookie?: string; origin?: string; body?: string } = {}) =>
+    fetch(`${http.url}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(o.cookie ? { cookie: o.cookie } : {}), ...(o.origin ? { origin: o.origin } : {}) },
+      body: o.body ?? new URLSearchParams(form).toString(),
+    });
+  async function signIn(): Promise<{ cookie: string; csrf: string }> {
+    const r = await post('/dashboard/login', { token: TOKEN });
+    expect(r.status).toBe(303);
+    const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
+    const page = await (await get('/dashboard', cookie)).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+    if (!csrf) throw new Error('no csrf field on the overview');
+    return { cookie, csrf };
+  }
+
+  it('sends a person who is not signed in to the sign-in page, with strict headers', async () => {
+    const r = await get('/dashboard/documents');
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('/dashboard/login');
+    const login = await get('/dashboard/login');
+    expect(login.status).toBe(200);
+    expect(login.headers.get('content-security-policy')).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+    expect(login.headers.get('x-frame-options')).toBe('DENY');
+    expect(await login.text()).toContain('name="token"');
+    // The API's bearer token is not a session: the browser pages ask for a cookie.
+    const bearer = await fetch(`${http.url}/dashboard`, { redirect: 'manual', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(bearer.status).toBe(303);
+  });
+
+  it('refuses a wrong token with 401 and signs in with the right one', async () => {
+    const wrong = await post('/dashboard/login', { token: 'nope' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('That is not the gateway token.');
+    const ok = await post('/dashboard/login', { token: TOKEN });
+    expect(ok.headers.get('set-cookie')).toMatch(/^edi_session=[\w-]{40,}; Path=\/dashboard; HttpOnly; SameSite=Strict/);
+  });
+
+  it('shows the overview, lists and detail pages with partner data as text', async () => {
+    const { cookie } = await signIn();
+    const overview = await (await get('/dashboard', cookie)).text();
+    expect(overview).toMatch(/<tr data-partner="northgate">[\s\S]*?data-col="failed"><a class="bad" href="\/dashboard\/documents\?state=dead%2Cparked%2Cheld&amp;partner=northgate">1<\/a>/);
+    expect(overview).toMatch(/id="total-failed">1</);
+    const list = await (await get('/dashboard/documents', cookie)).text();
+    expect(list).toContain(`data-id="${dead}"`);
+    expect(list).not.toContain(`data-id="${posted}"`);
+    expect(list).toContain('unit &lt;ZZ&gt; is not known');
+    const one = await (await get(`/dashboard/documents/${dead}`, cookie)).text();
+    expect(one).toContain('Replay with the current mapping');
+    expect(one).toContain('document.dead');
+    const failed = await (await get('/dashboard/messages?state=failed', cookie)).text();
+    expect(failed).toContain('&lt;script&gt;alert(1)&lt;/script&gt;.edi');
+    expect(failed).not.toContain('<script>');
+    const raw = await (await get(`/dashboard/messages/${odd}`, cookie)).text();
+    expect(raw).toContain('not edi &lt;b&gt;at all&lt;/b&gt;');
+  });
+
+  it('answers unknown states, ids and pages with an error page', async () => {
+    const { cookie } = await signIn();
+    const bad = await get('/dashboard/documents?state=nonsense', cookie);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('unknown state &quot;nonsense&quot;');
+    expect((await get('/dashboard/documents/abc', cookie)).status).toBe(404);
+    expect((await get('/dashboard/documents/99999', cookie)).status).toBe(404);
+    expect((await get('/dashboard/nowhere', cookie)).status).toBe(404);
+  });
+
+  it('acts only on a form with the session\'s CSRF token, from this origin, within the size limit', async () => {
+    const { cookie, csrf } = await signIn();
+    const path = `/dashboard/documents/${dead}/discard`;
+    expect((await post(path, { reason: 'x' }, { cookie })).status).toBe(403);
+    expect((await post(path, { reason: 'x', csrf: 'forged' }, { cookie })).status).toBe(403);
+    expect((await post(path, { reason: 'x', csrf }, { cookie, origin: 'http://evil.example' })).status).toBe(403);
+    expect((await post(path, { reason: 'x', csrf })).status).toBe(303); // no session: to the sign-in page
+    expect((await post(path, {}, { cookie, body: `csrf=${csrf}&reason=${'x'.repeat(20_000)}` })).status).toBe(413);
+    expect((await post(path, { reason: ' ', csrf }, { cookie })).status).toBe(400);
+    expect(ledger.document(dead)?.state).toBe('dead');
+  });
+
+  it('discards with the reason kept in the history, and refuses what cannot be done with 409', async () => {
+    const { cookie, csrf } = await signIn();
+    const r = await post(`/dashboard/documents/${dead}/discard`, { reason: 'customer cancelled by phone', csrf }, { cookie });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe(`/dashboard/documents/${dead}?done=discarded`);
+    expect(ledger.document(dead)).toMatchObject({ state: 'discarded', reason: 'discarded from the dashboard: customer cancelled by phone' });
+    expect(await (await get(r.headers.get('location') ?? '', cookie)).text()).toContain('Discarded: it will not be posted.');
+    const again = await post(`/dashboard/documents/${posted}/replay`, { csrf }, { cookie });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toMatch(/is posted: only .* documents are replayed/);
+    const inbound = await post(`/dashboard/messages/${odd}/resend`, { csrf }, { cookie });
+    expect(inbound.status).toBe(409);
+  });
+
+  it('signs out: the session no longer opens pages', async () => {
+    const { cookie, csrf } = await signIn();
+    const r = await post('/dashboard/logout', { csrf }, { cookie });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+    expect((await get('/dashboard', cookie)).status).toBe(303);
+  });
+});
