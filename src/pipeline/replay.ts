@@ -47,13 +47,13 @@ export async function replay(ledger: Ledger, registry: PartnerRegistry, target: 
   let only: DocumentRow | undefined;
   if (target.documentId !== undefined) {
     only = ledger.document(target.documentId);
-    if (!only) throw new ReplayError(`no document ${target.documentId} in the ledger`);
+    if (!only) throw new ReplayError(`no document ${target.documentId} in the ledger`, 'missing');
     if (!REPLAYABLE_DOCUMENT_STATES.includes(only.state)) throw new ReplayError(`document ${only.id} is ${only.state}: only ${REPLAYABLE_DOCUMENT_STATES.join(', ')} documents are replayed`);
     msg = ledger.message(only.messageId);
   } else if (target.messageId !== undefined) {
     msg = ledger.message(target.messageId);
   }
-  if (!msg) throw new ReplayError(`no message ${target.messageId ?? only?.messageId} in the ledger`);
+  if (!msg) throw new ReplayError(`no message ${target.messageId ?? only?.messageId} in the ledger`, 'missing');
   if (msg.direction !== 'inbound') throw new ReplayError(`message ${msg.id} is outbound; re-send it instead`);
   const result: ReplayResult = { messageId: msg.id, replaced: [], notes: [] };
 

@@ -34,8 +34,8 @@ export function resend(ledger: Ledger, registry: PartnerRegistry, messageId: num
     throw err;
   }
   const copy = outboundFor(partner, bytes, now, msg.correlationId);
-  const id = ledger.enqueue(
-    {
+  const id = ledger.together(() => {
+    const copyId = ledger.enqueue({
       ...copy,
       // The original's name carries the order number the supplier's order response is matched on (export.ts),
       // and its type and control number hold for what expects no ack (a 997 or CONTRL of ours).
@@ -43,11 +43,12 @@ export function resend(ledger: Ledger, registry: PartnerRegistry, messageId: num
       messageType: msg.messageType ?? copy.messageType,
       interchangeControlNumber: msg.interchangeControlNumber ?? copy.interchangeControlNumber,
       causeMessageId: msg.id,
-    },
-    (newId) => [
-      { correlationId: msg.correlationId, messageId: msg.id, kind: 'message.resent', detail: { messageId: newId } },
-      { correlationId: msg.correlationId, messageId: newId, kind: 'message.resend_of', detail: { messageId: msg.id } },
-    ],
-  );
+    });
+    ledger.event({ correlationId: msg.correlationId, messageId: msg.id, kind: 'message.resent', detail: { messageId: copyId } });
+    ledger.event({ correlationId: msg.correlationId, messageId: copyId, kind: 'message.resend_of', detail: { messageId: msg.id } });
+    // A delivery given up on is done with once its copy is queued: it must not wait for a person any more.
+    if (msg.state === 'parked') ledger.messageState(msg.id, 'discarded', `re-sent as message ${copyId}`, 'message.discarded');
+    return copyId;
+  });
   return { messageId: id, resentFrom: msg.id };
 }

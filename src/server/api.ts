@@ -69,7 +69,7 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
         gateway.poster.kick();
         sendJson(res, 200, result);
       } catch (err) {
-        if (err instanceof ReplayError) throw new HttpError(409, 'not_replayable', err.message);
+        if (err instanceof ReplayError) throw refusal(err, 'not_replayable');
         throw err;
       }
     },

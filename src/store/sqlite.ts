@@ -779,18 +779,19 @@ export class SqliteLedger {
     this.stmt.metaSet.run(key, value);
   }
 
-  /**
-   * Queue one outbound message (an 850 from Odoo, a re-sent ack). `also` gives events that name the new
-   * id (a re-send's note on the original): written in the same transaction, so history never lacks them.
-   */
-  enqueue(o: NewOutboundMessage, also?: (id: number) => NewEvent[]): number {
+  /** Queue one outbound message (an 850 from Odoo, a re-sent ack). */
+  enqueue(o: NewOutboundMessage): number {
     const now = this.now();
     return this.atomically(() => {
       const id = this.insertOutbound(o, now);
       this.insertEvent({ correlationId: o.correlationId, messageId: id, kind: 'outbound.queued', detail: { messageType: o.messageType, name: o.name } }, now);
-      for (const e of also?.(id) ?? []) this.insertEvent(e, now);
       return id;
     });
+  }
+
+  /** Run several of the ledger's writes as one transaction: all of them or none (theirs nest as savepoints). */
+  together<T>(fn: () => T): T {
+    return this.atomically(fn);
   }
 
   document(id: number): DocumentRow | undefined {

@@ -95,13 +95,15 @@ describe('re-sending an 850 whose 997 is overdue', () => {
     expect(settled[0].ackMessageId).toEqual(expect.any(Number));
   });
 
-  it('a delivery given up (parked) can be re-sent too', async () => {
+  it('a delivery given up (parked) can be re-sent too, and then waits for no one', async () => {
     const original = gateway.enqueue('bolt-supply', OUR_850);
     await until(() => ledger.message(original)?.state === 'sent');
     ledger.outboundState(original, { state: 'parked', reason: 'the partner\'s server refused it', event: 'outbound.parked' });
     const r = resend(ledger, registry, original, clock);
     await until(() => ledger.message(r.messageId)?.state === 'sent');
-    expect(ledger.message(original)?.state).toBe('parked');
+    expect(ledger.message(original)).toMatchObject({ state: 'discarded', reason: `re-sent as message ${r.messageId}` });
+    expect(ledger.eventsOfMessage(original).map((e) => e.kind).slice(-2)).toEqual(['message.resent', 'message.discarded']);
+    expect(ledger.openCounts().messages.parked ?? 0).toBe(0);
   });
 });
 

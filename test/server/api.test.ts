@@ -80,9 +80,11 @@ describe('the API', () => {
     for (const bad of [{}, { messageId: '7' }, { messageId: 1.5 }, { messageId: 0 }, [7]]) expect((await refused(bad)).status).toBe(400);
   });
 
-  it('replay refuses what reached Odoo', async () => {
+  it('replay refuses what reached Odoo (409) and what is not there (404)', async () => {
     const r = await call('POST', '/api/replay', { documentId: posted });
     expect(r.status).toBe(409);
     expect(((await r.json()) as { message: string }).message).toMatch(/is posted: only .* documents are replayed/);
+    expect((await call('POST', '/api/replay', { documentId: 99999 })).status).toBe(404);
+    expect((await call('POST', '/api/replay', { messageId: 99999 })).status).toBe(404);
   });
 });
