@@ -152,4 +152,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN payload_pruned_at INTEGER;
   ALTER TABLE documents ADD COLUMN payload_pruned_at INTEGER;
   `,
+  // 10: "what happened to order X" (the dashboard's search): every document about an order (the order,
+  // its responses, ship notices and invoices) by its order key, and the orders we sent by their name
+  // (an outbound message is named by its order number; only outbound rows are indexed).
+  `
+  CREATE INDEX documents_order ON documents (order_key) WHERE order_key IS NOT NULL;
+  CREATE INDEX messages_outbound_name ON messages (source) WHERE direction = 'outbound';
+  `,
 ];

@@ -1145,6 +1145,25 @@ export class SqliteLedger {
     return lo;
   }
 
+  /**
+   * Everything about a business number, newest first: documents whose order key is `key` (an order and its
+   * responses, ship notices and invoices), documents whose own number it is (an invoice, a shipment), and
+   * outbound messages named by it (the orders we sent). By indexes only; `partnerIds` bounds the lookup of
+   * own numbers, which the (partner, type, number) index answers.
+   */
+  findByNumber(key: string, partnerIds: readonly string[], limit = 100): { documents: DocumentRow[]; messages: MessageRow[] } {
+    const byOrder = this.db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE order_key = ? ORDER BY id DESC LIMIT +?`).raw().all(key, limit) as unknown[][];
+    const marks = partnerIds.map(() => '?').join(', ');
+    const own =
+      partnerIds.length === 0
+        ? []
+        : (this.db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE partner_id IN (${marks}) AND type IN ('order', 'order_response', 'ship_notice', 'invoice') AND business_key = ? ORDER BY id DESC LIMIT +?`).raw().all(...partnerIds, key, limit) as unknown[][]);
+    // An order is found both ways (its order key is its own number): once is enough.
+    const documents = [...new Map([...byOrder, ...own].map(toDocument).map((d) => [d.id, d])).values()].sort((a, b) => b.id - a.id).slice(0, limit);
+    const messages = (this.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = 'outbound' AND source = ? ORDER BY id DESC LIMIT +?`).raw().all(key, limit) as unknown[][]).map(toMessage);
+    return { documents, messages };
+  }
+
   /** Documents in the given states, newest first (dead-letter listing, dashboards). */
   documentsIn(states: readonly DocumentState[], limit = 100, partnerId?: string): DocumentRow[] {
     const marks = states.map(() => '?').join(', ');

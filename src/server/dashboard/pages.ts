@@ -37,7 +37,7 @@ export function layout(frame: PageFrame, body: HtmlValue): string {
 <a href="/dashboard/documents${queryString({ state: WAITING_STATES.join(',') })}">Waiting</a>
 <a href="/dashboard/acks">Acknowledgments</a>
 <a href="/dashboard/messages">Messages</a>
-</nav><form method="post" action="/dashboard/logout">${csrfField(frame.csrf)}<button type="submit">Sign out</button></form></header>`
+</nav><form class="search" method="get" action="/dashboard/search" role="search"><input type="search" name="q" maxlength="100" placeholder="Order, invoice or shipment number" aria-label="number"><button type="submit">Find</button></form><form method="post" action="/dashboard/logout">${csrfField(frame.csrf)}<button type="submit">Sign out</button></form></header>`
     : '';
   const notice = frame.notice ? html`<div class="notice${frame.notice.error ? ' error' : ''}" role="status">${frame.notice.text}</div>` : '';
   return html`<!doctype html>
@@ -157,12 +157,7 @@ export function documentsPage(docs: readonly DocumentRow[], states: readonly Doc
     frame,
     html`<h1>Documents: ${states.join(', ')}${partner ? html` · ${partner}` : ''}</h1>
 ${filterForm('/dashboard/documents', states, choices, partner, partners)}
-<table id="documents"><thead><tr><th class="n">#</th><th>Partner</th><th>Type</th><th>Number</th><th>State</th><th class="n">Attempts</th><th>Reason</th><th>Updated</th></tr></thead><tbody>
-${docs.map(
-  (d) => html`<tr data-id="${d.id}"><td class="n"><a href="/dashboard/documents/${d.id}">${d.id}</a></td><td>${d.partnerId ?? '—'}</td><td>${d.type ?? '—'} <span class="muted">${d.messageType}</span></td>
-<td>${d.businessKey ?? '—'}</td><td>${stateBadge(d.state)}</td><td class="n">${d.attempts}</td><td>${clip(d.reason, 240)}</td><td>${formatTime(d.updatedAt)}</td></tr>`,
-)}
-${docs.length === 0 ? html`<tr><td colspan="8" class="muted">None.</td></tr>` : ''}</tbody></table>
+${documentTable(docs)}
 ${docs.length >= limit ? html`<p class="muted">The newest ${limit} are shown.</p>` : ''}`,
   );
 }
@@ -220,12 +215,7 @@ export function messagesPage(messages: readonly MessageRow[], direction: 'inboun
     frame,
     html`<h1>${direction === 'inbound' ? 'Received' : 'Sent'} messages${states.length ? html`: ${states.join(', ')}` : ''}${partner ? html` · ${partner}` : ''}</h1>
 ${filterForm('/dashboard/messages', states, choices, partner, partners, html`<label>Direction ${select('direction', [['inbound', 'inbound'], ['outbound', 'outbound']], direction)}</label>`)}
-<table id="messages"><thead><tr><th class="n">#</th><th>Partner</th><th>Channel</th><th>File</th><th>Type</th><th>Interchange</th><th>State</th><th class="n">Bytes</th><th>Reason</th><th>At</th></tr></thead><tbody>
-${messages.map(
-  (m) => html`<tr data-id="${m.id}"><td class="n"><a href="/dashboard/messages/${m.id}">${m.id}</a></td><td>${m.partnerId ?? '—'}</td><td>${m.channel}</td><td>${clip(m.source, 80)}</td><td>${m.messageType ?? ''}</td>
-<td>${m.interchangeControlNumber ?? ''}</td><td>${stateBadge(m.state)}</td><td class="n">${m.size}</td><td>${clip(m.reason, 200)}</td><td>${formatTime(m.createdAt)}</td></tr>`,
-)}
-${messages.length === 0 ? html`<tr><td colspan="10" class="muted">None.</td></tr>` : ''}</tbody></table>`,
+${messageTable(messages)}`,
   );
 }
 
@@ -266,25 +256,61 @@ ${documents.map((d) => html`<tr><td class="n"><a href="/dashboard/documents/${d.
   );
 }
 
-export const ACK_FILTERS = ['', 'overdue', 'sent', 'rejected,accepted_with_errors', 'acknowledged', 'accepted_with_errors', 'rejected'];
+/** Documents as a table, one row each, linking to their pages. */
+function documentTable(docs: readonly DocumentRow[]): Html {
+  return html`<table id="documents"><thead><tr><th class="n">#</th><th>Partner</th><th>Type</th><th>Number</th><th>State</th><th class="n">Attempts</th><th>Reason</th><th>Updated</th></tr></thead><tbody>
+${docs.map(
+  (d) => html`<tr data-id="${d.id}"><td class="n"><a href="/dashboard/documents/${d.id}">${d.id}</a></td><td>${d.partnerId ?? '—'}</td><td>${d.type ?? '—'} <span class="muted">${d.messageType}</span></td>
+<td>${d.businessKey ?? '—'}</td><td>${stateBadge(d.state)}</td><td class="n">${d.attempts}</td><td>${clip(d.reason, 240)}</td><td>${formatTime(d.updatedAt)}</td></tr>`,
+)}
+${docs.length === 0 ? html`<tr><td colspan="8" class="muted">None.</td></tr>` : ''}</tbody></table>`;
+}
 
-/** What partners owe us for what we sent: awaited, overdue, settled, with the order responses. */
-export function acksPage(acks: readonly ExpectedAckRow[], states: readonly string[], partner: string | undefined, partners: readonly string[], frame: PageFrame & { csrf: string }): string {
-  const choices = ACK_FILTERS.includes(states.join(',')) ? ACK_FILTERS : [states.join(','), ...ACK_FILTERS];
+/** Messages as a table, one row each, linking to their pages. */
+function messageTable(messages: readonly MessageRow[]): Html {
+  return html`<table id="messages"><thead><tr><th class="n">#</th><th>Partner</th><th>Channel</th><th>File</th><th>Type</th><th>Interchange</th><th>State</th><th class="n">Bytes</th><th>Reason</th><th>At</th></tr></thead><tbody>
+${messages.map(
+  (m) => html`<tr data-id="${m.id}"><td class="n"><a href="/dashboard/messages/${m.id}">${m.id}</a></td><td>${m.partnerId ?? '—'}</td><td>${m.channel}</td><td>${clip(m.source, 80)}</td><td>${m.messageType ?? ''}</td>
+<td>${m.interchangeControlNumber ?? ''}</td><td>${stateBadge(m.state)}</td><td class="n">${m.size}</td><td>${clip(m.reason, 200)}</td><td>${formatTime(m.createdAt)}</td></tr>`,
+)}
+${messages.length === 0 ? html`<tr><td colspan="10" class="muted">None.</td></tr>` : ''}</tbody></table>`;
+}
+
+/** Acks we expect as a table, with Re-send on those overdue or rejected. */
+function ackTable(acks: readonly ExpectedAckRow[], csrf: string): Html {
   const resendable = new Set(['overdue', 'rejected']);
-  return layout(
-    frame,
-    html`<h1>Acknowledgments${states.length ? html`: ${states.join(', ')}` : ''}${partner ? html` · ${partner}` : ''}</h1>
-${filterForm('/dashboard/acks', states, choices, partner, partners)}
-<table id="acks"><thead><tr><th>Partner</th><th>Our message</th><th>Type</th><th>Control numbers (ICN / GS / ST)</th><th>Ack</th><th>State</th><th>Deadline</th><th>Order response</th><th></th></tr></thead><tbody>
+  return html`<table id="acks"><thead><tr><th>Partner</th><th>Our message</th><th>Type</th><th>Control numbers (ICN / GS / ST)</th><th>Ack</th><th>State</th><th>Deadline</th><th>Order response</th><th></th></tr></thead><tbody>
 ${acks.map(
   (a) => html`<tr data-id="${a.id}"><td>${a.partnerId}</td><td><a href="/dashboard/messages/${a.messageId}">${a.messageId}</a></td><td>${a.messageType}</td>
 <td>${[a.interchangeControlNumber, a.groupControlNumber, a.transactionControlNumber].filter(Boolean).join(' / ')}</td><td>${a.ackType}</td><td>${stateBadge(a.state)}${a.errors ? html` <span class="muted">${clip(a.errors, 200)}</span>` : ''}</td>
 <td>${formatTime(a.deadline)}</td>
 <td>${a.orderResponse === undefined ? '' : a.orderResponse === null ? html`<span class="muted">none yet</span>` : html`<a href="/dashboard/documents/${a.orderResponse.documentId}">${a.orderResponse.status ?? a.orderResponse.state}</a>`}</td>
-<td>${resendable.has(a.state) ? html`<form class="inline" method="post" action="/dashboard/messages/${a.messageId}/resend">${csrfField(frame.csrf)}<button type="submit">Re-send</button></form>` : ''}</td></tr>`,
+<td>${resendable.has(a.state) ? html`<form class="inline" method="post" action="/dashboard/messages/${a.messageId}/resend">${csrfField(csrf)}<button type="submit">Re-send</button></form>` : ''}</td></tr>`,
 )}
-${acks.length === 0 ? html`<tr><td colspan="9" class="muted">None.</td></tr>` : ''}</tbody></table>`,
+${acks.length === 0 ? html`<tr><td colspan="9" class="muted">None.</td></tr>` : ''}</tbody></table>`;
+}
+
+/** Everything about one business number: its documents, the messages named by it and their acks. */
+export function searchPage(q: string, documents: readonly DocumentRow[], messages: readonly MessageRow[], acks: readonly ExpectedAckRow[], frame: PageFrame & { csrf: string }): string {
+  return layout(
+    frame,
+    html`<h1>${q ? html`Number ${q}` : 'Find a number'}</h1>
+${q && documents.length === 0 && messages.length === 0 ? html`<p class="notice" role="status">Nothing in the ledger has the number ${q}: orders, order responses, ship notices and invoices are found by their order number, invoices and ship notices also by their own.</p>` : ''}
+${documents.length ? html`<h2>Documents</h2>${documentTable(documents)}` : ''}
+${messages.length ? html`<h2>Sent</h2>${messageTable(messages)}<h2>Acknowledgments of what we sent</h2>${ackTable(acks, frame.csrf)}` : ''}`,
+  );
+}
+
+export const ACK_FILTERS = ['', 'overdue', 'sent', 'rejected,accepted_with_errors', 'acknowledged', 'accepted_with_errors', 'rejected'];
+
+/** What partners owe us for what we sent: awaited, overdue, settled, with the order responses. */
+export function acksPage(acks: readonly ExpectedAckRow[], states: readonly string[], partner: string | undefined, partners: readonly string[], frame: PageFrame & { csrf: string }): string {
+  const choices = ACK_FILTERS.includes(states.join(',')) ? ACK_FILTERS : [states.join(','), ...ACK_FILTERS];
+  return layout(
+    frame,
+    html`<h1>Acknowledgments${states.length ? html`: ${states.join(', ')}` : ''}${partner ? html` · ${partner}` : ''}</h1>
+${filterForm('/dashboard/acks', states, choices, partner, partners)}
+${ackTable(acks, frame.csrf)}`,
   );
 }
 

@@ -22,6 +22,7 @@ import {
   NOTICES,
   overviewPage,
   problemPage,
+  searchPage,
   signInPage,
   type PageFrame,
   type PartnerLine,
@@ -178,6 +179,12 @@ export function registerDashboard(server: HttpServerHandle, deps: DashboardDeps)
       const states = statesOf(ctx.query.get('state'), MESSAGE_STATES, []);
       const list = ledger.messages(direction, states, partner ? LIST_LIMIT * 5 : LIST_LIMIT).filter((m) => !partner || m.partnerId === partner).slice(0, LIST_LIMIT);
       return messagesPage(list, direction, states, partner, partnerIds(), frame(session, 'Messages', ctx));
+    }
+    if (section === 'search' && id === undefined) {
+      const q = (ctx.query.get('q') ?? '').trim().slice(0, 100);
+      const found = q ? ledger.findByNumber(q, partnerIds(), LIST_LIMIT) : { documents: [], messages: [] };
+      const acks = found.messages.flatMap((m) => (m.partnerId && m.interchangeControlNumber ? ledger.expectedAcks(m.partnerId, m.interchangeControlNumber).filter((a) => a.messageId === m.id) : []));
+      return searchPage(q, found.documents, found.messages, acks, frame(session, q ? `Number ${q}` : 'Find', ctx));
     }
     if (section === 'acks' && id === undefined) {
       const states = statesOf(ctx.query.get('state'), ACK_FILTERS.flatMap((f) => f.split(',')).filter(Boolean), []);

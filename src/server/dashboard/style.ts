@@ -6,7 +6,8 @@ body { margin: 0; font: 14px/1.45 system-ui, sans-serif; color: var(--fg); backg
 header { display: flex; align-items: center; gap: 1.25rem; padding: .6rem 1.25rem; background: #fff; border-bottom: 1px solid var(--line); }
 header .brand { font-weight: 600; }
 header nav { display: flex; gap: 1rem; flex: 1; }
-header form { margin: 0; }
+header form { margin: 0; display: flex; gap: .4rem; }
+header form.search input { width: 17rem; }
 a { color: var(--link); text-decoration: none; }
 a:hover { text-decoration: underline; }
 main { padding: 1rem 1.25rem 3rem; max-width: 1400px; }
@@ -33,7 +34,7 @@ dt { color: var(--muted); }
 dd { margin: 0; word-break: break-word; }
 pre { background: #fff; border: 1px solid var(--line); padding: .75rem; overflow: auto; max-height: 28rem; white-space: pre-wrap; word-break: break-all; }
 form.inline { display: inline-flex; gap: .4rem; align-items: center; margin: 0 .5rem .5rem 0; }
-input[type=text], input[type=password], select { padding: .3rem .4rem; border: 1px solid var(--line); border-radius: 3px; font: inherit; }
+input[type=text], input[type=password], input[type=search], select { padding: .3rem .4rem; border: 1px solid var(--line); border-radius: 3px; font: inherit; }
 button { padding: .3rem .8rem; border: 1px solid #8a96ab; border-radius: 3px; background: #fff; font: inherit; cursor: pointer; }
 button.primary { background: var(--link); border-color: var(--link); color: #fff; }
 .filters { display: flex; gap: .6rem; align-items: center; margin-bottom: .75rem; flex-wrap: wrap; }

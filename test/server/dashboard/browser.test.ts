@@ -107,6 +107,15 @@ describe('the dashboard in Chromium', () => {
     expect(await page.textContent('dl')).toMatch(/Replays\s*document \d+/);
   });
 
+  it('finds an order by its number from any page', async () => {
+    await page.fill('header input[name=q]', 'PO-800-2');
+    await page.click('header button:has-text("Find")');
+    expect(await page.textContent('h1')).toBe('Number PO-800-2');
+    const rows = page.locator('#documents tbody tr');
+    expect(await rows.count()).toBe(1);
+    expect(await rows.textContent()).toMatch(/northgate.*order.*PO-800-2.*posted/s);
+  });
+
   it('shows a file named by the partner as text, not markup', async () => {
     await page.goto(`${base}/dashboard/messages?state=failed`);
     const row = page.locator('#messages tbody tr');

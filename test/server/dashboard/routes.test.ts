@@ -93,6 +93,16 @@ describe('the dashboard over HTTP', () => {
     expect(raw).toContain('not edi &lt;b&gt;at all&lt;/b&gt;');
   });
 
+  it('finds documents by a business number, and says so when nothing has it', async () => {
+    const { cookie } = await signIn();
+    const found = await (await get('/dashboard/search?q=PO-1', cookie)).text();
+    expect(found).toContain(`data-id="${dead}"`);
+    expect(found).not.toContain(`data-id="${posted}"`);
+    const none = await (await get(`/dashboard/search?q=${encodeURIComponent('<i>X</i>')}`, cookie)).text();
+    expect(none).toContain('Nothing in the ledger has the number &lt;i&gt;X&lt;/i&gt;');
+    expect(await (await get('/dashboard/search', cookie)).text()).toContain('Find a number');
+  });
+
   it('answers unknown states, ids and pages with an error page', async () => {
     const { cookie } = await signIn();
     const bad = await get('/dashboard/documents?state=nonsense', cookie);
