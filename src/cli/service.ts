@@ -24,8 +24,7 @@ import { registerAs2 } from '../server/as2';
 import { registerOdooWebhook } from '../server/odoo-webhook';
 import { registerHttpsChannel } from '../server/https-channel';
 import type { SecretRef } from '../partners/schema';
-import { renderDocuments } from '../mapping/render';
-import { exportPurchaseOrders } from '../pipeline/export';
+import { exportFromOdoo, ledgerRenderer } from '../pipeline/export';
 import { recordAsyncMdn } from '../pipeline/mdn';
 import { CHECKPOINT_INTERVAL_MS, ledgerFile, prunePayloads, scheduleRetention, SqliteLedger, type RetentionPass } from '../store';
 import { pruneArchives } from '../channels/archive-retention';
@@ -108,19 +107,15 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       }
     }
     const sink = o.sink ?? odooSink(client as OdooClient);
-    // Outbound documents from Odoo (confirmed purchase orders → 850 / ORDERS), when there is an Odoo.
+    // Outbound documents from Odoo (purchase orders → 850 / ORDERS, answered sale orders → 855 / ORDRSP), when there is an Odoo.
     const exportOrders = client
       ? () =>
-          exportPurchaseOrders({
+          exportFromOdoo({
             ledger,
             registry,
             client: client as OdooClient,
             logger,
-            render: async (docs, partner) => {
-              const standard = partner.edifact && !partner.x12 ? 'edifact' : 'x12';
-              const r = await renderDocuments(docs, partner, { controlNumbers: ledger, partnerKey: `${partner.id}:${standard}` });
-              return { bytes: Buffer.from(r.text, r.encoding), errors: r.errors.filter((e) => e.severity === 'error').map((e) => `${e.path}: ${e.message}`) };
-            },
+            render: ledgerRenderer(ledger),
           })
       : undefined;
     // Analysis beside the main thread, when the gateway runs compiled (from its TypeScript sources, as in
@@ -204,7 +199,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
         registerOdooWebhook(http, {
           token: readSecret(config.odoo.webhookToken, 'odoo.webhookToken', env),
           onRecord: (model) => {
-            if (model === 'purchase.order') gateway.kickExport();
+            if (model === 'purchase.order' || model === 'sale.order') gateway.kickExport();
           },
         });
       }

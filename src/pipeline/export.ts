@@ -1,23 +1,36 @@
 /**
- * Outbound documents from Odoo: confirmed purchase orders of suppliers that receive 850s / ORDERS are
- * turned into canonical orders, rendered with the partner's mapping and envelope, and queued, each
- * exactly once (the ledger remembers what it exported in the same transaction that queues it). Only
- * purchase orders confirmed after the partner's first export run are sent, so connecting the gateway to
- * an Odoo with years of history does not send old orders to a supplier.
+ * Outbound documents from Odoo: confirmed purchase orders of suppliers that receive 850s / ORDERS, and
+ * customers' orders confirmed or cancelled by sales for customers that receive 855s / ORDRSP, are turned
+ * into canonical documents, rendered with the partner's mapping and envelope, and queued, each exactly
+ * once (the ledger remembers what it exported in the same transaction that queues it). Only records
+ * confirmed after the partner's first export run are sent, so connecting the gateway to an Odoo with
+ * years of history does not send old orders to a supplier or old answers to a customer.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { renderDocuments } from '../mapping/render';
 import type { CanonicalDocument } from '../canonical/document';
 import type { Envelope } from '../canonical/envelope';
 import type { OdooClient } from '../odoo/client';
-import { createPostContext, ResolveCache } from '../odoo/post';
-import { confirmedPurchaseOrders, purchaseOrderAsOrder } from '../odoo/pull/purchase-order';
+import { createPostContext, ResolveCache, type PostContext } from '../odoo/post';
+import { confirmedPurchaseOrders, purchaseOrderAsOrder, type ConfirmedPurchaseOrder } from '../odoo/pull/purchase-order';
+import { answeredSaleOrders, saleOrderAsOrderResponse, type AnsweredSaleOrder } from '../odoo/pull/sale-order';
+import { OrderSchema, type Order } from '../canonical/order';
 import type { Partner, PartnerRegistry } from '../partners/registry';
 import type { Ledger } from '../store';
 import { outboundFor } from './acks';
 
 /** Canonical documents → the partner's EDI bytes (src/mapping/render), or the reasons it could not. */
 export type DocumentRenderer = (docs: CanonicalDocument[], partner: Partner) => Promise<{ bytes: Buffer; errors: string[] }>;
+
+/** The service's renderer: the partner's mapping and envelope, control numbers from the ledger (one series per partner and standard). */
+export function ledgerRenderer(ledger: Ledger): DocumentRenderer {
+  return async (docs, partner) => {
+    const standard = partner.edifact && !partner.x12 ? 'edifact' : 'x12';
+    const r = await renderDocuments(docs, partner, { controlNumbers: ledger, partnerKey: `${partner.id}:${standard}` });
+    return { bytes: Buffer.from(r.text, r.encoding), errors: r.errors.filter((e) => e.severity === 'error').map((e) => `${e.path}: ${e.message}`) };
+  };
+}
 
 export interface ExportDeps {
   ledger: Ledger;
@@ -27,8 +40,6 @@ export interface ExportDeps {
   logger: Logger;
   now?: () => number;
 }
-
-const SOURCE = 'odoo:purchase.order';
 
 /** The envelope placeholder of a document we are about to render (the renderer writes the real one). */
 function draftEnvelope(partner: Partner, messageType: string): Envelope {
@@ -48,59 +59,118 @@ function draftEnvelope(partner: Partner, messageType: string): Envelope {
   };
 }
 
-/** Partners we send orders to, with the message type. */
-function orderPartners(registry: PartnerRegistry): { partner: Partner; messageType: string }[] {
-  const out: { partner: Partner; messageType: string }[] = [];
-  for (const partner of registry.partners) {
-    const entry = partner.documents.find((d) => d.type === 'order' && d.direction === 'outbound');
-    if (entry) out.push({ partner, messageType: entry.messageType });
-  }
-  return out;
+/** Something in Odoo we send partners as one document each: how to list it, build it and name it. */
+interface ExportKind<T extends { id: number; name: string }> {
+  /** The ledger's key space for "exported already" (with `partner:id`). */
+  source: string;
+  /** The partner's `documents` entry (outbound) that asks for it. */
+  docType: 'order' | 'order_response';
+  model: 'purchase.order' | 'sale.order';
+  /** The ledger setting holding from when on this partner's records are sent. */
+  sinceKey(partnerId: string): string;
+  /** What a log line or chatter note calls it. */
+  what: string;
+  list(ctx: PostContext, since: string): Promise<T[]>;
+  build(ctx: PostContext, row: T, partner: Partner, envelope: Envelope, ledger: Ledger): Promise<CanonicalDocument>;
+  /** The outbound message's name: the number a person looks for, and what an order response is matched on. */
+  name(row: T, doc: CanonicalDocument): string;
 }
 
-/** One pass over every supplier partner; returns how many purchase orders were queued. */
-export async function exportPurchaseOrders(d: ExportDeps): Promise<number> {
+/** Our confirmed purchase orders → 850 / ORDERS to the supplier. */
+const PURCHASE_ORDERS: ExportKind<ConfirmedPurchaseOrder> = {
+  source: 'odoo:purchase.order',
+  docType: 'order',
+  model: 'purchase.order',
+  // The first kind exported: its setting keeps the name it had then.
+  sinceKey: (partnerId) => `export.since.${partnerId}`,
+  what: 'purchase order',
+  list: (ctx, since) => confirmedPurchaseOrders(ctx, since),
+  build: (ctx, po, partner, envelope) => purchaseOrderAsOrder(ctx, po.id, partner.id, envelope),
+  // The supplier's order response is matched on it.
+  name: (_po, doc) => (doc.type === 'order' ? doc.orderNumber : ''),
+};
+
+/** The customer's order as it reached us (the ledger's posted order document), when its JSON is still kept. */
+function receivedOrder(ledger: Ledger, partnerId: string, orderNumber: string): Order | undefined {
+  const doc = ledger.findByNumber(orderNumber, [partnerId], 20).documents.find((d) => d.type === 'order' && d.state === 'posted' && d.businessKey === orderNumber);
+  if (!doc?.canonical) return undefined;
+  const parsed = OrderSchema.safeParse(JSON.parse(doc.canonical));
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Customers' orders confirmed or cancelled by sales → 855 / ORDRSP to the customer. */
+const ORDER_RESPONSES: ExportKind<AnsweredSaleOrder> = {
+  source: 'odoo:sale.order',
+  docType: 'order_response',
+  model: 'sale.order',
+  sinceKey: (partnerId) => `export.since.${partnerId}.sale.order`,
+  what: 'order response',
+  list: (ctx, since) => answeredSaleOrders(ctx, since),
+  build: (ctx, so, partner, envelope, ledger) => saleOrderAsOrderResponse(ctx, so.id, receivedOrder(ledger, partner.id, so.ref), partner.id, envelope),
+  // Named by the customer's order number: the dashboard's Find shows it beside their order.
+  name: (so) => so.ref,
+};
+
+/** One pass of one kind over every partner that asks for it; returns how many were queued. */
+async function exportKind<T extends { id: number; name: string }>(d: ExportDeps, kind: ExportKind<T>): Promise<number> {
   const now = d.now ?? Date.now;
   let queued = 0;
-  for (const { partner, messageType } of orderPartners(d.registry)) {
-    const sinceKey = `export.since.${partner.id}`;
+  for (const partner of d.registry.partners) {
+    const entry = partner.documents.find((e) => e.type === kind.docType && e.direction === 'outbound');
+    if (!entry) continue;
+    const { messageType } = entry;
+    const sinceKey = kind.sinceKey(partner.id);
     let since = d.ledger.meta(sinceKey);
     if (since === undefined) {
       // First run for this partner: from now on. Odoo datetimes are UTC "YYYY-MM-DD HH:MM:SS".
       since = new Date(now()).toISOString().slice(0, 19).replace('T', ' ');
       d.ledger.setMeta(sinceKey, since);
-      d.logger.info({ partner: partner.id, since }, 'purchase orders confirmed from now on will be sent');
+      d.logger.info({ partner: partner.id, since }, `${kind.model} records from now on will be sent as ${messageType}`);
     }
     const ctx = createPostContext({ client: d.client, settings: partner.odoo, cache: new ResolveCache() });
-    let orders;
+    let rows: T[];
     try {
-      orders = await confirmedPurchaseOrders(ctx, since);
+      rows = await kind.list(ctx, since);
     } catch (err) {
-      d.logger.error({ partner: partner.id, err }, 'could not list confirmed purchase orders; trying again on the next run');
+      d.logger.error({ partner: partner.id, err }, `could not list ${kind.model} records; trying again on the next run`);
       continue;
     }
-    for (const po of orders) {
-      const key = `${partner.id}:${po.id}`;
-      if (d.ledger.exported(SOURCE, key) !== undefined) continue;
-      const log = d.logger.child({ partner: partner.id, purchaseOrder: po.name });
+    for (const row of rows) {
+      const key = `${partner.id}:${row.id}`;
+      if (d.ledger.exported(kind.source, key) !== undefined) continue;
+      const log = d.logger.child({ partner: partner.id, [kind.model]: row.name });
       try {
-        const order = await purchaseOrderAsOrder(ctx, po.id, partner.id, draftEnvelope(partner, messageType));
-        const rendered = await d.render([order], partner);
+        const doc = await kind.build(ctx, row, partner, draftEnvelope(partner, messageType), d.ledger);
+        const rendered = await d.render([doc], partner);
         if (rendered.errors.length > 0) {
-          log.error({ errors: rendered.errors }, 'purchase order not sent: it cannot be rendered for this partner');
+          log.error({ errors: rendered.errors }, `${kind.what} not sent: it cannot be rendered for this partner`);
           continue;
         }
         const correlationId = randomUUID();
-        // The order number is kept as the outbound message's name: the supplier's order response is matched on it.
-        const id = d.ledger.enqueueExport(SOURCE, key, { ...outboundFor(partner, rendered.bytes, now(), correlationId), name: order.orderNumber });
+        const id = d.ledger.enqueueExport(kind.source, key, { ...outboundFor(partner, rendered.bytes, now(), correlationId), name: kind.name(row, doc) });
         queued++;
-        log.info({ correlationId, messageId: id }, `purchase order queued as ${messageType}`);
-        // Purchasing sees it on the PO; a failure here does not unsend anything.
-        await d.client.messagePost('purchase.order', po.id, `EDI ${messageType} queued for ${partner.name} (gateway message ${id})`).catch((err: unknown) => log.warn({ err }, 'chatter note not written'));
+        log.info({ correlationId, messageId: id }, `${kind.what} queued as ${messageType}`);
+        // The people working on the record see it there; a failure here does not unsend anything.
+        await d.client.messagePost(kind.model, row.id, `EDI ${messageType} queued for ${partner.name} (gateway message ${id})`).catch((err: unknown) => log.warn({ err }, 'chatter note not written'));
       } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, 'purchase order not sent; trying again on the next run');
+        log.error({ err: err instanceof Error ? err.message : String(err) }, `${kind.what} not sent; trying again on the next run`);
       }
     }
   }
   return queued;
+}
+
+/** One pass over every supplier partner; returns how many purchase orders were queued. */
+export function exportPurchaseOrders(d: ExportDeps): Promise<number> {
+  return exportKind(d, PURCHASE_ORDERS);
+}
+
+/** One pass over every customer partner that receives order responses; returns how many were queued. */
+export function exportOrderResponses(d: ExportDeps): Promise<number> {
+  return exportKind(d, ORDER_RESPONSES);
+}
+
+/** Everything Odoo has for partners: purchase orders, then order responses; how many were queued. */
+export async function exportFromOdoo(d: ExportDeps): Promise<number> {
+  return (await exportPurchaseOrders(d)) + (await exportOrderResponses(d));
 }

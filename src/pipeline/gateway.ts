@@ -52,7 +52,7 @@ export interface GatewayOptions {
   maxFileBytes?: number;
   now?: () => number;
   random?: () => number;
-  /** Outbound documents from Odoo (confirmed purchase orders → 850/ORDERS), run every `exportEveryMs`. */
+  /** Outbound documents from Odoo (purchase orders → 850/ORDERS, answered sale orders → 855/ORDRSP), run every `exportEveryMs`. */
   exportOrders?: () => Promise<number>;
   /** Default 60 s. */
   exportEveryMs?: number;
@@ -476,6 +476,8 @@ export class Gateway {
       const result = outcome.value;
       const records = result.map((r) => `${r.action} ${r.model} ${r.id} ${r.name}`);
       await this.o.ledger.documentStateSoon(doc.id, { state: 'posted', attempt: true, result, event: 'document.posted', detail: { records } }, doc);
+      // A customer that gets order responses: a confirmed order is answered now, not at the next export period.
+      if (doc.type === 'order' && this.o.exportOrders && partner.documents.some((e) => e.type === 'order_response' && e.direction === 'outbound')) this.exportKick$.next();
       const metrics = this.o.metrics;
       if (metrics) {
         metrics.document(partner.id, doc.type ?? 'unknown', 'posted');

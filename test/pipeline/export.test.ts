@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { validateBuffer } from '../../src/edi/validate';
-import { renderDocuments } from '../../src/mapping/render';
 import { OdooClient } from '../../src/odoo/client';
 import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
 import { loadPartners } from '../../src/partners';
-import { exportPurchaseOrders } from '../../src/pipeline/export';
+import { exportPurchaseOrders, ledgerRenderer } from '../../src/pipeline/export';
 import { Gateway } from '../../src/pipeline/gateway';
 import { nullSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
@@ -42,10 +41,7 @@ describe('purchase orders from Odoo', () => {
         registry,
         client,
         logger,
-        render: async (docs, partner) => {
-          const r = await renderDocuments(docs, partner, { controlNumbers: ledger, partnerKey: `${partner.id}:x12` });
-          return { bytes: Buffer.from(r.text, r.encoding), errors: r.errors.filter((e) => e.severity === 'error').map((e) => e.message) };
-        },
+        render: ledgerRenderer(ledger),
       });
     };
     gateway = new Gateway({ ledger, registry, sink: nullSink(), logger, settleMs: 0, dirPollMs: 30, pollMs: 30, exportOrders, exportEveryMs: 3_600_000 });

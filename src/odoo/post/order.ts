@@ -109,7 +109,7 @@ export async function buildSaleOrder(
   const lines: unknown[] = [];
   for (const [i, line] of order.lines.entries()) {
     try {
-      const { product, uom } = recallLine(ctx, line) ?? (await matchLine(ctx, line, lineWhere(i, seg, line)));
+      const { product, uom } = await bookedAs(ctx, order, i, seg);
       const vals: Record<string, unknown> = { product_id: product.id, product_uom_qty: line.quantity, [names.saleLineUom]: uom.id };
       if (settings.priceSource === 'edi') {
         if (line.unitPrice !== undefined) vals.price_unit = line.unitPrice;
@@ -126,7 +126,7 @@ export async function buildSaleOrder(
   if (problems.length) throw new BusinessError(problemCode, problems);
 
   const vals: Record<string, unknown> = { partner_id: customer.id, client_order_ref: order.orderNumber, order_line: lines };
-  const deliveryDate = order.requestedDeliveryDate ?? minDate(order.lines.map((l) => l.requestedDate));
+  const deliveryDate = bookedDeliveryDate(order);
   if (deliveryDate !== undefined) vals.commitment_date = dateToOdooDatetime(deliveryDate);
   const shipTo = order.parties?.find((p) => p.role === 'ship_to');
   if (shipTo) {
@@ -174,9 +174,16 @@ async function matchLine(ctx: PostContext, line: Order['lines'][number], where: 
   return match;
 }
 
-function minDate(dates: Array<string | undefined>): string | undefined {
-  const list = dates.filter((d): d is string => d !== undefined).sort();
-  return list[0];
+/** The Odoo product and unit the customer's order line `index` books as (what posting it chose, through the cache). */
+export async function bookedAs(ctx: PostContext, order: Order, index: number, seg = lineSegment(order.envelope.standard, 'order')): Promise<LineMatch> {
+  const line = order.lines[index];
+  if (!line) throw new Error(`order ${order.orderNumber} has no line ${index + 1}`);
+  return recallLine(ctx, line) ?? (await matchLine(ctx, line, lineWhere(index, seg, line)));
+}
+
+/** The sale order's delivery date for an order: the order's own, else the earliest its lines ask for. */
+export function bookedDeliveryDate(order: Order): string | undefined {
+  return order.requestedDeliveryDate ?? order.lines.map((l) => l.requestedDate).filter((d): d is string => d !== undefined).sort()[0];
 }
 
 /** The chatter note on a new sale order: where it came from. */

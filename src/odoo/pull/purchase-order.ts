@@ -7,21 +7,12 @@ import type { Envelope } from '../../canonical/envelope';
 import type { Order, OrderLine } from '../../canonical/order';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { resolvePartner } from '../post/resolve';
+import { day, m2oName } from './fields';
 
 /** A confirmed purchase order ready to be sent. */
 export interface ConfirmedPurchaseOrder {
   id: number;
   name: string;
-}
-
-function m2oName(v: unknown): string {
-  return Array.isArray(v) && typeof v[1] === 'string' ? v[1] : '';
-}
-
-/** `2026-11-29 14:00:00` → `2026-11-29`. */
-function day(v: unknown): string | undefined {
-  const s = str(v);
-  return /^\d{4}-\d{2}-\d{2}/.test(s) ? s.slice(0, 10) : undefined;
 }
 
 /** Confirmed purchase orders of the partner's supplier (and its contacts) approved at or after `since` (UTC), oldest first. */

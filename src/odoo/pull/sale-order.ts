@@ -1,0 +1,107 @@
+/**
+ * The sales side: a customer's EDI order, booked as a sale order, is answered with an order response
+ * (855 / ORDRSP) once sales confirms or cancels it in Odoo. Each line answers the customer's line by the
+ * customer's own line number and item ids, taken from the order as it was received; the sale order line
+ * it became is found by the product that order line books as (the poster's own resolution), so lines a
+ * person added, removed or reordered in Odoo do not shift the answers.
+ */
+import type { Envelope } from '../../canonical/envelope';
+import type { Order } from '../../canonical/order';
+import type { LineStatus, OrderResponse, OrderResponseLine, ResponseStatus } from '../../canonical/order-response';
+import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
+import { bookedAs, bookedDeliveryDate } from '../post/order';
+import { resolvePartner } from '../post/resolve';
+import { day, m2oName } from './fields';
+
+/** A sale order that answers a customer's order: confirmed (`sale`) or cancelled. */
+export interface AnsweredSaleOrder {
+  id: number;
+  name: string;
+  /** The customer's order number (`client_order_ref`). */
+  ref: string;
+}
+
+/** Sale states that answer an order: confirmed, or cancelled (Odoo 17+ has no `done`). */
+const ANSWERED = ['sale', 'cancel'];
+
+/**
+ * Sale orders of the partner's customer (and its contacts) that carry a customer order number and were
+ * confirmed or cancelled, dated at or after `since` (UTC; Odoo moves `date_order` to the confirmation), oldest first.
+ */
+export async function answeredSaleOrders(ctx: PostContext, since: string, limit = 500): Promise<AnsweredSaleOrder[]> {
+  const customer = await resolvePartner(ctx);
+  const rows = await ctx.client.searchRead(
+    'sale.order',
+    [
+      ['partner_id', 'child_of', customer.commercialId],
+      ['state', 'in', ANSWERED],
+      ['client_order_ref', '!=', false],
+      ['date_order', '>=', since],
+    ],
+    { fields: ['id', 'name', 'client_order_ref'], order: 'id', limit },
+  );
+  return rows.map((r) => ({ id: r.id, name: str(r.name), ref: str(r.client_order_ref) }));
+}
+
+const same = (a: number, b: number): boolean => Math.abs(a - b) < 1e-9;
+
+/** A line's answer from the order line the customer sent and the sale order line it became (none: removed). */
+async function answerLine(
+  ctx: PostContext,
+  original: Order,
+  index: number,
+  saleLines: { id: number; product: number | undefined; qty: number; uomId: number | undefined; uomName: string; price: number }[],
+  used: Set<number>,
+  cancelled: boolean,
+  scheduled: string | undefined,
+): Promise<OrderResponseLine> {
+  const line = original.lines[index]!;
+  const base = { lineNumber: line.lineNumber, ...(line.itemIds ? { itemIds: line.itemIds } : {}) };
+  let booked: Awaited<ReturnType<typeof bookedAs>> | undefined;
+  try {
+    booked = await bookedAs(ctx, original, index);
+  } catch (err) {
+    // The product no longer resolves (archived since): the line cannot be found on the sale order.
+    if (!(err instanceof BusinessError)) throw err;
+  }
+  const match = booked && !cancelled ? saleLines.find((l) => !used.has(l.id) && l.product === booked.product.id) : undefined;
+  if (!match || !booked) return { ...base, status: 'rejected', quantity: 0, uom: line.uom };
+  used.add(match.id);
+  const sameUom = match.uomId === booked.uom.id;
+  const changed = !sameUom || !same(match.qty, line.quantity) || (line.unitPrice !== undefined && !same(match.price, line.unitPrice));
+  // The order's delivery date is one for all lines: only a date sales moved reschedules them.
+  const moved = scheduled !== undefined && scheduled !== bookedDeliveryDate(original);
+  const status: LineStatus = changed ? 'changed' : moved ? 'rescheduled' : 'accepted';
+  const date = moved ? scheduled : (line.requestedDate ?? original.requestedDeliveryDate ?? scheduled);
+  return { ...base, status, quantity: match.qty, uom: sameUom ? line.uom : match.uomName, unitPrice: match.price, ...(date ? { scheduledDate: date } : {}) };
+}
+
+/**
+ * The order response for sale order `soId`. `original` is the customer's order as received (from the
+ * ledger); without it (removed under retention) the lines are numbered by their position on the sale order.
+ */
+export async function saleOrderAsOrderResponse(ctx: PostContext, soId: number, original: Order | undefined, partnerId: string, envelope: Envelope): Promise<OrderResponse> {
+  const [so] = await ctx.client.read('sale.order', [soId], ['id', 'name', 'state', 'client_order_ref', 'date_order', 'commitment_date']);
+  if (!so) throw new BusinessError('unsupported', `sale order id ${soId} does not exist in Odoo`);
+  if (!ANSWERED.includes(str(so.state))) throw new BusinessError('unsupported', `sale order ${str(so.name)} is ${str(so.state)}: it is answered once confirmed or cancelled`);
+  const uomField = (await ctx.client.fieldNames()).saleLineUom;
+  const rows = await ctx.client.searchRead('sale.order.line', [['order_id', '=', soId]], { fields: ['id', 'product_id', 'product_uom_qty', uomField, 'price_unit', 'display_type'], order: 'id' });
+  const saleLines = rows
+    .filter((r) => !r.display_type)
+    .map((r) => ({ id: r.id, product: m2oId(r.product_id), qty: num(r.product_uom_qty), uomId: m2oId(r[uomField]), uomName: m2oName(r[uomField]) || 'Units', price: num(r.price_unit) }));
+  const cancelled = so.state === 'cancel';
+  const scheduled = day(so.commitment_date);
+  let lines: OrderResponseLine[];
+  if (original) {
+    const used = new Set<number>();
+    lines = [];
+    for (let i = 0; i < original.lines.length; i++) lines.push(await answerLine(ctx, original, i, saleLines, used, cancelled, scheduled));
+  } else {
+    lines = saleLines.map((l, i) => ({ lineNumber: String(i + 1), status: cancelled ? 'rejected' : 'accepted', quantity: cancelled ? 0 : l.qty, uom: l.uomName, unitPrice: l.price, ...(scheduled && !cancelled ? { scheduledDate: scheduled } : {}) }));
+  }
+  const status: ResponseStatus = cancelled ? 'rejected' : lines.every((l) => l.status === 'accepted') ? 'accepted' : 'accepted_with_changes';
+  const response: OrderResponse = { type: 'order_response', partnerId, envelope, orderNumber: str(so.client_order_ref), responseNumber: str(so.name), status, lines };
+  const date = day(so.date_order);
+  if (date) response.responseDate = date;
+  return response;
+}
