@@ -60,12 +60,12 @@ function draftEnvelope(partner: Partner, messageType: string): Envelope {
 }
 
 /** Something in Odoo we send partners as one document each: how to list it, build it and name it. */
-interface ExportKind<T extends { id: number; name: string }> {
+export interface ExportKind<T extends { id: number; name: string }> {
   /** The ledger's key space for "exported already" (with `partner:id`). */
   source: string;
   /** The partner's `documents` entry (outbound) that asks for it. */
-  docType: 'order' | 'order_response';
-  model: 'purchase.order' | 'sale.order';
+  docType: 'order' | 'order_response' | 'ship_notice' | 'invoice';
+  model: string;
   /** The ledger setting holding from when on this partner's records are sent. */
   sinceKey(partnerId: string): string;
   /** What a log line or chatter note calls it. */
@@ -91,7 +91,7 @@ const PURCHASE_ORDERS: ExportKind<ConfirmedPurchaseOrder> = {
 };
 
 /** The customer's order as it reached us (the ledger's posted order document), when its JSON is still kept. */
-function receivedOrder(ledger: Ledger, partnerId: string, orderNumber: string): Order | undefined {
+export function receivedOrder(ledger: Ledger, partnerId: string, orderNumber: string): Order | undefined {
   const doc = ledger.findByNumber(orderNumber, [partnerId], 20).documents.find((d) => d.type === 'order' && d.state === 'posted' && d.businessKey === orderNumber);
   if (!doc?.canonical) return undefined;
   const parsed = OrderSchema.safeParse(JSON.parse(doc.canonical));
@@ -112,7 +112,7 @@ const ORDER_RESPONSES: ExportKind<AnsweredSaleOrder> = {
 };
 
 /** One pass of one kind over every partner that asks for it; returns how many were queued. */
-async function exportKind<T extends { id: number; name: string }>(d: ExportDeps, kind: ExportKind<T>): Promise<number> {
+export async function exportKind<T extends { id: number; name: string }>(d: ExportDeps, kind: ExportKind<T>): Promise<number> {
   const now = d.now ?? Date.now;
   let queued = 0;
   for (const partner of d.registry.partners) {

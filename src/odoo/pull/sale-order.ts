@@ -45,35 +45,68 @@ export async function answeredSaleOrders(ctx: PostContext, since: string, limit 
 
 const same = (a: number, b: number): boolean => Math.abs(a - b) < 1e-9;
 
-/** A line's answer from the order line the customer sent and the sale order line it became (none: removed). */
-async function answerLine(
-  ctx: PostContext,
-  original: Order,
-  index: number,
-  saleLines: { id: number; product: number | undefined; qty: number; uomId: number | undefined; uomName: string; price: number }[],
-  used: Set<number>,
-  cancelled: boolean,
-  scheduled: string | undefined,
-): Promise<OrderResponseLine> {
-  const line = original.lines[index]!;
-  const base = { lineNumber: line.lineNumber, ...(line.itemIds ? { itemIds: line.itemIds } : {}) };
-  let booked: Awaited<ReturnType<typeof bookedAs>> | undefined;
-  try {
-    booked = await bookedAs(ctx, original, index);
-  } catch (err) {
-    // The product no longer resolves (archived since): the line cannot be found on the sale order.
-    if (!(err instanceof BusinessError)) throw err;
+/** A product line of a sale order as the sales-side documents read it. */
+export interface SaleLine {
+  id: number;
+  product: number | undefined;
+  qty: number;
+  uomId: number | undefined;
+  uomName: string;
+  price: number;
+}
+
+/** The product lines of a sale order (sections and notes left out), in creation order. */
+export async function readSaleLines(ctx: PostContext, soId: number): Promise<SaleLine[]> {
+  const uomField = (await ctx.client.fieldNames()).saleLineUom;
+  const rows = await ctx.client.searchRead('sale.order.line', [['order_id', '=', soId]], { fields: ['id', 'product_id', 'product_uom_qty', uomField, 'price_unit', 'display_type'], order: 'id' });
+  return rows
+    .filter((r) => !r.display_type)
+    .map((r) => ({ id: r.id, product: m2oId(r.product_id), qty: num(r.product_uom_qty), uomId: m2oId(r[uomField]), uomName: m2oName(r[uomField]) || 'Units', price: num(r.price_unit) }));
+}
+
+/** One of the customer's order lines and what it became on the sale order. */
+export interface CustomerLine {
+  line: Order['lines'][number];
+  /** The sale order line it became; undefined when no line has its product any more (removed in Odoo). */
+  sale: SaleLine | undefined;
+  /** The Odoo unit it books as (undefined when its product no longer resolves). */
+  uomId: number | undefined;
+}
+
+/**
+ * The customer's order lines, each with the sale order line it became: found by the product the order line
+ * books as (the poster's own resolution), each sale line taken once, in creation order, never by position.
+ */
+export async function customerLines(ctx: PostContext, original: Order, saleLines: readonly SaleLine[]): Promise<CustomerLine[]> {
+  const used = new Set<number>();
+  const out: CustomerLine[] = [];
+  for (let i = 0; i < original.lines.length; i++) {
+    let booked: Awaited<ReturnType<typeof bookedAs>> | undefined;
+    try {
+      booked = await bookedAs(ctx, original, i);
+    } catch (err) {
+      // The product no longer resolves (archived since): the line cannot be found on the sale order.
+      if (!(err instanceof BusinessError)) throw err;
+    }
+    const sale = booked ? saleLines.find((l) => !used.has(l.id) && l.product === booked.product.id) : undefined;
+    if (sale) used.add(sale.id);
+    out.push({ line: original.lines[i]!, sale, uomId: booked?.uom.id });
   }
-  const match = booked && !cancelled ? saleLines.find((l) => !used.has(l.id) && l.product === booked.product.id) : undefined;
-  if (!match || !booked) return { ...base, status: 'rejected', quantity: 0, uom: line.uom };
-  used.add(match.id);
-  const sameUom = match.uomId === booked.uom.id;
-  const changed = !sameUom || !same(match.qty, line.quantity) || (line.unitPrice !== undefined && !same(match.price, line.unitPrice));
+  return out;
+}
+
+/** A line's answer from the order line the customer sent and the sale order line it became (none: removed). */
+function answerLine(original: Order, c: CustomerLine, cancelled: boolean, scheduled: string | undefined): OrderResponseLine {
+  const { line, sale } = c;
+  const base = { lineNumber: line.lineNumber, ...(line.itemIds ? { itemIds: line.itemIds } : {}) };
+  if (!sale || cancelled) return { ...base, status: 'rejected', quantity: 0, uom: line.uom };
+  const sameUom = sale.uomId === c.uomId;
+  const changed = !sameUom || !same(sale.qty, line.quantity) || (line.unitPrice !== undefined && !same(sale.price, line.unitPrice));
   // The order's delivery date is one for all lines: only a date sales moved reschedules them.
   const moved = scheduled !== undefined && scheduled !== bookedDeliveryDate(original);
   const status: LineStatus = changed ? 'changed' : moved ? 'rescheduled' : 'accepted';
   const date = moved ? scheduled : (line.requestedDate ?? original.requestedDeliveryDate ?? scheduled);
-  return { ...base, status, quantity: match.qty, uom: sameUom ? line.uom : match.uomName, unitPrice: match.price, ...(date ? { scheduledDate: date } : {}) };
+  return { ...base, status, quantity: sale.qty, uom: sameUom ? line.uom : sale.uomName, unitPrice: sale.price, ...(date ? { scheduledDate: date } : {}) };
 }
 
 /**
@@ -84,18 +117,12 @@ export async function saleOrderAsOrderResponse(ctx: PostContext, soId: number, o
   const [so] = await ctx.client.read('sale.order', [soId], ['id', 'name', 'state', 'client_order_ref', 'date_order', 'commitment_date']);
   if (!so) throw new BusinessError('unsupported', `sale order id ${soId} does not exist in Odoo`);
   if (!ANSWERED.includes(str(so.state))) throw new BusinessError('unsupported', `sale order ${str(so.name)} is ${str(so.state)}: it is answered once confirmed or cancelled`);
-  const uomField = (await ctx.client.fieldNames()).saleLineUom;
-  const rows = await ctx.client.searchRead('sale.order.line', [['order_id', '=', soId]], { fields: ['id', 'product_id', 'product_uom_qty', uomField, 'price_unit', 'display_type'], order: 'id' });
-  const saleLines = rows
-    .filter((r) => !r.display_type)
-    .map((r) => ({ id: r.id, product: m2oId(r.product_id), qty: num(r.product_uom_qty), uomId: m2oId(r[uomField]), uomName: m2oName(r[uomField]) || 'Units', price: num(r.price_unit) }));
+  const saleLines = await readSaleLines(ctx, soId);
   const cancelled = so.state === 'cancel';
   const scheduled = day(so.commitment_date);
   let lines: OrderResponseLine[];
   if (original) {
-    const used = new Set<number>();
-    lines = [];
-    for (let i = 0; i < original.lines.length; i++) lines.push(await answerLine(ctx, original, i, saleLines, used, cancelled, scheduled));
+    lines = (await customerLines(ctx, original, saleLines)).map((c) => answerLine(original, c, cancelled, scheduled));
   } else {
     lines = saleLines.map((l, i) => ({ lineNumber: String(i + 1), status: cancelled ? 'rejected' : 'accepted', quantity: cancelled ? 0 : l.qty, uom: l.uomName, unitPrice: l.price, ...(scheduled && !cancelled ? { scheduledDate: scheduled } : {}) }));
   }
