@@ -1174,10 +1174,11 @@ export class SqliteLedger {
     return (this.db.prepare(sql).raw().all(...args) as unknown[][]).map(toDocument);
   }
 
-  /** Messages of a direction and optional states, newest first. */
-  messages(direction: 'inbound' | 'outbound', states?: readonly MessageState[], limit = 100): MessageRow[] {
-    const where = states && states.length > 0 ? ` AND state IN (${states.map(() => '?').join(', ')})` : '';
-    return (this.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = ?${where} ORDER BY id DESC LIMIT +?`).raw().all(direction, ...(states ?? []), limit) as unknown[][]).map(toMessage);
+  /** Messages of a direction and optional states (and partner), newest first. */
+  messages(direction: 'inbound' | 'outbound', states?: readonly MessageState[], limit = 100, partnerId?: string): MessageRow[] {
+    const where = (states && states.length > 0 ? ` AND state IN (${states.map(() => '?').join(', ')})` : '') + (partnerId ? ' AND partner_id = ?' : '');
+    const args: unknown[] = [direction, ...(states ?? []), ...(partnerId ? [partnerId] : []), limit];
+    return (this.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = ?${where} ORDER BY id DESC LIMIT +?`).raw().all(...args) as unknown[][]).map(toMessage);
   }
 
   /** A cheap query that fails when the database is unusable (readiness). */

@@ -177,7 +177,7 @@ export function registerDashboard(server: HttpServerHandle, deps: DashboardDeps)
       if (id !== undefined) return messageView(session, ctx, idIn(id, 'message'));
       const direction = ctx.query.get('direction') === 'outbound' ? 'outbound' : 'inbound';
       const states = statesOf(ctx.query.get('state'), MESSAGE_STATES, []);
-      const list = ledger.messages(direction, states, partner ? LIST_LIMIT * 5 : LIST_LIMIT).filter((m) => !partner || m.partnerId === partner).slice(0, LIST_LIMIT);
+      const list = ledger.messages(direction, states, LIST_LIMIT, partner);
       return messagesPage(list, direction, states, partner, partnerIds(), frame(session, 'Messages', ctx));
     }
     if (section === 'search' && id === undefined) {

@@ -89,6 +89,9 @@ describe('the dashboard over HTTP', () => {
     const failed = await (await get('/dashboard/messages?state=failed', cookie)).text();
     expect(failed).toContain('&lt;script&gt;alert(1)&lt;/script&gt;.edi');
     expect(failed).not.toContain('<script>');
+    const northgate = await (await get('/dashboard/messages?partner=northgate', cookie)).text();
+    expect(northgate).toContain('orders.edi');
+    expect(northgate).not.toContain(`data-id="${odd}"`);
     const raw = await (await get(`/dashboard/messages/${odd}`, cookie)).text();
     expect(raw).toContain('not edi &lt;b&gt;at all&lt;/b&gt;');
   });
