@@ -315,6 +315,23 @@ describe('behaviour the posters observe', () => {
     expect(await c.search('account.move', [['move_type', '=', 'in_invoice'], ['partner_id', '=', 20], ['ref', '=', 'INV-WC-2026-001'], ['state', '!=', 'cancel']])).toHaveLength(2);
   });
 
+  test('customer invoice: lines keep the sale lines they bill; posting without a date dates it today (a bill is refused)', async () => {
+    const so = await c.create('sale.order', { partner_id: 30, order_line: [[0, 0, { product_id: 5, product_uom_qty: 3 }]] });
+    const [saleLine] = await c.search('sale.order.line', [['order_id', '=', so]]);
+    const id = await c.create('account.move', {
+      move_type: 'out_invoice',
+      partner_id: 30,
+      invoice_origin: 'S00001',
+      invoice_line_ids: [[0, 0, { product_id: 5, quantity: 2, price_unit: 120.5, sale_line_ids: [[6, 0, [saleLine]]] }]],
+    });
+    expect(await c.call('account.move', 'action_post', [[id]])).toBe(false);
+    const [move] = await c.read('account.move', [id], ['name', 'state', 'invoice_date', 'invoice_line_ids']);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(move).toMatchObject({ name: `INV/${today.slice(0, 4)}/${today.slice(5, 7)}/0001`, state: 'posted', invoice_date: today });
+    const [line] = await c.read('account.move.line', move!.invoice_line_ids as number[], ['sale_line_ids']);
+    expect(line!.sale_line_ids).toEqual([saleLine]);
+  });
+
   test('domains: operators, dotted paths, negation, active test, ir.model.data', async () => {
     const codes = async (domain: unknown[]) => (await c.searchRead('product.product', domain as never, { fields: ['default_code'], order: 'id' })).map((p) => p.default_code);
     expect(await codes([['default_code', 'like', 'FURN_7']])).toEqual(['FURN_7777', 'FURN_7800']);

@@ -3,89 +3,27 @@
  * cancels it, exactly once, each line by the customer's own line number, with what Odoo changed. Real
  * ledger file, dir channels, the Odoo sandbox over JSON-RPC.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import { validateBuffer } from '../../src/edi/validate';
-import { OdooClient } from '../../src/odoo/client';
-import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
-import { loadPartners } from '../../src/partners';
-import { exportFromOdoo, ledgerRenderer } from '../../src/pipeline/export';
-import { Gateway } from '../../src/pipeline/gateway';
-import { odooSink } from '../../src/pipeline/sink';
-import { SqliteLedger } from '../../src/store';
+import { exportFromOdoo } from '../../src/pipeline/export';
+import { exportRig, type ExportRig } from '../support/export-rig';
 import { northgateOrders } from '../support/orders';
 import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
-interface Rig {
-  sandbox: SandboxHandle;
-  client: OdooClient;
-  ledger: SqliteLedger;
-  gateway: Gateway;
-  data: string;
-  runs: () => number;
-  drop(name: string, bytes: Buffer): void;
-  /** Northgate's 855s in its outbound folder, oldest first. */
-  sent855(): string[];
-  stop(): Promise<void>;
+/** A gateway exporting from the sandbox; Northgate's partner.yaml with `odoo` settings replaced. */
+function rig(odoo: string): Promise<ExportRig> {
+  return exportRig({
+    exports: [exportFromOdoo],
+    ready: ['export.since.northgate.sale.order'],
+    partnerYaml: { northgate: (text) => text.replace(/odoo:\n(?: {2}.*\n)+/, `odoo:\n${odoo}`) },
+  });
 }
 
-/** A gateway exporting from the sandbox; Northgate's partner.yaml with `odoo` settings replaced. */
-async function rig(odoo: string): Promise<Rig> {
-  const sandbox = await startSandbox({ password: 'pw' });
-  const data = mkdtempSync(join(tmpdir(), 'gw-export-sales-'));
-  const partners = join(data, 'partners');
-  cpSync(join(ROOT, 'partners'), partners, { recursive: true });
-  const yaml = join(partners, 'northgate', 'partner.yaml');
-  writeFileSync(yaml, readFileSync(yaml, 'utf8').replace(/odoo:\n(?: {2}.*\n)+/, `odoo:\n${odoo}`));
-  const registry = loadPartners(partners, { dataRoot: data, mappingsRoot: join(ROOT, 'mappings') });
-  const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
-  const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
-  const logger = pino({ level: 'silent' });
-  let runs = 0;
-  const exportOrders = () => {
-    runs++;
-    return exportFromOdoo({
-      ledger,
-      registry,
-      client,
-      logger,
-      render: ledgerRenderer(ledger),
-    });
-  };
-  const gateway = new Gateway({ ledger, registry, sink: odooSink(client), logger, settleMs: 0, dirPollMs: 30, pollMs: 30, exportOrders, exportEveryMs: 3_600_000 });
-  await gateway.start();
-  await until(() => runs >= 1 && ledger.meta('export.since.northgate.sale.order') !== undefined);
-  // The sandbox's clock and ours tick in seconds: what follows is strictly later than "since".
-  await new Promise((r) => setTimeout(r, 1100));
-  const inbound = join(data, 'exchange', 'northgate', 'inbound');
-  const outbound = join(data, 'exchange', 'northgate', 'outbound');
-  return {
-    sandbox,
-    client,
-    ledger,
-    gateway,
-    data,
-    runs: () => runs,
-    drop: (name, bytes) => {
-      writeFileSync(join(inbound, `${name}.tmp`), bytes);
-      renameSync(join(inbound, `${name}.tmp`), join(inbound, name));
-    },
-    sent855: () =>
-      (existsSync(outbound) ? readdirSync(outbound) : [])
-        .sort()
-        .map((f) => readFileSync(join(outbound, f), 'latin1'))
-        .filter((t) => t.includes('ST*855*')),
-    stop: async () => {
-      await gateway.stop();
-      ledger.close();
-      await sandbox.close();
-    },
-  };
-}
+/** Northgate's 855s in its outbound folder, in file-name order (their control numbers). */
+const sent855 = (r: ExportRig): string[] => r.sent('northgate', 'ST*855*');
 
 /** The PO1/ACK pairs of an 855: [line number, ACK01, quantity, unit]. */
 function answers(text: string): string[][] {
@@ -93,14 +31,14 @@ function answers(text: string): string[][] {
 }
 
 describe('order responses to customers', () => {
-  let r: Rig;
+  let r: ExportRig;
   afterEach(async () => r && (await r.stop()));
 
   it('a confirmed order is answered with an 855 at once, line by line, exactly once, and findable by the order number', async () => {
     r = await rig('  partnerRef: NORTHGATE\n  confirmOrders: true\n  priceSource: edi\n');
-    r.drop('orders.edi', northgateOrders({ icn: 900, count: 2 }));
-    await until(() => r.sent855().length === 2 && r.ledger.messages('outbound', ['sent']).filter((m) => m.messageType === '855').length === 2, 20_000, 'two 855s');
-    for (const [i, text] of r.sent855().entries()) {
+    r.drop('northgate', 'orders.edi', northgateOrders({ icn: 900, count: 2 }));
+    await until(() => sent855(r).length === 2 && r.ledger.messages('outbound', ['sent']).filter((m) => m.messageType === '855').length === 2, 20_000, 'two 855s');
+    for (const [i, text] of sent855(r).entries()) {
       expect(validateBuffer(Buffer.from(text, 'latin1')).errors).toEqual([]);
       // Accepted as sent: every line of the customer's order, by its own number, in its own unit.
       expect(text).toMatch(new RegExp(`BAK\\*00\\*AD\\*PO-900-${i}\\*\\d{8}\\*{4}S\\d{5}\\*\\d{8}~`));
@@ -123,21 +61,16 @@ describe('order responses to customers', () => {
     const notes = () => r.sandbox.data.records('mail.message', [['model', '=', 'sale.order']]).map((n) => String(n.body)).filter((b) => b.includes('EDI 855 queued for Northgate'));
     await until(() => notes().length === 2);
     // Another run sends nothing again.
-    const before = r.runs();
-    r.gateway.kickExport();
-    await until(() => r.runs() > before);
-    expect(r.sent855()).toHaveLength(2);
+    await r.exportOnce();
+    expect(sent855(r)).toHaveLength(2);
   });
 
   it('an EDIFACT customer gets an ORDRSP: accepted lines by their own numbers, each at the date it asked for', async () => {
     r = await rig('  partnerRef: NORTHGATE\n  confirmOrders: true\n  priceSource: edi\n');
-    const inbound = join(r.data, 'exchange', 'nordhaven', 'inbound');
-    writeFileSync(join(inbound, 'o.tmp'), readFileSync(join(ROOT, 'fixtures', 'nordhaven', 'ORDERS-unoc-two-deliveries.edi')));
-    renameSync(join(inbound, 'o.tmp'), join(inbound, 'orders.edi'));
-    const outbound = join(r.data, 'exchange', 'nordhaven', 'outbound');
-    const ordrsp = () => (existsSync(outbound) ? readdirSync(outbound).filter((f) => f.startsWith('ORDRSP')) : []);
+    r.drop('nordhaven', 'orders.edi', readFileSync(join(ROOT, 'fixtures', 'nordhaven', 'ORDERS-unoc-two-deliveries.edi')));
+    const ordrsp = () => r.sent('nordhaven', 'ORDRSP:D:96A');
     await until(() => ordrsp().length === 1, 20_000, 'the ORDRSP');
-    const bytes = readFileSync(join(outbound, ordrsp()[0]!));
+    const bytes = Buffer.from(ordrsp()[0]!, 'latin1');
     expect(validateBuffer(bytes).errors).toEqual([]);
     const segments = bytes.toString('latin1').split("'").map((x) => x.trim());
     expect(segments).toEqual(expect.arrayContaining(['RFF+ON:PO-2024-0566', 'LIN+1+5+8034567100049:EN', 'LIN+2+5+8034567100018:EN', 'DTM+2:20240923', 'DTM+2:20241007']));
@@ -146,12 +79,10 @@ describe('order responses to customers', () => {
 
   it('a quotation is answered only when sales confirms it, with the changes; a cancelled one is rejected', async () => {
     r = await rig('  partnerRef: NORTHGATE\n  confirmOrders: false\n  priceSource: edi\n');
-    r.drop('orders.edi', northgateOrders({ icn: 910, count: 2 }));
+    r.drop('northgate', 'orders.edi', northgateOrders({ icn: 910, count: 2 }));
     await until(() => (r.ledger.counts().documents.posted ?? 0) === 2, 20_000, 'two quotations');
-    const before = r.runs();
-    r.gateway.kickExport();
-    await until(() => r.runs() > before);
-    expect(r.sent855()).toEqual([]);
+    await r.exportOnce();
+    expect(sent855(r)).toEqual([]);
 
     const [first, second] = await r.client.searchRead('sale.order', [['client_order_ref', 'in', ['PO-910-0', 'PO-910-1']]], { fields: ['id', 'client_order_ref', 'order_line', 'state'], order: 'client_order_ref' });
     expect([first.state, second.state]).toEqual(['draft', 'draft']);
@@ -162,8 +93,8 @@ describe('order responses to customers', () => {
     await r.client.call('sale.order', 'action_confirm', [[first.id]]);
     await r.client.call('sale.order', 'action_cancel', [[second.id]]);
     r.gateway.kickExport();
-    await until(() => r.sent855().length === 2, 15_000, 'two 855s');
-    const [changed, cancelled] = r.sent855();
+    await until(() => sent855(r).length === 2, 15_000, 'two 855s');
+    const [changed, cancelled] = sent855(r);
     expect(changed).toMatch(/BAK\*00\*AC\*PO-910-0\*/);
     expect(answers(changed)).toEqual([
       ['1', 'IC', '100', 'EA'],

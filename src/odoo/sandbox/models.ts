@@ -1105,8 +1105,10 @@ const accountMove: ModelDef = {
         if (!moveLinesOf(env, m.id).length) throw userError('You need to add a line before posting.');
         const isInvoice = m.move_type !== 'entry';
         if (isInvoice && typeof m.invoice_date !== 'string') {
-          const purchase = String(m.move_type).startsWith('in_');
-          throw userError(purchase ? 'The Bill/Refund date is required to validate this document.' : 'The Invoice/Refund date is required to validate this document.');
+          // Odoo 17/18/19 account.move._post: a customer document (out_invoice, out_refund, out_receipt)
+          // without an invoice date is dated today; only a bill or vendor refund is refused.
+          if (String(m.move_type).startsWith('in_')) throw userError('The Bill/Refund date is required to validate this document.');
+          env.assign('account.move', m, { invoice_date: env.today() });
         }
         const d = (typeof m.invoice_date === 'string' ? m.invoice_date : (m.date as string)) ?? env.today();
         const [yyyy, mm] = d.split('-');
@@ -1154,6 +1156,9 @@ const accountMoveLine: ModelDef = {
       default: (env) => env.all('account.account').find((a) => a.account_type === 'expense')?.id,
     }),
     purchase_line_id: m2o('purchase.order.line', 'Purchase Order Line'),
+    // The sale module's link (Odoo 17/18/19: many2many through sale_order_line_invoice_rel), set by
+    // invoicing a sale order (sale.order.line._prepare_invoice_line) or by a create that passes it.
+    sale_line_ids: m2m('sale.order.line', 'Sales Order Lines'),
     display_type: sel('Display Type', [['product', 'Product'], ['line_section', 'Section'], ['line_note', 'Note'], ['tax', 'Tax'], ['payment_term', 'Payment Term']], {
       default: constant('product'),
     }),

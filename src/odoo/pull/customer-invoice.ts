@@ -1,0 +1,214 @@
+/**
+ * Invoices to customers: a posted Odoo customer invoice (account.move, move_type out_invoice) as the
+ * canonical invoice we send (an 810 / INVOIC once rendered). Each line answers the customer's order line
+ * it bills, by the customer's own line number, item ids and unit: invoice line → the sale order line it
+ * invoices (`sale_line_ids`, which Odoo's invoicing sets) → the customer's line that sale line became
+ * (customerLines, the order response's own matching), so an invoice for part of an order, or for lines
+ * sales reordered, still names the lines as the customer sent them.
+ */
+import type { Envelope } from '../../canonical/envelope';
+import type { Invoice, InvoiceLine, Tax } from '../../canonical/invoice';
+import type { Order } from '../../canonical/order';
+import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
+import { resolvePartner } from '../post/resolve';
+import type { OdooRecord } from '../client';
+import { day, m2oName, ownItemIds } from './fields';
+import { customerLines, readSaleLines, type CustomerLine, type SaleLine } from './sale-order';
+
+/** A posted customer invoice ready to be sent. */
+export interface PostedCustomerInvoice {
+  id: number;
+  name: string;
+}
+
+/**
+ * Posted customer invoices of the partner's customer (and its contacts) dated at or after the day of
+ * `since` (UTC), oldest first. Odoo keeps no posting time on an invoice, and `invoice_date` (set at the
+ * latest by posting) is a day: so the first run also sends that day's invoices posted before it, while a
+ * later cut would miss the ones posted after it. The newest `limit` are listed: invoices sent long ago never
+ * crowd new ones out of the list.
+ */
+export async function postedCustomerInvoices(ctx: PostContext, since: string, limit = 500): Promise<PostedCustomerInvoice[]> {
+  const customer = await resolvePartner(ctx);
+  const rows = await ctx.client.searchRead(
+    'account.move',
+    [
+      ['move_type', '=', 'out_invoice'],
+      ['partner_id', 'child_of', customer.commercialId],
+      ['state', '=', 'posted'],
+      ['invoice_date', '>=', since.slice(0, 10)],
+    ],
+    { fields: ['id', 'name'], order: 'id desc', limit },
+  );
+  return rows.reverse().map((r) => ({ id: r.id, name: str(r.name) }));
+}
+
+/** The sale order a customer invoice bills. */
+export interface InvoicedSaleOrder {
+  id: number;
+  name: string;
+  /** The customer's order number (`client_order_ref`), '' when the sale order has none. */
+  ref: string;
+}
+
+/** A product line of a customer invoice: what a sale line has, and what invoicing adds. */
+interface MoveLine extends SaleLine {
+  discount: number;
+  subtotal: number;
+  label: string;
+  taxIds: number[];
+  saleLineIds: number[];
+}
+
+const MOVE_FIELDS = ['id', 'name', 'state', 'move_type', 'invoice_date', 'invoice_date_due', 'invoice_origin', 'currency_id', 'amount_tax', 'amount_total'];
+
+/** The invoice, read once per run: the kind reads its sale order before building it. */
+function readMove(ctx: PostContext, moveId: number): Promise<OdooRecord> {
+  return ctx.cache.get(`account.move:${moveId}`, async () => {
+    const [move] = await ctx.client.read('account.move', [moveId], MOVE_FIELDS);
+    if (!move) throw new BusinessError('unsupported', `invoice id ${moveId} does not exist in Odoo`);
+    return move;
+  });
+}
+
+const ids = (v: unknown): number[] => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []);
+
+/** The invoice's product lines (no sections, notes, tax or payment-term lines), in creation order. */
+function readMoveLines(ctx: PostContext, moveId: number): Promise<MoveLine[]> {
+  return ctx.cache.get(`account.move.line:${moveId}`, async () => {
+    const rows = await ctx.client.searchRead('account.move.line', [['move_id', '=', moveId], ['display_type', '=', 'product']], {
+      fields: ['id', 'product_id', 'name', 'quantity', 'product_uom_id', 'price_unit', 'discount', 'price_subtotal', 'tax_ids', 'sale_line_ids'],
+      order: 'id',
+    });
+    return rows.map((r) => ({
+      id: r.id,
+      product: m2oId(r.product_id),
+      qty: num(r.quantity),
+      uomId: m2oId(r.product_uom_id),
+      uomName: m2oName(r.product_uom_id) || 'Units',
+      price: num(r.price_unit),
+      discount: num(r.discount),
+      subtotal: num(r.price_subtotal),
+      label: str(r.name),
+      taxIds: ids(r.tax_ids),
+      saleLineIds: ids(r.sale_line_ids),
+    }));
+  });
+}
+
+function oneOrder(move: OdooRecord, orders: OdooRecord[]): InvoicedSaleOrder | undefined {
+  if (orders.length > 1) {
+    // One EDI invoice answers one customer order (BIG04, RFF+ON): a consolidated invoice has no single one.
+    throw new BusinessError('unsupported', `invoice ${str(move.name)} bills sale orders ${orders.map((o) => str(o.name)).join(', ')}: an EDI invoice answers one customer order, so invoice them one by one`);
+  }
+  const so = orders[0];
+  return so ? { id: so.id, name: str(so.name), ref: str(so.client_order_ref) } : undefined;
+}
+
+/**
+ * The sale order a customer invoice bills: the one its lines' sale order lines belong to, else the one its
+ * origin names (an invoice typed by hand); undefined for an invoice made without one. Refuses an invoice of several.
+ */
+export async function invoicedSaleOrder(ctx: PostContext, moveId: number): Promise<InvoicedSaleOrder | undefined> {
+  const move = await readMove(ctx, moveId);
+  const saleLineIds = [...new Set((await readMoveLines(ctx, moveId)).flatMap((l) => l.saleLineIds))];
+  const fields = ['id', 'name', 'client_order_ref'];
+  if (saleLineIds.length > 0) {
+    const orderIds = [...new Set((await ctx.client.read('sale.order.line', saleLineIds, ['order_id'])).map((l) => m2oId(l.order_id)).filter((id): id is number => id !== undefined))];
+    return oneOrder(move, orderIds.length ? await ctx.client.read('sale.order', orderIds, fields) : []);
+  }
+  // Odoo writes the sale orders' names there, comma-separated, when it invoices them.
+  const names = str(move.invoice_origin).split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (names.length === 0) return undefined;
+  const customer = await resolvePartner(ctx);
+  return oneOrder(move, await ctx.client.searchRead('sale.order', [['name', 'in', names], ['partner_id', 'child_of', customer.commercialId]], { fields, order: 'id' }));
+}
+
+const round = (v: number, places: number): number => Math.round(v * 10 ** places) / 10 ** places;
+const round2 = (v: number): number => round(v, 2);
+
+/**
+ * Odoo's taxes on a line as the canonical invoice says them: a percentage with its amount on the line's
+ * net amount, a fixed tax by the quantity; a tax computed otherwise (division, group, Python code) by
+ * its rate only or not at all, the invoice's tax total being Odoo's own either way.
+ */
+function lineTaxes(line: MoveLine, taxes: Map<number, OdooRecord>): Tax[] {
+  const out: Tax[] = [];
+  for (const id of line.taxIds) {
+    const t = taxes.get(id);
+    // Odoo keeps no tax-type code on a tax; VAT is what TAX 5153 calls a tax on the sale.
+    if (t?.amount_type === 'percent') out.push({ type: 'VAT', rate: num(t.amount), amount: round2((line.subtotal * num(t.amount)) / 100) });
+    else if (t?.amount_type === 'division') out.push({ type: 'VAT', rate: num(t.amount) });
+    else if (t?.amount_type === 'fixed') out.push({ type: 'VAT', amount: round2(num(t.amount) * line.qty) });
+  }
+  return out;
+}
+
+/** Days from `from` to `to` (ISO dates). */
+const daysBetween = (from: string, to: string): number => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
+
+/** The highest numeric line number in `numbers`, 0 when none is numeric. */
+const highest = (numbers: readonly string[]): number => Math.max(0, ...numbers.map(Number).filter(Number.isInteger));
+
+/**
+ * The canonical invoice for customer invoice `moveId`. `original` is the customer's order as received
+ * (from the ledger); with it, lines carry the customer's line numbers, item ids and units. Without it
+ * (removed under retention, or an order that did not come by EDI) a line is numbered by the position of
+ * its sale line on the sale order, as the order response numbered it then; lines that bill no line of
+ * the order (a freight line added by hand) follow the highest number.
+ */
+export async function customerInvoiceAsInvoice(ctx: PostContext, moveId: number, original: Order | undefined, partnerId: string, envelope: Envelope): Promise<Invoice> {
+  const move = await readMove(ctx, moveId);
+  const name = str(move.name);
+  if (move.move_type !== 'out_invoice') throw new BusinessError('unsupported', `${name} is not a customer invoice (${str(move.move_type)})`);
+  if (move.state !== 'posted') throw new BusinessError('unsupported', `invoice ${name || moveId} is ${str(move.state)}: it is sent once posted`);
+  const moveLines = await readMoveLines(ctx, moveId);
+  if (moveLines.length === 0) throw new BusinessError('unsupported', `invoice ${name} has no product lines to send`);
+
+  const so = await invoicedSaleOrder(ctx, moveId);
+  const saleLines = so ? await readSaleLines(ctx, so.id) : [];
+  const customer = original && so ? await customerLines(ctx, original, saleLines) : [];
+  const bySale = new Map(customer.filter((c): c is CustomerLine & { sale: SaleLine } => c.sale !== undefined).map((c) => [c.sale.id, c]));
+  let next = original && so ? highest(original.lines.map((l) => l.lineNumber)) : saleLines.length;
+  const products = await ownItemIds(ctx, moveLines.map((l) => l.product).filter((id): id is number => id !== undefined), 'vendor');
+  const taxIds = [...new Set(moveLines.flatMap((l) => l.taxIds))];
+  const taxes = new Map((taxIds.length ? await ctx.client.read('account.tax', taxIds, ['id', 'amount', 'amount_type']) : []).map((t) => [t.id, t]));
+
+  const used = new Set<number>();
+  const lines = moveLines.map((l): InvoiceLine => {
+    // The sale line Odoo linked it to, else (an invoice typed by hand against the order) the first one of
+    // the same product not billed by another line.
+    const sale = l.saleLineIds.length ? saleLines.find((s) => l.saleLineIds.includes(s.id)) : saleLines.find((s) => !used.has(s.id) && s.product === l.product);
+    if (sale) used.add(sale.id);
+    const theirs = sale ? bySale.get(sale.id) : undefined;
+    const lineNumber = theirs ? theirs.line.lineNumber : sale && !original ? String(saleLines.indexOf(sale) + 1) : String(++next);
+    const itemIds = theirs ? theirs.line.itemIds : products.get(l.product ?? -1);
+    // A price is not negative in an invoice: a credit line is a negative quantity at its price.
+    const sign = l.price < 0 ? -1 : 1;
+    // The net price: EDI has no line discount here, and the customer multiplies quantity by price.
+    const unitPrice = round(Math.abs(l.price) * (1 - l.discount / 100), 4);
+    const line: InvoiceLine = { lineNumber, quantity: sign * l.qty, uom: theirs && l.uomId === theirs.uomId ? theirs.line.uom : l.uomName, unitPrice, amount: l.subtotal };
+    if (itemIds) line.itemIds = itemIds;
+    // One line of text: an invoice line's label may hold the product's whole sales description.
+    const description = l.label.replace(/\s+/g, ' ').trim();
+    if (description) line.description = description.slice(0, 80);
+    const lineTax = lineTaxes(l, taxes);
+    if (lineTax.length) line.taxes = lineTax;
+    return line;
+  });
+
+  const invoiceDate = day(move.invoice_date);
+  if (!invoiceDate) throw new BusinessError('unsupported', `invoice ${name} has no invoice date`);
+  const invoice: Invoice = { type: 'invoice', partnerId, envelope, invoiceNumber: name, invoiceDate, lines, totalAmount: num(move.amount_total) };
+  if (so?.ref) invoice.orderNumber = so.ref;
+  const currency = m2oName(move.currency_id);
+  if (/^[A-Z]{3}$/.test(currency)) invoice.currency = currency;
+  if (lines.some((l) => l.taxes) || num(move.amount_tax) !== 0) invoice.taxTotal = num(move.amount_tax);
+  const due = day(move.invoice_date_due);
+  if (due) {
+    const days = daysBetween(invoiceDate, due);
+    // 0 days says "due at once", which a due date alone leaves the reader to work out.
+    invoice.terms = { dueDate: due, ...(days >= 0 ? { netDays: days } : {}) };
+  }
+  return invoice;
+}

@@ -1,0 +1,30 @@
+/**
+ * Invoices to customers: a customer invoice posted in Odoo for a partner that receives invoices
+ * (`documents: [{type: invoice, direction: outbound}]`, 810 or INVOIC) is sent once, its lines answering
+ * the customer's order lines as they sent them (the order from the ledger), and named by the customer's
+ * order number so the dashboard's Find shows it beside their order.
+ */
+import { customerInvoiceAsInvoice, invoicedSaleOrder, postedCustomerInvoices, type PostedCustomerInvoice } from '../odoo/pull/customer-invoice';
+import { exportKind, receivedOrder, type ExportDeps, type ExportKind } from './export';
+
+/** Customers' posted invoices → 810 / INVOIC to the customer. */
+export const INVOICES: ExportKind<PostedCustomerInvoice> = {
+  source: 'odoo:account.move',
+  docType: 'invoice',
+  model: 'account.move',
+  sinceKey: (partnerId) => `export.since.${partnerId}.account.move`,
+  what: 'invoice',
+  list: (ctx, since) => postedCustomerInvoices(ctx, since),
+  build: async (ctx, move, partner, envelope, ledger) => {
+    const so = await invoicedSaleOrder(ctx, move.id);
+    const original = so?.ref ? receivedOrder(ledger, partner.id, so.ref) : undefined;
+    return customerInvoiceAsInvoice(ctx, move.id, original, partner.id, envelope);
+  },
+  // The customer looks for their order number; an invoice of no order goes by its own.
+  name: (move, doc) => (doc.type === 'invoice' ? (doc.orderNumber ?? doc.invoiceNumber) : move.name),
+};
+
+/** One pass over every customer partner that receives invoices; returns how many were queued. */
+export function exportInvoices(d: ExportDeps): Promise<number> {
+  return exportKind(d, INVOICES);
+}

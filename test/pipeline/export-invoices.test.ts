@@ -1,0 +1,187 @@
+/**
+ * Invoices to customers: a customer invoice posted in Odoo for a customer's EDI order is sent as an 810 /
+ * INVOIC exactly once, each line by the customer's own line number, item ids and unit, with Odoo's
+ * amounts. Real ledger file, dir channels, the Odoo sandbox over JSON-RPC.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateBuffer } from '../../src/edi/validate';
+import { exportFromOdoo } from '../../src/pipeline/export';
+import { exportInvoices } from '../../src/pipeline/export-invoices';
+import { exportRig, type ExportRig } from '../support/export-rig';
+import { northgateOrders } from '../support/orders';
+import { until } from '../support/wait';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** A gateway exporting orders, responses and invoices (as the service will once exportFromOdoo sends invoices). */
+function rig(): Promise<ExportRig> {
+  return exportRig({
+    exports: [exportFromOdoo, exportInvoices],
+    ready: ['export.since.northgate.account.move'],
+    // The customer's prices, so the amounts below are the order's.
+    partnerYaml: { northgate: (text) => text.replace('priceSource: odoo', 'priceSource: edi') },
+  });
+}
+
+/** The confirmed sale order of a customer's order number, with its lines in creation order. */
+async function confirmedOrder(r: ExportRig, ref: string) {
+  let so: Record<string, unknown> & { id: number } = { id: 0 };
+  await until(
+    async () => {
+      [so = { id: 0 }] = await r.client.searchRead('sale.order', [['client_order_ref', '=', ref], ['state', '=', 'sale']], { fields: ['id', 'name', 'partner_id'] });
+      return so.id !== 0;
+    },
+    20_000,
+    `sale order ${ref} confirmed`,
+  );
+  const lines = await r.client.searchRead('sale.order.line', [['order_id', '=', so.id]], { fields: ['id', 'product_id', 'product_uom', 'price_unit', 'tax_id'], order: 'id' });
+  return { so, lines };
+}
+
+/**
+ * A customer invoice for some of a sale order's lines (index on the sale order, quantity), made through
+ * `create` as Odoo's invoicing makes it: each line linked to its sale line, the order's name as origin.
+ */
+async function invoice(r: ExportRig, order: Awaited<ReturnType<typeof confirmedOrder>>, picks: Array<[number, number]>, post: boolean): Promise<number> {
+  const m2o = (v: unknown) => (v as [number, string])[0];
+  const id = (await r.client.call('account.move', 'create', [
+    {
+      move_type: 'out_invoice',
+      partner_id: m2o(order.so.partner_id),
+      invoice_origin: order.so.name,
+      invoice_line_ids: picks.map(([i, quantity]) => {
+        const l = order.lines[i]!;
+        return [0, 0, { product_id: m2o(l.product_id), quantity, product_uom_id: m2o(l.product_uom), price_unit: l.price_unit, tax_ids: [[6, 0, l.tax_id]], sale_line_ids: [[6, 0, [l.id]]] }];
+      }),
+    },
+  ])) as number;
+  if (post) await r.client.call('account.move', 'action_post', [[id]]);
+  return id;
+}
+
+/** The IT1 lines of an 810: [line number, quantity, unit, price, basis, item id pairs…]. */
+function it1(text: string): string[][] {
+  return [...text.matchAll(/IT1\*([^~]*)~/g)].map((m) => m[1]!.split('*'));
+}
+
+describe('invoices to customers', () => {
+  let r: ExportRig;
+  afterEach(async () => r && (await r.stop()));
+
+  it('a posted invoice for part of an order is sent once as an 810, line by line as the customer ordered; a draft waits until posted', async () => {
+    r = await rig();
+    r.drop('northgate', 'orders.edi', northgateOrders({ icn: 920, count: 1 }));
+    const order = await confirmedOrder(r, 'PO-920-0');
+    // Accounting bills the cases, 100 of the 120 first valves and the third line, in another order than
+    // the sale order's; the second line's invoice is still a draft.
+    const posted = await invoice(r, order, [[5, 36], [0, 100], [2, 24]], true);
+    const draft = await invoice(r, order, [[1, 60]], false);
+    await r.exportOnce();
+    await until(() => r.sent('northgate', 'ST*810*').length === 1, 15_000, 'the 810');
+
+    const [text] = r.sent('northgate', 'ST*810*');
+    expect(validateBuffer(Buffer.from(text!, 'latin1')).errors).toEqual([]);
+    const [move] = await r.client.read('account.move', [posted], ['name', 'invoice_date', 'amount_tax', 'amount_total']);
+    // 36 × 41.50 + 100 × 18.45 + 24 × 54.10 = 4637.40, and the sales tax of 15 %.
+    expect([move!.amount_tax, move!.amount_total]).toEqual([695.61, 5333.01]);
+    expect(text).toContain(`BIG*${String(move!.invoice_date).replace(/-/g, '')}*${String(move!.name)}**PO-920-0~`);
+    expect(it1(text!)).toEqual([
+      ['6', '36', 'CA', '41.5', '', 'BP', '100402', 'VP', 'TS-PTFE-12'],
+      ['1', '100', 'EA', '18.45', '', 'BP', '100234', 'VP', 'BV-050-NPT'],
+      ['3', '24', 'EA', '54.1', '', 'BP', '100240', 'VP', 'BV-150-SWT'],
+    ]);
+    expect(text).toContain('TDS*533301~');
+    expect(text).toContain('TXI*TX*695.61~');
+
+    // Beside their order on the dashboard's Find, with its 997 expected, and noted on the invoice.
+    expect(r.ledger.findByNumber('PO-920-0', ['northgate']).messages.map((m) => m.messageType).sort()).toEqual(['810', '855']);
+    expect(r.ledger.expectedAckList().filter((a) => a.messageType === '810')).toHaveLength(1);
+    const notes = () => r.sandbox.data.records('mail.message', [['model', '=', 'account.move'], ['res_id', '=', posted]]).map((n) => String(n.body));
+    await until(() => notes().some((b) => b.includes('EDI 810 queued for Northgate')));
+
+    // Another run sends nothing again, and the draft is not sent.
+    await r.exportOnce();
+    expect(r.sent('northgate', 'ST*810*')).toHaveLength(1);
+
+    // Once posted, it is sent too: the second line, by its number.
+    await r.client.call('account.move', 'action_post', [[draft]]);
+    await r.exportOnce();
+    await until(() => r.sent('northgate', 'ST*810*').length === 2, 15_000, 'the second 810');
+    const [second] = await r.client.read('account.move', [draft], ['name']);
+    const secondText = r.sent('northgate', 'ST*810*').find((t) => t.includes(`*${String(second!.name)}*`));
+    expect(it1(secondText ?? '')).toEqual([['2', '60', 'EA', '27.9', '', 'BP', '100235', 'VP', 'BV-075-NPT']]);
+  });
+
+  it('an EDIFACT customer gets a valid INVOIC naming their order and their lines', async () => {
+    r = await rig();
+    r.drop('nordhaven', 'orders.edi', readFileSync(join(ROOT, 'fixtures', 'nordhaven', 'ORDERS-unoc-two-deliveries.edi')));
+    const order = await confirmedOrder(r, 'PO-2024-0566');
+    const posted = await invoice(r, order, [[0, 600], [1, 240]], true);
+    await r.exportOnce();
+    await until(() => r.sent('nordhaven', 'INVOIC:D:96A').length === 1, 15_000, 'the INVOIC');
+
+    const [text] = r.sent('nordhaven', 'INVOIC:D:96A');
+    expect(validateBuffer(Buffer.from(text!, 'latin1')).errors).toEqual([]);
+    const [move] = await r.client.read('account.move', [posted], ['name', 'amount_total']);
+    const segments = text!.split("'");
+    expect(segments).toEqual(
+      expect.arrayContaining([
+        `BGM+380+${String(move!.name)}+9`,
+        'RFF+ON:PO-2024-0566',
+        'LIN+1++8034567100049:EN',
+        'QTY+47:600:PCE',
+        'LIN+2++8034567100018:EN',
+        'QTY+47:240:PCE',
+        `MOA+77:${String(move!.amount_total)}`,
+      ]),
+    );
+    expect(r.ledger.findByNumber('PO-2024-0566', ['nordhaven']).messages.map((m) => m.messageType).sort()).toEqual(['INVOIC', 'ORDRSP']);
+  });
+
+  it('an invoice typed by hand, of no order, goes by its own number: lines by position, our item ids, net prices, in their own syntax', async () => {
+    r = await rig();
+    const today = new Date().toISOString().slice(0, 10);
+    const due = new Date(Date.parse(today) + 30 * 86_400_000).toISOString().slice(0, 10);
+    const id = (await r.client.call('account.move', 'create', [
+      {
+        move_type: 'out_invoice',
+        partner_id: 34,
+        currency_id: 2,
+        invoice_date: today,
+        invoice_date_due: due,
+        invoice_line_ids: [
+          [0, 0, { product_id: 70, quantity: 10, price_unit: 9.85, discount: 10 }],
+          [0, 0, { product_id: 72, quantity: 4, price_unit: 6.42 }],
+        ],
+      },
+    ])) as number;
+    await r.client.call('account.move', 'action_post', [[id]]);
+    await r.exportOnce();
+    await until(() => r.sent('mueller-armaturen', 'INVOIC=D=01B').length === 1, 15_000, 'the INVOIC');
+
+    const [text] = r.sent('mueller-armaturen', 'INVOIC=D=01B');
+    const bytes = Buffer.from(text!, 'latin1');
+    expect(validateBuffer(bytes).errors).toEqual([]);
+    const [move] = await r.client.read('account.move', [id], ['name']);
+    const segments = bytes.toString('utf8').split('~');
+    expect(segments).toEqual(
+      expect.arrayContaining([
+        `BGM*380*${String(move!.name)}*9`,
+        'CUX*2=EUR',
+        'PAT*1**5=3=D=30',
+        `DTM*13=${due.replace(/-/g, '')}=102`,
+        'LIN*1**8034567100018=SRV',
+        'PIA*5*VV-BV15-PN40=SA',
+        'QTY*47=10=PCE',
+        'PRI*AAA=8,865',
+        'MOA*203=88,65',
+        'LIN*2**8034567100049=SRV',
+        'QTY*47=4=PCE',
+        'MOA*77=114,33',
+      ]),
+    );
+    expect(segments.some((s) => s.startsWith('RFF*ON'))).toBe(false);
+    expect(r.ledger.findByNumber(String(move!.name), ['mueller-armaturen']).messages.map((m) => m.messageType)).toEqual(['INVOIC']);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * A gateway exporting from the Odoo sandbox over JSON-RPC, with a copy of the shipped partners (their
+ * partner.yaml editable), a real ledger file and dir channels: what the tests of documents we send from
+ * Odoo (order responses, invoices…) drive.
+ */
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { OdooClient } from '../../src/odoo/client';
+import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
+import { loadPartners } from '../../src/partners';
+import { ledgerRenderer, type ExportDeps } from '../../src/pipeline/export';
+import { Gateway } from '../../src/pipeline/gateway';
+import { odooSink } from '../../src/pipeline/sink';
+import { SqliteLedger } from '../../src/store';
+import { until } from './wait';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface ExportRigOptions {
+  /** What one export run does, in turn: the service's exportFromOdoo and kinds not wired into it yet. */
+  exports: Array<(d: ExportDeps) => Promise<number>>;
+  /** Ledger settings the first run writes (a kind's "since"): the rig is ready once they are there. */
+  ready: string[];
+  /** partner id → its partner.yaml text → the text the test runs with. */
+  partnerYaml?: Record<string, (text: string) => string>;
+}
+
+export interface ExportRig {
+  sandbox: SandboxHandle;
+  client: OdooClient;
+  ledger: SqliteLedger;
+  gateway: Gateway;
+  /** How many export runs have finished. */
+  runs(): number;
+  /** A file in a partner's inbound folder, appearing at once (written under another name, then renamed). */
+  drop(partner: string, name: string, bytes: Buffer): void;
+  /** The files in a partner's outbound folder whose text holds `marker`, in file-name order, as latin1 text. */
+  sent(partner: string, marker: string): string[];
+  /** Kick an export and wait until it ran. */
+  exportOnce(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the sandbox and a gateway whose export runs `exports`; ready once the first run wrote `ready`. */
+export async function exportRig(o: ExportRigOptions): Promise<ExportRig> {
+  const sandbox = await startSandbox({ password: 'pw' });
+  const data = mkdtempSync(join(tmpdir(), 'gw-export-'));
+  const partners = join(data, 'partners');
+  cpSync(join(ROOT, 'partners'), partners, { recursive: true });
+  for (const [id, edit] of Object.entries(o.partnerYaml ?? {})) {
+    const yaml = join(partners, id, 'partner.yaml');
+    writeFileSync(yaml, edit(readFileSync(yaml, 'utf8')));
+  }
+  const registry = loadPartners(partners, { dataRoot: data, mappingsRoot: join(ROOT, 'mappings') });
+  const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
+  const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
+  const deps: ExportDeps = { ledger, registry, client, logger: pino({ level: 'silent' }), render: ledgerRenderer(ledger) };
+  let runs = 0;
+  const exportOrders = async () => {
+    let queued = 0;
+    for (const run of o.exports) queued += await run(deps);
+    runs++;
+    return queued;
+  };
+  const gateway = new Gateway({ ledger, registry, sink: odooSink(client), logger: deps.logger, settleMs: 0, dirPollMs: 30, pollMs: 30, exportOrders, exportEveryMs: 3_600_000 });
+  await gateway.start();
+  await until(() => runs >= 1 && o.ready.every((key) => ledger.meta(key) !== undefined));
+  // The sandbox's clock and ours tick in seconds: what follows is strictly later than "since".
+  await new Promise((r) => setTimeout(r, 1100));
+  const folder = (partner: string, dir: string) => join(data, 'exchange', partner, dir);
+  return {
+    sandbox,
+    client,
+    ledger,
+    gateway,
+    runs: () => runs,
+    drop: (partner, name, bytes) => {
+      writeFileSync(join(folder(partner, 'inbound'), `${name}.tmp`), bytes);
+      renameSync(join(folder(partner, 'inbound'), `${name}.tmp`), join(folder(partner, 'inbound'), name));
+    },
+    sent: (partner, marker) => {
+      const out = folder(partner, 'outbound');
+      return (existsSync(out) ? readdirSync(out) : [])
+        .sort()
+        .map((f) => readFileSync(join(out, f), 'latin1'))
+        .filter((t) => t.includes(marker));
+    },
+    exportOnce: async () => {
+      const before = runs;
+      gateway.kickExport();
+      await until(() => runs > before, 15_000, 'an export run');
+    },
+    stop: async () => {
+      await gateway.stop();
+      ledger.close();
+      await sandbox.close();
+    },
+  };
+}
