@@ -1,5 +1,6 @@
 /** Reading Odoo values for the documents we send: many2one names and dates as the canonical model writes them. */
-import { str } from '../post/context';
+import type { ItemIds } from '../../canonical/common';
+import { str, type PostContext } from '../post/context';
 
 /** The display name of a many2one value (`[id, "name"]`), '' for none. */
 export function m2oName(v: unknown): string {
@@ -10,4 +11,22 @@ export function m2oName(v: unknown): string {
 export function day(v: unknown): string | undefined {
   const s = str(v);
   return /^\d{4}-\d{2}-\d{2}/.test(s) ? s.slice(0, 10) : undefined;
+}
+
+/**
+ * Our own item ids of products (`default_code`, a GTIN `barcode`) by product id, as the party that
+ * assigned `default_code` appears in the document: `buyer` on our orders, `vendor` on what customers get.
+ */
+export async function ownItemIds(ctx: PostContext, productIds: Iterable<number>, codeAs: 'buyer' | 'vendor'): Promise<Map<number, ItemIds>> {
+  const ids = [...new Set(productIds)];
+  const rows = ids.length > 0 ? await ctx.client.read('product.product', ids, ['id', 'default_code', 'barcode']) : [];
+  const out = new Map<number, ItemIds>();
+  for (const p of rows) {
+    const itemIds: ItemIds = {};
+    if (str(p.default_code)) itemIds[codeAs] = str(p.default_code);
+    // The canonical GTIN takes 8, 12, 13 or 14 digits: a barcode of another length is not one.
+    if (/^(?:\d{8}|\d{12,14})$/.test(str(p.barcode))) itemIds.gtin = str(p.barcode);
+    if (Object.keys(itemIds).length > 0) out.set(p.id, itemIds);
+  }
+  return out;
 }

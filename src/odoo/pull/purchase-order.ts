@@ -7,7 +7,7 @@ import type { Envelope } from '../../canonical/envelope';
 import type { Order, OrderLine } from '../../canonical/order';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { resolvePartner } from '../post/resolve';
-import { day, m2oName } from './fields';
+import { day, m2oName, ownItemIds } from './fields';
 
 /** A confirmed purchase order ready to be sent. */
 export interface ConfirmedPurchaseOrder {
@@ -41,15 +41,11 @@ export async function purchaseOrderAsOrder(ctx: PostContext, poId: number, partn
     order: 'sequence, id',
   });
   const productLines = rows.filter((r) => !r.display_type);
-  const productIds = [...new Set(productLines.map((r) => m2oId(r.product_id)).filter((id): id is number => id !== undefined))];
-  const products = new Map((productIds.length ? await ctx.client.read('product.product', productIds, ['id', 'default_code', 'barcode']) : []).map((p) => [p.id, p]));
+  const itemIdsOf = await ownItemIds(ctx, productLines.map((r) => m2oId(r.product_id)).filter((id): id is number => id !== undefined), 'buyer');
   const lines: OrderLine[] = productLines.map((r, i) => {
-    const product = products.get(m2oId(r.product_id) ?? -1);
-    const itemIds: NonNullable<OrderLine['itemIds']> = {};
-    if (product && str(product.default_code)) itemIds.buyer = str(product.default_code);
-    if (product && /^\d{8,14}$/.test(str(product.barcode))) itemIds.gtin = str(product.barcode);
+    const itemIds = itemIdsOf.get(m2oId(r.product_id) ?? -1);
     const line: OrderLine = { lineNumber: String(i + 1), quantity: num(r.product_qty), uom: m2oName(r[uomField]) || 'Units', unitPrice: num(r.price_unit) };
-    if (Object.keys(itemIds).length > 0) line.itemIds = itemIds;
+    if (itemIds) line.itemIds = itemIds;
     const description = str(r.name).replace(/\s+/g, ' ').trim();
     if (description) line.description = description.slice(0, 80);
     const requested = day(r.date_planned);
