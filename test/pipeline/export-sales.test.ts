@@ -76,6 +76,8 @@ async function rig(odoo: string): Promise<Rig> {
     },
     sent855: () =>
       (existsSync(outbound) ? readdirSync(outbound) : [])
+        // Not the dir channel's hidden temp file of a send under way: it would count one 855 twice.
+        .filter((f) => !f.startsWith('.'))
         .sort()
         .map((f) => readFileSync(join(outbound, f), 'latin1'))
         .filter((t) => t.includes('ST*855*')),

@@ -26,22 +26,8 @@ import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
-interface Rig {
-  sandbox: SandboxHandle;
-  client: OdooClient;
-  ledger: SqliteLedger;
-  gateway: Gateway;
-  runs: () => number;
-  drop(partner: string, name: string, bytes: Buffer): void;
-  /** The partner's files in its outbound folder of one message type, oldest first. */
-  sent(partner: string, marker: string): string[];
-  /** Another export run, done. */
-  exportAgain(): Promise<void>;
-  stop(): Promise<void>;
-}
-
 /** A gateway exporting orders, order responses and ship notices from the sandbox, with the shipped partners. */
-async function rig(): Promise<Rig> {
+async function rig() {
   const sandbox = await startSandbox({ password: 'pw' });
   const data = mkdtempSync(join(tmpdir(), 'gw-export-ship-'));
   const partners = join(data, 'partners');
@@ -50,16 +36,19 @@ async function rig(): Promise<Rig> {
   const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
   const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
   const deps: ExportDeps = { ledger, registry, client, logger: pino({ level: 'silent' }), render: ledgerRenderer(ledger) };
-  let runs = 0;
+  // Runs never overlap: the run numbered `started` is the latest begun, `finished` the latest done.
+  let started = 0;
+  let finished = 0;
   // As the service will once exportFromOdoo includes ship notices.
   const exportOrders = async () => {
+    const run = ++started;
     const n = (await exportFromOdoo(deps)) + (await exportShipNotices(deps));
-    runs++;
+    finished = run;
     return n;
   };
   const gateway = new Gateway({ ledger, registry, sink: odooSink(client), logger: deps.logger, settleMs: 0, dirPollMs: 30, pollMs: 30, exportOrders, exportEveryMs: 3_600_000 });
   await gateway.start();
-  await until(() => runs >= 1 && ledger.meta('export.since.northgate.stock.picking') !== undefined && ledger.meta('export.since.nordhaven.stock.picking') !== undefined);
+  await until(() => finished >= 1 && ledger.meta('export.since.northgate.stock.picking') !== undefined && ledger.meta('export.since.nordhaven.stock.picking') !== undefined);
   // The sandbox's clock and ours tick in seconds: what follows is strictly later than "since".
   await new Promise((r) => setTimeout(r, 1100));
   const folder = (partner: string, dir: string) => join(data, 'exchange', partner, dir);
@@ -68,22 +57,26 @@ async function rig(): Promise<Rig> {
     client,
     ledger,
     gateway,
-    runs: () => runs,
-    drop: (partner, name, bytes) => {
+    drop: (partner: string, name: string, bytes: Buffer) => {
       writeFileSync(join(folder(partner, 'inbound'), `${name}.tmp`), bytes);
       renameSync(join(folder(partner, 'inbound'), `${name}.tmp`), join(folder(partner, 'inbound'), name));
     },
-    sent: (partner, marker) => {
+    /** The partner's files in its outbound folder that hold `marker`, oldest first. */
+    sent: (partner: string, marker: string) => {
       const out = folder(partner, 'outbound');
       return (existsSync(out) ? readdirSync(out) : [])
+        // Not the dir channel's hidden temp file of a send under way: it would count one notice twice.
+        .filter((f) => !f.startsWith('.'))
         .sort()
         .map((f) => readFileSync(join(out, f), 'latin1'))
         .filter((t) => t.includes(marker));
     },
+    /** Another export run, begun after this call, done. */
     exportAgain: async () => {
-      const before = runs;
+      // Done when a run begun after the kick is done, not one that was already under way.
+      const before = started;
       gateway.kickExport();
-      await until(() => runs > before);
+      await until(() => finished > before);
     },
     stop: async () => {
       await gateway.stop();
@@ -124,6 +117,8 @@ function shippedLines(text: string): string[][] {
   return [...text.matchAll(/LIN\*([^*~]*)\*[^~]*~\s*SN1\*[^*~]*\*([^*~]*)\*([^*~]*)/g)].map((m) => [m[1]!, m[2]!, m[3]!]);
 }
 
+type Rig = Awaited<ReturnType<typeof rig>>;
+
 describe('ship notices to customers', () => {
   let r: Rig;
   afterEach(async () => r && (await r.stop()));
@@ -161,8 +156,10 @@ describe('ship notices to customers', () => {
     const notes = () => r.sandbox.data.records('mail.message', [['model', '=', 'stock.picking']]).map((n) => String(n.body)).filter((b) => b.includes('EDI 856 queued for Northgate'));
     await until(() => notes().length === 1);
 
-    // Another run sends nothing again.
+    // Another run sends nothing again (a second one would be queued in the ledger during the run).
+    const notices = () => r.ledger.findByNumber('PO-920-0', ['northgate']).messages.filter((m) => m.messageType === '856');
     await r.exportAgain();
+    expect(notices()).toHaveLength(1);
     expect(r.sent('northgate', 'ST*856*')).toHaveLength(1);
 
     // The 20 missing valves go out later: a second notice with just those.
@@ -177,6 +174,7 @@ describe('ship notices to customers', () => {
     expect(second).toMatch(/PRF\*PO-920-0~/);
     expect(shippedLines(second!)).toEqual([['1', '20', 'EA']]);
     await r.exportAgain();
+    expect(notices()).toHaveLength(2);
     expect(r.sent('northgate', 'ST*856*')).toHaveLength(2);
   });
 
