@@ -24,10 +24,14 @@ import { registerAs2 } from '../server/as2';
 import { registerOdooWebhook } from '../server/odoo-webhook';
 import { registerHttpsChannel } from '../server/https-channel';
 import type { SecretRef } from '../partners/schema';
-import { exportFromOdoo, ledgerRenderer } from '../pipeline/export';
+import { ledgerRenderer } from '../pipeline/export';
+import { exportFromOdoo } from '../pipeline/export-all';
 import { recordAsyncMdn } from '../pipeline/mdn';
 import { CHECKPOINT_INTERVAL_MS, ledgerFile, prunePayloads, scheduleRetention, SqliteLedger, type RetentionPass } from '../store';
 import { pruneArchives } from '../channels/archive-retention';
+
+/** Odoo models whose changes an Odoo automation rule may announce: what the export sends partners. */
+const EXPORTED_MODELS = new Set(['purchase.order', 'sale.order', 'stock.picking', 'account.move']);
 
 export interface ServiceOptions {
   config: GatewayConfig;
@@ -199,7 +203,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
         registerOdooWebhook(http, {
           token: readSecret(config.odoo.webhookToken, 'odoo.webhookToken', env),
           onRecord: (model) => {
-            if (model === 'purchase.order' || model === 'sale.order') gateway.kickExport();
+            if (EXPORTED_MODELS.has(model)) gateway.kickExport();
           },
         });
       }

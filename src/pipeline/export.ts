@@ -169,8 +169,3 @@ export function exportPurchaseOrders(d: ExportDeps): Promise<number> {
 export function exportOrderResponses(d: ExportDeps): Promise<number> {
   return exportKind(d, ORDER_RESPONSES);
 }
-
-/** Everything Odoo has for partners: purchase orders, then order responses; how many were queued. */
-export async function exportFromOdoo(d: ExportDeps): Promise<number> {
-  return (await exportPurchaseOrders(d)) + (await exportOrderResponses(d));
-}

@@ -6,18 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateBuffer } from '../../src/edi/validate';
-import { exportFromOdoo } from '../../src/pipeline/export';
-import { exportInvoices } from '../../src/pipeline/export-invoices';
+import { exportFromOdoo } from '../../src/pipeline/export-all';
 import { exportRig, type ExportRig } from '../support/export-rig';
 import { northgateOrders } from '../support/orders';
 import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** A gateway exporting orders, responses and invoices (as the service will once exportFromOdoo sends invoices). */
+/** A gateway exporting what the service exports from the sandbox. */
 function rig(): Promise<ExportRig> {
   return exportRig({
-    exports: [exportFromOdoo, exportInvoices],
+    exports: [exportFromOdoo],
     ready: ['export.since.northgate.account.move'],
     // The customer's prices, so the amounts below are the order's.
     partnerYaml: { northgate: (text) => text.replace('priceSource: odoo', 'priceSource: edi') },

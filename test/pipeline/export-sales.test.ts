@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateBuffer } from '../../src/edi/validate';
-import { exportFromOdoo } from '../../src/pipeline/export';
+import { exportFromOdoo } from '../../src/pipeline/export-all';
 import { exportRig, type ExportRig } from '../support/export-rig';
 import { northgateOrders } from '../support/orders';
 import { until } from '../support/wait';

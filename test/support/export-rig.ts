@@ -19,7 +19,7 @@ import { until } from './wait';
 const ROOT = join(__dirname, '..', '..');
 
 export interface ExportRigOptions {
-  /** What one export run does, in turn: the service's exportFromOdoo and kinds not wired into it yet. */
+  /** What one export run does, in turn (the service's exportFromOdoo). */
   exports: Array<(d: ExportDeps) => Promise<number>>;
   /** Ledger settings the first run writes (a kind's "since"): the rig is ready once they are there. */
   ready: string[];
@@ -83,6 +83,8 @@ export async function exportRig(o: ExportRigOptions): Promise<ExportRig> {
     sent: (partner, marker) => {
       const out = folder(partner, 'outbound');
       return (existsSync(out) ? readdirSync(out) : [])
+        // Not the dir channel's hidden temp file of a send under way: it would count one document twice.
+        .filter((f) => !f.startsWith('.'))
         .sort()
         .map((f) => readFileSync(join(out, f), 'latin1'))
         .filter((t) => t.includes(marker));

@@ -1,0 +1,319 @@
+/**
+ * Ship notices to customers: a delivery of a customer's EDI order validated in Odoo is announced with an
+ * 856 / DESADV exactly once, each line by the customer's own line number with what went out; a backorder
+ * validated later gets a notice of its own with the rest. Real ledger file, dir channels, the Odoo sandbox
+ * over JSON-RPC.
+ */
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { Envelope } from '../../src/canonical/envelope';
+import type { Order } from '../../src/canonical/order';
+import { validateBuffer } from '../../src/edi/validate';
+import { OdooClient } from '../../src/odoo/client';
+import { createPostContext, ResolveCache } from '../../src/odoo/post';
+import { deliveryAsShipNotice } from '../../src/odoo/pull/delivery';
+import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
+import { loadPartners } from '../../src/partners';
+import { ledgerRenderer, type ExportDeps } from '../../src/pipeline/export';
+import { exportFromOdoo } from '../../src/pipeline/export-all';
+import { Gateway } from '../../src/pipeline/gateway';
+import { odooSink } from '../../src/pipeline/sink';
+import { SqliteLedger } from '../../src/store';
+import { northgateOrders } from '../support/orders';
+import { until } from '../support/wait';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** A gateway exporting orders, order responses and ship notices from the sandbox, with the shipped partners. */
+async function rig() {
+  const sandbox = await startSandbox({ password: 'pw' });
+  const data = mkdtempSync(join(tmpdir(), 'gw-export-ship-'));
+  const partners = join(data, 'partners');
+  cpSync(join(ROOT, 'partners'), partners, { recursive: true });
+  const registry = loadPartners(partners, { dataRoot: data, mappingsRoot: join(ROOT, 'mappings') });
+  const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
+  const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
+  const deps: ExportDeps = { ledger, registry, client, logger: pino({ level: 'silent' }), render: ledgerRenderer(ledger) };
+  // Runs never overlap: the run numbered `started` is the latest begun, `finished` the latest done.
+  let started = 0;
+  let finished = 0;
+  // What the service exports.
+  const exportOrders = async () => {
+    const run = ++started;
+    const n = await exportFromOdoo(deps);
+    finished = run;
+    return n;
+  };
+  const gateway = new Gateway({ ledger, registry, sink: odooSink(client), logger: deps.logger, settleMs: 0, dirPollMs: 30, pollMs: 30, exportOrders, exportEveryMs: 3_600_000 });
+  await gateway.start();
+  await until(() => finished >= 1 && ledger.meta('export.since.northgate.stock.picking') !== undefined && ledger.meta('export.since.nordhaven.stock.picking') !== undefined);
+  // The sandbox's clock and ours tick in seconds: what follows is strictly later than "since".
+  await new Promise((r) => setTimeout(r, 1100));
+  const folder = (partner: string, dir: string) => join(data, 'exchange', partner, dir);
+  return {
+    sandbox,
+    client,
+    ledger,
+    gateway,
+    drop: (partner: string, name: string, bytes: Buffer) => {
+      writeFileSync(join(folder(partner, 'inbound'), `${name}.tmp`), bytes);
+      renameSync(join(folder(partner, 'inbound'), `${name}.tmp`), join(folder(partner, 'inbound'), name));
+    },
+    /** The partner's files in its outbound folder that hold `marker`, oldest first. */
+    sent: (partner: string, marker: string) => {
+      const out = folder(partner, 'outbound');
+      return (existsSync(out) ? readdirSync(out) : [])
+        // Not the dir channel's hidden temp file of a send under way: it would count one notice twice.
+        .filter((f) => !f.startsWith('.'))
+        .sort()
+        .map((f) => readFileSync(join(out, f), 'latin1'))
+        .filter((t) => t.includes(marker));
+    },
+    /** Another export run, begun after this call, done. */
+    exportAgain: async () => {
+      // Done when a run begun after the kick is done, not one that was already under way.
+      const before = started;
+      gateway.kickExport();
+      await until(() => finished > before);
+    },
+    stop: async () => {
+      await gateway.stop();
+      ledger.close();
+      await sandbox.close();
+    },
+  };
+}
+
+/** The delivery of the sale order booked for the customer's order `ref` that is still open. */
+async function openDelivery(client: OdooClient, ref: string): Promise<{ id: number; name: string; moves: Array<{ id: number; demand: number }> }> {
+  const [picking] = await client.searchRead(
+    'stock.picking',
+    [
+      ['sale_id.client_order_ref', '=', ref],
+      ['picking_type_code', '=', 'outgoing'],
+      ['state', 'not in', ['done', 'cancel']],
+    ],
+    { fields: ['id', 'name'] },
+  );
+  if (!picking) throw new Error(`no open delivery for ${ref}`);
+  const moves = await client.searchRead('stock.move', [['picking_id', '=', picking.id]], { fields: ['id', 'product_uom_qty'], order: 'id' });
+  return { id: picking.id, name: String(picking.name), moves: moves.map((m) => ({ id: m.id, demand: Number(m.product_uom_qty) })) };
+}
+
+/** Pick the given quantities (move id → quantity; the demand for the others) and validate, keeping a backorder for the rest as Odoo's wizard does. */
+async function ship(client: OdooClient, picking: { id: number; moves: Array<{ id: number; demand: number }> }, quantities: Record<number, number> = {}): Promise<void> {
+  for (const m of picking.moves) await client.write('stock.move', [m.id], { quantity: quantities[m.id] ?? m.demand, picked: true });
+  const res = (await client.call('stock.picking', 'button_validate', [[picking.id]])) as true | { res_model: string; context: Record<string, unknown> };
+  if (res === true) return;
+  expect(res.res_model).toBe('stock.backorder.confirmation');
+  const wizard = await client.create('stock.backorder.confirmation', {}, { context: res.context });
+  await client.call('stock.backorder.confirmation', 'process', [[wizard]], { context: res.context });
+}
+
+/** The LIN/SN1 pairs of an 856: [line number, quantity, unit]. */
+function shippedLines(text: string): string[][] {
+  return [...text.matchAll(/LIN\*([^*~]*)\*[^~]*~\s*SN1\*[^*~]*\*([^*~]*)\*([^*~]*)/g)].map((m) => [m[1]!, m[2]!, m[3]!]);
+}
+
+type Rig = Awaited<ReturnType<typeof rig>>;
+
+describe('ship notices to customers', () => {
+  let r: Rig;
+  afterEach(async () => r && (await r.stop()));
+
+  it('a partly shipped delivery is announced with an 856 by the customer line numbers, exactly once; its backorder with the rest', async () => {
+    r = await rig();
+    r.drop('northgate', 'orders.edi', northgateOrders({ icn: 920, count: 1 }));
+    await until(() => r.sent('northgate', 'ST*855*').length === 1, 20_000, 'the order confirmed and answered');
+    expect(r.sent('northgate', 'ST*856*')).toEqual([]);
+
+    // The warehouse has only 100 of the 120 valves of line 1: the rest stays as a backorder.
+    const delivery = await openDelivery(r.client, 'PO-920-0');
+    expect(delivery.moves).toHaveLength(6);
+    await ship(r.client, delivery, { [delivery.moves[0]!.id]: 100 });
+    await r.exportAgain();
+    await until(() => r.sent('northgate', 'ST*856*').length === 1, 15_000, 'the first 856');
+    const [first] = r.sent('northgate', 'ST*856*');
+    expect(validateBuffer(Buffer.from(first!, 'latin1')).errors).toEqual([]);
+    expect(first).toMatch(new RegExp(`BSN\\*00\\*${delivery.name.replace(/\//g, '\\/')}\\*\\d{8}\\*\\d{4}\\*0004~`));
+    expect(first).toMatch(/PRF\*PO-920-0~/);
+    // Where the goods go, as the customer named it on the order.
+    expect(first).toMatch(/N1\*ST\*NORTHGATE DC COLUMBUS\*92\*DC07~/);
+    expect(shippedLines(first!)).toEqual([
+      ['1', '100', 'EA'],
+      ['2', '60', 'EA'],
+      ['3', '24', 'EA'],
+      ['4', '200', 'EA'],
+      ['5', '500', 'EA'],
+      ['6', '36', 'CA'],
+    ]);
+    expect(first).toMatch(/LIN\*1\*BP\*100234\*VP\*BV-050-NPT~/);
+    // Named by the order number: the dashboard's Find shows it beside the order; the customer owes a 997.
+    expect(r.ledger.findByNumber('PO-920-0', ['northgate']).messages.map((m) => m.messageType).sort()).toEqual(['855', '856']);
+    expect(r.ledger.expectedAckList().filter((a) => a.messageType === '856')).toHaveLength(1);
+    const notes = () => r.sandbox.data.records('mail.message', [['model', '=', 'stock.picking']]).map((n) => String(n.body)).filter((b) => b.includes('EDI 856 queued for Northgate'));
+    await until(() => notes().length === 1);
+
+    // Another run sends nothing again (a second one would be queued in the ledger during the run).
+    const notices = () => r.ledger.findByNumber('PO-920-0', ['northgate']).messages.filter((m) => m.messageType === '856');
+    await r.exportAgain();
+    expect(notices()).toHaveLength(1);
+    expect(r.sent('northgate', 'ST*856*')).toHaveLength(1);
+
+    // The 20 missing valves go out later: a second notice with just those.
+    const backorder = await openDelivery(r.client, 'PO-920-0');
+    expect(backorder.name).not.toBe(delivery.name);
+    await ship(r.client, backorder);
+    await r.exportAgain();
+    await until(() => r.sent('northgate', 'ST*856*').length === 2, 15_000, 'the second 856');
+    const second = r.sent('northgate', 'ST*856*').find((t) => t.includes(`BSN*00*${backorder.name}*`));
+    expect(second).toBeDefined();
+    expect(validateBuffer(Buffer.from(second!, 'latin1')).errors).toEqual([]);
+    expect(second).toMatch(/PRF\*PO-920-0~/);
+    expect(shippedLines(second!)).toEqual([['1', '20', 'EA']]);
+    await r.exportAgain();
+    expect(notices()).toHaveLength(2);
+    expect(r.sent('northgate', 'ST*856*')).toHaveLength(2);
+  });
+
+  it('an EDIFACT customer gets a DESADV: the order, its lines by their own numbers and GTINs, the delivery point', async () => {
+    r = await rig();
+    r.drop('nordhaven', 'orders.edi', readFileSync(join(ROOT, 'fixtures', 'nordhaven', 'ORDERS-unoc-two-deliveries.edi')));
+    await until(() => r.sent('nordhaven', 'ORDRSP').length === 1, 20_000, 'the order confirmed and answered');
+    const delivery = await openDelivery(r.client, 'PO-2024-0566');
+    await ship(r.client, delivery);
+    await r.exportAgain();
+    await until(() => r.sent('nordhaven', 'DESADV').length === 1, 15_000, 'the DESADV');
+    const [text] = r.sent('nordhaven', 'DESADV');
+    expect(validateBuffer(Buffer.from(text!, 'latin1')).errors).toEqual([]);
+    const segments = text!.split("'").map((x) => x.trim());
+    expect(segments).toEqual(
+      expect.arrayContaining([
+        `BGM+351+${delivery.name}+9`,
+        'RFF+ON:PO-2024-0566',
+        'NAD+DP+8712345000021::9++NORDHAVEN DC WAALHAVEN+WAALHAVEN OZ 88+ROTTERDAM++3087 BM+NL',
+        'LIN+1++8034567100049:EN',
+        'QTY+12:600:PCE',
+        'LIN+2++8034567100018:EN',
+        'QTY+12:240:PCE',
+      ]),
+    );
+    expect(segments.filter((s) => s.startsWith('DTM+11:'))).toHaveLength(1);
+    expect(r.ledger.findByNumber('PO-2024-0566', ['nordhaven']).messages.map((m) => m.messageType).sort()).toEqual(['DESADV', 'ORDRSP']);
+  });
+});
+
+describe('deliveryAsShipNotice', () => {
+  const envelope: Envelope = { standard: 'x12', version: '004010', messageType: '856', sender: { id: 'US' }, receiver: { id: 'THEM' }, interchangeControlNumber: '0', controlNumber: '0', test: false };
+  let sandbox: SandboxHandle | undefined;
+  afterEach(async () => sandbox && (await sandbox.close()));
+
+  /** A confirmed sale order of Northgate with three lines, delivered with `quantities` (by line), validated; returns the picking id. */
+  async function delivered(client: OdooClient, quantities: number[], tracking?: string): Promise<number> {
+    const so = await client.create('sale.order', {
+      partner_id: 30,
+      client_order_ref: 'NG-7001',
+      order_line: [
+        [0, 0, { product_id: 60, product_uom_qty: 10 }],
+        [0, 0, { product_id: 64, product_uom_qty: 5 }],
+        [0, 0, { product_id: 72, product_uom_qty: 8 }],
+      ],
+    });
+    await client.call('sale.order', 'action_confirm', [[so]]);
+    const [picking] = await client.searchRead('stock.picking', [['sale_id', '=', so]], { fields: ['id'] });
+    const moves = await client.searchRead('stock.move', [['picking_id', '=', picking!.id]], { fields: ['id'], order: 'id' });
+    for (const [i, m] of moves.entries()) await client.write('stock.move', [m.id], { quantity: quantities[i], picked: true });
+    if (tracking) await client.write('stock.picking', [picking!.id], { carrier_tracking_ref: tracking });
+    // No backorder: what was not picked is not coming.
+    await client.call('stock.picking', 'button_validate', [[picking!.id]], { context: { skip_backorder: true, picking_ids_not_to_backorder: [picking!.id] } });
+    return picking!.id;
+  }
+
+  it('without the order as received: lines by their position on the sale order with our item ids, the tracking number, nothing for a line not shipped', async () => {
+    sandbox = await startSandbox({ password: 'pw' });
+    const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
+    const pickingId = await delivered(client, [10, 0, 6], '1Z999AA10123456784');
+    const ctx = createPostContext({ client, settings: { partnerRef: 'NORTHGATE' }, cache: new ResolveCache() });
+    const notice = await deliveryAsShipNotice(ctx, pickingId, undefined, 'northgate', envelope);
+    const [picking] = await client.read('stock.picking', [pickingId], ['name', 'date_done']);
+    expect(notice).toEqual({
+      type: 'ship_notice',
+      partnerId: 'northgate',
+      envelope,
+      shipmentId: picking!.name,
+      shipDate: String(picking!.date_done).slice(0, 10),
+      carrier: { trackingNumber: '1Z999AA10123456784' },
+      orders: [
+        {
+          orderNumber: 'NG-7001',
+          lines: [
+            { lineNumber: '1', itemIds: { vendor: 'BWV-1001' }, quantityShipped: 10, uom: 'Units' },
+            { lineNumber: '3', itemIds: { vendor: 'VV-TR15-RA', gtin: '8034567100049' }, quantityShipped: 6, uom: 'Units' },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('with the order as received: each shipped line answers the customer line its product books as, in the order the customer listed them', async () => {
+    sandbox = await startSandbox({ password: 'pw' });
+    const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
+    const pickingId = await delivered(client, [10, 0, 6]);
+    const ctx = createPostContext({ client, settings: { partnerRef: 'NORTHGATE' }, cache: new ResolveCache() });
+    // The customer listed the lines in another order than the sale order has them, under numbers of its own.
+    const original: Order = {
+      type: 'order',
+      partnerId: 'northgate',
+      envelope: { ...envelope, messageType: '850' },
+      orderNumber: 'NG-7001',
+      purpose: 'original',
+      orderDate: '2026-11-20',
+      parties: [
+        { role: 'ship_to', name: 'NORTHGATE DC COLUMBUS', ids: [{ qualifier: 'buyer_assigned', value: 'DC07' }] },
+        { role: 'bill_to', name: 'NORTHGATE INDUSTRIAL DISTRIBUTION' },
+      ],
+      lines: [
+        { lineNumber: '010', quantity: 8, uom: 'Units', itemIds: { buyer: 'N-72', sku: 'VV-TR15-RA' } },
+        { lineNumber: '020', quantity: 5, uom: 'Units', itemIds: { buyer: 'N-64', sku: 'BWF-2014' } },
+        { lineNumber: '030', quantity: 10, uom: 'Units', itemIds: { buyer: 'N-60', sku: 'BWV-1001' } },
+      ],
+    };
+    const notice = await deliveryAsShipNotice(ctx, pickingId, original, 'northgate', envelope);
+    expect(notice.orders).toEqual([
+      {
+        orderNumber: 'NG-7001',
+        lines: [
+          { lineNumber: '010', itemIds: { buyer: 'N-72', sku: 'VV-TR15-RA' }, quantityShipped: 6, uom: 'Units' },
+          { lineNumber: '030', itemIds: { buyer: 'N-60', sku: 'BWV-1001' }, quantityShipped: 10, uom: 'Units' },
+        ],
+      },
+    ]);
+    expect(notice.parties).toEqual([{ role: 'ship_to', name: 'NORTHGATE DC COLUMBUS', ids: [{ qualifier: 'buyer_assigned', value: 'DC07' }] }]);
+  });
+
+  it('on an Odoo without stock_delivery: no tracking number, and no error for the missing field', async () => {
+    sandbox = await startSandbox({ password: 'pw', modules: [] });
+    const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
+    const pickingId = await delivered(client, [10, 5, 8]);
+    const ctx = createPostContext({ client, settings: { partnerRef: 'NORTHGATE' }, cache: new ResolveCache() });
+    const notice = await deliveryAsShipNotice(ctx, pickingId, undefined, 'northgate', envelope);
+    expect(notice.carrier).toBeUndefined();
+    expect(notice.orders[0]!.lines.map((l) => [l.lineNumber, l.quantityShipped])).toEqual([
+      ['1', 10],
+      ['2', 5],
+      ['3', 8],
+    ]);
+  });
+
+  it('refuses a delivery that is not validated yet', async () => {
+    sandbox = await startSandbox({ password: 'pw' });
+    const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
+    const so = await client.create('sale.order', { partner_id: 30, client_order_ref: 'NG-7002', order_line: [[0, 0, { product_id: 60, product_uom_qty: 1 }]] });
+    await client.call('sale.order', 'action_confirm', [[so]]);
+    const [picking] = await client.searchRead('stock.picking', [['sale_id', '=', so]], { fields: ['id'] });
+    const ctx = createPostContext({ client, settings: { partnerRef: 'NORTHGATE' }, cache: new ResolveCache() });
+    await expect(deliveryAsShipNotice(ctx, picking!.id, undefined, 'northgate', envelope)).rejects.toThrow(/is confirmed: it is announced once validated/);
+  });
+});
