@@ -14,7 +14,7 @@ export const INVOICES: ExportKind<PostedCustomerInvoice> = {
   model: 'account.move',
   sinceKey: (partnerId) => `export.since.${partnerId}.account.move`,
   what: 'invoice',
-  list: (ctx, since) => postedCustomerInvoices(ctx, since),
+  list: (ctx, since, cursor, limit) => postedCustomerInvoices(ctx, since, cursor, limit),
   build: async (ctx, move, partner, envelope, ledger) => {
     const so = await invoicedSaleOrder(ctx, move.id);
     const original = so?.ref ? receivedOrder(ledger, partner.id, so.ref) : undefined;

@@ -13,7 +13,7 @@ export const SHIP_NOTICES: ExportKind<DoneDelivery> = {
   model: 'stock.picking',
   sinceKey: (partnerId) => `export.since.${partnerId}.stock.picking`,
   what: 'ship notice',
-  list: (ctx, since) => doneDeliveries(ctx, since),
+  list: (ctx, since, cursor, limit) => doneDeliveries(ctx, since, cursor, limit),
   build: (ctx, picking, partner, envelope, ledger) => deliveryAsShipNotice(ctx, picking.id, receivedOrder(ledger, partner.id, picking.ref), partner.id, envelope),
   // Named by the customer's order number: the dashboard's Find shows it beside their order.
   name: (picking) => picking.ref,

@@ -14,6 +14,7 @@ import type { Envelope } from '../canonical/envelope';
 import type { OdooClient } from '../odoo/client';
 import { createPostContext, ResolveCache, type PostContext } from '../odoo/post';
 import { confirmedPurchaseOrders, purchaseOrderAsOrder, type ConfirmedPurchaseOrder } from '../odoo/pull/purchase-order';
+import type { ExportCursor } from '../odoo/pull/fields';
 import { answeredSaleOrders, saleOrderAsOrderResponse, type AnsweredSaleOrder } from '../odoo/pull/sale-order';
 import { OrderSchema, type Order } from '../canonical/order';
 import type { Partner, PartnerRegistry } from '../partners/registry';
@@ -39,6 +40,8 @@ export interface ExportDeps {
   render: DocumentRenderer;
   logger: Logger;
   now?: () => number;
+  /** Records listed per Odoo call (default 500; tests use a few to reach the pages after the first). */
+  pageSize?: number;
 }
 
 /** The envelope placeholder of a document we are about to render (the renderer writes the real one). */
@@ -60,7 +63,7 @@ function draftEnvelope(partner: Partner, messageType: string): Envelope {
 }
 
 /** Something in Odoo we send partners as one document each: how to list it, build it and name it. */
-export interface ExportKind<T extends { id: number; name: string }> {
+export interface ExportKind<T extends { id: number; name: string; at: string }> {
   /** The ledger's key space for "exported already" (with `partner:id`). */
   source: string;
   /** The partner's `documents` entry (outbound) that asks for it. */
@@ -70,7 +73,8 @@ export interface ExportKind<T extends { id: number; name: string }> {
   sinceKey(partnerId: string): string;
   /** What a log line or chatter note calls it. */
   what: string;
-  list(ctx: PostContext, since: string): Promise<T[]>;
+  /** Records dated at or after `since`, after `cursor` in (date, id) order, oldest first, at most `limit`. */
+  list(ctx: PostContext, since: string, cursor: ExportCursor | undefined, limit: number): Promise<T[]>;
   build(ctx: PostContext, row: T, partner: Partner, envelope: Envelope, ledger: Ledger): Promise<CanonicalDocument>;
   /** The outbound message's name: the number a person looks for, and what an order response is matched on. */
   name(row: T, doc: CanonicalDocument): string;
@@ -84,7 +88,7 @@ const PURCHASE_ORDERS: ExportKind<ConfirmedPurchaseOrder> = {
   // The first kind exported: its setting keeps the name it had then.
   sinceKey: (partnerId) => `export.since.${partnerId}`,
   what: 'purchase order',
-  list: (ctx, since) => confirmedPurchaseOrders(ctx, since),
+  list: (ctx, since, cursor, limit) => confirmedPurchaseOrders(ctx, since, cursor, limit),
   build: (ctx, po, partner, envelope) => purchaseOrderAsOrder(ctx, po.id, partner.id, envelope),
   // The supplier's order response is matched on it.
   name: (_po, doc) => (doc.type === 'order' ? doc.orderNumber : ''),
@@ -105,15 +109,35 @@ const ORDER_RESPONSES: ExportKind<AnsweredSaleOrder> = {
   model: 'sale.order',
   sinceKey: (partnerId) => `export.since.${partnerId}.sale.order`,
   what: 'order response',
-  list: (ctx, since) => answeredSaleOrders(ctx, since),
+  list: (ctx, since, cursor, limit) => answeredSaleOrders(ctx, since, cursor, limit),
   build: (ctx, so, partner, envelope, ledger) => saleOrderAsOrderResponse(ctx, so.id, receivedOrder(ledger, partner.id, so.ref), partner.id, envelope),
   // Named by the customer's order number: the dashboard's Find shows it beside their order.
   name: (so) => so.ref,
 };
 
-/** One pass of one kind over every partner that asks for it; returns how many were queued. */
-export async function exportKind<T extends { id: number; name: string }>(d: ExportDeps, kind: ExportKind<T>): Promise<number> {
+/** Records listed per call (default); a run goes on page after page, up to `MAX_PAGES`. */
+const PAGE = 500;
+const MAX_PAGES = 20;
+
+/** The cursor kept in the ledger, or undefined for none (or one this gateway cannot read). */
+function cursorOf(text: string | undefined): ExportCursor | undefined {
+  if (!text) return undefined;
+  try {
+    const c = JSON.parse(text) as { at?: unknown; id?: unknown };
+    return typeof c.at === 'string' && typeof c.id === 'number' ? { at: c.at, id: c.id } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One pass of one kind over every partner that asks for it; returns how many were queued. Each partner's
+ * run goes on from its cursor: the last record of an unbroken run of records exported (or found exported).
+ * A record that fails holds the cursor, so it is tried again at every run, while those after it still go out.
+ */
+export async function exportKind<T extends { id: number; name: string; at: string }>(d: ExportDeps, kind: ExportKind<T>): Promise<number> {
   const now = d.now ?? Date.now;
+  const pageSize = d.pageSize ?? PAGE;
   let queued = 0;
   for (const partner of d.registry.partners) {
     const entry = partner.documents.find((e) => e.type === kind.docType && e.direction === 'outbound');
@@ -127,37 +151,65 @@ export async function exportKind<T extends { id: number; name: string }>(d: Expo
       d.ledger.setMeta(sinceKey, since);
       d.logger.info({ partner: partner.id, since }, `${kind.model} records from now on will be sent as ${messageType}`);
     }
+    const cursorKey = `${sinceKey}.cursor`;
+    const kept = cursorOf(d.ledger.meta(cursorKey));
+    let cursor = kept;
+    let unbroken = true;
+    let page = kept;
     const ctx = createPostContext({ client: d.client, settings: partner.odoo, cache: new ResolveCache() });
-    let rows: T[];
-    try {
-      rows = await kind.list(ctx, since);
-    } catch (err) {
-      d.logger.error({ partner: partner.id, err }, `could not list ${kind.model} records; trying again on the next run`);
-      continue;
-    }
-    for (const row of rows) {
-      const key = `${partner.id}:${row.id}`;
-      if (d.ledger.exported(kind.source, key) !== undefined) continue;
-      const log = d.logger.child({ partner: partner.id, [kind.model]: row.name });
+    for (let pages = 0; pages < MAX_PAGES; pages++) {
+      let rows: T[];
       try {
-        const doc = await kind.build(ctx, row, partner, draftEnvelope(partner, messageType), d.ledger);
-        const rendered = await d.render([doc], partner);
-        if (rendered.errors.length > 0) {
-          log.error({ errors: rendered.errors }, `${kind.what} not sent: it cannot be rendered for this partner`);
-          continue;
-        }
-        const correlationId = randomUUID();
-        const id = d.ledger.enqueueExport(kind.source, key, { ...outboundFor(partner, rendered.bytes, now(), correlationId), name: kind.name(row, doc) });
-        queued++;
-        log.info({ correlationId, messageId: id }, `${kind.what} queued as ${messageType}`);
-        // The people working on the record see it there; a failure here does not unsend anything.
-        await d.client.messagePost(kind.model, row.id, `EDI ${messageType} queued for ${partner.name} (gateway message ${id})`).catch((err: unknown) => log.warn({ err }, 'chatter note not written'));
+        rows = await kind.list(ctx, since, page, pageSize);
       } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, `${kind.what} not sent; trying again on the next run`);
+        d.logger.error({ partner: partner.id, err }, `could not list ${kind.model} records; trying again on the next run`);
+        break;
       }
+      for (const row of rows) {
+        const done = await exportOne(d, kind, partner, messageType, ctx, row, now);
+        if (done === 'queued') queued++;
+        if (done === 'failed') unbroken = false;
+        if (unbroken) cursor = { at: row.at, id: row.id };
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < pageSize || !last) break;
+      page = { at: last.at, id: last.id };
     }
+    if (cursor && (cursor.at !== kept?.at || cursor.id !== kept.id)) d.ledger.setMeta(cursorKey, JSON.stringify(cursor));
   }
   return queued;
+}
+
+/** One record: queued, found exported before, or failed (logged; tried again at the next run). */
+async function exportOne<T extends { id: number; name: string; at: string }>(
+  d: ExportDeps,
+  kind: ExportKind<T>,
+  partner: Partner,
+  messageType: string,
+  ctx: PostContext,
+  row: T,
+  now: () => number,
+): Promise<'queued' | 'exported' | 'failed'> {
+  const key = `${partner.id}:${row.id}`;
+  if (d.ledger.exported(kind.source, key) !== undefined) return 'exported';
+  const log = d.logger.child({ partner: partner.id, [kind.model]: row.name });
+  try {
+    const doc = await kind.build(ctx, row, partner, draftEnvelope(partner, messageType), d.ledger);
+    const rendered = await d.render([doc], partner);
+    if (rendered.errors.length > 0) {
+      log.error({ errors: rendered.errors }, `${kind.what} not sent: it cannot be rendered for this partner`);
+      return 'failed';
+    }
+    const correlationId = randomUUID();
+    const id = d.ledger.enqueueExport(kind.source, key, { ...outboundFor(partner, rendered.bytes, now(), correlationId), name: kind.name(row, doc) });
+    log.info({ correlationId, messageId: id }, `${kind.what} queued as ${messageType}`);
+    // The people working on the record see it there; a failure here does not unsend anything.
+    await d.client.messagePost(kind.model, row.id, `EDI ${messageType} queued for ${partner.name} (gateway message ${id})`).catch((err: unknown) => log.warn({ err }, 'chatter note not written'));
+    return 'queued';
+  } catch (err) {
+    log.error({ err: err instanceof Error ? err.message : String(err) }, `${kind.what} not sent; trying again on the next run`);
+    return 'failed';
+  }
 }
 
 /** One pass over every supplier partner; returns how many purchase orders were queued. */

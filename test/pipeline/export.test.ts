@@ -114,3 +114,38 @@ describe('purchase orders from Odoo', () => {
     ]);
   });
 });
+
+describe('export runs over many records', () => {
+  it('reach every page, and a record that fails holds the cursor while the ones after it go out', async () => {
+    const sandbox = await startSandbox({ password: 'pw' });
+    const data = mkdtempSync(join(tmpdir(), 'gw-export-pages-'));
+    const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
+    const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
+    const d = { ledger, registry: loadPartners(join(ROOT, 'partners'), { dataRoot: data }), client, logger: pino({ level: 'silent' }), render: ledgerRenderer(ledger), pageSize: 2 };
+    try {
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      await new Promise((r) => setTimeout(r, 1100));
+      const line = [0, 0, { product_id: 80, product_qty: 10, price_unit: 0.0845, date_planned: '2026-12-10 12:00:00' }];
+      const ids: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        // The second has no product line: nothing to send a supplier, until purchasing adds one.
+        const orderLine = i === 1 ? [[0, 0, { display_type: 'line_section', name: 'Spare parts' }]] : [line];
+        const id = await client.create('purchase.order', { partner_id: 36, order_line: orderLine });
+        await client.call('purchase.order', 'button_confirm', [[id]]);
+        ids.push(id);
+      }
+      const cursor = () => (JSON.parse(ledger.meta('export.since.bolt-supply.cursor') ?? '{}') as { id?: number }).id;
+      expect(await exportPurchaseOrders(d)).toBe(4);
+      expect(cursor()).toBe(ids[0]);
+      expect(ledger.messages('outbound')).toHaveLength(4);
+      await client.write('purchase.order', [ids[1]], { order_line: [line] });
+      expect(await exportPurchaseOrders(d)).toBe(1);
+      expect(cursor()).toBe(ids[4]);
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      expect(ledger.messages('outbound').map((m) => m.source).sort()).toEqual((await client.read('purchase.order', ids, ['name'])).map((p) => String(p.name)).sort());
+    } finally {
+      ledger.close();
+      await sandbox.close();
+    }
+  });
+});

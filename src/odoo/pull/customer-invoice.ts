@@ -12,23 +12,24 @@ import type { Order } from '../../canonical/order';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { resolvePartner } from '../post/resolve';
 import type { OdooRecord } from '../client';
-import { day, m2oName, ownItemIds } from './fields';
+import { day, listedAfter, m2oName, ownItemIds, type ExportCursor } from './fields';
 import { customerLines, readSaleLines, type CustomerLine, type SaleLine } from './sale-order';
 
 /** A posted customer invoice ready to be sent. */
 export interface PostedCustomerInvoice {
   id: number;
   name: string;
+  /** Its `invoice_date`: where the next run goes on from. */
+  at: string;
 }
 
 /**
  * Posted customer invoices of the partner's customer (and its contacts) dated at or after the day of
- * `since` (UTC), oldest first. Odoo keeps no posting time on an invoice, and `invoice_date` (set at the
+ * `since` (UTC). Odoo keeps no posting time on an invoice, and `invoice_date` (set at the
  * latest by posting) is a day: so the first run also sends that day's invoices posted before it, while a
- * later cut would miss the ones posted after it. The newest `limit` are listed: invoices sent long ago never
- * crowd new ones out of the list.
+ * later cut would miss the ones posted after it. After `cursor`, oldest first.
  */
-export async function postedCustomerInvoices(ctx: PostContext, since: string, limit = 500): Promise<PostedCustomerInvoice[]> {
+export async function postedCustomerInvoices(ctx: PostContext, since: string, cursor?: ExportCursor, limit = 500): Promise<PostedCustomerInvoice[]> {
   const customer = await resolvePartner(ctx);
   const rows = await ctx.client.searchRead(
     'account.move',
@@ -36,11 +37,11 @@ export async function postedCustomerInvoices(ctx: PostContext, since: string, li
       ['move_type', '=', 'out_invoice'],
       ['partner_id', 'child_of', customer.commercialId],
       ['state', '=', 'posted'],
-      ['invoice_date', '>=', since.slice(0, 10)],
+      ...listedAfter('invoice_date', since.slice(0, 10), cursor),
     ],
-    { fields: ['id', 'name'], order: 'id desc', limit },
+    { fields: ['id', 'name', 'invoice_date'], order: 'invoice_date, id', limit },
   );
-  return rows.reverse().map((r) => ({ id: r.id, name: str(r.name) }));
+  return rows.map((r) => ({ id: r.id, name: str(r.name), at: str(r.invoice_date) }));
 }
 
 /** The sale order a customer invoice bills. */

@@ -11,7 +11,7 @@ import type { Order } from '../../canonical/order';
 import type { ShipNotice, ShipNoticeLine } from '../../canonical/ship-notice';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { hasField, resolvePartner } from '../post/resolve';
-import { day, m2oName, ownItemIds } from './fields';
+import { day, listedAfter, m2oName, ownItemIds, type ExportCursor } from './fields';
 import { customerLines, readSaleLines } from './sale-order';
 
 /** A validated delivery of a customer's order. */
@@ -21,13 +21,15 @@ export interface DoneDelivery {
   name: string;
   /** The customer's order number (`client_order_ref` of its sale order). */
   ref: string;
+  /** Its `date_done`: where the next run goes on from. */
+  at: string;
 }
 
 /**
  * Validated outgoing pickings of the partner's customer (and its addresses) whose sale order carries a
  * customer order number, done at or after `since` (UTC; Odoo sets `date_done` at validation), oldest first.
  */
-export async function doneDeliveries(ctx: PostContext, since: string, limit = 500): Promise<DoneDelivery[]> {
+export async function doneDeliveries(ctx: PostContext, since: string, cursor?: ExportCursor, limit = 500): Promise<DoneDelivery[]> {
   const customer = await resolvePartner(ctx);
   const rows = await ctx.client.searchRead(
     'stock.picking',
@@ -35,16 +37,16 @@ export async function doneDeliveries(ctx: PostContext, since: string, limit = 50
       ['picking_type_code', '=', 'outgoing'],
       ['partner_id', 'child_of', customer.commercialId],
       ['state', '=', 'done'],
-      ['date_done', '>=', since],
       ['sale_id.client_order_ref', '!=', false],
+      ...listedAfter('date_done', since, cursor),
     ],
-    { fields: ['id', 'name', 'sale_id'], order: 'date_done, id', limit },
+    { fields: ['id', 'name', 'sale_id', 'date_done'], order: 'date_done, id', limit },
   );
   const saleIds = [...new Set(rows.map((r) => m2oId(r.sale_id)).filter((id): id is number => id !== undefined))];
   const refs = new Map((saleIds.length > 0 ? await ctx.client.read('sale.order', saleIds, ['id', 'client_order_ref']) : []).map((so) => [so.id, str(so.client_order_ref)]));
   return rows.flatMap((r) => {
     const ref = refs.get(m2oId(r.sale_id) ?? -1);
-    return ref ? [{ id: r.id, name: str(r.name), ref }] : [];
+    return ref ? [{ id: r.id, name: str(r.name), ref, at: str(r.date_done) }] : [];
   });
 }
 

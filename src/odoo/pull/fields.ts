@@ -1,5 +1,6 @@
 /** Reading Odoo values for the documents we send: many2one names and dates as the canonical model writes them. */
 import type { ItemIds } from '../../canonical/common';
+import type { Domain } from '../client';
 import { str, type PostContext } from '../post/context';
 
 /** The display name of a many2one value (`[id, "name"]`), '' for none. */
@@ -29,4 +30,20 @@ export async function ownItemIds(ctx: PostContext, productIds: Iterable<number>,
     if (Object.keys(itemIds).length > 0) out.set(p.id, itemIds);
   }
   return out;
+}
+
+/** Where an export run goes on from: the date field's value and the id of the last record it took. */
+export interface ExportCursor {
+  at: string;
+  id: number;
+}
+
+/**
+ * The records dated at or after `since`, after `cursor` in (field, id) order: listing in that order from
+ * a cursor, not a page of the oldest, so records past any first page are reached, and a record whose date
+ * moves later (a quotation confirmed days after it was made) comes round again.
+ */
+export function listedAfter(field: string, since: string, cursor?: ExportCursor): Domain {
+  const from: Domain = [[field, '>=', since]];
+  return cursor ? [...from, '|', [field, '>', cursor.at], '&', [field, '=', cursor.at], ['id', '>', cursor.id]] : from;
 }

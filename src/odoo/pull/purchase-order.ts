@@ -7,27 +7,25 @@ import type { Envelope } from '../../canonical/envelope';
 import type { Order, OrderLine } from '../../canonical/order';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { resolvePartner } from '../post/resolve';
-import { day, m2oName, ownItemIds } from './fields';
+import { day, listedAfter, m2oName, type ExportCursor, ownItemIds } from './fields';
 
 /** A confirmed purchase order ready to be sent. */
 export interface ConfirmedPurchaseOrder {
   id: number;
   name: string;
+  /** When it was approved (`date_approve`): where the next run goes on from. */
+  at: string;
 }
 
-/** Confirmed purchase orders of the partner's supplier (and its contacts) approved at or after `since` (UTC), oldest first. */
-export async function confirmedPurchaseOrders(ctx: PostContext, since: string, limit = 500): Promise<ConfirmedPurchaseOrder[]> {
+/** Confirmed purchase orders of the partner's supplier (and its contacts) approved at or after `since` (UTC), after `cursor`, oldest first. */
+export async function confirmedPurchaseOrders(ctx: PostContext, since: string, cursor?: ExportCursor, limit = 500): Promise<ConfirmedPurchaseOrder[]> {
   const supplier = await resolvePartner(ctx);
   const rows = await ctx.client.searchRead(
     'purchase.order',
-    [
-      ['partner_id', 'child_of', supplier.commercialId],
-      ['state', 'in', ['purchase', 'done']],
-      ['date_approve', '>=', since],
-    ],
-    { fields: ['id', 'name'], order: 'id', limit },
+    [['partner_id', 'child_of', supplier.commercialId], ['state', 'in', ['purchase', 'done']], ...listedAfter('date_approve', since, cursor)],
+    { fields: ['id', 'name', 'date_approve'], order: 'date_approve, id', limit },
   );
-  return rows.map((r) => ({ id: r.id, name: str(r.name) }));
+  return rows.map((r) => ({ id: r.id, name: str(r.name), at: str(r.date_approve) }));
 }
 
 /** The canonical order for one purchase order; `envelope` is completed by the renderer. */

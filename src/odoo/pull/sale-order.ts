@@ -11,7 +11,7 @@ import type { LineStatus, OrderResponse, OrderResponseLine, ResponseStatus } fro
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { bookedAs, bookedDeliveryDate } from '../post/order';
 import { resolvePartner } from '../post/resolve';
-import { day, m2oName } from './fields';
+import { day, listedAfter, m2oName, type ExportCursor } from './fields';
 
 /** A sale order that answers a customer's order: confirmed (`sale`) or cancelled. */
 export interface AnsweredSaleOrder {
@@ -19,6 +19,8 @@ export interface AnsweredSaleOrder {
   name: string;
   /** The customer's order number (`client_order_ref`). */
   ref: string;
+  /** Its `date_order` (the confirmation's): where the next run goes on from. */
+  at: string;
 }
 
 /** Sale states that answer an order: confirmed, or cancelled (Odoo 17+ has no `done`). */
@@ -26,21 +28,16 @@ const ANSWERED = ['sale', 'cancel'];
 
 /**
  * Sale orders of the partner's customer (and its contacts) that carry a customer order number and were
- * confirmed or cancelled, dated at or after `since` (UTC; Odoo moves `date_order` to the confirmation), oldest first.
+ * confirmed or cancelled, dated at or after `since` (UTC; Odoo moves `date_order` to the confirmation), after `cursor`, oldest first.
  */
-export async function answeredSaleOrders(ctx: PostContext, since: string, limit = 500): Promise<AnsweredSaleOrder[]> {
+export async function answeredSaleOrders(ctx: PostContext, since: string, cursor?: ExportCursor, limit = 500): Promise<AnsweredSaleOrder[]> {
   const customer = await resolvePartner(ctx);
   const rows = await ctx.client.searchRead(
     'sale.order',
-    [
-      ['partner_id', 'child_of', customer.commercialId],
-      ['state', 'in', ANSWERED],
-      ['client_order_ref', '!=', false],
-      ['date_order', '>=', since],
-    ],
-    { fields: ['id', 'name', 'client_order_ref'], order: 'id', limit },
+    [['partner_id', 'child_of', customer.commercialId], ['state', 'in', ANSWERED], ['client_order_ref', '!=', false], ...listedAfter('date_order', since, cursor)],
+    { fields: ['id', 'name', 'client_order_ref', 'date_order'], order: 'date_order, id', limit },
   );
-  return rows.map((r) => ({ id: r.id, name: str(r.name), ref: str(r.client_order_ref) }));
+  return rows.map((r) => ({ id: r.id, name: str(r.name), ref: str(r.client_order_ref), at: str(r.date_order) }));
 }
 
 const same = (a: number, b: number): boolean => Math.abs(a - b) < 1e-9;
