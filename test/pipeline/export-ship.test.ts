@@ -4,10 +4,8 @@
  * validated later gets a notice of its own with the rest. Real ledger file, dir channels, the Odoo sandbox
  * over JSON-RPC.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import type { Envelope } from '../../src/canonical/envelope';
 import type { Order } from '../../src/canonical/order';
 import { validateBuffer } from '../../src/edi/validate';
@@ -15,75 +13,16 @@ import { OdooClient } from '../../src/odoo/client';
 import { createPostContext, ResolveCache } from '../../src/odoo/post';
 import { deliveryAsShipNotice } from '../../src/odoo/pull/delivery';
 import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
-import { loadPartners } from '../../src/partners';
-import { ledgerRenderer, type ExportDeps } from '../../src/pipeline/export';
 import { exportFromOdoo } from '../../src/pipeline/export-all';
-import { Gateway } from '../../src/pipeline/gateway';
-import { odooSink } from '../../src/pipeline/sink';
-import { SqliteLedger } from '../../src/store';
+import { exportRig, type ExportRig } from '../support/export-rig';
 import { northgateOrders } from '../support/orders';
 import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** A gateway exporting orders, order responses and ship notices from the sandbox, with the shipped partners. */
-async function rig() {
-  const sandbox = await startSandbox({ password: 'pw' });
-  const data = mkdtempSync(join(tmpdir(), 'gw-export-ship-'));
-  const partners = join(data, 'partners');
-  cpSync(join(ROOT, 'partners'), partners, { recursive: true });
-  const registry = loadPartners(partners, { dataRoot: data, mappingsRoot: join(ROOT, 'mappings') });
-  const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
-  const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
-  const deps: ExportDeps = { ledger, registry, client, logger: pino({ level: 'silent' }), render: ledgerRenderer(ledger) };
-  // Runs never overlap: the run numbered `started` is the latest begun, `finished` the latest done.
-  let started = 0;
-  let finished = 0;
-  // What the service exports.
-  const exportOrders = async () => {
-    const run = ++started;
-    const n = await exportFromOdoo(deps);
-    finished = run;
-    return n;
-  };
-  const gateway = new Gateway({ ledger, registry, sink: odooSink(client), logger: deps.logger, settleMs: 0, dirPollMs: 30, pollMs: 30, exportOrders, exportEveryMs: 3_600_000 });
-  await gateway.start();
-  await until(() => finished >= 1 && ledger.meta('export.since.northgate.stock.picking') !== undefined && ledger.meta('export.since.nordhaven.stock.picking') !== undefined);
-  // The sandbox's clock and ours tick in seconds: what follows is strictly later than "since".
-  await new Promise((r) => setTimeout(r, 1100));
-  const folder = (partner: string, dir: string) => join(data, 'exchange', partner, dir);
-  return {
-    sandbox,
-    client,
-    ledger,
-    gateway,
-    drop: (partner: string, name: string, bytes: Buffer) => {
-      writeFileSync(join(folder(partner, 'inbound'), `${name}.tmp`), bytes);
-      renameSync(join(folder(partner, 'inbound'), `${name}.tmp`), join(folder(partner, 'inbound'), name));
-    },
-    /** The partner's files in its outbound folder that hold `marker`, oldest first. */
-    sent: (partner: string, marker: string) => {
-      const out = folder(partner, 'outbound');
-      return (existsSync(out) ? readdirSync(out) : [])
-        // Not the dir channel's hidden temp file of a send under way: it would count one notice twice.
-        .filter((f) => !f.startsWith('.'))
-        .sort()
-        .map((f) => readFileSync(join(out, f), 'latin1'))
-        .filter((t) => t.includes(marker));
-    },
-    /** Another export run, begun after this call, done. */
-    exportAgain: async () => {
-      // Done when a run begun after the kick is done, not one that was already under way.
-      const before = started;
-      gateway.kickExport();
-      await until(() => finished > before);
-    },
-    stop: async () => {
-      await gateway.stop();
-      ledger.close();
-      await sandbox.close();
-    },
-  };
+/** A gateway exporting what the service exports from the sandbox, with the shipped partners. */
+function rig(): Promise<ExportRig> {
+  return exportRig({ exports: [exportFromOdoo], ready: ['export.since.northgate.stock.picking', 'export.since.nordhaven.stock.picking'] });
 }
 
 /** The delivery of the sale order booked for the customer's order `ref` that is still open. */
@@ -133,7 +72,7 @@ describe('ship notices to customers', () => {
     const delivery = await openDelivery(r.client, 'PO-920-0');
     expect(delivery.moves).toHaveLength(6);
     await ship(r.client, delivery, { [delivery.moves[0]!.id]: 100 });
-    await r.exportAgain();
+    await r.exportOnce();
     await until(() => r.sent('northgate', 'ST*856*').length === 1, 15_000, 'the first 856');
     const [first] = r.sent('northgate', 'ST*856*');
     expect(validateBuffer(Buffer.from(first!, 'latin1')).errors).toEqual([]);
@@ -158,7 +97,7 @@ describe('ship notices to customers', () => {
 
     // Another run sends nothing again (a second one would be queued in the ledger during the run).
     const notices = () => r.ledger.findByNumber('PO-920-0', ['northgate']).messages.filter((m) => m.messageType === '856');
-    await r.exportAgain();
+    await r.exportOnce();
     expect(notices()).toHaveLength(1);
     expect(r.sent('northgate', 'ST*856*')).toHaveLength(1);
 
@@ -166,14 +105,14 @@ describe('ship notices to customers', () => {
     const backorder = await openDelivery(r.client, 'PO-920-0');
     expect(backorder.name).not.toBe(delivery.name);
     await ship(r.client, backorder);
-    await r.exportAgain();
+    await r.exportOnce();
     await until(() => r.sent('northgate', 'ST*856*').length === 2, 15_000, 'the second 856');
     const second = r.sent('northgate', 'ST*856*').find((t) => t.includes(`BSN*00*${backorder.name}*`));
     expect(second).toBeDefined();
     expect(validateBuffer(Buffer.from(second!, 'latin1')).errors).toEqual([]);
     expect(second).toMatch(/PRF\*PO-920-0~/);
     expect(shippedLines(second!)).toEqual([['1', '20', 'EA']]);
-    await r.exportAgain();
+    await r.exportOnce();
     expect(notices()).toHaveLength(2);
     expect(r.sent('northgate', 'ST*856*')).toHaveLength(2);
   });
@@ -184,7 +123,7 @@ describe('ship notices to customers', () => {
     await until(() => r.sent('nordhaven', 'ORDRSP').length === 1, 20_000, 'the order confirmed and answered');
     const delivery = await openDelivery(r.client, 'PO-2024-0566');
     await ship(r.client, delivery);
-    await r.exportAgain();
+    await r.exportOnce();
     await until(() => r.sent('nordhaven', 'DESADV').length === 1, 15_000, 'the DESADV');
     const [text] = r.sent('nordhaven', 'DESADV');
     expect(validateBuffer(Buffer.from(text!, 'latin1')).errors).toEqual([]);

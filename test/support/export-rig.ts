@@ -38,7 +38,7 @@ export interface ExportRig {
   drop(partner: string, name: string, bytes: Buffer): void;
   /** The files in a partner's outbound folder whose text holds `marker`, in file-name order, as latin1 text. */
   sent(partner: string, marker: string): string[];
-  /** Kick an export and wait until it ran. */
+  /** Kick an export and wait until a run begun after the kick is done. */
   exportOnce(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -57,11 +57,14 @@ export async function exportRig(o: ExportRigOptions): Promise<ExportRig> {
   const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
   const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
   const deps: ExportDeps = { ledger, registry, client, logger: pino({ level: 'silent' }), render: ledgerRenderer(ledger) };
+  // Runs never overlap: the run numbered `started` is the latest begun, `runs` the latest done.
+  let started = 0;
   let runs = 0;
   const exportOrders = async () => {
+    const run = ++started;
     let queued = 0;
-    for (const run of o.exports) queued += await run(deps);
-    runs++;
+    for (const kind of o.exports) queued += await kind(deps);
+    runs = run;
     return queued;
   };
   const gateway = new Gateway({ ledger, registry, sink: odooSink(client), logger: deps.logger, settleMs: 0, dirPollMs: 30, pollMs: 30, exportOrders, exportEveryMs: 3_600_000 });
@@ -90,7 +93,8 @@ export async function exportRig(o: ExportRigOptions): Promise<ExportRig> {
         .filter((t) => t.includes(marker));
     },
     exportOnce: async () => {
-      const before = runs;
+      // Done when a run begun after the kick is done, not one that was already under way.
+      const before = started;
       gateway.kickExport();
       await until(() => runs > before, 15_000, 'an export run');
     },
