@@ -75,6 +75,22 @@ function mappingFor(partner: Partner, type: string, target: Target | undefined):
   return { messageType: entry.messageType, file: existsSync(shared) ? shared : own };
 }
 
+/** What keeps the documents a partner is to receive from rendering, before one is sent: settings, a mapping file. */
+export function outboundMappingProblems(partner: Partner): string[] {
+  const out: string[] = [];
+  for (const entry of partner.documents.filter((d) => d.direction === 'outbound')) {
+    const target = targetOf(partner, entry.messageType);
+    if (typeof target === 'string') {
+      out.push(target);
+      continue;
+    }
+    const found = mappingFor(partner, entry.type, target);
+    if (typeof found === 'string') out.push(found);
+    else if (!existsSync(found.file)) out.push(`partner ${partner.id} is sent ${entry.type} as ${entry.messageType}, but ${found.file} does not exist and there is no shared mapping for ${target.version}; add the mapping file`);
+  }
+  return out;
+}
+
 function targetOf(partner: Partner, messageType: string): Target | string {
   const standard = standardOfMessageType(messageType);
   if (standard === 'x12') return partner.x12 ? { standard, version: partner.x12.version } : `partner ${partner.id} has no x12: settings (version, delimiters) for what we send; add them to ${partner.file}`;

@@ -3,7 +3,7 @@
  * folders, and in a temporary copy it names the file, the JSON path and both values when an expected
  * result no longer matches, a sample that routes to another partner, and a mapping of the wrong type.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstDifference } from '../../src/cli/fixtures-check';
@@ -45,6 +45,14 @@ describe('partners check with fixtures', () => {
       'error   fixtures/fjordline/DESADV-two-pallets.edi: differs from fixtures/fjordline/DESADV-two-pallets.edi.expected.json at documents[0].orders[0].lines[1].quantityShipped: expected 250, got 200',
     );
     expect(r.out).toContain('partners check: 1 error(s)');
+  });
+
+  it('names a document the partner is to receive that no mapping renders', async () => {
+    const dir = copyProject();
+    rmSync(join(dir, 'mappings', 'mueller-armaturen', 'ORDRSP.yaml'));
+    const r = await run(['partners', 'check', '--dir', join(dir, 'partners')]);
+    expect(r.out).toContain(`partner mueller-armaturen is sent order_response as ORDRSP, but ${join(dir, 'mappings', 'mueller-armaturen', 'ORDRSP.yaml')} does not exist and there is no shared mapping for D01B`);
+    expect(r.code).toBe(1);
   });
 
   it('reports a recorded mapping error that no longer happens, with the value it expected', async () => {

@@ -7,6 +7,7 @@
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkPartners, defaultPartnersRoot, loadPartners } from '../../partners/loader';
+import { outboundMappingProblems } from '../../mapping/render';
 import { checkFixtures } from '../fixtures-check';
 import { CliUsageError, writeOut, type CliIo } from '../io';
 
@@ -24,7 +25,11 @@ export async function partnersCommand(args: string[], io: CliIo): Promise<number
   let summary = '';
   // Mappings and fixtures need partners that load; with load errors there is nothing sound to run them with.
   if (errors === 0) {
-    const fixtures = await checkFixtures(loadPartners(root), { projectDir: dirname(root), ...(id ? { only: id } : {}) });
+    const registry = loadPartners(root);
+    const outbound = registry.partners.filter((p) => !id || p.id === id).flatMap(outboundMappingProblems);
+    lines.push(...outbound.map((m) => `error   ${m}`));
+    errors += outbound.length;
+    const fixtures = await checkFixtures(registry, { projectDir: dirname(root), ...(id ? { only: id } : {}) });
     lines.push(...fixtures.problems.map((p) => `error   ${p.file}: ${p.message}`));
     errors += fixtures.problems.length;
     summary = ` (${fixtures.filesChecked} fixture file(s) translated, ${fixtures.filesCompared} compared with their expected result)`;
