@@ -73,8 +73,8 @@ describe('order responses to customers', () => {
     const bytes = Buffer.from(ordrsp()[0]!, 'latin1');
     expect(validateBuffer(bytes).errors).toEqual([]);
     const segments = bytes.toString('latin1').split("'").map((x) => x.trim());
-    expect(segments).toEqual(expect.arrayContaining(['RFF+ON:PO-2024-0566', 'LIN+1+5+8034567100049:EN', 'LIN+2+5+8034567100018:EN', 'DTM+2:20240923', 'DTM+2:20241007']));
-    expect(segments.find((x) => x.startsWith('BGM'))).toMatch(/^BGM\+\+S\d{5}\+29$/);
+    expect(segments).toEqual(expect.arrayContaining(['RFF+ON:PO-2024-0566', 'LIN+1+5+8034567100049:EN', 'LIN+2+5+8034567100018:EN', 'DTM+2:20240923:102', 'DTM+2:20241007:102']));
+    expect(segments.find((x) => x.startsWith('BGM'))).toMatch(/^BGM\+231\+S\d{5}\+29$/);
   });
 
   it('a quotation is answered only when sales confirms it, with the changes; a cancelled one is rejected', async () => {
