@@ -15,6 +15,8 @@ import type { Partner, PartnerRegistry } from '../partners/registry';
 import type { DocumentRow, DueDocument, Ledger, MessageRow } from '../store';
 import type { GatewayMetrics } from './metrics';
 import { randomUUID } from 'node:crypto';
+import { replay, type ReplayResult } from './replay';
+import { resend } from './resend';
 import { queueOutbound } from './acks';
 import { aperakFor } from './aperak';
 import { processMessage } from './process';
@@ -587,6 +589,21 @@ export class Gateway {
     const id = queueOutbound(this.o.ledger, partner, bytes, this.now(), correlationId);
     this.sender.kick();
     return id;
+  }
+
+  /** A person's replay (API, dashboard): done, and taken up by the stages now rather than at their next poll. */
+  async replay(target: { messageId?: number; documentId?: number }): Promise<ReplayResult> {
+    const result = await replay(this.o.ledger, this.o.registry, target, this.now);
+    this.processor.kick();
+    this.poster.kick();
+    return result;
+  }
+
+  /** A person's re-send of one of our messages (API, dashboard): queued, and the send stage woken. */
+  resend(messageId: number): { messageId: number; resentFrom: number } {
+    const result = resend(this.o.ledger, this.o.registry, messageId, this.now());
+    this.sender.kick();
+    return result;
   }
 
   /** Odoo changed something we may send (a webhook): export soon rather than at the next period. */

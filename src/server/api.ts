@@ -5,8 +5,7 @@
  */
 import type { PartnerRegistry } from '../partners/registry';
 import type { Gateway } from '../pipeline/gateway';
-import { discard, replay, ReplayError } from '../pipeline/replay';
-import { resend } from '../pipeline/resend';
+import { discard, ReplayError } from '../pipeline/replay';
 import { DEAD_LETTER_STATES, type DocumentState, type Ledger } from '../store';
 import { HttpError, sendJson, type HttpServerHandle, type RouteContext } from './http';
 
@@ -64,10 +63,7 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
       const messageId = typeof target.messageId === 'number' ? target.messageId : undefined;
       if (documentId === undefined && messageId === undefined) throw new HttpError(400, 'bad_target', 'give documentId or messageId');
       try {
-        const result = await replay(ledger, registry, { documentId, messageId });
-        gateway.processor.kick();
-        gateway.poster.kick();
-        sendJson(res, 200, result);
+        sendJson(res, 200, await gateway.replay({ documentId, messageId }));
       } catch (err) {
         if (err instanceof ReplayError) throw refusal(err, 'not_replayable');
         throw err;
@@ -82,9 +78,7 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
       const body = await jsonBody(ctx, '{"messageId": N}');
       if (typeof body.messageId !== 'number' || !Number.isSafeInteger(body.messageId) || body.messageId < 1) throw new HttpError(400, 'bad_target', 'give messageId, the outbound message to send again');
       try {
-        const result = resend(ledger, registry, body.messageId);
-        gateway.sender.kick();
-        sendJson(res, 200, result);
+        sendJson(res, 200, gateway.resend(body.messageId));
       } catch (err) {
         if (err instanceof ReplayError) throw refusal(err, 'not_resendable');
         throw err;

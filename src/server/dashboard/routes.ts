@@ -7,8 +7,7 @@
 import type http from 'node:http';
 import type { PartnerRegistry } from '../../partners/registry';
 import type { Gateway } from '../../pipeline/gateway';
-import { discard, replay, ReplayError } from '../../pipeline/replay';
-import { resend } from '../../pipeline/resend';
+import { discard, ReplayError } from '../../pipeline/replay';
 import { LedgerError, type DocumentState, type Ledger, type MessageState, type PartnerActivity } from '../../store';
 import type { HttpServerHandle, RouteContext } from '../http';
 import {
@@ -198,9 +197,7 @@ export function registerDashboard(server: HttpServerHandle, deps: DashboardDeps)
   const act = async (section: string, id: number, action: string, form: URLSearchParams): Promise<string> => {
     try {
       if (section === 'documents' && action === 'replay') {
-        const result = await replay(ledger, registry, { documentId: id });
-        gateway.processor.kick();
-        gateway.poster.kick();
+        const result = await gateway.replay({ documentId: id });
         const to = result.replaced.find((r) => r.from === id)?.to;
         return to !== undefined ? `/dashboard/documents/${to}?done=replayed` : `/dashboard/messages/${result.messageId}?done=replayed`;
       }
@@ -211,14 +208,11 @@ export function registerDashboard(server: HttpServerHandle, deps: DashboardDeps)
         return `/dashboard/documents/${id}?done=discarded`;
       }
       if (section === 'messages' && action === 'replay') {
-        await replay(ledger, registry, { messageId: id });
-        gateway.processor.kick();
-        gateway.poster.kick();
+        await gateway.replay({ messageId: id });
         return `/dashboard/messages/${id}?done=replayed`;
       }
       if (section === 'messages' && action === 'resend') {
-        const result = resend(ledger, registry, id, now());
-        gateway.sender.kick();
+        const result = gateway.resend(id);
         return `/dashboard/messages/${result.messageId}?done=resent`;
       }
     } catch (err) {
