@@ -12,6 +12,7 @@ import { renderCommand } from './commands/render';
 import { schemaCommand } from './commands/schema';
 import { startCommand } from './commands/start';
 import { translateCommand } from './commands/translate';
+import { notSentCommand } from './commands/not-sent';
 import { validateCommand } from './commands/validate';
 import { CliUsageError, type CliIo } from './io';
 
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   acks: { run: acksCommand, help: 'acks [--state S] [--partner ID] [--json]  what partners acknowledged of what we sent; overdue ones' },
   send: { run: sendCommand, help: 'send FILE --partner ID       queue one of our interchanges for a partner (its acks are expected)' },
   resend: { run: resendCommand, help: 'resend MESSAGE-ID [--json]   queue an outbound message again, byte for byte (same control numbers), e.g. when its ack is overdue' },
+  'not-sent': { run: notSentCommand, help: 'not-sent [--partner ID] [--json] | not-sent dismiss ID --reason TEXT  records of Odoo that could not be sent to a partner, and why' },
   replay: { run: replayCommand, help: 'replay ID [--config F]       run a document (42) or message (m7) again from its stored bytes with the current mappings' },
   'dead-letter': { run: deadLetterCommand, help: 'dead-letter list|show ID|replay ID|discard ID [--config F] [--json]  documents that need a person' },
   prune: { run: pruneCommand, help: 'prune [--older-than 90d] [--dry-run] [--vacuum] [--config F]  remove the payloads of finished messages and documents older than that (default: retention.payloads); --vacuum: then shrink the file' },

@@ -209,11 +209,19 @@ export const DocumentEntrySchema = z
     direction: z.enum(['inbound', 'outbound']).describe('inbound: the partner sends it to us; outbound: we send it'),
     messageType: z.string().regex(/^(?:\d{3}|[A-Z]{6})$/, 'expected an X12 transaction set (3 digits, e.g. 850) or an EDIFACT message (6 capitals, e.g. ORDERS)').describe('X12 ST01 or EDIFACT UNH 0065'),
     mapping: FileNameSchema.optional().describe('mapping file in mappings/<partner id>/; <messageType>.yaml when omitted'),
+    orders: z
+      .enum(['edi', 'all'])
+      .optional()
+      .describe('outbound ship notices and invoices: edi (default) only about orders the partner sent us by EDI; all: about every order of the customer, and invoices of no order'),
   })
   .superRefine((doc, ctx) => {
     const allowed = MESSAGE_TYPES[doc.type];
     if (!allowed.includes(doc.messageType)) {
       ctx.addIssue({ code: 'custom', path: ['messageType'], message: `${doc.messageType} does not carry ${article(doc.type)}; for ${doc.type} use ${allowed.join(', ')}` });
+    }
+    if (doc.orders !== undefined && !(doc.direction === 'outbound' && (doc.type === 'ship_notice' || doc.type === 'invoice'))) {
+      // An order response answers an order the partner sent; what we receive is not ours to filter.
+      ctx.addIssue({ code: 'custom', path: ['orders'], message: `orders applies to ship notices and invoices we send, not to ${doc.direction} ${doc.type.replace('_', ' ')}s; remove it` });
     }
   })
   .meta({ title: 'DocumentEntry' });

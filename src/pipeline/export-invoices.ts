@@ -5,7 +5,7 @@
  * order number so the dashboard's Find shows it beside their order.
  */
 import { customerInvoiceAsInvoice, invoicedSaleOrder, postedCustomerInvoices, type PostedCustomerInvoice } from '../odoo/pull/customer-invoice';
-import { exportKind, receivedOrder, type ExportDeps, type ExportKind } from './export';
+import { exportKind, orderToAnswer, type ExportDeps, type ExportKind } from './export';
 
 /** Customers' posted invoices → 810 / INVOIC to the customer. */
 export const INVOICES: ExportKind<PostedCustomerInvoice> = {
@@ -14,11 +14,11 @@ export const INVOICES: ExportKind<PostedCustomerInvoice> = {
   model: 'account.move',
   sinceKey: (partnerId) => `export.since.${partnerId}.account.move`,
   what: 'invoice',
-  list: (ctx, since, cursor, limit) => postedCustomerInvoices(ctx, since, cursor, limit),
+  list: postedCustomerInvoices,
   build: async (ctx, move, partner, envelope, ledger) => {
     const so = await invoicedSaleOrder(ctx, move.id);
-    const original = so?.ref ? receivedOrder(ledger, partner.id, so.ref) : undefined;
-    return customerInvoiceAsInvoice(ctx, move.id, original, partner.id, envelope);
+    const about = orderToAnswer(ledger, partner, 'invoice', so?.ref || undefined, `invoice ${move.name}`);
+    return 'skip' in about ? about : customerInvoiceAsInvoice(ctx, move.id, about.order, partner.id, envelope);
   },
   // The customer looks for their order number; an invoice of no order goes by its own.
   name: (move, doc) => (doc.type === 'invoice' ? (doc.orderNumber ?? doc.invoiceNumber) : move.name),

@@ -4,7 +4,7 @@
  * partners that list `{type: ship_notice, direction: outbound}`.
  */
 import { deliveryAsShipNotice, doneDeliveries, type DoneDelivery } from '../odoo/pull/delivery';
-import { exportKind, receivedOrder, type ExportDeps, type ExportKind } from './export';
+import { exportKind, orderToAnswer, type ExportDeps, type ExportKind } from './export';
 
 /** Validated deliveries of customers' orders → 856 / DESADV to the customer. */
 export const SHIP_NOTICES: ExportKind<DoneDelivery> = {
@@ -13,8 +13,11 @@ export const SHIP_NOTICES: ExportKind<DoneDelivery> = {
   model: 'stock.picking',
   sinceKey: (partnerId) => `export.since.${partnerId}.stock.picking`,
   what: 'ship notice',
-  list: (ctx, since, cursor, limit) => doneDeliveries(ctx, since, cursor, limit),
-  build: (ctx, picking, partner, envelope, ledger) => deliveryAsShipNotice(ctx, picking.id, receivedOrder(ledger, partner.id, picking.ref), partner.id, envelope),
+  list: doneDeliveries,
+  build: async (ctx, picking, partner, envelope, ledger) => {
+    const about = orderToAnswer(ledger, partner, 'ship_notice', picking.ref, `delivery ${picking.name}`);
+    return 'skip' in about ? about : deliveryAsShipNotice(ctx, picking.id, about.order, partner.id, envelope);
+  },
   // Named by the customer's order number: the dashboard's Find shows it beside their order.
   name: (picking) => picking.ref,
 };

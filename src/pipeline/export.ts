@@ -12,9 +12,10 @@ import { renderDocuments } from '../mapping/render';
 import type { CanonicalDocument } from '../canonical/document';
 import type { Envelope } from '../canonical/envelope';
 import type { OdooClient } from '../odoo/client';
+import { OdooError } from '../odoo/errors';
 import { createPostContext, ResolveCache, type PostContext } from '../odoo/post';
 import { confirmedPurchaseOrders, purchaseOrderAsOrder, type ConfirmedPurchaseOrder } from '../odoo/pull/purchase-order';
-import type { ExportCursor } from '../odoo/pull/fields';
+import type { ExportCursor, ExportWindow } from '../odoo/pull/fields';
 import { answeredSaleOrders, saleOrderAsOrderResponse, type AnsweredSaleOrder } from '../odoo/pull/sale-order';
 import { OrderSchema, type Order } from '../canonical/order';
 import type { Partner, PartnerRegistry } from '../partners/registry';
@@ -62,6 +63,11 @@ function draftEnvelope(partner: Partner, messageType: string): Envelope {
   };
 }
 
+/** A record the partner is not to get (an order response to an order that did not come by EDI), and why. */
+export interface NotForPartner {
+  skip: string;
+}
+
 /** Something in Odoo we send partners as one document each: how to list it, build it and name it. */
 export interface ExportKind<T extends { id: number; name: string; at: string }> {
   /** The ledger's key space for "exported already" (with `partner:id`). */
@@ -73,9 +79,9 @@ export interface ExportKind<T extends { id: number; name: string; at: string }> 
   sinceKey(partnerId: string): string;
   /** What a log line or chatter note calls it. */
   what: string;
-  /** Records dated at or after `since`, after `cursor` in (date, id) order, oldest first, at most `limit`. */
-  list(ctx: PostContext, since: string, cursor: ExportCursor | undefined, limit: number): Promise<T[]>;
-  build(ctx: PostContext, row: T, partner: Partner, envelope: Envelope, ledger: Ledger): Promise<CanonicalDocument>;
+  /** The records in `window` that are to be sent: dated at or after its `since`, after its cursor in (date, id) order, oldest first, at most `limit`; or those of its ids. */
+  list(ctx: PostContext, window: ExportWindow, limit: number): Promise<T[]>;
+  build(ctx: PostContext, row: T, partner: Partner, envelope: Envelope, ledger: Ledger): Promise<CanonicalDocument | NotForPartner>;
   /** The outbound message's name: the number a person looks for, and what an order response is matched on. */
   name(row: T, doc: CanonicalDocument): string;
 }
@@ -88,18 +94,34 @@ const PURCHASE_ORDERS: ExportKind<ConfirmedPurchaseOrder> = {
   // The first kind exported: its setting keeps the name it had then.
   sinceKey: (partnerId) => `export.since.${partnerId}`,
   what: 'purchase order',
-  list: (ctx, since, cursor, limit) => confirmedPurchaseOrders(ctx, since, cursor, limit),
+  list: confirmedPurchaseOrders,
   build: (ctx, po, partner, envelope) => purchaseOrderAsOrder(ctx, po.id, partner.id, envelope),
   // The supplier's order response is matched on it.
   name: (_po, doc) => (doc.type === 'order' ? doc.orderNumber : ''),
 };
 
-/** The customer's order as it reached us (the ledger's posted order document), when its JSON is still kept. */
-export function receivedOrder(ledger: Ledger, partnerId: string, orderNumber: string): Order | undefined {
-  const doc = ledger.findByNumber(orderNumber, [partnerId], 20).documents.find((d) => d.type === 'order' && d.state === 'posted' && d.businessKey === orderNumber);
-  if (!doc?.canonical) return undefined;
-  const parsed = OrderSchema.safeParse(JSON.parse(doc.canonical));
-  return parsed.success ? parsed.data : undefined;
+/**
+ * Whether the customer's order `orderNumber` reached us from this partner by EDI (the ledger holds it
+ * posted), and the order as received while its JSON is still kept (retention may have removed it).
+ */
+export function receivedOrder(ledger: Ledger, partnerId: string, orderNumber: string): { received: boolean; order?: Order } {
+  const doc = ledger.findByNumber(orderNumber, [partnerId], 20).documents.find((d) => d.type === 'order' && d.partnerId === partnerId && d.state === 'posted' && d.businessKey === orderNumber);
+  if (!doc) return { received: false };
+  const parsed = doc.canonical ? OrderSchema.safeParse(JSON.parse(doc.canonical)) : undefined;
+  return parsed?.success ? { received: true, order: parsed.data } : { received: true };
+}
+
+/**
+ * The customer's order a sales-side document is about, or why it is not sent: by default a partner gets
+ * documents only about the orders it sent us by EDI; `orders: all` on its documents entry sends them for
+ * every order of the customer (and for invoices of no order). An order response always answers an EDI order.
+ */
+export function orderToAnswer(ledger: Ledger, partner: Partner, docType: ExportKind<never>['docType'], orderNumber: string | undefined, what: string): { order: Order | undefined } | NotForPartner {
+  const from = orderNumber ? receivedOrder(ledger, partner.id, orderNumber) : { received: false };
+  if (from.received) return { order: from.order };
+  const all = docType !== 'order_response' && partner.documents.some((e) => e.type === docType && e.direction === 'outbound' && e.orders === 'all');
+  if (all) return { order: undefined };
+  return { skip: orderNumber ? `${what}: order ${orderNumber} did not come from ${partner.id} by EDI` : `${what}: of no order of ${partner.id}'s` };
 }
 
 /** Customers' orders confirmed or cancelled by sales → 855 / ORDRSP to the customer. */
@@ -109,8 +131,11 @@ const ORDER_RESPONSES: ExportKind<AnsweredSaleOrder> = {
   model: 'sale.order',
   sinceKey: (partnerId) => `export.since.${partnerId}.sale.order`,
   what: 'order response',
-  list: (ctx, since, cursor, limit) => answeredSaleOrders(ctx, since, cursor, limit),
-  build: (ctx, so, partner, envelope, ledger) => saleOrderAsOrderResponse(ctx, so.id, receivedOrder(ledger, partner.id, so.ref), partner.id, envelope),
+  list: answeredSaleOrders,
+  build: async (ctx, so, partner, envelope, ledger) => {
+    const about = orderToAnswer(ledger, partner, 'order_response', so.ref, `sale order ${so.name}`);
+    return 'skip' in about ? about : saleOrderAsOrderResponse(ctx, so.id, about.order, partner.id, envelope);
+  },
   // Named by the customer's order number: the dashboard's Find shows it beside their order.
   name: (so) => so.ref,
 };
@@ -130,10 +155,15 @@ function cursorOf(text: string | undefined): ExportCursor | undefined {
   }
 }
 
+/** What became of one record in a run. */
+type Outcome = 'queued' | 'exported' | 'skipped' | 'failed' | 'retry';
+
 /**
  * One pass of one kind over every partner that asks for it; returns how many were queued. Each partner's
- * run goes on from its cursor: the last record of an unbroken run of records exported (or found exported).
- * A record that fails holds the cursor, so it is tried again at every run, while those after it still go out.
+ * run first tries the records that failed before (the ledger's export failures), then goes on from its
+ * cursor. A record that fails for good is recorded as failed (a person sees it, can dismiss it, and it is
+ * tried again at every run) and the cursor goes past it; one that meets Odoo unavailable ends the
+ * partner's run there, the cursor just before it.
  */
 export async function exportKind<T extends { id: number; name: string; at: string }>(d: ExportDeps, kind: ExportKind<T>): Promise<number> {
   const now = d.now ?? Date.now;
@@ -151,25 +181,29 @@ export async function exportKind<T extends { id: number; name: string; at: strin
       d.ledger.setMeta(sinceKey, since);
       d.logger.info({ partner: partner.id, since }, `${kind.model} records from now on will be sent as ${messageType}`);
     }
+    const ctx = createPostContext({ client: d.client, settings: partner.odoo, cache: new ResolveCache() });
+    const one = async (row: T): Promise<Outcome> => {
+      const outcome = await exportOne(d, kind, partner, messageType, ctx, row, now);
+      if (outcome === 'queued') queued++;
+      return outcome;
+    };
+    if (!(await retryFailures(d, kind, partner, ctx, one))) continue;
+
     const cursorKey = `${sinceKey}.cursor`;
     const kept = cursorOf(d.ledger.meta(cursorKey));
     let cursor = kept;
-    let unbroken = true;
     let page = kept;
-    const ctx = createPostContext({ client: d.client, settings: partner.odoo, cache: new ResolveCache() });
-    for (let pages = 0; pages < MAX_PAGES; pages++) {
+    pages: for (let pages = 0; pages < MAX_PAGES; pages++) {
       let rows: T[];
       try {
-        rows = await kind.list(ctx, since, page, pageSize);
+        rows = await kind.list(ctx, { since, ...(page ? { cursor: page } : {}) }, pageSize);
       } catch (err) {
         d.logger.error({ partner: partner.id, err }, `could not list ${kind.model} records; trying again on the next run`);
         break;
       }
       for (const row of rows) {
-        const done = await exportOne(d, kind, partner, messageType, ctx, row, now);
-        if (done === 'queued') queued++;
-        if (done === 'failed') unbroken = false;
-        if (unbroken) cursor = { at: row.at, id: row.id };
+        if ((await one(row)) === 'retry') break pages;
+        cursor = { at: row.at, id: row.id };
       }
       const last = rows[rows.length - 1];
       if (rows.length < pageSize || !last) break;
@@ -180,7 +214,38 @@ export async function exportKind<T extends { id: number; name: string; at: strin
   return queued;
 }
 
-/** One record: queued, found exported before, or failed (logged; tried again at the next run). */
+/**
+ * The partner's records of this kind that failed before, tried again; a failure whose record is no longer
+ * to be sent (cancelled since, or no longer listed for the partner) is forgotten. False when Odoo could
+ * not be reached: the partner's run ends there.
+ */
+async function retryFailures<T extends { id: number; name: string; at: string }>(
+  d: ExportDeps,
+  kind: ExportKind<T>,
+  partner: Partner,
+  ctx: PostContext,
+  one: (row: T) => Promise<Outcome>,
+): Promise<boolean> {
+  const failed = d.ledger.exportFailures({ partnerId: partner.id, source: kind.source });
+  if (failed.length === 0) return true;
+  let rows: T[];
+  try {
+    rows = await kind.list(ctx, { ids: failed.map((f) => f.recordId) }, failed.length);
+  } catch (err) {
+    d.logger.error({ partner: partner.id, err }, `could not list the ${kind.model} records that failed; trying again on the next run`);
+    return false;
+  }
+  const listed = new Set(rows.map((r) => r.id));
+  for (const f of failed) {
+    if (listed.has(f.recordId)) continue;
+    d.ledger.clearExportFailure(f.source, f.key);
+    d.logger.info({ partner: partner.id, [kind.model]: f.name }, `${kind.what} that failed is no longer to be sent (no longer listed in Odoo)`);
+  }
+  for (const row of rows) if ((await one(row)) === 'retry') return false;
+  return true;
+}
+
+/** One record: queued, found exported before, not for this partner, failed (recorded), or to retry (Odoo unavailable). */
 async function exportOne<T extends { id: number; name: string; at: string }>(
   d: ExportDeps,
   kind: ExportKind<T>,
@@ -189,17 +254,25 @@ async function exportOne<T extends { id: number; name: string; at: string }>(
   ctx: PostContext,
   row: T,
   now: () => number,
-): Promise<'queued' | 'exported' | 'failed'> {
+): Promise<Outcome> {
   const key = `${partner.id}:${row.id}`;
   if (d.ledger.exported(kind.source, key) !== undefined) return 'exported';
   const log = d.logger.child({ partner: partner.id, [kind.model]: row.name });
+  const fail = (reason: string, extra: object = {}): Outcome => {
+    const { attempts, fresh } = d.ledger.exportFailed({ source: kind.source, key, partnerId: partner.id, recordId: row.id, name: row.name, reason });
+    // Said once per reason: the record is tried again at every run, and the dashboard shows it meanwhile.
+    if (fresh) log.error({ ...extra, reason, attempts }, `${kind.what} not sent; held for a person and tried again at every export run`);
+    return 'failed';
+  };
   try {
     const doc = await kind.build(ctx, row, partner, draftEnvelope(partner, messageType), d.ledger);
-    const rendered = await d.render([doc], partner);
-    if (rendered.errors.length > 0) {
-      log.error({ errors: rendered.errors }, `${kind.what} not sent: it cannot be rendered for this partner`);
-      return 'failed';
+    if ('skip' in doc) {
+      if (d.ledger.clearExportFailure(kind.source, key)) log.info({ reason: doc.skip }, `${kind.what} that failed is no longer to be sent`);
+      log.debug({ reason: doc.skip }, `${kind.what} not for this partner`);
+      return 'skipped';
     }
+    const rendered = await d.render([doc], partner);
+    if (rendered.errors.length > 0) return fail(`it cannot be rendered as ${messageType}: ${rendered.errors.join('; ')}`);
     const correlationId = randomUUID();
     const id = d.ledger.enqueueExport(kind.source, key, { ...outboundFor(partner, rendered.bytes, now(), correlationId), name: kind.name(row, doc) });
     log.info({ correlationId, messageId: id }, `${kind.what} queued as ${messageType}`);
@@ -207,10 +280,16 @@ async function exportOne<T extends { id: number; name: string; at: string }>(
     await d.client.messagePost(kind.model, row.id, `EDI ${messageType} queued for ${partner.name} (gateway message ${id})`).catch((err: unknown) => log.warn({ err }, 'chatter note not written'));
     return 'queued';
   } catch (err) {
-    log.error({ err: err instanceof Error ? err.message : String(err) }, `${kind.what} not sent; trying again on the next run`);
-    return 'failed';
+    // Odoo out of reach comes back by itself; anything else (a business refusal, a bug) needs a person.
+    if (err instanceof OdooError && err.retryable) {
+      log.warn({ err: errorText(err) }, `${kind.what} not sent: Odoo could not be reached; trying again on the next run`);
+      return 'retry';
+    }
+    return fail(errorText(err));
   }
 }
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** One pass over every supplier partner; returns how many purchase orders were queued. */
 export function exportPurchaseOrders(d: ExportDeps): Promise<number> {

@@ -576,6 +576,7 @@ export class Gateway {
     m.setQueueDepth('send', (c.messages.pending ?? 0) + (c.messages.retry ?? 0));
     this.o.ledger.markOverdue();
     m.setOverdueAcks(this.o.ledger.overdueByPartner());
+    m.setExportFailures(this.o.ledger.exportFailuresByPartner());
     m.setChannelHealth(this.channelHealth());
   }
 

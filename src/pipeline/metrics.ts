@@ -57,6 +57,7 @@ export class GatewayMetrics {
   private readonly deadLetter: Gauge<string>;
   private readonly queueDepth: Gauge<'stage'>;
   private readonly overdueAcks: Gauge<'partner'>;
+  private readonly exportFailures: Gauge<'partner'>;
   private readonly channelFailures: Gauge<'partner' | 'channel' | 'direction'>;
   private readonly channelLastSuccess: Gauge<'partner' | 'channel' | 'direction'>;
 
@@ -120,6 +121,12 @@ export class GatewayMetrics {
     this.overdueAcks = new Gauge({
       name: 'edi_overdue_acks',
       help: 'Sent messages whose expected acknowledgment is overdue, by partner',
+      labelNames: ['partner'],
+      registers,
+    });
+    this.exportFailures = new Gauge({
+      name: 'edi_export_failures',
+      help: 'Records of Odoo that could not be sent to the partner and wait for a person (tried again at every export run), by partner',
       labelNames: ['partner'],
       registers,
     });
@@ -204,8 +211,12 @@ export class GatewayMetrics {
    * kept at their last value, so a partner whose acks all arrived stops reporting a stale count.
    */
   setOverdueAcks(byPartner: Readonly<Record<string, number>>): void {
-    this.overdueAcks.reset();
-    for (const [partner, count] of Object.entries(byPartner)) this.overdueAcks.set({ partner }, count);
+    replaceByPartner(this.overdueAcks, byPartner);
+  }
+
+  /** Replaces the counts of records of Odoo not sent with `byPartner` (as `setOverdueAcks`). */
+  setExportFailures(byPartner: Readonly<Record<string, number>>): void {
+    replaceByPartner(this.exportFailures, byPartner);
   }
 
   /**
@@ -241,4 +252,10 @@ export class GatewayMetrics {
       clearTimeout(timer);
     }
   }
+}
+
+/** A per-partner gauge set to `byPartner` alone: partners absent from it are dropped, not kept at a stale value. */
+function replaceByPartner(gauge: Gauge<'partner'>, byPartner: Readonly<Record<string, number>>): void {
+  gauge.reset();
+  for (const [partner, count] of Object.entries(byPartner)) gauge.set({ partner }, count);
 }

@@ -86,6 +86,27 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
     },
     { auth: true, exact: true },
   );
+  http.route(
+    'GET',
+    '/api/exports',
+    (_req, res, ctx) => {
+      const partner = ctx.query.get('partner');
+      sendJson(res, 200, { failures: ledger.exportFailures(partner ? { partnerId: partner } : {}) });
+    },
+    { auth: true, exact: true },
+  );
+  http.route(
+    'POST',
+    '/api/exports/dismiss',
+    async (_req, res, ctx) => {
+      const body = await jsonBody(ctx, '{"id": N, "reason": "..."}');
+      if (typeof body.id !== 'number' || !Number.isSafeInteger(body.id) || typeof body.reason !== 'string' || body.reason.trim() === '') throw new HttpError(400, 'bad_target', 'give id (of GET /api/exports) and reason');
+      const row = ledger.dismissExport(body.id, body.reason.trim());
+      if (!row) throw new HttpError(404, 'not_found', `no record ${body.id} waiting to be sent`);
+      sendJson(res, 200, { dismissed: row });
+    },
+    { auth: true, exact: true },
+  );
   http.route('GET', '/api/acks', (_req, res) => sendJson(res, 200, { acks: ledger.expectedAckList(500) }), { auth: true, exact: true });
   http.route(
     'POST',

@@ -159,4 +159,21 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX documents_order ON documents (order_key) WHERE order_key IS NOT NULL;
   CREATE INDEX messages_outbound_name ON messages (source) WHERE direction = 'outbound';
   `,
+  // 11: records of Odoo that could not be sent (an invoice that does not render for the partner, an order
+  // response whose lines no longer resolve): state a person sees and can dismiss, tried again at every
+  // export run, instead of a log line that repeated itself and a cursor that stayed behind them.
+  `
+  CREATE TABLE export_failures (
+    source TEXT NOT NULL,
+    key TEXT NOT NULL,
+    partner_id TEXT NOT NULL,
+    record_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    PRIMARY KEY (source, key)
+  );
+  `,
 ];

@@ -19,6 +19,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations';
+
 import { BackgroundCheckpointer } from './checkpointer';
 import type {
   Direction,
@@ -28,18 +29,23 @@ import type {
   EventRow,
   ExpectedAckRow,
   ExpectedAckState,
+  ExportFailureRow,
   LedgerCounts,
   MessageRow,
   MessageState,
   NewEvent,
+  NewExportFailure,
   NewInboundMessage,
   NewOutboundMessage,
   PartnerActivity,
   ProcessedMessage,
 } from './types';
-import { FINISHED_DOCUMENT_STATES, FINISHED_MESSAGE_STATES, OPEN_DOCUMENT_STATES, OPEN_MESSAGE_STATES, type PruneResult } from './types';
+import { emptyActivity, FINISHED_DOCUMENT_STATES, FINISHED_MESSAGE_STATES, OPEN_DOCUMENT_STATES, OPEN_MESSAGE_STATES, type PruneResult } from './types';
 
 type Row = Record<string, unknown>;
+/** An export_failures row as `ExportFailureRow`. */
+const EXPORT_FAILURE_COLUMNS = 'rowid AS id, source, key, partner_id AS partnerId, record_id AS recordId, name, reason, attempts, first_at AS firstAt, last_at AS lastAt';
+
 
 /** A list of our own state names as SQL string literals (never partner input). */
 const quoted = (states: readonly string[]): string => states.map((x) => `'${x}'`).join(', ');
@@ -378,6 +384,14 @@ export class SqliteLedger {
       exportGet: db.prepare('SELECT message_id FROM exports WHERE source = ? AND key = ?').pluck(),
       exportSet: db.prepare('INSERT INTO exports (source, key, message_id, created_at) VALUES (?, ?, ?, ?)'),
       metaGet: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      exportFailureGet: db.prepare('SELECT reason, attempts FROM export_failures WHERE source = ? AND key = ?'),
+      exportFailureRow: db.prepare(`SELECT ${EXPORT_FAILURE_COLUMNS} FROM export_failures WHERE rowid = ?`),
+      exportFailureSet: db.prepare(
+        `INSERT INTO export_failures (source, key, partner_id, record_id, name, reason, attempts, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
+         ON CONFLICT (source, key) DO UPDATE SET name = excluded.name, reason = excluded.reason, attempts = attempts + 1, last_at = excluded.last_at`,
+      ),
+      exportFailureDelete: db.prepare('DELETE FROM export_failures WHERE source = ? AND key = ?'),
+      exportFailureCounts: db.prepare('SELECT partner_id AS partner, count(*) AS n FROM export_failures GROUP BY partner_id'),
       metaSet: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       countMessages: db.prepare('SELECT state, COUNT(*) AS n FROM messages GROUP BY state'),
       countDocuments: db.prepare('SELECT state, COUNT(*) AS n FROM documents GROUP BY state'),
@@ -766,7 +780,63 @@ export class SqliteLedger {
     return this.atomically(() => {
       const id = this.enqueue(o);
       this.stmt.exportSet.run(source, key, id, this.now());
+      this.stmt.exportFailureDelete.run(source, key);
       return id;
+    });
+  }
+
+  /**
+   * Record that a source record could not be sent (again): its attempts count up. `fresh` says whether
+   * the reason is new (first failure, or a different one), which is when it is worth telling someone.
+   */
+  exportFailed(f: NewExportFailure): { attempts: number; fresh: boolean } {
+    return this.atomically(() => {
+      const before = this.stmt.exportFailureGet.get(f.source, f.key) as { reason: string; attempts: number } | undefined;
+      const now = this.now();
+      this.stmt.exportFailureSet.run(f.source, f.key, f.partnerId, f.recordId, f.name, f.reason, now, now);
+      return { attempts: (before?.attempts ?? 0) + 1, fresh: before?.reason !== f.reason };
+    });
+  }
+
+  /** How many records of Odoo could not be sent, per partner (for the metrics). */
+  exportFailuresByPartner(): Record<string, number> {
+    return Object.fromEntries((this.stmt.exportFailureCounts.all() as { partner: string; n: number }[]).map((r) => [r.partner, r.n]));
+  }
+
+  /** Forget a failure whose record is no longer to be sent (cancelled in Odoo, or not for this partner any more). */
+  clearExportFailure(source: string, key: string): boolean {
+    return this.stmt.exportFailureDelete.run(source, key).changes > 0;
+  }
+
+  /** The records that could not be sent, oldest failure first; of one partner and/or one kind when given. */
+  exportFailures(o: { partnerId?: string; source?: string; limit?: number } = {}): ExportFailureRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (o.partnerId !== undefined) {
+      where.push('partner_id = ?');
+      args.push(o.partnerId);
+    }
+    if (o.source !== undefined) {
+      where.push('source = ?');
+      args.push(o.source);
+    }
+    const sql = `SELECT ${EXPORT_FAILURE_COLUMNS} FROM export_failures${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY rowid LIMIT +?`;
+    return this.db.prepare(sql).all(...args, o.limit ?? 1000) as ExportFailureRow[];
+  }
+
+  /**
+   * A person decides a record that failed is not to be sent: it is remembered as exported with no message
+   * (so no run tries it again) and the decision goes into the events, with its reason.
+   */
+  dismissExport(id: number, reason: string): ExportFailureRow | undefined {
+    return this.atomically(() => {
+      const row = this.stmt.exportFailureRow.get(id) as ExportFailureRow | undefined;
+      if (!row) return undefined;
+      this.stmt.exportFailureDelete.run(row.source, row.key);
+      const now = this.now();
+      this.stmt.exportSet.run(row.source, row.key, null, now);
+      this.insertEvent({ correlationId: randomUUID(), kind: 'export.dismissed', detail: { source: row.source, key: row.key, name: row.name, partner: row.partnerId, reason } }, now);
+      return row;
     });
   }
 
@@ -1113,7 +1183,7 @@ export class SqliteLedger {
       const key = partner ?? '';
       let a = byPartner.get(key);
       if (!a) {
-        a = { partnerId: key, open: {}, openMessages: { inbound: {}, outbound: {} }, recent: {}, received: 0, sent: 0, lastReceivedAt: null, lastSentAt: null, acks: {} };
+        a = emptyActivity(key);
         byPartner.set(key, a);
       }
       return a;
@@ -1129,6 +1199,7 @@ export class SqliteLedger {
     }
     for (const r of this.stmt.activityOpenAcks.all() as Counted[]) of(r.partner).acks[r.state as ExpectedAckState] = r.n;
     for (const r of this.stmt.activityAcks.all(firstExpected) as Counted[]) of(r.partner).acks[r.state as ExpectedAckState] = r.n;
+    for (const [partner, n] of Object.entries(this.exportFailuresByPartner())) of(partner).exportFailures = n;
     return [...byPartner.values()].sort((a, b) => a.partnerId.localeCompare(b.partnerId));
   }
 

@@ -212,6 +212,32 @@ export interface PartnerActivity {
   lastSentAt: number | null;
   /** Acks awaited or overdue however old; the settled ones among those expected since the window's start. */
   acks: Partial<Record<ExpectedAckState, number>>;
+  /** Records of Odoo that could not be sent to the partner, however old. */
+  exportFailures: number;
+}
+
+/** A record of Odoo that could not be sent to a partner (see `SqliteLedger.exportFailed`). */
+export interface ExportFailureRow {
+  id: number;
+  /** The kind's key space (`odoo:account.move`) and the record's key in it (`partner:id`). */
+  source: string;
+  key: string;
+  partnerId: string;
+  /** The Odoo record's id and name (INV/2026/00012). */
+  recordId: number;
+  name: string;
+  reason: string;
+  attempts: number;
+  firstAt: number;
+  lastAt: number;
+}
+
+/** The record of a failed export as the export run reports it. */
+export type NewExportFailure = Pick<ExportFailureRow, 'source' | 'key' | 'partnerId' | 'recordId' | 'name' | 'reason'>;
+
+/** A partner's line with nothing on it yet. */
+export function emptyActivity(partnerId: string): PartnerActivity {
+  return { partnerId, open: {}, openMessages: { inbound: {}, outbound: {} }, recent: {}, received: 0, sent: 0, lastReceivedAt: null, lastSentAt: null, acks: {}, exportFailures: 0 };
 }
 
 /** What one pass of the payload retention removed (or, dry, would remove). */

@@ -247,6 +247,13 @@ describe('malformed partner files', () => {
     ]);
   });
 
+  test('orders: only on ship notices and invoices we send', () => {
+    expect(problems(replace('{ type: invoice, direction: outbound, messageType: 810 }', '{ type: invoice, direction: outbound, messageType: 810, orders: all }'))).toEqual([]);
+    expect(problems(replace('{ type: order, direction: inbound, messageType: 850 }', '{ type: order, direction: inbound, messageType: 850, orders: all }'))).toEqual([
+      'partners/acme-retail/partner.yaml:11 at documents[0].orders: orders applies to ship notices and invoices we send, not to inbound orders; remove it',
+    ]);
+  });
+
   test('999 to a 004010 partner', () => {
     expect(problems(replace('send: [997]', 'send: [999]'))).toEqual([
       'partners/acme-retail/partner.yaml:16 at acknowledgments.send[0]: 999 exists from 005010 on; send 997 to a 004010 partner, or set x12.version: 005010',

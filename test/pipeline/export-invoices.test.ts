@@ -13,13 +13,13 @@ import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** A gateway exporting what the service exports from the sandbox. */
-function rig(): Promise<ExportRig> {
+/** A gateway exporting what the service exports from the sandbox; `partnerYaml` edits more partners. */
+function rig(partnerYaml: Record<string, (text: string) => string> = {}): Promise<ExportRig> {
   return exportRig({
     exports: [exportFromOdoo],
     ready: ['export.since.northgate.account.move'],
     // The customer's prices, so the amounts below are the order's.
-    partnerYaml: { northgate: (text) => text.replace('priceSource: odoo', 'priceSource: edi') },
+    partnerYaml: { northgate: (text) => text.replace('priceSource: odoo', 'priceSource: edi'), ...partnerYaml },
   });
 }
 
@@ -138,8 +138,8 @@ describe('invoices to customers', () => {
     expect(r.ledger.findByNumber('PO-2024-0566', ['nordhaven']).messages.map((m) => m.messageType).sort()).toEqual(['INVOIC', 'ORDRSP']);
   });
 
-  it('an invoice typed by hand, of no order, goes by its own number: lines by position, our item ids, net prices, in their own syntax', async () => {
-    r = await rig();
+  it('to a customer that gets invoices of every order (orders: all), an invoice typed by hand, of no order, goes by its own number: lines by position, our item ids, net prices, in their own syntax', async () => {
+    r = await rig({ 'mueller-armaturen': (text) => text.replace('messageType: INVOIC }', 'messageType: INVOIC, orders: all }') });
     const today = new Date().toISOString().slice(0, 10);
     const due = new Date(Date.parse(today) + 30 * 86_400_000).toISOString().slice(0, 10);
     const id = (await r.client.call('account.move', 'create', [

@@ -110,4 +110,25 @@ describe('order responses to customers', () => {
     expect(answers(cancelled).map((a) => [a[1], a[2]])).toEqual(Array.from({ length: 6 }, () => ['ID', '0']));
     for (const text of [changed, cancelled]) expect(validateBuffer(Buffer.from(text, 'latin1')).errors).toEqual([]);
   });
+
+  it('a sale order keyed in by hand, with the customer\'s reference, gets no 855 and no 810: only orders that came by EDI are answered', async () => {
+    r = await rig('  partnerRef: NORTHGATE\n  confirmOrders: true\n  priceSource: edi\n');
+    // Sales types in a phone order of Northgate's, with their order number, confirms and invoices it.
+    const so = await r.client.create('sale.order', { partner_id: 30, client_order_ref: 'PHONE-0042', order_line: [[0, 0, { product_id: 60, product_uom_qty: 5 }]] });
+    await r.client.call('sale.order', 'action_confirm', [[so]]);
+    const [line] = await r.client.searchRead('sale.order.line', [['order_id', '=', so]], { fields: ['id', 'price_unit'] });
+    const move = (await r.client.call('account.move', 'create', [
+      { move_type: 'out_invoice', partner_id: 30, invoice_date: new Date().toISOString().slice(0, 10), invoice_line_ids: [[0, 0, { product_id: 60, quantity: 5, price_unit: line!.price_unit, sale_line_ids: [[6, 0, [line!.id]]] }]] },
+    ])) as number;
+    await r.client.call('account.move', 'action_post', [[move]]);
+    // And an order that does come by EDI in the same minutes: answered, so the runs did run.
+    r.drop('northgate', 'orders.edi', northgateOrders({ icn: 920, count: 1 }));
+    await until(() => sent855(r).length === 1, 20_000, 'the 855 of the EDI order');
+    await r.exportOnce();
+    expect(sent855(r)[0]).toMatch(/BAK\*00\*A\w\*PO-920-0\*/);
+    expect(r.sent('northgate', 'PHONE-0042')).toEqual([]);
+    expect(r.ledger.messages('outbound').filter((m) => m.source === 'PHONE-0042')).toEqual([]);
+    // Not a failure either: nothing waits for a person.
+    expect(r.ledger.exportFailures()).toEqual([]);
+  });
 });

@@ -116,33 +116,69 @@ describe('purchase orders from Odoo', () => {
 });
 
 describe('export runs over many records', () => {
-  it('reach every page, and a record that fails holds the cursor while the ones after it go out', async () => {
+  it('reach every page; a record that fails is held for a person and tried at every run, while the cursor and the records after it go on', async () => {
     const sandbox = await startSandbox({ password: 'pw' });
     const data = mkdtempSync(join(tmpdir(), 'gw-export-pages-'));
     const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
     const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
-    const d = { ledger, registry: loadPartners(join(ROOT, 'partners'), { dataRoot: data }), client, logger: pino({ level: 'silent' }), render: ledgerRenderer(ledger), pageSize: 2 };
+    const logged: Array<{ level: number; msg: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as { level: number; msg: string }) });
+    const d = { ledger, registry: loadPartners(join(ROOT, 'partners'), { dataRoot: data }), client, logger, render: ledgerRenderer(ledger), pageSize: 2 };
+    const errors = () => logged.filter((l) => l.level >= 50).map((l) => l.msg);
     try {
       expect(await exportPurchaseOrders(d)).toBe(0);
       await new Promise((r) => setTimeout(r, 1100));
       const line = [0, 0, { product_id: 80, product_qty: 10, price_unit: 0.0845, date_planned: '2026-12-10 12:00:00' }];
-      const ids: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        // The second has no product line: nothing to send a supplier, until purchasing adds one.
-        const orderLine = i === 1 ? [[0, 0, { display_type: 'line_section', name: 'Spare parts' }]] : [line];
+      const confirm = async (orderLine: unknown[]): Promise<number> => {
         const id = await client.create('purchase.order', { partner_id: 36, order_line: orderLine });
         await client.call('purchase.order', 'button_confirm', [[id]]);
-        ids.push(id);
-      }
+        return id;
+      };
+      const ids: number[] = [];
+      // The second has no product line: nothing to send a supplier, until purchasing adds one.
+      for (let i = 0; i < 5; i++) ids.push(await confirm(i === 1 ? [[0, 0, { display_type: 'line_section', name: 'Spare parts' }]] : [line]));
       const cursor = () => (JSON.parse(ledger.meta('export.since.bolt-supply.cursor') ?? '{}') as { id?: number }).id;
       expect(await exportPurchaseOrders(d)).toBe(4);
-      expect(cursor()).toBe(ids[0]);
+      expect(cursor()).toBe(ids[4]);
       expect(ledger.messages('outbound')).toHaveLength(4);
+      const [name1] = (await client.read('purchase.order', [ids[1]], ['name'])).map((p) => String(p.name));
+      expect(ledger.exportFailures()).toEqual([
+        expect.objectContaining({ source: 'odoo:purchase.order', key: `bolt-supply:${ids[1]}`, partnerId: 'bolt-supply', recordId: ids[1], name: name1, attempts: 1, reason: expect.stringMatching(/line/i) }),
+      ]);
+      expect(ledger.partnerActivity(0).find((a) => a.partnerId === 'bolt-supply')?.exportFailures).toBe(1);
+      expect(errors()).toHaveLength(1);
+      // Tried again, still failing: counted, not said again.
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      expect(ledger.exportFailures()).toEqual([expect.objectContaining({ recordId: ids[1], attempts: 2 })]);
+      expect(errors()).toHaveLength(1);
+      // Purchasing adds a line: the next run sends it, and the failure is gone.
       await client.write('purchase.order', [ids[1]], { order_line: [line] });
       expect(await exportPurchaseOrders(d)).toBe(1);
+      expect(ledger.exportFailures()).toEqual([]);
       expect(cursor()).toBe(ids[4]);
       expect(await exportPurchaseOrders(d)).toBe(0);
       expect(ledger.messages('outbound').map((m) => m.source).sort()).toEqual((await client.read('purchase.order', ids, ['name'])).map((p) => String(p.name)).sort());
+
+      // One a person dismisses is never tried again, and the history says who decided what.
+      const empty = await confirm([[0, 0, { display_type: 'line_note', name: 'Call before delivery' }]]);
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      const [failure] = ledger.exportFailures();
+      expect(failure).toEqual(expect.objectContaining({ recordId: empty }));
+      expect(ledger.dismissExport(failure!.id, 'ordered by phone')).toEqual(expect.objectContaining({ recordId: empty }));
+      expect(ledger.dismissExport(failure!.id, 'twice')).toBeUndefined();
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      expect(ledger.exportFailures()).toEqual([]);
+      expect(ledger.exported('odoo:purchase.order', `bolt-supply:${empty}`)).toBeNull();
+
+      // Odoo out of reach is no failure of the record: nothing held, the cursor stays, and it goes out once Odoo is back.
+      const late = await confirm([line]);
+      sandbox.faults.fail5xx({ status: 503, times: 1000 });
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      expect(ledger.exportFailures()).toEqual([]);
+      expect(cursor()).toBe(empty);
+      sandbox.faults.clear();
+      expect(await exportPurchaseOrders(d)).toBe(1);
+      expect(cursor()).toBe(late);
     } finally {
       ledger.close();
       await sandbox.close();

@@ -1,4 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadPartners } from '../../src/partners';
+import { Gateway } from '../../src/pipeline/gateway';
 import { GatewayMetrics } from '../../src/pipeline/metrics';
+import { nullSink } from '../../src/pipeline/sink';
+import { SqliteLedger } from '../../src/store';
 
 /** The value of one series in Prometheus text output, or undefined when the series is absent. */
 function sample(text: string, series: string): number | undefined {
@@ -91,6 +99,24 @@ describe('GatewayMetrics', () => {
     expect(sample(text, 'edi_overdue_acks{partner="acme"}')).toBe(1);
     // A partner whose acks all arrived disappears instead of keeping its stale count.
     expect(sample(text, 'edi_overdue_acks{partner="globex"}')).toBeUndefined();
+  });
+
+  it("a gateway's scrape counts the records of Odoo not sent, per partner, from its ledger", async () => {
+    const ledger = new SqliteLedger({ file: ':memory:' });
+    const m = new GatewayMetrics({ processMetrics: false });
+    const registry = loadPartners(join(__dirname, '..', '..', 'partners'), { dataRoot: mkdtempSync(join(tmpdir(), 'gw-metrics-')) });
+    const gateway = new Gateway({ ledger, registry, sink: nullSink(), logger: pino({ level: 'silent' }), metrics: m, exportEveryMs: 3_600_000 });
+    await gateway.start();
+    ledger.exportFailed({ source: 'odoo:sale.order', key: 'northgate:4', partnerId: 'northgate', recordId: 4, name: 'S00004', reason: 'x' });
+    ledger.exportFailed({ source: 'odoo:account.move', key: 'northgate:9', partnerId: 'northgate', recordId: 9, name: 'INV/9', reason: 'y' });
+    expect(sample(await m.text(), 'edi_export_failures{partner="northgate"}')).toBe(2);
+    const [first] = ledger.exportFailures();
+    ledger.dismissExport(first!.id, 'by hand');
+    expect(sample(await m.text(), 'edi_export_failures{partner="northgate"}')).toBe(1);
+    ledger.clearExportFailure('odoo:account.move', 'northgate:9');
+    expect(sample(await m.text(), 'edi_export_failures{partner="northgate"}')).toBeUndefined();
+    await gateway.stop();
+    ledger.close();
   });
 
   it('still answers a scrape when a hook throws or hangs, keeping the previous values', async () => {

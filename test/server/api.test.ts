@@ -45,6 +45,21 @@ describe('the API', () => {
     expect((await call('GET', '/api/documents?state=nonsense')).status).toBe(400);
   });
 
+  it('lists the records of Odoo not sent, per partner, and dismisses one (404 when gone, 400 without a reason)', async () => {
+    ledger.exportFailed({ source: 'odoo:sale.order', key: 'northgate:12', partnerId: 'northgate', recordId: 12, name: 'S00012', reason: 'ACK01 has no code for "changed"' });
+    ledger.exportFailed({ source: 'odoo:purchase.order', key: 'bolt-supply:3', partnerId: 'bolt-supply', recordId: 3, name: 'P00003', reason: 'no product lines' });
+    const all = (await (await call('GET', '/api/exports')).json()) as { failures: { id: number; name: string; attempts: number }[] };
+    expect(all.failures.map((f) => [f.name, f.attempts])).toEqual([['S00012', 1], ['P00003', 1]]);
+    const bolt = (await (await call('GET', '/api/exports?partner=bolt-supply')).json()) as { failures: { id: number; name: string }[] };
+    expect(bolt.failures.map((f) => f.name)).toEqual(['P00003']);
+    expect((await call('POST', '/api/exports/dismiss', { id: bolt.failures[0]!.id })).status).toBe(400);
+    const ok = await call('POST', '/api/exports/dismiss', { id: bolt.failures[0]!.id, reason: 'sent by e-mail' });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { dismissed: { name: string } }).dismissed.name).toBe('P00003');
+    expect((await call('POST', '/api/exports/dismiss', { id: bolt.failures[0]!.id, reason: 'again' })).status).toBe(404);
+    expect(ledger.exportFailures().map((f) => f.name)).toEqual(['S00012']);
+  });
+
   it('discard: only dead-lettered documents; 404 / 409 otherwise; bad bodies are 400', async () => {
     expect((await call('POST', '/api/discard', { documentId: posted })).status).toBe(409);
     expect((await call('POST', '/api/discard', { documentId: 999 })).status).toBe(404);

@@ -12,7 +12,7 @@ import type { Order } from '../../canonical/order';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { resolvePartner } from '../post/resolve';
 import type { OdooRecord } from '../client';
-import { day, listedAfter, m2oName, ownItemIds, type ExportCursor } from './fields';
+import { day, listedIn, m2oName, ownItemIds, type ExportWindow } from './fields';
 import { customerLines, readSaleLines, type CustomerLine, type SaleLine } from './sale-order';
 
 /** A posted customer invoice ready to be sent. */
@@ -29,7 +29,7 @@ export interface PostedCustomerInvoice {
  * latest by posting) is a day: so the first run also sends that day's invoices posted before it, while a
  * later cut would miss the ones posted after it. After `cursor`, oldest first.
  */
-export async function postedCustomerInvoices(ctx: PostContext, since: string, cursor?: ExportCursor, limit = 500): Promise<PostedCustomerInvoice[]> {
+export async function postedCustomerInvoices(ctx: PostContext, window: ExportWindow, limit = 500): Promise<PostedCustomerInvoice[]> {
   const customer = await resolvePartner(ctx);
   const rows = await ctx.client.searchRead(
     'account.move',
@@ -37,7 +37,7 @@ export async function postedCustomerInvoices(ctx: PostContext, since: string, cu
       ['move_type', '=', 'out_invoice'],
       ['partner_id', 'child_of', customer.commercialId],
       ['state', '=', 'posted'],
-      ...listedAfter('invoice_date', since.slice(0, 10), cursor),
+      ...listedIn('invoice_date', window, true),
     ],
     { fields: ['id', 'name', 'invoice_date'], order: 'invoice_date, id', limit },
   );

@@ -11,7 +11,7 @@ import type { Order } from '../../canonical/order';
 import type { ShipNotice, ShipNoticeLine } from '../../canonical/ship-notice';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { hasField, resolvePartner } from '../post/resolve';
-import { day, listedAfter, m2oName, ownItemIds, type ExportCursor } from './fields';
+import { day, listedIn, m2oName, ownItemIds, type ExportWindow } from './fields';
 import { customerLines, readSaleLines } from './sale-order';
 
 /** A validated delivery of a customer's order. */
@@ -29,7 +29,7 @@ export interface DoneDelivery {
  * Validated outgoing pickings of the partner's customer (and its addresses) whose sale order carries a
  * customer order number, done at or after `since` (UTC; Odoo sets `date_done` at validation), oldest first.
  */
-export async function doneDeliveries(ctx: PostContext, since: string, cursor?: ExportCursor, limit = 500): Promise<DoneDelivery[]> {
+export async function doneDeliveries(ctx: PostContext, window: ExportWindow, limit = 500): Promise<DoneDelivery[]> {
   const customer = await resolvePartner(ctx);
   const rows = await ctx.client.searchRead(
     'stock.picking',
@@ -38,7 +38,7 @@ export async function doneDeliveries(ctx: PostContext, since: string, cursor?: E
       ['partner_id', 'child_of', customer.commercialId],
       ['state', '=', 'done'],
       ['sale_id.client_order_ref', '!=', false],
-      ...listedAfter('date_done', since, cursor),
+      ...listedIn('date_done', window),
     ],
     { fields: ['id', 'name', 'sale_id', 'date_done'], order: 'date_done, id', limit },
   );

@@ -38,12 +38,17 @@ export interface ExportCursor {
   id: number;
 }
 
+/** Which records a listing takes: those dated from `since` on, after `cursor`; or, to try failed ones again, these ids. */
+export type ExportWindow = { since: string; cursor?: ExportCursor } | { ids: readonly number[] };
+
 /**
- * The records dated at or after `since`, after `cursor` in (field, id) order: listing in that order from
- * a cursor, not a page of the oldest, so records past any first page are reached, and a record whose date
- * moves later (a quotation confirmed days after it was made) comes round again.
+ * The domain of a window over records dated by `field`: in (field, id) order from a cursor, not a page of
+ * the oldest, so records past any first page are reached, and a record whose date moves later (a
+ * quotation confirmed days after it was made) comes round again. `dateOnly` for a date (not datetime) field.
  */
-export function listedAfter(field: string, since: string, cursor?: ExportCursor): Domain {
-  const from: Domain = [[field, '>=', since]];
+export function listedIn(field: string, w: ExportWindow, dateOnly = false): Domain {
+  if ('ids' in w) return [['id', 'in', [...w.ids]]];
+  const from: Domain = [[field, '>=', dateOnly ? w.since.slice(0, 10) : w.since]];
+  const { cursor } = w;
   return cursor ? [...from, '|', [field, '>', cursor.at], '&', [field, '=', cursor.at], ['id', '>', cursor.id]] : from;
 }

@@ -7,7 +7,7 @@ import type { Envelope } from '../../canonical/envelope';
 import type { Order, OrderLine } from '../../canonical/order';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { resolvePartner } from '../post/resolve';
-import { day, listedAfter, m2oName, type ExportCursor, ownItemIds } from './fields';
+import { day, listedIn, m2oName, type ExportWindow, ownItemIds } from './fields';
 
 /** A confirmed purchase order ready to be sent. */
 export interface ConfirmedPurchaseOrder {
@@ -18,11 +18,11 @@ export interface ConfirmedPurchaseOrder {
 }
 
 /** Confirmed purchase orders of the partner's supplier (and its contacts) approved at or after `since` (UTC), after `cursor`, oldest first. */
-export async function confirmedPurchaseOrders(ctx: PostContext, since: string, cursor?: ExportCursor, limit = 500): Promise<ConfirmedPurchaseOrder[]> {
+export async function confirmedPurchaseOrders(ctx: PostContext, window: ExportWindow, limit = 500): Promise<ConfirmedPurchaseOrder[]> {
   const supplier = await resolvePartner(ctx);
   const rows = await ctx.client.searchRead(
     'purchase.order',
-    [['partner_id', 'child_of', supplier.commercialId], ['state', 'in', ['purchase', 'done']], ...listedAfter('date_approve', since, cursor)],
+    [['partner_id', 'child_of', supplier.commercialId], ['state', 'in', ['purchase', 'done']], ...listedIn('date_approve', window)],
     { fields: ['id', 'name', 'date_approve'], order: 'date_approve, id', limit },
   );
   return rows.map((r) => ({ id: r.id, name: str(r.name), at: str(r.date_approve) }));

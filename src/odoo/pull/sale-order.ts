@@ -11,7 +11,7 @@ import type { LineStatus, OrderResponse, OrderResponseLine, ResponseStatus } fro
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { bookedAs, bookedDeliveryDate } from '../post/order';
 import { resolvePartner } from '../post/resolve';
-import { day, listedAfter, m2oName, type ExportCursor } from './fields';
+import { day, listedIn, m2oName, type ExportWindow } from './fields';
 
 /** A sale order that answers a customer's order: confirmed (`sale`) or cancelled. */
 export interface AnsweredSaleOrder {
@@ -30,11 +30,11 @@ const ANSWERED = ['sale', 'cancel'];
  * Sale orders of the partner's customer (and its contacts) that carry a customer order number and were
  * confirmed or cancelled, dated at or after `since` (UTC; Odoo moves `date_order` to the confirmation), after `cursor`, oldest first.
  */
-export async function answeredSaleOrders(ctx: PostContext, since: string, cursor?: ExportCursor, limit = 500): Promise<AnsweredSaleOrder[]> {
+export async function answeredSaleOrders(ctx: PostContext, window: ExportWindow, limit = 500): Promise<AnsweredSaleOrder[]> {
   const customer = await resolvePartner(ctx);
   const rows = await ctx.client.searchRead(
     'sale.order',
-    [['partner_id', 'child_of', customer.commercialId], ['state', 'in', ANSWERED], ['client_order_ref', '!=', false], ...listedAfter('date_order', since, cursor)],
+    [['partner_id', 'child_of', customer.commercialId], ['state', 'in', ANSWERED], ['client_order_ref', '!=', false], ...listedIn('date_order', window)],
     { fields: ['id', 'name', 'client_order_ref', 'date_order'], order: 'date_order, id', limit },
   );
   return rows.map((r) => ({ id: r.id, name: str(r.name), ref: str(r.client_order_ref), at: str(r.date_order) }));

@@ -3,7 +3,7 @@
  * data on it is only ever text) is tested without a server.
  */
 import { RESENDABLE_MESSAGE_STATES } from '../../pipeline/resend';
-import { DEAD_LETTER_STATES, REPLAYABLE_DOCUMENT_STATES, type DocumentRow, type DocumentState, type EventRow, type ExpectedAckRow, type MessageRow, type MessageState, type PartnerActivity } from '../../store';
+import { DEAD_LETTER_STATES, REPLAYABLE_DOCUMENT_STATES, type DocumentRow, type DocumentState, type EventRow, type ExpectedAckRow, type ExportFailureRow, type MessageRow, type MessageState, type PartnerActivity } from '../../store';
 import { formatTime, html, queryString, type Html, type HtmlValue } from './html';
 
 /** Document states a person acts on, and the ones still on their way. */
@@ -17,6 +17,7 @@ export const NOTICES: Readonly<Record<string, string>> = {
   replayed: 'Replayed from the stored bytes with the current mappings.',
   discarded: 'Discarded: it will not be posted.',
   resent: 'Queued to be sent again.',
+  dismissed: 'Dismissed: the record will not be sent.',
 };
 
 export interface PageFrame {
@@ -36,6 +37,7 @@ export function layout(frame: PageFrame, body: HtmlValue): string {
 <a href="/dashboard/documents${queryString({ state: FAILED_STATES.join(',') })}">Failed</a>
 <a href="/dashboard/documents${queryString({ state: WAITING_STATES.join(',') })}">Waiting</a>
 <a href="/dashboard/acks">Acknowledgments</a>
+<a href="/dashboard/exports">Not sent</a>
 <a href="/dashboard/messages">Messages</a>
 </nav><form class="search" method="get" action="/dashboard/search" role="search"><input type="search" name="q" maxlength="100" placeholder="Order, invoice or shipment number" aria-label="number"><button type="submit">Find</button></form><form method="post" action="/dashboard/logout">${csrfField(frame.csrf)}<button type="submit">Sign out</button></form></header>`
     : '';
@@ -100,6 +102,7 @@ export function overviewPage(lines: readonly PartnerLine[], windowLabel: string,
   const waiting = total((a) => sum(a.open, WAITING_STATES));
   const overdue = total((a) => a.acks.overdue ?? 0);
   const attention = total((a) => sum(a.openMessages.inbound, MESSAGE_ATTENTION_STATES) + sum(a.openMessages.outbound, MESSAGE_ATTENTION_STATES));
+  const notSent = total((a) => a.exportFailures);
   const rows = lines.map((l) => {
     const a = l.activity;
     const p = l.id || undefined;
@@ -111,6 +114,7 @@ export function overviewPage(lines: readonly PartnerLine[], windowLabel: string,
 <td class="n">${count(sum(a.open, WAITING_STATES), docsHref(WAITING_STATES, p), 'warn')}</td>
 <td class="n" data-col="failed">${count(sum(a.open, FAILED_STATES), docsHref(FAILED_STATES, p), 'bad')}</td>
 <td class="n">${count(sum(a.openMessages.inbound, MESSAGE_ATTENTION_STATES) + sum(a.openMessages.outbound, MESSAGE_ATTENTION_STATES), `/dashboard/messages${queryString({ state: MESSAGE_ATTENTION_STATES.join(','), partner: p })}`, 'bad')}</td>
+<td class="n" data-col="not-sent">${count(a.exportFailures, `/dashboard/exports${queryString({ partner: p })}`, 'bad')}</td>
 <td class="n">${a.sent}</td>
 <td class="n">${count(a.acks.sent ?? 0, `/dashboard/acks${queryString({ state: 'sent', partner: p })}`)}</td>
 <td class="n" data-col="overdue">${count(a.acks.overdue ?? 0, `/dashboard/acks${queryString({ state: 'overdue', partner: p })}`, 'bad')}</td>
@@ -126,12 +130,13 @@ export function overviewPage(lines: readonly PartnerLine[], windowLabel: string,
 <div class="card"><span class="n ${waiting ? 'warn' : ''}" id="total-waiting">${waiting}</span>documents waiting to post</div>
 <div class="card"><span class="n ${overdue ? 'bad' : ''}" id="total-overdue">${overdue}</span>acknowledgments overdue</div>
 <div class="card"><span class="n ${attention ? 'bad' : ''}" id="total-attention">${attention}</span>messages need a person</div>
+<div class="card"><a class="n ${notSent ? 'bad' : ''}" id="total-not-sent" href="/dashboard/exports">${notSent}</a>records of Odoo not sent</div>
 </div>
-<table><thead><tr><th rowspan="2">Partner</th><th colspan="5">Inbound</th><th colspan="5">Outbound</th><th colspan="2">Last</th></tr>
+<table><thead><tr><th rowspan="2">Partner</th><th colspan="5">Inbound</th><th colspan="6">Outbound</th><th colspan="2">Last</th></tr>
 <tr><th class="n">received ${windowLabel}</th><th class="n">posted ${windowLabel}</th><th class="n">waiting</th><th class="n">failed</th><th class="n">files held / failed</th>
-<th class="n">sent ${windowLabel}</th><th class="n">acks awaited</th><th class="n">overdue</th><th class="n">rejected ${windowLabel}</th><th class="n">acknowledged ${windowLabel}</th><th>received</th><th>sent</th></tr></thead>
-<tbody>${rows.length ? rows : html`<tr><td colspan="13" class="muted">No partners configured.</td></tr>`}</tbody></table>
-<p class="muted">Counts of failed, waiting and awaited are of everything still open; the others of the last ${windowLabel}. Times are UTC.</p>`,
+<th class="n">not sent</th><th class="n">sent ${windowLabel}</th><th class="n">acks awaited</th><th class="n">overdue</th><th class="n">rejected ${windowLabel}</th><th class="n">acknowledged ${windowLabel}</th><th>received</th><th>sent</th></tr></thead>
+<tbody>${rows.length ? rows : html`<tr><td colspan="14" class="muted">No partners configured.</td></tr>`}</tbody></table>
+<p class="muted">Counts of failed, waiting, not sent and awaited are of everything still open; the others of the last ${windowLabel}. Times are UTC.</p>`,
   );
 }
 
@@ -311,6 +316,23 @@ export function acksPage(acks: readonly ExpectedAckRow[], states: readonly strin
     html`<h1>Acknowledgments${states.length ? html`: ${states.join(', ')}` : ''}${partner ? html` · ${partner}` : ''}</h1>
 ${filterForm('/dashboard/acks', states, choices, partner, partners)}
 ${ackTable(acks, frame.csrf)}`,
+  );
+}
+
+/** Records of Odoo that could not be sent to their partner: why, how often tried, and Dismiss. */
+export function exportsPage(failures: readonly ExportFailureRow[], partner: string | undefined, partners: readonly string[], frame: PageFrame & { csrf: string }): string {
+  return layout(
+    frame,
+    html`<h1>Not sent${partner ? html` · ${partner}` : ''}</h1>
+<form class="filters" method="get" action="/dashboard/exports"><label>Partner ${select('partner', [['', 'all'], ...partners.map((p) => [p, p] as const)], partner ?? '')}</label><button type="submit">Show</button></form>
+<p class="muted">Each is tried again at every export run, so fixing the cause in Odoo or in the partner's mapping sends it. Dismiss one that is not to be sent.</p>
+<table id="exports"><thead><tr><th>Partner</th><th>In Odoo</th><th>Reason</th><th class="n">Attempts</th><th>First failed</th><th>Last tried</th><th></th></tr></thead><tbody>
+${failures.map(
+  (f) => html`<tr data-id="${f.id}"><td>${f.partnerId}</td><td>${f.source.replace(/^odoo:/, '')} ${f.name} <span class="muted">id ${f.recordId}</span></td><td>${clip(f.reason, 600)}</td><td class="n">${f.attempts}</td>
+<td>${formatTime(f.firstAt)}</td><td>${formatTime(f.lastAt)}</td>
+<td><form class="inline" method="post" action="/dashboard/exports/${f.id}/dismiss">${csrfField(frame.csrf)}<input type="text" name="reason" maxlength="500" required placeholder="why it is not to be sent"><button type="submit">Dismiss</button></form></td></tr>`,
+)}
+${failures.length === 0 ? html`<tr><td colspan="7" class="muted">None.</td></tr>` : ''}</tbody></table>`,
   );
 }
 

@@ -8,13 +8,14 @@ import type http from 'node:http';
 import type { PartnerRegistry } from '../../partners/registry';
 import type { Gateway } from '../../pipeline/gateway';
 import { discard, ReplayError } from '../../pipeline/replay';
-import { LedgerError, type DocumentState, type Ledger, type MessageState, type PartnerActivity } from '../../store';
+import { emptyActivity, LedgerError, type DocumentState, type Ledger, type MessageState, type PartnerActivity } from '../../store';
 import type { HttpServerHandle, RouteContext } from '../http';
 import {
   ACK_FILTERS,
   acksPage,
   documentPage,
   documentsPage,
+  exportsPage,
   FAILED_STATES,
   messagePage,
   messagesPage,
@@ -131,9 +132,8 @@ export function registerDashboard(server: HttpServerHandle, deps: DashboardDeps)
 
   const overview = (session: Session, ctx: RouteContext): string => {
     const activity = new Map<string, PartnerActivity>(ledger.partnerActivity(now() - windowMs).map((a) => [a.partnerId, a]));
-    const empty = (id: string): PartnerActivity => ({ partnerId: id, open: {}, openMessages: { inbound: {}, outbound: {} }, recent: {}, received: 0, sent: 0, lastReceivedAt: null, lastSentAt: null, acks: {} });
     const lines: PartnerLine[] = registry.partners
-      .map((p) => ({ id: p.id, name: p.name, mode: p.mode, activity: activity.get(p.id) ?? empty(p.id) }))
+      .map((p) => ({ id: p.id, name: p.name, mode: p.mode, activity: activity.get(p.id) ?? emptyActivity(p.id) }))
       .sort((a, b) => a.id.localeCompare(b.id));
     // Partners removed from the configuration, and files of no known partner, still show while they have rows.
     for (const [id, a] of activity) if (!registry.get(id)) lines.push({ id, activity: a });
@@ -190,6 +190,9 @@ export function registerDashboard(server: HttpServerHandle, deps: DashboardDeps)
       const acks = ledger.expectedAckList(500).filter((a) => (states.length === 0 || states.includes(a.state)) && (!partner || a.partnerId === partner));
       return acksPage(acks, states, partner, partnerIds(), frame(session, 'Acknowledgments', ctx));
     }
+    if (section === 'exports' && id === undefined) {
+      return exportsPage(ledger.exportFailures({ ...(partner ? { partnerId: partner } : {}), limit: LIST_LIMIT }), partner, partnerIds(), frame(session, 'Not sent', ctx));
+    }
     throw new PageError(404, 'Not found', `no page ${ctx.path}`);
   };
 
@@ -210,6 +213,12 @@ export function registerDashboard(server: HttpServerHandle, deps: DashboardDeps)
       if (section === 'messages' && action === 'replay') {
         await gateway.replay({ messageId: id });
         return `/dashboard/messages/${id}?done=replayed`;
+      }
+      if (section === 'exports' && action === 'dismiss') {
+        const reason = (form.get('reason') ?? '').trim();
+        if (!reason) throw new PageError(400, 'A reason is needed', 'say why the record is not to be sent: the history keeps it');
+        if (!ledger.dismissExport(id, `dismissed from the dashboard: ${reason}`)) throw new PageError(404, 'Not found', `no record ${id} waiting to be sent`);
+        return '/dashboard/exports?done=dismissed';
       }
       if (section === 'messages' && action === 'resend') {
         const result = gateway.resend(id);

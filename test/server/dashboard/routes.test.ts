@@ -142,6 +142,27 @@ describe('the dashboard over HTTP', () => {
     expect(inbound.status).toBe(409);
   });
 
+  it('shows the records of Odoo that could not be sent, counted on the overview, and dismisses one with its reason', async () => {
+    ledger.exportFailed({ source: 'odoo:account.move', key: 'northgate:7', partnerId: 'northgate', recordId: 7, name: 'INV/2026/00007', reason: 'it cannot be rendered as 810: IT1 <unit> is missing' });
+    const { cookie, csrf } = await signIn();
+    const overview = await (await get('/dashboard', cookie)).text();
+    expect(overview).toMatch(/<tr data-partner="northgate">[\s\S]*?data-col="not-sent"><a class="bad" href="\/dashboard\/exports\?partner=northgate">1<\/a>/);
+    const list = await (await get('/dashboard/exports?partner=northgate', cookie)).text();
+    expect(list).toContain('account.move INV/2026/00007');
+    expect(list).toContain('IT1 &lt;unit&gt; is missing');
+    expect(await (await get('/dashboard/exports?partner=keystone', cookie)).text()).toContain('None.');
+    const [failure] = ledger.exportFailures();
+    const empty = await post(`/dashboard/exports/${failure!.id}/dismiss`, { reason: ' ', csrf }, { cookie });
+    expect(empty.status).toBe(400);
+    const r = await post(`/dashboard/exports/${failure!.id}/dismiss`, { reason: 'sent on paper', csrf }, { cookie });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('/dashboard/exports?done=dismissed');
+    expect(ledger.exportFailures()).toEqual([]);
+    expect(ledger.exported('odoo:account.move', 'northgate:7')).toBeNull();
+    expect(await (await get('/dashboard/exports?done=dismissed', cookie)).text()).toContain('Dismissed: the record will not be sent.');
+    expect((await post(`/dashboard/exports/${failure!.id}/dismiss`, { reason: 'again', csrf }, { cookie })).status).toBe(404);
+  });
+
   it('signs out: the session no longer opens pages', async () => {
     const { cookie, csrf } = await signIn();
     const r = await post('/dashboard/logout', { csrf }, { cookie });
