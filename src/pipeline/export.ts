@@ -14,7 +14,7 @@ import type { Envelope } from '../canonical/envelope';
 import type { OdooClient } from '../odoo/client';
 import { OdooError } from '../odoo/errors';
 import { createPostContext, ResolveCache, type PostContext } from '../odoo/post';
-import { confirmedPurchaseOrders, purchaseOrderAsOrder, type ConfirmedPurchaseOrder } from '../odoo/pull/purchase-order';
+import { cancelledPurchaseOrders, confirmedPurchaseOrders, purchaseOrderAsOrder, type ConfirmedPurchaseOrder } from '../odoo/pull/purchase-order';
 import type { ExportCursor, ExportWindow } from '../odoo/pull/fields';
 import { answeredSaleOrders, saleOrderAsOrderResponse, type AnsweredSaleOrder } from '../odoo/pull/sale-order';
 import { OrderSchema, type Order } from '../canonical/order';
@@ -84,6 +84,11 @@ export interface ExportKind<T extends { id: number; name: string; at: string }> 
   build(ctx: PostContext, row: T, partner: Partner, envelope: Envelope, ledger: Ledger): Promise<CanonicalDocument | NotForPartner>;
   /** The outbound message's name: the number a person looks for, and what an order response is matched on. */
   name(row: T, doc: CanonicalDocument): string;
+  /**
+   * For records whose date is not when they became due (a purchase order cancelled weeks after it was
+   * approved): each run lists again the records dated in the last `days`, and keeps no cursor between runs.
+   */
+  rescanDays?: number;
 }
 
 /** Our confirmed purchase orders → 850 / ORDERS to the supplier. */
@@ -98,6 +103,28 @@ const PURCHASE_ORDERS: ExportKind<ConfirmedPurchaseOrder> = {
   build: (ctx, po, partner, envelope) => purchaseOrderAsOrder(ctx, po.id, partner.id, envelope),
   // The supplier's order response is matched on it.
   name: (_po, doc) => (doc.type === 'order' ? doc.orderNumber : ''),
+};
+
+/** How far back cancellations are looked for: a purchase order approved longer ago than this and cancelled now is not announced. */
+export const CANCEL_RESCAN_DAYS = 90;
+
+/** Purchase orders we sent, cancelled in Odoo since → the same 850 / ORDERS as a cancellation (BEG01 01, BGM 1225 1). */
+const PURCHASE_ORDER_CANCELS: ExportKind<ConfirmedPurchaseOrder> = {
+  source: 'odoo:purchase.order.cancel',
+  docType: 'order',
+  model: 'purchase.order',
+  // From the same first run as the orders: only orders sent since then can be cancelled.
+  sinceKey: PURCHASE_ORDERS.sinceKey,
+  what: 'cancellation of a purchase order',
+  list: cancelledPurchaseOrders,
+  build: async (ctx, po, partner, envelope, ledger) => {
+    // Only an order the supplier got is cancelled there (not one cancelled before it went out, nor one a person dismissed).
+    const sent = ledger.exported(PURCHASE_ORDERS.source, `${partner.id}:${po.id}`);
+    if (typeof sent !== 'number') return { skip: `purchase order ${po.name} was never sent to ${partner.id}` };
+    return purchaseOrderAsOrder(ctx, po.id, partner.id, envelope, 'cancel');
+  },
+  name: (po) => po.name,
+  rescanDays: CANCEL_RESCAN_DAYS,
 };
 
 /**
@@ -155,6 +182,10 @@ function cursorOf(text: string | undefined): ExportCursor | undefined {
   }
 }
 
+/** A time as Odoo writes datetimes: UTC "YYYY-MM-DD HH:MM:SS" (which sorts as text). */
+const odooTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+const later = (a: string, b: string): string => (a > b ? a : b);
+
 /** What became of one record in a run. */
 type Outcome = 'queued' | 'exported' | 'skipped' | 'failed' | 'retry';
 
@@ -176,8 +207,8 @@ export async function exportKind<T extends { id: number; name: string; at: strin
     const sinceKey = kind.sinceKey(partner.id);
     let since = d.ledger.meta(sinceKey);
     if (since === undefined) {
-      // First run for this partner: from now on. Odoo datetimes are UTC "YYYY-MM-DD HH:MM:SS".
-      since = new Date(now()).toISOString().slice(0, 19).replace('T', ' ');
+      // First run for this partner: from now on.
+      since = odooTime(now());
       d.ledger.setMeta(sinceKey, since);
       d.logger.info({ partner: partner.id, since }, `${kind.model} records from now on will be sent as ${messageType}`);
     }
@@ -190,13 +221,14 @@ export async function exportKind<T extends { id: number; name: string; at: strin
     if (!(await retryFailures(d, kind, partner, ctx, one))) continue;
 
     const cursorKey = `${sinceKey}.cursor`;
-    const kept = cursorOf(d.ledger.meta(cursorKey));
+    const kept = kind.rescanDays === undefined ? cursorOf(d.ledger.meta(cursorKey)) : undefined;
+    const from = kind.rescanDays === undefined ? since : later(since, odooTime(now() - kind.rescanDays * 86_400_000));
     let cursor = kept;
     let page = kept;
     pages: for (let pages = 0; pages < MAX_PAGES; pages++) {
       let rows: T[];
       try {
-        rows = await kind.list(ctx, { since, ...(page ? { cursor: page } : {}) }, pageSize);
+        rows = await kind.list(ctx, { since: from, ...(page ? { cursor: page } : {}) }, pageSize);
       } catch (err) {
         d.logger.error({ partner: partner.id, err }, `could not list ${kind.model} records; trying again on the next run`);
         break;
@@ -209,7 +241,7 @@ export async function exportKind<T extends { id: number; name: string; at: strin
       if (rows.length < pageSize || !last) break;
       page = { at: last.at, id: last.id };
     }
-    if (cursor && (cursor.at !== kept?.at || cursor.id !== kept.id)) d.ledger.setMeta(cursorKey, JSON.stringify(cursor));
+    if (kind.rescanDays === undefined && cursor && (cursor.at !== kept?.at || cursor.id !== kept.id)) d.ledger.setMeta(cursorKey, JSON.stringify(cursor));
   }
   return queued;
 }
@@ -291,9 +323,9 @@ async function exportOne<T extends { id: number; name: string; at: string }>(
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** One pass over every supplier partner; returns how many purchase orders were queued. */
-export function exportPurchaseOrders(d: ExportDeps): Promise<number> {
-  return exportKind(d, PURCHASE_ORDERS);
+/** One pass over every supplier partner: purchase orders confirmed, then those sent and cancelled since; returns how many were queued. */
+export async function exportPurchaseOrders(d: ExportDeps): Promise<number> {
+  return (await exportKind(d, PURCHASE_ORDERS)) + (await exportKind(d, PURCHASE_ORDER_CANCELS));
 }
 
 /** One pass over every customer partner that receives order responses; returns how many were queued. */

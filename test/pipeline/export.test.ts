@@ -115,6 +115,51 @@ describe('purchase orders from Odoo', () => {
   });
 });
 
+describe('purchase orders cancelled in Odoo', () => {
+  it('one we sent is cancelled at the supplier with the same order as a cancellation (BEG01 01), once; one never sent is not', async () => {
+    const sandbox = await startSandbox({ password: 'pw' });
+    const data = mkdtempSync(join(tmpdir(), 'gw-export-cancel-'));
+    const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
+    const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
+    const d = { ledger, registry: loadPartners(join(ROOT, 'partners'), { dataRoot: data }), client, logger: pino({ level: 'silent' }), render: ledgerRenderer(ledger) };
+    try {
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      await new Promise((r) => setTimeout(r, 1100));
+      const line = [0, 0, { product_id: 80, product_qty: 10, price_unit: 0.0845, date_planned: '2026-12-10 12:00:00' }];
+      const confirm = async (): Promise<number> => {
+        const id = await client.create('purchase.order', { partner_id: 36, order_line: [line] });
+        await client.call('purchase.order', 'button_confirm', [[id]]);
+        return id;
+      };
+      const sent = await confirm();
+      expect(await exportPurchaseOrders(d)).toBe(1);
+      // Cancelled before any run saw it: the supplier never had it, so there is nothing to cancel.
+      const never = await confirm();
+      await client.call('purchase.order', 'button_cancel', [[never]]);
+      await client.call('purchase.order', 'button_cancel', [[sent]]);
+      expect(await exportPurchaseOrders(d)).toBe(1);
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      const [name] = (await client.read('purchase.order', [sent], ['name'])).map((p) => String(p.name));
+      const messages = ledger.messages('outbound');
+      expect(messages.map((m) => [m.messageType, m.source])).toEqual([
+        ['850', name],
+        ['850', name],
+      ]);
+      const texts = messages.map((m) => ledger.bytes(m.id).toString('latin1'));
+      const cancellation = texts.find((t) => t.includes('BEG*01*'));
+      expect(cancellation).toMatch(new RegExp(`BEG\\*01\\*SA\\*${name}\\*`));
+      expect(texts.filter((t) => t.includes('BEG*00*'))).toHaveLength(1);
+      expect(validateBuffer(Buffer.from(cancellation!, 'latin1')).errors).toEqual([]);
+      expect(ledger.exportFailures()).toEqual([]);
+      // A cancellation carries the order's lines, as the supplier knows them.
+      expect(cancellation!.match(/PO1\*/g)).toHaveLength(1);
+    } finally {
+      ledger.close();
+      await sandbox.close();
+    }
+  });
+});
+
 describe('export runs over many records', () => {
   it('reach every page; a record that fails is held for a person and tried at every run, while the cursor and the records after it go on', async () => {
     const sandbox = await startSandbox({ password: 'pw' });

@@ -28,11 +28,29 @@ export async function confirmedPurchaseOrders(ctx: PostContext, window: ExportWi
   return rows.map((r) => ({ id: r.id, name: str(r.name), at: str(r.date_approve) }));
 }
 
-/** The canonical order for one purchase order; `envelope` is completed by the renderer. */
-export async function purchaseOrderAsOrder(ctx: PostContext, poId: number, partnerId: string, envelope: Envelope): Promise<Order> {
+/**
+ * Cancelled purchase orders of the partner's supplier approved in the window (a cancelled order keeps
+ * its `date_approve`), oldest first: those whose order went out are then cancelled at the supplier.
+ */
+export async function cancelledPurchaseOrders(ctx: PostContext, window: ExportWindow, limit = 500): Promise<ConfirmedPurchaseOrder[]> {
+  const supplier = await resolvePartner(ctx);
+  const rows = await ctx.client.searchRead(
+    'purchase.order',
+    [['partner_id', 'child_of', supplier.commercialId], ['state', '=', 'cancel'], ['date_approve', '!=', false], ...listedIn('date_approve', window)],
+    { fields: ['id', 'name', 'date_approve'], order: 'date_approve, id', limit },
+  );
+  return rows.map((r) => ({ id: r.id, name: str(r.name), at: str(r.date_approve) }));
+}
+
+/**
+ * The canonical order for one purchase order; `envelope` is completed by the renderer. `purpose` cancel:
+ * the order we sent, now cancelled in Odoo, as its cancellation (850 BEG01 01, ORDERS BGM 1225 1).
+ */
+export async function purchaseOrderAsOrder(ctx: PostContext, poId: number, partnerId: string, envelope: Envelope, purpose: 'original' | 'cancel' = 'original'): Promise<Order> {
   const [po] = await ctx.client.read('purchase.order', [poId], ['id', 'name', 'state', 'partner_id', 'date_order', 'date_planned', 'currency_id', 'notes']);
   if (!po) throw new BusinessError('po_not_found', `purchase order id ${poId} does not exist in Odoo`);
-  if (po.state !== 'purchase' && po.state !== 'done') throw new BusinessError('po_closed', `purchase order ${str(po.name)} is ${str(po.state)}, not confirmed: it is not sent`);
+  if (purpose === 'cancel' && po.state !== 'cancel') throw new BusinessError('po_closed', `purchase order ${str(po.name)} is ${str(po.state)}, not cancelled: no cancellation is sent`);
+  if (purpose === 'original' && po.state !== 'purchase' && po.state !== 'done') throw new BusinessError('po_closed', `purchase order ${str(po.name)} is ${str(po.state)}, not confirmed: it is not sent`);
   const uomField = (await ctx.client.fieldNames()).purchaseLineUom;
   const rows = await ctx.client.searchRead('purchase.order.line', [['order_id', '=', poId]], {
     fields: ['id', 'sequence', 'product_id', 'name', 'product_qty', uomField, 'price_unit', 'date_planned', 'display_type'],
@@ -56,7 +74,7 @@ export async function purchaseOrderAsOrder(ctx: PostContext, poId: number, partn
     partnerId,
     envelope,
     orderNumber: str(po.name),
-    purpose: 'original',
+    purpose,
     orderDate: day(po.date_order) ?? new Date().toISOString().slice(0, 10),
     parties: [{ role: 'seller', name: m2oName(po.partner_id) }],
     lines,
