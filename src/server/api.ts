@@ -6,10 +6,12 @@
 import type { PartnerRegistry } from '../partners/registry';
 import type { Gateway } from '../pipeline/gateway';
 import { discard, ReplayError } from '../pipeline/replay';
-import { DEAD_LETTER_STATES, type DocumentState, type Ledger } from '../store';
+import { DEAD_LETTER_STATES, DOCUMENT_STATES, EXPECTED_ACK_STATES, type Ledger } from '../store';
 import { HttpError, sendJson, type HttpServerHandle, type RouteContext } from './http';
+import { parseListQuery, readPage, type ListQuery, type ListQueryOptions } from './list-query';
 
-const DOCUMENT_STATES: readonly DocumentState[] = ['mapped', 'posted', 'retry', 'parked', 'dead', 'held', 'ignored', 'discarded', 'replaced'];
+/** Most rows an API list returns at once. */
+const MAX_LIMIT = 1000;
 
 /** The request body as a JSON object; 400 naming the expected shape otherwise. */
 async function jsonBody(ctx: RouteContext, shape: string): Promise<Record<string, unknown>> {
@@ -26,6 +28,13 @@ async function jsonBody(ctx: RouteContext, shape: string): Promise<Record<string
 function idOf(s: string, what: string): number {
   if (!/^\d{1,12}$/.test(s)) throw new HttpError(400, 'bad_id', `${what} id must be a number`);
   return Number(s);
+}
+
+/** A list's query parameters, or 400 naming the wrong one (`bad_state`, `bad_before`, …). */
+function listQueryOf<S extends string>(ctx: RouteContext, options: ListQueryOptions<S>): ListQuery<S> {
+  const r = parseListQuery(ctx.query, options);
+  if (!r.ok) throw new HttpError(400, `bad_${r.param}`, r.message);
+  return r.query;
 }
 
 /** A refusal as HTTP: 404 when the thing is not in the ledger, 409 (`code`) when it is but may not be done. */
@@ -47,10 +56,9 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
         sendJson(res, 200, { document: doc, events: ledger.eventsOfDocument(doc.id) });
         return;
       }
-      const states = (ctx.query.get('state') ?? DEAD_LETTER_STATES.join(',')).split(',').filter(Boolean);
-      for (const s of states) if (!DOCUMENT_STATES.includes(s as DocumentState)) throw new HttpError(400, 'bad_state', `unknown state ${s}; use ${DOCUMENT_STATES.join(', ')}`);
-      const limit = Math.min(1000, Number(ctx.query.get('limit') ?? 100) || 100);
-      sendJson(res, 200, { documents: ledger.documentsIn(states as DocumentState[], limit, ctx.query.get('partner') ?? undefined) });
+      const q = listQueryOf(ctx, { known: DOCUMENT_STATES, fallback: DEAD_LETTER_STATES, limit: { default: 100, max: MAX_LIMIT } });
+      const { rows, next } = readPage(q.limit, (n) => ledger.documentsIn(q.states, n, q.partner, q.before));
+      sendJson(res, 200, { documents: rows, next });
     },
     { auth: true },
   );
@@ -107,7 +115,16 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
     },
     { auth: true, exact: true },
   );
-  http.route('GET', '/api/acks', (_req, res) => sendJson(res, 200, { acks: ledger.expectedAckList(500) }), { auth: true, exact: true });
+  http.route(
+    'GET',
+    '/api/acks',
+    (_req, res, ctx) => {
+      const q = listQueryOf(ctx, { known: EXPECTED_ACK_STATES, fallback: [], limit: { default: 500, max: MAX_LIMIT } });
+      const { rows, next } = readPage(q.limit, (n) => ledger.expectedAcksIn(q.states, n, q.partner, q.before));
+      sendJson(res, 200, { acks: rows, next });
+    },
+    { auth: true, exact: true },
+  );
   http.route(
     'POST',
     '/api/send',

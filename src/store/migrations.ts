@@ -176,4 +176,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (source, key)
   );
   `,
+  // 12: the acknowledgments list, newest first per state and paged by id (SqliteLedger.expectedAcksIn).
+  // expected_acks_state ends with the deadline, so a list of one state sorted all its rows (all the
+  // acknowledged ones, in the end); this one reads a page and stops, as documents_due does for documents.
+  `CREATE INDEX expected_acks_list ON expected_acks (state, id);`,
 ];

@@ -40,7 +40,7 @@ import type {
   PartnerActivity,
   ProcessedMessage,
 } from './types';
-import { emptyActivity, FINISHED_DOCUMENT_STATES, FINISHED_MESSAGE_STATES, OPEN_DOCUMENT_STATES, OPEN_MESSAGE_STATES, type PruneResult } from './types';
+import { DOCUMENT_STATES, emptyActivity, EXPECTED_ACK_STATES, FINISHED_DOCUMENT_STATES, FINISHED_MESSAGE_STATES, MESSAGE_STATES, OPEN_DOCUMENT_STATES, OPEN_MESSAGE_STATES, type PruneResult } from './types';
 
 type Row = Record<string, unknown>;
 /** An export_failures row as `ExportFailureRow`. */
@@ -121,6 +121,37 @@ const DOCUMENT_COLUMNS =
   'id, message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, order_key, state, attempts, next_attempt_at, reason, error_kind, (SELECT canonical FROM document_bodies WHERE document_id = documents.id) AS canonical, result, correlation_id, created_at, updated_at, replay_of';
 /** What a claim of the post stage reads (see `DueDocument`), in this order. */
 const DUE_COLUMNS = 'id, partner_id, type, order_key, business_key';
+
+/** A table the list pages read. */
+export type ListTable = 'documents' | 'messages' | 'expected_acks';
+
+/** What a list page asks for: rows in `states` (of a direction, of a partner), ids below `before`, at most `limit`. */
+export interface ListFilter {
+  states: readonly string[];
+  direction?: Direction;
+  partnerId?: string;
+  before?: number;
+  limit: number;
+}
+
+/**
+ * The list pages' query, newest first. One arm per state, each read backwards along an index that ends in
+ * (state, id) (documents_due, messages_queue, expected_acks_list); SQLite merges the arms without sorting
+ * and stops reading at the limit, so a page costs the same at any depth of a ledger of any size.
+ * `state IN (…)` sorted every row of those states in a temp B-tree instead. The partner is checked on
+ * the rows an arm reads. EXPLAIN QUERY PLAN (SQLite 3.53, asserted in test/store/list-paging.test.ts):
+ *   MERGE (UNION ALL)
+ *     LEFT  SEARCH documents USING INDEX documents_due (state=? AND id<?)
+ *     RIGHT SEARCH documents USING INDEX documents_due (state=? AND id<?)
+ */
+export function listQuery(table: ListTable, columns: string, f: ListFilter): { sql: string; args: unknown[] } {
+  // A state named twice would be an arm twice, and its rows listed twice.
+  const states = [...new Set(f.states)];
+  const conditions = [...(f.direction ? ['direction = ?'] : []), 'state = ?', ...(f.partnerId ? ['partner_id = ?'] : []), 'id < ?'].join(' AND ');
+  const sql = `${states.map(() => `SELECT ${columns} FROM ${table} WHERE ${conditions}`).join(' UNION ALL ')} ORDER BY id DESC LIMIT +?`;
+  const args = states.flatMap((state) => [...(f.direction ? [f.direction] : []), state, ...(f.partnerId ? [f.partnerId] : []), f.before ?? Number.MAX_SAFE_INTEGER]);
+  return { sql, args: [...args, f.limit] };
+}
 
 /**
  * A message from a row read as an array, in `MESSAGE_COLUMNS` order: better-sqlite3 builds an object per
@@ -373,7 +404,6 @@ export class SqliteLedger {
       expectedFor: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND interchange_control_number = ? ORDER BY id'),
       expectedOfGroup: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND group_control_number = ? ORDER BY id'),
       expectedOfTransaction: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND transaction_control_number = ? ORDER BY id'),
-      expectedList: db.prepare('SELECT * FROM expected_acks ORDER BY id DESC LIMIT +?'),
       orderNumberOf: db.prepare(`SELECT source FROM messages WHERE id = ? AND direction = 'outbound'`).pluck(),
       orderResponse: db.prepare(
         `SELECT id, state, (SELECT canonical FROM document_bodies WHERE document_id = documents.id) AS canonical FROM documents WHERE partner_id = ? AND type = 'order_response' AND (business_key = ? OR business_key LIKE ? ESCAPE '\\') AND state <> 'replaced' ORDER BY id DESC LIMIT 1`,
@@ -1114,8 +1144,7 @@ export class SqliteLedger {
 
   /** The latest expected acks, newest first (states checked against deadlines first). */
   expectedAckList(limit = 200): ExpectedAckRow[] {
-    this.markOverdue();
-    return (this.stmt.expectedList.all(limit) as Row[]).map(toExpectedAck).map((a) => this.withOrderResponse(a));
+    return this.expectedAcksIn([], limit);
   }
 
   /** An expected ack of an order we sent, with the supplier's order response when one arrived. */
@@ -1235,21 +1264,28 @@ export class SqliteLedger {
     return { documents, messages };
   }
 
-  /** Documents in the given states, newest first (dead-letter listing, dashboards). */
-  documentsIn(states: readonly DocumentState[], limit = 100, partnerId?: string): DocumentRow[] {
-    const marks = states.map(() => '?').join(', ');
-    const sql = `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE state IN (${marks})${partnerId ? ' AND partner_id = ?' : ''} ORDER BY id DESC LIMIT +?`;
-    const args: unknown[] = [...states];
-    if (partnerId) args.push(partnerId);
-    args.push(limit);
-    return (this.db.prepare(sql).raw().all(...args) as unknown[][]).map(toDocument);
+  /** Documents in the given states (every state when none), and of one partner if given, newest first below id `before` (dead-letter listing, dashboards). */
+  documentsIn(states: readonly DocumentState[], limit = 100, partnerId?: string, before?: number): DocumentRow[] {
+    return (this.newestFirst('documents', DOCUMENT_COLUMNS, { states: states.length > 0 ? states : DOCUMENT_STATES, partnerId, before, limit }) as unknown[][]).map(toDocument);
   }
 
-  /** Messages of a direction and optional states (and partner), newest first. */
-  messages(direction: 'inbound' | 'outbound', states?: readonly MessageState[], limit = 100, partnerId?: string): MessageRow[] {
-    const where = (states && states.length > 0 ? ` AND state IN (${states.map(() => '?').join(', ')})` : '') + (partnerId ? ' AND partner_id = ?' : '');
-    const args: unknown[] = [direction, ...(states ?? []), ...(partnerId ? [partnerId] : []), limit];
-    return (this.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE direction = ?${where} ORDER BY id DESC LIMIT +?`).raw().all(...args) as unknown[][]).map(toMessage);
+  /** Messages of a direction and optional states (and partner), newest first below id `before`. */
+  messages(direction: 'inbound' | 'outbound', states?: readonly MessageState[], limit = 100, partnerId?: string, before?: number): MessageRow[] {
+    return (this.newestFirst('messages', MESSAGE_COLUMNS, { states: states && states.length > 0 ? states : MESSAGE_STATES, direction, partnerId, before, limit }) as unknown[][]).map(toMessage);
+  }
+
+  /** Expected acks in the given states (every state when none), and of one partner if given, newest first below id `before` (states checked against deadlines first). */
+  expectedAcksIn(states: readonly ExpectedAckState[], limit = 200, partnerId?: string, before?: number): ExpectedAckRow[] {
+    this.markOverdue();
+    const rows = this.newestFirst('expected_acks', '*', { states: states.length > 0 ? states : EXPECTED_ACK_STATES, partnerId, before, limit }, false) as Row[];
+    return rows.map(toExpectedAck).map((a) => this.withOrderResponse(a));
+  }
+
+  /** The rows of {@link listQuery}, as arrays (`raw`, in `columns` order) or as objects. */
+  private newestFirst(table: ListTable, columns: string, filter: ListFilter, raw = true): unknown[] {
+    const { sql, args } = listQuery(table, columns, filter);
+    const stmt = this.db.prepare(sql);
+    return (raw ? stmt.raw() : stmt).all(...args);
   }
 
   /** A cheap query that fails when the database is unusable (readiness). */

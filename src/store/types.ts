@@ -13,6 +13,8 @@ export type Direction = 'inbound' | 'outbound';
  * Outbound (the outbox): pending → sent, or → retry (scheduled) → … → parked after the attempt limit.
  */
 export type MessageState = 'received' | 'processed' | 'duplicate' | 'held' | 'failed' | 'pending' | 'retry' | 'sent' | 'parked' | 'discarded';
+/** Every message state (query parameters are checked against it; a list of any state reads one index range each). */
+export const MESSAGE_STATES: readonly MessageState[] = ['received', 'processed', 'duplicate', 'held', 'failed', 'pending', 'retry', 'sent', 'parked', 'discarded'];
 
 /**
  * mapped → posted, or → retry (scheduled) → … → parked after the attempt limit; dead = business error
@@ -21,6 +23,8 @@ export type MessageState = 'received' | 'processed' | 'duplicate' | 'held' | 'fa
  * under the ignore policy; discarded = a person dropped it; replaced = superseded by a replay.
  */
 export type DocumentState = 'mapped' | 'posted' | 'retry' | 'parked' | 'dead' | 'held' | 'ignored' | 'discarded' | 'replaced';
+/** Every document state. */
+export const DOCUMENT_STATES: readonly DocumentState[] = ['mapped', 'posted', 'retry', 'parked', 'dead', 'held', 'ignored', 'discarded', 'replaced'];
 
 /** States from which `replay` makes sense: the document did not reach Odoo. */
 export const REPLAYABLE_DOCUMENT_STATES: readonly DocumentState[] = ['dead', 'parked', 'held', 'retry', 'discarded', 'ignored'];
@@ -29,6 +33,8 @@ export const DEAD_LETTER_STATES: readonly DocumentState[] = ['dead', 'parked', '
 
 /** Ack state of something we sent (issue: sent → acknowledged | accepted_with_errors | rejected | overdue). */
 export type ExpectedAckState = 'sent' | 'acknowledged' | 'accepted_with_errors' | 'rejected' | 'overdue';
+/** Every expected ack state. */
+export const EXPECTED_ACK_STATES: readonly ExpectedAckState[] = ['sent', 'acknowledged', 'accepted_with_errors', 'rejected', 'overdue'];
 
 export interface NewInboundMessage {
   channel: string;

@@ -84,7 +84,10 @@ describe('edi-gateway resend', () => {
     const { config, sent } = await setup();
     const service = await startService({ config: loadGatewayConfig(config), sink: nullSink(), logger: pino({ level: 'silent' }) });
     try {
-      // Another process, as a person's shell is: the ledger's lock is held, so the API answers.
+      // Another process, as a person's shell is: the ledger's lock is held, so the API answers (and filters).
+      const listed = await cliChild(['acks', '--state', 'overdue', '--partner', 'bolt-supply', '--config', config, '--json']);
+      expect((JSON.parse(listed.out) as { messageId: number; state: string }[]).map((a) => [a.messageId, a.state])).toEqual([[sent, 'overdue']]);
+      expect(JSON.parse((await cliChild(['acks', '--state', 'overdue', '--partner', 'northgate', '--config', config, '--json'])).out)).toEqual([]);
       const r = await cliChild(['resend', String(sent), '--config', config, '--json']);
       expect(r.code).toBe(0);
       const out = JSON.parse(r.out) as { messageId: number; resentFrom: number };

@@ -102,4 +102,39 @@ describe('the API', () => {
     expect((await call('POST', '/api/replay', { documentId: 99999 })).status).toBe(404);
     expect((await call('POST', '/api/replay', { messageId: 99999 })).status).toBe(404);
   });
+  it('pages documents and acks by id with the filters in the ledger; page parameters out of bounds are 400', async () => {
+    const [m] = ledger.receiveMany([{ channel: 'dir', source: 'many.edi', partnerId: 'paging-co', bytes: Buffer.from('ISA') }]);
+    const ids = ledger.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: Array.from({ length: 250 }, (_, i) => ({ seq: i, partnerId: 'paging-co', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: '1', controlNumber: String(i), businessKey: `P${i}`, state: 'ignored' as const })), outbound: [], events: [] });
+    type Page<K extends string> = Record<K, { id: number; partnerId: string }[]> & { next: number | null };
+    const list = async <K extends string>(path: string): Promise<Page<K>> => {
+      const r = await call('GET', path);
+      expect(r.status).toBe(200);
+      return (await r.json()) as Page<K>;
+    };
+    const first = await list<'documents'>('/api/documents?state=ignored&partner=paging-co&limit=100');
+    const second = await list<'documents'>(`/api/documents?state=ignored&partner=paging-co&limit=100&before=${first.next}`);
+    const third = await list<'documents'>(`/api/documents?state=ignored&partner=paging-co&limit=100&before=${second.next}`);
+    expect([first, second, third].map((p) => p.documents.length)).toEqual([100, 100, 50]);
+    expect([...first.documents, ...second.documents, ...third.documents].map((d) => d.id)).toEqual([...ids].reverse());
+    expect(third.next).toBeNull();
+    // Without limit, a page is 100 as before.
+    expect((await list<'documents'>('/api/documents?state=ignored')).documents).toHaveLength(100);
+
+    for (let i = 0; i < 30; i++) ledger.enqueue({ partnerId: i < 25 ? 'paging-co' : 'other-co', channel: 'dir', name: `o${i}.edi`, bytes: Buffer.from('ISA'), correlationId: `c${i}`, messageType: '810', interchangeControlNumber: `9${i}`, expects: [{ ackType: '997', interchangeControlNumber: `9${i}`, messageType: '810', deadline: i < 3 ? 1 : Date.now() + 86_400_000 }] });
+    const overdue = await list<'acks'>('/api/acks?state=overdue&partner=paging-co');
+    expect(overdue.acks.map((a) => a.partnerId)).toEqual(['paging-co', 'paging-co', 'paging-co']);
+    const acks = await list<'acks'>('/api/acks?partner=paging-co&limit=20');
+    const rest = await list<'acks'>(`/api/acks?partner=paging-co&limit=20&before=${acks.next}`);
+    expect([acks.acks.length, rest.acks.length, rest.next]).toEqual([20, 5, null]);
+    expect(acks.acks[19].id).toBeGreaterThan(rest.acks[0].id);
+
+    const bad = async (path: string): Promise<string> => {
+      const r = await call('GET', path);
+      expect(r.status).toBe(400);
+      return ((await r.json()) as { error: string }).error;
+    };
+    for (const q of ['before=0', 'before=-1', 'before=x', 'before=99999999999999999']) expect(await bad(`/api/documents?${q}`)).toBe('bad_before');
+    for (const q of ['limit=0', 'limit=-5', 'limit=1001', 'limit=ten']) expect(await bad(`/api/acks?${q}`)).toBe('bad_limit');
+    expect(await bad('/api/acks?state=late')).toBe('bad_state');
+  });
 });

@@ -10,12 +10,11 @@ import { loadPartners } from '../../partners';
 import { queueOutbound } from '../../pipeline/acks';
 import { ReplayError } from '../../pipeline/replay';
 import { resend } from '../../pipeline/resend';
-import type { ExpectedAckRow } from '../../store';
+import { EXPECTED_ACK_STATES, type ExpectedAckRow, type ExpectedAckState } from '../../store';
+import { queryString } from '../../server/dashboard/html';
 import { CliUsageError, writeOut, type CliIo } from '../io';
 import { commandConfig, viaApi, withLedger } from '../ledger-access';
 import { randomUUID } from 'node:crypto';
-
-const STATES = ['sent', 'acknowledged', 'accepted_with_errors', 'rejected', 'overdue'];
 
 function row(a: ExpectedAckRow): string {
   const ref = [a.interchangeControlNumber, a.groupControlNumber, a.transactionControlNumber].filter(Boolean).join('/');
@@ -25,13 +24,14 @@ function row(a: ExpectedAckRow): string {
 
 export async function acksCommand(args: string[], io: CliIo): Promise<number> {
   const { config, json, partner, state } = commandConfig(args);
-  if (state && !STATES.includes(state)) throw new CliUsageError(`--state is one of ${STATES.join(', ')}`);
-  const all = await withLedger(
+  if (state && !(EXPECTED_ACK_STATES as readonly string[]).includes(state)) throw new CliUsageError(`--state is one of ${EXPECTED_ACK_STATES.join(', ')}`);
+  const states = state ? [state as ExpectedAckState] : [];
+  // Filtered by the ledger, not here: an overdue ack older than the newest 500 is still listed.
+  const list = await withLedger(
     config,
-    (l) => l.expectedAckList(500),
-    async () => (await viaApi<{ acks: ExpectedAckRow[] }>(config, 'GET', '/api/acks')).acks,
+    (l) => l.expectedAcksIn(states, 500, partner || undefined),
+    async () => (await viaApi<{ acks: ExpectedAckRow[] }>(config, 'GET', `/api/acks${queryString({ state, partner, limit: 500 })}`)).acks,
   );
-  const list = all.filter((a) => (!state || a.state === state) && (!partner || a.partnerId === partner));
   if (json) await writeOut(io.stdout, JSON.stringify(list, null, 2) + '\n');
   else await writeOut(io.stdout, list.length === 0 ? 'no acknowledgments expected\n' : `${'message'.padStart(7)}  ${'partner'.padEnd(18)} ${'type'.padEnd(8)} ${'ours (ICN/GS/ST)'.padEnd(24)} ${'ack'.padEnd(6)} ${'state'.padEnd(20)} deadline\n${list.map(row).join('\n')}\n`);
   return 0;

@@ -3,7 +3,8 @@
  * data on it is only ever text) is tested without a server.
  */
 import { RESENDABLE_MESSAGE_STATES } from '../../pipeline/resend';
-import { DEAD_LETTER_STATES, REPLAYABLE_DOCUMENT_STATES, type DocumentRow, type DocumentState, type EventRow, type ExpectedAckRow, type ExportFailureRow, type MessageRow, type MessageState, type PartnerActivity } from '../../store';
+import { DEAD_LETTER_STATES, MESSAGE_STATES, REPLAYABLE_DOCUMENT_STATES, type DocumentRow, type DocumentState, type EventRow, type ExpectedAckRow, type ExpectedAckState, type ExportFailureRow, type MessageRow, type MessageState, type PartnerActivity } from '../../store';
+import type { ListQuery } from '../list-query';
 import { formatTime, html, queryString, type Html, type HtmlValue } from './html';
 
 /** Document states a person acts on, and the ones still on their way. */
@@ -153,17 +154,26 @@ function filterForm(action: string, states: readonly string[], choices: readonly
 <button type="submit">Show</button></form>`;
 }
 
+/** What a list page shows: its filters and the page (`before`: the rows below that id; none: the newest). */
+export type ListView<S extends string> = Pick<ListQuery<S>, 'states' | 'partner' | 'before'>;
+
+/** Links to a list's newest page and to the next older one (`next`, null on the last), keeping its filters. */
+function pager(path: string, filters: Record<string, string | undefined>, before: number | undefined, next: number | null): HtmlValue {
+  if (before === undefined && next === null) return '';
+  return html`<nav class="pager" aria-label="pages">${before !== undefined ? html`<a href="${path}${queryString(filters)}">Newest</a>` : ''}${next !== null ? html`<a rel="next" href="${path}${queryString({ ...filters, before: next })}">Older →</a>` : ''}</nav>`;
+}
+
 const DOCUMENT_FILTERS = [FAILED_STATES.join(','), WAITING_STATES.join(','), 'posted', 'dead', 'parked', 'held', 'retry', 'ignored', 'discarded', 'replaced', `posted,${FAILED_STATES.join(',')},${WAITING_STATES.join(',')}`];
 
-/** Documents in some states, newest first. */
-export function documentsPage(docs: readonly DocumentRow[], states: readonly DocumentState[], partner: string | undefined, partners: readonly string[], limit: number, frame: PageFrame): string {
+/** Documents in some states, newest first, a page at a time. */
+export function documentsPage(docs: readonly DocumentRow[], { states, partner, before }: ListView<DocumentState>, partners: readonly string[], next: number | null, frame: PageFrame): string {
   const choices = DOCUMENT_FILTERS.includes(states.join(',')) ? DOCUMENT_FILTERS : [states.join(','), ...DOCUMENT_FILTERS];
   return layout(
     frame,
     html`<h1>Documents: ${states.join(', ')}${partner ? html` · ${partner}` : ''}</h1>
 ${filterForm('/dashboard/documents', states, choices, partner, partners)}
 ${documentTable(docs)}
-${docs.length >= limit ? html`<p class="muted">The newest ${limit} are shown.</p>` : ''}`,
+${pager('/dashboard/documents', { state: states.join(','), partner }, before, next)}`,
   );
 }
 
@@ -213,14 +223,15 @@ ${discardable ? html`<form class="inline" method="post" action="/dashboard/docum
   );
 }
 
-/** Messages of one direction, newest first. */
-export function messagesPage(messages: readonly MessageRow[], direction: 'inbound' | 'outbound', states: readonly MessageState[], partner: string | undefined, partners: readonly string[], frame: PageFrame): string {
-  const choices = ['', MESSAGE_ATTENTION_STATES.join(','), 'received', 'processed', 'duplicate', 'held', 'failed', 'pending', 'retry', 'sent', 'parked', 'discarded'];
+/** Messages of one direction, newest first, a page at a time. */
+export function messagesPage(messages: readonly MessageRow[], direction: 'inbound' | 'outbound', { states, partner, before }: ListView<MessageState>, partners: readonly string[], next: number | null, frame: PageFrame): string {
+  const choices = ['', MESSAGE_ATTENTION_STATES.join(','), ...MESSAGE_STATES];
   return layout(
     frame,
     html`<h1>${direction === 'inbound' ? 'Received' : 'Sent'} messages${states.length ? html`: ${states.join(', ')}` : ''}${partner ? html` · ${partner}` : ''}</h1>
 ${filterForm('/dashboard/messages', states, choices, partner, partners, html`<label>Direction ${select('direction', [['inbound', 'inbound'], ['outbound', 'outbound']], direction)}</label>`)}
-${messageTable(messages)}`,
+${messageTable(messages)}
+${pager('/dashboard/messages', { direction, state: states.join(','), partner }, before, next)}`,
   );
 }
 
@@ -306,16 +317,17 @@ ${messages.length ? html`<h2>Sent</h2>${messageTable(messages)}<h2>Acknowledgmen
   );
 }
 
-export const ACK_FILTERS = ['', 'overdue', 'sent', 'rejected,accepted_with_errors', 'acknowledged', 'accepted_with_errors', 'rejected'];
+const ACK_FILTERS = ['', 'overdue', 'sent', 'rejected,accepted_with_errors', 'acknowledged', 'accepted_with_errors', 'rejected'];
 
-/** What partners owe us for what we sent: awaited, overdue, settled, with the order responses. */
-export function acksPage(acks: readonly ExpectedAckRow[], states: readonly string[], partner: string | undefined, partners: readonly string[], frame: PageFrame & { csrf: string }): string {
+/** What partners owe us for what we sent: awaited, overdue, settled, with the order responses; a page at a time. */
+export function acksPage(acks: readonly ExpectedAckRow[], { states, partner, before }: ListView<ExpectedAckState>, partners: readonly string[], next: number | null, frame: PageFrame & { csrf: string }): string {
   const choices = ACK_FILTERS.includes(states.join(',')) ? ACK_FILTERS : [states.join(','), ...ACK_FILTERS];
   return layout(
     frame,
     html`<h1>Acknowledgments${states.length ? html`: ${states.join(', ')}` : ''}${partner ? html` · ${partner}` : ''}</h1>
 ${filterForm('/dashboard/acks', states, choices, partner, partners)}
-${ackTable(acks, frame.csrf)}`,
+${ackTable(acks, frame.csrf)}
+${pager('/dashboard/acks', { state: states.join(','), partner }, before, next)}`,
   );
 }
 

@@ -8,10 +8,10 @@ import type http from 'node:http';
 import type { PartnerRegistry } from '../../partners/registry';
 import type { Gateway } from '../../pipeline/gateway';
 import { discard, ReplayError } from '../../pipeline/replay';
-import { emptyActivity, LedgerError, type DocumentState, type Ledger, type MessageState, type PartnerActivity } from '../../store';
+import { DOCUMENT_STATES, emptyActivity, EXPECTED_ACK_STATES, LedgerError, MESSAGE_STATES, type Ledger, type PartnerActivity } from '../../store';
 import type { HttpServerHandle, RouteContext } from '../http';
+import { PAGE_SIZE, parseListQuery, readPage, type ListQuery } from '../list-query';
 import {
-  ACK_FILTERS,
   acksPage,
   documentPage,
   documentsPage,
@@ -55,10 +55,7 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 
 /** Forms here are a token or a reason: anything larger is not a person typing. */
 const MAX_FORM_BYTES = 16 * 1024;
-const LIST_LIMIT = 200;
 const PREVIEW_BYTES = 16 * 1024;
-const DOCUMENT_STATES: readonly DocumentState[] = ['mapped', 'posted', 'retry', 'parked', 'dead', 'held', 'ignored', 'discarded', 'replaced'];
-const MESSAGE_STATES: readonly MessageState[] = ['received', 'processed', 'duplicate', 'held', 'failed', 'pending', 'retry', 'sent', 'parked', 'discarded'];
 
 /** A problem shown to the person as a page with this status. */
 class PageError extends Error {
@@ -82,13 +79,11 @@ function redirect(res: http.ServerResponse, to: string, headers: Readonly<Record
   res.end();
 }
 
-/** Comma-separated states from the query, each one of `known`; `fallback` when absent. */
-function statesOf<T extends string>(raw: string | null, known: readonly T[], fallback: readonly T[]): T[] {
-  if (raw === null || raw === '') return [...fallback];
-  const states = raw.split(',').filter(Boolean);
-  const bad = states.find((s) => !known.includes(s as T));
-  if (bad !== undefined) throw new PageError(400, 'Unknown state', `unknown state "${bad}": use ${known.join(', ')}`);
-  return states as T[];
+/** A list's filters and page from the query (a page is {@link PAGE_SIZE} rows); a wrong parameter is a 400 page naming it. */
+function listQueryOf<S extends string>(ctx: RouteContext, known: readonly S[], fallback: readonly S[]): ListQuery<S> {
+  const r = parseListQuery(ctx.query, { known, fallback });
+  if (!r.ok) throw new PageError(400, r.param === 'state' ? 'Unknown state' : 'Not a page of this list', r.message);
+  return r.query;
 }
 
 function idIn(text: string | undefined, what: string): number {
@@ -165,33 +160,35 @@ export function registerDashboard(server: HttpServerHandle, deps: DashboardDeps)
   const pageFor = (session: Session, ctx: RouteContext): string => {
     const [section, id, ...rest] = ctx.subpath.split('/').filter(Boolean);
     if (rest.length > 0) throw new PageError(404, 'Not found', `no page ${ctx.path}`);
-    const partner = ctx.query.get('partner') || undefined;
     if (section === undefined) return overview(session, ctx);
     if (section === 'documents') {
       if (id !== undefined) return documentView(session, ctx, idIn(id, 'document'));
-      const states = statesOf(ctx.query.get('state'), DOCUMENT_STATES, FAILED_STATES);
-      return documentsPage(ledger.documentsIn(states, LIST_LIMIT, partner), states, partner, partnerIds(), LIST_LIMIT, frame(session, 'Documents', ctx));
+      const q = listQueryOf(ctx, DOCUMENT_STATES, FAILED_STATES);
+      const { rows, next } = readPage(PAGE_SIZE, (n) => ledger.documentsIn(q.states, n, q.partner, q.before));
+      return documentsPage(rows, q, partnerIds(), next, frame(session, 'Documents', ctx));
     }
     if (section === 'messages') {
       if (id !== undefined) return messageView(session, ctx, idIn(id, 'message'));
       const direction = ctx.query.get('direction') === 'outbound' ? 'outbound' : 'inbound';
-      const states = statesOf(ctx.query.get('state'), MESSAGE_STATES, []);
-      const list = ledger.messages(direction, states, LIST_LIMIT, partner);
-      return messagesPage(list, direction, states, partner, partnerIds(), frame(session, 'Messages', ctx));
+      const q = listQueryOf(ctx, MESSAGE_STATES, []);
+      const { rows, next } = readPage(PAGE_SIZE, (n) => ledger.messages(direction, q.states, n, q.partner, q.before));
+      return messagesPage(rows, direction, q, partnerIds(), next, frame(session, 'Messages', ctx));
     }
     if (section === 'search' && id === undefined) {
       const q = (ctx.query.get('q') ?? '').trim().slice(0, 100);
-      const found = q ? ledger.findByNumber(q, partnerIds(), LIST_LIMIT) : { documents: [], messages: [] };
+      const found = q ? ledger.findByNumber(q, partnerIds(), PAGE_SIZE) : { documents: [], messages: [] };
       const acks = found.messages.flatMap((m) => (m.partnerId && m.interchangeControlNumber ? ledger.expectedAcks(m.partnerId, m.interchangeControlNumber).filter((a) => a.messageId === m.id) : []));
       return searchPage(q, found.documents, found.messages, acks, frame(session, q ? `Number ${q}` : 'Find', ctx));
     }
     if (section === 'acks' && id === undefined) {
-      const states = statesOf(ctx.query.get('state'), ACK_FILTERS.flatMap((f) => f.split(',')).filter(Boolean), []);
-      const acks = ledger.expectedAckList(500).filter((a) => (states.length === 0 || states.includes(a.state)) && (!partner || a.partnerId === partner));
-      return acksPage(acks, states, partner, partnerIds(), frame(session, 'Acknowledgments', ctx));
+      const q = listQueryOf(ctx, EXPECTED_ACK_STATES, []);
+      const { rows, next } = readPage(PAGE_SIZE, (n) => ledger.expectedAcksIn(q.states, n, q.partner, q.before));
+      return acksPage(rows, q, partnerIds(), next, frame(session, 'Acknowledgments', ctx));
     }
     if (section === 'exports' && id === undefined) {
-      return exportsPage(ledger.exportFailures({ ...(partner ? { partnerId: partner } : {}), limit: LIST_LIMIT }), partner, partnerIds(), frame(session, 'Not sent', ctx));
+      // Rows wait here only until sent or dismissed: a page of the oldest is the list.
+      const { partner } = listQueryOf(ctx, [], []);
+      return exportsPage(ledger.exportFailures({ ...(partner ? { partnerId: partner } : {}), limit: PAGE_SIZE }), partner, partnerIds(), frame(session, 'Not sent', ctx));
     }
     throw new PageError(404, 'Not found', `no page ${ctx.path}`);
   };

@@ -38,6 +38,7 @@ input[type=text], input[type=password], input[type=search], select { padding: .3
 button { padding: .3rem .8rem; border: 1px solid #8a96ab; border-radius: 3px; background: #fff; font: inherit; cursor: pointer; }
 button.primary { background: var(--link); border-color: var(--link); color: #fff; }
 .filters { display: flex; gap: .6rem; align-items: center; margin-bottom: .75rem; flex-wrap: wrap; }
+.pager { display: flex; gap: 1.25rem; margin: .75rem 0; }
 .signin { max-width: 24rem; margin: 4rem auto; background: #fff; border: 1px solid var(--line); padding: 1.25rem; }
 .signin input { width: 100%; margin: .5rem 0 1rem; }
 `;

@@ -1,7 +1,8 @@
 /**
  * Purchasing's day in the dashboard, in Debian's Chromium against the running service (ledger file, dir
  * channels, the Odoo sandbox): sign in, see what failed and what is overdue, replay a document after the
- * mapping fix, re-send an interchange whose ack is overdue, and partner-named files shown as text.
+ * mapping fix, re-send an interchange whose ack is overdue, partner-named files shown as text, and a
+ * list longer than a page.
  */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,6 +139,27 @@ describe('the dashboard in Chromium', () => {
       return ((await page.textContent('#state')) ?? '').includes('sent');
     }, 10_000, 'the copy sent');
     expect(await page.textContent('dl')).toMatch(/Re-sends\s*message \d+/);
+  });
+
+  it('pages a long list: Older shows the rest with the filters kept, Newest the first page again', async () => {
+    // 201 documents set aside, written as another process would, through the file.
+    const db = new Database(ledgerFile(data));
+    const add = db.prepare(`INSERT INTO documents (message_id, seq, partner_id, type, state, correlation_id, created_at, updated_at) SELECT MIN(id), ?, 'northgate', 'order', 'ignored', 'c-paging', 1, 1 FROM messages`);
+    db.transaction(() => {
+      for (let i = 0; i < 201; i++) add.run(i);
+    })();
+    db.close();
+    await page.goto(`${base}/dashboard/documents?state=ignored&partner=northgate`);
+    const rows = page.locator('#documents tbody tr');
+    expect(await rows.count()).toBe(200);
+    const last = Number(await rows.last().getAttribute('data-id'));
+    await page.click('text=Older →');
+    expect(await rows.count()).toBe(1);
+    expect(Number(await rows.first().getAttribute('data-id'))).toBeLessThan(last);
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ state: 'ignored', partner: 'northgate', before: String(last) });
+    expect(await page.locator('text=Older →').count()).toBe(0);
+    await page.click('text=Newest');
+    expect(await rows.count()).toBe(200);
   });
 
   it('signs out', async () => {

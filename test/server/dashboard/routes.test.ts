@@ -10,12 +10,52 @@ import { registerDashboard } from '../../../src/server/dashboard/routes';
 import { SqliteLedger } from '../../../src/store';
 
 const TOKEN = 'dash-t0ken';
+const registry = loadPartners(join(__dirname, '..', '..', '..', 'partners'), { dataRoot: '/nonexistent-data' });
+
+/** A dashboard on a real HTTP server over `ledger`, and a person's requests to it. */
+function dashboardRig(ledger: SqliteLedger) {
+  const gateway = new Gateway({ ledger, registry, sink: nullSink(), logger: pino({ level: 'silent' }) });
+  let http: HttpServerHandle | undefined;
+  const url = (): string => {
+    if (!http) throw new Error('the dashboard is not started');
+    return http.url;
+  };
+  const get = (path: string, cookie?: string) => fetch(`${url()}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  const post = (path: string, form: Record<string, string>, o: { cookie?: string; origin?: string; body?: string } = {}) =>
+    fetch(`${url()}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(o.cookie ? { cookie: o.cookie } : {}), ...(o.origin ? { origin: o.origin } : {}) },
+      body: o.body ?? new URLSearchParams(form).toString(),
+    });
+  return {
+    url,
+    get,
+    post,
+    async start(): Promise<void> {
+      http = await startHttpServer({ metrics: new GatewayMetrics({ processMetrics: false }), checks: { ledger: () => undefined, odoo: () => undefined }, auth: { token: TOKEN } });
+      registerDashboard(http, { ledger, registry, gateway, token: TOKEN, secure: false });
+    },
+    async close(): Promise<void> {
+      await http?.close();
+      ledger.close();
+    },
+    async signIn(): Promise<{ cookie: string; csrf: string }> {
+      const r = await post('/dashboard/login', { token: TOKEN });
+      expect(r.status).toBe(303);
+      const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
+      const page = await (await get('/dashboard', cookie)).text();
+      const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+      if (!csrf) throw new Error('no csrf field on the overview');
+      return { cookie, csrf };
+    },
+  };
+}
 
 describe('the dashboard over HTTP', () => {
   const ledger = new SqliteLedger({ file: ':memory:' });
-  const registry = loadPartners(join(__dirname, '..', '..', '..', 'partners'), { dataRoot: '/nonexistent-data' });
-  const gateway = new Gateway({ ledger, registry, sink: nullSink(), logger: pino({ level: 'silent' }) });
-  let http: HttpServerHandle;
+  const rig = dashboardRig(ledger);
+  const { get, post, signIn } = rig;
   let dead: number;
   let posted: number;
   let odd: number;
@@ -26,31 +66,9 @@ describe('the dashboard over HTTP', () => {
     // A partner names its own files: the name is shown as text, never as markup.
     [{ id: odd }] = ledger.receiveMany([{ channel: 'dir', source: '<script>alert(1)</script>.edi', bytes: Buffer.from('not edi <b>at all</b>') }]);
     ledger.messageState(odd, 'failed', 'dir file <script>alert(1)</script>.edi: no interchange found', 'message.failed');
-    http = await startHttpServer({ metrics: new GatewayMetrics({ processMetrics: false }), checks: { ledger: () => undefined, odoo: () => undefined }, auth: { token: TOKEN } });
-    registerDashboard(http, { ledger, registry, gateway, token: TOKEN, secure: false });
+    await rig.start();
   });
-  afterAll(async () => {
-    await http.close();
-    ledger.close();
-  });
-
-  const get = (path: string, cookie?: string) => fetch(`${http.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-  const post = (path: string, form: Record<string, string>, o: { cookie?: string; origin?: string; body?: string } = {}) =>
-    fetch(`${http.url}${path}`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(o.cookie ? { cookie: o.cookie } : {}), ...(o.origin ? { origin: o.origin } : {}) },
-      body: o.body ?? new URLSearchParams(form).toString(),
-    });
-  async function signIn(): Promise<{ cookie: string; csrf: string }> {
-    const r = await post('/dashboard/login', { token: TOKEN });
-    expect(r.status).toBe(303);
-    const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
-    const page = await (await get('/dashboard', cookie)).text();
-    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
-    if (!csrf) throw new Error('no csrf field on the overview');
-    return { cookie, csrf };
-  }
+  afterAll(() => rig.close());
 
   it('sends a person who is not signed in to the sign-in page, with strict headers', async () => {
     const r = await get('/dashboard/documents');
@@ -62,7 +80,7 @@ describe('the dashboard over HTTP', () => {
     expect(login.headers.get('x-frame-options')).toBe('DENY');
     expect(await login.text()).toContain('name="token"');
     // The API's bearer token is not a session: the browser pages ask for a cookie.
-    const bearer = await fetch(`${http.url}/dashboard`, { redirect: 'manual', headers: { authorization: `Bearer ${TOKEN}` } });
+    const bearer = await fetch(`${rig.url()}/dashboard`, { redirect: 'manual', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(bearer.status).toBe(303);
   });
 
@@ -169,5 +187,127 @@ describe('the dashboard over HTTP', () => {
     expect(r.status).toBe(303);
     expect(r.headers.get('set-cookie')).toMatch(/Max-Age=0/);
     expect((await get('/dashboard', cookie)).status).toBe(303);
+  });
+});
+
+describe('the dashboard lists, a page at a time', () => {
+  const ledger = new SqliteLedger({ file: ':memory:' });
+  const rig = dashboardRig(ledger);
+  const partnerOf = (i: number): string => (i % 2 === 0 ? 'northgate' : 'bolt-supply');
+  /** The 450 documents in creation order, and the 600 outbound messages with their expected acks. */
+  let docs: { id: number; partner: string; state: 'dead' | 'posted' }[];
+  let sent: { messageId: number; ackId: number; partner: string; overdue: boolean }[];
+  let cookie: string;
+  beforeAll(async () => {
+    const [m] = ledger.receiveMany([{ channel: 'dir', source: 'big.edi', bytes: Buffer.from('ISA*00*') }]);
+    const spec = Array.from({ length: 450 }, (_, i) => ({ partner: partnerOf(i), state: i % 3 === 0 ? ('dead' as const) : ('posted' as const) }));
+    const ids = ledger.commitProcessed({
+      messageId: m.id,
+      state: 'processed',
+      interchanges: [],
+      documents: spec.map((d, i) => ({ seq: i, partnerId: d.partner, type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: '1', controlNumber: String(i), businessKey: `PO-${i}`, state: d.state })),
+      outbound: [],
+      events: [],
+    });
+    docs = spec.map((d, i) => ({ id: ids[i], ...d }));
+    // The oldest 40 interchanges we sent were never acknowledged: their deadline passed long ago.
+    sent = Array.from({ length: 600 }, (_, i) => {
+      const overdue = i < 40;
+      const messageId = ledger.enqueue({ partnerId: partnerOf(i), channel: 'dir', name: `inv-${i}.edi`, bytes: Buffer.from(`ISA ${i}`), correlationId: `c-${i}`, messageType: '810', interchangeControlNumber: String(i), expects: [{ ackType: '997', interchangeControlNumber: String(i), messageType: '810', deadline: overdue ? 1 : Date.now() + 86_400_000 }] });
+      const [ack] = ledger.expectedAcks(partnerOf(i), String(i));
+      return { messageId, ackId: ack.id, partner: partnerOf(i), overdue };
+    });
+    await rig.start();
+    ({ cookie } = await rig.signIn());
+  });
+  afterAll(() => rig.close());
+
+  const unescape = (href: string): string => href.replace(/&amp;/g, '&');
+  /** One list page: the ids of its rows (with the partner column of acks), and its Older and Newest links. */
+  async function page(path: string): Promise<{ ids: number[]; partners: string[]; older?: string; newest?: string }> {
+    const r = await rig.get(path, cookie);
+    expect(r.status).toBe(200);
+    const text = await r.text();
+    const rows = [...text.matchAll(/<tr data-id="(\d+)"><td(?: class="n")?>(?:<a [^>]*>\d+<\/a>)?([^<]*)<\/td>/g)];
+    const older = /<a rel="next" href="([^"]+)">Older →<\/a>/.exec(text)?.[1];
+    const newest = /<a href="([^"]+)">Newest<\/a>/.exec(text)?.[1];
+    return { ids: rows.map((x) => Number(x[1])), partners: rows.map((x) => x[2]), ...(older ? { older: unescape(older) } : {}), ...(newest ? { newest: unescape(newest) } : {}) };
+  }
+  /** Every page of a list from its first, following Older; each page after the first links back to `first`. */
+  async function allPages(first: string): Promise<{ ids: number[][]; partners: string[]; links: string[] }> {
+    const pages: { ids: number[][]; partners: string[]; links: string[] } = { ids: [], partners: [], links: [] };
+    let next: string | undefined = first;
+    while (next) {
+      const p = await page(next);
+      if (pages.ids.length === 0) expect(p.newest).toBeUndefined();
+      else expect(p.newest).toBe(first);
+      pages.ids.push(p.ids);
+      pages.partners.push(...p.partners);
+      if (p.older) pages.links.push(p.older);
+      next = p.older;
+    }
+    return pages;
+  }
+  const newestFirst = (ids: number[]): number[] => [...ids].sort((a, b) => b - a);
+
+  it('pages documents 200 at a time, newest first, each row once, with the states kept', async () => {
+    const first = '/dashboard/documents?state=dead%2Cposted';
+    const { ids, links } = await allPages(first);
+    expect(ids.map((p) => p.length)).toEqual([200, 200, 50]);
+    expect(ids.flat()).toEqual(newestFirst(docs.map((d) => d.id)));
+    expect(links).toEqual([`${first}&before=${ids[0][199]}`, `${first}&before=${ids[1][199]}`]);
+    // The failed ones (the default) fit on one page: no page links at all.
+    const failed = await page('/dashboard/documents');
+    expect(failed.ids).toEqual(newestFirst(docs.filter((d) => d.state === 'dead').map((d) => d.id)));
+    expect(failed.older ?? failed.newest).toBeUndefined();
+  });
+
+  it("keeps a partner's filter across pages of documents", async () => {
+    const { ids, links } = await allPages('/dashboard/documents?state=posted%2Cdead&partner=northgate');
+    expect(ids.map((p) => p.length)).toEqual([200, 25]);
+    expect(ids.flat()).toEqual(newestFirst(docs.filter((d) => d.partner === 'northgate').map((d) => d.id)));
+    expect(links).toEqual([`/dashboard/documents?state=posted%2Cdead&partner=northgate&before=${ids[0][199]}`]);
+  });
+
+  it('pages messages of a direction and a partner, the last full page without an Older link', async () => {
+    const outbound = await allPages('/dashboard/messages?direction=outbound');
+    expect(outbound.ids.map((p) => p.length)).toEqual([200, 200, 200]);
+    expect(outbound.ids.flat()).toEqual(newestFirst(sent.map((s) => s.messageId)));
+    const bolt = await allPages('/dashboard/messages?direction=outbound&partner=bolt-supply');
+    expect(bolt.links[0]).toMatch(/^\/dashboard\/messages\?direction=outbound&partner=bolt-supply&before=\d+$/);
+    expect(bolt.ids.flat()).toEqual(newestFirst(sent.filter((s) => s.partner === 'bolt-supply').map((s) => s.messageId)));
+  });
+
+  it('shows overdue acks older than the newest 500, and filters acks by partner in the ledger', async () => {
+    const overdue = sent.filter((s) => s.overdue).map((s) => s.ackId);
+    // The case the list once missed: none of the overdue ones is among the newest 500.
+    expect(ledger.expectedAckList(500).filter((a) => overdue.includes(a.id))).toEqual([]);
+    const shown = await page('/dashboard/acks?state=overdue');
+    expect(shown.ids).toEqual(newestFirst(overdue));
+    expect(shown.older).toBeUndefined();
+    const northgate = await page('/dashboard/acks?state=overdue&partner=northgate');
+    expect(northgate.ids).toEqual(newestFirst(sent.filter((s) => s.overdue && s.partner === 'northgate').map((s) => s.ackId)));
+    expect(new Set(northgate.partners)).toEqual(new Set(['northgate']));
+    const bolt = await allPages('/dashboard/acks?partner=bolt-supply');
+    expect(bolt.ids.map((p) => p.length)).toEqual([200, 100]);
+    expect(bolt.ids.flat()).toEqual(newestFirst(sent.filter((s) => s.partner === 'bolt-supply').map((s) => s.ackId)));
+    expect(new Set(bolt.partners)).toEqual(new Set(['bolt-supply']));
+    expect(bolt.links).toEqual([`/dashboard/acks?partner=bolt-supply&before=${bolt.ids[0][199]}`]);
+  });
+
+  it('answers a page number that is not one with 400, and past the oldest row with an empty page', async () => {
+    for (const before of ['0', '-1', 'x', '1e3', '1.5', '007', '99999999999999999']) {
+      for (const list of ['documents', 'messages', 'acks']) {
+        const r = await rig.get(`/dashboard/${list}?before=${before}`, cookie);
+        expect([list, before, r.status]).toEqual([list, before, 400]);
+        expect(await r.text()).toMatch(/before is (a whole number from 1|at most 9007199254740991)/);
+      }
+    }
+    const r = await rig.get(`/dashboard/documents?partner=${'p'.repeat(101)}`, cookie);
+    expect(r.status).toBe(400);
+    // An empty parameter is no parameter: the form's "all" and "any".
+    expect((await page('/dashboard/documents?state=&partner=&before=')).ids).toEqual(newestFirst(docs.filter((d) => d.state === 'dead').map((d) => d.id)));
+    const past = await page(`/dashboard/documents?state=dead&before=${docs[0].id}`);
+    expect(past).toEqual({ ids: [], partners: [], newest: '/dashboard/documents?state=dead' });
   });
 });
