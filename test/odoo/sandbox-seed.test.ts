@@ -109,14 +109,14 @@ describe('default sandbox seed × shipped customer orders', () => {
     const [so] = sb.data.records('sale.order', [['client_order_ref', '=', 'NG-45871']]);
     expect(so).toMatchObject({ state: 'sale', partner_id: [30, 'Northgate Industrial Distribution'], commitment_date: '2024-04-05 12:00:00' });
     expect(m2oName(so!.partner_shipping_id)).toBe('Northgate Industrial Distribution, NORTHGATE DC COLUMBUS');
-    // priceSource odoo: the seeded list prices, not the 850's
+    // priceSource odoo: the seeded list prices, not the 850's; a case is priced as 12 rolls (12 × 3.46)
     expect(saleLines(sb, so!.id as number)).toEqual([
       ['[BWV-1001] Ball Valve 1/2in NPT Lead-Free Brass', 120, 'Units', 18.45],
       ['[BWV-1002] Ball Valve 3/4in NPT Lead-Free Brass', 60, 'Units', 27.9],
       ['[BWV-1005] Ball Valve 1-1/2in Sweat Full Port', 24, 'Units', 54.1],
       ['[BWF-2010] Elbow 90° 1/2in Copper Sweat', 200, 'Units', 3.12],
       ['[BWF-2014] Coupling 1/2in Copper with Stop', 500, 'Units', 0.87],
-      ['[TS-PTFE-12] Thread Seal Tape PTFE (roll)', 36, 'Case of 12', 3.46],
+      ['[TS-PTFE-12] Thread Seal Tape PTFE (roll)', 36, 'Case of 12', 41.52],
     ]);
 
     await expectIdempotent(sb, registry, odoo, file, result);

@@ -13,14 +13,9 @@ import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** A gateway exporting what the service exports from the sandbox; `partnerYaml` edits more partners. */
+/** A gateway exporting what the service exports from the sandbox, with the shipped partners (Northgate: Odoo's prices); `partnerYaml` edits some. */
 function rig(partnerYaml: Record<string, (text: string) => string> = {}): Promise<ExportRig> {
-  return exportRig({
-    exports: [exportFromOdoo],
-    ready: ['export.since.northgate.account.move'],
-    // The customer's prices, so the amounts below are the order's.
-    partnerYaml: { northgate: (text) => text.replace('priceSource: odoo', 'priceSource: edi'), ...partnerYaml },
-  });
+  return exportRig({ exports: [exportFromOdoo], ready: ['export.since.northgate.account.move'], partnerYaml });
 }
 
 /** The confirmed sale order of a customer's order number, with its lines in creation order. */
@@ -82,16 +77,17 @@ describe('invoices to customers', () => {
     const [text] = r.sent('northgate', 'ST*810*');
     expect(validateBuffer(Buffer.from(text!, 'latin1')).errors).toEqual([]);
     const [move] = await r.client.read('account.move', [posted], ['name', 'invoice_date', 'amount_tax', 'amount_total']);
-    // 36 × 41.50 + 100 × 18.45 + 24 × 54.10 = 4637.40, and the sales tax of 15 %.
-    expect([move!.amount_tax, move!.amount_total]).toEqual([695.61, 5333.01]);
+    // Odoo's list prices, a case at 12 rolls (12 × 3.46 = 41.52, where the customer sent 41.50):
+    // 36 × 41.52 + 100 × 18.45 + 24 × 54.10 = 4638.12, and the sales tax of 15 %.
+    expect([move!.amount_tax, move!.amount_total]).toEqual([695.72, 5333.84]);
     expect(text).toContain(`BIG*${String(move!.invoice_date).replace(/-/g, '')}*${String(move!.name)}**PO-920-0~`);
     expect(it1(text!)).toEqual([
-      ['6', '36', 'CA', '41.5', '', 'BP', '100402', 'VP', 'TS-PTFE-12'],
+      ['6', '36', 'CA', '41.52', '', 'BP', '100402', 'VP', 'TS-PTFE-12'],
       ['1', '100', 'EA', '18.45', '', 'BP', '100234', 'VP', 'BV-050-NPT'],
       ['3', '24', 'EA', '54.1', '', 'BP', '100240', 'VP', 'BV-150-SWT'],
     ]);
-    expect(text).toContain('TDS*533301~');
-    expect(text).toContain('TXI*TX*695.61~');
+    expect(text).toContain('TDS*533384~');
+    expect(text).toContain('TXI*TX*695.72~');
 
     // Beside their order on the dashboard's Find, with its 997 expected, and noted on the invoice.
     expect(r.ledger.findByNumber('PO-920-0', ['northgate']).messages.map((m) => m.messageType).sort()).toEqual(['810', '855']);
@@ -150,8 +146,9 @@ describe('invoices to customers', () => {
         invoice_date: today,
         invoice_date_due: due,
         invoice_line_ids: [
-          [0, 0, { product_id: 70, quantity: 10, price_unit: 9.85, discount: 10 }],
-          [0, 0, { product_id: 72, quantity: 4, price_unit: 6.42 }],
+          // the sales prices (9.85, 6.42) and customer taxes (15 %) are Odoo's defaults
+          [0, 0, { product_id: 70, quantity: 10, discount: 10 }],
+          [0, 0, { product_id: 72, quantity: 4 }],
         ],
       },
     ])) as number;
@@ -177,7 +174,12 @@ describe('invoices to customers', () => {
         'MOA*203=88,65',
         'LIN*2**8034567100049=SRV',
         'QTY*47=4=PCE',
-        'MOA*77=114,33',
+        // the customer taxes Odoo gave each line: 15 % of 88.65 and of 25.68
+        'TAX*7*VAT***===15',
+        'MOA*124=13,3',
+        'MOA*124=3,85',
+        'MOA*176=17,15',
+        'MOA*77=131,48',
       ]),
     );
     expect(segments.some((s) => s.startsWith('RFF*ON'))).toBe(false);

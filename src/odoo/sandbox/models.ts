@@ -1,6 +1,7 @@
 /**
  * The models of the sandbox: the fields (Odoo 18.0 names) and the behaviour the posters observe,
- * as recorded against a real Odoo 18 in odoo-api.md. Not Odoo's business logic beyond that.
+ * as recorded against a real Odoo 18 in odoo-api.md; where it is silent (default prices, taxes and
+ * accounts of lines), what the Odoo method named beside the code does. Not Odoo's business logic beyond that.
  * versions.ts derives the 17 and 19 models from these.
  */
 import type { Env, FieldDef, MethodDef, ModelDef, Row } from './engine';
@@ -64,13 +65,75 @@ function firstWhere(env: Env, model: string, field: string, value: unknown, pred
   return undefined;
 }
 
-function taxAmount(env: Env, base: number, taxIds: unknown): number {
+/**
+ * The taxes of a line (account.tax `_compute_amount` in 17, `_eval_tax_amount_*` in 18/19): a percent
+ * tax is a share of the net amount, a fixed tax its amount per unit of the line's quantity, signed as
+ * the net amount (Odoo's copysign, so a returned quantity or a negative price gives a negative tax).
+ * Every tax is on the same base: the sandbox has no price-included taxes nor include_base_amount.
+ */
+function lineTax(env: Env, l: Row, taxIds: unknown): number {
+  if (!Array.isArray(taxIds) || taxIds.length === 0) return 0;
+  const base = lineSubtotal(l);
   let total = 0;
-  for (const id of Array.isArray(taxIds) ? (taxIds as number[]) : []) {
+  for (const id of taxIds as number[]) {
     const t = env.row('account.tax', id);
-    if (t) total += (base * num(t.amount)) / 100;
+    if (!t) continue;
+    if (t.amount_type === 'fixed') {
+      const qty = Math.abs(lineQuantity(l));
+      total += (base < 0 ? -qty : base > 0 ? qty : lineQuantity(l)) * num(t.amount);
+    } else total += (base * num(t.amount)) / 100;
   }
   return total;
+}
+
+/** amount_untaxed, amount_tax and amount_total of a document from its lines, whose taxes are in `taxField`. */
+function amountFields(lines: (env: Env, id: number) => Row[], taxField: string, taxLabel: string): Record<string, FieldDef> {
+  const untaxed = (env: Env, r: Row) => lines(env, r.id).reduce((s, l) => s + lineSubtotal(l), 0);
+  const tax = (env: Env, r: Row) => lines(env, r.id).reduce((s, l) => s + lineTax(env, l, l[taxField]), 0);
+  return {
+    amount_untaxed: computed(float('Untaxed Amount'), (env, r) => round2(untaxed(env, r))),
+    amount_tax: computed(float(taxLabel), (env, r) => round2(tax(env, r))),
+    amount_total: computed(float('Total'), (env, r) => round2(lines(env, r.id).reduce((s, l) => s + lineSubtotal(l) + lineTax(env, l, l[taxField]), 0))),
+  };
+}
+
+/**
+ * A price per `from` unit as a price per `to` unit (uom.uom `_compute_price`), rounded as Odoo stores a
+ * price_unit (digits "Product Price": 2). 17/18: `factor` is units per reference unit (Dozens 1/12);
+ * 19: reference units per unit (Dozens 12), and only 19's units have `relative_factor` (versions.ts).
+ */
+function priceInUom(env: Env, price: number, from: number, to: number): number {
+  const a = env.row('uom.uom', from);
+  const b = env.row('uom.uom', to);
+  if (!a || !b) return price;
+  const fa = num(env.get('uom.uom', a, 'factor')) || 1;
+  const fb = num(env.get('uom.uom', b, 'factor')) || 1;
+  const inverted = env.field('uom.uom', 'relative_factor') !== undefined;
+  return round2(inverted ? (price * fb) / fa : (price * fa) / fb);
+}
+
+/** The product's `field` price (lst_price, standard_price) per `uom`, the line's unit; per its own unit when the line names none. */
+function productPrice(env: Env, productId: unknown, field: 'lst_price' | 'standard_price', uom: unknown): unknown {
+  const row = typeof productId === 'number' ? env.row('product.product', productId) : undefined;
+  if (!row) return undefined;
+  const price = env.get('product.product', row, field);
+  const own = row.uom_id;
+  return typeof price === 'number' && typeof uom === 'number' && typeof own === 'number' && own !== uom ? priceInUom(env, price, own, uom) : price;
+}
+
+/** The product's taxes in `field` (taxes_id: customer, supplier_taxes_id: vendor) of one company, as Odoo's `_filter_taxes_by_company`. */
+function productTaxes(env: Env, productId: unknown, field: 'taxes_id' | 'supplier_taxes_id', companyId: unknown): number[] {
+  const ids = productField(env, productId, field);
+  if (!Array.isArray(ids) || ids.length === 0) return [];
+  return (ids as number[]).filter((id) => {
+    const t = env.row('account.tax', id);
+    return t !== undefined && t.active !== false && (t.company_id ?? false) === (companyId ?? false);
+  });
+}
+
+/** The company of the record `vals.<link>` points to (a line's order or move): the line's own in Odoo (a related field). */
+function parentCompany(env: Env, model: string, id: unknown): unknown {
+  return typeof id === 'number' ? env.row(model, id)?.company_id : undefined;
 }
 
 // ------------------------------------------------------------------ generic methods
@@ -260,6 +323,19 @@ const productProduct: ModelDef = {
     tracking: sel('Tracking', [['serial', 'By Unique Serial Number'], ['lot', 'By Lots'], ['none', 'By Quantity']], { default: constant('none') }),
     sale_ok: bool('Can be Sold', { default: constant(true) }),
     purchase_ok: bool('Can be Purchased', { default: constant(true) }),
+    // product.template's default: the company's sales tax (account_sale_tax_id; here the first active one)
+    taxes_id: m2m('account.tax', 'Sales Taxes', {
+      default: (env) => {
+        const t = firstWhere(env, 'account.tax', 'type_tax_use', 'sale', (r) => r.active !== false);
+        return t === undefined ? [] : [t.id];
+      },
+    }),
+    // Odoo defaults it to the company's purchase tax; the probed demo products had none (odoo-api.md
+    // section 7, "taxes come from the product (here none)"), nor has any seeded product: no default
+    supplier_taxes_id: m2m('account.tax', 'Purchase Taxes'),
+    // product.template's accounts; without one a line takes its journal's default (accountFor)
+    property_account_income_id: m2o('account.account', 'Income Account'),
+    property_account_expense_id: m2o('account.account', 'Expense Account'),
     active: bool('Active', { default: constant(true) }),
     ...company,
   },
@@ -324,11 +400,7 @@ const saleOrder: ModelDef = {
     currency_id: m2o('res.currency', 'Currency', { default: ifExists('res.currency', 1) }),
     user_id: m2o('res.users', 'Salesperson'),
     picking_ids: o2m('stock.picking', 'sale_id', 'Transfers'),
-    amount_untaxed: computed(float('Untaxed Amount'), (env, r) => round2(saleLines(env, r.id).reduce((s, l) => s + lineSubtotal(l), 0))),
-    amount_tax: computed(float('Taxes'), (env, r) => round2(saleLines(env, r.id).reduce((s, l) => s + taxAmount(env, lineSubtotal(l), l.tax_id), 0))),
-    amount_total: computed(float('Total'), (env, r) =>
-      round2(saleLines(env, r.id).reduce((s, l) => s + lineSubtotal(l) + taxAmount(env, lineSubtotal(l), l.tax_id), 0)),
-    ),
+    ...amountFields(saleLines, 'tax_id', 'Taxes'),
     duplicated_order_ids: computed(m2m('sale.order', 'Duplicated Order'), (env, r) =>
       typeof r.client_order_ref === 'string'
         ? rowsWhere(env, 'sale.order', 'client_order_ref', r.client_order_ref, (o) => o.id !== r.id && o.partner_id === r.partner_id && o.state !== 'cancel').map((o) => o.id)
@@ -365,9 +437,12 @@ const saleOrder: ModelDef = {
 function saleLines(env: Env, orderId: number): Row[] {
   return rowsWhere(env, 'sale.order.line', 'order_id', orderId);
 }
+/** The quantity of a sale, purchase or invoice line (each model names it its own way). */
+function lineQuantity(l: Row): number {
+  return num(l.product_uom_qty ?? l.quantity ?? l.product_qty);
+}
 function lineSubtotal(l: Row): number {
-  const qty = num(l.product_uom_qty ?? l.quantity ?? l.product_qty);
-  return qty * num(l.price_unit) * (1 - num(l.discount) / 100);
+  return lineQuantity(l) * num(l.price_unit) * (1 - num(l.discount) / 100);
 }
 
 const saleOrderLine: ModelDef = {
@@ -381,18 +456,14 @@ const saleOrderLine: ModelDef = {
     name: text('Description', { required: true, default: (env, v) => productDisplay(env, v.product_id) }),
     product_uom_qty: float('Quantity', { required: true, default: constant(1) }),
     product_uom: m2o('uom.uom', 'Unit', { default: (env, v) => productField(env, v.product_id, 'uom_id') }),
-    price_unit: float('Unit Price', { default: (env, v) => productField(env, v.product_id, 'lst_price') }),
+    // Odoo's _compute_price_unit: the pricelist price in the line's unit (the sandbox has no pricelists:
+    // the list price, pricelist _get_product_price converting it with uom _compute_price); 19's unit is product_uom_id
+    price_unit: float('Unit Price', { default: (env, v) => productPrice(env, v.product_id, 'lst_price', v.product_uom ?? v.product_uom_id) }),
     discount: float('Discount (%)'),
-    tax_id: m2m('account.tax', 'Taxes', {
-      default: (env, v) => {
-        if (v.product_id === undefined || v.product_id === false) return [];
-        // the first active sales tax: asked for every line of every order
-        const t = firstWhere(env, 'account.tax', 'type_tax_use', 'sale', (r) => r.active !== false);
-        return t === undefined ? [] : [t.id];
-      },
-    }),
+    // Odoo's _compute_tax_id: the product's customer taxes of the order's company
+    tax_id: m2m('account.tax', 'Taxes', { default: (env, v) => productTaxes(env, v.product_id, 'taxes_id', parentCompany(env, 'sale.order', v.order_id)) }),
     price_subtotal: computed(float('Subtotal'), (_env, r) => round2(lineSubtotal(r))),
-    price_total: computed(float('Total'), (env, r) => round2(lineSubtotal(r) + taxAmount(env, lineSubtotal(r), r.tax_id))),
+    price_total: computed(float('Total'), (env, r) => round2(lineSubtotal(r) + lineTax(env, r, r.tax_id))),
     qty_delivered: computed(float('Delivery Quantity'), (env, r) =>
       rowsWhere(env, 'stock.move', 'sale_line_id', r.id, (m) => m.state === 'done').reduce((s, m) => s + num(m.quantity), 0),
     ),
@@ -487,11 +558,7 @@ const purchaseOrder: ModelDef = {
     mail_reception_confirmed: bool('Reception Confirmed', { readonly: true }),
     currency_id: m2o('res.currency', 'Currency', { default: ifExists('res.currency', 1) }),
     user_id: m2o('res.users', 'Buyer', { default: (env) => (env.row('res.users', env.uid) ? env.uid : false) }),
-    amount_untaxed: computed(float('Untaxed Amount'), (env, r) => round2(poLines(env, r.id).reduce((s, l) => s + lineSubtotal(l), 0))),
-    amount_tax: computed(float('Taxes'), (env, r) => round2(poLines(env, r.id).reduce((s, l) => s + taxAmount(env, lineSubtotal(l), l.taxes_id), 0))),
-    amount_total: computed(float('Total'), (env, r) =>
-      round2(poLines(env, r.id).reduce((s, l) => s + lineSubtotal(l) + taxAmount(env, lineSubtotal(l), l.taxes_id), 0)),
-    ),
+    ...amountFields(poLines, 'taxes_id', 'Taxes'),
     receipt_status: computed(sel('Receipt Status', [['pending', 'Not Received'], ['partial', 'Partially Received'], ['full', 'Fully Received']]), (env, r) => {
       const pickings = rowsWhere(env, 'stock.picking', 'purchase_id', r.id, (p) => p.state !== 'cancel');
       if (!pickings.length) return false;
@@ -582,9 +649,12 @@ const purchaseOrderLine: ModelDef = {
     name: text('Description', { required: true, default: (env, v) => productDisplay(env, v.product_id) }),
     product_qty: float('Quantity', { required: true, default: constant(1) }),
     product_uom: m2o('uom.uom', 'Unit', { default: (env, v) => productField(env, v.product_id, 'uom_po_id') }),
-    price_unit: float('Unit Price', { default: (env, v) => productField(env, v.product_id, 'standard_price') }),
+    // Odoo's _compute_price_unit_and_date_planned_and_name without a vendor price (the sandbox has no
+    // product.supplierinfo): the cost converted from the product's unit to the line's
+    price_unit: float('Unit Price', { default: (env, v) => productPrice(env, v.product_id, 'standard_price', v.product_uom ?? v.product_uom_id) }),
     discount: float('Discount (%)'),
-    taxes_id: m2m('account.tax', 'Taxes'),
+    // Odoo's _compute_tax_id: the product's vendor taxes of the order's company
+    taxes_id: m2m('account.tax', 'Taxes', { default: (env, v) => productTaxes(env, v.product_id, 'supplier_taxes_id', parentCompany(env, 'purchase.order', v.order_id)) }),
     date_planned: datetime('Expected Arrival', {
       default: (env, v) => {
         const o = typeof v.order_id === 'number' ? env.row('purchase.order', v.order_id) : undefined;
@@ -1048,6 +1118,28 @@ function moveLinesOf(env: Env, moveId: number): Row[] {
   return rowsWhere(env, 'account.move.line', 'move_id', moveId, (l) => !l.display_type || l.display_type === 'product');
 }
 
+/** Whether a journal item belongs to a customer document ('sale': out_*) or a vendor one ('purchase': in_*), as Odoo's is_sale_document / is_purchase_document with receipts. */
+function documentSide(env: Env, vals: Record<string, unknown>): 'sale' | 'purchase' | undefined {
+  const move = typeof vals.move_id === 'number' ? env.row('account.move', vals.move_id) : undefined;
+  const type = move?.move_type ?? env.context.default_move_type;
+  if (typeof type !== 'string') return undefined;
+  return type.startsWith('out_') ? 'sale' : type.startsWith('in_') ? 'purchase' : undefined;
+}
+
+/**
+ * A journal item's account (account.move.line `_get_computed_account`): the product's income or expense
+ * account, else its journal's default (the sandbox has no journals nor product categories: the first
+ * income or expense account); a journal entry's lines get none.
+ */
+function accountFor(env: Env, vals: Record<string, unknown>): unknown {
+  const side = documentSide(env, vals);
+  if (side === undefined) return undefined;
+  const own = productField(env, vals.product_id, side === 'sale' ? 'property_account_income_id' : 'property_account_expense_id');
+  if (typeof own === 'number') return own;
+  const type = side === 'sale' ? 'income' : 'expense';
+  return env.all('account.account').find((a) => a.account_type === type)?.id;
+}
+
 const MOVE_TYPES: Array<[string, string]> = [
   ['entry', 'Journal Entry'],
   ['out_invoice', 'Customer Invoice'],
@@ -1083,11 +1175,7 @@ const accountMove: ModelDef = {
     payment_state: sel('Payment Status', [['not_paid', 'Not Paid'], ['in_payment', 'In Payment'], ['paid', 'Paid'], ['partial', 'Partially Paid'], ['reversed', 'Reversed']], {
       default: constant('not_paid'),
     }),
-    amount_untaxed: computed(float('Untaxed Amount'), (env, r) => round2(moveLinesOf(env, r.id).reduce((s, l) => s + lineSubtotal(l), 0))),
-    amount_tax: computed(float('Tax'), (env, r) => round2(moveLinesOf(env, r.id).reduce((s, l) => s + taxAmount(env, lineSubtotal(l), l.tax_ids), 0))),
-    amount_total: computed(float('Total'), (env, r) =>
-      round2(moveLinesOf(env, r.id).reduce((s, l) => s + lineSubtotal(l) + taxAmount(env, lineSubtotal(l), l.tax_ids), 0)),
-    ),
+    ...amountFields(moveLinesOf, 'tax_ids', 'Tax'),
     duplicated_ref_ids: computed(m2m('account.move', 'Duplicated Ref'), (env, r) =>
       typeof r.ref === 'string' && r.move_type !== 'entry'
         ? rowsWhere(env, 'account.move', 'ref', r.ref, (m) => m.id !== r.id && m.partner_id === r.partner_id && m.move_type === r.move_type && m.state !== 'cancel').map(
@@ -1148,13 +1236,24 @@ const accountMoveLine: ModelDef = {
     product_id: m2o('product.product', 'Product'),
     name: char('Label', { default: (env, v) => productDisplay(env, v.product_id) }),
     quantity: float('Quantity', { default: constant(1) }),
-    price_unit: float('Unit Price', { default: (env, v) => productField(env, v.product_id, 'standard_price') }),
+    // _get_computed_price_unit: the sales price on a customer document, the cost on a vendor one, in
+    // the line's unit (product _get_tax_included_unit_price); nothing on a journal entry
+    price_unit: float('Unit Price', {
+      default: (env, v) => {
+        const side = documentSide(env, v);
+        return side === undefined ? 0 : productPrice(env, v.product_id, side === 'sale' ? 'lst_price' : 'standard_price', v.product_uom_id);
+      },
+    }),
     discount: float('Discount (%)'),
     product_uom_id: m2o('uom.uom', 'Unit', { default: (env, v) => productField(env, v.product_id, 'uom_id') }),
-    tax_ids: m2m('account.tax', 'Taxes'),
-    account_id: m2o('account.account', 'Account', {
-      default: (env) => env.all('account.account').find((a) => a.account_type === 'expense')?.id,
+    // _get_computed_taxes: the product's customer or vendor taxes of the move's company
+    tax_ids: m2m('account.tax', 'Taxes', {
+      default: (env, v) => {
+        const side = documentSide(env, v);
+        return side === undefined ? [] : productTaxes(env, v.product_id, side === 'sale' ? 'taxes_id' : 'supplier_taxes_id', parentCompany(env, 'account.move', v.move_id));
+      },
     }),
+    account_id: m2o('account.account', 'Account', { default: (env, v) => accountFor(env, v) }),
     purchase_line_id: m2o('purchase.order.line', 'Purchase Order Line'),
     // The sale module's link (Odoo 17/18/19: many2many through sale_order_line_invoice_rel), set by
     // invoicing a sale order (sale.order.line._prepare_invoice_line) or by a create that passes it.
