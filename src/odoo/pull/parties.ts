@@ -10,7 +10,6 @@ import type { Envelope } from '../../canonical/envelope';
 import type { Order } from '../../canonical/order';
 import type { Address, Party, PartyRole } from '../../canonical/party';
 import { m2oId, str, type PostContext } from '../post/context';
-import type { OdooRecord } from '../client';
 import { hasField } from '../post/resolve';
 
 /** An Odoo contact's address and tax id, read once per run. */
@@ -48,7 +47,7 @@ export function readContact(ctx: PostContext, partnerId: number): Promise<Contac
 }
 
 /** The `code` of a country or state, '' for none. */
-async function codeOf(ctx: PostContext, model: string, id: number | undefined): Promise<string> {
+export async function codeOf(ctx: PostContext, model: string, id: number | undefined): Promise<string> {
   if (id === undefined) return '';
   return ctx.cache.get(`${model}:code:${id}`, async () => str((await ctx.client.read(model, [id], ['id', 'code']))[0]?.code).trim());
 }
@@ -99,9 +98,16 @@ export async function documentParties(ctx: PostContext, s: PartySources): Promis
   const out: Party[] = [];
   for (const [role, fallback] of s.customer) {
     const theirs = s.original?.parties?.find((p) => p.role === role);
+    if (!theirs) {
+      const party = await contactParty(ctx, fallback, role, s.taxIds);
+      if (party) out.push(party);
+      continue;
+    }
     // Contacts are the buyer's people, not the party: the documents we send have no place for them.
-    const party = theirs ? (({ contacts: _contacts, ...p }) => p)(theirs) : await contactParty(ctx, fallback, role, s.taxIds);
-    if (party) out.push(party);
+    const { contacts: _contacts, ...party } = theirs;
+    // An order seldom carries the buyer's VAT number, which an invoice between two VAT payers must state.
+    const taxId = s.taxIds && !party.taxId && fallback !== undefined ? (await readContact(ctx, fallback))?.taxId : undefined;
+    out.push(taxId ? { ...party, taxId } : party);
   }
   if (s.companyId === undefined) return out;
   const company = await readCompany(ctx, s.companyId);
@@ -117,6 +123,8 @@ export async function documentParties(ctx: PostContext, s: PartySources): Promis
 /** The commercial entity (the company) of a contact. */
 export async function commercialOf(ctx: PostContext, partnerId: number | undefined): Promise<number | undefined> {
   if (partnerId === undefined) return undefined;
-  const [p]: OdooRecord[] = await ctx.client.read('res.partner', [partnerId], ['id', 'commercial_partner_id']);
-  return m2oId(p?.commercial_partner_id) ?? partnerId;
+  return ctx.cache.get(`commercial:${partnerId}`, async () => {
+    const [p] = await ctx.client.read('res.partner', [partnerId], ['id', 'commercial_partner_id']);
+    return m2oId(p?.commercial_partner_id) ?? partnerId;
+  });
 }

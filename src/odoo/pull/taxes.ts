@@ -15,7 +15,7 @@ import { m2oId, num, str, type PostContext } from '../post/context';
 import type { OdooRecord } from '../client';
 import { hasField } from '../post/resolve';
 import { m2oName } from './fields';
-import { readCompany, readContact } from './parties';
+import { codeOf, readCompany, readContact } from './parties';
 
 /** A tax's 5153 type and 5305 category. */
 export interface TaxKind {
@@ -48,7 +48,7 @@ function configured(entries: readonly TaxCode[] | undefined, id: number, names: 
 /** The country a tax applies in: its own `country_id` (Odoo 14+), else its company's. */
 async function countryOf(ctx: PostContext, t: OdooRecord, withCountry: boolean): Promise<string> {
   const own = withCountry ? m2oId(t.country_id) : undefined;
-  if (own !== undefined) return ctx.cache.get(`res.country:code:${own}`, async () => str((await ctx.client.read('res.country', [own], ['id', 'code']))[0]?.code));
+  if (own !== undefined) return codeOf(ctx, 'res.country', own);
   const companyId = m2oId(t.company_id);
   if (companyId === undefined) return '';
   const company = await readCompany(ctx, companyId);
