@@ -28,8 +28,8 @@ const PercentSchema = z.number().min(0).max(100);
 /** A tax on a line or the invoice (X12 TXI, EDIFACT TAX/MOA). */
 export const TaxSchema = z
   .strictObject({
-    type: CodeSchema.describe('tax type as translated by the mapping (TXI01, TAX 5153: VAT, GST, ST …)'),
-    category: CodeSchema.optional().describe('EDIFACT TAX 5305 (S, Z, E …)'),
+    type: CodeSchema.describe('tax type, a UN/EDIFACT 5153 code (VAT, GST, STT, LOC, OTH …); X12 mappings translate TXI01 to it'),
+    category: CodeSchema.optional().describe('UN/EDIFACT 5305 duty/tax category (S standard, Z zero rated, E exempt, AE reverse charge …)'),
     rate: PercentSchema.optional().describe('percent'),
     amount: AmountSchema.optional(),
     taxableAmount: AmountSchema.optional(),

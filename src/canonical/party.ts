@@ -64,6 +64,7 @@ export const PartySchema = z
     ids: listOf(QualifiedValueSchema).optional().describe('N103/N104 and NAD 3039/3055, e.g. {qualifier: "GLN", value: "..."}'),
     name: TextSchema.optional(),
     address: AddressSchema.optional(),
+    taxId: CodeSchema.optional().describe('VAT or other tax registration number (EDIFACT RFF+VA in the NAD group, X12 REF*VX in the N1 loop)'),
     contacts: listOf(ContactSchema).optional(),
   })
   .refine((party) => party.ids !== undefined || party.name !== undefined || party.address !== undefined, {

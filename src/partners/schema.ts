@@ -235,6 +235,19 @@ function article(type: string): string {
 // ---------------------------------------------------------------------------------------------
 // Odoo
 
+/** A partner's word on one of our Odoo taxes: its UN/EDIFACT tax type (5153) and category (5305). */
+export const TaxCodeSchema = z
+  .strictObject({
+    tax: z
+      .union([z.number().int().positive(), Code('a tax name')])
+      .describe('the account.tax id, or the name of the tax or of its tax group (compared without case)'),
+    type: z.string().regex(/^[A-Z]{3}$/, 'expected a UN/EDIFACT 5153 tax type such as VAT, GST, STT, LOC or OTH').optional().describe('duty/tax type (TAX 5153; the X12 mapping turns it into TXI01)'),
+    category: z.string().regex(/^[A-Z]{1,2}$/, 'expected a UN/EDIFACT 5305 category such as S, Z, E or AE').optional().describe('duty/tax category (TAX 5305): S standard, Z zero rated, E exempt, AE reverse charge …'),
+  })
+  .refine((t) => t.type !== undefined || t.category !== undefined, { message: 'say the type, the category or both', path: ['type'] })
+  .meta({ title: 'TaxCode' });
+export type TaxCode = z.infer<typeof TaxCodeSchema>;
+
 export const OdooSettingsSchema = z
   .strictObject({
     partnerRef: Code('an Odoo reference').optional().describe("the partner's Internal Reference (res.partner ref) in Odoo"),
@@ -250,6 +263,11 @@ export const OdooSettingsSchema = z
       .min(1, 'name at least one way to find products')
       .default(['internalReference', 'barcode', 'partnerCode'])
       .describe('how item ids are resolved to Odoo products, in order'),
+    taxes: z
+      .array(TaxCodeSchema)
+      .min(1, 'omit taxes instead of listing none')
+      .optional()
+      .describe('what the taxes of the invoices we send are, where the rule of D24 guesses wrong: by tax id, tax name or tax group name'),
   })
   .superRefine((odoo, ctx) => {
     if (odoo.partnerRef === undefined && odoo.partnerId === undefined) {

@@ -105,6 +105,15 @@ describe('a valid partner file', () => {
     expect(acme.acknowledgments.send).toEqual(['997']);
   });
 
+  test('odoo.taxes names a tax by id or by name, with its type and category', () => {
+    const text = BASE.replace('  partnerRef: ACME', "  partnerRef: ACME\n  taxes:\n    - { tax: 12, category: E }\n    - { tax: 'GST 10%', type: GST }");
+    const acme = loadPartners(write({ 'acme-retail': text }), options()).get('acme-retail')!;
+    expect(acme.odoo.taxes).toEqual([
+      { tax: 12, category: 'E' },
+      { tax: 'GST 10%', type: 'GST' },
+    ]);
+  });
+
   test('folders starting with _ or . are not partners', () => {
     const root = write({ 'acme-retail': BASE, _shared: 'not: a partner', '.git': 'x' });
     expect(loadPartners(root, options()).partners.map((p) => p.id)).toEqual(['acme-retail']);
@@ -112,6 +121,15 @@ describe('a valid partner file', () => {
 });
 
 describe('malformed partner files', () => {
+  test('a tax entry without a 5153 type or 5305 category, or with a code of another list', () => {
+    const taxes = (entries: string) => problems(replace('  partnerRef: ACME', `  partnerRef: ACME\n  taxes:\n${entries}`));
+    expect(taxes('    - { tax: 12 }\n')).toEqual(['partners/acme-retail/partner.yaml:16 at odoo.taxes[0].type: say the type, the category or both']);
+    expect(taxes('    - { tax: 12, type: VA, category: standard }\n')).toEqual([
+      'partners/acme-retail/partner.yaml:16 at odoo.taxes[0].type: expected a UN/EDIFACT 5153 tax type such as VAT, GST, STT, LOC or OTH',
+      "partners/acme-retail/partner.yaml:16 at odoo.taxes[0].category: 'standard': expected a UN/EDIFACT 5305 category such as S, Z, E or AE",
+    ]);
+  });
+
   test('wrong id', () => {
     expect(problems(replace('id: acme-retail', 'id: acme'))).toEqual([
       "partners/acme-retail/partner.yaml:1 at id: 'acme' differs from the folder name 'acme-retail'; write id: acme-retail or rename the folder",

@@ -7,15 +7,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateBuffer } from '../../src/edi/validate';
 import { exportFromOdoo } from '../../src/pipeline/export-all';
-import { exportRig, type ExportRig } from '../support/export-rig';
+import { exportRig, n1Loops, setCompany, type ExportRig } from '../support/export-rig';
 import { northgateOrders } from '../support/orders';
 import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** A gateway exporting what the service exports from the sandbox, with the shipped partners (Northgate: Odoo's prices); `partnerYaml` edits some. */
-function rig(partnerYaml: Record<string, (text: string) => string> = {}): Promise<ExportRig> {
-  return exportRig({ exports: [exportFromOdoo], ready: ['export.since.northgate.account.move'], partnerYaml });
+/** A gateway exporting what the service exports from the sandbox, with the shipped partners (Northgate: Odoo's prices); `mueller` edits Müller's partner.yaml. */
+function rig(mueller: (text: string) => string = (text) => text): Promise<ExportRig> {
+  return exportRig({ exports: [exportFromOdoo], ready: ['export.since.northgate.account.move'], partnerYaml: { 'mueller-armaturen': mueller } });
+}
+
+/** Valdoria Valvole, an Italian company with a VAT number: who we are towards the EDIFACT customers. */
+const VALDORIA = { street: 'Via delle Fonderie 12', city: 'Lumezzane', zip: '25065', country_id: 109, vat: 'IT01234567890' };
+
+/** A sale tax of `amount` percent named `name`. */
+function saleTax(r: ExportRig, name: string, amount: number): Promise<number> {
+  return r.client.create('account.tax', { name, amount, amount_type: 'percent', type_tax_use: 'sale' });
 }
 
 /** The confirmed sale order of a customer's order number, with its lines in creation order. */
@@ -34,19 +42,20 @@ async function confirmedOrder(r: ExportRig, ref: string) {
 }
 
 /**
- * A customer invoice for some of a sale order's lines (index on the sale order, quantity), made through
- * `create` as Odoo's invoicing makes it: each line linked to its sale line, the order's name as origin.
+ * A customer invoice for some of a sale order's lines (index on the sale order, quantity, and taxes other
+ * than the sale line's), made through `create` as Odoo's invoicing makes it: each line linked to its sale
+ * line, the order's name as origin.
  */
-async function invoice(r: ExportRig, order: Awaited<ReturnType<typeof confirmedOrder>>, picks: Array<[number, number]>, post: boolean): Promise<number> {
+async function invoice(r: ExportRig, order: Awaited<ReturnType<typeof confirmedOrder>>, picks: Array<[number, number, number[]?]>, post: boolean): Promise<number> {
   const m2o = (v: unknown) => (v as [number, string])[0];
   const id = (await r.client.call('account.move', 'create', [
     {
       move_type: 'out_invoice',
       partner_id: m2o(order.so.partner_id),
       invoice_origin: order.so.name,
-      invoice_line_ids: picks.map(([i, quantity]) => {
+      invoice_line_ids: picks.map(([i, quantity, taxes]) => {
         const l = order.lines[i]!;
-        return [0, 0, { product_id: m2o(l.product_id), quantity, product_uom_id: m2o(l.product_uom), price_unit: l.price_unit, tax_ids: [[6, 0, l.tax_id]], sale_line_ids: [[6, 0, [l.id]]] }];
+        return [0, 0, { product_id: m2o(l.product_id), quantity, product_uom_id: m2o(l.product_uom), price_unit: l.price_unit, tax_ids: [[6, 0, taxes ?? l.tax_id]], sale_line_ids: [[6, 0, [l.id]]] }];
       }),
     },
   ])) as number;
@@ -65,6 +74,7 @@ describe('invoices to customers', () => {
 
   it('a posted invoice for part of an order is sent once as an 810, line by line as the customer ordered; a draft waits until posted', async () => {
     r = await rig();
+    await setCompany(r.client, 'Brightwater Valve and Fitting Co.', { street: '250 Executive Park Blvd', city: 'San Francisco', zip: '94134', country_id: 233 });
     r.drop('northgate', 'orders.edi', northgateOrders({ icn: 920, count: 1 }));
     const order = await confirmedOrder(r, 'PO-920-0');
     // Accounting bills the cases, 100 of the 120 first valves and the third line, in another order than
@@ -87,7 +97,17 @@ describe('invoices to customers', () => {
       ['3', '24', 'EA', '54.1', '', 'BP', '100240', 'VP', 'BV-150-SWT'],
     ]);
     expect(text).toContain('TDS*533384~');
-    expect(text).toContain('TXI*TX*695.72~');
+    // A tax of a company in the United States is a sales tax, on each line and in the total.
+    expect(text).toMatch(/IT1\*6\*[^~]*~\s*TXI\*ST\*224\.21\*15~/);
+    expect(text).toContain('TXI*ST*695.72~');
+    // Bill-to and ship-to as the customer's order named them, with their own numbers; the buyer, which
+    // the order does not name, from Odoo; us as the seller, by our interchange id, with the company's address.
+    expect(n1Loops(text!)).toEqual([
+      'N1*BY*Northgate Industrial Distribution~N3*PO Box 1187~N4*Dublin**43017*US',
+      'N1*BT*NORTHGATE INDUSTRIAL DISTRIBUTION*92*HQ01~N3*PO BOX 1187~N4*DUBLIN*OH*43017*US',
+      'N1*ST*NORTHGATE DC COLUMBUS*92*DC07~N3*4200 LOGISTICS PKWY*DOCK 14~N4*GROVEPORT*OH*43125*US',
+      'N1*SE*Brightwater Valve and Fitting Co.*ZZ*BRIGHTWATERVF~N3*250 Executive Park Blvd~N4*San Francisco**94134*US',
+    ]);
 
     // Beside their order on the dashboard's Find, with its 997 expected, and noted on the invoice.
     expect(r.ledger.findByNumber('PO-920-0', ['northgate']).messages.map((m) => m.messageType).sort()).toEqual(['810', '855']);
@@ -108,11 +128,15 @@ describe('invoices to customers', () => {
     expect(it1(secondText ?? '')).toEqual([['2', '60', 'EA', '27.9', '', 'BP', '100235', 'VP', 'BV-075-NPT']]);
   });
 
-  it('an EDIFACT customer gets a valid INVOIC naming their order and their lines', async () => {
+  it('an EDIFACT customer gets a valid INVOIC naming their order, their lines and their parties, with each tax in its category', async () => {
     r = await rig();
+    await setCompany(r.client, 'Valdoria Valvole S.r.l.', VALDORIA);
+    await r.client.write('res.partner', [32], { vat: 'NL812345678B01' });
     r.drop('nordhaven', 'orders.edi', readFileSync(join(ROOT, 'fixtures', 'nordhaven', 'ORDERS-unoc-two-deliveries.edi')));
     const order = await confirmedOrder(r, 'PO-2024-0566');
-    const posted = await invoice(r, order, [[0, 600], [1, 240]], true);
+    // The second line goes out zero rated.
+    const zero = await saleTax(r, '0% Export', 0);
+    const posted = await invoice(r, order, [[0, 600], [1, 240, [zero]]], true);
     await r.exportOnce();
     await until(() => r.sent('nordhaven', 'INVOIC:D:96A').length === 1, 15_000, 'the INVOIC');
 
@@ -129,26 +153,44 @@ describe('invoices to customers', () => {
         'LIN+2++8034567100018:EN',
         'QTY+47:240:PCE',
         `MOA+77:${String(move!.amount_total)}`,
+        // An Italian company's tax is a VAT: the standard rate, and the zero-rated line as Z.
+        'TAX+7+VAT+++:::15+S',
+        'TAX+7+VAT+++:::0+Z',
       ]),
     );
+    // Buyer and delivery point as their order named them (GLN: 3055 9), with the VAT number Odoo has
+    // of the buyer; us by our GLN, with our name, address and VAT number.
+    expect(segments.filter((x) => /^(?:NAD|RFF\+VA)/.test(x))).toEqual([
+      'NAD+BY+8712345000014::9++NORDHAVEN INSTALLATIE B.V.+HAVENSTRAAT 41+ROTTERDAM++3011 AB+NL',
+      'RFF+VA:NL812345678B01',
+      'NAD+DP+8712345000021::9++NORDHAVEN DC WAALHAVEN+WAALHAVEN OZ 88+ROTTERDAM++3087 BM+NL',
+      'NAD+SU+8034567000012::9++Valdoria Valvole S.r.l.+Via delle Fonderie 12+Lumezzane++25065+IT',
+      'RFF+VA:IT01234567890',
+    ]);
     expect(r.ledger.findByNumber('PO-2024-0566', ['nordhaven']).messages.map((m) => m.messageType).sort()).toEqual(['INVOIC', 'ORDRSP']);
   });
 
-  it('to a customer that gets invoices of every order (orders: all), an invoice typed by hand, of no order, goes by its own number: lines by position, our item ids, net prices, in their own syntax', async () => {
-    r = await rig({ 'mueller-armaturen': (text) => text.replace('messageType: INVOIC }', 'messageType: INVOIC, orders: all }') });
+  it('to a customer that gets invoices of every order (orders: all), an invoice typed by hand, of no order, goes by its own number: lines by position, our item ids, net prices, Odoo\'s addresses, in their own syntax', async () => {
+    // Müller says what their exempt tax is, which the name alone does not tell.
+    r = await rig((text) =>
+      text.replace('  priceSource: edi\n', "  priceSource: edi\n  taxes:\n    - { tax: 'Art. 10 DPR 633/72', category: E }\n").replace('messageType: INVOIC }', 'messageType: INVOIC, orders: all }'),
+    );
+    await setCompany(r.client, 'Valdoria Valvole S.r.l.', VALDORIA);
+    const exempt = await saleTax(r, 'Art. 10 DPR 633/72', 0);
+    // Invoiced to their accounts department, a contact of its own.
+    const accounts = await r.client.create('res.partner', { name: 'Müller Buchhaltung', parent_id: 34, type: 'invoice', street: 'Postfach 1120', city: 'Göppingen', zip: '73011', country_id: 57 });
     const today = new Date().toISOString().slice(0, 10);
     const due = new Date(Date.parse(today) + 30 * 86_400_000).toISOString().slice(0, 10);
     const id = (await r.client.call('account.move', 'create', [
       {
         move_type: 'out_invoice',
-        partner_id: 34,
+        partner_id: accounts,
         currency_id: 2,
         invoice_date: today,
         invoice_date_due: due,
         invoice_line_ids: [
-          // the sales prices (9.85, 6.42) and customer taxes (15 %) are Odoo's defaults
-          [0, 0, { product_id: 70, quantity: 10, discount: 10 }],
-          [0, 0, { product_id: 72, quantity: 4 }],
+          [0, 0, { product_id: 70, quantity: 10, price_unit: 9.85, discount: 10 }],
+          [0, 0, { product_id: 72, quantity: 4, price_unit: 6.42, tax_ids: [[6, 0, [exempt]]] }],
         ],
       },
     ])) as number;
@@ -174,14 +216,22 @@ describe('invoices to customers', () => {
         'MOA*203=88,65',
         'LIN*2**8034567100049=SRV',
         'QTY*47=4=PCE',
-        // the customer taxes Odoo gave each line: 15 % of 88.65 and of 25.68
-        'TAX*7*VAT***===15',
+        // the first line's customer tax (15 %, standard rated) is Odoo's default for the product
+        'TAX*7*VAT***===15*S',
         'MOA*124=13,3',
-        'MOA*124=3,85',
-        'MOA*176=17,15',
-        'MOA*77=131,48',
+        'TAX*7*VAT***===0*E',
+        'MOA*176=13,3',
+        'MOA*77=127,63',
       ]),
     );
+    // Without their order, the buyer and the invoicee are Odoo's contacts, named and addressed; no
+    // delivery address (an invoice of no sale order, and the sandbox's invoices have none).
+    expect(segments.filter((x) => /^(?:NAD|RFF\*VA)/.test(x))).toEqual([
+      'NAD*BY***Müller & Söhne Armaturen GmbH*Gießereistraße 14*Göppingen**73033*DE',
+      'NAD*IV***Müller Buchhaltung*Postfach 1120*Göppingen**73011*DE',
+      'NAD*SU*8034567000012==9**Valdoria Valvole S.r.l.*Via delle Fonderie 12*Lumezzane**25065*IT',
+      'RFF*VA=IT01234567890',
+    ]);
     expect(segments.some((s) => s.startsWith('RFF*ON'))).toBe(false);
     expect(r.ledger.findByNumber(String(move!.name), ['mueller-armaturen']).messages.map((m) => m.messageType)).toEqual(['INVOIC']);
   });

@@ -14,15 +14,15 @@ import { createPostContext, ResolveCache } from '../../src/odoo/post';
 import { deliveryAsShipNotice } from '../../src/odoo/pull/delivery';
 import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
 import { exportFromOdoo } from '../../src/pipeline/export-all';
-import { exportRig, type ExportRig } from '../support/export-rig';
+import { exportRig, n1Loops, setCompany, type ExportRig } from '../support/export-rig';
 import { northgateOrders } from '../support/orders';
 import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** A gateway exporting what the service exports from the sandbox, with the shipped partners. */
-function rig(): Promise<ExportRig> {
-  return exportRig({ exports: [exportFromOdoo], ready: ['export.since.northgate.stock.picking', 'export.since.nordhaven.stock.picking'] });
+/** A gateway exporting what the service exports from the sandbox, with the shipped partners (`partnerYaml` edits some). */
+function rig(partnerYaml: Record<string, (text: string) => string> = {}): Promise<ExportRig> {
+  return exportRig({ exports: [exportFromOdoo], ready: ['export.since.northgate.stock.picking', 'export.since.nordhaven.stock.picking'], partnerYaml });
 }
 
 /** The delivery of the sale order booked for the customer's order `ref` that is still open. */
@@ -58,12 +58,16 @@ function shippedLines(text: string): string[][] {
 
 type Rig = Awaited<ReturnType<typeof rig>>;
 
+/** Brightwater Valve and Fitting Co.'s address: who we are towards the X12 customers. */
+const BRIGHTWATER = { street: '250 Executive Park Blvd', city: 'San Francisco', zip: '94134', country_id: 233 };
+
 describe('ship notices to customers', () => {
   let r: Rig;
   afterEach(async () => r && (await r.stop()));
 
   it('a partly shipped delivery is announced with an 856 by the customer line numbers, exactly once; its backorder with the rest', async () => {
     r = await rig();
+    await setCompany(r.client, 'Brightwater Valve and Fitting Co.', BRIGHTWATER);
     r.drop('northgate', 'orders.edi', northgateOrders({ icn: 920, count: 1 }));
     await until(() => r.sent('northgate', 'ST*855*').length === 1, 20_000, 'the order confirmed and answered');
     expect(r.sent('northgate', 'ST*856*')).toEqual([]);
@@ -78,8 +82,14 @@ describe('ship notices to customers', () => {
     expect(validateBuffer(Buffer.from(first!, 'latin1')).errors).toEqual([]);
     expect(first).toMatch(new RegExp(`BSN\\*00\\*${delivery.name.replace(/\//g, '\\/')}\\*\\d{8}\\*\\d{4}\\*0004~`));
     expect(first).toMatch(/PRF\*PO-920-0~/);
-    // Where the goods go, as the customer named it on the order.
-    expect(first).toMatch(/N1\*ST\*NORTHGATE DC COLUMBUS\*92\*DC07~/);
+    // Where the goods go, as the customer named it on the order; the buyer, which the order does not
+    // name, from Odoo; us as supplier and ship-from, by our interchange id, with the company's address.
+    expect(n1Loops(first!)).toEqual([
+      'N1*BY*Northgate Industrial Distribution~N3*PO Box 1187~N4*Dublin**43017*US',
+      'N1*ST*NORTHGATE DC COLUMBUS*92*DC07~N3*4200 LOGISTICS PKWY*DOCK 14~N4*GROVEPORT*OH*43125*US',
+      'N1*SU*Brightwater Valve and Fitting Co.*ZZ*BRIGHTWATERVF~N3*250 Executive Park Blvd~N4*San Francisco**94134*US',
+      'N1*SF*Brightwater Valve and Fitting Co.*ZZ*BRIGHTWATERVF~N3*250 Executive Park Blvd~N4*San Francisco**94134*US',
+    ]);
     expect(shippedLines(first!)).toEqual([
       ['1', '100', 'EA'],
       ['2', '60', 'EA'],
@@ -117,8 +127,29 @@ describe('ship notices to customers', () => {
     expect(r.sent('northgate', 'ST*856*')).toHaveLength(2);
   });
 
-  it('an EDIFACT customer gets a DESADV: the order, its lines by their own numbers and GTINs, the delivery point', async () => {
+  it('to a customer that gets notices of every order (orders: all), a delivery of an order that did not come by EDI names the buyer and the delivery address as Odoo has them', async () => {
+    r = await rig({ northgate: (text) => text.replace('messageType: 856 }', 'messageType: 856, orders: all }') });
+    await setCompany(r.client, 'Brightwater Valve and Fitting Co.', BRIGHTWATER);
+    // Typed in Odoo: the customer's order number, delivered to their Columbus DC (a delivery contact).
+    const so = await r.client.create('sale.order', { partner_id: 30, partner_shipping_id: 31, client_order_ref: 'NG-PHONE-1', order_line: [[0, 0, { product_id: 60, product_uom_qty: 4 }]] });
+    await r.client.call('sale.order', 'action_confirm', [[so]]);
+    await ship(r.client, await openDelivery(r.client, 'NG-PHONE-1'));
+    await r.exportOnce();
+    await until(() => r.sent('northgate', 'PRF*NG-PHONE-1~').length === 1, 15_000, 'the 856');
+    const [text] = r.sent('northgate', 'PRF*NG-PHONE-1~');
+    expect(validateBuffer(Buffer.from(text!, 'latin1')).errors).toEqual([]);
+    expect(n1Loops(text!)).toEqual([
+      'N1*BY*Northgate Industrial Distribution~N3*PO Box 1187~N4*Dublin**43017*US',
+      'N1*ST*NORTHGATE DC COLUMBUS~N3*4200 LOGISTICS PKWY*DOCK 14~N4*GROVEPORT**43125*US',
+      'N1*SU*Brightwater Valve and Fitting Co.*ZZ*BRIGHTWATERVF~N3*250 Executive Park Blvd~N4*San Francisco**94134*US',
+      'N1*SF*Brightwater Valve and Fitting Co.*ZZ*BRIGHTWATERVF~N3*250 Executive Park Blvd~N4*San Francisco**94134*US',
+    ]);
+    expect(shippedLines(text!)).toEqual([['1', '4', 'EA']]);
+  });
+
+  it('an EDIFACT customer gets a DESADV: the order, its lines by their own numbers and GTINs, the buyer, the delivery point and us', async () => {
     r = await rig();
+    await setCompany(r.client, 'Valdoria Valvole S.r.l.', { street: 'Via delle Fonderie 12', city: 'Lumezzane', zip: '25065', country_id: 109, vat: 'IT01234567890' });
     r.drop('nordhaven', 'orders.edi', readFileSync(join(ROOT, 'fixtures', 'nordhaven', 'ORDERS-unoc-two-deliveries.edi')));
     await until(() => r.sent('nordhaven', 'ORDRSP').length === 1, 20_000, 'the order confirmed and answered');
     const delivery = await openDelivery(r.client, 'PO-2024-0566');
@@ -132,7 +163,10 @@ describe('ship notices to customers', () => {
       expect.arrayContaining([
         `BGM+351+${delivery.name}+9`,
         'RFF+ON:PO-2024-0566',
+        'NAD+BY+8712345000014::9++NORDHAVEN INSTALLATIE B.V.+HAVENSTRAAT 41+ROTTERDAM++3011 AB+NL',
         'NAD+DP+8712345000021::9++NORDHAVEN DC WAALHAVEN+WAALHAVEN OZ 88+ROTTERDAM++3087 BM+NL',
+        'NAD+SU+8034567000012::9++Valdoria Valvole S.r.l.+Via delle Fonderie 12+Lumezzane++25065+IT',
+        'NAD+SF+8034567000012::9++Valdoria Valvole S.r.l.+Via delle Fonderie 12+Lumezzane++25065+IT',
         'LIN+1++8034567100049:EN',
         'QTY+12:600:PCE',
         'LIN+2++8034567100018:EN',
@@ -148,6 +182,10 @@ describe('deliveryAsShipNotice', () => {
   const envelope: Envelope = { standard: 'x12', version: '004010', messageType: '856', sender: { id: 'US' }, receiver: { id: 'THEM' }, interchangeControlNumber: '0', controlNumber: '0', test: false };
   let sandbox: SandboxHandle | undefined;
   afterEach(async () => sandbox && (await sandbox.close()));
+  /** Northgate as Odoo has it (the sandbox's contact 30). */
+  const NORTHGATE = { name: 'Northgate Industrial Distribution', address: { lines: ['PO Box 1187'], city: 'Dublin', postalCode: '43017', country: 'US' } };
+  /** Us: the sandbox's company (no contact of its own, so no address), by the envelope's sender id. */
+  const US = (['supplier', 'ship_from'] as const).map((role) => ({ role, name: 'YourCompany', ids: [{ qualifier: 'mutually_defined', value: 'US' }] }));
 
   /** A confirmed sale order of Northgate with three lines, delivered with `quantities` (by line), validated; returns the picking id. */
   async function delivered(client: OdooClient, quantities: number[], tracking?: string): Promise<number> {
@@ -184,6 +222,8 @@ describe('deliveryAsShipNotice', () => {
       shipmentId: picking!.name,
       shipDate: String(picking!.date_done).slice(0, 10),
       carrier: { trackingNumber: '1Z999AA10123456784' },
+      // Odoo's customer and delivery address (the customer's own: no delivery contact); us by the envelope's sender id.
+      parties: [{ role: 'buyer', ...NORTHGATE }, { role: 'ship_to', ...NORTHGATE }, ...US],
       orders: [
         {
           orderNumber: 'NG-7001',
@@ -229,7 +269,8 @@ describe('deliveryAsShipNotice', () => {
         ],
       },
     ]);
-    expect(notice.parties).toEqual([{ role: 'ship_to', name: 'NORTHGATE DC COLUMBUS', ids: [{ qualifier: 'buyer_assigned', value: 'DC07' }] }]);
+    // The order's ship-to as they sent it (their bill-to has no place in a ship notice), the buyer it does not name from Odoo.
+    expect(notice.parties).toEqual([{ role: 'buyer', ...NORTHGATE }, { role: 'ship_to', name: 'NORTHGATE DC COLUMBUS', ids: [{ qualifier: 'buyer_assigned', value: 'DC07' }] }, ...US]);
   });
 
   it('on an Odoo without stock_delivery: no tracking number, and no error for the missing field', async () => {

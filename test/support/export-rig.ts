@@ -43,6 +43,24 @@ export interface ExportRig {
   stop(): Promise<void>;
 }
 
+/** Our Odoo company as a test needs it: its name, and a contact of its own holding its address and VAT number. */
+export async function setCompany(client: OdooClient, name: string, address: Record<string, unknown>): Promise<void> {
+  const partnerId = await client.create('res.partner', { name, is_company: true, ...address });
+  await client.write('res.company', [1], { name, partner_id: partnerId });
+}
+
+/** The N1 loops of an 810 or 856, each as its N1, N3, N4 and REF segments joined with '~'. */
+export function n1Loops(text: string): string[] {
+  const loops: string[][] = [];
+  let open: string[] | undefined;
+  for (const segment of text.split('~').map((x) => x.trim())) {
+    if (segment.startsWith('N1*')) loops.push((open = [segment]));
+    else if (open && /^(?:N3|N4|REF)\*/.test(segment)) open.push(segment);
+    else open = undefined;
+  }
+  return loops.map((l) => l.join('~'));
+}
+
 /** Starts the sandbox and a gateway whose export runs `exports`; ready once the first run wrote `ready`. */
 export async function exportRig(o: ExportRigOptions): Promise<ExportRig> {
   const sandbox = await startSandbox({ password: 'pw' });

@@ -9,11 +9,14 @@
 import type { Envelope } from '../../canonical/envelope';
 import type { Invoice, InvoiceLine, Tax } from '../../canonical/invoice';
 import type { Order } from '../../canonical/order';
+import type { Party } from '../../canonical/party';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
-import { resolvePartner } from '../post/resolve';
+import { hasField, resolvePartner } from '../post/resolve';
 import type { OdooRecord } from '../client';
 import { day, listedIn, m2oName, ownItemIds, type ExportWindow } from './fields';
+import { commercialOf, documentParties } from './parties';
 import { customerLines, readSaleLines, type CustomerLine, type SaleLine } from './sale-order';
+import { readTaxes, type OdooTax } from './taxes';
 
 /** A posted customer invoice ready to be sent. */
 export interface PostedCustomerInvoice {
@@ -61,7 +64,7 @@ interface MoveLine extends SaleLine {
   saleLineIds: number[];
 }
 
-const MOVE_FIELDS = ['id', 'name', 'state', 'move_type', 'invoice_date', 'invoice_date_due', 'invoice_origin', 'currency_id', 'amount_tax', 'amount_total'];
+const MOVE_FIELDS = ['id', 'name', 'state', 'move_type', 'invoice_date', 'invoice_date_due', 'invoice_origin', 'currency_id', 'amount_tax', 'amount_total', 'partner_id', 'company_id'];
 
 /** The invoice, read once per run: the kind reads its sale order before building it. */
 function readMove(ctx: PostContext, moveId: number): Promise<OdooRecord> {
@@ -129,20 +132,50 @@ const round = (v: number, places: number): number => Math.round(v * 10 ** places
 const round2 = (v: number): number => round(v, 2);
 
 /**
- * Odoo's taxes on a line as the canonical invoice says them: a percentage with its amount on the line's
- * net amount, a fixed tax by the quantity; a tax computed otherwise (division, group, Python code) by
- * its rate only or not at all, the invoice's tax total being Odoo's own either way.
+ * Odoo's taxes on a line as the canonical invoice says them, each with its type and category (taxes.ts):
+ * a percentage with its amount on the line's net amount, a fixed tax by the quantity; a tax computed
+ * otherwise (division) by its rate only, a group or Python code not at all (an X12 TXI needs an amount or
+ * a rate), the invoice's tax total being Odoo's own either way.
  */
-function lineTaxes(line: MoveLine, taxes: Map<number, OdooRecord>): Tax[] {
+function lineTaxes(line: MoveLine, taxes: Map<number, OdooTax>): Tax[] {
   const out: Tax[] = [];
   for (const id of line.taxIds) {
     const t = taxes.get(id);
-    // Odoo keeps no tax-type code on a tax; VAT is what TAX 5153 calls a tax on the sale.
-    if (t?.amount_type === 'percent') out.push({ type: 'VAT', rate: num(t.amount), amount: round2((line.subtotal * num(t.amount)) / 100) });
-    else if (t?.amount_type === 'division') out.push({ type: 'VAT', rate: num(t.amount) });
-    else if (t?.amount_type === 'fixed') out.push({ type: 'VAT', amount: round2(num(t.amount) * line.qty) });
+    if (!t) continue;
+    const { type, category } = t.kind;
+    if (t.amountType === 'percent') out.push({ type, category, rate: t.amount, amount: round2((line.subtotal * t.amount) / 100) });
+    else if (t.amountType === 'division') out.push({ type, category, rate: t.amount });
+    else if (t.amountType === 'fixed') out.push({ type, category, amount: round2(t.amount * line.qty) });
   }
   return out;
+}
+
+/**
+ * The invoice's parties: the buyer, the invoicee and the delivery point as the customer's order named them,
+ * else Odoo's (the customer company; the invoice address when it is another contact; the delivery address
+ * of the invoice, or of its sale order where Odoo has none on invoices), then us as the supplier.
+ */
+async function invoiceParties(ctx: PostContext, move: OdooRecord, so: InvoicedSaleOrder | undefined, original: Order | undefined, envelope: Envelope): Promise<Party[]> {
+  const invoicee = m2oId(move.partner_id);
+  const buyer = await commercialOf(ctx, invoicee);
+  let shipTo: number | undefined;
+  if (await hasField(ctx, 'account.move', 'partner_shipping_id')) {
+    shipTo = m2oId((await ctx.client.read('account.move', [move.id], ['id', 'partner_shipping_id']))[0]?.partner_shipping_id);
+  } else if (so) {
+    shipTo = m2oId((await ctx.client.read('sale.order', [so.id], ['id', 'partner_shipping_id']))[0]?.partner_shipping_id);
+  }
+  return documentParties(ctx, {
+    original,
+    customer: [
+      ['buyer', buyer],
+      ['bill_to', invoicee !== buyer ? invoicee : undefined],
+      ['ship_to', shipTo],
+    ],
+    ours: ['supplier'],
+    companyId: m2oId(move.company_id),
+    envelope,
+    taxIds: true,
+  });
 }
 
 /** Days from `from` to `to` (ISO dates). */
@@ -172,8 +205,7 @@ export async function customerInvoiceAsInvoice(ctx: PostContext, moveId: number,
   const bySale = new Map(customer.filter((c): c is CustomerLine & { sale: SaleLine } => c.sale !== undefined).map((c) => [c.sale.id, c]));
   let next = original && so ? highest(original.lines.map((l) => l.lineNumber)) : saleLines.length;
   const products = await ownItemIds(ctx, moveLines.map((l) => l.product).filter((id): id is number => id !== undefined), 'vendor');
-  const taxIds = [...new Set(moveLines.flatMap((l) => l.taxIds))];
-  const taxes = new Map((taxIds.length ? await ctx.client.read('account.tax', taxIds, ['id', 'amount', 'amount_type']) : []).map((t) => [t.id, t]));
+  const taxes = await readTaxes(ctx, [...new Set(moveLines.flatMap((l) => l.taxIds))]);
 
   const used = new Set<number>();
   const lines = moveLines.map((l): InvoiceLine => {
@@ -202,6 +234,8 @@ export async function customerInvoiceAsInvoice(ctx: PostContext, moveId: number,
   if (!invoiceDate) throw new BusinessError('unsupported', `invoice ${name} has no invoice date`);
   const invoice: Invoice = { type: 'invoice', partnerId, envelope, invoiceNumber: name, invoiceDate, lines, totalAmount: num(move.amount_total) };
   if (so?.ref) invoice.orderNumber = so.ref;
+  const parties = await invoiceParties(ctx, move, so, original, envelope);
+  if (parties.length > 0) invoice.parties = parties;
   const currency = m2oName(move.currency_id);
   if (/^[A-Z]{3}$/.test(currency)) invoice.currency = currency;
   if (lines.some((l) => l.taxes) || num(move.amount_tax) !== 0) invoice.taxTotal = num(move.amount_tax);

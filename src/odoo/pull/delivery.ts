@@ -12,6 +12,7 @@ import type { ShipNotice, ShipNoticeLine } from '../../canonical/ship-notice';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { hasField, resolvePartner } from '../post/resolve';
 import { day, listedIn, m2oName, ownItemIds, type ExportWindow } from './fields';
+import { commercialOf, documentParties } from './parties';
 import { customerLines, readSaleLines } from './sale-order';
 
 /** A validated delivery of a customer's order. */
@@ -96,11 +97,11 @@ async function shippedBySaleLine(ctx: PostContext, pickingId: number): Promise<M
  */
 export async function deliveryAsShipNotice(ctx: PostContext, pickingId: number, original: Order | undefined, partnerId: string, envelope: Envelope): Promise<ShipNotice> {
   const tracking = await hasField(ctx, 'stock.picking', 'carrier_tracking_ref');
-  const [picking] = await ctx.client.read('stock.picking', [pickingId], ['id', 'name', 'state', 'date_done', 'sale_id', ...(tracking ? ['carrier_tracking_ref'] : [])]);
+  const [picking] = await ctx.client.read('stock.picking', [pickingId], ['id', 'name', 'state', 'date_done', 'sale_id', 'partner_id', 'company_id', ...(tracking ? ['carrier_tracking_ref'] : [])]);
   if (!picking) throw new BusinessError('unsupported', `delivery id ${pickingId} does not exist in Odoo`);
   if (picking.state !== 'done') throw new BusinessError('unsupported', `delivery ${str(picking.name)} is ${str(picking.state)}: it is announced once validated`);
   const soId = m2oId(picking.sale_id);
-  const [so] = soId === undefined ? [] : await ctx.client.read('sale.order', [soId], ['id', 'client_order_ref']);
+  const [so] = soId === undefined ? [] : await ctx.client.read('sale.order', [soId], ['id', 'client_order_ref', 'partner_id']);
   if (!so || !str(so.client_order_ref)) throw new BusinessError('unsupported', `delivery ${str(picking.name)} ships no customer's order (no sale order with a customer reference)`);
 
   const shipped = await shippedBySaleLine(ctx, pickingId);
@@ -131,8 +132,19 @@ export async function deliveryAsShipNotice(ctx: PostContext, pickingId: number, 
   if (shipDate) notice.shipDate = shipDate;
   const trackingNumber = tracking ? str(picking.carrier_tracking_ref).trim() : '';
   if (trackingNumber) notice.carrier = { trackingNumber };
-  // Where the goods go and who ordered them, as the customer named them on the order.
-  const parties = (original?.parties ?? []).filter((p) => p.role === 'ship_to' || p.role === 'buyer').map(({ contacts: _contacts, ...p }) => p);
+  // Who ordered and where the goods go, as the customer named them on the order (else the sale order's
+  // customer and the picking's address), and who ships them: us, from our company's address.
+  const parties = await documentParties(ctx, {
+    original,
+    customer: [
+      ['buyer', await commercialOf(ctx, m2oId(so.partner_id))],
+      ['ship_to', m2oId(picking.partner_id)],
+    ],
+    ours: ['supplier', 'ship_from'],
+    companyId: m2oId(picking.company_id),
+    envelope,
+    taxIds: false,
+  });
   if (parties.length > 0) notice.parties = parties;
   return notice;
 }
