@@ -89,7 +89,7 @@ export function expiringCertificates(partners: readonly Partner[], now: number, 
 export function describeExpiry(f: ExpiryFinding, now: number): string {
   const day = f.notAfter.toISOString().slice(0, 10);
   if (f.expired) return `expired on ${day}`;
-  const days = Math.floor((f.notAfter.getTime() - now) / 86_400_000);
+  const days = Math.ceil((f.notAfter.getTime() - now) / 86_400_000);
   return `expires on ${day} (in ${days} day${days === 1 ? '' : 's'})`;
 }
 

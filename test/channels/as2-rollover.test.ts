@@ -5,14 +5,13 @@
  * certificate are still decrypted; outbound is encrypted to the partner's newest valid certificate and
  * signed with our newest valid pair; MDNs verify with any valid listed certificate.
  */
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { as2Sender } from '../../src/channels/as2/sender';
 import { receiveAs2, As2HeadersSchema } from '../../src/channels/as2/inbound';
 import { ChannelError, type OutgoingFile } from '../../src/channels/types';
 import type { HttpServerHandle } from '../../src/server/http';
 import { as2Partner, as2Server, boundaryOf, makeDatedCertificate, memorySink, multipartParts, openssl, PAYLOAD, splitEntity, tempFile, testDeps } from '../support/as2';
 import { startOpensslPeer, type OpensslPeer } from '../support/as2-peer';
+import { capturingLogger } from '../support/log';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,15 +106,13 @@ describe('AS2 inbound during a rollover', () => {
     expect(store.received[0].bytes.equals(PAYLOAD)).toBe(true);
   });
 
-  it('a message signed with the expired certificate gets a negative MDN (authentication-failed)', async () => {
-    const res = await post('PARTNER-ROLLING', await encrypted(await signed(partnerExpired), usNew));
-    expect(await mdnDisposition(res, usNew)).toBe('processed/error: authentication-failed');
-    expect(store.received).toHaveLength(0);
-  });
-
-  it('a message signed with a certificate that is not valid yet is refused too', async () => {
-    const res = await post('PARTNER-ROLLING', await encrypted(await signed(partnerFuture), usNew));
-    expect(await mdnDisposition(res, usNew)).toBe('processed/error: authentication-failed');
+  it.each([
+    ['signed with the expired certificate', () => partnerExpired, () => usNew, 'authentication-failed'],
+    ['signed with a certificate that is not valid yet', () => partnerFuture, () => usNew, 'authentication-failed'],
+    ['encrypted to a certificate that is not ours', () => partnerNew, () => stranger, 'decryption-failed'],
+  ])('a message %s gets a negative MDN and is not stored', async (_label, signer, recipient, error) => {
+    const res = await post('PARTNER-ROLLING', await encrypted(await signed(signer()), recipient()));
+    expect(await mdnDisposition(res, usNew)).toBe(`processed/error: ${error}`);
     expect(store.received).toHaveLength(0);
   });
 
@@ -128,23 +125,8 @@ describe('AS2 inbound during a rollover', () => {
     expect(store.received[0].bytes.equals(PAYLOAD)).toBe(true);
   });
 
-  it('a message encrypted to a certificate that is not ours gets decryption-failed', async () => {
-    const res = await post('PARTNER-ROLLING', await encrypted(await signed(partnerNew), stranger));
-    expect(await mdnDisposition(res, usNew)).toBe('processed/error: decryption-failed');
-    expect(store.received).toHaveLength(0);
-  });
-
   it('when no listed certificate is valid, the refusal is logged naming the partner and every certificate with its validity', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const logger = pino(
-      { level: 'warn' },
-      new Writable({
-        write(chunk: Buffer, _enc, done) {
-          lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = capturingLogger('warn');
     const partner = as2Partner('stale', { as2From: 'PARTNER-STALE', as2To: 'OUR-AS2', partnerCertificate: partnerExpired.cert, ourKeys: [{ key: { file: usNew.key }, certificate: usNew.cert }] });
     const channel = partner.channels.inbound[0];
     if (channel.type !== 'as2') throw new Error('expected an as2 channel');

@@ -121,7 +121,7 @@ export function newestValid(certs: readonly CertificateInfo[], at: Date): Certif
 
 /** `certs/acme.crt (serial 1c34…, valid 2026-01-01T00:00:00Z to 2027-01-01T00:00:00Z, expired)`: for logs, never for a peer. */
 export function describeValidity(certs: readonly CertificateInfo[], at: Date): string {
-  const iso = (d: Date): string => d.toISOString().replace('.000Z', 'Z');
+  const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return certs
     .map((c) => {
       const state = at < c.notBefore ? 'not yet valid' : at > c.notAfter ? 'expired' : 'valid';

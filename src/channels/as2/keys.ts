@@ -25,6 +25,8 @@ export interface Signer {
 
 /** Thrown when no listed certificate is valid now; the message names the partner and every certificate's validity. */
 export class NoValidCertificateError extends Error {
+  readonly channel = 'as2';
+
   constructor(
     readonly partner: string,
     readonly whose: 'partner' | 'ours',
