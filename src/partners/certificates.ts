@@ -58,7 +58,7 @@ export interface Validity {
 }
 
 /** Reads the validity of the certificate in `path`; throws when it is missing or not a certificate. */
-export function readValidity(path: string): Validity {
+function readValidity(path: string): Validity {
   const x = new X509Certificate(readFileSync(path));
   return { notBefore: new Date(x.validFrom), notAfter: new Date(x.validTo) };
 }
