@@ -16,6 +16,7 @@ import type { PartnerRegistry } from '../partners/registry';
 import { AnalysisPool } from '../pipeline/analysis-pool';
 import { Gateway } from '../pipeline/gateway';
 import { GatewayMetrics } from '../pipeline/metrics';
+import { watchCertificates } from '../pipeline/certificate-expiry';
 import { odooSink, type DocumentSink } from '../pipeline/sink';
 import { startHttpServer, type HttpServerHandle } from '../server';
 import { registerApi } from '../server/api';
@@ -146,6 +147,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
     });
     await gateway.start();
     closers.push(() => gateway.stop());
+    closers.push(watchCertificates({ registry, logger, metrics }));
     const retention = retentionPasses(config, registry, ledger);
     // Stopped before the ledger closes (closers run in reverse): a pass in progress ends between two steps.
     if (retention.length > 0) closers.push(scheduleRetention(retention, logger));

@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PartnerIdSchema } from '../canonical/envelope';
+import { configuredCertificates, describeExpiry, expiringCertificates } from './certificates';
 import { PartnerConfigError, PartnerConfigErrors, formatKeyPath } from './errors';
 import { PartnerRegistry, type Partner } from './registry';
 import { describeIdentity, PartnerFileSchema, type Identity, type InboundChannel, type OutboundChannel, type PartnerFile, type SecretRef } from './schema';
@@ -27,6 +28,8 @@ export interface LoadPartnersOptions {
   us?: Identity[];
   /** Only this partner (checkPartners ID); cross-partner checks still see all. */
   only?: string;
+  /** The time certificate expiry is judged at (checkPartners), default now. */
+  now?: number;
 }
 
 /** The folder holding the gateway's package.json (src/ in tests, dist/ when built). */
@@ -64,11 +67,13 @@ export function loadPartners(root: string = defaultPartnersRoot(), options: Load
 
 /**
  * Everything `edi-gateway partners check [ID]` reports that does not need the mapping engine: load
- * errors, mapping files and overlay folders that do not exist, secrets that are not available here
- * (warnings). An empty list means the partners load cleanly.
+ * errors, mapping files and overlay folders that do not exist, secrets that are not available here and
+ * certificates that are expired or expire within 30 days (warnings). An empty list means the partners
+ * load cleanly.
  */
 export function checkPartners(root: string = defaultPartnersRoot(), options: LoadPartnersOptions = {}): PartnerConfigError[] {
   const { partners, problems, display } = collect(root, options);
+  const now = options.now ?? Date.now();
   const out = [...problems];
   for (const partner of partners) {
     const file = display(partner.file);
@@ -89,9 +94,13 @@ export function checkPartners(root: string = defaultPartnersRoot(), options: Loa
         out.push(new PartnerConfigError(file, keyPath, `secret file ${ref.file} does not exist here; create it before the gateway starts`, undefined, partner.id, 'warning'));
       }
     });
-    forEachCertificate(partner, (path, keyPath) => {
-      if (!existsSync(path)) out.push(new PartnerConfigError(file, keyPath, `${display(path)} does not exist; add the certificate (PEM) to the partner folder`, undefined, partner.id));
-    });
+    for (const { path, keyPath } of configuredCertificates(partner)) {
+      if (isAbsolute(path) && !existsSync(path)) out.push(new PartnerConfigError(file, keyPath, `${display(path)} does not exist; add the certificate (PEM) to the partner folder`, undefined, partner.id));
+    }
+    for (const f of expiringCertificates([partner], now)) {
+      const fix = f.expired ? 'replace it (or, once a newer one is listed beside it, remove it)' : 'get the new one and list it beside this one for the overlap';
+      out.push(new PartnerConfigError(file, f.keyPath, `certificate ${display(f.path)} ${describeExpiry(f, now)}; ${fix}`, undefined, partner.id, 'warning'));
+    }
   }
   return out;
 }
@@ -295,7 +304,11 @@ function resolveChannel(channel: InboundChannel | OutboundChannel, path: (string
       channel.passphrase = r.secretPath(channel.passphrase, at('passphrase'));
       break;
     case 'as2':
-      channel.partnerCertificate = r.partnerPath(channel.partnerCertificate, at('partnerCertificate')) ?? channel.partnerCertificate;
+      channel.partnerCertificate = channel.partnerCertificate.map((p, i, all) => r.partnerPath(p, all.length > 1 ? [...at('partnerCertificate'), i] : at('partnerCertificate')) ?? p);
+      if (channel.ourKeys) {
+        const keys = at('ourKeys');
+        channel.ourKeys = channel.ourKeys.map((k, i) => ({ key: r.secretPath(k.key, [...keys, i, 'key']) ?? k.key, certificate: r.partnerPath(k.certificate, [...keys, i, 'certificate']) ?? k.certificate }));
+      }
       if (!('url' in channel)) {
         channel.decryptionKey = r.secretPath(channel.decryptionKey, at('decryptionKey'));
         channel.mdnKey = r.secretPath(channel.mdnKey, at('mdnKey'));
@@ -331,15 +344,7 @@ function forEachSecret(partner: Partner, visit: (ref: SecretRef, keyPath: string
       const ref = (channel as unknown as Record<string, unknown>)[key];
       if (typeof ref === 'object' && ref !== null) visit(ref as SecretRef, `${keyPath}.${key}`);
     }
-  }
-}
-
-function forEachCertificate(partner: Partner, visit: (path: string, keyPath: string) => void): void {
-  for (const { channel, keyPath } of channelList(partner)) {
-    for (const key of ['partnerCertificate', 'mdnCertificate', 'signingCertificate', 'clientCertificate', 'ca']) {
-      const value = (channel as unknown as Record<string, unknown>)[key];
-      if (typeof value === 'string' && isAbsolute(value)) visit(value, `${keyPath}.${key}`);
-    }
+    if (channel.type === 'as2') channel.ourKeys?.forEach((k, i) => visit(k.key, `${keyPath}.ourKeys[${i}].key`));
   }
 }
 

@@ -400,6 +400,30 @@ const SftpOutboundSchema = z
 
 const As2Id = z.string().regex(/^[\x21-\x7e](?:[\x20-\x7e]{0,126}[\x21-\x7e])?$/, 'an AS2 name has 1 to 128 printable ASCII characters');
 const Certificate = PathSchema.describe('PEM certificate file, relative to the partner folder');
+/**
+ * One certificate, or several during a rollover (the old and the new, both listed until the old one has
+ * expired). Read as a list either way, so code never has two shapes to handle.
+ */
+const Certificates = z
+  .union([Certificate, z.array(Certificate).min(1, 'list at least one certificate')])
+  .transform((v) => (typeof v === 'string' ? [v] : v));
+/** Our key pairs during a rollover: every pair decrypts, the newest valid one signs. */
+const OurKeys = z
+  .array(
+    z.strictObject({
+      key: SecretRefSchema.describe('our private key'),
+      certificate: Certificate.describe('its certificate (the one the partner has), relative to the partner folder'),
+    }),
+  )
+  .min(1, 'list at least one key pair');
+
+/** The single-key settings that `ourKeys` replaces; both at once would leave it unclear which key signs. */
+function ourKeysExclusive(c: Record<string, unknown>, singles: readonly string[], ctx: z.RefinementCtx): void {
+  if (c.ourKeys === undefined) return;
+  for (const key of singles) {
+    if (c[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `ourKeys replaces ${singles.join(', ')}; list the pair in ourKeys and remove ${key}` });
+  }
+}
 const SignAlg = z.enum(['sha256', 'sha384', 'sha512', 'sha1']);
 const EncAlg = z.enum(['aes128-cbc', 'aes256-cbc', 'aes128-gcm', 'aes256-gcm', '3des']);
 
@@ -408,8 +432,9 @@ const As2InboundSchema = z
     type: z.literal('as2'),
     as2From: As2Id.describe("the partner's AS2 name (AS2-From of their messages)"),
     as2To: As2Id.describe('our AS2 name (AS2-To of their messages)'),
-    partnerCertificate: Certificate.describe("partner's certificate that verifies their signatures, relative to the partner folder"),
+    partnerCertificate: Certificates.describe("partner's certificate(s) that verify their signatures, relative to the partner folder; a signature counts when one of them that is valid at receipt made it"),
     decryptionKey: SecretRefSchema.optional().describe('our private key that decrypts their messages'),
+    ourKeys: OurKeys.optional().describe('our key pairs (instead of decryptionKey, mdnKey and mdnCertificate): each decrypts, the newest valid one signs MDNs'),
     requireSigned: z.boolean().default(true),
     requireEncrypted: z.boolean().default(true),
     mdnSignature: SignAlg.default('sha256').describe('digest used when the partner asks for a signed MDN'),
@@ -419,8 +444,9 @@ const As2InboundSchema = z
     maxSize: z.number().int().positive().default(50 * 1024 * 1024).describe('largest message accepted, in bytes'),
   })
   .superRefine((c, ctx) => {
-    if (c.requireEncrypted && c.decryptionKey === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['decryptionKey'], message: 'missing: requireEncrypted needs decryptionKey: {file: …}; or set requireEncrypted: false' });
+    ourKeysExclusive(c, ['decryptionKey', 'mdnKey', 'mdnCertificate'], ctx);
+    if (c.requireEncrypted && c.decryptionKey === undefined && c.ourKeys === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['decryptionKey'], message: 'missing: requireEncrypted needs decryptionKey: {file: …} (or ourKeys); or set requireEncrypted: false' });
     }
   })
   .meta({ title: 'As2Inbound' });
@@ -431,8 +457,9 @@ const As2OutboundSchema = z
     url: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of the partner\'s AS2 server' }).describe("the partner's AS2 endpoint"),
     as2From: As2Id.describe('our AS2 name'),
     as2To: As2Id.describe("the partner's AS2 name"),
-    partnerCertificate: Certificate.describe("partner's certificate we encrypt to and verify MDNs with, relative to the partner folder"),
+    partnerCertificate: Certificates.describe("partner's certificate(s), relative to the partner folder: we encrypt to the newest valid one and accept MDNs signed by any valid one"),
     signingKey: SecretRefSchema.optional().describe('our private key; required unless sign: none'),
+    ourKeys: OurKeys.optional().describe('our key pairs (instead of signingKey and signingCertificate): the newest valid one signs'),
     signingCertificate: PathSchema.optional().describe('our certificate, relative to the partner folder'),
     sign: z.union([SignAlg, z.literal('none')]).default('sha256'),
     encrypt: z.union([EncAlg, z.literal('none')]).default('aes256-cbc'),
@@ -445,8 +472,9 @@ const As2OutboundSchema = z
     allowLegacyAlgorithms: z.boolean().default(false),
   })
   .superRefine((c, ctx) => {
-    if (c.sign !== 'none' && c.signingKey === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['signingKey'], message: 'missing: signing needs signingKey: {file: …}; or set sign: none' });
+    ourKeysExclusive(c, ['signingKey', 'signingCertificate'], ctx);
+    if (c.sign !== 'none' && c.signingKey === undefined && c.ourKeys === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['signingKey'], message: 'missing: signing needs signingKey: {file: …} (or ourKeys); or set sign: none' });
     }
     if (c.mdn === 'async' && c.asyncMdnUrl === undefined) {
       ctx.addIssue({ code: 'custom', path: ['asyncMdnUrl'], message: 'missing: mdn: async needs asyncMdnUrl' });

@@ -233,6 +233,22 @@ export class GatewayMetrics {
     };
   }
 
+  /**
+   * Adds a gauge kept by another module (certificate expiry): before every scrape its series are
+   * replaced by what `collect` sets. Returns a function that removes the gauge again.
+   */
+  addGauge<L extends string>(spec: { name: string; help: string; labelNames: readonly L[] }, collect: (set: (labels: Record<L, string>, value: number) => void) => void): () => void {
+    const gauge = new Gauge<L>({ name: spec.name, help: spec.help, labelNames: [...spec.labelNames], registers: [this.registry] });
+    const unhook = this.onCollect(() => {
+      gauge.reset();
+      collect((labels, value) => gauge.set(labels as Partial<Record<L, string>>, value));
+    });
+    return () => {
+      unhook();
+      this.registry.removeSingleMetric(spec.name);
+    };
+  }
+
   /** Runs the collect hooks, then renders every metric in the Prometheus text format. */
   async text(): Promise<string> {
     await Promise.all(this.hooks.map((hook) => this.runHook(hook)));

@@ -7,12 +7,11 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { As2HeadersSchema, deliverAsyncMdn, MdnError, parseMdn, parseOurMessageId, receiveAs2, type As2InboundChannel, type As2OutboundChannel, type ParsedMdn } from '../channels/as2';
-import { loadCertificate } from '../channels/as2/cms';
+import { partnerCertificates } from '../channels/as2/keys';
 import { unquote } from '../channels/as2/mime';
 import type { ChannelDeps, InboundSink } from '../channels/types';
 import type { Partner, PartnerRegistry } from '../partners/registry';
 import { HttpError, readBody, type HttpServerHandle } from './http';
-import { readFileSync } from 'node:fs';
 
 /** An asynchronous MDN that arrived and verified, for the caller to record against the message it answers. */
 export interface ReceivedMdn {
@@ -76,8 +75,7 @@ export function registerAs2(http: HttpServerHandle, o: As2RouteOptions): void {
       const body = await readBody(req, o.maxMdnBytes ?? 1024 * 1024);
       let mdn: ParsedMdn;
       try {
-        const partnerCert = loadCertificate(readFileSync(found.channel.partnerCertificate));
-        mdn = parseMdn(h['content-type'], body, { partner: partnerCert, requireSigned: found.channel.mdnSigned, policy: { allowLegacy: found.channel.allowLegacyAlgorithms } });
+        mdn = parseMdn(h['content-type'], body, { partner: partnerCertificates(found.channel), requireSigned: found.channel.mdnSigned, policy: { allowLegacy: found.channel.allowLegacyAlgorithms }, at: new Date(o.deps.now()) });
       } catch (err) {
         if (err instanceof MdnError) throw new HttpError(400, 'bad_mdn', err.message);
         throw err;

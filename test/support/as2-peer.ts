@@ -12,6 +12,8 @@ export type PeerMode = 'ok' | 'wrong-mic' | 'status-503' | 'other-signer' | 'err
 
 export interface PeerReceived {
   headers: IncomingHttpHeaders;
+  /** The HTTP body as it arrived (still encrypted, when it was). */
+  body: Buffer;
   payload: Buffer;
   signed: boolean;
   encrypted: boolean;
@@ -78,7 +80,7 @@ async function handle(pki: Pki, peer: OpensslPeer, headers: IncomingHttpHeaders,
     micOver = content;
     ({ headers: h, body: b } = splitEntity(content));
   }
-  peer.received.push({ headers, payload: b, signed, encrypted, ...(envelope ? { envelope } : {}) });
+  peer.received.push({ headers, body, payload: b, signed, encrypted, ...(envelope ? { envelope } : {}) });
   const options = String(headers['disposition-notification-options'] ?? '');
   // The first algorithm of signed-receipt-micalg (after its importance), as a receiver should pick.
   const requested = /signed-receipt-micalg\s*=\s*[^,;]*,\s*([A-Za-z0-9-]+)/i.exec(options)?.[1].toLowerCase().replace('-', '') ?? 'sha256';

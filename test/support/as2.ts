@@ -4,7 +4,7 @@
  * server with the AS2 routes registered.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -50,6 +50,29 @@ export async function makePki(): Promise<Pki> {
   };
   const [partner, us, other] = await Promise.all([make('partner'), make('us'), make('other')]);
   return { dir, partner, us, other, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A self-signed RSA-2048 key pair whose certificate is valid exactly from `notBefore` to `notAfter`
+ * (past or future): `openssl ca -selfsign` with explicit -startdate/-enddate, since OpenSSL 3.0's
+ * `req -x509` only counts days from now. A fresh random serial and a subjectKeyIdentifier each time.
+ */
+export async function makeDatedCertificate(dir: string, name: string, o: { cn: string; notBefore: Date; notAfter: Date }): Promise<{ key: string; cert: string }> {
+  const ca = join(dir, `ca-${name}`);
+  mkdirSync(ca, { recursive: true });
+  writeFileSync(join(ca, 'index.txt'), '');
+  const config = join(ca, 'ca.cnf');
+  writeFileSync(
+    config,
+    `[ca]\ndefault_ca = d\n[d]\ndatabase = ${ca}/index.txt\nserial = ${ca}/serial\nnew_certs_dir = ${ca}\ndefault_md = sha256\npolicy = p\nunique_subject = no\nx509_extensions = ext\n[p]\ncommonName = supplied\n[ext]\nsubjectKeyIdentifier = hash\n`,
+  );
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.crt`);
+  const csr = join(ca, 'req.csr');
+  const asn1Time = (d: Date): string => d.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+  await openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${o.cn}`]);
+  await openssl(['ca', '-batch', '-config', config, '-selfsign', '-keyfile', key, '-in', csr, '-rand_serial', '-startdate', asn1Time(o.notBefore), '-enddate', asn1Time(o.notAfter), '-notext', '-out', cert]);
+  return { key, cert };
 }
 
 /** Writes `bytes` to a fresh file in `dir` and returns its path. */

@@ -94,13 +94,70 @@ export interface CmsPolicy {
 export interface CertificateInfo {
   cert: pkijs.Certificate;
   publicKey: KeyObject;
+  notBefore: Date;
+  notAfter: Date;
+  /** Where it came from (its file), for messages. */
+  source: string;
 }
 
-/** Parses a PEM (or DER) certificate. */
-export function loadCertificate(pemOrDer: string | Buffer): CertificateInfo {
+/** Parses a PEM (or DER) certificate; `source` names it in messages. */
+export function loadCertificate(pemOrDer: string | Buffer, source = 'certificate'): CertificateInfo {
   const { pkijs } = lib();
   const x = new X509Certificate(pemOrDer);
-  return { cert: pkijs.Certificate.fromBER(x.raw), publicKey: x.publicKey };
+  return { cert: pkijs.Certificate.fromBER(x.raw), publicKey: x.publicKey, notBefore: new Date(x.validFrom), notAfter: new Date(x.validTo), source };
+}
+
+/** Whether `c` is within its validity period at `at`. */
+export function validAt(c: CertificateInfo, at: Date): boolean {
+  return c.notBefore.getTime() <= at.getTime() && at.getTime() <= c.notAfter.getTime();
+}
+
+/** The newest (latest notBefore) of `certs` that is valid at `at`, if any. */
+export function newestValid(certs: readonly CertificateInfo[], at: Date): CertificateInfo | undefined {
+  let best: CertificateInfo | undefined;
+  for (const c of certs) if (validAt(c, at) && (!best || c.notBefore.getTime() > best.notBefore.getTime())) best = c;
+  return best;
+}
+
+/** `certs/acme.crt (serial 1c34…, valid 2026-01-01T00:00:00Z to 2027-01-01T00:00:00Z, expired)`: for logs, never for a peer. */
+export function describeValidity(certs: readonly CertificateInfo[], at: Date): string {
+  const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return certs
+    .map((c) => {
+      const state = at < c.notBefore ? 'not yet valid' : at > c.notAfter ? 'expired' : 'valid';
+      return `${c.source} (serial ${Buffer.from(c.cert.serialNumber.valueBlock.valueHexView).toString('hex')}, valid ${iso(c.notBefore)} to ${iso(c.notAfter)}, ${state} at ${iso(at)})`;
+    })
+    .join('; ');
+}
+
+/** The subjectKeyIdentifier extension of a certificate, when it has one. */
+function subjectKeyId(cert: pkijs.Certificate): Buffer | undefined {
+  const { asn1js } = lib();
+  const ext = cert.extensions?.find((e) => e.extnID === '2.5.29.14');
+  if (!ext) return undefined;
+  try {
+    const parsed = asn1js.fromBER(ext.extnValue.valueBlock.valueHexView).result;
+    return parsed instanceof asn1js.OctetString ? Buffer.from(parsed.valueBlock.valueHexView) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a SignerIdentifier / RecipientIdentifier names `cert`: by issuer and serial number, or by
+ * subject key identifier (the `[0]` choice, as `openssl cms -keyid` writes it).
+ */
+function namesCertificate(id: unknown, cert: pkijs.Certificate): boolean {
+  const { asn1js, pkijs } = lib();
+  if (id instanceof pkijs.IssuerAndSerialNumber) return id.issuer.isEqual(cert.issuer) && id.serialNumber.isEqual(cert.serialNumber);
+  let keyId: Uint8Array | undefined;
+  if (id instanceof asn1js.OctetString) keyId = id.valueBlock.valueHexView;
+  else if (id instanceof asn1js.Constructed) {
+    const inner = id.valueBlock.value[0];
+    keyId = inner instanceof asn1js.OctetString ? inner.valueBlock.valueHexView : undefined;
+  } else if (id instanceof asn1js.Primitive) keyId = id.valueBlock.valueHexView;
+  const ski = subjectKeyId(cert);
+  return keyId !== undefined && ski !== undefined && ski.equals(Buffer.from(keyId));
 }
 
 /** Parses a PEM private key (PKCS#1 or PKCS#8). */
@@ -175,13 +232,17 @@ export interface Verified {
   digest: DigestAlgorithm;
   /** The signed content: `content` when detached, else the encapsulated one. */
   content: Buffer;
+  /** Which of the trusted certificates made it. */
+  signer: CertificateInfo;
 }
 
 /**
- * Verifies a SignedData over `content` (detached) or over its own encapsulated content, with the
- * partner's certificate from its folder: certificates inside the message are never trusted.
+ * Verifies a SignedData over `content` (detached) or over its own encapsulated content, with one of the
+ * partner's certificates from its folder (certificates inside the message are never trusted): the one
+ * the SignerInfo names, else each in turn. The certificate that verifies must be valid at `at` (the time
+ * of receipt), so a rollover keeps the old one working exactly until it ends.
  */
-export function verifySignature(der: Buffer, content: Buffer | undefined, partner: CertificateInfo, policy: CmsPolicy): Verified {
+export function verifySignature(der: Buffer, content: Buffer | undefined, trusted: readonly CertificateInfo[], policy: CmsPolicy, at: Date = new Date()): Verified {
   const { asn1js, pkijs } = lib();
   const ci = parseContentInfo(der);
   if (ci.contentType !== OID.signedData) throw new CmsError('malformed', `expected SignedData, got content type ${ci.contentType}`);
@@ -207,27 +268,30 @@ export function verifySignature(der: Buffer, content: Buffer | undefined, partne
       continue;
     }
     const hash = createHash(digest).update(data).digest();
-    let signedBytes: Buffer;
+    let md: Buffer | undefined;
     if (si.signedAttrs) {
-      const md = si.signedAttrs.attributes.find((a) => a.type === OID.messageDigest);
-      const mdValue = md?.values[0];
-      if (!(mdValue instanceof asn1js.OctetString)) throw new CmsError('authentication-failed', 'signed attributes without a message digest');
-      // pkijs keeps the attributes' original encoding with the SET tag restored: exactly what was signed.
-      signedBytes = Buffer.from(si.signedAttrs.encodedValue);
-      const ok = verify(digest, signedBytes, { key: partner.publicKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(si.signature.valueBlock.valueHexView));
-      if (!ok) {
-        failures.push("the signature does not verify with the partner's certificate");
-        continue;
-      }
-      // The signer is authentic; only now does a digest mismatch mean the content changed on the way.
-      if (!Buffer.from(mdValue.valueBlock.valueHexView).equals(hash)) throw new CmsError('integrity-check-failed', 'the content does not match the signed message digest');
-      return { digest, content: data };
+      const value = si.signedAttrs.attributes.find((a) => a.type === OID.messageDigest)?.values[0];
+      if (!(value instanceof asn1js.OctetString)) throw new CmsError('authentication-failed', 'signed attributes without a message digest');
+      md = Buffer.from(value.valueBlock.valueHexView);
     }
-    const ok = verify(digest, data, { key: partner.publicKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(si.signature.valueBlock.valueHexView));
-    if (ok) return { digest, content: data };
-    failures.push("the signature does not verify with the partner's certificate (or the content was altered)");
+    // pkijs keeps the attributes' original encoding with the SET tag restored: exactly what was signed.
+    const signedBytes = si.signedAttrs ? Buffer.from(si.signedAttrs.encodedValue) : data;
+    const signature = Buffer.from(si.signature.valueBlock.valueHexView);
+    const named = trusted.filter((c) => namesCertificate(si.sid, c.cert));
+    const signer = (named.length > 0 ? named : trusted).find((c) => verify(digest, signedBytes, { key: c.publicKey, padding: constants.RSA_PKCS1_PADDING }, signature));
+    if (!signer) {
+      failures.push(md ? "the signature does not verify with any of the partner's certificates" : "the signature does not verify with any of the partner's certificates (or the content was altered)");
+      continue;
+    }
+    if (!validAt(signer, at)) {
+      failures.push(`the signer's certificate is not valid at the time of receipt: ${describeValidity([signer], at)}`);
+      continue;
+    }
+    // The signer is authentic; only now does a digest mismatch mean the content changed on the way.
+    if (md && !md.equals(hash)) throw new CmsError('integrity-check-failed', 'the content does not match the signed message digest');
+    return { digest, content: data, signer };
   }
-  throw new CmsError('authentication-failed', failures.join('; '));
+  throw new CmsError('authentication-failed', `${failures.join('; ')}; certificates: ${describeValidity(trusted, at) || 'none'}`);
 }
 
 function encapsulated(eci: pkijs.EncapsulatedContentInfo): Buffer | undefined {
@@ -315,11 +379,18 @@ export interface Decrypted {
   cipher: string;
 }
 
+/** One of our private keys and, when configured, its certificate (which picks its RecipientInfo). */
+export interface OurKey {
+  key: KeyObject;
+  cert: CertificateInfo | undefined;
+}
+
 /**
- * Decrypts EnvelopedData or AuthEnvelopedData with our private key. `ours` (our certificate, when
- * configured) picks our RecipientInfo among several. Every failure is `decryption-failed`.
+ * Decrypts EnvelopedData or AuthEnvelopedData with one of our private keys (several during a rollover):
+ * the key whose certificate a RecipientInfo names, else every key with every RecipientInfo. Every
+ * failure is `decryption-failed`.
  */
-export function decrypt(der: Buffer, key: KeyObject, ours: CertificateInfo | undefined, policy: CmsPolicy): Decrypted {
+export function decrypt(der: Buffer, keys: readonly OurKey[], policy: CmsPolicy): Decrypted {
   const { pkijs } = lib();
   const ci = parseContentInfo(der);
   let recipients: pkijs.RecipientInfo[];
@@ -346,11 +417,12 @@ export function decrypt(der: Buffer, key: KeyObject, ours: CertificateInfo | und
   if (spec.legacy && !policy.allowLegacy) throw new CmsError('decryption-failed', '3DES refused: the partner is not configured for legacy algorithms (allowLegacyAlgorithms)');
   if (spec.gcm !== (tag !== undefined)) throw new CmsError('decryption-failed', `${spec.node} in the wrong CMS structure`);
   const ktris = recipients.filter((r) => r.variant === 1).map((r) => r.value as pkijs.KeyTransRecipientInfo);
-  const mine = ours ? ktris.filter((k) => ridMatches(k, ours.cert)) : [];
-  const candidates = mine.length > 0 ? mine : ktris;
-  if (candidates.length === 0) throw new CmsError('decryption-failed', 'no RSA key-transport recipient in the message');
+  if (ktris.length === 0) throw new CmsError('decryption-failed', 'no RSA key-transport recipient in the message');
+  const named = ktris.flatMap((k) => keys.filter((o) => o.cert && namesCertificate(k.rid, o.cert.cert)).map((o) => ({ k, key: o.key })));
+  // Without a match, each pairing is tried: only the content decryption tells (never the padding, see unwrapKey).
+  const candidates = named.length > 0 ? named : ktris.flatMap((k) => keys.map((o) => ({ k, key: o.key })));
   const ciphertext = Buffer.from(eci.getEncryptedContent());
-  for (const k of candidates) {
+  for (const { k, key } of candidates) {
     const cek = unwrapKey(k, key, spec.keyLength);
     const content = decryptContent(spec, cek, eci.contentEncryptionAlgorithm.algorithmParams, ciphertext, tag, aad);
     if (content) return { content, cipher: spec.node };
@@ -380,13 +452,6 @@ function readAuthEnveloped(content: unknown): { recipients: pkijs.RecipientInfo[
     tag: Buffer.from(mac.valueBlock.valueHexView),
     aad,
   };
-}
-
-function ridMatches(k: pkijs.KeyTransRecipientInfo, cert: pkijs.Certificate): boolean {
-  const { pkijs } = lib();
-  const rid = k.rid;
-  if (rid instanceof pkijs.IssuerAndSerialNumber) return rid.issuer.isEqual(cert.issuer) && rid.serialNumber.isEqual(cert.serialNumber);
-  return false;
 }
 
 /**

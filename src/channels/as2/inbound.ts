@@ -5,12 +5,12 @@
  * negative MDN; a ledger failure gets no MDN at all (503), so the partner sends again.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Partner } from '../../partners/registry';
 import type { InboundChannel } from '../../partners/schema';
 import type { ChannelDeps, InboundSink } from '../types';
-import { CmsError, contentTypeOf, decompress, decrypt, loadCertificate, loadPrivateKey, verifySignature, type CertificateInfo, type CmsPolicy, type DigestAlgorithm } from './cms';
+import { CmsError, contentTypeOf, decompress, decrypt, verifySignature, type CertificateInfo, type CmsPolicy, type DigestAlgorithm } from './cms';
+import { currentSigner, decryptionKeys, partnerCertificates } from './keys';
 import { buildMdn, type BuiltMdn, type DispositionError } from './mdn';
 import { computeMic, parseDispositionOptions, type MicAlgorithm } from './mic';
 import { decodeBody, MimeError, parseContentType, parseEntity, quoteIfNeeded, splitMultipart, unquote, type MimeEntity } from './mime';
@@ -64,12 +64,12 @@ export async function receiveAs2(headers: As2Headers, body: Buffer, ctx: As2Inbo
   const wantsMdn = headers['disposition-notification-to'] !== undefined;
   let unwrapped: Unwrapped;
   try {
-    unwrapped = unwrap(headers, body, ctx, policy);
+    unwrapped = unwrap(headers, body, ctx, policy, new Date(deps.now()));
     if (channel.requireEncrypted && !unwrapped.encrypted) throw new Refused('insufficient-message-security', 'the partner must encrypt its messages (requireEncrypted)');
     if (channel.requireSigned && !unwrapped.signed) throw new Refused('insufficient-message-security', 'the partner must sign its messages (requireSigned)');
   } catch (err) {
     const { error, detail } = classify(err);
-    log.warn({ disposition: error, reason: detail }, 'AS2 message refused');
+    log.warn({ disposition: error, reason: `partner ${partner.id}: ${detail}` }, 'AS2 message refused');
     return reply(ctx, headers, wantsMdn, options.signed, { error, text: `The message was not processed: ${error}.` }, { stored: false, error, detail });
   }
 
@@ -114,8 +114,11 @@ class Refused extends Error {
 /** Nesting deeper than this is not AS2 any more (sign + compress + encrypt is three). */
 const MAX_LAYERS = 6;
 
-function unwrap(headers: As2Headers, body: Buffer, ctx: As2InboundContext, policy: CmsPolicy): Unwrapped {
+function unwrap(headers: As2Headers, body: Buffer, ctx: As2InboundContext, policy: CmsPolicy, receivedAt: Date): Unwrapped {
   const { channel } = ctx;
+  let trusted: CertificateInfo[] | undefined;
+  // Read once per message, and only when a signature needs them.
+  const partnerCerts = (): CertificateInfo[] => (trusted ??= partnerCertificates(channel));
   let entity: MimeEntity = {
     headers: new Map([
       ['content-type', headers['content-type']],
@@ -133,16 +136,16 @@ function unwrap(headers: As2Headers, body: Buffer, ctx: As2InboundContext, polic
       const kind = contentTypeOf(der);
       let inner: Buffer;
       if (kind === 'enveloped' || kind === 'authEnveloped') {
-        if (channel.decryptionKey === undefined) throw new Refused('decryption-failed', 'an encrypted message, but no decryptionKey is configured for this partner');
-        const key = loadPrivateKey(ctx.deps.secret(channel.decryptionKey, `partner ${ctx.partner.id}: as2 decryptionKey`));
-        inner = decrypt(der, key, ourCertificate(channel), policy).content;
+        const keys = decryptionKeys(channel, ctx.partner.id, ctx.deps);
+        if (keys.length === 0) throw new Refused('decryption-failed', 'an encrypted message, but no decryptionKey (or ourKeys) is configured for this partner');
+        inner = decrypt(der, keys, policy).content;
         out.encrypted = true;
         decryptedEntity ??= inner;
       } else if (kind === 'compressed') {
         inner = decompress(der, channel.maxSize);
         out.compressed = true;
       } else if (kind === 'signed') {
-        const v = verifySignature(der, undefined, partnerCertificate(channel), policy);
+        const v = verifySignature(der, undefined, partnerCerts(), policy, receivedAt);
         inner = v.content;
         out.signed = true;
         out.signatureDigest = v.digest;
@@ -157,7 +160,7 @@ function unwrap(headers: As2Headers, body: Buffer, ctx: As2InboundContext, polic
       const parts = splitMultipart(entity.body, ct.params.get('boundary') ?? '');
       if (parts.length !== 2) throw new MimeError(`multipart/signed with ${parts.length} parts`);
       const signature = parseEntity(parts[1]);
-      const v = verifySignature(decodeBody(signature), parts[0], partnerCertificate(channel), policy);
+      const v = verifySignature(decodeBody(signature), parts[0], partnerCerts(), policy, receivedAt);
       out.signed = true;
       out.signatureDigest = v.digest;
       signedContent = parts[0];
@@ -168,15 +171,6 @@ function unwrap(headers: As2Headers, body: Buffer, ctx: As2InboundContext, polic
     return { ...out, payload, micInput: signedContent ?? decryptedEntity ?? payload };
   }
   throw new MimeError(`more than ${MAX_LAYERS} nested MIME layers`);
-}
-
-function partnerCertificate(channel: As2InboundChannel): CertificateInfo {
-  // The path comes from the partner folder (checked at load), never from the request.
-  return loadCertificate(readFileSync(channel.partnerCertificate));
-}
-
-function ourCertificate(channel: As2InboundChannel): CertificateInfo | undefined {
-  return channel.mdnCertificate ? loadCertificate(readFileSync(channel.mdnCertificate)) : undefined;
 }
 
 function classify(err: unknown): { error: DispositionError; detail: string } {
@@ -211,20 +205,15 @@ function reply(
 
 function mdnSigner(ctx: As2InboundContext): Parameters<typeof buildMdn>[1] {
   const { channel, deps, partner } = ctx;
-  if (channel.mdnKey === undefined || channel.mdnCertificate === undefined) {
-    // RFC 4130 §7.3: without the means to sign, an unsigned MDN is still the right answer.
-    deps.logger.warn({ partner: partner.id }, 'a signed MDN was asked for but mdnKey/mdnCertificate are not configured; sending it unsigned');
-    return undefined;
-  }
   try {
-    return {
-      key: loadPrivateKey(deps.secret(channel.mdnKey, `partner ${partner.id}: as2 mdnKey`)),
-      cert: loadCertificate(readFileSync(channel.mdnCertificate)),
-      digest: channel.mdnSignature,
-    };
+    const signer = currentSigner(channel, partner.id, deps, new Date(deps.now()));
+    if (signer) return { ...signer, digest: channel.mdnSignature };
+    // RFC 4130 §7.3: without the means to sign, an unsigned MDN is still the right answer.
+    deps.logger.warn({ partner: partner.id }, 'a signed MDN was asked for but mdnKey/mdnCertificate (or ourKeys) are not configured; sending it unsigned');
+    return undefined;
   } catch (err) {
     // The message may already be in the ledger: an unsigned receipt beats none (the partner would resend).
-    deps.logger.error({ partner: partner.id, err: err instanceof Error ? err.message : String(err) }, 'cannot sign the MDN (mdnKey/mdnCertificate unusable); sending it unsigned');
+    deps.logger.error({ partner: partner.id, err: err instanceof Error ? err.message : String(err) }, 'cannot sign the MDN (our key or certificate unusable or not valid now); sending it unsigned');
     return undefined;
   }
 }

@@ -92,20 +92,20 @@ export class MdnError extends Error {
 }
 
 /**
- * Reads an MDN from its Content-Type and body. A signed MDN is verified with `partner` (their
- * certificate); `requireSigned` refuses an unsigned one.
+ * Reads an MDN from its Content-Type and body. A signed MDN is verified with one of `partner` (their
+ * certificates) valid at `at` (default now); `requireSigned` refuses an unsigned one.
  */
-export function parseMdn(contentType: string, body: Buffer, o: { partner?: CertificateInfo; requireSigned: boolean; policy: CmsPolicy }): ParsedMdn {
+export function parseMdn(contentType: string, body: Buffer, o: { partner?: readonly CertificateInfo[]; requireSigned: boolean; policy: CmsPolicy; at?: Date }): ParsedMdn {
   const ct = parseContentType(contentType);
   let report: MimeEntity;
   let signed = false;
   if (ct.mediaType === 'multipart/signed') {
     const parts = splitMultipart(body, ct.params.get('boundary') ?? '');
     if (parts.length !== 2) throw new MdnError(`a signed MDN with ${parts.length} parts`);
-    if (!o.partner) throw new MdnError('a signed MDN but no partner certificate to verify it');
+    if (!o.partner || o.partner.length === 0) throw new MdnError('a signed MDN but no partner certificate to verify it');
     const sig = parseEntity(parts[1]);
     try {
-      verifySignature(decodeBody(sig), parts[0], o.partner, o.policy);
+      verifySignature(decodeBody(sig), parts[0], o.partner, o.policy, o.at);
     } catch (err) {
       throw new MdnError(`the MDN signature is not valid: ${err instanceof CmsError ? err.message : String(err)}`);
     }

@@ -5,11 +5,11 @@
  * acknowledgment: the MDN's disposition and MIC, or, for an asynchronous MDN, the MIC to expect.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Partner } from '../../partners/registry';
 import type { OutboundChannel } from '../../partners/schema';
 import { ChannelError, type ChannelDeps, type OutboundSender, type OutgoingFile } from '../types';
-import { compress, encrypt, loadCertificate, loadPrivateKey, signDetached, type CertificateInfo } from './cms';
+import { compress, encrypt, signDetached, type CertificateInfo } from './cms';
+import { currentSigner, encryptionCertificate, partnerCertificates, type Signer } from './keys';
 import { parseMdn, MdnError } from './mdn';
 import { computeMic, formatMic, micEquals, micalgName, type Mic } from './mic';
 import { base64Lines, buildEntity, buildMultipart, newBoundary, quoteIfNeeded } from './mime';
@@ -34,7 +34,7 @@ export function ediMediaType(bytes: Buffer): string {
 }
 
 /** Builds the AS2 message for `file` per the channel: entity → compress → sign → encrypt. */
-export function buildAs2Message(channel: As2OutboundChannel, file: Pick<OutgoingFile, 'name' | 'bytes'> & Partial<Pick<OutgoingFile, 'messageId' | 'correlationId'>>, keys: { partner: CertificateInfo; signer?: { key: ReturnType<typeof loadPrivateKey>; cert: CertificateInfo } }, now = new Date()): As2Outgoing {
+export function buildAs2Message(channel: As2OutboundChannel, file: Pick<OutgoingFile, 'name' | 'bytes'> & Partial<Pick<OutgoingFile, 'messageId' | 'correlationId'>>, keys: { partner?: CertificateInfo; signer?: Signer }, now = new Date()): As2Outgoing {
   const random = (): string => randomBytes(12).toString('hex');
   const fileName = file.name.replace(/[^A-Za-z0-9._-]/g, '_');
   let entity = buildEntity(
@@ -68,6 +68,7 @@ export function buildAs2Message(channel: As2OutboundChannel, file: Pick<Outgoing
     entity = buildEntity([['Content-Type', entityType]], buildMultipart(boundary, [entity, sigPart]));
   }
   if (channel.encrypt !== 'none') {
+    if (!keys.partner) throw new ChannelError('encryption needs a partner certificate valid now', false, 'as2');
     const enveloped = encrypt(entity, keys.partner, { cipher: channel.encrypt, keyTransport: channel.keyTransport });
     entity = buildEntity(smimeHeaders(channel.encrypt.endsWith('gcm') ? 'authEnveloped-data' : 'enveloped-data', 'smime.p7m'), enveloped);
   }
@@ -138,18 +139,22 @@ async function sendOne(partner: Partner, file: OutgoingFile, deps: ChannelDeps):
   const channel = partner.channels.outbound;
   if (!channel || channel.type !== 'as2') throw new ChannelError(`partner ${partner.id} has no as2 outbound channel`, false, 'as2', partner.id);
   const fail = (message: string, retryable: boolean): ChannelError => new ChannelError(message, retryable, 'as2', partner.id);
-  let partnerCert: CertificateInfo;
-  let signer: { key: ReturnType<typeof loadPrivateKey>; cert: CertificateInfo } | undefined;
+  const now = new Date(deps.now());
+  let partnerCerts: CertificateInfo[];
+  let encryptTo: CertificateInfo | undefined;
+  let signer: Signer | undefined;
   try {
-    partnerCert = loadCertificate(readFileSync(channel.partnerCertificate));
+    partnerCerts = partnerCertificates(channel);
+    if (channel.encrypt !== 'none') encryptTo = encryptionCertificate(partner.id, partnerCerts, now);
     if (channel.sign !== 'none') {
-      if (channel.signingKey === undefined || channel.signingCertificate === undefined) throw new Error('sign needs signingKey and signingCertificate');
-      signer = { key: loadPrivateKey(deps.secret(channel.signingKey, `partner ${partner.id}: as2 signingKey`)), cert: loadCertificate(readFileSync(channel.signingCertificate)) };
+      signer = currentSigner(channel, partner.id, deps, now);
+      if (!signer) throw new Error('sign needs signingKey and signingCertificate (or ourKeys)');
     }
   } catch (err) {
+    // No retry: a certificate does not become valid, nor a key readable, by waiting minutes.
     throw fail(`AS2 keys or certificates unusable: ${err instanceof Error ? err.message : String(err)}`, false);
   }
-  const msg = buildAs2Message(channel, file, { partner: partnerCert, ...(signer ? { signer } : {}) }, new Date(deps.now()));
+  const msg = buildAs2Message(channel, file, { ...(encryptTo ? { partner: encryptTo } : {}), ...(signer ? { signer } : {}) }, now);
   const log = deps.logger.child({ partner: partner.id, correlationId: file.correlationId, as2MessageId: msg.messageId });
   let res: Response;
   let body: Buffer;
@@ -174,7 +179,7 @@ async function sendOne(partner: Partner, file: OutgoingFile, deps: ChannelDeps):
   if (!contentType || body.length === 0) throw fail('the partner answered without the synchronous MDN that was asked for', true);
   let mdn: ReturnType<typeof parseMdn>;
   try {
-    mdn = parseMdn(contentType, body, { partner: partnerCert, requireSigned: channel.mdnSigned, policy: { allowLegacy: channel.allowLegacyAlgorithms } });
+    mdn = parseMdn(contentType, body, { partner: partnerCerts, requireSigned: channel.mdnSigned, policy: { allowLegacy: channel.allowLegacyAlgorithms }, at: new Date(deps.now()) });
   } catch (err) {
     // The partner probably has the message; sending it again would duplicate it, so a person decides.
     throw fail(`the MDN is not acceptable: ${err instanceof MdnError ? err.message : String(err)}`, false);
