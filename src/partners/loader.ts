@@ -84,6 +84,14 @@ export function checkPartners(root: string = defaultPartnersRoot(), options: Loa
         out.push(new PartnerConfigError(file, `documents[${index}].mapping`, `${display(mapping)} does not exist; add the mapping file or correct the name`, undefined, partner.id));
       }
     });
+    // Ship notices and invoices go by default only for orders the partner sent by EDI (D21): one that sends none would get nothing.
+    const sendsOrders = partner.documents.some((d) => d.type === 'order' && d.direction === 'inbound');
+    partner.documents.forEach((doc, index) => {
+      if (sendsOrders || doc.direction !== 'outbound' || (doc.type !== 'ship_notice' && doc.type !== 'invoice') || doc.orders === 'all') return;
+      out.push(
+        new PartnerConfigError(file, `documents[${index}]`, `${doc.messageType} goes only for orders the partner sent by EDI, and it sends none (no inbound order is listed); add orders: all to send it for every order of theirs`, undefined, partner.id, 'warning'),
+      );
+    });
     if (partner.overlaysDir !== undefined && !isDirectory(partner.overlaysDir)) {
       out.push(new PartnerConfigError(file, 'validation.overlays', `${display(partner.overlaysDir)} is not a folder; create it or remove validation.overlays`, undefined, partner.id));
     }

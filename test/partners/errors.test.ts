@@ -344,6 +344,17 @@ describe('checkPartners', () => {
     ]);
   });
 
+  test('warns that invoices and ship notices of a partner that sends no EDI orders would never go, unless orders: all', () => {
+    // No inbound documents: nothing of theirs to acknowledge either.
+    const noOrders = BASE.replace('  - { type: order, direction: inbound, messageType: 850 }\n', '').replace('  send: [997]\n', '  send: []\n');
+    const root = write({ 'acme-retail': noOrders });
+    expect(checkPartners(root, options()).map((p) => [p.severity, p.message])).toEqual([
+      ['warning', 'partners/acme-retail/partner.yaml at documents[0]: 810 goes only for orders the partner sent by EDI, and it sends none (no inbound order is listed); add orders: all to send it for every order of theirs'],
+    ]);
+    const all = write({ 'acme-retail': noOrders.replace('messageType: 810 }', 'messageType: 810, orders: all }') });
+    expect(checkPartners(all, options())).toEqual([]);
+  });
+
   test('a missing partners folder', () => {
     expect(checkPartners(join(tmp, 'nowhere'), options()).map((p) => p.message)).toEqual([
       'nowhere: the partners folder does not exist; create it or point the gateway at the right folder',
