@@ -41,6 +41,7 @@ export const OrderResponseSchema = z
     responseNumber: CodeSchema.optional().describe('BAK08 or BGM 1004'),
     responseDate: IsoDateSchema.optional().describe('BAK09 or DTM 137'),
     status: ResponseStatusSchema,
+    purpose: z.enum(['original', 'change']).optional().describe('change: an answer that replaces one sent before (BAK01 04); original when absent'),
     lines: listOf(OrderResponseLineSchema).optional(),
   })
   .meta({ title: 'OrderResponse', description: 'Order response (X12 855, EDIFACT ORDRSP)' });

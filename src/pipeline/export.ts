@@ -6,7 +6,7 @@
  * confirmed after the partner's first export run are sent, so connecting the gateway to an Odoo with
  * years of history does not send old orders to a supplier or old answers to a customer.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { renderDocuments } from '../mapping/render';
 import type { CanonicalDocument } from '../canonical/document';
@@ -15,10 +15,11 @@ import type { OdooClient } from '../odoo/client';
 import { OdooError } from '../odoo/errors';
 import { createPostContext, ResolveCache, type PostContext } from '../odoo/post';
 import { cancelledPurchaseOrders, confirmedPurchaseOrders, purchaseOrderAsOrder, type ConfirmedPurchaseOrder } from '../odoo/pull/purchase-order';
-import type { ExportCursor, ExportWindow } from '../odoo/pull/fields';
-import { answeredSaleOrders, saleOrderAsOrderResponse, type AnsweredSaleOrder } from '../odoo/pull/sale-order';
+import { later, type ExportCursor, type ExportWindow } from '../odoo/pull/fields';
+import { answeredSaleOrders, changedSaleOrders, saleOrderAsOrderResponse, type AnsweredSaleOrder } from '../odoo/pull/sale-order';
 import { OrderSchema, type Order } from '../canonical/order';
 import type { Partner, PartnerRegistry } from '../partners/registry';
+import type { DocumentEntry } from '../partners/schema';
 import type { Ledger } from '../store';
 import { outboundFor } from './acks';
 
@@ -89,6 +90,15 @@ export interface ExportKind<T extends { id: number; name: string; at: string }> 
    * approved): each run lists again the records dated in the last `days`, and keeps no cursor between runs.
    */
   rescanDays?: number;
+  /** What the partner will read of a document (a hash), kept with the export so a later change can be told apart from none. */
+  fingerprint?(doc: CanonicalDocument): string;
+  /**
+   * A kind that sends changes of what `base` sent: a record goes only once `base` sent it, and again
+   * whenever its fingerprint differs from the last one sent (each change an export of its own).
+   */
+  base?: string;
+  /** Whether this partner gets this kind at all (default: whenever its documents entry asks for `docType`). */
+  enabled?(entry: DocumentEntry): boolean;
 }
 
 /** Our confirmed purchase orders → 850 / ORDERS to the supplier. */
@@ -151,6 +161,20 @@ export function orderToAnswer(ledger: Ledger, partner: Partner, docType: ExportK
   return { skip: orderNumber ? `${what}: order ${orderNumber} did not come from ${partner.id} by EDI` : `${what}: of no order of ${partner.id}'s` };
 }
 
+/** What a customer reads of an order response: its answer and lines (not its envelope, number or date). */
+function responseFingerprint(doc: CanonicalDocument): string {
+  const what = doc.type === 'order_response' ? { status: doc.status, lines: doc.lines ?? [] } : doc;
+  return createHash('sha256').update(JSON.stringify(what)).digest('base64url');
+}
+
+/** An order response to the sale order `so` (original or change), or why the partner gets none. */
+async function answerOf(ctx: PostContext, so: AnsweredSaleOrder, partner: Partner, envelope: Envelope, ledger: Ledger, purpose: 'original' | 'change'): Promise<CanonicalDocument | NotForPartner> {
+  const about = orderToAnswer(ledger, partner, 'order_response', so.ref, `sale order ${so.name}`);
+  if ('skip' in about) return about;
+  const response = await saleOrderAsOrderResponse(ctx, so.id, about.order, partner.id, envelope);
+  return purpose === 'change' ? { ...response, purpose } : response;
+}
+
 /** Customers' orders confirmed or cancelled by sales → 855 / ORDRSP to the customer. */
 const ORDER_RESPONSES: ExportKind<AnsweredSaleOrder> = {
   source: 'odoo:sale.order',
@@ -159,12 +183,28 @@ const ORDER_RESPONSES: ExportKind<AnsweredSaleOrder> = {
   sinceKey: (partnerId) => `export.since.${partnerId}.sale.order`,
   what: 'order response',
   list: answeredSaleOrders,
-  build: async (ctx, so, partner, envelope, ledger) => {
-    const about = orderToAnswer(ledger, partner, 'order_response', so.ref, `sale order ${so.name}`);
-    return 'skip' in about ? about : saleOrderAsOrderResponse(ctx, so.id, about.order, partner.id, envelope);
-  },
+  build: (ctx, so, partner, envelope, ledger) => answerOf(ctx, so, partner, envelope, ledger, 'original'),
   // Named by the customer's order number: the dashboard's Find shows it beside their order.
   name: (so) => so.ref,
+  fingerprint: responseFingerprint,
+};
+
+/**
+ * A sale order answered before and changed in Odoo since (a quantity, a line, the date, cancelled) → a
+ * new 855 / ORDRSP with purpose change, for partners whose entry says `changes: true`.
+ */
+const ORDER_RESPONSE_CHANGES: ExportKind<AnsweredSaleOrder> = {
+  source: 'odoo:sale.order.change',
+  docType: 'order_response',
+  model: 'sale.order',
+  sinceKey: (partnerId) => `export.since.${partnerId}.sale.order.change`,
+  what: 'changed order response',
+  list: changedSaleOrders,
+  build: (ctx, so, partner, envelope, ledger) => answerOf(ctx, so, partner, envelope, ledger, 'change'),
+  name: (so) => so.ref,
+  fingerprint: responseFingerprint,
+  base: ORDER_RESPONSES.source,
+  enabled: (entry) => entry.changes === true,
 };
 
 /** Records listed per call (default); a run goes on page after page, up to `MAX_PAGES`. */
@@ -184,7 +224,6 @@ function cursorOf(text: string | undefined): ExportCursor | undefined {
 
 /** A time as Odoo writes datetimes: UTC "YYYY-MM-DD HH:MM:SS" (which sorts as text). */
 const odooTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-const later = (a: string, b: string): string => (a > b ? a : b);
 
 /** What became of one record in a run. */
 type Outcome = 'queued' | 'exported' | 'skipped' | 'failed' | 'retry';
@@ -202,7 +241,7 @@ export async function exportKind<T extends { id: number; name: string; at: strin
   let queued = 0;
   for (const partner of d.registry.partners) {
     const entry = partner.documents.find((e) => e.type === kind.docType && e.direction === 'outbound');
-    if (!entry) continue;
+    if (!entry || (kind.enabled && !kind.enabled(entry))) continue;
     const { messageType } = entry;
     const sinceKey = kind.sinceKey(partner.id);
     let since = d.ledger.meta(sinceKey);
@@ -288,7 +327,9 @@ async function exportOne<T extends { id: number; name: string; at: string }>(
   now: () => number,
 ): Promise<Outcome> {
   const key = `${partner.id}:${row.id}`;
-  if (d.ledger.exported(kind.source, key) !== undefined) return 'exported';
+  // A change goes only for what its base sent; anything else once.
+  const sent = kind.base !== undefined ? d.ledger.exportSent(kind.base, key) : undefined;
+  if (kind.base !== undefined ? typeof sent?.messageId !== 'number' : d.ledger.exported(kind.source, key) !== undefined) return kind.base !== undefined ? 'skipped' : 'exported';
   const log = d.logger.child({ partner: partner.id, [kind.model]: row.name });
   const fail = (reason: string, extra: object = {}): Outcome => {
     const { attempts, fresh } = d.ledger.exportFailed({ source: kind.source, key, partnerId: partner.id, recordId: row.id, name: row.name, reason });
@@ -303,10 +344,24 @@ async function exportOne<T extends { id: number; name: string; at: string }>(
       log.debug({ reason: doc.skip }, `${kind.what} not for this partner`);
       return 'skipped';
     }
+    const fingerprint = kind.fingerprint?.(doc);
+    if (kind.base !== undefined && fingerprint !== undefined) {
+      if (sent?.fingerprint === fingerprint) return 'skipped';
+      if (!sent?.fingerprint) {
+        // Sent before fingerprints were kept: what it looks like now becomes the reference, nothing is sent.
+        d.ledger.setExportFingerprint(kind.base, key, fingerprint);
+        return 'skipped';
+      }
+    }
     const rendered = await d.render([doc], partner);
     if (rendered.errors.length > 0) return fail(`it cannot be rendered as ${messageType}: ${rendered.errors.join('; ')}`);
     const correlationId = randomUUID();
-    const id = d.ledger.enqueueExport(kind.source, key, { ...outboundFor(partner, rendered.bytes, now(), correlationId), name: kind.name(row, doc) });
+    const message = { ...outboundFor(partner, rendered.bytes, now(), correlationId), name: kind.name(row, doc) };
+    // Each change is an export of its own; the record's own export keeps what the partner has now.
+    const id =
+      kind.base !== undefined
+        ? d.ledger.enqueueExport(kind.source, `${key}@${correlationId}`, message, fingerprint, { source: kind.base, key })
+        : d.ledger.enqueueExport(kind.source, key, message, fingerprint);
     log.info({ correlationId, messageId: id }, `${kind.what} queued as ${messageType}`);
     // The people working on the record see it there; a failure here does not unsend anything.
     await d.client.messagePost(kind.model, row.id, `EDI ${messageType} queued for ${partner.name} (gateway message ${id})`).catch((err: unknown) => log.warn({ err }, 'chatter note not written'));
@@ -328,7 +383,7 @@ export async function exportPurchaseOrders(d: ExportDeps): Promise<number> {
   return (await exportKind(d, PURCHASE_ORDERS)) + (await exportKind(d, PURCHASE_ORDER_CANCELS));
 }
 
-/** One pass over every customer partner that receives order responses; returns how many were queued. */
-export function exportOrderResponses(d: ExportDeps): Promise<number> {
-  return exportKind(d, ORDER_RESPONSES);
+/** One pass over every customer partner that receives order responses: answers, then changes of answers sent; returns how many were queued. */
+export async function exportOrderResponses(d: ExportDeps): Promise<number> {
+  return (await exportKind(d, ORDER_RESPONSES)) + (await exportKind(d, ORDER_RESPONSE_CHANGES));
 }

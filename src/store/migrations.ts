@@ -180,4 +180,7 @@ export const MIGRATIONS: readonly string[] = [
   // expected_acks_state ends with the deadline, so a list of one state sorted all its rows (all the
   // acknowledged ones, in the end); this one reads a page and stops, as documents_due does for documents.
   `CREATE INDEX expected_acks_list ON expected_acks (state, id);`,
+  // 13: what a record looked like when it was last sent (a hash of the document), so a later change in
+  // Odoo is sent as a change only when what the partner would read differs.
+  `ALTER TABLE exports ADD COLUMN fingerprint TEXT;`,
 ];

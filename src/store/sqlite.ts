@@ -412,7 +412,9 @@ export class SqliteLedger {
       expectedDone: db.prepare('UPDATE expected_acks SET state = ?, errors = ?, ack_message_id = ?, updated_at = ? WHERE id = ?'),
       markOverdue: db.prepare(`UPDATE expected_acks SET state = 'overdue', updated_at = ? WHERE state = 'sent' AND deadline < ?`),
       exportGet: db.prepare('SELECT message_id FROM exports WHERE source = ? AND key = ?').pluck(),
-      exportSet: db.prepare('INSERT INTO exports (source, key, message_id, created_at) VALUES (?, ?, ?, ?)'),
+      exportSet: db.prepare('INSERT INTO exports (source, key, message_id, created_at, fingerprint) VALUES (?, ?, ?, ?, ?)'),
+      exportSent: db.prepare('SELECT message_id AS messageId, fingerprint FROM exports WHERE source = ? AND key = ?'),
+      exportFingerprintSet: db.prepare('UPDATE exports SET fingerprint = ? WHERE source = ? AND key = ?'),
       metaGet: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       exportFailureGet: db.prepare('SELECT reason, attempts FROM export_failures WHERE source = ? AND key = ?'),
       exportFailureRow: db.prepare(`SELECT ${EXPORT_FAILURE_COLUMNS} FROM export_failures WHERE rowid = ?`),
@@ -805,14 +807,30 @@ export class SqliteLedger {
     return v;
   }
 
-  /** Queue an outbound message made from a source record, and remember the record as exported: both or neither. */
-  enqueueExport(source: string, key: string, o: NewOutboundMessage): number {
+  /**
+   * Queue an outbound message made from a source record, and remember the record as exported: both or
+   * neither. `fingerprint` is what the partner now has of it; `changes` names the export the message is a
+   * change of, whose fingerprint becomes this one.
+   */
+  enqueueExport(source: string, key: string, o: NewOutboundMessage, fingerprint?: string, changes?: { source: string; key: string }): number {
     return this.atomically(() => {
       const id = this.enqueue(o);
-      this.stmt.exportSet.run(source, key, id, this.now());
-      this.stmt.exportFailureDelete.run(source, key);
+      this.stmt.exportSet.run(source, key, id, this.now(), fingerprint ?? null);
+      if (changes && fingerprint !== undefined) this.stmt.exportFingerprintSet.run(fingerprint, changes.source, changes.key);
+      // A change's failure was held under the record's own key (its export key is one per change).
+      this.stmt.exportFailureDelete.run(source, changes?.key ?? key);
       return id;
     });
+  }
+
+  /** The message a record was exported as (null: remembered without one) and what it looked like then, or undefined when it never was. */
+  exportSent(source: string, key: string): { messageId: number | null; fingerprint: string | null } | undefined {
+    return this.stmt.exportSent.get(source, key) as { messageId: number | null; fingerprint: string | null } | undefined;
+  }
+
+  /** Remember what the partner has of an exported record without sending anything (an export made before fingerprints were kept). */
+  setExportFingerprint(source: string, key: string, fingerprint: string): void {
+    this.stmt.exportFingerprintSet.run(fingerprint, source, key);
   }
 
   /**
@@ -864,7 +882,7 @@ export class SqliteLedger {
       if (!row) return undefined;
       this.stmt.exportFailureDelete.run(row.source, row.key);
       const now = this.now();
-      this.stmt.exportSet.run(row.source, row.key, null, now);
+      this.stmt.exportSet.run(row.source, row.key, null, now, null);
       this.insertEvent({ correlationId: randomUUID(), kind: 'export.dismissed', detail: { source: row.source, key: row.key, name: row.name, partner: row.partnerId, reason } }, now);
       return row;
     });

@@ -272,6 +272,12 @@ describe('malformed partner files', () => {
     ]);
   });
 
+  test('changes: only on order responses we send', () => {
+    expect(problems(replace('{ type: invoice, direction: outbound, messageType: 810 }', '{ type: invoice, direction: outbound, messageType: 810, changes: true }'))).toEqual([
+      'partners/acme-retail/partner.yaml:12 at documents[1].changes: changes applies to order responses we send, not to outbound invoices; remove it',
+    ]);
+  });
+
   test('999 to a 004010 partner', () => {
     expect(problems(replace('send: [997]', 'send: [999]'))).toEqual([
       'partners/acme-retail/partner.yaml:16 at acknowledgments.send[0]: 999 exists from 005010 on; send 997 to a 004010 partner, or set x12.version: 005010',

@@ -13,12 +13,12 @@ import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** A gateway exporting from the sandbox; Northgate's partner.yaml with `odoo` settings replaced. */
-function rig(odoo: string): Promise<ExportRig> {
+/** A gateway exporting from the sandbox; Northgate's partner.yaml with `odoo` settings replaced (and `more` edits). */
+function rig(odoo: string, more: (text: string) => string = (text) => text): Promise<ExportRig> {
   return exportRig({
     exports: [exportFromOdoo],
     ready: ['export.since.northgate.sale.order'],
-    partnerYaml: { northgate: (text) => text.replace(/odoo:\n(?: {2}.*\n)+/, `odoo:\n${odoo}`) },
+    partnerYaml: { northgate: (text) => more(text.replace(/odoo:\n(?: {2}.*\n)+/, `odoo:\n${odoo}`)) },
   });
 }
 
@@ -129,6 +129,44 @@ describe('order responses to customers', () => {
     expect(r.sent('northgate', 'PHONE-0042')).toEqual([]);
     expect(r.ledger.messages('outbound').filter((m) => m.source === 'PHONE-0042')).toEqual([]);
     // Not a failure either: nothing waits for a person.
+    expect(r.ledger.exportFailures()).toEqual([]);
+  });
+
+  it('with changes: true, an order changed or cancelled after its 855 is answered again (BAK01 04), once per change; an unchanged one is not', async () => {
+    r = await rig('  partnerRef: NORTHGATE\n  confirmOrders: true\n  priceSource: edi\n', (text) => text.replace('messageType: 855 }', 'messageType: 855, changes: true }'));
+    r.drop('northgate', 'orders.edi', northgateOrders({ icn: 940, count: 1 }));
+    await until(() => sent855(r).length === 1, 20_000, 'the first 855');
+    expect(sent855(r)[0]).toMatch(/BAK\*00\*AD\*PO-940-0\*/);
+    // Runs over an order nobody touched send nothing.
+    await r.exportOnce();
+    await r.exportOnce();
+    expect(sent855(r)).toHaveLength(1);
+
+    const [so] = await r.client.searchRead('sale.order', [['client_order_ref', '=', 'PO-940-0']], { fields: ['id', 'order_line'] });
+    // The sandbox's clock ticks in seconds: the change is written strictly after the last run's look.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await r.client.write('sale.order.line', [(so!.order_line as number[])[0]!], { product_uom_qty: 100 });
+    await r.exportOnce();
+    await until(() => sent855(r).length === 2, 15_000, 'the changed 855');
+    const changed = sent855(r)[1]!;
+    expect(changed).toMatch(/BAK\*04\*AC\*PO-940-0\*/);
+    expect(answers(changed)[0]).toEqual(['1', 'IC', '100', 'EA']);
+    expect(validateBuffer(Buffer.from(changed, 'latin1')).errors).toEqual([]);
+    await r.exportOnce();
+    expect(sent855(r)).toHaveLength(2);
+
+    // Cancelled later: the customer is told every line is off.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await r.client.call('sale.order', 'action_cancel', [[so!.id]]);
+    await r.exportOnce();
+    await until(() => sent855(r).length === 3, 15_000, 'the 855 of the cancellation');
+    const cancelled = sent855(r)[2]!;
+    expect(cancelled).toMatch(/BAK\*04\*RD\*PO-940-0\*/);
+    expect(answers(cancelled).every((a) => a[1] === 'ID' && a[2] === '0')).toBe(true);
+    await r.exportOnce();
+    expect(sent855(r)).toHaveLength(3);
+    // All three answers are found by the order number, each with its 997 expected.
+    expect(r.ledger.findByNumber('PO-940-0', ['northgate']).messages.filter((m) => m.messageType === '855')).toHaveLength(3);
     expect(r.ledger.exportFailures()).toEqual([]);
   });
 });

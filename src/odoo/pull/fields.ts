@@ -38,6 +38,9 @@ export interface ExportCursor {
   id: number;
 }
 
+/** The later of two Odoo datetimes (UTC "YYYY-MM-DD HH:MM:SS" sorts as text; '' is before any). */
+export const later = (a: string, b: string): string => (a > b ? a : b);
+
 /** Which records a listing takes: those dated from `since` on, after `cursor`; or, to try failed ones again, these ids. */
 export type ExportWindow = { since: string; cursor?: ExportCursor } | { ids: readonly number[] };
 
