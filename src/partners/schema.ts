@@ -213,7 +213,10 @@ export const DocumentEntrySchema = z
       .enum(['edi', 'all'])
       .optional()
       .describe('outbound ship notices and invoices: edi (default) only about orders the partner sent us by EDI; all: about every order of the customer, and invoices of no order'),
-    changes: z.boolean().optional().describe('outbound order responses: also send a new one (855 BAK01 04, ORDRSP) when sales changes or cancels an order already answered'),
+    changes: z
+      .boolean()
+      .optional()
+      .describe('outbound orders and order responses: also send the document again as a change (850 / 855 BAK01 04, ORDERS BGM 1225 4, a new ORDRSP) when purchasing or sales changes it in Odoo after it was sent'),
   })
   .superRefine((doc, ctx) => {
     const allowed = MESSAGE_TYPES[doc.type];
@@ -224,8 +227,8 @@ export const DocumentEntrySchema = z
       // An order response answers an order the partner sent; what we receive is not ours to filter.
       ctx.addIssue({ code: 'custom', path: ['orders'], message: `orders applies to ship notices and invoices we send, not to ${doc.direction} ${doc.type.replace('_', ' ')}s; remove it` });
     }
-    if (doc.changes !== undefined && !(doc.direction === 'outbound' && doc.type === 'order_response')) {
-      ctx.addIssue({ code: 'custom', path: ['changes'], message: `changes applies to order responses we send, not to ${doc.direction} ${doc.type.replace('_', ' ')}s; remove it` });
+    if (doc.changes !== undefined && !(doc.direction === 'outbound' && (doc.type === 'order' || doc.type === 'order_response'))) {
+      ctx.addIssue({ code: 'custom', path: ['changes'], message: `changes applies to orders and order responses we send, not to ${doc.direction} ${doc.type.replace('_', ' ')}s; remove it` });
     }
   })
   .meta({ title: 'DocumentEntry' });

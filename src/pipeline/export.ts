@@ -14,7 +14,7 @@ import type { Envelope } from '../canonical/envelope';
 import type { OdooClient } from '../odoo/client';
 import { OdooError } from '../odoo/errors';
 import { createPostContext, ResolveCache, type PostContext } from '../odoo/post';
-import { cancelledPurchaseOrders, confirmedPurchaseOrders, purchaseOrderAsOrder, type ConfirmedPurchaseOrder } from '../odoo/pull/purchase-order';
+import { cancelledPurchaseOrders, changedPurchaseOrders, confirmedPurchaseOrders, purchaseOrderAsOrder, type ConfirmedPurchaseOrder } from '../odoo/pull/purchase-order';
 import { later, type ExportCursor, type ExportWindow } from '../odoo/pull/fields';
 import { answeredSaleOrders, changedSaleOrders, saleOrderAsOrderResponse, type AnsweredSaleOrder } from '../odoo/pull/sale-order';
 import { OrderSchema, type Order } from '../canonical/order';
@@ -101,6 +101,14 @@ export interface ExportKind<T extends { id: number; name: string; at: string }> 
   enabled?(entry: DocumentEntry): boolean;
 }
 
+/** A hash of what a partner reads of a document: `pick` chooses it (not the envelope, which every send renews). */
+function fingerprintOf(pick: (doc: CanonicalDocument) => unknown): (doc: CanonicalDocument) => string {
+  return (doc) => createHash('sha256').update(JSON.stringify(pick(doc))).digest('base64url');
+}
+
+/** What a supplier reads of our order: its lines and dates (not its envelope or order date). */
+const orderFingerprint = fingerprintOf((doc) => (doc.type === 'order' ? { lines: doc.lines, requestedDeliveryDate: doc.requestedDeliveryDate, currency: doc.currency } : doc));
+
 /** Our confirmed purchase orders → 850 / ORDERS to the supplier. */
 const PURCHASE_ORDERS: ExportKind<ConfirmedPurchaseOrder> = {
   source: 'odoo:purchase.order',
@@ -113,6 +121,22 @@ const PURCHASE_ORDERS: ExportKind<ConfirmedPurchaseOrder> = {
   build: (ctx, po, partner, envelope) => purchaseOrderAsOrder(ctx, po.id, partner.id, envelope),
   // The supplier's order response is matched on it.
   name: (_po, doc) => (doc.type === 'order' ? doc.orderNumber : ''),
+  fingerprint: orderFingerprint,
+};
+
+/** A purchase order sent and changed in Odoo since (quantities, prices, dates, lines) → the order as it is now, purpose change (850 BEG01 04, ORDERS BGM 1225 4), for suppliers whose entry says `changes: true`. */
+const PURCHASE_ORDER_CHANGES: ExportKind<ConfirmedPurchaseOrder> = {
+  source: 'odoo:purchase.order.change',
+  docType: 'order',
+  model: 'purchase.order',
+  sinceKey: (partnerId) => `export.since.${partnerId}.purchase.order.change`,
+  what: 'changed purchase order',
+  list: changedPurchaseOrders,
+  build: (ctx, po, partner, envelope) => purchaseOrderAsOrder(ctx, po.id, partner.id, envelope, 'change'),
+  name: (po) => po.name,
+  fingerprint: orderFingerprint,
+  base: PURCHASE_ORDERS.source,
+  enabled: (entry) => entry.changes === true,
 };
 
 /** How far back cancellations are looked for: a purchase order approved longer ago than this and cancelled now is not announced. */
@@ -162,10 +186,7 @@ export function orderToAnswer(ledger: Ledger, partner: Partner, docType: ExportK
 }
 
 /** What a customer reads of an order response: its answer and lines (not its envelope, number or date). */
-function responseFingerprint(doc: CanonicalDocument): string {
-  const what = doc.type === 'order_response' ? { status: doc.status, lines: doc.lines ?? [] } : doc;
-  return createHash('sha256').update(JSON.stringify(what)).digest('base64url');
-}
+const responseFingerprint = fingerprintOf((doc) => (doc.type === 'order_response' ? { status: doc.status, lines: doc.lines ?? [] } : doc));
 
 /** An order response to the sale order `so` (original or change), or why the partner gets none. */
 async function answerOf(ctx: PostContext, so: AnsweredSaleOrder, partner: Partner, envelope: Envelope, ledger: Ledger, purpose: 'original' | 'change'): Promise<CanonicalDocument | NotForPartner> {
@@ -378,9 +399,9 @@ async function exportOne<T extends { id: number; name: string; at: string }>(
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** One pass over every supplier partner: purchase orders confirmed, then those sent and cancelled since; returns how many were queued. */
+/** One pass over every supplier partner: purchase orders confirmed, changed since they were sent, and cancelled; returns how many were queued. */
 export async function exportPurchaseOrders(d: ExportDeps): Promise<number> {
-  return (await exportKind(d, PURCHASE_ORDERS)) + (await exportKind(d, PURCHASE_ORDER_CANCELS));
+  return (await exportKind(d, PURCHASE_ORDERS)) + (await exportKind(d, PURCHASE_ORDER_CHANGES)) + (await exportKind(d, PURCHASE_ORDER_CANCELS));
 }
 
 /** One pass over every customer partner that receives order responses: answers, then changes of answers sent; returns how many were queued. */

@@ -272,9 +272,9 @@ describe('malformed partner files', () => {
     ]);
   });
 
-  test('changes: only on order responses we send', () => {
+  test('changes: only on orders and order responses we send', () => {
     expect(problems(replace('{ type: invoice, direction: outbound, messageType: 810 }', '{ type: invoice, direction: outbound, messageType: 810, changes: true }'))).toEqual([
-      'partners/acme-retail/partner.yaml:12 at documents[1].changes: changes applies to order responses we send, not to outbound invoices; remove it',
+      'partners/acme-retail/partner.yaml:12 at documents[1].changes: changes applies to orders and order responses we send, not to outbound invoices; remove it',
     ]);
   });
 

@@ -14,6 +14,7 @@ import { exportPurchaseOrders, ledgerRenderer } from '../../src/pipeline/export'
 import { Gateway } from '../../src/pipeline/gateway';
 import { nullSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
+import { exportRig, type ExportRig } from '../support/export-rig';
 import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
@@ -157,6 +158,54 @@ describe('purchase orders cancelled in Odoo', () => {
       ledger.close();
       await sandbox.close();
     }
+  });
+});
+
+describe('purchase orders changed after they were sent', () => {
+  let r: ExportRig | undefined;
+  afterEach(async () => r && (await r.stop()));
+
+  it('with changes: true, go to the supplier again as a change (BEG01 04), once per change of what the supplier reads', async () => {
+    r = await exportRig({
+      exports: [exportPurchaseOrders],
+      ready: ['export.since.bolt-supply', 'export.since.bolt-supply.purchase.order.change'],
+      partnerYaml: { 'bolt-supply': (text) => text.replace('messageType: 850 }', 'messageType: 850, changes: true }') },
+    });
+    const rig = r;
+    const sent850 = () => rig.sent('bolt-supply', 'ST*850*');
+    const id = await rig.client.create('purchase.order', {
+      partner_id: 36,
+      order_line: [
+        [0, 0, { product_id: 80, product_qty: 1000, price_unit: 0.0845, date_planned: '2026-12-10 12:00:00' }],
+        [0, 0, { product_id: 81, product_qty: 500, price_unit: 0.33, date_planned: '2026-12-10 12:00:00' }],
+      ],
+    });
+    await rig.client.call('purchase.order', 'button_confirm', [[id]]);
+    await rig.exportOnce();
+    await until(() => sent850().length === 1, 15_000, 'the 850');
+    const [po] = await rig.client.read('purchase.order', [id], ['name', 'order_line']);
+    expect(sent850()[0]).toMatch(new RegExp(`BEG\\*00\\*SA\\*${String(po!.name)}\\*`));
+    await rig.exportOnce();
+    expect(sent850()).toHaveLength(1);
+
+    // Purchasing needs 1 200 of the first screws: the supplier gets the order as it is now.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await rig.client.write('purchase.order.line', [(po!.order_line as number[])[0]!], { product_qty: 1200 });
+    await rig.exportOnce();
+    await until(() => sent850().length === 2, 15_000, 'the changed 850');
+    const changed = sent850()[1]!;
+    expect(changed).toMatch(new RegExp(`BEG\\*04\\*SA\\*${String(po!.name)}\\*`));
+    expect(changed).toMatch(/PO1\*1\*1200\*/);
+    expect(validateBuffer(Buffer.from(changed, 'latin1')).errors).toEqual([]);
+    await rig.exportOnce();
+    expect(sent850()).toHaveLength(2);
+    // Then cancelled: the cancellation, not another change.
+    await rig.client.call('purchase.order', 'button_cancel', [[id]]);
+    await rig.exportOnce();
+    await until(() => sent850().length === 3, 15_000, 'the cancellation');
+    expect(sent850()[2]).toMatch(/BEG\*01\*SA\*/);
+    await rig.exportOnce();
+    expect(sent850()).toHaveLength(3);
   });
 });
 

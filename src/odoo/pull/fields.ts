@@ -1,6 +1,6 @@
 /** Reading Odoo values for the documents we send: many2one names and dates as the canonical model writes them. */
 import type { ItemIds } from '../../canonical/common';
-import type { Domain } from '../client';
+import type { Domain, OdooRecord } from '../client';
 import { str, type PostContext } from '../post/context';
 
 /** The display name of a many2one value (`[id, "name"]`), '' for none. */
@@ -54,4 +54,29 @@ export function listedIn(field: string, w: ExportWindow, dateOnly = false): Doma
   const from: Domain = [[field, '>=', dateOnly ? w.since.slice(0, 10) : w.since]];
   const { cursor } = w;
   return cursor ? [...from, '|', [field, '>', cursor.at], '&', [field, '=', cursor.at], ['id', '>', cursor.id]] : from;
+}
+
+/**
+ * Orders (`model` in `domain`) written in the window, themselves or one of their lines (`lineModel`, by
+ * `order_id`), each with its latest write (`write_date`, UTC, which every write in Odoo moves; a line's own
+ * write does not always touch its order), oldest first. The window runs from its cursor's time inclusive:
+ * an order listed again is found unchanged by its caller, and order and line ids cannot share a tie-break.
+ */
+export async function writtenOrders(ctx: PostContext, model: string, lineModel: string, domain: Domain, fields: string[], window: ExportWindow, limit: number): Promise<Array<{ row: OdooRecord; at: string }>> {
+  const read = ['id', 'name', 'write_date', ...fields];
+  if ('ids' in window) return (await ctx.client.searchRead(model, [...domain, ['id', 'in', [...window.ids]]], { fields: read, order: 'id' })).map((row) => ({ row, at: str(row.write_date) }));
+  const from = window.cursor?.at ?? window.since;
+  const orders = await ctx.client.searchRead(model, [...domain, ['write_date', '>=', from]], { fields: read, order: 'write_date, id', limit });
+  const lines = await ctx.client.searchRead(lineModel, [['write_date', '>=', from]], { fields: ['order_id', 'write_date'], order: 'write_date, id', limit });
+  const lineAt = new Map<number, string>();
+  for (const l of lines) {
+    const id = Array.isArray(l.order_id) && typeof l.order_id[0] === 'number' ? l.order_id[0] : undefined;
+    if (id !== undefined) lineAt.set(id, later(lineAt.get(id) ?? '', str(l.write_date)));
+  }
+  const missing = [...lineAt.keys()].filter((id) => !orders.some((o) => o.id === id));
+  const more = missing.length > 0 ? await ctx.client.searchRead(model, [...domain, ['id', 'in', missing]], { fields: read, order: 'id' }) : [];
+  return [...orders, ...more]
+    .map((row) => ({ row, at: later(str(row.write_date), lineAt.get(row.id) ?? '') }))
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.row.id - b.row.id))
+    .slice(0, limit);
 }

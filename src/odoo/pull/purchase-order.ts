@@ -7,7 +7,8 @@ import type { Envelope } from '../../canonical/envelope';
 import type { Order, OrderLine } from '../../canonical/order';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { resolvePartner } from '../post/resolve';
-import { day, listedIn, m2oName, type ExportWindow, ownItemIds } from './fields';
+import type { Domain } from '../client';
+import { day, listedIn, m2oName, type ExportWindow, ownItemIds, writtenOrders } from './fields';
 
 /** A confirmed purchase order ready to be sent. */
 export interface ConfirmedPurchaseOrder {
@@ -28,6 +29,13 @@ export async function confirmedPurchaseOrders(ctx: PostContext, window: ExportWi
   return rows.map((r) => ({ id: r.id, name: str(r.name), at: str(r.date_approve) }));
 }
 
+/** Confirmed purchase orders of the partner's supplier written in the window, themselves or through a line: those that may have changed since they were sent. */
+export async function changedPurchaseOrders(ctx: PostContext, window: ExportWindow, limit = 500): Promise<ConfirmedPurchaseOrder[]> {
+  const supplier = await resolvePartner(ctx);
+  const confirmed: Domain = [['partner_id', 'child_of', supplier.commercialId], ['state', 'in', ['purchase', 'done']]];
+  return (await writtenOrders(ctx, 'purchase.order', 'purchase.order.line', confirmed, [], window, limit)).map(({ row, at }) => ({ id: row.id, name: str(row.name), at }));
+}
+
 /**
  * Cancelled purchase orders of the partner's supplier approved in the window (a cancelled order keeps
  * its `date_approve`), oldest first: those whose order went out are then cancelled at the supplier.
@@ -43,14 +51,15 @@ export async function cancelledPurchaseOrders(ctx: PostContext, window: ExportWi
 }
 
 /**
- * The canonical order for one purchase order; `envelope` is completed by the renderer. `purpose` cancel:
- * the order we sent, now cancelled in Odoo, as its cancellation (850 BEG01 01, ORDERS BGM 1225 1).
+ * The canonical order for one purchase order; `envelope` is completed by the renderer. `purpose` change:
+ * the order as it is now, replacing what we sent (850 BEG01 04, ORDERS BGM 1225 4); cancel: the order we
+ * sent, now cancelled in Odoo, as its cancellation (850 BEG01 01, ORDERS BGM 1225 1).
  */
-export async function purchaseOrderAsOrder(ctx: PostContext, poId: number, partnerId: string, envelope: Envelope, purpose: 'original' | 'cancel' = 'original'): Promise<Order> {
+export async function purchaseOrderAsOrder(ctx: PostContext, poId: number, partnerId: string, envelope: Envelope, purpose: 'original' | 'change' | 'cancel' = 'original'): Promise<Order> {
   const [po] = await ctx.client.read('purchase.order', [poId], ['id', 'name', 'state', 'partner_id', 'date_order', 'date_planned', 'currency_id', 'notes']);
   if (!po) throw new BusinessError('po_not_found', `purchase order id ${poId} does not exist in Odoo`);
   if (purpose === 'cancel' && po.state !== 'cancel') throw new BusinessError('po_closed', `purchase order ${str(po.name)} is ${str(po.state)}, not cancelled: no cancellation is sent`);
-  if (purpose === 'original' && po.state !== 'purchase' && po.state !== 'done') throw new BusinessError('po_closed', `purchase order ${str(po.name)} is ${str(po.state)}, not confirmed: it is not sent`);
+  if (purpose !== 'cancel' && po.state !== 'purchase' && po.state !== 'done') throw new BusinessError('po_closed', `purchase order ${str(po.name)} is ${str(po.state)}, not confirmed: it is not sent`);
   const uomField = (await ctx.client.fieldNames()).purchaseLineUom;
   const rows = await ctx.client.searchRead('purchase.order.line', [['order_id', '=', poId]], {
     fields: ['id', 'sequence', 'product_id', 'name', 'product_qty', uomField, 'price_unit', 'date_planned', 'display_type'],

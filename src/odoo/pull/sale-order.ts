@@ -8,11 +8,11 @@
 import type { Envelope } from '../../canonical/envelope';
 import type { Order } from '../../canonical/order';
 import type { LineStatus, OrderResponse, OrderResponseLine, ResponseStatus } from '../../canonical/order-response';
-import type { Domain, OdooRecord } from '../client';
+import type { Domain } from '../client';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { bookedAs, bookedDeliveryDate } from '../post/order';
 import { resolvePartner } from '../post/resolve';
-import { day, later, listedIn, m2oName, type ExportWindow } from './fields';
+import { day, listedIn, m2oName, writtenOrders, type ExportWindow } from './fields';
 
 /** A sale order that answers a customer's order: confirmed (`sale`) or cancelled. */
 export interface AnsweredSaleOrder {
@@ -43,31 +43,12 @@ export async function answeredSaleOrders(ctx: PostContext, window: ExportWindow,
 
 /**
  * Confirmed or cancelled sale orders of the partner's customer with a customer order number that were
- * written in the window, themselves or one of their lines (`write_date`, UTC, which every write in Odoo
- * moves), in the order of their latest write: those whose answer may have changed since it was sent. The
- * window runs from its cursor's time inclusive: an order listed again is found unchanged by the caller,
- * and order and line ids cannot share one tie-break.
+ * written in the window, themselves or through a line: those whose answer may have changed since it was sent.
  */
 export async function changedSaleOrders(ctx: PostContext, window: ExportWindow, limit = 500): Promise<AnsweredSaleOrder[]> {
   const customer = await resolvePartner(ctx);
   const answered: Domain = [['partner_id', 'child_of', customer.commercialId], ['state', 'in', ANSWERED], ['client_order_ref', '!=', false]];
-  const fields = ['id', 'name', 'client_order_ref', 'write_date'];
-  const asRow = (r: OdooRecord, at: string): AnsweredSaleOrder => ({ id: r.id, name: str(r.name), ref: str(r.client_order_ref), at });
-  if ('ids' in window) return (await ctx.client.searchRead('sale.order', [...answered, ['id', 'in', [...window.ids]]], { fields, order: 'id' })).map((r) => asRow(r, str(r.write_date)));
-  const from = window.cursor?.at ?? window.since;
-  const orders = await ctx.client.searchRead('sale.order', [...answered, ['write_date', '>=', from]], { fields, order: 'write_date, id', limit });
-  const lines = await ctx.client.searchRead('sale.order.line', [['write_date', '>=', from]], { fields: ['order_id', 'write_date'], order: 'write_date, id', limit });
-  const lineAt = new Map<number, string>();
-  for (const l of lines) {
-    const id = m2oId(l.order_id);
-    if (id !== undefined) lineAt.set(id, later(lineAt.get(id) ?? '', str(l.write_date)));
-  }
-  const missing = [...lineAt.keys()].filter((id) => !orders.some((o) => o.id === id));
-  const more = missing.length > 0 ? await ctx.client.searchRead('sale.order', [...answered, ['id', 'in', missing]], { fields, order: 'id' }) : [];
-  return [...orders, ...more]
-    .map((r) => asRow(r, later(str(r.write_date), lineAt.get(r.id) ?? '')))
-    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id - b.id))
-    .slice(0, limit);
+  return (await writtenOrders(ctx, 'sale.order', 'sale.order.line', answered, ['client_order_ref'], window, limit)).map(({ row, at }) => ({ id: row.id, name: str(row.name), ref: str(row.client_order_ref), at }));
 }
 
 const same = (a: number, b: number): boolean => Math.abs(a - b) < 1e-9;
