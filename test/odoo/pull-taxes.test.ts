@@ -59,7 +59,7 @@ describe('the kind of the taxes we invoice', () => {
     sandbox = await startSandbox({ password: 'pw' });
     const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
     const ctx = () => createPostContext({ client, settings: { partnerRef: 'NORTHGATE' }, cache: new ResolveCache() });
-    // a tax takes its company's country when it is created (account.tax country_id), so each is made after the move
+    // a new tax takes its company's country (account.tax country_id)
     await setCompany(client, 'Valdoria Valvole S.r.l.', { city: 'Lumezzane', country_id: 109 });
     const id = await client.create('account.tax', { name: '22%', amount: 22, amount_type: 'percent', type_tax_use: 'sale' });
     expect((await readTaxes(ctx(), [id])).get(id)?.kind).toEqual({ type: 'VAT', category: 'S' });
@@ -67,7 +67,7 @@ describe('the kind of the taxes we invoice', () => {
     await setCompany(client, 'Brightwater Pty Ltd', { city: 'Sydney', country_id: au });
     const gst = await client.create('account.tax', { name: '10%', amount: 10, amount_type: 'percent', type_tax_use: 'sale' });
     expect((await readTaxes(ctx(), [gst])).get(gst)?.kind).toEqual({ type: 'GST', category: 'S' });
-    // and the first keeps the country it was made in
-    expect((await readTaxes(ctx(), [id])).get(id)?.kind).toEqual({ type: 'VAT', category: 'S' });
+    // setCompany moves the company's existing taxes with it
+    expect((await readTaxes(ctx(), [id])).get(id)?.kind).toEqual({ type: 'GST', category: 'S' });
   });
 });
