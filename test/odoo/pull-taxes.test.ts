@@ -59,11 +59,15 @@ describe('the kind of the taxes we invoice', () => {
     sandbox = await startSandbox({ password: 'pw' });
     const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
     const ctx = () => createPostContext({ client, settings: { partnerRef: 'NORTHGATE' }, cache: new ResolveCache() });
-    const id = await client.create('account.tax', { name: '22%', amount: 22, amount_type: 'percent', type_tax_use: 'sale' });
+    // a new tax takes its company's country (account.tax country_id)
     await setCompany(client, 'Valdoria Valvole S.r.l.', { city: 'Lumezzane', country_id: 109 });
+    const id = await client.create('account.tax', { name: '22%', amount: 22, amount_type: 'percent', type_tax_use: 'sale' });
     expect((await readTaxes(ctx(), [id])).get(id)?.kind).toEqual({ type: 'VAT', category: 'S' });
     const au = await client.create('res.country', { name: 'Australia', code: 'AU' });
     await setCompany(client, 'Brightwater Pty Ltd', { city: 'Sydney', country_id: au });
+    const gst = await client.create('account.tax', { name: '10%', amount: 10, amount_type: 'percent', type_tax_use: 'sale' });
+    expect((await readTaxes(ctx(), [gst])).get(gst)?.kind).toEqual({ type: 'GST', category: 'S' });
+    // setCompany moves the company's existing taxes with it
     expect((await readTaxes(ctx(), [id])).get(id)?.kind).toEqual({ type: 'GST', category: 'S' });
   });
 });

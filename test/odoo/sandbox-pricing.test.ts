@@ -133,7 +133,7 @@ describe.each(VERSIONS)('Odoo $serverVersion: line prices, taxes and accounts', 
   });
 
   test("the product's own accounts come first; taxes of another company are left out", async () => {
-    const other = await c.create('res.company', { name: 'Other Company' });
+    const other = await c.create('res.company', { name: 'Other Company', country_id: 75 });
     const foreignTax = await c.create('account.tax', { name: '20% (other)', amount: 20, type_tax_use: 'sale', company_id: other });
     const income = await c.create('account.account', { code: '400100', name: 'Service Sales', account_type: 'income' });
     const product = await c.create('product.product', { name: 'Site Survey', lst_price: 200, standard_price: 120, property_account_income_id: income, taxes_id: [[6, 0, [SALES_TAX, foreignTax]]] });

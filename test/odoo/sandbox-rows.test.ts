@@ -19,6 +19,9 @@ function goods(env: Env, n: number): number[] {
   return env.search('product.product', [['sale_ok', '=', true], ['type', '=', 'consu']], { limit: n, order: 'id' });
 }
 
+/** Odoo's magic columns, after each model's own fields. */
+const LOG_ACCESS = ['create_uid', 'create_date', 'write_uid', 'write_date'];
+
 describe('sandbox rows', () => {
   test('rows of one plan whose defaults differ get their own keys, in order', () => {
     const { store, env } = freshEnv('sale.order');
@@ -35,7 +38,7 @@ describe('sandbox rows', () => {
       },
     ]);
     const rows = env.rowsBy('sale.order.line', 'order_id', so!);
-    const withProduct = ['id', 'product_id', 'name', 'order_id', 'sequence', 'product_uom_qty', 'product_uom', 'price_unit', 'tax_id', 'company_id'];
+    const withProduct = ['id', 'product_id', 'name', 'order_id', 'sequence', 'product_uom_qty', 'product_uom', 'price_unit', 'tax_id', 'company_id', ...LOG_ACCESS];
     expect(rows.map((r) => Object.keys(r))).toEqual([withProduct, withProduct.filter((k) => k !== 'product_uom' && k !== 'price_unit'), withProduct]);
     expect(rows[1]).toMatchObject({ product_id: false, name: 'without', sequence: 10, product_uom_qty: 1, tax_id: [] });
     expect(rows[2]!.price_unit).toBe(store.table('product.product').get(p!)!.lst_price);
@@ -75,7 +78,7 @@ describe('sandbox rows', () => {
     expect(moves.map((m) => m.product_uom_qty)).toEqual([1, 2, 3]);
     for (const m of moves) {
       expect(m).toMatchObject({ state: 'confirmed', quantity: 0, location_id: picking!.location_id, location_dest_id: picking!.location_dest_id, sequence: 10 });
-      expect(Object.keys(m)).toEqual(['id', 'picking_id', 'product_id', 'name', 'product_uom_qty', 'product_uom', 'quantity', 'state', 'sale_line_id', 'origin', 'sequence', 'location_id', 'location_dest_id', 'date', 'company_id']);
+      expect(Object.keys(m)).toEqual(['id', 'picking_id', 'product_id', 'name', 'product_uom_qty', 'product_uom', 'quantity', 'state', 'sale_line_id', 'origin', 'sequence', 'location_id', 'location_dest_id', 'date', 'company_id', ...LOG_ACCESS]);
     }
     expect(env.rowsBy('stock.move.line', 'picking_id', picking!.id)).toEqual([]);
   });

@@ -463,7 +463,7 @@ describe('the differences are real', () => {
     modelsForVersion(MODELS, 17);
     expect(Object.keys(MODELS.find((m) => m.name === 'sale.order.line')!.fields)).toContain('product_uom');
     expect(Object.keys(MODELS.find((m) => m.name === 'purchase.order.line')!.fields)).toContain('product_uom');
-    expect(Object.keys(MODELS.find((m) => m.name === 'uom.uom')!.fields)).toEqual(['name', 'category_id', 'uom_type', 'factor', 'rounding', 'active']);
+    expect(Object.keys(MODELS.find((m) => m.name === 'uom.uom')!.fields)).toEqual(['name', 'category_id', 'uom_type', 'factor', 'rounding', 'active', 'create_uid', 'create_date', 'write_uid', 'write_date']);
     expect(MODELS.find((m) => m.name === 'uom.uom')!.order).toBe('factor DESC, id');
     expect(MODELS.some((m) => m.name === 'uom.category')).toBe(true);
     expect(modelsForVersion(MODELS, 19).some((m) => m.name === 'uom.category')).toBe(false);

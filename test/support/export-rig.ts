@@ -47,6 +47,11 @@ export interface ExportRig {
 export async function setCompany(client: OdooClient, name: string, address: Record<string, unknown>): Promise<void> {
   const partnerId = await client.create('res.partner', { name, is_company: true, ...address });
   await client.write('res.company', [1], { name, partner_id: partnerId });
+  // A tax keeps the country it was made in (account.tax country_id): the seeded company's taxes become this one's.
+  if (typeof address.country_id === 'number') {
+    const taxes = await client.search('account.tax', [['company_id', '=', 1]]);
+    if (taxes.length) await client.write('account.tax', taxes, { country_id: address.country_id });
+  }
 }
 
 /** The N1 loops of an 810 or 856, each as its N1, N3, N4 and REF segments joined with '~'. */

@@ -456,6 +456,10 @@ function compileRowMaker(entries: ReadonlyArray<readonly [string, FieldDef]>): R
       case 'boolean':
         fast = `x === true || x === false`;
         break;
+      case 'datetime':
+        // "now" as last formatted: what every created row's create_date and write_date get
+        fast = `isNow(x)`;
+        break;
       case 'selection':
         // read from the field when called, as convert does
         fast = `typeof x === 'string' && inSelection(E[${i}][1].selection, x)`;
@@ -476,7 +480,7 @@ function compileRowMaker(entries: ReadonlyArray<readonly [string, FieldDef]>): R
     return `${JSON.stringify(k)}: ((x = v[${JSON.stringify(k)}]), ${fast === undefined ? slow : `${fast} ? x : ${slow}`})`;
   });
   const source = `'use strict'; return function makeRow(id, v, c, T) { let x, t; return { id: id${props.map((p) => `, ${p}`).join('')} }; };`;
-  return new Function('E', 'inSelection', 'existingIds', source)(entries, inSelection, existingIds) as RowMaker;
+  return new Function('E', 'inSelection', 'existingIds', 'isNow', source)(entries, inSelection, existingIds, isNow) as RowMaker;
 }
 
 /** A copy of `ids` when every one is a number with a row in `table`; undefined otherwise (then convert decides). */
@@ -509,6 +513,9 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
 /** The `current` ids of a new row: shared, since convert only reads it. */
 const NO_IDS: readonly number[] = Object.freeze([]);
 
+/** Odoo's magic columns (odoo/models.py LOG_ACCESS_COLUMNS): set by the ORM, never from the caller's values. */
+export const LOG_ACCESS_COLUMNS: ReadonlySet<string> = new Set(['create_uid', 'create_date', 'write_uid', 'write_date']);
+
 /** The `id` field every model has; one shared definition since callers only read it. */
 const ID_FIELD: FieldDef = Object.freeze({ type: 'integer', string: 'ID', readonly: true });
 
@@ -522,6 +529,8 @@ export class Env {
     readonly store: Store,
     readonly user: SandboxUser,
     readonly context: EnvContext = {},
+    /** The call's "now" once asked: Odoo's cr.now() is the transaction's start, the same for every row it touches. */
+    private callNow?: string,
   ) {}
 
   get uid(): number {
@@ -537,7 +546,8 @@ export class Env {
   }
 
   withContext(extra: EnvContext): Env {
-    return new Env(this.store, this.user, { ...this.context, ...extra });
+    // a seed call's own time replaces the call's
+    return new Env(this.store, this.user, { ...this.context, ...extra }, '__sandbox_now' in extra ? undefined : this.callNow);
   }
 
   model(name: string): ModelDef {
@@ -579,15 +589,42 @@ export class Env {
     return this.store.lookup(model, field, value).map((id) => table.get(id)!);
   }
 
-  /** Sets stored values of a row (the only way a model's code may change a row: keeps the indexes current). */
+  /**
+   * Sets stored values of a row (the only way a model's code may change a row: keeps the indexes
+   * current) and, as Odoo's ORM does for every stored change (BaseModel.write / _write), its write_date.
+   */
   assign(model: string, row: Row, vals: Record<string, unknown>): void {
     for (const [k, v] of Object.entries(vals)) this.store.assign(model, row, k, v);
+    this.touch(model, row);
+  }
+
+  /**
+   * Stamps write_date / write_uid (BaseModel LOG_ACCESS_COLUMNS) on a changed row. Never before its
+   * create_date: a seed call run "in the past" (__sandbox_now) changes rows created now.
+   */
+  touch(model: string, row: Row): void {
+    const current = row.write_date;
+    if (current === undefined) return; // a model without log access columns
+    const at = this.now();
+    const stamp = typeof row.create_date === 'string' && row.create_date > at ? row.create_date : at;
+    if (current !== stamp) this.store.assign(model, row, 'write_date', stamp);
+    const uid = this.userId() ?? false;
+    if (row.write_uid !== uid) this.store.assign(model, row, 'write_uid', uid);
+  }
+
+  private userRowId: number | false | undefined;
+
+  /** The caller's id when it has a res.users row (a seed loads records before its users), else undefined; asked once a call. */
+  userId(): number | undefined {
+    this.userRowId ??= this.store.table('res.users').has(this.uid) ? this.uid : false;
+    return this.userRowId === false ? undefined : this.userRowId;
   }
 
   now(): string {
     // A seed call may happen at a fixed past time (a purchase order confirmed long before the sandbox ran).
+    if (this.callNow !== undefined) return this.callNow;
     const at = this.context.__sandbox_now;
-    return typeof at === 'string' ? at : formatNow();
+    return (this.callNow = typeof at === 'string' ? at : formatNow());
   }
 
   today(): string {
@@ -780,14 +817,17 @@ export class Env {
     const kept = this.store.createPlan(model, keys);
     if (kept) return kept;
     const given: Array<[string, FieldDef]> = [];
+    const names = new Set<string>();
     for (const k of keys) {
       if (k === 'id') continue;
       const f = this.field(model, k);
       if (!f) throw valueError(`Invalid field '${k}' on model '${model}'`);
+      // Odoo pops the log access columns from a create's values and sets its own (BaseModel._prepare_create_values)
+      if (LOG_ACCESS_COLUMNS.has(k)) continue;
       given.push([k, f]);
+      names.add(k);
     }
-    const names = new Set(keys);
-    const plan: CreatePlan = { keys, hasId: names.has('id'), given, missing: this.store.storedFields(model).filter(([k]) => !names.has(k)) };
+    const plan: CreatePlan = { keys, hasId: keys.includes('id'), given, missing: this.store.storedFields(model).filter(([k]) => !names.has(k)) };
     this.store.keepCreatePlan(model, plan);
     return plan;
   }
@@ -800,12 +840,14 @@ export class Env {
     const def = this.model(model);
     for (const row of rows) {
       for (const [k, v] of Object.entries(vals)) {
-        if (k === 'id') continue;
+        // Odoo drops id and the log access columns from a write's values (BaseModel.write, bad_names)
+        if (k === 'id' || LOG_ACCESS_COLUMNS.has(k)) continue;
         const f = this.field(model, k)!;
         if (f.compute) continue; // a computed field without inverse: ignored
         if (f.type === 'one2many') this.applyX2many(model, row, k, v);
         else this.store.assign(model, row, k, this.convert(model, k, f, v, (row[k] as number[] | undefined) ?? []));
       }
+      this.touch(model, row);
       this.checkRequired(model, row, this.store.requiredFields(model));
     }
     def.afterWrite?.(this, rows, vals);
@@ -1377,6 +1419,11 @@ export function formatDatetime(d: Date): string {
   lastSecond = second;
   lastFormatted = out;
   return out;
+}
+
+/** Whether `v` is the time last formatted (a stored datetime as it is). */
+function isNow(v: unknown): boolean {
+  return v === lastFormatted && v !== '';
 }
 
 /** formatDatetime(new Date()) without a Date per call while the second is the one last formatted. */

@@ -151,6 +151,9 @@ const resCompany: ModelDef = {
     name: char('Company Name', { required: true }),
     partner_id: m2o('res.partner', 'Partner'),
     currency_id: m2o('res.currency', 'Currency'),
+    // Odoo computes it from the company's partner (res.company _compute_address); the seed's company
+    // exists before its partner, so the sandbox stores it.
+    country_id: m2o('res.country', 'Country'),
   },
 };
 
@@ -365,8 +368,21 @@ const accountTax: ModelDef = {
     type_tax_use: sel('Tax Type', [['sale', 'Sales'], ['purchase', 'Purchases'], ['none', 'None']], { default: constant('sale') }),
     active: bool('Active', { default: constant(true) }),
     ...company,
+    // Odoo 14+: required, from the tax's company (account.tax _compute_country_id: the company's
+    // fiscal country, else its country; the sandbox has no fiscal country). After company_id, whose
+    // default it reads.
+    country_id: m2o('res.country', 'Country', { required: true, default: (env, vals) => companyCountry(env, vals.company_id) }),
   },
 };
+
+/** The country of a company id: its partner's (as Odoo's res.company reads it), else its own; undefined when none. */
+function companyCountry(env: Env, companyId: unknown): unknown {
+  const company = typeof companyId === 'number' ? env.row('res.company', companyId) : undefined;
+  if (!company) return undefined;
+  const partner = typeof company.partner_id === 'number' ? env.row('res.partner', company.partner_id) : undefined;
+  const country = typeof partner?.country_id === 'number' ? partner.country_id : company.country_id;
+  return typeof country === 'number' ? country : undefined;
+}
 
 const accountAccount: ModelDef = {
   name: 'account.account',
@@ -1337,6 +1353,9 @@ export function messagePost(env: Env, model: string, ids: number[] | null, p: Re
   const messageType = typeof p.message_type === 'string' ? p.message_type : 'notification';
   if (!mailMessage.fields.message_type!.selection!.some(([k]) => k === messageType)) throw valueError(`Wrong value for mail.message.message_type: ${pyRepr(messageType)}`);
   const author = env.row('res.users', env.uid)?.partner_id;
+  // Only a mail.message is written, never the record (its write_date stays): Odoo's message_post
+  // writes to the record only to set message_main_attachment_id when attachments come with the note
+  // (mail.thread.main.attachment _message_post_after_hook), and the sandbox takes none.
   return env.createOwned('mail.message', [
     {
       model,
@@ -1348,6 +1367,25 @@ export function messagePost(env: Env, model: string, ids: number[] | null, p: Re
       author_id: typeof author === 'number' ? author : false,
     },
   ])[0]!;
+}
+
+/** The caller, when it has a res.users row. */
+const currentUser = (env: Env): unknown => env.userId();
+
+/**
+ * The columns Odoo's ORM gives every model (BaseModel `_log_access`, LOG_ACCESS_COLUMNS): filled by
+ * create with the transaction's time and user, kept current by Env.write / Env.assign (Env.touch).
+ */
+const LOG_ACCESS_FIELDS: Record<string, FieldDef> = {
+  create_uid: m2o('res.users', 'Created by', { readonly: true, default: currentUser }),
+  create_date: datetime('Created on', { readonly: true, default: (env) => env.now() }),
+  write_uid: m2o('res.users', 'Last Updated by', { readonly: true, default: currentUser }),
+  write_date: datetime('Last Updated on', { readonly: true, default: (env) => env.now() }),
+};
+
+/** The model with Odoo's log access columns after its own fields. */
+function withLogAccess(def: ModelDef): ModelDef {
+  return { ...def, fields: { ...def.fields, ...LOG_ACCESS_FIELDS } };
 }
 
 export const MODELS: ModelDef[] = [
@@ -1381,4 +1419,4 @@ export const MODELS: ModelDef[] = [
   mailMessage,
   mailActivityType,
   mailActivity,
-];
+].map(withLogAccess);
