@@ -348,9 +348,14 @@ async function exportOne<T extends { id: number; name: string; at: string }>(
   now: () => number,
 ): Promise<Outcome> {
   const key = `${partner.id}:${row.id}`;
-  // A change goes only for what its base sent; anything else once.
-  const sent = kind.base !== undefined ? d.ledger.exportSent(kind.base, key) : undefined;
-  if (kind.base !== undefined ? typeof sent?.messageId !== 'number' : d.ledger.exported(kind.source, key) !== undefined) return kind.base !== undefined ? 'skipped' : 'exported';
+  // A record goes once; a change of one only after its base went out.
+  let sent: ReturnType<Ledger['exportSent']>;
+  if (kind.base === undefined) {
+    if (d.ledger.exported(kind.source, key) !== undefined) return 'exported';
+  } else {
+    sent = d.ledger.exportSent(kind.base, key);
+    if (typeof sent?.messageId !== 'number') return 'skipped';
+  }
   const log = d.logger.child({ partner: partner.id, [kind.model]: row.name });
   const fail = (reason: string, extra: object = {}): Outcome => {
     const { attempts, fresh } = d.ledger.exportFailed({ source: kind.source, key, partnerId: partner.id, recordId: row.id, name: row.name, reason });
