@@ -5,6 +5,7 @@
  *
  *   node dist/bench/pipeline.js [--orders N] [--per-file K] [--lines L] [--concurrency C]
  *                               [--sink null|odoo|both] [--sustained K] [--cpu-prof DIR] [--keep]
+ *                               [--node-flags "--flag …"] [--threads N]
  *
  * The gateway runs in a child process of its own (this file with `--child`), so its peak RSS is the
  * gateway's alone and a CPU profile covers only it; the sandbox runs here, in the parent, the way Odoo
@@ -18,7 +19,7 @@
  * compiling of the hot code, the last is the per-document overhead of a gateway that has been running.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -61,12 +62,16 @@ export interface PipelineBenchOptions {
   sustained: number;
   /** Write a V8 CPU profile of the gateway child into this folder. */
   cpuProfDir?: string;
+  /** Node/V8 flags for the gateway child after the CLI's own (`--node-flags "--flag …"`), to try a flag. */
+  nodeFlags: string[];
+  /** Print the CPU time of each of the child's threads at every this many documents posted (`--threads N`). */
+  threadsEvery?: number;
   /** Keep the temp data folders (to look at the ledger afterwards). */
   keep: boolean;
 }
 
 /** Defaults: 10 000 orders of 20 lines, 50 per file (a partner batching a few minutes of orders); the service's pipeline defaults. */
-export const DEFAULT_PIPELINE_OPTIONS: PipelineBenchOptions = { orders: 10_000, perFile: 50, lines: 20, concurrency: 8, postBatch: 16, workers: 1, sinks: ['null', 'odoo'], sustained: 3, keep: false };
+export const DEFAULT_PIPELINE_OPTIONS: PipelineBenchOptions = { orders: 10_000, perFile: 50, lines: 20, concurrency: 8, postBatch: 16, workers: 1, sinks: ['null', 'odoo'], sustained: 3, nodeFlags: [], keep: false };
 
 /** What the child measured, read back from its ledger after the run. */
 interface ChildResult {
@@ -181,6 +186,8 @@ interface ChildConfig {
   workers: number;
   sandboxUrl?: string;
   sandboxDb?: string;
+  /** Print each thread's CPU time at every this many documents posted (`--threads`). */
+  threadsEvery?: number;
 }
 
 /**
@@ -197,6 +204,49 @@ function mainThreadCpuMs(): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU ms (user + system) of each thread of this process, by thread id, from /proc (Linux; empty elsewhere). */
+function threadCpuMs(): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS);
+    }
+  } catch {
+    // Not Linux: nothing to show.
+  }
+  return out;
+}
+
+/**
+ * Print to stderr, at every `every` documents posted, the CPU ms each thread spent since the last line:
+ * the main thread, then the others by thread id (the analysis worker is the busy one; the rest are V8's
+ * compiler and GC threads, the WAL checkpointer and libuv's pool). Shows how much of a cold run is V8
+ * compiling the hot code.
+ */
+function followThreads(every: number, posted: () => number): { stop(): void } {
+  let last = threadCpuMs();
+  let lastPosted = 0;
+  const line = (): void => {
+    const now = threadCpuMs();
+    const main = (now.get(process.pid) ?? 0) - (last.get(process.pid) ?? 0);
+    const others = [...now].filter(([tid]) => tid !== process.pid).map(([tid, ms]) => Math.round(ms - (last.get(tid) ?? 0)));
+    process.stderr.write(`    threads at ${posted()} posted: main ${Math.round(main)} ms, others ${others.join(' ')} ms\n`);
+    last = now;
+    lastPosted = posted();
+  };
+  const timer = setInterval(() => {
+    if (posted() - lastPosted >= every) line();
+  }, 20);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      if (posted() > lastPosted) line();
+    },
+  };
 }
 
 /** USER_HZ: the unit of /proc's CPU times, 100 on every Linux this runs on. */
@@ -237,9 +287,12 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
   // Logging off: the bench measures the pipeline, not pino writing 30 000 lines to a pipe.
   const gateway = new Gateway({ ledger, registry, sink, logger: pino({ level: 'silent' }), metrics, settleMs: 0, dirPollMs: 100, pollMs: 100, concurrency: cfg.concurrency, postBatch: cfg.postBatch, ...(pool ? { analyse: pool.analyse } : {}) });
   let error: string | undefined;
+  // As the service starts.
+  await pool?.ready();
   await gateway.start();
   let lastPosted = -1;
   let lastProgress = Date.now();
+  const threads = cfg.threadsEvery ? followThreads(cfg.threadsEvery, () => metrics.posted) : undefined;
   for (;;) {
     // The harness polls in the measured process: not more often than it needs to notice the end.
     await new Promise((r) => setTimeout(r, 250));
@@ -266,6 +319,7 @@ async function child(cfg: ChildConfig): Promise<ChildResult> {
     }
   }
   const mainCpuMs = mainThreadCpuMs();
+  threads?.stop();
   await gateway.stop();
   await pool?.close();
   ledger.close();
@@ -325,10 +379,10 @@ function cliHeapFlags(): string[] {
 
 
 /** Run the child on a prepared data folder; the sandbox (if any) keeps serving in this process meanwhile. */
-function runChild(cfg: ChildConfig, cpuProfDir: string | undefined): Promise<ChildResult> {
+function runChild(cfg: ChildConfig, cpuProfDir: string | undefined, nodeFlags: readonly string[]): Promise<ChildResult> {
   // The heap flags `edi-gateway start` runs with (the CLI's shebang line), so the RSS and CPU measured are
   // the service's; the analysis worker sizes its own young generation.
-  const flags = [...cliHeapFlags(), ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, `gateway-${cfg.sink}-${cfg.orders}`)}`] : [])];
+  const flags = [...cliHeapFlags(), ...nodeFlags, ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, `gateway-${cfg.sink}-${cfg.orders}`)}`] : [])];
   return new Promise((resolvePromise, reject) => {
     const p = spawn(process.execPath, [...flags, SELF, '--child', JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -357,7 +411,7 @@ async function runOnce(kind: SinkKind, o: PipelineBenchOptions, window = o.order
     log(`  ${kind}: ${o.orders} orders × ${o.lines} lines in ${files} files written in ${((Date.now() - t) / 1000).toFixed(1)} s (${data})`);
     if (kind === 'odoo') sandbox = await startSandbox({ benchProducts: BENCH_PRODUCTS, password: SANDBOX_PASSWORD, atomicCalls: false });
     const cpu0 = process.cpuUsage();
-    const r = await runChild({ sink: kind, data, orders: o.orders, files, window, concurrency: o.concurrency, postBatch: o.postBatch, workers: o.workers, sandboxUrl: sandbox?.url, sandboxDb: sandbox?.db }, o.cpuProfDir);
+    const r = await runChild({ sink: kind, data, orders: o.orders, files, window, concurrency: o.concurrency, postBatch: o.postBatch, workers: o.workers, sandboxUrl: sandbox?.url, sandboxDb: sandbox?.db, ...(o.threadsEvery ? { threadsEvery: o.threadsEvery } : {}) }, o.cpuProfDir, o.nodeFlags);
     const cpu = process.cpuUsage(cpu0);
     const problems: string[] = [];
     if (r.error) problems.push(r.error);
@@ -435,7 +489,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<{ lines
   return { lines: out, runs, ok: runs.every((r) => r.verified) };
 }
 
-/** Parse `[--orders N] [--per-file K] [--lines L] [--concurrency C] [--sink null|odoo|both] [--sustained K] [--cpu-prof DIR] [--keep]`. */
+/** Parse `[--orders N] [--per-file K] [--lines L] [--concurrency C] [--sink null|odoo|both] [--sustained K] [--cpu-prof DIR] [--node-flags "…"] [--threads N] [--keep]`. */
 export function parsePipelineArgs(argv: string[]): PipelineBenchOptions {
   const o: PipelineBenchOptions = { ...DEFAULT_PIPELINE_OPTIONS };
   const int = (v: string | undefined, name: string): number => {
@@ -460,11 +514,15 @@ export function parsePipelineArgs(argv: string[]): PipelineBenchOptions {
       else if (v === 'null' || v === 'odoo') o.sinks = [v];
       else throw new Error('--sink takes null, odoo or both');
     } else if (a === '--cpu-prof') o.cpuProfDir = resolve(argv[++i] ?? '.');
-    else if (a === '--sustained') {
+    else if (a === '--node-flags') o.nodeFlags = (argv[++i] ?? '').split(/\s+/).filter(Boolean);
+    else if (a === '--threads') {
+      o.threadsEvery = Number(argv[++i]);
+      if (!Number.isInteger(o.threadsEvery) || o.threadsEvery < 1) throw new Error('--threads takes a positive number of documents');
+    } else if (a === '--sustained') {
       o.sustained = Number(argv[++i]);
       if (!Number.isInteger(o.sustained) || o.sustained < 0) throw new Error('--sustained takes 0 or a positive integer');
     } else if (a === '--keep') o.keep = true;
-    else throw new Error(`unknown argument ${a} (use --orders N, --per-file K, --lines L, --concurrency C, --post-batch B, --workers W, --sink null|odoo|both, --sustained K, --cpu-prof DIR, --keep)`);
+    else throw new Error(`unknown argument ${a} (use --orders N, --per-file K, --lines L, --concurrency C, --post-batch B, --workers W, --sink null|odoo|both, --sustained K, --cpu-prof DIR, --node-flags "…", --threads N, --keep)`);
   }
   if (o.perFile > 9999) throw new Error('--per-file is at most 9999 (ST02 is four digits here)');
   return o;

@@ -145,6 +145,8 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       settleMs: o.settleMs ?? config.pipeline.settle,
       ...((o.dirPollMs ?? config.pipeline.scanInterval) !== undefined ? { dirPollMs: o.dirPollMs ?? config.pipeline.scanInterval } : {}),
     });
+    // Files are taken once they can be analysed, not queued behind the workers' start.
+    await pool?.ready();
     await gateway.start();
     closers.push(() => gateway.stop());
     closers.push(watchCertificates({ registry, logger, metrics }));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LoadPartnersOptions } from '../partners/loader';
 import type { Analyse, MessageAnalysis } from './analyse';
-import type { AnalysisReply, AnalysisRequest, AnalysisWorkerData } from './analysis-protocol';
+import type { AnalysisRequest, AnalysisWorkerData, AnalysisWorkerMessage } from './analysis-protocol';
 
 export interface AnalysisPoolOptions {
   /** The partner folders and load options the gateway's registry came from. */
@@ -33,6 +33,9 @@ export interface AnalysisPoolOptions {
 /** Translation yields to the main thread, but is not starved by it: nice 10 weighs about a tenth of nice 0. */
 export const DEFAULT_TRANSLATE_NICE = 10;
 
+/** How long `ready` waits for the workers at most; loading the shipped partners takes a few hundred ms. */
+const READY_BOUND_MS = 60_000;
+
 /** An analysis failed in a way that says nothing about the file (the worker died, the pool closed). */
 export class AnalysisWorkerError extends Error {
   override readonly name = 'AnalysisWorkerError';
@@ -46,6 +49,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Settles when the worker has loaded its modules and the partner folders, or has stopped. */
+  loaded: Promise<void>;
 }
 
 /** A fixed set of analysis workers; requests go to the least busy one. A worker that dies is replaced. */
@@ -64,6 +69,19 @@ export class AnalysisPool {
   /** Whether workers can run here: from compiled JavaScript, or from sources with a loader to preload. */
   static available(preload?: string): boolean {
     return existsSync(workerEntry()) && (!workerEntry().endsWith('.ts') || preload !== undefined);
+  }
+
+  /**
+   * Resolves when every worker has loaded its modules and the partner folders (a few hundred ms): the
+   * service takes files after this, so a file's time in the gateway starts when it can be analysed.
+   * A worker that failed to load or stopped counts as loaded: its requests answer the error.
+   */
+  async ready(boundMs = READY_BOUND_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    // Bounded: a worker that never reports must not keep the gateway from starting (its files then wait for it).
+    const bound = new Promise<void>((r) => (timer = setTimeout(r, boundMs)));
+    await Promise.race([Promise.all(this.slots.map((s) => s?.loaded)), bound]);
+    clearTimeout(timer);
   }
 
   /** Analyse one file on a worker. */
@@ -106,8 +124,10 @@ export class AnalysisPool {
         : new Worker(entry, { workerData: data, resourceLimits });
     // The gateway must be able to exit with an idle pool.
     worker.unref();
-    const slot: Slot = { worker, pending: new Map() };
-    worker.on('message', (reply: AnalysisReply) => {
+    let loaded!: () => void;
+    const slot: Slot = { worker, pending: new Map(), loaded: new Promise<void>((r) => (loaded = r)) };
+    worker.on('message', (reply: AnalysisWorkerMessage) => {
+      if ('loaded' in reply) return loaded();
       const p = slot.pending.get(reply.id);
       if (!p) return;
       slot.pending.delete(reply.id);
@@ -116,6 +136,7 @@ export class AnalysisPool {
       else p.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name, stack: reply.error.stack }));
     });
     const died = (why: string): void => {
+      loaded();
       if (this.slots[index] === slot) this.slots[index] = undefined;
       this.fail(slot, new AnalysisWorkerError(`analysis worker stopped: ${why}`));
     };

@@ -27,3 +27,10 @@ export interface AnalysisRequest {
 }
 
 export type AnalysisReply = { id: number; result: MessageAnalysis } | { id: number; error: { name: string; message: string; stack?: string } };
+
+/** A worker's first message: its modules and partner folders are loaded (or failed to load), it takes files now. */
+export interface AnalysisLoaded {
+  loaded: true;
+}
+
+export type AnalysisWorkerMessage = AnalysisReply | AnalysisLoaded;

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadPartners } from '../partners/loader';
 import type { PartnerRegistry } from '../partners/registry';
 import { analyseMessage } from './analyse';
-import { analysisWorkerData, type AnalysisReply, type AnalysisRequest } from './analysis-protocol';
+import { analysisWorkerData, type AnalysisLoaded, type AnalysisReply, type AnalysisRequest } from './analysis-protocol';
 
 const data = analysisWorkerData.parse(workerData);
 
@@ -44,3 +44,5 @@ async function answer(request: AnalysisRequest): Promise<AnalysisReply> {
 parentPort?.on('message', (request: AnalysisRequest) => {
   void answer(request).then((reply) => parentPort?.postMessage(reply));
 });
+// A load error is loaded too: every request then answers it.
+parentPort?.postMessage({ loaded: true } satisfies AnalysisLoaded);

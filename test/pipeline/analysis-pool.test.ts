@@ -76,6 +76,27 @@ describe('AnalysisPool (scan, checks and translation on worker threads)', () => 
     expect(niceOfThreads().filter((n) => n === 10)).toHaveLength(0);
   });
 
+  it('is ready once every worker has started and loaded the partner folders, also when they fail to load', async () => {
+    const niceWorkers = (): number =>
+      readdirSync('/proc/self/task').filter((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]) === 10).length;
+    const workers = pool({ workers: 2 });
+    await workers.ready();
+    // Both threads run (they set their priority first thing) before any file was asked of them.
+    expect(niceWorkers()).toBe(2);
+    await workers.close();
+    const broken = mkdtempSync(join(tmpdir(), 'pool-partners-'));
+    cpSync(PARTNERS, broken, { recursive: true });
+    writeFileSync(join(broken, 'northgate', 'partner.yaml'), 'id: northgate\nmode: sometimes\n');
+    const failing = pool({ partnersRoot: broken, loadOptions: { mappingsRoot: join(ROOT, 'mappings') } });
+    await failing.ready();
+    await expect(failing.analyse(northgateOrders({ icn: 701, count: 1 }))).rejects.toThrow(/northgate/);
+    // A worker that never reports (here: one whose preload never returns) delays the start by the bound only.
+    const stuck = pool({ preload: join(__dirname, '..', 'support', 'stuck-worker.js') });
+    const t = Date.now();
+    await stuck.ready(300);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(290);
+  });
+
   it('runs several files at once and answers each request with its own file', async () => {
     const workers = pool({ workers: 2 });
     const results = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => workers.analyse(northgateOrders({ icn: 600 + i, count: i, prefix: `P${i}` }))));
