@@ -128,6 +128,34 @@ describe('invoices to customers', () => {
     expect(it1(secondText ?? '')).toEqual([['2', '60', 'EA', '27.9', '', 'BP', '100235', 'VP', 'BV-075-NPT']]);
   });
 
+  it("a group of taxes goes out as its taxes, and a tax that adds to the base raises the next one's, so the lines' taxes add up to Odoo's tax total", async () => {
+    r = await rig();
+    r.drop('northgate', 'orders.edi', northgateOrders({ icn: 921, count: 1 }));
+    const order = await confirmedOrder(r, 'PO-921-0');
+    const tax = (vals: Record<string, unknown>): Promise<number> => r.client.create('account.tax', { amount_type: 'percent', type_tax_use: 'sale', ...vals });
+    // A Canadian-style pair under one group, in the children's sequence (not their creation order) …
+    const pst = await tax({ name: 'PST 7%', amount: 7, sequence: 2, type_tax_use: 'none' });
+    const gst = await tax({ name: 'GST 5%', amount: 5, sequence: 1, type_tax_use: 'none' });
+    const both = await tax({ name: 'GST + PST', amount_type: 'group', children_tax_ids: [[6, 0, [pst, gst]]] });
+    // … and an environmental fee whose amount is taxed too.
+    const eco = await tax({ name: 'Eco fee 2%', amount: 2, sequence: 0, include_base_amount: true });
+    const gstAlone = await tax({ name: 'GST 5% on fees', amount: 5, sequence: 1 });
+    const posted = await invoice(r, order, [[0, 100, [both]], [2, 24, [gstAlone, eco]]], true);
+    await r.exportOnce();
+    await until(() => r.sent('northgate', 'ST*810*').length === 1, 15_000, 'the 810');
+
+    const [text] = r.sent('northgate', 'ST*810*');
+    expect(validateBuffer(Buffer.from(text!, 'latin1')).errors).toEqual([]);
+    const [move] = await r.client.read('account.move', [posted], ['amount_untaxed', 'amount_tax']);
+    // 100 × 18.45 = 1845.00: GST 92.25, PST 129.15. 24 × 54.10 = 1298.40: the fee 25.97, GST on 1324.37: 66.22.
+    expect(move).toMatchObject({ amount_untaxed: 3143.4, amount_tax: 313.59 });
+    // The TXIs after an IT1 (the total's TXI follows TDS).
+    const txi = (line: string): string[] => [...(text!.split(/IT1\*|TDS\*/).find((l) => l.startsWith(`${line}*`)) ?? '').matchAll(/TXI\*([^~]*)~/g)].map((m) => m[1]!);
+    expect(txi('1')).toEqual(['GS*92.25*5', 'ST*129.15*7']);
+    expect(txi('3')).toEqual(['ST*25.97*2', 'GS*66.22*5']);
+    expect(text).toContain('TXI*TX*313.59~');
+  });
+
   it('an EDIFACT customer gets a valid INVOIC naming their order, their lines and their parties, with each tax in its category', async () => {
     r = await rig();
     await setCompany(r.client, 'Valdoria Valvole S.r.l.', VALDORIA);

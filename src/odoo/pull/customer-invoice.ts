@@ -16,7 +16,7 @@ import type { OdooRecord } from '../client';
 import { day, listedIn, m2oName, ownItemIds, type ExportWindow } from './fields';
 import { commercialOf, documentParties } from './parties';
 import { customerLines, readSaleLines, type CustomerLine, type SaleLine } from './sale-order';
-import { readTaxes, type OdooTax } from './taxes';
+import { flattenTaxes, readTaxes, type OdooTax } from './taxes';
 
 /** A posted customer invoice ready to be sent. */
 export interface PostedCustomerInvoice {
@@ -132,20 +132,30 @@ const round = (v: number, places: number): number => Math.round(v * 10 ** places
 const round2 = (v: number): number => round(v, 2);
 
 /**
- * Odoo's taxes on a line as the canonical invoice says them, each with its type and category (taxes.ts):
- * a percentage with its amount on the line's net amount, a fixed tax by the quantity; a tax computed
- * otherwise (division) by its rate only, a group or Python code not at all (an X12 TXI needs an amount or
- * a rate), the invoice's tax total being Odoo's own either way.
+ * Odoo's taxes on a line as the canonical invoice says them, each with its type and category (taxes.ts),
+ * in Odoo's order with a group's taxes in its place: a percentage with its amount on its base, a fixed tax
+ * by the quantity, a division tax by its rate only (Odoo computes it on the price with the tax), a tax
+ * computed by Python code not at all (an X12 TXI needs an amount or a rate); the invoice's tax total is
+ * Odoo's own either way. A tax's base is the line's net amount plus the earlier taxes that add to the
+ * base (`include_base_amount`), as Odoo's `compute_all` does for a tax whose base they affect.
  */
 function lineTaxes(line: MoveLine, taxes: Map<number, OdooTax>): Tax[] {
   const out: Tax[] = [];
-  for (const id of line.taxIds) {
-    const t = taxes.get(id);
-    if (!t) continue;
+  let added = 0;
+  for (const t of flattenTaxes(line.taxIds, taxes)) {
     const { type, category } = t.kind;
-    if (t.amountType === 'percent') out.push({ type, category, rate: t.amount, amount: round2((line.subtotal * t.amount) / 100) });
-    else if (t.amountType === 'division') out.push({ type, category, rate: t.amount });
-    else if (t.amountType === 'fixed') out.push({ type, category, amount: round2(t.amount * line.qty) });
+    const base = t.baseAffected ? line.subtotal + added : line.subtotal;
+    let amount: number | undefined;
+    if (t.amountType === 'percent') amount = (base * t.amount) / 100;
+    else if (t.amountType === 'fixed') amount = t.amount * line.qty;
+    else if (t.amountType === 'division') {
+      out.push({ type, category, rate: t.amount });
+      if (t.includeBase && t.amount < 100) added += base / (1 - t.amount / 100) - base;
+      continue;
+    }
+    if (amount === undefined) continue;
+    out.push({ type, category, ...(t.amountType === 'percent' ? { rate: t.amount } : {}), amount: round2(amount) });
+    if (t.includeBase) added += amount;
   }
   return out;
 }

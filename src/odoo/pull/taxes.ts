@@ -29,6 +29,13 @@ export interface OdooTax {
   amount: number;
   amountType: string;
   kind: TaxKind;
+  sequence: number;
+  /** A group's taxes (Odoo allows no group inside a group). */
+  children: number[];
+  /** Its amount adds to the base of the taxes after it (`include_base_amount`). */
+  includeBase: boolean;
+  /** Its base includes the amounts of earlier taxes that add to it (`is_base_affected`, Odoo 15+; before, always). */
+  baseAffected: boolean;
 }
 
 const VAT_NAMES = /\b(vat|btw|mwst|ust|iva|tva|moms|mva|alv|dph|ddv|pdv|afa|pvm|pvn|fpa|dds|tvsh|kdv)\b/i;
@@ -76,21 +83,53 @@ async function kindOf(ctx: PostContext, t: OdooRecord, fields: { group: boolean;
   return { type, category };
 }
 
-/** The taxes `ids` with their kind, by id. */
+/** The taxes `ids` and the taxes of the groups among them, with their kind, by id. */
 export async function readTaxes(ctx: PostContext, ids: number[]): Promise<Map<number, OdooTax>> {
-  if (ids.length === 0) return new Map();
-  const fields = { group: await hasField(ctx, 'account.tax', 'tax_group_id'), ubl: await hasField(ctx, 'account.tax', 'ubl_cii_tax_category_code'), country: await hasField(ctx, 'account.tax', 'country_id') };
-  const rows = await ctx.client.read('account.tax', ids, [
-    'id',
-    'name',
-    'amount',
-    'amount_type',
-    'company_id',
-    ...(fields.group ? ['tax_group_id'] : []),
-    ...(fields.ubl ? ['ubl_cii_tax_category_code'] : []),
-    ...(fields.country ? ['country_id'] : []),
-  ]);
   const out = new Map<number, OdooTax>();
-  for (const t of rows) out.set(t.id, { id: t.id, amount: num(t.amount), amountType: str(t.amount_type), kind: await kindOf(ctx, t, fields) });
+  if (ids.length === 0) return out;
+  const fields = {
+    group: await hasField(ctx, 'account.tax', 'tax_group_id'),
+    ubl: await hasField(ctx, 'account.tax', 'ubl_cii_tax_category_code'),
+    country: await hasField(ctx, 'account.tax', 'country_id'),
+    affected: await hasField(ctx, 'account.tax', 'is_base_affected'),
+  };
+  // Twice at most: the taxes, then the children of the groups among them.
+  for (let wanted = [...new Set(ids)]; wanted.length > 0; ) {
+    const rows = await ctx.client.read('account.tax', wanted, [
+      'id',
+      'name',
+      'amount',
+      'amount_type',
+      'company_id',
+      'sequence',
+      'children_tax_ids',
+      'include_base_amount',
+      ...(fields.affected ? ['is_base_affected'] : []),
+      ...(fields.group ? ['tax_group_id'] : []),
+      ...(fields.ubl ? ['ubl_cii_tax_category_code'] : []),
+      ...(fields.country ? ['country_id'] : []),
+    ]);
+    for (const t of rows) {
+      const children = Array.isArray(t.children_tax_ids) ? t.children_tax_ids.filter((c): c is number => typeof c === 'number') : [];
+      out.set(t.id, {
+        id: t.id,
+        amount: num(t.amount),
+        amountType: str(t.amount_type),
+        kind: await kindOf(ctx, t, fields),
+        sequence: num(t.sequence),
+        children: str(t.amount_type) === 'group' ? children : [],
+        includeBase: t.include_base_amount === true,
+        baseAffected: t.is_base_affected !== false,
+      });
+    }
+    wanted = [...new Set(rows.flatMap((t) => out.get(t.id)!.children))].filter((c) => !out.has(c));
+  }
   return out;
+}
+
+/** The taxes `ids` in the order Odoo computes them, each group replaced by its taxes (account.tax `flatten_taxes_hierarchy`: by sequence, then id). */
+export function flattenTaxes(ids: readonly number[], taxes: ReadonlyMap<number, OdooTax>): OdooTax[] {
+  const bySequence = (a: OdooTax, b: OdooTax): number => a.sequence - b.sequence || a.id - b.id;
+  const known = ids.map((id) => taxes.get(id)).filter((t): t is OdooTax => t !== undefined);
+  return known.sort(bySequence).flatMap((t) => (t.amountType === 'group' ? flattenTaxes(t.children, taxes) : [t]));
 }

@@ -67,23 +67,37 @@ function firstWhere(env: Env, model: string, field: string, value: unknown, pred
 
 /**
  * The taxes of a line (account.tax `_compute_amount` in 17, `_eval_tax_amount_*` in 18/19): a percent
- * tax is a share of the net amount, a fixed tax its amount per unit of the line's quantity, signed as
- * the net amount (Odoo's copysign, so a returned quantity or a negative price gives a negative tax).
- * Every tax is on the same base: the sandbox has no price-included taxes nor include_base_amount.
+ * tax is a share of its base, a division tax the share that makes the base its remainder
+ * (base / (1 - rate) - base), a fixed tax its amount per unit of the line's quantity, signed as the net
+ * amount (Odoo's copysign, so a returned quantity or a negative price gives a negative tax). Taxes go in
+ * Odoo's order, a group replaced by its children (`flatten_taxes_hierarchy`: by sequence, then id); the
+ * base is the net amount plus the earlier taxes that `include_base_amount`, for a tax `is_base_affected`.
+ * The sandbox has no price-included taxes.
  */
 function lineTax(env: Env, l: Row, taxIds: unknown): number {
   if (!Array.isArray(taxIds) || taxIds.length === 0) return 0;
-  const base = lineSubtotal(l);
+  const net = lineSubtotal(l);
+  let added = 0;
   let total = 0;
-  for (const id of taxIds as number[]) {
-    const t = env.row('account.tax', id);
-    if (!t) continue;
+  for (const t of flatTaxes(env, taxIds as number[])) {
+    const base = t.is_base_affected === false ? net : net + added;
+    let amount: number;
     if (t.amount_type === 'fixed') {
       const qty = Math.abs(lineQuantity(l));
-      total += (base < 0 ? -qty : base > 0 ? qty : lineQuantity(l)) * num(t.amount);
-    } else total += (base * num(t.amount)) / 100;
+      amount = (base < 0 ? -qty : base > 0 ? qty : lineQuantity(l)) * num(t.amount);
+    } else if (t.amount_type === 'division') amount = num(t.amount) >= 100 ? 0 : base / (1 - num(t.amount) / 100) - base;
+    else amount = (base * num(t.amount)) / 100;
+    total += amount;
+    if (t.include_base_amount === true) added += amount;
   }
   return total;
+}
+
+/** The taxes `ids` in the order Odoo computes them, each group replaced by its children (account.tax `flatten_taxes_hierarchy`). */
+function flatTaxes(env: Env, ids: readonly number[]): Row[] {
+  const bySequence = (a: Row, b: Row): number => num(a.sequence) - num(b.sequence) || a.id - b.id;
+  const rows = ids.map((id) => env.row('account.tax', id)).filter((t): t is Row => t !== undefined);
+  return rows.sort(bySequence).flatMap((t) => (t.amount_type === 'group' ? flatTaxes(env, Array.isArray(t.children_tax_ids) ? (t.children_tax_ids as number[]) : []) : [t]));
 }
 
 /** amount_untaxed, amount_tax and amount_total of a document from its lines, whose taxes are in `taxField`. */
@@ -364,7 +378,12 @@ const accountTax: ModelDef = {
   fields: {
     name: char('Tax Name', { required: true }),
     amount: float('Amount'),
-    amount_type: sel('Tax Computation', [['percent', 'Percentage'], ['fixed', 'Fixed']], { default: constant('percent') }),
+    amount_type: sel('Tax Computation', [['group', 'Group of Taxes'], ['fixed', 'Fixed'], ['percent', 'Percentage'], ['division', 'Percentage Tax Included']], { default: constant('percent') }),
+    sequence: int('Sequence', { default: constant(1) }),
+    // A group's taxes (Odoo refuses a group inside a group: `_check_children_scope`).
+    children_tax_ids: m2m('account.tax', 'Children Taxes'),
+    include_base_amount: bool('Affect Base of Subsequent Taxes', { default: constant(false) }),
+    is_base_affected: bool('Base Affected by Previous Taxes', { default: constant(true) }),
     type_tax_use: sel('Tax Type', [['sale', 'Sales'], ['purchase', 'Purchases'], ['none', 'None']], { default: constant('sale') }),
     active: bool('Active', { default: constant(true) }),
     ...company,
