@@ -178,6 +178,85 @@ describe('ship notices to customers', () => {
   });
 });
 
+/** A second warehouse of our company (`code`) with an address of its own, as a person makes one in Odoo: its contact first, under the company's. */
+async function warehouse(client: OdooClient, name: string, code: string, address: Record<string, unknown>): Promise<number> {
+  const [company] = await client.read('res.company', [1], ['partner_id']);
+  const partnerId = await client.create('res.partner', { ...address, parent_id: (company!.partner_id as [number, string])[0], type: 'other' });
+  return client.create('stock.warehouse', { name, code, partner_id: partnerId });
+}
+
+/** The company's main warehouse at the company's contact, as Odoo has it (the seed's company has no contact of its own to default to). */
+async function mainWarehouseAtCompany(client: OdooClient): Promise<void> {
+  const [company] = await client.read('res.company', [1], ['partner_id']);
+  await client.write('stock.warehouse', [1], { partner_id: (company!.partner_id as [number, string])[0] });
+}
+
+/** A sale order of `customer` for the customer's order `ref`, shipped from `warehouseId` (the main one when undefined), confirmed and delivered in full. */
+async function shippedFrom(client: OdooClient, customer: number, ref: string, productId: number, warehouseId?: number): Promise<void> {
+  const so = await client.create('sale.order', { partner_id: customer, client_order_ref: ref, ...(warehouseId ? { warehouse_id: warehouseId } : {}), order_line: [[0, 0, { product_id: productId, product_uom_qty: 3 }]] });
+  await client.call('sale.order', 'action_confirm', [[so]]);
+  await ship(client, await openDelivery(client, ref));
+}
+
+describe('ship notices from the warehouse the goods left', () => {
+  let r: Rig;
+  afterEach(async () => r && (await r.stop()));
+
+  it('an 856 names the second warehouse it left from as ship-from, by its own address and no id; one from the main warehouse the company; both warehouses read once for the run', async () => {
+    r = await rig({ northgate: (text) => text.replace('messageType: 856 }', 'messageType: 856, orders: all }') });
+    await setCompany(r.client, 'Brightwater Valve and Fitting Co.', BRIGHTWATER);
+    await mainWarehouseAtCompany(r.client);
+    const plant = await warehouse(r.client, 'Dayton Plant', 'DAY', { name: 'Brightwater Dayton Plant', street: '1800 Stanley Ave', city: 'Dayton', zip: '45404', country_id: 233 });
+    // A warehouse's operation types are its own: the plant's deliveries are DAY/OUT/….
+    await shippedFrom(r.client, 30, 'NG-PLANT-1', 60, plant);
+    await shippedFrom(r.client, 30, 'NG-MAIN-1', 61);
+    r.sandbox.resetStats();
+    await r.exportOnce();
+    await until(() => r.sent('northgate', 'ST*856*').length === 2, 15_000, 'the two 856s');
+    const [fromPlant] = r.sent('northgate', 'PRF*NG-PLANT-1~');
+    const [fromMain] = r.sent('northgate', 'PRF*NG-MAIN-1~');
+    for (const text of [fromPlant!, fromMain!]) expect(validateBuffer(Buffer.from(text, 'latin1')).errors).toEqual([]);
+    expect(fromPlant).toMatch(/BSN\*00\*DAY\/OUT\/\d{5}\*/);
+    const sf = (text: string) => n1Loops(text).filter((l) => /^N1\*(SF|SU)\*/.test(l));
+    // Supplier stays the company; ship-from is the plant, by its contact's name and address.
+    expect(sf(fromPlant!)).toEqual([
+      'N1*SU*Brightwater Valve and Fitting Co.*ZZ*BRIGHTWATERVF~N3*250 Executive Park Blvd~N4*San Francisco**94134*US',
+      'N1*SF*Brightwater Dayton Plant~N3*1800 Stanley Ave~N4*Dayton**45404*US',
+    ]);
+    expect(sf(fromMain!)).toEqual([
+      'N1*SU*Brightwater Valve and Fitting Co.*ZZ*BRIGHTWATERVF~N3*250 Executive Park Blvd~N4*San Francisco**94134*US',
+      'N1*SF*Brightwater Valve and Fitting Co.*ZZ*BRIGHTWATERVF~N3*250 Executive Park Blvd~N4*San Francisco**94134*US',
+    ]);
+    // Where they left from is read for the run's pickings together, not per picking.
+    expect(r.sandbox.stats.calls['stock.picking.type.read']).toBe(1);
+    expect(r.sandbox.stats.calls['stock.warehouse.read']).toBe(1);
+  });
+
+  it('a DESADV names the second warehouse as NAD+SF; a warehouse without an address ships from the company', async () => {
+    r = await rig({ nordhaven: (text) => text.replace('messageType: DESADV }', 'messageType: DESADV, orders: all }') });
+    await setCompany(r.client, 'Valdoria Valvole S.r.l.', { street: 'Via delle Fonderie 12', city: 'Lumezzane', zip: '25065', country_id: 109, vat: 'IT01234567890' });
+    const dc = await warehouse(r.client, 'Venlo DC', 'VEN', { name: 'Valdoria Distribution Centre Venlo', street: 'Celsiusweg 40', city: 'Venlo', zip: '5928 PR', country_id: 165 });
+    // The seeded main warehouse has no address (its company had no contact when it was made).
+    await shippedFrom(r.client, 32, 'NH-DC-1', 70, dc);
+    await shippedFrom(r.client, 32, 'NH-MAIN-1', 72);
+    await r.exportOnce();
+    await until(() => r.sent('nordhaven', 'DESADV').length === 2, 15_000, 'the two DESADVs');
+    const segments = (ref: string) => {
+      const [text] = r.sent('nordhaven', `RFF+ON:${ref}'`);
+      expect(validateBuffer(Buffer.from(text!, 'latin1')).errors).toEqual([]);
+      return text!.split("'").map((x) => x.trim()).filter((x) => /^NAD\+S[UF]\+/.test(x));
+    };
+    expect(segments('NH-DC-1')).toEqual([
+      'NAD+SU+8034567000012::9++Valdoria Valvole S.r.l.+Via delle Fonderie 12+Lumezzane++25065+IT',
+      'NAD+SF+++Valdoria Distribution Centre Venlo+Celsiusweg 40+Venlo++5928 PR+NL',
+    ]);
+    expect(segments('NH-MAIN-1')).toEqual([
+      'NAD+SU+8034567000012::9++Valdoria Valvole S.r.l.+Via delle Fonderie 12+Lumezzane++25065+IT',
+      'NAD+SF+8034567000012::9++Valdoria Valvole S.r.l.+Via delle Fonderie 12+Lumezzane++25065+IT',
+    ]);
+  });
+});
+
 describe('deliveryAsShipNotice', () => {
   const envelope: Envelope = { standard: 'x12', version: '004010', messageType: '856', sender: { id: 'US' }, receiver: { id: 'THEM' }, interchangeControlNumber: '0', controlNumber: '0', test: false };
   let sandbox: SandboxHandle | undefined;

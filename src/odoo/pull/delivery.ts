@@ -11,7 +11,7 @@ import type { Order } from '../../canonical/order';
 import type { ShipNotice, ShipNoticeLine } from '../../canonical/ship-notice';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
 import { hasField, resolvePartner } from '../post/resolve';
-import { day, listedIn, m2oName, ownItemIds, type ExportWindow } from './fields';
+import { day, listedIn, m2oIds, m2oName, ownItemIds, type ExportWindow } from './fields';
 import { commercialOf, documentParties } from './parties';
 import { customerLines, readSaleLines } from './sale-order';
 
@@ -41,14 +41,41 @@ export async function doneDeliveries(ctx: PostContext, window: ExportWindow, lim
       ['sale_id.client_order_ref', '!=', false],
       ...listedIn('date_done', window),
     ],
-    { fields: ['id', 'name', 'sale_id', 'date_done'], order: 'date_done, id', limit },
+    { fields: ['id', 'name', 'sale_id', 'date_done', 'picking_type_id'], order: 'date_done, id', limit },
   );
-  const saleIds = [...new Set(rows.map((r) => m2oId(r.sale_id)).filter((id): id is number => id !== undefined))];
+  // Where each of them left from, read now for all of them rather than picking by picking.
+  await warehouseAddresses(ctx, m2oIds(rows, 'picking_type_id'));
+  const saleIds = m2oIds(rows, 'sale_id');
   const refs = new Map((saleIds.length > 0 ? await ctx.client.read('sale.order', saleIds, ['id', 'client_order_ref']) : []).map((so) => [so.id, str(so.client_order_ref)]));
   return rows.flatMap((r) => {
     const ref = refs.get(m2oId(r.sale_id) ?? -1);
     return ref ? [{ id: r.id, name: str(r.name), ref, at: str(r.date_done) }] : [];
   });
+}
+
+/**
+ * The address contact of the warehouse each operation type works in: the warehouse a picking left from
+ * is its type's (stock.picking.type `warehouse_id`, stored, set by `_compute_warehouse_id` to the
+ * company's first warehouse when none is given), and its address stock.warehouse `partner_id` (the
+ * company's contact unless changed; Odoo 17 to 19: addons/stock/models/stock_picking.py, the picking type
+ * class; stock_warehouse.py, Warehouse). Undefined for a type without a warehouse or a warehouse without
+ * an address. The types not yet asked this run are read together: two calls for any number of pickings.
+ */
+export async function warehouseAddresses(ctx: PostContext, typeIds: readonly number[]): Promise<Map<number, number | undefined>> {
+  const key = (id: number) => `warehouse-address:${id}`;
+  const wanted = [...new Set(typeIds)];
+  const missing = wanted.filter((id) => !ctx.cache.entries.has(key(id)));
+  let batch: Promise<Map<number, number | undefined>> | undefined;
+  const read = async (): Promise<Map<number, number | undefined>> => {
+    const types = await ctx.client.read('stock.picking.type', missing, ['id', 'warehouse_id']);
+    const warehouseIds = m2oIds(types, 'warehouse_id');
+    const warehouses = warehouseIds.length > 0 ? await ctx.client.read('stock.warehouse', warehouseIds, ['id', 'partner_id']) : [];
+    const address = new Map(warehouses.map((w) => [w.id, m2oId(w.partner_id)]));
+    return new Map(types.map((t) => [t.id, address.get(m2oId(t.warehouse_id) ?? -1)]));
+  };
+  // Only the missing types' loads run, and the first of them reads them all.
+  const found = await Promise.all(wanted.map(async (id) => [id, await ctx.cache.get(key(id), async () => (await (batch ??= read())).get(id))] as const));
+  return new Map(found);
 }
 
 /** What one picking shipped of one sale order line: its done moves summed, in the moves' unit. */
@@ -97,7 +124,7 @@ async function shippedBySaleLine(ctx: PostContext, pickingId: number): Promise<M
  */
 export async function deliveryAsShipNotice(ctx: PostContext, pickingId: number, original: Order | undefined, partnerId: string, envelope: Envelope): Promise<ShipNotice> {
   const tracking = await hasField(ctx, 'stock.picking', 'carrier_tracking_ref');
-  const [picking] = await ctx.client.read('stock.picking', [pickingId], ['id', 'name', 'state', 'date_done', 'sale_id', 'partner_id', 'company_id', ...(tracking ? ['carrier_tracking_ref'] : [])]);
+  const [picking] = await ctx.client.read('stock.picking', [pickingId], ['id', 'name', 'state', 'date_done', 'sale_id', 'partner_id', 'company_id', 'picking_type_id', ...(tracking ? ['carrier_tracking_ref'] : [])]);
   if (!picking) throw new BusinessError('unsupported', `delivery id ${pickingId} does not exist in Odoo`);
   if (picking.state !== 'done') throw new BusinessError('unsupported', `delivery ${str(picking.name)} is ${str(picking.state)}: it is announced once validated`);
   const soId = m2oId(picking.sale_id);
@@ -133,7 +160,10 @@ export async function deliveryAsShipNotice(ctx: PostContext, pickingId: number, 
   const trackingNumber = tracking ? str(picking.carrier_tracking_ref).trim() : '';
   if (trackingNumber) notice.carrier = { trackingNumber };
   // Who ordered and where the goods go, as the customer named them on the order (else the sale order's
-  // customer and the picking's address), and who ships them: us, from our company's address.
+  // customer and the picking's address), and who ships them: us, from the warehouse the picking left
+  // (its address; the company's when it has none).
+  const typeId = m2oId(picking.picking_type_id);
+  const shipFrom = typeId === undefined ? undefined : (await warehouseAddresses(ctx, [typeId])).get(typeId);
   const parties = await documentParties(ctx, {
     original,
     customer: [
@@ -142,6 +172,7 @@ export async function deliveryAsShipNotice(ctx: PostContext, pickingId: number, 
     ],
     ours: ['supplier', 'ship_from'],
     companyId: m2oId(picking.company_id),
+    shipFrom,
     envelope,
     taxIds: false,
   });

@@ -1,11 +1,16 @@
 /** Reading Odoo values for the documents we send: many2one names and dates as the canonical model writes them. */
 import type { ItemIds } from '../../canonical/common';
 import type { Domain, OdooRecord } from '../client';
-import { str, type PostContext } from '../post/context';
+import { m2oId, str, type PostContext } from '../post/context';
 
 /** The display name of a many2one value (`[id, "name"]`), '' for none. */
 export function m2oName(v: unknown): string {
   return Array.isArray(v) && typeof v[1] === 'string' ? v[1] : '';
+}
+
+/** The distinct ids a many2one `field` of `rows` points to, none for empty ones. */
+export function m2oIds(rows: readonly OdooRecord[], field: string): number[] {
+  return [...new Set(rows.map((r) => m2oId(r[field])).filter((id): id is number => id !== undefined))];
 }
 
 /** `2026-11-29 14:00:00` → `2026-11-29`. */

@@ -4,7 +4,8 @@
  * DUNS or numbers of their own, so their system recognises them; only when the order as received is not
  * in the ledger, or does not name a party, are they read from Odoo's contacts (name and address, no id).
  * Our own party is the Odoo company (name, address, VAT number), identified as the partner knows us: our
- * interchange identity (the envelope's sender).
+ * interchange identity (the envelope's sender); a ship-from at another address of ours (the warehouse the
+ * goods left) is that address's contact, without an id.
  */
 import type { Envelope } from '../../canonical/envelope';
 import type { Order } from '../../canonical/order';
@@ -88,6 +89,8 @@ export interface PartySources {
   ours: PartyRole[];
   /** The Odoo company the record belongs to. */
   companyId: number | undefined;
+  /** The contact of the place the goods leave from (a warehouse's address): the ship-from, unless it is the company's contact. */
+  shipFrom?: number | undefined;
   envelope: Envelope;
   /** Parties carry VAT numbers (an invoice's do; a ship notice's need not). */
   taxIds: boolean;
@@ -114,7 +117,12 @@ export async function documentParties(ctx: PostContext, s: PartySources): Promis
   const contact = await contactParty(ctx, company.partnerId, s.ours[0] ?? 'supplier', s.taxIds);
   const ids = ourId(s.envelope);
   for (const role of s.ours) {
-    const party: Party = { ...contact, role, ...(company.name ? { name: company.name } : {}), ...(ids ? { ids } : {}) };
+    // Another place of ours (a plant, a distribution centre) is named by its own contact and carries no
+    // id: our interchange id names the company, and a GLN one location, so the customer's system would
+    // take the goods as leaving from our head office.
+    // A contact without an address says nowhere: the company's address is then the better guess.
+    const elsewhere = role === 'ship_from' && s.shipFrom !== undefined && s.shipFrom !== company.partnerId ? await contactParty(ctx, s.shipFrom, role, s.taxIds) : undefined;
+    const party: Party = elsewhere?.address ? elsewhere : { ...contact, role, ...(company.name ? { name: company.name } : {}), ...(ids ? { ids } : {}) };
     if (party.ids || party.name || party.address) out.push(party);
   }
   return out;

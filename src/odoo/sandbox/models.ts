@@ -435,6 +435,8 @@ const saleOrder: ModelDef = {
     currency_id: m2o('res.currency', 'Currency', { default: ifExists('res.currency', 1) }),
     user_id: m2o('res.users', 'Salesperson'),
     picking_ids: o2m('stock.picking', 'sale_id', 'Transfers'),
+    // sale_stock's sale.order `_compute_warehouse_id`: the company's first warehouse (the sandbox's users have no default warehouse).
+    warehouse_id: m2o('stock.warehouse', 'Warehouse', { default: (env, v) => firstWarehouse(env, v.company_id ?? 1) }),
     ...amountFields(saleLines, 'tax_id', 'Taxes'),
     duplicated_order_ids: computed(m2m('sale.order', 'Duplicated Order'), (env, r) =>
       typeof r.client_order_ref === 'string'
@@ -516,7 +518,9 @@ function isGoods(env: Env, productId: unknown): boolean {
 function createDelivery(env: Env, order: Row): void {
   const lines = saleLines(env, order.id).filter((l) => typeof l.product_id === 'number' && isGoods(env, l.product_id));
   if (!lines.length) return;
-  const type = env.rowsBy('stock.picking.type', 'code', 'outgoing')[0];
+  // The order's warehouse ships it (its one-step delivery route's operation type, out_type_id in Odoo).
+  const outgoing = (t: Row) => t.code === 'outgoing' && t.active !== false;
+  const type = (typeof order.warehouse_id === 'number' ? rowsWhere(env, 'stock.picking.type', 'warehouse_id', order.warehouse_id, outgoing)[0] : undefined) ?? env.rowsBy('stock.picking.type', 'code', 'outgoing')[0];
   if (!type) return;
   const [pid] = env.create('stock.picking', [
     {
@@ -767,6 +771,56 @@ const stockLocation: ModelDef = {
   displayName: (_env, r) => String(r.complete_name || r.name),
 };
 
+/** The company's first warehouse (Odoo orders them by sequence, then id; the sandbox has no sequence). */
+function firstWarehouse(env: Env, companyId: unknown): number | undefined {
+  return env.rowsBy('stock.warehouse', 'company_id', typeof companyId === 'number' ? companyId : 1).find((w) => w.active !== false)?.id;
+}
+
+/**
+ * A warehouse made without its locations (as a person makes one in Odoo's form) gets them and its
+ * receipt and delivery operation types, as stock.warehouse `create` does (view location, `Stock`,
+ * `_create_or_update_sequences_and_picking_types`); one-step routes only, so no pick, pack or routes.
+ */
+function equipWarehouse(env: Env, w: Row): void {
+  if (w.lot_stock_id) return;
+  const code = String(w.code);
+  const [view] = env.create('stock.location', [{ name: code, complete_name: code, usage: 'view' }]);
+  const [stock] = env.create('stock.location', [{ name: 'Stock', complete_name: `${code}/Stock`, usage: 'internal' }]);
+  env.assign('stock.warehouse', w, { view_location_id: view, lot_stock_id: stock });
+  const vendors = env.rowsBy('stock.location', 'usage', 'supplier')[0]?.id;
+  const customers = env.rowsBy('stock.location', 'usage', 'customer')[0]?.id;
+  env.create('stock.picking.type', [
+    { name: 'Receipts', code: 'incoming', sequence_prefix: `${code}/IN/`, default_location_src_id: vendors, default_location_dest_id: stock, warehouse_id: w.id, company_id: w.company_id },
+    { name: 'Delivery Orders', code: 'outgoing', sequence_prefix: `${code}/OUT/`, default_location_src_id: stock, default_location_dest_id: customers, warehouse_id: w.id, company_id: w.company_id },
+  ]);
+}
+
+const stockWarehouse: ModelDef = {
+  name: 'stock.warehouse',
+  description: 'Warehouse',
+  fields: {
+    ...company,
+    // stock.warehouse `_default_name`: the company's name for its first warehouse, numbered after it.
+    name: char('Warehouse', {
+      required: true,
+      default: (env, v) => {
+        const companyId = typeof v.company_id === 'number' ? v.company_id : 1;
+        const name = env.displayName('res.company', companyId);
+        const count = env.rowsBy('stock.warehouse', 'company_id', companyId).length;
+        return count ? `${name} - warehouse # ${count + 1}` : name;
+      },
+    }),
+    code: char('Short Name', { required: true }),
+    active: bool('Active', { default: constant(true) }),
+    // The warehouse's address: the company's contact unless set (stock.warehouse `partner_id` default).
+    partner_id: m2o('res.partner', 'Address', { default: (env, v) => env.row('res.company', typeof v.company_id === 'number' ? v.company_id : 1)?.partner_id }),
+    // Required in Odoo, whose create makes them before the record; here equipWarehouse makes them after.
+    view_location_id: m2o('stock.location', 'View Location'),
+    lot_stock_id: m2o('stock.location', 'Location Stock'),
+  },
+  afterCreate: (env, rows) => rows.forEach((w) => equipWarehouse(env, w)),
+};
+
 const stockPickingType: ModelDef = {
   name: 'stock.picking.type',
   description: 'Picking Type',
@@ -778,8 +832,11 @@ const stockPickingType: ModelDef = {
     default_location_dest_id: m2o('stock.location', 'Default Destination Location'),
     active: bool('Active', { default: constant(true) }),
     ...company,
+    // stock.picking.type `_compute_warehouse_id`: the company's first warehouse when none is given.
+    warehouse_id: m2o('stock.warehouse', 'Warehouse', { default: (env, v) => firstWarehouse(env, v.company_id ?? 1) }),
   },
-  displayName: (env, r) => `${env.displayName('res.company', (r.company_id as number) || 1)}: ${String(r.name)}`,
+  // stock.picking.type `_compute_display_name`: "Warehouse: Operation Type", the bare name without one.
+  displayName: (env, r) => (typeof r.warehouse_id === 'number' ? `${env.displayName('stock.warehouse', r.warehouse_id)}: ${String(r.name)}` : String(r.name)),
 };
 
 const PICKING_STATES: Array<[string, string]> = [
@@ -1426,6 +1483,7 @@ export const MODELS: ModelDef[] = [
   purchaseOrder,
   purchaseOrderLine,
   stockLocation,
+  stockWarehouse,
   stockPickingType,
   stockPicking,
   stockMove,
