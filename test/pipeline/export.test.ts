@@ -10,7 +10,7 @@ import { validateBuffer } from '../../src/edi/validate';
 import { OdooClient } from '../../src/odoo/client';
 import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
 import { loadPartners } from '../../src/partners';
-import { exportPurchaseOrders, ledgerRenderer } from '../../src/pipeline/export';
+import { exportPurchaseOrders, ledgerRenderer, type ExportDeps } from '../../src/pipeline/export';
 import { Gateway } from '../../src/pipeline/gateway';
 import { nullSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
@@ -18,6 +18,21 @@ import { exportRig, type ExportRig } from '../support/export-rig';
 import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
+
+/** The Odoo sandbox, a fresh ledger and export deps over the shipped partners for `body`, all closed after it. */
+async function withExport(prefix: string, deps: Partial<ExportDeps>, body: (x: { sandbox: SandboxHandle; ledger: SqliteLedger; client: OdooClient; d: ExportDeps }) => Promise<void>): Promise<void> {
+  const sandbox = await startSandbox({ password: 'pw' });
+  const data = mkdtempSync(join(tmpdir(), prefix));
+  const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
+  const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
+  const d: ExportDeps = { ledger, registry: loadPartners(join(ROOT, 'partners'), { dataRoot: data }), client, logger: pino({ level: 'silent' }), render: ledgerRenderer(ledger), ...deps };
+  try {
+    await body({ sandbox, ledger, client, d });
+  } finally {
+    ledger.close();
+    await sandbox.close();
+  }
+}
 
 
 describe('purchase orders from Odoo', () => {
@@ -118,12 +133,7 @@ describe('purchase orders from Odoo', () => {
 
 describe('purchase orders cancelled in Odoo', () => {
   it('one we sent is cancelled at the supplier with the same order as a cancellation (BEG01 01), once; one never sent is not', async () => {
-    const sandbox = await startSandbox({ password: 'pw' });
-    const data = mkdtempSync(join(tmpdir(), 'gw-export-cancel-'));
-    const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
-    const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
-    const d = { ledger, registry: loadPartners(join(ROOT, 'partners'), { dataRoot: data }), client, logger: pino({ level: 'silent' }), render: ledgerRenderer(ledger) };
-    try {
+    await withExport('gw-export-cancel-', {}, async ({ ledger, client, d }) => {
       expect(await exportPurchaseOrders(d)).toBe(0);
       await new Promise((r) => setTimeout(r, 1100));
       const line = [0, 0, { product_id: 80, product_qty: 10, price_unit: 0.0845, date_planned: '2026-12-10 12:00:00' }];
@@ -154,23 +164,15 @@ describe('purchase orders cancelled in Odoo', () => {
       expect(ledger.exportFailures()).toEqual([]);
       // A cancellation carries the order's lines, as the supplier knows them.
       expect(cancellation!.match(/PO1\*/g)).toHaveLength(1);
-    } finally {
-      ledger.close();
-      await sandbox.close();
-    }
+    });
   });
 });
 
 describe('purchase orders reinstated after their cancellation went out', () => {
   it('go to the supplier again in full as a replacement (BEG01 05, BGM 1225 5), once per reinstatement, and may be cancelled again, whatever the partner says of changes', async () => {
-    const sandbox = await startSandbox({ password: 'pw' });
-    const data = mkdtempSync(join(tmpdir(), 'gw-export-reinstate-'));
-    const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
-    const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
-    const d = { ledger, registry: loadPartners(join(ROOT, 'partners'), { dataRoot: data }), client, logger: pino({ level: 'silent' }), render: ledgerRenderer(ledger) };
     // The sandbox's clock ticks in seconds: a confirmation after this is an approval of its own.
     const tick = () => new Promise((r) => setTimeout(r, 1100));
-    try {
+    await withExport('gw-export-reinstate-', {}, async ({ ledger, client, d }) => {
       expect(await exportPurchaseOrders(d)).toBe(0);
       await tick();
       // Bolt reads X12, Fjordline EDIFACT; neither has changes: true.
@@ -218,10 +220,7 @@ describe('purchase orders reinstated after their cancellation went out', () => {
       const edifact = sent('fjordline');
       expect(edifact.map((t) => /BGM\+[^+]*\+([^+]+)\+(\d+)'/.exec(t)?.slice(1))).toEqual(['9', '1', '5', '1', '5'].map((code) => [fjordName, code]));
       for (const t of edifact) expect(validateBuffer(Buffer.from(t, 'latin1')).errors).toEqual([]);
-    } finally {
-      ledger.close();
-      await sandbox.close();
-    }
+    });
   });
 });
 
@@ -316,15 +315,10 @@ describe('purchase orders changed after they were sent', () => {
 
 describe('export runs over many records', () => {
   it('reach every page; a record that fails is held for a person and tried at every run, while the cursor and the records after it go on', async () => {
-    const sandbox = await startSandbox({ password: 'pw' });
-    const data = mkdtempSync(join(tmpdir(), 'gw-export-pages-'));
-    const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
-    const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
     const logged: Array<{ level: number; msg: string }> = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as { level: number; msg: string }) });
-    const d = { ledger, registry: loadPartners(join(ROOT, 'partners'), { dataRoot: data }), client, logger, render: ledgerRenderer(ledger), pageSize: 2 };
     const errors = () => logged.filter((l) => l.level >= 50).map((l) => l.msg);
-    try {
+    await withExport('gw-export-pages-', { logger, pageSize: 2 }, async ({ sandbox, ledger, client, d }) => {
       expect(await exportPurchaseOrders(d)).toBe(0);
       await new Promise((r) => setTimeout(r, 1100));
       const line = [0, 0, { product_id: 80, product_qty: 10, price_unit: 0.0845, date_planned: '2026-12-10 12:00:00' }];
@@ -378,9 +372,6 @@ describe('export runs over many records', () => {
       sandbox.faults.clear();
       expect(await exportPurchaseOrders(d)).toBe(1);
       expect(cursor()).toBe(late);
-    } finally {
-      ledger.close();
-      await sandbox.close();
-    }
+    });
   });
 });
