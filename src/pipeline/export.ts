@@ -99,6 +99,14 @@ export interface ExportKind<T extends { id: number; name: string; at: string }> 
   base?: string;
   /** Whether this partner gets this kind at all (default: whenever its documents entry asks for `docType`). */
   enabled?(entry: DocumentEntry): boolean;
+  /**
+   * For a record that may go more than once over its life, each time once (a purchase order cancelled,
+   * reinstated, cancelled again): the key it is sent under now, or why it is not to be sent now. Default
+   * `partner:id`, one send ever.
+   */
+  keyOf?(row: T, partner: Partner, ledger: Ledger): string | NotForPartner;
+  /** The kind whose export of the record (`partner:id`) takes this one's fingerprint: what the partner has now, that changes are measured from. */
+  renews?: string;
 }
 
 /** A hash of what a partner reads of a document: `pick` chooses it (not the envelope, which every send renews). */
@@ -124,6 +132,28 @@ const PURCHASE_ORDERS: ExportKind<ConfirmedPurchaseOrder> = {
   fingerprint: orderFingerprint,
 };
 
+/** The ledger's key spaces of purchase orders cancelled at the supplier and reinstated there. */
+const CANCELLED = 'odoo:purchase.order.cancel';
+const REINSTATED = 'odoo:purchase.order.reinstate';
+
+/**
+ * Where a purchase order stands with the supplier, from what the ledger says was sent: undefined when
+ * its order never went out (or a person dismissed it); else the generation it is in (`partner:id` for the
+ * order as first sent, `partner:id#n` once reinstated for the (n-1)th time), whether that generation was
+ * cancelled there, and the key a reinstatement of it is sent under. Each cancellation and reinstatement is
+ * one export of its own, so the chain is walked by key, without reading rows in time order.
+ */
+function purchaseOrderStanding(ledger: Ledger, partnerId: string, poId: number): { generation: string; cancelled: boolean; next: string } | undefined {
+  const record = `${partnerId}:${poId}`;
+  const generation = (n: number): string => (n === 1 ? record : `${record}#${n}`);
+  if (typeof ledger.exported(PURCHASE_ORDERS.source, record) !== 'number') return undefined;
+  for (let n = 1; ; n++) {
+    // A cancellation or reinstatement dismissed by a person (null) was not sent: the supplier has what came before.
+    const cancelled = typeof ledger.exported(CANCELLED, generation(n)) === 'number';
+    if (!cancelled || typeof ledger.exported(REINSTATED, generation(n + 1)) !== 'number') return { generation: generation(n), cancelled, next: generation(n + 1) };
+  }
+}
+
 /** A purchase order sent and changed in Odoo since (quantities, prices, dates, lines) → the order as it is now, purpose change (850 BEG01 04, ORDERS BGM 1225 4), for suppliers whose entry says `changes: true`. */
 const PURCHASE_ORDER_CHANGES: ExportKind<ConfirmedPurchaseOrder> = {
   source: 'odoo:purchase.order.change',
@@ -132,31 +162,55 @@ const PURCHASE_ORDER_CHANGES: ExportKind<ConfirmedPurchaseOrder> = {
   sinceKey: (partnerId) => `export.since.${partnerId}.purchase.order.change`,
   what: 'changed purchase order',
   list: changedPurchaseOrders,
-  build: (ctx, po, partner, envelope) => purchaseOrderAsOrder(ctx, po.id, partner.id, envelope, 'change'),
+  build: async (ctx, po, partner, envelope, ledger) => {
+    // A change cannot undo a cancellation the supplier holds: only a reinstatement does (D26).
+    if (purchaseOrderStanding(ledger, partner.id, po.id)?.cancelled) return { skip: `purchase order ${po.name} stands cancelled at ${partner.id}` };
+    return purchaseOrderAsOrder(ctx, po.id, partner.id, envelope, 'change');
+  },
   name: (po) => po.name,
   fingerprint: orderFingerprint,
   base: PURCHASE_ORDERS.source,
   enabled: (entry) => entry.changes === true,
 };
 
+/**
+ * A purchase order cancelled at the supplier, then set to draft and confirmed again in Odoo → the order
+ * as it is now, purpose replace (850 BEG01 05, ORDERS BGM 1225 5; D26), once per reinstatement, for every
+ * supplier that gets orders. Found by its new approval (`date_approve`), from its own cursor.
+ */
+const PURCHASE_ORDER_REINSTATEMENTS: ExportKind<ConfirmedPurchaseOrder> = {
+  source: REINSTATED,
+  docType: 'order',
+  model: 'purchase.order',
+  sinceKey: (partnerId) => `export.since.${partnerId}.purchase.order.reinstate`,
+  what: 'reinstated purchase order',
+  list: confirmedPurchaseOrders,
+  keyOf: (po, partner, ledger) => {
+    const standing = purchaseOrderStanding(ledger, partner.id, po.id);
+    return standing?.cancelled ? standing.next : { skip: `purchase order ${po.name} does not stand cancelled at ${partner.id}` };
+  },
+  build: (ctx, po, partner, envelope) => purchaseOrderAsOrder(ctx, po.id, partner.id, envelope, 'replace'),
+  name: (po) => po.name,
+  fingerprint: orderFingerprint,
+  // The supplier has the order as sent now: a later change (D25) is measured from it.
+  renews: PURCHASE_ORDERS.source,
+};
+
 /** How far back cancellations are looked for: a purchase order approved longer ago than this and cancelled now is not announced. */
 export const CANCEL_RESCAN_DAYS = 90;
 
-/** Purchase orders we sent, cancelled in Odoo since → the same 850 / ORDERS as a cancellation (BEG01 01, BGM 1225 1). */
+/** Purchase orders we sent, cancelled in Odoo since → the same 850 / ORDERS as a cancellation (BEG01 01, BGM 1225 1), once per generation of the order (D26). */
 const PURCHASE_ORDER_CANCELS: ExportKind<ConfirmedPurchaseOrder> = {
-  source: 'odoo:purchase.order.cancel',
+  source: CANCELLED,
   docType: 'order',
   model: 'purchase.order',
   // From the same first run as the orders: only orders sent since then can be cancelled.
   sinceKey: PURCHASE_ORDERS.sinceKey,
   what: 'cancellation of a purchase order',
   list: cancelledPurchaseOrders,
-  build: async (ctx, po, partner, envelope, ledger) => {
-    // Only an order the supplier got is cancelled there (not one cancelled before it went out, nor one a person dismissed).
-    const sent = ledger.exported(PURCHASE_ORDERS.source, `${partner.id}:${po.id}`);
-    if (typeof sent !== 'number') return { skip: `purchase order ${po.name} was never sent to ${partner.id}` };
-    return purchaseOrderAsOrder(ctx, po.id, partner.id, envelope, 'cancel');
-  },
+  // Only an order the supplier got is cancelled there (not one cancelled before it went out, nor one a person dismissed).
+  keyOf: (po, partner, ledger) => purchaseOrderStanding(ledger, partner.id, po.id)?.generation ?? { skip: `purchase order ${po.name} was never sent to ${partner.id}` },
+  build: (ctx, po, partner, envelope) => purchaseOrderAsOrder(ctx, po.id, partner.id, envelope, 'cancel'),
   name: (po) => po.name,
   rescanDays: CANCEL_RESCAN_DAYS,
 };
@@ -347,8 +401,16 @@ async function exportOne<T extends { id: number; name: string; at: string }>(
   row: T,
   now: () => number,
 ): Promise<Outcome> {
-  const key = `${partner.id}:${row.id}`;
-  // A record goes once; a change of one only after its base went out.
+  const record = `${partner.id}:${row.id}`;
+  const log = d.logger.child({ partner: partner.id, [kind.model]: row.name });
+  const keyed = kind.keyOf ? kind.keyOf(row, partner, d.ledger) : record;
+  if (typeof keyed !== 'string') {
+    log.debug({ reason: keyed.skip }, `${kind.what}: nothing to send now`);
+    return 'skipped';
+  }
+  // What the send is remembered (and, failing, held) under.
+  const key = keyed;
+  // A record goes once under its key; a change of one only after its base went out.
   let sent: ReturnType<Ledger['exportSent']>;
   if (kind.base === undefined) {
     if (d.ledger.exported(kind.source, key) !== undefined) return 'exported';
@@ -356,7 +418,6 @@ async function exportOne<T extends { id: number; name: string; at: string }>(
     sent = d.ledger.exportSent(kind.base, key);
     if (typeof sent?.messageId !== 'number') return 'skipped';
   }
-  const log = d.logger.child({ partner: partner.id, [kind.model]: row.name });
   const fail = (reason: string, extra: object = {}): Outcome => {
     const { attempts, fresh } = d.ledger.exportFailed({ source: kind.source, key, partnerId: partner.id, recordId: row.id, name: row.name, reason });
     // Said once per reason: the record is tried again at every run, and the dashboard shows it meanwhile.
@@ -386,8 +447,8 @@ async function exportOne<T extends { id: number; name: string; at: string }>(
     // Each change is an export of its own; the record's own export keeps what the partner has now.
     const id =
       kind.base !== undefined
-        ? d.ledger.enqueueExport(kind.source, `${key}@${correlationId}`, message, fingerprint, { source: kind.base, key })
-        : d.ledger.enqueueExport(kind.source, key, message, fingerprint);
+        ? d.ledger.enqueueExport(kind.source, `${key}@${correlationId}`, message, { fingerprint, reference: { source: kind.base, key }, heldAs: key })
+        : d.ledger.enqueueExport(kind.source, key, message, { fingerprint, ...(kind.renews !== undefined ? { reference: { source: kind.renews, key: record } } : {}) });
     log.info({ correlationId, messageId: id }, `${kind.what} queued as ${messageType}`);
     // The people working on the record see it there; a failure here does not unsend anything.
     await d.client.messagePost(kind.model, row.id, `EDI ${messageType} queued for ${partner.name} (gateway message ${id})`).catch((err: unknown) => log.warn({ err }, 'chatter note not written'));
@@ -404,9 +465,12 @@ async function exportOne<T extends { id: number; name: string; at: string }>(
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** One pass over every supplier partner: purchase orders confirmed, changed since they were sent, and cancelled; returns how many were queued. */
+/** One pass over every supplier partner: purchase orders confirmed, reinstated after a cancellation, changed since they were sent, and cancelled; returns how many were queued. */
 export async function exportPurchaseOrders(d: ExportDeps): Promise<number> {
-  return (await exportKind(d, PURCHASE_ORDERS)) + (await exportKind(d, PURCHASE_ORDER_CHANGES)) + (await exportKind(d, PURCHASE_ORDER_CANCELS));
+  // Reinstatements before changes: a reinstated order's edits go in the reinstatement, not in a change of a cancelled order.
+  let queued = 0;
+  for (const kind of [PURCHASE_ORDERS, PURCHASE_ORDER_REINSTATEMENTS, PURCHASE_ORDER_CHANGES, PURCHASE_ORDER_CANCELS]) queued += await exportKind(d, kind);
+  return queued;
 }
 
 /** One pass over every customer partner that receives order responses: answers, then changes of answers sent; returns how many were queued. */

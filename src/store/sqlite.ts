@@ -809,16 +809,16 @@ export class SqliteLedger {
 
   /**
    * Queue an outbound message made from a source record, and remember the record as exported: both or
-   * neither. `fingerprint` is what the partner now has of it; `changes` names the export the message is a
-   * change of, whose fingerprint becomes this one.
+   * neither. `fingerprint` is what the partner now has of it, and becomes that of `reference` too (the
+   * export later changes are measured from). The record's failure, held under `heldAs` (default `key`), goes.
    */
-  enqueueExport(source: string, key: string, o: NewOutboundMessage, fingerprint?: string, changes?: { source: string; key: string }): number {
+  enqueueExport(source: string, key: string, o: NewOutboundMessage, x: { fingerprint?: string; reference?: { source: string; key: string }; heldAs?: string } = {}): number {
     return this.atomically(() => {
       const id = this.enqueue(o);
-      this.stmt.exportSet.run(source, key, id, this.now(), fingerprint ?? null);
-      if (changes && fingerprint !== undefined) this.stmt.exportFingerprintSet.run(fingerprint, changes.source, changes.key);
-      // A change's failure was held under the record's own key (its export key is one per change).
-      this.stmt.exportFailureDelete.run(source, changes?.key ?? key);
+      this.stmt.exportSet.run(source, key, id, this.now(), x.fingerprint ?? null);
+      if (x.reference && x.fingerprint !== undefined) this.stmt.exportFingerprintSet.run(x.fingerprint, x.reference.source, x.reference.key);
+      // A change's failure is held under the record's own key (its export key is one per change).
+      this.stmt.exportFailureDelete.run(source, x.heldAs ?? key);
       return id;
     });
   }

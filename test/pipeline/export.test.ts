@@ -10,7 +10,7 @@ import { validateBuffer } from '../../src/edi/validate';
 import { OdooClient } from '../../src/odoo/client';
 import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
 import { loadPartners } from '../../src/partners';
-import { exportPurchaseOrders, ledgerRenderer } from '../../src/pipeline/export';
+import { exportPurchaseOrders, ledgerRenderer, type ExportDeps } from '../../src/pipeline/export';
 import { Gateway } from '../../src/pipeline/gateway';
 import { nullSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
@@ -18,6 +18,21 @@ import { exportRig, type ExportRig } from '../support/export-rig';
 import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
+
+/** The Odoo sandbox, a fresh ledger and export deps over the shipped partners for `body`, all closed after it. */
+async function withExport(prefix: string, deps: Partial<ExportDeps>, body: (x: { sandbox: SandboxHandle; ledger: SqliteLedger; client: OdooClient; d: ExportDeps }) => Promise<void>): Promise<void> {
+  const sandbox = await startSandbox({ password: 'pw' });
+  const data = mkdtempSync(join(tmpdir(), prefix));
+  const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
+  const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
+  const d: ExportDeps = { ledger, registry: loadPartners(join(ROOT, 'partners'), { dataRoot: data }), client, logger: pino({ level: 'silent' }), render: ledgerRenderer(ledger), ...deps };
+  try {
+    await body({ sandbox, ledger, client, d });
+  } finally {
+    ledger.close();
+    await sandbox.close();
+  }
+}
 
 
 describe('purchase orders from Odoo', () => {
@@ -118,12 +133,7 @@ describe('purchase orders from Odoo', () => {
 
 describe('purchase orders cancelled in Odoo', () => {
   it('one we sent is cancelled at the supplier with the same order as a cancellation (BEG01 01), once; one never sent is not', async () => {
-    const sandbox = await startSandbox({ password: 'pw' });
-    const data = mkdtempSync(join(tmpdir(), 'gw-export-cancel-'));
-    const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
-    const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
-    const d = { ledger, registry: loadPartners(join(ROOT, 'partners'), { dataRoot: data }), client, logger: pino({ level: 'silent' }), render: ledgerRenderer(ledger) };
-    try {
+    await withExport('gw-export-cancel-', {}, async ({ ledger, client, d }) => {
       expect(await exportPurchaseOrders(d)).toBe(0);
       await new Promise((r) => setTimeout(r, 1100));
       const line = [0, 0, { product_id: 80, product_qty: 10, price_unit: 0.0845, date_planned: '2026-12-10 12:00:00' }];
@@ -154,10 +164,63 @@ describe('purchase orders cancelled in Odoo', () => {
       expect(ledger.exportFailures()).toEqual([]);
       // A cancellation carries the order's lines, as the supplier knows them.
       expect(cancellation!.match(/PO1\*/g)).toHaveLength(1);
-    } finally {
-      ledger.close();
-      await sandbox.close();
-    }
+    });
+  });
+});
+
+describe('purchase orders reinstated after their cancellation went out', () => {
+  it('go to the supplier again in full as a replacement (BEG01 05, BGM 1225 5), once per reinstatement, and may be cancelled again, whatever the partner says of changes', async () => {
+    // The sandbox's clock ticks in seconds: a confirmation after this is an approval of its own.
+    const tick = () => new Promise((r) => setTimeout(r, 1100));
+    await withExport('gw-export-reinstate-', {}, async ({ ledger, client, d }) => {
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      await tick();
+      // Bolt reads X12, Fjordline EDIFACT; neither has changes: true.
+      const bolt = await client.create('purchase.order', { partner_id: 36, order_line: [[0, 0, { product_id: 80, product_qty: 10, price_unit: 0.0845, date_planned: '2026-12-10 12:00:00' }]] });
+      const fjord = await client.create('purchase.order', { partner_id: 37, order_line: [[0, 0, { product_id: 70, product_qty: 40, price_unit: 5.9, date_planned: '2026-12-10 12:00:00' }]] });
+      const both = [bolt, fjord];
+      const [boltName, fjordName] = (await client.read('purchase.order', both, ['name'])).map((p) => String(p.name));
+      const call = (method: string) => client.call('purchase.order', method, [both]);
+      await call('button_confirm');
+      expect(await exportPurchaseOrders(d)).toBe(2);
+      await call('button_cancel');
+      expect(await exportPurchaseOrders(d)).toBe(2);
+
+      // Purchasing sets both back to draft, needs 12 of Bolt's screws now, and confirms them again.
+      await tick();
+      await call('button_draft');
+      const [line] = (await client.read('purchase.order', [bolt], ['order_line']))[0]!.order_line as number[];
+      await client.write('purchase.order.line', [line!], { product_qty: 12 });
+      await call('button_confirm');
+      expect(await exportPurchaseOrders(d)).toBe(2);
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      // Cancelled again, then reinstated again: each goes once.
+      await call('button_cancel');
+      expect(await exportPurchaseOrders(d)).toBe(2);
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      await tick();
+      await call('button_draft');
+      await call('button_confirm');
+      expect(await exportPurchaseOrders(d)).toBe(2);
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      expect(ledger.exportFailures()).toEqual([]);
+
+      const sent = (partner: string) =>
+        ledger
+          .messages('outbound')
+          .filter((m) => m.partnerId === partner)
+          .sort((a, b) => a.id - b.id)
+          .map((m) => ledger.bytes(m.id).toString('latin1'));
+      const x12 = sent('bolt-supply');
+      expect(x12.map((t) => /BEG\*(\d\d)\*SA\*([^*]+)\*/.exec(t)?.slice(1))).toEqual(['00', '01', '05', '01', '05'].map((code) => [code, boltName]));
+      for (const t of x12) expect(validateBuffer(Buffer.from(t, 'latin1')).errors).toEqual([]);
+      // A replacement is the order as it is now, in full.
+      expect(x12[2]).toMatch(/PO1\*1\*12\*/);
+      expect(x12[0]).toMatch(/PO1\*1\*10\*/);
+      const edifact = sent('fjordline');
+      expect(edifact.map((t) => /BGM\+[^+]*\+([^+]+)\+(\d+)'/.exec(t)?.slice(1))).toEqual(['9', '1', '5', '1', '5'].map((code) => [fjordName, code]));
+      for (const t of edifact) expect(validateBuffer(Buffer.from(t, 'latin1')).errors).toEqual([]);
+    });
   });
 });
 
@@ -207,19 +270,55 @@ describe('purchase orders changed after they were sent', () => {
     await rig.exportOnce();
     expect(sent850()).toHaveLength(3);
   });
+
+  it('with changes: true, a reinstated order goes as one replacement (BEG01 05) carrying its edits, and later changes are measured from it', async () => {
+    r = await exportRig({
+      exports: [exportPurchaseOrders],
+      ready: ['export.since.bolt-supply', 'export.since.bolt-supply.purchase.order.change', 'export.since.bolt-supply.purchase.order.reinstate'],
+      partnerYaml: { 'bolt-supply': (text) => text.replace('messageType: 850 }', 'messageType: 850, changes: true }') },
+    });
+    const rig = r;
+    const sent850 = () => rig.sent('bolt-supply', 'ST*850*');
+    const id = await rig.client.create('purchase.order', { partner_id: 36, order_line: [[0, 0, { product_id: 80, product_qty: 1000, price_unit: 0.0845, date_planned: '2026-12-10 12:00:00' }]] });
+    await rig.client.call('purchase.order', 'button_confirm', [[id]]);
+    await rig.exportOnce();
+    await until(() => sent850().length === 1, 15_000, 'the 850');
+    await rig.client.call('purchase.order', 'button_cancel', [[id]]);
+    await rig.exportOnce();
+    await until(() => sent850().length === 2, 15_000, 'the cancellation');
+
+    // Back to draft, 1 100 instead of 1 000, confirmed again: the replacement says it all, no change follows.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await rig.client.call('purchase.order', 'button_draft', [[id]]);
+    const [po] = await rig.client.read('purchase.order', [id], ['name', 'order_line']);
+    const line = (po!.order_line as number[])[0]!;
+    await rig.client.write('purchase.order.line', [line], { product_qty: 1100 });
+    await rig.client.call('purchase.order', 'button_confirm', [[id]]);
+    await rig.exportOnce();
+    await until(() => sent850().length === 3, 15_000, 'the replacement');
+    expect(sent850()[2]).toMatch(new RegExp(`BEG\\*05\\*SA\\*${String(po!.name)}\\*`));
+    expect(sent850()[2]).toMatch(/PO1\*1\*1100\*/);
+    await rig.exportOnce();
+    expect(sent850()).toHaveLength(3);
+
+    // A change after that is one against the replacement.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await rig.client.write('purchase.order.line', [line], { product_qty: 1200 });
+    await rig.exportOnce();
+    await until(() => sent850().length === 4, 15_000, 'the change');
+    expect(sent850()[3]).toMatch(/BEG\*04\*SA\*/);
+    expect(sent850()[3]).toMatch(/PO1\*1\*1200\*/);
+    await rig.exportOnce();
+    expect(sent850()).toHaveLength(4);
+  });
 });
 
 describe('export runs over many records', () => {
   it('reach every page; a record that fails is held for a person and tried at every run, while the cursor and the records after it go on', async () => {
-    const sandbox = await startSandbox({ password: 'pw' });
-    const data = mkdtempSync(join(tmpdir(), 'gw-export-pages-'));
-    const ledger = new SqliteLedger({ file: join(data, 'ledger.sqlite') });
-    const client = new OdooClient({ url: sandbox.url, db: sandbox.db, login: 'admin', password: 'pw', protocol: 'jsonrpc' });
     const logged: Array<{ level: number; msg: string }> = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as { level: number; msg: string }) });
-    const d = { ledger, registry: loadPartners(join(ROOT, 'partners'), { dataRoot: data }), client, logger, render: ledgerRenderer(ledger), pageSize: 2 };
     const errors = () => logged.filter((l) => l.level >= 50).map((l) => l.msg);
-    try {
+    await withExport('gw-export-pages-', { logger, pageSize: 2 }, async ({ sandbox, ledger, client, d }) => {
       expect(await exportPurchaseOrders(d)).toBe(0);
       await new Promise((r) => setTimeout(r, 1100));
       const line = [0, 0, { product_id: 80, product_qty: 10, price_unit: 0.0845, date_planned: '2026-12-10 12:00:00' }];
@@ -273,9 +372,6 @@ describe('export runs over many records', () => {
       sandbox.faults.clear();
       expect(await exportPurchaseOrders(d)).toBe(1);
       expect(cursor()).toBe(late);
-    } finally {
-      ledger.close();
-      await sandbox.close();
-    }
+    });
   });
 });

@@ -53,9 +53,11 @@ export async function cancelledPurchaseOrders(ctx: PostContext, window: ExportWi
 /**
  * The canonical order for one purchase order; `envelope` is completed by the renderer. `purpose` change:
  * the order as it is now, replacing what we sent (850 BEG01 04, ORDERS BGM 1225 4); cancel: the order we
- * sent, now cancelled in Odoo, as its cancellation (850 BEG01 01, ORDERS BGM 1225 1).
+ * sent, now cancelled in Odoo, as its cancellation (850 BEG01 01, ORDERS BGM 1225 1); replace: the order
+ * confirmed again after its cancellation went out, in full, in place of that cancellation (850 BEG01 05,
+ * ORDERS BGM 1225 5).
  */
-export async function purchaseOrderAsOrder(ctx: PostContext, poId: number, partnerId: string, envelope: Envelope, purpose: 'original' | 'change' | 'cancel' = 'original'): Promise<Order> {
+export async function purchaseOrderAsOrder(ctx: PostContext, poId: number, partnerId: string, envelope: Envelope, purpose: 'original' | 'change' | 'cancel' | 'replace' = 'original'): Promise<Order> {
   const [po] = await ctx.client.read('purchase.order', [poId], ['id', 'name', 'state', 'partner_id', 'date_order', 'date_planned', 'currency_id', 'notes']);
   if (!po) throw new BusinessError('po_not_found', `purchase order id ${poId} does not exist in Odoo`);
   if (purpose === 'cancel' && po.state !== 'cancel') throw new BusinessError('po_closed', `purchase order ${str(po.name)} is ${str(po.state)}, not cancelled: no cancellation is sent`);
