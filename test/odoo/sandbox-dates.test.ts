@@ -1,7 +1,8 @@
 /**
  * Odoo's log access columns (create_date, write_date, create_uid, write_uid) and account.tax's
- * country_id, over the sandbox's RPC as 17, 18 and 19: what create, write, a model's own methods and
- * a chatter note do to them, and that they read, search and sort like any stored field.
+ * country_id, over the sandbox's RPC as 17, 18 and 19: what create, write, a model's own methods,
+ * an order line's own create, write or unlink and a chatter note do to them, and that they read,
+ * search and sort like any stored field.
  */
 import type { OdooClient, OdooRecord } from '../../src/odoo';
 import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
@@ -22,6 +23,8 @@ interface Run {
   so: number;
   po: number;
   noted: number;
+  /** Orders whose lines are created, written or deleted on their own after the pause. */
+  fed: Record<'added' | 'renamed' | 'emptied' | 'requantified' | 'redated', { model: string; id: number }>;
   before: Map<string, OdooRecord>;
 }
 
@@ -44,12 +47,27 @@ beforeAll(async () => {
       { partner_id: 20, order_line: [[0, 0, { product_id: 5, product_qty: 3 }]] },
       { partner_id: 21, order_line: [[0, 0, { product_id: 8, product_qty: 1 }]] },
     ]);
+    const [added, renamed, emptied] = await c.create('sale.order', [0, 1, 2].map(() => ({ partner_id: 30, order_line: [[0, 0, { product_id: 5, product_uom_qty: 1 }]] })));
+    const [requantified, redated] = await c.create('purchase.order', [
+      { partner_id: 20, order_line: [[0, 0, { product_id: 5, product_qty: 1 }]] },
+      {
+        partner_id: 20,
+        order_line: [
+          [0, 0, { product_id: 5, product_qty: 1, date_planned: '2030-01-01 12:00:00' }],
+          [0, 0, { product_id: 8, product_qty: 1, date_planned: '2030-02-01 12:00:00' }],
+        ],
+      },
+    ]);
+    const sale = (id: number | undefined) => ({ model: 'sale.order', id: id! });
+    const purchase = (id: number | undefined) => ({ model: 'purchase.order', id: id! });
+    const fed = { added: sale(added), renamed: sale(renamed), emptied: sale(emptied), requantified: purchase(requantified), redated: purchase(redated) };
     const before = new Map([
       ['so', await dates(c, 'sale.order', so)],
       ['po', await dates(c, 'purchase.order', po!)],
       ['noted', await dates(c, 'purchase.order', noted!)],
+      ...(await Promise.all(Object.entries(fed).map(async ([key, { model, id }]) => [key, await dates(c, model, id)] as const))),
     ]);
-    runs.push({ version, sb, c, so, po: po!, noted: noted!, before });
+    runs.push({ version, sb, c, so, po: po!, noted: noted!, fed, before });
   }
   // One real pause for every version: the sandbox's clock is the wall clock, to the second as Odoo's.
   await new Promise((r) => setTimeout(r, 1100));
@@ -133,6 +151,34 @@ describe.each(VERSIONS)('Odoo %s: create_date and write_date', (version) => {
     expect(meta.write_date).toEqual({ type: 'datetime', readonly: true });
     expect(meta.create_uid).toEqual({ type: 'many2one', readonly: true, relation: 'res.users' });
     expect(meta.write_uid).toEqual({ type: 'many2one', readonly: true, relation: 'res.users' });
+  });
+
+  test("an order line's own create, write or unlink writes its order when an amount changes (a stored compute), not otherwise", async () => {
+    const { c, fed, before } = run();
+    const lines = async (key: keyof Run['fed']): Promise<number[]> => (await c.read(fed[key].model, [fed[key].id], ['order_line']))[0]!.order_line as number[];
+    const poLines = async (key: keyof Run['fed']): Promise<OdooRecord[]> => c.read('purchase.order.line', await lines(key), ['date_planned', 'write_date']);
+    // sale.order _compute_amounts: a new line, a line gone
+    await c.create('sale.order.line', { order_id: fed.added.id, product_id: 8, product_uom_qty: 2 });
+    await c.unlink('sale.order.line', await lines('emptied'));
+    // a new description is no amount: the line is written, its order is not
+    const [renamedLine] = await lines('renamed');
+    await c.write('sale.order.line', [renamedLine!], { name: 'Office Chair, as the customer calls it' });
+    // purchase.order _amount_all and _compute_date_planned (the earliest line's): a quantity moves the
+    // amounts; a later date on the later line leaves the earliest as it was
+    await c.write('purchase.order.line', await lines('requantified'), { product_qty: 4 });
+    const [, later] = await poLines('redated');
+    await c.write('purchase.order.line', [later!.id], { date_planned: '2030-03-01 12:00:00' });
+
+    for (const key of ['added', 'emptied', 'requantified'] as const) {
+      const d = await dates(c, fed[key].model, fed[key].id);
+      expect([key, d.create_date]).toEqual([key, before.get(key)!.create_date]);
+      expect([key, d.write_date! > (before.get(key)!.write_date as string)]).toEqual([key, true]);
+    }
+    for (const key of ['renamed', 'redated'] as const) expect([key, await dates(c, fed[key].model, fed[key].id)]).toEqual([key, before.get(key)]);
+    const [line] = await c.read('sale.order.line', [renamedLine!], ['write_date']);
+    expect(line!.write_date! > (before.get('renamed')!.write_date as string)).toBe(true);
+    expect((await c.read('purchase.order', [fed.redated.id], ['date_planned']))[0]!.date_planned).toBe('2030-01-01 12:00:00');
+    expect((await poLines('redated')).map((l) => l.write_date! > (before.get('redated')!.write_date as string))).toEqual([false, true]);
   });
 
   test('seeded records carry the seed time: the confirmed purchase orders were written no earlier than created', async () => {

@@ -279,6 +279,14 @@ test('every version converted dozens alike', () => {
   expect([...unitResults.values()].map((r) => (r as { caseFactor: number }).caseFactor)).toEqual([1 / 24, 1 / 24, 24]);
 });
 
+/** That a call failed as Odoo fails on a field the version does not have: a ValueError saying `text`. */
+async function unknown(p: Promise<unknown>, text: string): Promise<void> {
+  const e = await rejection(p);
+  expect(e).toBeInstanceOf(OdooRequestError);
+  expect((e as OdooRequestError).odooName).toBe('builtins.ValueError');
+  expect(e.message).toContain(text);
+}
+
 /** A client that reads the version but then uses 18.0's names regardless, as a hard-coded one would. */
 class EighteenOnlyClient extends OdooClient {
   override fieldNames(): Promise<OdooFieldNames> {
@@ -326,12 +334,6 @@ describe('the differences are real', () => {
     expect((on18 as OdooRequestError).odooName).toBe('builtins.ValueError');
 
     const c19 = client(sb19, protocol);
-    const unknown = async (p: Promise<unknown>, text: string): Promise<void> => {
-      const e = await rejection(p);
-      expect(e).toBeInstanceOf(OdooRequestError);
-      expect((e as OdooRequestError).odooName).toBe('builtins.ValueError');
-      expect(e.message).toContain(text);
-    };
     await unknown(c19.create('sale.order', { partner_id: 10, order_line: [[0, 0, { product_id: 5, product_uom: 1 }]] }), "Invalid field 'product_uom' on model 'sale.order.line'");
     await unknown(c19.searchRead('sale.order.line', [], { fields: ['product_uom'] }), "Invalid field 'product_uom' on model 'sale.order.line'");
     await unknown(c19.searchRead('sale.order.line', [['product_uom', '=', 1]]), 'Invalid field sale.order.line.product_uom in leaf');
@@ -406,6 +408,56 @@ describe('the differences are real', () => {
     expect(missing.message).toContain('Reference unit of measure is missing.');
   });
 
+  test.each(['json2', 'jsonrpc'] as const)('19 (%s): order lines keep their taxes in tax_ids, products have no purchase unit; tax_id, taxes_id and uom_po_id fail as unknown fields', async (protocol) => {
+    const c19 = client(await start('19.0'), protocol);
+    // a sale line takes the product's customer taxes unless sent its own, as 18's tax_id did
+    const so = await c19.create('sale.order', { partner_id: 30, order_line: [[0, 0, { product_id: 5, product_uom_qty: 2 }], [0, 0, { product_id: 5, tax_ids: [[6, 0, []]] }]] });
+    const saleLines = (await c19.read('sale.order', [so], ['order_line']))[0]!.order_line as number[];
+    expect((await c19.read('sale.order.line', saleLines, ['tax_ids'])).map((l) => l.tax_ids)).toEqual([[1], []]);
+    // 2 × 120.5 at 15 % and 120.5 untaxed
+    expect((await c19.read('sale.order', [so], ['amount_tax', 'amount_total']))[0]).toMatchObject({ amount_tax: 36.15, amount_total: 397.65 });
+    await c19.write('sale.order.line', [saleLines[0]!], { tax_ids: [[6, 0, []]] });
+    expect((await c19.read('sale.order', [so], ['amount_tax', 'amount_total']))[0]).toMatchObject({ amount_tax: 0, amount_total: 361.5 });
+    await c19.write('sale.order.line', saleLines, { tax_ids: [[4, 1]] });
+    expect(await c19.searchCount('sale.order.line', [['id', 'in', saleLines], ['tax_ids', 'in', [1]]])).toBe(2);
+    // a purchase line's taxes as sent, and its unit the product's (the hex nut's 18 purchase unit was the box)
+    const po = await c19.create('purchase.order', { partner_id: 36, order_line: [[0, 0, { product_id: 82, product_qty: 500, tax_ids: [[6, 0, [2]]] }]] });
+    const poLines = (await c19.read('purchase.order', [po], ['order_line', 'amount_tax']))[0]!;
+    expect((await c19.read('purchase.order.line', poLines.order_line as number[], ['tax_ids', 'product_uom_id', 'price_unit']))[0]).toMatchObject({ tax_ids: [2], product_uom_id: [1, 'Units'], price_unit: 0.124 });
+    expect(poLines.amount_tax).toBe(9.3);
+
+    await unknown(c19.read('sale.order.line', saleLines, ['tax_id']), "Invalid field 'tax_id' on model 'sale.order.line'");
+    await unknown(c19.write('sale.order.line', saleLines, { tax_id: [[6, 0, []]] }), "Invalid field 'tax_id' on model 'sale.order.line'");
+    await unknown(c19.create('sale.order', { partner_id: 30, order_line: [[0, 0, { product_id: 5, tax_id: [[6, 0, []]] }]] }), "Invalid field 'tax_id' on model 'sale.order.line'");
+    await unknown(c19.searchCount('sale.order.line', [['tax_id', '=', 1]]), 'Invalid field sale.order.line.tax_id in leaf');
+    await unknown(c19.read('purchase.order.line', [1], ['taxes_id']), "Invalid field 'taxes_id' on model 'purchase.order.line'");
+    await unknown(c19.create('purchase.order.line', { order_id: po, product_id: 5, taxes_id: [] }), "Invalid field 'taxes_id' on model 'purchase.order.line'");
+    await unknown(c19.read('product.product', [82], ['uom_po_id']), "Invalid field 'uom_po_id' on model 'product.product'");
+    await unknown(c19.write('product.product', [82], { uom_po_id: 15 }), "Invalid field 'uom_po_id' on model 'product.product'");
+    await unknown(c19.create('product.product', { name: 'Bolt', uom_po_id: 1 }), "Invalid field 'uom_po_id' on model 'product.product'");
+    await unknown(c19.searchCount('product.product', [['uom_po_id', '=', 15]]), 'Invalid field product.product.uom_po_id in leaf');
+    const meta = async (model: string) => Object.keys(await c19.fieldsGet(model, { attributes: ['type'] }));
+    expect(await meta('sale.order.line')).toEqual(expect.arrayContaining(['tax_ids']));
+    expect(await meta('sale.order.line')).not.toContain('tax_id');
+    expect(await meta('purchase.order.line')).toEqual(expect.arrayContaining(['tax_ids']));
+    expect(await meta('purchase.order.line')).not.toContain('taxes_id');
+    expect(await meta('product.product')).not.toContain('uom_po_id');
+  });
+
+  test.each(['17.0', '18.0-20250702'])('%s: sale lines have tax_id, purchase lines taxes_id and products uom_po_id; tax_ids is unknown on order lines', async (serverVersion) => {
+    const c = client(await start(serverVersion), 'jsonrpc');
+    const so = await c.create('sale.order', { partner_id: 30, order_line: [[0, 0, { product_id: 5, product_uom_qty: 2 }], [0, 0, { product_id: 5, tax_id: [[6, 0, []]] }]] });
+    const saleLines = (await c.read('sale.order', [so], ['order_line']))[0]!.order_line as number[];
+    expect((await c.read('sale.order.line', saleLines, ['tax_id'])).map((l) => l.tax_id)).toEqual([[1], []]);
+    expect((await c.read('sale.order', [so], ['amount_tax', 'amount_total']))[0]).toMatchObject({ amount_tax: 36.15, amount_total: 397.65 });
+    const po = await c.create('purchase.order', { partner_id: 36, order_line: [[0, 0, { product_id: 82, product_qty: 5, taxes_id: [[6, 0, [2]]] }]] });
+    const poLines = (await c.read('purchase.order', [po], ['order_line']))[0]!.order_line as number[];
+    expect((await c.read('purchase.order.line', poLines, ['taxes_id', 'product_uom', 'price_unit']))[0]).toMatchObject({ taxes_id: [2], product_uom: [15, 'Box of 100'], price_unit: 12.4 });
+    expect((await c.read('product.product', [82], ['uom_po_id']))[0]!.uom_po_id).toEqual([15, 'Box of 100']);
+    await unknown(c.read('sale.order.line', saleLines, ['tax_ids']), "Invalid field 'tax_ids' on model 'sale.order.line'");
+    await unknown(c.write('purchase.order.line', poLines, { tax_ids: [[6, 0, []]] }), "Invalid field 'tax_ids' on model 'purchase.order.line'");
+  });
+
   test('17: no is_storable; stocked products are type product, which 18 refuses', async () => {
     const sb17 = await start('17.0');
     const sb18 = await start('18.0');
@@ -462,7 +514,9 @@ describe('the differences are real', () => {
     modelsForVersion(MODELS, 19);
     modelsForVersion(MODELS, 17);
     expect(Object.keys(MODELS.find((m) => m.name === 'sale.order.line')!.fields)).toContain('product_uom');
-    expect(Object.keys(MODELS.find((m) => m.name === 'purchase.order.line')!.fields)).toContain('product_uom');
+    expect(Object.keys(MODELS.find((m) => m.name === 'purchase.order.line')!.fields)).toEqual(expect.arrayContaining(['product_uom', 'taxes_id']));
+    expect(Object.keys(MODELS.find((m) => m.name === 'sale.order.line')!.fields)).toContain('tax_id');
+    expect(Object.keys(MODELS.find((m) => m.name === 'product.product')!.fields)).toContain('uom_po_id');
     expect(Object.keys(MODELS.find((m) => m.name === 'uom.uom')!.fields)).toEqual(['name', 'category_id', 'uom_type', 'factor', 'rounding', 'active', 'create_uid', 'create_date', 'write_uid', 'write_date']);
     expect(MODELS.find((m) => m.name === 'uom.uom')!.order).toBe('factor DESC, id');
     expect(MODELS.some((m) => m.name === 'uom.category')).toBe(true);

@@ -63,6 +63,15 @@ export interface ModelDef {
   constrain?: (env: Env, rows: Row[]) => void;
   afterCreate?: (env: Env, rows: Row[], vals: Record<string, unknown>[]) => void;
   afterWrite?: (env: Env, rows: Row[], vals: Record<string, unknown>) => void;
+  /**
+   * Stored computed fields of another model that read this model's rows (Odoo's `@api.depends` through a
+   * one2many, as sale.order `_compute_amounts` on `order_line.price_subtotal`). After rows here are
+   * created, written or deleted, the record their many2one `link` points to is written when one of
+   * `fields` reads otherwise: Odoo recomputes such a field at flush and, when the value changed,
+   * BaseModel._flush writes it with _write_multi, which sets write_date and write_uid for a computed
+   * field too. Left alone when none changed (Field.write drops an unchanged value).
+   */
+  feeds?: { link: string; model: string; fields: readonly string[] };
   /** Name of the sequence giving `name` a value when it is not given (`S`, `P`...). */
   sequence?: (env: Env, vals: Record<string, unknown>) => string | undefined;
   /** Models with message_post (mail.thread). */
@@ -483,6 +492,17 @@ function compileRowMaker(entries: ReadonlyArray<readonly [string, FieldDef]>): R
   return new Function('E', 'inSelection', 'existingIds', 'isNow', source)(entries, inSelection, existingIds, isNow) as RowMaker;
 }
 
+/** `vals[key]` when `vals` is a dict of values (a create's, not yet checked), else undefined. */
+function linkIn(vals: unknown, key: string): unknown {
+  return vals !== null && typeof vals === 'object' && !Array.isArray(vals) ? (vals as Record<string, unknown>)[key] : undefined;
+}
+
+/** Whether two field values read the same (numbers, strings, false; an x2many's id list by its ids). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** A copy of `ids` when every one is a number with a row in `table`; undefined otherwise (then convert decides). */
 function existingIds(ids: unknown[], table: Map<number, Row> | undefined): number[] | undefined {
   if (table === undefined) return undefined;
@@ -605,11 +625,49 @@ export class Env {
   touch(model: string, row: Row): void {
     const current = row.write_date;
     if (current === undefined) return; // a model without log access columns
-    const at = this.now();
-    const stamp = typeof row.create_date === 'string' && row.create_date > at ? row.create_date : at;
+    const stamp = this.stampFor(row);
     if (current !== stamp) this.store.assign(model, row, 'write_date', stamp);
     const uid = this.userId() ?? false;
     if (row.write_uid !== uid) this.store.assign(model, row, 'write_uid', uid);
+  }
+
+  /** The write_date a change now gives `row`: the call's time, never before its create_date. */
+  private stampFor(row: Row): string {
+    const at = this.now();
+    return typeof row.create_date === 'string' && row.create_date > at ? row.create_date : at;
+  }
+
+  /** Whether {@link touch} would leave `row` as it is: already created or written by this call's user now. */
+  private touched(row: Row): boolean {
+    return row.write_date === undefined || (row.write_date === this.stampFor(row) && row.write_uid === (this.userId() ?? false));
+  }
+
+  /**
+   * What the fields `def` feeds read now on the records `links` name (many2one values), before a change
+   * of rows of `def`; records this call already wrote are left out, since writing them again changes
+   * nothing (an order's own create or write of its lines). undefined when there is nothing to watch.
+   */
+  private fedValues(def: ModelDef, links: Iterable<unknown>): Map<Row, unknown[]> | undefined {
+    const feeds = def.feeds;
+    if (feeds === undefined) return undefined;
+    let out: Map<Row, unknown[]> | undefined;
+    for (const link of links) {
+      const id = Array.isArray(link) ? link[0] : link;
+      const row = typeof id === 'number' ? this.row(feeds.model, id) : undefined;
+      if (row === undefined || out?.has(row) || this.touched(row)) continue;
+      (out ??= new Map()).set(row, feeds.fields.map((f) => this.get(feeds.model, row, f)));
+    }
+    return out;
+  }
+
+  /** Writes the records of {@link fedValues} whose fed fields now read otherwise (and still exist). */
+  private writeFed(def: ModelDef, before: Map<Row, unknown[]> | undefined): void {
+    if (before === undefined) return;
+    const { model, fields } = def.feeds!;
+    for (const [row, was] of before) {
+      if (this.row(model, row.id) !== row) continue;
+      if (fields.some((f, i) => !sameValue(this.get(model, row, f), was[i]))) this.touch(model, row);
+    }
   }
 
   private userRowId: number | false | undefined;
@@ -691,6 +749,7 @@ export class Env {
   private createRows(model: string, valsList: Record<string, unknown>[], owned: boolean, oneByOne = false, nestedOwned = owned): number[] {
     this.checkAccess(model, 'write');
     const def = this.model(model);
+    const fed = def.feeds === undefined ? undefined : this.fedValues(def, valsList.map((v) => linkIn(v, def.feeds!.link) ?? this.context[`default_${def.feeds!.link}`]));
     const ctxDefaults = this.hasContextDefaults();
     const required = this.store.requiredFields(model);
     // the generic check runs only for a row lacking a value, to name the first field missing
@@ -775,6 +834,7 @@ export class Env {
       def.afterCreate?.(this, created, valsList);
       def.constrain?.(this, created);
     }
+    this.writeFed(def, fed);
     const ids: number[] = [];
     for (let i = 0; i < created.length; i++) ids.push(created[i]!.id);
     return ids;
@@ -838,6 +898,8 @@ export class Env {
     for (const k of Object.keys(vals)) if (!this.field(model, k)) throw valueError(`Invalid field '${k}' on model '${model}'`);
     const rows = this.rows(model, ids);
     const def = this.model(model);
+    // the records the rows feed before the write, and the one a changed link moves them to
+    const fed = def.feeds === undefined ? undefined : this.fedValues(def, [...rows.map((r) => r[def.feeds!.link]), vals[def.feeds.link]]);
     for (const row of rows) {
       for (const [k, v] of Object.entries(vals)) {
         // Odoo drops id and the log access columns from a write's values (BaseModel.write, bad_names)
@@ -852,12 +914,15 @@ export class Env {
     }
     def.afterWrite?.(this, rows, vals);
     def.constrain?.(this, rows);
+    this.writeFed(def, fed);
     return true;
   }
 
   unlink(model: string, ids: number[]): true {
     this.checkAccess(model, 'write');
-    this.rows(model, ids);
+    const rows = this.rows(model, ids);
+    const def = this.model(model);
+    const fed = def.feeds === undefined ? undefined : this.fedValues(def, rows.map((r) => r[def.feeds!.link]));
     for (const id of ids) {
       // cascade one2many children (ondelete cascade)
       for (const [k, f] of Object.entries(this.fields(model))) {
@@ -869,6 +934,7 @@ export class Env {
       }
       this.store.remove(model, id);
     }
+    this.writeFed(def, fed);
     return true;
   }
 

@@ -48,6 +48,15 @@ function productField(env: Env, id: unknown, field: string): unknown {
   const row = env.row('product.product', id);
   return row ? env.get('product.product', row, field) : undefined;
 }
+/**
+ * A purchase line's default unit (purchase.order.line `_product_id_change`): the product's purchase unit
+ * `uom_po_id` in 17/18; in 19, which has none (versions.ts), the product's unit `uom_id`. 19 takes a
+ * vendor's own unit from its pricelist line (product.supplierinfo `product_uom_id`, `_suggest_quantity`),
+ * and the sandbox has no vendor pricelists.
+ */
+function purchaseUnit(env: Env, productId: unknown): unknown {
+  return productField(env, productId, env.field('product.product', 'uom_po_id') ? 'uom_po_id' : 'uom_id');
+}
 /** Rows with `field` = `value` that also pass `pred`, in id order (from an index: the tables grow with every order). */
 function rowsWhere(env: Env, model: string, field: string, value: unknown, pred?: (r: Row) => boolean): Row[] {
   const rows = env.rowsBy(model, field, value);
@@ -72,7 +81,7 @@ function firstWhere(env: Env, model: string, field: string, value: unknown, pred
  * amount (Odoo's copysign, so a returned quantity or a negative price gives a negative tax). Taxes go in
  * Odoo's order, a group replaced by its children (`flatten_taxes_hierarchy`: by sequence, then id); the
  * base is the net amount plus the earlier taxes that `include_base_amount`, for a tax `is_base_affected`.
- * The sandbox has no price-included taxes.
+ * The sandbox has no price-included taxes, and rounds per line (Odoo's default).
  */
 function lineTax(env: Env, l: Row, taxIds: unknown): number {
   if (!Array.isArray(taxIds) || taxIds.length === 0) return 0;
@@ -87,6 +96,9 @@ function lineTax(env: Env, l: Row, taxIds: unknown): number {
       amount = (base < 0 ? -qty : base > 0 ? qty : lineQuantity(l)) * num(t.amount);
     } else if (t.amount_type === 'division') amount = num(t.amount) >= 100 ? 0 : base / (1 - num(t.amount) / 100) - base;
     else amount = (base * num(t.amount)) / 100;
+    // The company's default tax_calculation_rounding_method, round_per_line: each tax of each line is
+    // rounded to the currency before it is added (and before it adds to a later tax's base).
+    amount = round2(amount);
     total += amount;
     if (t.include_base_amount === true) added += amount;
   }
@@ -100,14 +112,26 @@ function flatTaxes(env: Env, ids: readonly number[]): Row[] {
   return rows.sort(bySequence).flatMap((t) => (t.amount_type === 'group' ? flatTaxes(env, Array.isArray(t.children_tax_ids) ? (t.children_tax_ids as number[]) : []) : [t]));
 }
 
-/** amount_untaxed, amount_tax and amount_total of a document from its lines, whose taxes are in `taxField`. */
-function amountFields(lines: (env: Env, id: number) => Row[], taxField: string, taxLabel: string): Record<string, FieldDef> {
+/**
+ * The taxes of a sale, purchase or invoice line. Each model names them its own way, and Odoo 19 renamed
+ * two (versions.ts): sale `tax_id` and purchase `taxes_id` are `tax_ids` there, as on invoice lines.
+ * A row has exactly one of the three.
+ */
+function lineTaxIds(l: Row): unknown {
+  return l.tax_ids ?? l.tax_id ?? l.taxes_id;
+}
+
+/** The amounts a document computes from its lines (stored in Odoo: `_compute_amounts`, `_amount_all`). */
+const AMOUNTS = ['amount_untaxed', 'amount_tax', 'amount_total'] as const;
+
+/** amount_untaxed, amount_tax and amount_total of a document from its lines. */
+function amountFields(lines: (env: Env, id: number) => Row[], taxLabel: string): Record<(typeof AMOUNTS)[number], FieldDef> {
   const untaxed = (env: Env, r: Row) => lines(env, r.id).reduce((s, l) => s + lineSubtotal(l), 0);
-  const tax = (env: Env, r: Row) => lines(env, r.id).reduce((s, l) => s + lineTax(env, l, l[taxField]), 0);
+  const tax = (env: Env, r: Row) => lines(env, r.id).reduce((s, l) => s + lineTax(env, l, lineTaxIds(l)), 0);
   return {
     amount_untaxed: computed(float('Untaxed Amount'), (env, r) => round2(untaxed(env, r))),
     amount_tax: computed(float(taxLabel), (env, r) => round2(tax(env, r))),
-    amount_total: computed(float('Total'), (env, r) => round2(lines(env, r.id).reduce((s, l) => s + lineSubtotal(l) + lineTax(env, l, l[taxField]), 0))),
+    amount_total: computed(float('Total'), (env, r) => round2(lines(env, r.id).reduce((s, l) => s + lineSubtotal(l) + lineTax(env, l, lineTaxIds(l)), 0))),
   };
 }
 
@@ -437,7 +461,7 @@ const saleOrder: ModelDef = {
     picking_ids: o2m('stock.picking', 'sale_id', 'Transfers'),
     // sale_stock's sale.order `_compute_warehouse_id`: the company's first warehouse (the sandbox's users have no default warehouse).
     warehouse_id: m2o('stock.warehouse', 'Warehouse', { default: (env, v) => firstWarehouse(env, v.company_id ?? 1) }),
-    ...amountFields(saleLines, 'tax_id', 'Taxes'),
+    ...amountFields(saleLines, 'Taxes'),
     duplicated_order_ids: computed(m2m('sale.order', 'Duplicated Order'), (env, r) =>
       typeof r.client_order_ref === 'string'
         ? rowsWhere(env, 'sale.order', 'client_order_ref', r.client_order_ref, (o) => o.id !== r.id && o.partner_id === r.partner_id && o.state !== 'cancel').map((o) => o.id)
@@ -497,16 +521,20 @@ const saleOrderLine: ModelDef = {
     // the list price, pricelist _get_product_price converting it with uom _compute_price); 19's unit is product_uom_id
     price_unit: float('Unit Price', { default: (env, v) => productPrice(env, v.product_id, 'lst_price', v.product_uom ?? v.product_uom_id) }),
     discount: float('Discount (%)'),
-    // Odoo's _compute_tax_id: the product's customer taxes of the order's company
+    // Odoo's _compute_tax_id: the product's customer taxes of the order's company; tax_ids in 19
+    // (_compute_tax_ids, versions.ts)
     tax_id: m2m('account.tax', 'Taxes', { default: (env, v) => productTaxes(env, v.product_id, 'taxes_id', parentCompany(env, 'sale.order', v.order_id)) }),
     price_subtotal: computed(float('Subtotal'), (_env, r) => round2(lineSubtotal(r))),
-    price_total: computed(float('Total'), (env, r) => round2(lineSubtotal(r) + lineTax(env, r, r.tax_id))),
+    price_total: computed(float('Total'), (env, r) => round2(lineSubtotal(r) + lineTax(env, r, lineTaxIds(r)))),
     qty_delivered: computed(float('Delivery Quantity'), (env, r) =>
       rowsWhere(env, 'stock.move', 'sale_line_id', r.id, (m) => m.state === 'done').reduce((s, m) => s + num(m.quantity), 0),
     ),
     display_type: sel('Display Type', [['line_section', 'Section'], ['line_note', 'Note']]),
     ...company,
   },
+  // sale.order `_compute_amounts` (depends on order_line.price_subtotal): a line created, written or
+  // deleted on its own writes its order when an amount changes
+  feeds: { link: 'order_id', model: 'sale.order', fields: AMOUNTS },
 };
 
 /** Goods get pickings: `consu` (18: with or without is_storable; 17: consumable) and 17's storable `product`. */
@@ -597,7 +625,7 @@ const purchaseOrder: ModelDef = {
     mail_reception_confirmed: bool('Reception Confirmed', { readonly: true }),
     currency_id: m2o('res.currency', 'Currency', { default: ifExists('res.currency', 1) }),
     user_id: m2o('res.users', 'Buyer', { default: (env) => (env.row('res.users', env.uid) ? env.uid : false) }),
-    ...amountFields(poLines, 'taxes_id', 'Taxes'),
+    ...amountFields(poLines, 'Taxes'),
     receipt_status: computed(sel('Receipt Status', [['pending', 'Not Received'], ['partial', 'Partially Received'], ['full', 'Fully Received']]), (env, r) => {
       const pickings = rowsWhere(env, 'stock.picking', 'purchase_id', r.id, (p) => p.state !== 'cancel');
       if (!pickings.length) return false;
@@ -648,7 +676,7 @@ const purchaseOrder: ModelDef = {
         const vals: unknown[] = [];
         for (const l of poLines(env, o.id)) {
           const qty = qtyReceived(env, l.id) - qtyInvoiced(env, l.id);
-          if (qty > EPS) vals.push([0, 0, { product_id: l.product_id, name: l.name, quantity: qty, price_unit: l.price_unit, purchase_line_id: l.id, tax_ids: l.taxes_id ?? [] }]);
+          if (qty > EPS) vals.push([0, 0, { product_id: l.product_id, name: l.name, quantity: qty, price_unit: l.price_unit, purchase_line_id: l.id, tax_ids: lineTaxIds(l) ?? [] }]);
         }
         if (!vals.length) continue;
         [created] = env.create('account.move', [
@@ -665,6 +693,10 @@ const purchaseOrder: ModelDef = {
   },
 };
 
+/**
+ * The order's date_planned, the earliest of its lines' (purchase.order `_compute_date_planned`, a stored
+ * compute): set without writing the order, which the lines' `feeds` does when the date changed.
+ */
 function recomputePoDatePlanned(env: Env, orderIds: Iterable<number>): void {
   for (const id of orderIds) {
     const o = env.row('purchase.order', id);
@@ -673,7 +705,7 @@ function recomputePoDatePlanned(env: Env, orderIds: Iterable<number>): void {
       .map((l) => l.date_planned)
       .filter((d): d is string => typeof d === 'string')
       .sort();
-    if (dates.length) env.assign('purchase.order', o, { date_planned: dates[0] });
+    if (dates.length && o.date_planned !== dates[0]) env.store.assign('purchase.order', o, 'date_planned', dates[0]);
   }
 }
 
@@ -687,12 +719,12 @@ const purchaseOrderLine: ModelDef = {
     product_id: m2o('product.product', 'Product'),
     name: text('Description', { required: true, default: (env, v) => productDisplay(env, v.product_id) }),
     product_qty: float('Quantity', { required: true, default: constant(1) }),
-    product_uom: m2o('uom.uom', 'Unit', { default: (env, v) => productField(env, v.product_id, 'uom_po_id') }),
+    product_uom: m2o('uom.uom', 'Unit', { default: (env, v) => purchaseUnit(env, v.product_id) }),
     // Odoo's _compute_price_unit_and_date_planned_and_name without a vendor price (the sandbox has no
     // product.supplierinfo): the cost converted from the product's unit to the line's
     price_unit: float('Unit Price', { default: (env, v) => productPrice(env, v.product_id, 'standard_price', v.product_uom ?? v.product_uom_id) }),
     discount: float('Discount (%)'),
-    // Odoo's _compute_tax_id: the product's vendor taxes of the order's company
+    // Odoo's _compute_tax_id: the product's vendor taxes of the order's company; tax_ids in 19 (versions.ts)
     taxes_id: m2m('account.tax', 'Taxes', { default: (env, v) => productTaxes(env, v.product_id, 'supplier_taxes_id', parentCompany(env, 'purchase.order', v.order_id)) }),
     date_planned: datetime('Expected Arrival', {
       default: (env, v) => {
@@ -717,6 +749,8 @@ const purchaseOrderLine: ModelDef = {
     // A line date change updates the order's stored compute; writing the header never cascades down.
     if ('date_planned' in vals || 'order_id' in vals) recomputePoDatePlanned(env, new Set(rows.map((r) => r.order_id as number)));
   },
+  // purchase.order `_amount_all` (depends on order_line.price_total) and `_compute_date_planned`
+  feeds: { link: 'order_id', model: 'purchase.order', fields: [...AMOUNTS, 'date_planned'] },
 };
 
 function createReceipt(env: Env, order: Row): void {
@@ -1267,7 +1301,7 @@ const accountMove: ModelDef = {
     payment_state: sel('Payment Status', [['not_paid', 'Not Paid'], ['in_payment', 'In Payment'], ['paid', 'Paid'], ['partial', 'Partially Paid'], ['reversed', 'Reversed']], {
       default: constant('not_paid'),
     }),
-    ...amountFields(moveLinesOf, 'tax_ids', 'Tax'),
+    ...amountFields(moveLinesOf, 'Tax'),
     duplicated_ref_ids: computed(m2m('account.move', 'Duplicated Ref'), (env, r) =>
       typeof r.ref === 'string' && r.move_type !== 'entry'
         ? rowsWhere(env, 'account.move', 'ref', r.ref, (m) => m.id !== r.id && m.partner_id === r.partner_id && m.move_type === r.move_type && m.state !== 'cancel').map(

@@ -3,7 +3,13 @@
  * real server (odoo-api.md); 17 and 19 differ from them only where odoo-api.md's version notes (from
  * Odoo's documentation) or Odoo 19's published source say, not from a probe:
  * - 19: `sale.order.line.product_uom` and `purchase.order.line.product_uom` are `product_uom_id`;
- *   the JSON-2 API exists (JSON-RPC and XML-RPC are deprecated but still answer). Units of measure
+ *   the lines' taxes, `sale.order.line.tax_id` and `purchase.order.line.taxes_id`, are `tax_ids`
+ *   (sale_order_line.py `_compute_tax_ids`; purchase_order_line.py `_compute_tax_id` sets `tax_ids`);
+ *   products have no purchase unit `uom_po_id` (product_template.py has `uom_id` and packagings
+ *   `uom_ids`; a vendor's unit is its pricelist line's, product.supplierinfo `product_uom_id`), so a
+ *   purchase line defaults to the product's `uom_id` (models.ts purchaseUnit). OCA OpenUpgrade's 19.0
+ *   analyses of sale, purchase and product list the same renames and the drop. The JSON-2 API
+ *   exists (JSON-RPC and XML-RPC are deprecated but still answer). Units of measure
  *   have no categories (no `uom.category`, no `category_id`, no `uom_type`): a unit names the unit it
  *   is made of (`relative_uom_id`, "Reference Unit") and how many of it it contains
  *   (`relative_factor`, "Contains"); `factor` ("Absolute Quantity") is the product of the
@@ -158,12 +164,22 @@ const DIFFS: Record<number, VersionDiff> = {
     fields: [
       { model: 'sale.order.line', field: 'product_uom', renameTo: 'product_uom_id' },
       { model: 'purchase.order.line', field: 'product_uom', renameTo: 'product_uom_id' },
+      { model: 'sale.order.line', field: 'tax_id', renameTo: 'tax_ids' },
+      { model: 'purchase.order.line', field: 'taxes_id', renameTo: 'tax_ids' },
+      { model: 'product.product', field: 'uom_po_id', drop: true },
       { model: 'uom.uom', field: 'category_id', drop: true },
       { model: 'uom.uom', field: 'uom_type', drop: true },
       { model: 'uom.uom', field: 'factor', replace: UOM_FACTOR_19 },
     ],
     models: { 'uom.uom': UOM_19 },
     dropModels: ['uom.category'],
+    // 18's purchase unit has no place on a 19 product: left out (the seed's purchase lines name their unit)
+    seedValues: (model, vals) => {
+      if (model !== 'product.product' || !('uom_po_id' in vals)) return vals;
+      const rest = { ...vals };
+      delete rest.uom_po_id;
+      return rest;
+    },
     seedRecords: uomSeedAsTree,
   },
 };
