@@ -174,13 +174,15 @@ describe('sandbox create fast paths', () => {
       { partner_id: 30, client_order_ref: 'A', order_line: [[0, 0, { product_id: p, product_uom_qty: 1 }], [0, 0, { product_id: q, product_uom_qty: 2, id: 7 }]] },
       { partner_id: 30, order_line: [[0, 0, { product_id: q, product_uom_qty: 3 }]] },
     ];
-    const copied = freshEnv('sale.order');
+    // one fixed "now" for both: the two stores are compared row for row, log access dates included
+    const at = { __sandbox_now: '2026-11-27 01:02:03' };
+    const copied = freshEnv('sale.order', at);
     const mine = vals();
     const before = JSON.stringify(mine);
     const ids = copied.env.create('sale.order', mine);
     expect(JSON.stringify(mine)).toBe(before);
 
-    const owned = freshEnv('sale.order');
+    const owned = freshEnv('sale.order', at);
     const theirs = vals();
     expect(owned.env.createOwned('sale.order', theirs)).toEqual(ids);
     expect(dump(owned.store)).toBe(dump(copied.store));
