@@ -449,6 +449,10 @@ const As2InboundSchema = z
     mdnCertificate: PathSchema.optional().describe('our certificate sent with signed MDNs, relative to the partner folder'),
     allowLegacyAlgorithms: z.boolean().default(false).describe('accept SHA-1 and 3DES from this partner'),
     maxSize: z.number().int().positive().default(50 * 1024 * 1024).describe('largest message accepted, in bytes'),
+    asyncMdnUrls: z
+      .array(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }))
+      .default([])
+      .describe("where this partner may have its asynchronous MDNs sent (Receipt-Delivery-Option): a URL, or a URL ending in / for every path under it; besides these, only its outbound AS2 server's origin"),
   })
   .superRefine((c, ctx) => {
     ourKeysExclusive(c, ['decryptionKey', 'mdnKey', 'mdnCertificate'], ctx);

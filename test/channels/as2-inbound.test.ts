@@ -5,6 +5,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpServerHandle } from '../../src/server/http';
+import { until } from '../support/wait';
+import { asyncMdnAllowed, type As2InboundChannel } from '../../src/channels/as2/inbound';
 import { as2Partner, as2Server, boundaryOf, makePki, memorySink, multipartParts, openssl, PAYLOAD, splitEntity, tempFile, zlibCompressedData, type Pki } from '../support/as2';
 
 const ENTITY = Buffer.concat([Buffer.from('Content-Type: application/EDI-X12\r\nContent-Transfer-Encoding: binary\r\nContent-Disposition: attachment; filename="po.edi"\r\n\r\n'), PAYLOAD]);
@@ -14,12 +16,36 @@ let pki: Pki;
 let server: HttpServerHandle;
 const store = memorySink();
 
+/** A partner's MDN receiver on loopback: what it was sent, and when (how many messages were stored by then). */
+interface MdnReceiver {
+  url: string;
+  got: { contentType: string; body: Buffer; storedBefore: number }[];
+  close(): Promise<void>;
+}
+async function mdnReceiver(path: string): Promise<MdnReceiver> {
+  const got: MdnReceiver['got'] = [];
+  const receiver: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      res.end();
+      got.push({ contentType: String(req.headers['content-type']), body: Buffer.concat(chunks), storedBefore: store.received.length });
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}${path}`, got, close: () => new Promise((r) => receiver.close(() => r())) };
+}
+let listed: MdnReceiver;
+let unlisted: MdnReceiver;
+
 beforeAll(async () => {
   pki = await makePki();
+  listed = await mdnReceiver('/mdn');
+  unlisted = await mdnReceiver('/internal/admin');
   const common = { as2To: 'OUR-AS2', partnerCertificate: pki.partner.cert, decryptionKey: { file: pki.us.key }, mdnKey: { file: pki.us.key }, mdnCertificate: pki.us.cert };
   server = await as2Server(
     [
-      as2Partner('lax', { ...common, as2From: 'PARTNER LAX', requireSigned: false, requireEncrypted: false }),
+      as2Partner('lax', { ...common, as2From: 'PARTNER LAX', requireSigned: false, requireEncrypted: false, asyncMdnUrls: [listed.url] }),
       as2Partner('strict', { ...common, as2From: 'PARTNER-STRICT' }),
       as2Partner('legacy', { ...common, as2From: 'PARTNER-LEGACY', requireSigned: false, requireEncrypted: false, allowLegacyAlgorithms: true }),
       as2Partner('small', { ...common, as2From: 'PARTNER-SMALL', requireSigned: false, requireEncrypted: false, maxSize: 1000 }),
@@ -30,6 +56,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  await listed?.close();
+  await unlisted?.close();
   pki?.cleanup();
 });
 
@@ -225,29 +253,46 @@ describe('AS2 inbound from openssl cms', () => {
   });
 
   it('asynchronous MDN: 200 at once, then a signed MDN POSTed to Receipt-Delivery-Option after the message is stored', async () => {
-    let resolveMdn: (m: { contentType: string; body: Buffer; storedBefore: number }) => void = () => undefined;
-    const arrived = new Promise<{ contentType: string; body: Buffer; storedBefore: number }>((r) => (resolveMdn = r));
-    const receiver: Server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        res.end();
-        resolveMdn({ contentType: String(req.headers['content-type']), body: Buffer.concat(chunks), storedBefore: store.received.length });
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    try {
-      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/mdn`;
-      const res = await post('PARTNER LAX', ENVELOPED, await encrypted(await signed(ENTITY)), { 'Receipt-Delivery-Option': url });
-      expect(res.status).toBe(200);
-      expect((await res.arrayBuffer()).byteLength).toBe(0);
-      const mdn = await arrived;
-      expect(mdn.storedBefore).toBe(1);
-      const f = await checkSignedMdn(mdn.contentType, mdn.body);
-      expect(f.disposition).toMatch(/; processed$/);
-      expect(f.mic).toBe(`${await sha(ENTITY)}, sha-256`);
-    } finally {
-      await new Promise((r) => receiver.close(r));
-    }
+    const res = await post('PARTNER LAX', ENVELOPED, await encrypted(await signed(ENTITY)), { 'Receipt-Delivery-Option': listed.url });
+    expect(res.status).toBe(200);
+    expect((await res.arrayBuffer()).byteLength).toBe(0);
+    await until(() => listed.got.length === 1, 10_000, 'the asynchronous MDN');
+    const mdn = listed.got[0]!;
+    expect(mdn.storedBefore).toBe(1);
+    const f = await checkSignedMdn(mdn.contentType, mdn.body);
+    expect(f.disposition).toMatch(/; processed$/);
+    expect(f.mic).toBe(`${await sha(ENTITY)}, sha-256`);
+  });
+
+  it('an asynchronous MDN asked for at a URL the partner does not list is not sent there: the MDN comes back synchronously', async () => {
+    // Anyone can write AS2-From and Receipt-Delivery-Option; an unsigned message proves nothing.
+    const res = await post('PARTNER LAX', 'application/EDI-X12', PAYLOAD, { 'Receipt-Delivery-Option': unlisted.url });
+    await expectProcessed(res, PAYLOAD);
+    // Had it been sent, it would have left right after the response.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(unlisted.got).toHaveLength(0);
+  });
+
+});
+
+describe('where an asynchronous MDN may go', () => {
+  const ctx = (asyncMdnUrls: string[], outboundUrl?: string) => {
+    const p = as2Partner('p', { as2From: 'P', as2To: 'US', partnerCertificate: pki.partner.cert, requireSigned: false, requireEncrypted: false, asyncMdnUrls }, outboundUrl ? { url: outboundUrl, as2From: 'US', as2To: 'P', partnerCertificate: pki.partner.cert, sign: 'none', encrypt: 'none' } : undefined);
+    return { partner: p, channel: p.channels.inbound[0] as As2InboundChannel };
+  };
+
+  it.each([
+    ['a listed URL', ['https://as2.partner.example/mdn'], undefined, 'https://as2.partner.example/mdn', true],
+    ['another path than a listed URL', ['https://as2.partner.example/mdn'], undefined, 'https://as2.partner.example/mdn2', false],
+    ['a path under a listed prefix', ['https://as2.partner.example/as2/'], undefined, 'https://as2.partner.example/as2/mdn?id=1', true],
+    ['a path that climbs out of the prefix', ['https://as2.partner.example/as2/'], undefined, 'https://as2.partner.example/as2/../admin', false],
+    ['a host that only starts like the listed one', ['https://as2.partner.example/'], undefined, 'https://as2.partner.example.evil.test/', false],
+    ['another port', ['https://as2.partner.example/'], undefined, 'https://as2.partner.example:8443/', false],
+    ['credentials in the URL', ['https://as2.partner.example/'], undefined, 'https://x:y@as2.partner.example/mdn', false],
+    ["any path on the partner's own AS2 server", [], 'https://as2.partner.example:4080/as2/in', 'https://as2.partner.example:4080/mdn', true],
+    ["another host than the partner's AS2 server", [], 'https://as2.partner.example/as2', 'http://169.254.169.254/latest', false],
+    ['nothing listed, no AS2 server of theirs', [], undefined, 'http://127.0.0.1:8080/mdn', false],
+  ])('%s', (_what, urls, outbound, url, expected) => {
+    expect(asyncMdnAllowed(ctx(urls as string[], outbound as string | undefined), url as string)).toBe(expected);
   });
 });

@@ -126,7 +126,7 @@ describe('AS2 gateway to gateway', () => {
   beforeAll(async () => {
     server = await startHttpServer({ metrics: new GatewayMetrics({ processMetrics: false }), checks: { ledger: () => undefined, odoo: () => undefined } });
     // One server plays both sides: the partner receiving (inbound channel from OUR-AS2) and us receiving its async MDNs.
-    const receiving = as2Partner('them-receiving', { as2From: 'OUR-AS2', as2To: 'PARTNER', requireSigned: false, requireEncrypted: false, partnerCertificate: pki.us.cert, decryptionKey: { file: pki.partner.key }, mdnKey: { file: pki.partner.key }, mdnCertificate: pki.partner.cert });
+    const receiving = as2Partner('them-receiving', { as2From: 'OUR-AS2', as2To: 'PARTNER', requireSigned: false, requireEncrypted: false, partnerCertificate: pki.us.cert, decryptionKey: { file: pki.partner.key }, mdnKey: { file: pki.partner.key }, mdnCertificate: pki.partner.cert, asyncMdnUrls: [`${server.url}/as2/`] });
     const sending = as2Partner('partner', undefined, { url: `${server.url}/as2`, as2From: 'OUR-AS2', as2To: 'PARTNER', partnerCertificate: pki.partner.cert, signingKey: { file: pki.us.key }, signingCertificate: pki.us.cert });
     registerAs2(server, { registry: new PartnerRegistry([receiving, sending]), receive: store.sink, deps: testDeps(), onMdn: (m) => void mdns.push(m) });
   });

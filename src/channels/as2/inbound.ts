@@ -199,8 +199,34 @@ function reply(
   const mdn = buildMdn({ reportingName: channel.as2To, originalMessageId: headers['message-id'], ...content }, wantsSigned ? mdnSigner(ctx) : undefined);
   const mdnHeaders = mdnHttpHeaders(channel, mdn);
   const url = headers['receipt-delivery-option'];
-  if (url) return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: Buffer.alloc(0), asyncMdn: { url, headers: mdnHeaders, body: mdn.body }, outcome };
+  if (url && !asyncMdnAllowed(ctx, url)) {
+    // The header is the sender's to write, and the sender is not known yet (an unsigned message, a forged
+    // AS2-From): POSTing wherever it says would let anyone use the gateway against hosts it can reach.
+    ctx.deps.logger.warn({ partner: ctx.partner.id, url }, 'asynchronous MDN asked for at a URL not listed for this partner (asyncMdnUrls, or its AS2 server); answered synchronously instead');
+  } else if (url) return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: Buffer.alloc(0), asyncMdn: { url, headers: mdnHeaders, body: mdn.body }, outcome };
   return { status: 200, headers: mdnHeaders, body: mdn.body, outcome };
+}
+
+/**
+ * Whether an asynchronous MDN may go to `url`: one of the partner's `asyncMdnUrls` (exactly, or under one
+ * ending in /), or any path on the origin of the partner's own AS2 server (its outbound channel), where
+ * AS2 software usually takes its MDNs. Compared parsed, so `https://a.example.com.evil.org` is not under
+ * `https://a.example.com/`.
+ */
+export function asyncMdnAllowed(ctx: Pick<As2InboundContext, 'partner' | 'channel'>, url: string): boolean {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return false;
+  }
+  const outbound = ctx.partner.channels.outbound;
+  const allowed = [...ctx.channel.asyncMdnUrls, ...(outbound?.type === 'as2' ? [`${new URL(outbound.url).origin}/`] : [])];
+  return allowed.some((entry) => {
+    const a = new URL(entry);
+    if (a.origin !== target.origin || target.username !== '' || target.password !== '') return false;
+    return entry.endsWith('/') ? target.pathname.startsWith(a.pathname) : target.pathname === a.pathname && target.search === a.search;
+  });
 }
 
 function mdnSigner(ctx: As2InboundContext): Parameters<typeof buildMdn>[1] {
