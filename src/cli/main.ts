@@ -29,14 +29,14 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   'dead-letter': { run: deadLetterCommand, help: 'dead-letter list|show ID|replay ID|discard ID [--config F] [--json]  documents that need a person' },
   prune: { run: pruneCommand, help: 'prune [--older-than 90d] [--dry-run] [--vacuum] [--config F]  remove the payloads of finished messages and documents older than that (default: retention.payloads); --vacuum: then shrink the file' },
   validate: { run: validateCommand, help: 'validate FILE|- [--json]    check syntax, envelopes and transaction content; exit 0 valid, 1 invalid' },
-  ack: { run: ackCommand, help: 'ack FILE|- [--type TA1|997|999|CONTRL] [--partner ID]  the acknowledgment(s) the gateway would send (--partner: ignored for now)' },
+  ack: { run: ackCommand, help: 'ack FILE|- [--type TA1|997|999|CONTRL|auto] [--partner ID]  the acknowledgment(s) the gateway would send (--partner: under that partner\'s ack policy)' },
   inspect: { run: inspectCommand, help: 'inspect FILE|-              envelopes and segments as a tree' },
   partners: { run: partnersCommand, help: 'partners check [ID]          load every partner folder and report problems (file, line, key, fix)' },
   ingest: { run: (args, io) => ingestCommand(args, io), help: 'ingest FILE|- [--partner ID] [--sandbox]  parse, map and post to Odoo (ODOO_URL ...); print what was created' },
   translate: { run: translateCommand, help: 'translate FILE|- [--partner ID] [--pretty]  canonical documents as JSON {documents, errors}; exit 1 if any transaction failed' },
   render: { run: renderCommand, help: 'render FILE.json|- --partner ID [--test]  the EDI we would send for canonical documents (envelopes, fresh control numbers); exit 1 on render errors' },
   schema: { run: schemaCommand, help: 'schema <type>               JSON Schema of a canonical document (order, invoice, ...)' },
-  'odoo-sandbox': { run: odooSandboxCommand, help: 'odoo-sandbox [--port 8069]  the Odoo test double on 127.0.0.1 (JSON-2, JSON-RPC, XML-RPC)' },
+  'odoo-sandbox': { run: odooSandboxCommand, help: 'odoo-sandbox [--port 8069] [--server-version 18.0]  the Odoo test double on 127.0.0.1 (JSON-RPC, XML-RPC; JSON-2 as 19)' },
 };
 
 function usage(): string {
