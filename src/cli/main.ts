@@ -18,21 +18,22 @@ import { CliUsageError, type CliIo } from './io';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; help: string }> = {
+/** `ownHelp`: the command prints a longer usage of its own for --help. */
+const COMMANDS: Record<string, { run: Command; help: string; ownHelp?: true }> = {
   demo: { run: demoCommand, help: 'demo [--once] [--port N]     the gateway on embedded defaults with the Odoo sandbox and a sample order (what `npm start` runs)' },
   start: { run: startCommand, help: 'start [--config gateway.yaml] [--sandbox]  run channels, pipelines and the HTTP server until SIGTERM/SIGINT' },
-  acks: { run: acksCommand, help: 'acks [--state S] [--partner ID] [--json]  what partners acknowledged of what we sent; overdue ones' },
-  send: { run: sendCommand, help: 'send FILE --partner ID       queue one of our interchanges for a partner (its acks are expected)' },
-  resend: { run: resendCommand, help: 'resend MESSAGE-ID [--json]   queue an outbound message again, byte for byte (same control numbers), e.g. when its ack is overdue' },
-  'not-sent': { run: notSentCommand, help: 'not-sent [--partner ID] [--json] | not-sent dismiss ID --reason TEXT  records of Odoo that could not be sent to a partner, and why' },
+  acks: { run: acksCommand, help: 'acks [--state S] [--partner ID] [--json] [--config F]  what partners acknowledged of what we sent; overdue ones' },
+  send: { run: sendCommand, help: 'send FILE --partner ID [--config F]  queue one of our interchanges for a partner (its acks are expected)' },
+  resend: { run: resendCommand, help: 'resend MESSAGE-ID [--json] [--config F]  queue an outbound message again, byte for byte (same control numbers), e.g. when its ack is overdue' },
+  'not-sent': { run: notSentCommand, help: 'not-sent [--partner ID] [--json] [--config F] | not-sent dismiss ID --reason TEXT  records of Odoo that could not be sent to a partner, and why' },
   replay: { run: replayCommand, help: 'replay ID [--config F]       run a document (42) or message (m7) again from its stored bytes with the current mappings' },
   'dead-letter': { run: deadLetterCommand, help: 'dead-letter list|show ID|replay ID|discard ID [--config F] [--json]  documents that need a person' },
-  prune: { run: pruneCommand, help: 'prune [--older-than 90d] [--dry-run] [--vacuum] [--config F]  remove the payloads of finished messages and documents older than that (default: retention.payloads); --vacuum: then shrink the file' },
-  validate: { run: validateCommand, help: 'validate FILE|- [--json]    check syntax, envelopes and transaction content; exit 0 valid, 1 invalid' },
-  ack: { run: ackCommand, help: 'ack FILE|- [--type TA1|997|999|CONTRL|auto] [--partner ID]  the acknowledgment(s) the gateway would send (--partner: under that partner\'s ack policy)' },
-  inspect: { run: inspectCommand, help: 'inspect FILE|-              envelopes and segments as a tree' },
-  partners: { run: partnersCommand, help: 'partners check [ID]          load every partner folder and report problems (file, line, key, fix)' },
-  ingest: { run: (args, io) => ingestCommand(args, io), help: 'ingest FILE|- [--partner ID] [--sandbox]  parse, map and post to Odoo (ODOO_URL ...); print what was created' },
+  prune: { run: pruneCommand, help: 'prune [--older-than 90d] [--dry-run] [--vacuum] [--json] [--config F]  remove the payloads of finished messages and documents older than that (default: retention.payloads); --vacuum: then shrink the file' },
+  validate: { run: validateCommand, help: 'validate FILE|- [--json] [--lenient-charset] [--max-issues N]  check syntax, envelopes and transaction content; exit 0 valid, 1 invalid' },
+  ack: { run: ackCommand, help: 'ack FILE|- [--type TA1|997|999|CONTRL|auto] [--partner ID]  the acknowledgment(s) the gateway would send (--partner: under that partner\'s ack policy)', ownHelp: true },
+  inspect: { run: inspectCommand, help: 'inspect FILE|- [--max-segments N]  envelopes and segments as a tree' },
+  partners: { run: partnersCommand, help: 'partners check [ID] [--dir D]  load every partner folder and report problems (file, line, key, fix)' },
+  ingest: { run: (args, io) => ingestCommand(args, io), help: 'ingest FILE|- [--partner ID] [--sandbox] [--seed FILE]  parse, map and post to Odoo (ODOO_URL ...); print what was created' },
   translate: { run: translateCommand, help: 'translate FILE|- [--partner ID] [--pretty]  canonical documents as JSON {documents, errors}; exit 1 if any transaction failed' },
   render: { run: renderCommand, help: 'render FILE.json|- --partner ID [--test]  the EDI we would send for canonical documents (envelopes, fresh control numbers); exit 1 on render errors' },
   schema: { run: schemaCommand, help: 'schema <type>               JSON Schema of a canonical document (order, invoice, ...)' },
@@ -54,6 +55,11 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
   if (!cmd) {
     io.stderr.write(`edi-gateway: unknown command "${name}"\n${usage()}`);
     return 2;
+  }
+  // Every command answers --help with its own line (before its parser, which would call it unknown).
+  if (!cmd.ownHelp && (rest.includes('--help') || rest.includes('-h'))) {
+    io.stdout.write(`usage: edi-gateway ${cmd.help}\n`);
+    return 0;
   }
   try {
     return await cmd.run(rest, io);

@@ -127,10 +127,25 @@ export function loadGatewayConfig(file: string | undefined, env: NodeJS.ProcessE
   c.partners = abs(c.partners);
   if (c.mappings) c.mappings = abs(c.mappings);
   c.allowedRoots = c.allowedRoots.map(abs);
-  if (c.smtp?.tls) c.smtp.tls.cert = abs(c.smtp.tls.cert);
+  // A secret file is named in gateway.yaml like any other path: from its folder, not the working directory.
+  const secretAt = (ref: SecretRef | undefined): void => {
+    if (ref && 'file' in ref) ref.file = abs(ref.file);
+  };
+  if (c.smtp?.tls) {
+    c.smtp.tls.cert = abs(c.smtp.tls.cert);
+    secretAt(c.smtp.tls.key);
+  }
   if (c.http.tls) {
     c.http.tls.cert = abs(c.http.tls.cert);
     if (c.http.tls.ca) c.http.tls.ca = abs(c.http.tls.ca);
+    secretAt(c.http.tls.key);
+  }
+  secretAt(c.http.token);
+  if (c.odoo) {
+    if (c.odoo.ca) c.odoo.ca = abs(c.odoo.ca);
+    secretAt(c.odoo.apiKey);
+    secretAt(c.odoo.password);
+    secretAt(c.odoo.webhookToken);
   }
   return c;
 }

@@ -109,7 +109,7 @@ export class GatewayMetrics {
     });
     this.deadLetter = new Gauge({
       name: 'edi_dead_letter_size',
-      help: 'Messages parked in the dead letter, waiting for a fix and a replay',
+      help: 'Documents that need a person (dead, parked after the last retry, or held), waiting for a fix and a replay',
       registers,
     });
     this.queueDepth = new Gauge({

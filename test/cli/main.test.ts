@@ -16,6 +16,15 @@ describe('edi-gateway', () => {
     expect(r.out).toContain('usage: edi-gateway <command>');
   });
 
+  it('every command answers --help with its usage on stdout and exit 0', async () => {
+    for (const [cmd, expected] of [['prune', /^usage: edi-gateway prune \[--older-than 90d\][^\n]*--json/], ['validate', /--max-issues N/], ['ack', /--type/]] as const) {
+      const r = await run([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(expected);
+      expect(r.err).toBe('');
+    }
+  });
+
   it('an unknown command exits 2 and names it', async () => {
     const r = await run(['frobnicate']);
     expect(r.code).toBe(2);

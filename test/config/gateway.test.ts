@@ -31,6 +31,26 @@ describe('gateway.yaml', () => {
     expect(loadGatewayConfig(f, { GATEWAY_DATA_DIR: '/srv/edi' }).dataDir).toBe('/srv/edi');
   });
 
+  it('secret files and the Odoo CA are named from the file\'s folder too, whatever the working directory', () => {
+    const f = file(
+      'http: { token: { file: secrets/api-token }, tls: { key: { file: tls/key.pem }, cert: tls/cert.pem } }\n' +
+        'odoo: { url: "https://odoo.example", db: prod, login: edi, apiKey: { file: secrets/odoo }, webhookToken: { env: HOOK }, ca: company-ca.pem }\n',
+    );
+    const dir = join(f, '..');
+    writeFileSync(join(dir, 'odoo-key'), 'k3y\n');
+    const c = loadGatewayConfig(f, {});
+    expect(c.http.token).toEqual({ file: join(dir, 'secrets', 'api-token') });
+    expect(c.http.tls?.key).toEqual({ file: join(dir, 'tls', 'key.pem') });
+    expect(c.odoo?.apiKey).toEqual({ file: join(dir, 'secrets', 'odoo') });
+    expect(c.odoo?.webhookToken).toEqual({ env: 'HOOK' });
+    expect(c.odoo?.ca).toBe(join(dir, 'company-ca.pem'));
+    // read as the service reads it: the working directory is not the file's folder
+    expect(process.cwd()).not.toBe(dir);
+    const beside = join(dir, 'gateway2.yaml');
+    writeFileSync(beside, 'odoo: { url: "https://odoo.example", db: prod, login: edi, apiKey: { file: odoo-key } }\n');
+    expect(readSecret(loadGatewayConfig(beside, {}).odoo!.apiKey!, 'odoo.apiKey', {})).toBe('k3y');
+  });
+
   it('problems name the file and the key', () => {
     const f = file('http: { port: 99999 }\nodoo: { url: "https://odoo.example", db: prod, login: edi }\npipeline: { retryBase: 5 }\n');
     let message = '';

@@ -4,5 +4,6 @@ import type { CliIo } from '../io';
 
 /** Run the sandbox in the foreground. */
 export async function odooSandboxCommand(args: string[], io: CliIo): Promise<number> {
-  return runOdooSandbox(args, { out: (line) => io.stdout.write(line.endsWith('\n') ? line : `${line}\n`) });
+  const line = (l: string): string => (l.endsWith('\n') ? l : `${l}\n`);
+  return runOdooSandbox(args, { out: (l) => io.stdout.write(line(l)), err: (l) => io.stderr.write(line(l)) });
 }

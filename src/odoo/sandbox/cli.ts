@@ -1,6 +1,6 @@
 /**
  * `edi-gateway odoo-sandbox [--port 8069] [--host 127.0.0.1] [--seed FILE] [--db edi] [--login admin]
- * [--server-version 18.0] [--json2 | --no-json2]`, for src/cli to wire in. JSON-2 is served as the
+ * [--server-version 18.0] [--json2 | --no-json2]`, run by `edi-gateway odoo-sandbox`. JSON-2 is served as the
  * version does (19 yes, 17/18 no) unless --json2 / --no-json2 says otherwise. Credentials come from
  * ODOO_PASSWORD / ODOO_API_KEY (defaults: password "admin", no API key); they are never printed.
  */
@@ -9,6 +9,8 @@ import { servesJson2 } from './versions';
 
 export interface SandboxCliIo {
   out: (line: string) => void;
+  /** Where problems go (usage, start-up errors); `out` when not given. */
+  err?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
   /** Stops the server when aborted (default: SIGINT / SIGTERM). */
   signal?: AbortSignal;
@@ -58,7 +60,7 @@ export async function runOdooSandbox(argv: string[], io: SandboxCliIo): Promise<
   try {
     args = parseSandboxArgs(argv);
   } catch (err) {
-    io.out(`odoo-sandbox: ${(err as Error).message}`);
+    (io.err ?? io.out)(`odoo-sandbox: ${(err as Error).message}`);
     return 2;
   }
   const env = io.env ?? process.env;
@@ -76,7 +78,7 @@ export async function runOdooSandbox(argv: string[], io: SandboxCliIo): Promise<
       ...(args.json2 !== undefined ? { json2: args.json2 } : {}),
     });
   } catch (err) {
-    io.out(`odoo-sandbox: cannot start: ${(err as Error).message}`);
+    (io.err ?? io.out)(`odoo-sandbox: cannot start: ${(err as Error).message}`);
     return 1;
   }
   const json2 = args.json2 ?? servesJson2(sb.major);
