@@ -297,6 +297,8 @@ export const ACK_TYPES = ['TA1', '997', '999', 'CONTRL', 'APERAK'] as const;
 export const AckTypeSchema = z.enum(ACK_TYPES);
 export type AckType = z.infer<typeof AckTypeSchema>;
 export const X12_ACKS: readonly AckType[] = ['TA1', '997', '999'];
+/** The business answer a partner may owe besides acknowledgments: an order response to each order we send. */
+export const ORDER_RESPONSE_EXPECTED = 'order_response';
 
 export const AcknowledgmentsSchema = z
   .strictObject({
@@ -305,7 +307,9 @@ export const AcknowledgmentsSchema = z
       .array(
         z
           .strictObject({
-            type: AckTypeSchema.describe('acknowledgment the partner sends for what we send'),
+            type: z
+              .union([AckTypeSchema, z.literal(ORDER_RESPONSE_EXPECTED)])
+              .describe('acknowledgment the partner sends for what we send; order_response: a supplier answers each order we send (855 / ORDRSP) naming its number'),
             within: DurationSchema.prefault('24h').describe('deadline after sending; later the document is overdue'),
           })
           .meta({ title: 'ExpectedAck' }),
@@ -680,8 +684,13 @@ function checkPartnerRules(p: ParsedPartner, ctx: z.RefinementCtx): void {
     else checkAck(type, ['acknowledgments', 'send', index], true);
   });
   p.acknowledgments.expect.forEach((expected, index) => {
-    if (p.acknowledgments.expect.findIndex((e) => e.type === expected.type) !== index) add(['acknowledgments', 'expect', index, 'type'], `${expected.type} is listed twice; list it once`);
-    else checkAck(expected.type, ['acknowledgments', 'expect', index, 'type'], false);
+    const path = ['acknowledgments', 'expect', index, 'type'];
+    if (p.acknowledgments.expect.findIndex((e) => e.type === expected.type) !== index) add(path, `${expected.type} is listed twice; list it once`);
+    else if (expected.type !== ORDER_RESPONSE_EXPECTED) checkAck(expected.type, path, false);
+    else {
+      if (!p.documents.some((d) => d.type === 'order' && d.direction === 'outbound')) add(path, 'order_response is owed for the orders we send, and the partner has no outbound order; add one or remove order_response');
+      if (!p.documents.some((d) => d.type === 'order_response' && d.direction === 'inbound')) add(path, 'the partner has no inbound order_response document to answer with; add one (855 or ORDRSP) or remove order_response');
+    }
   });
 
   // Envelope settings: delimiters distinct, versions that fit.

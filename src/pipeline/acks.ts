@@ -8,24 +8,42 @@
 import type { ReceivedAck } from '../edi/ack-read';
 import { EdiReader } from '../edi/reader';
 import type { Partner } from '../partners/registry';
+import { ORDER_RESPONSE_EXPECTED } from '../partners/schema';
 import type { ExpectedAckRow, ExpectedAckState, Ledger, NewExpectedAck, NewOutboundMessage } from '../store';
 
-/** The acks a partner owes for one outbound file of ours, with their deadlines. */
+/** The transaction sets and messages of an order we send, and where each says its order number (BEG03, BGM 1004). */
+const ORDER_NUMBER_AT: Record<string, { tag: string; element: number }> = { '850': { tag: 'BEG', element: 3 }, ORDERS: { tag: 'BGM', element: 2 } };
+
+/** The acks a partner owes for one outbound file of ours, with their deadlines; and the order responses, named by order number. */
 export function expectationsFor(partner: Partner, bytes: Buffer, now: number): NewExpectedAck[] {
   const out: NewExpectedAck[] = [];
   const expect = partner.acknowledgments.expect;
   if (expect.length === 0) return out;
+  // Order responses of the current transaction, waiting for its order number.
+  let owed: NewExpectedAck[] = [];
+  let numberAt: { tag: string; element: number } | undefined;
   const reader = new EdiReader({
     interchangeStart: (h) => {
       for (const e of expect) if (e.type === 'TA1' && h.standard === 'x12') out.push({ ackType: 'TA1', interchangeControlNumber: h.controlNumber.trim(), messageType: 'interchange', deadline: now + e.within });
     },
     transactionStart: (t) => {
+      numberAt = ORDER_NUMBER_AT[t.id];
       for (const e of expect) {
-        if (e.type === 'TA1') continue;
+        if (e.type === 'TA1' || (e.type === ORDER_RESPONSE_EXPECTED && !numberAt)) continue;
         const row: NewExpectedAck = { ackType: e.type, interchangeControlNumber: t.interchangeControlNumber.trim(), transactionControlNumber: t.controlNumber.trim(), messageType: t.id, deadline: now + e.within };
         if (t.groupControlNumber) row.groupControlNumber = t.groupControlNumber.trim();
-        out.push(row);
+        (e.type === ORDER_RESPONSE_EXPECTED ? owed : out).push(row);
       }
+    },
+    segment: (seg, place) => {
+      if (owed.length === 0 || place.level !== 'transaction' || seg.tag !== numberAt?.tag) return;
+      const number = seg.value(numberAt.element).trim();
+      if (number !== '') for (const row of owed) row.reference ??= number;
+    },
+    transactionEnd: () => {
+      // An order without a number could never be matched to its answer: nothing is owed for it.
+      out.push(...owed.filter((row) => row.reference !== undefined));
+      owed = [];
     },
   });
   reader.write(bytes);
@@ -71,6 +89,18 @@ function stateOf(status: string): ExpectedAckState {
 function sameKind(expected: string, received: string): boolean {
   const fa = ['997', '999'];
   return expected === received || (fa.includes(expected) && fa.includes(received));
+}
+
+/**
+ * What an order response received from a partner settles: the answers it owes for the order it names
+ * (every order message of ours with that number still waiting: the order, a change, a cancellation).
+ * A rejection of the order is the answer `rejected`; any other status `acknowledged`.
+ */
+export function orderResponseSettlements(ledger: Ledger, partnerId: string, canonicalJson: string): AckSettlement[] {
+  const response = JSON.parse(canonicalJson) as { orderNumber?: unknown; status?: unknown };
+  if (typeof response.orderNumber !== 'string' || response.orderNumber === '') return [];
+  const state: ExpectedAckState = response.status === 'rejected' ? 'rejected' : 'acknowledged';
+  return ledger.openExpectationsFor(partnerId, ORDER_RESPONSE_EXPECTED, response.orderNumber).map((row) => ({ id: row.id, state, errors: [] }));
 }
 
 /** What the received acks settle among the partner's expected acks, and what matched nothing. */

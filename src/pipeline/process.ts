@@ -12,7 +12,7 @@ import type { MappingError } from '../mapping/engine';
 import type { Partner, PartnerRegistry } from '../partners/registry';
 import type { Ledger, NewDocument, NewEvent, NewOutboundMessage, ProcessedMessage, MessageRow } from '../store';
 import { sha256 } from '../store';
-import { settle } from './acks';
+import { orderResponseSettlements, settle } from './acks';
 import { ackRequest, analyseWith, collectFor, partnerAckPolicy, type Analyse, type AnalysedDocument } from './analyse';
 
 export interface ProcessDeps {
@@ -278,6 +278,11 @@ function addDocument(
         entry.reason = `${why}: held for a person by the partner's duplicate policy (replay it to post it)`;
       }
     }
+  }
+  // A supplier's answer to an order we sent settles the answer owed for it, in the same write as the document.
+  if (entry.state === 'mapped' && entry.type === 'order_response' && entry.canonical) {
+    const settled = orderResponseSettlements(ledger, partner.id, entry.canonical);
+    if (settled.length > 0) result.ackSettlements = [...(result.ackSettlements ?? []), ...settled];
   }
   result.documents.push(entry);
   return seq + 1;

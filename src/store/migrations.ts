@@ -183,4 +183,10 @@ export const MIGRATIONS: readonly string[] = [
   // 13: what a record looked like when it was last sent (a hash of the document), so a later change in
   // Odoo is sent as a change only when what the partner would read differs.
   `ALTER TABLE exports ADD COLUMN fingerprint TEXT;`,
+  // 14: an answer owed by what it refers to rather than by control numbers: the order number an order
+  // response must name (acknowledgments.expect: order_response), found when the supplier's answer arrives.
+  `
+  ALTER TABLE expected_acks ADD COLUMN reference TEXT;
+  CREATE INDEX expected_acks_reference ON expected_acks (partner_id, reference) WHERE reference IS NOT NULL;
+  `,
 ];

@@ -398,12 +398,13 @@ export class SqliteLedger {
       controlGet: db.prepare('SELECT last FROM control_numbers WHERE partner_key = ? AND level = ?').pluck(),
       controlSet: db.prepare('INSERT INTO control_numbers (partner_key, level, last) VALUES (?, ?, ?) ON CONFLICT (partner_key, level) DO UPDATE SET last = excluded.last'),
       insertExpected: db.prepare(
-        `INSERT INTO expected_acks (message_id, partner_id, ack_type, interchange_control_number, group_control_number, transaction_control_number, message_type, deadline, state, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?)`,
+        `INSERT INTO expected_acks (message_id, partner_id, ack_type, interchange_control_number, group_control_number, transaction_control_number, message_type, deadline, state, updated_at, reference)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?)`,
       ),
       expectedFor: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND interchange_control_number = ? ORDER BY id'),
       expectedOfGroup: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND group_control_number = ? ORDER BY id'),
       expectedOfTransaction: db.prepare('SELECT * FROM expected_acks WHERE partner_id = ? AND transaction_control_number = ? ORDER BY id'),
+      expectedByReference: db.prepare(`SELECT * FROM expected_acks WHERE partner_id = ? AND reference = ? AND ack_type = ? AND state IN ('sent', 'overdue') ORDER BY id`),
       orderNumberOf: db.prepare(`SELECT source FROM messages WHERE id = ? AND direction = 'outbound'`).pluck(),
       orderResponse: db.prepare(
         `SELECT id, state, (SELECT canonical FROM document_bodies WHERE document_id = documents.id) AS canonical FROM documents WHERE partner_id = ? AND type = 'order_response' AND (business_key = ? OR business_key LIKE ? ESCAPE '\\') AND state <> 'replaced' ORDER BY id DESC LIMIT 1`,
@@ -656,7 +657,7 @@ export class SqliteLedger {
       o.bytes,
     );
     for (const e of o.expects ?? []) {
-      this.stmt.insertExpected.run(id, o.partnerId, e.ackType, e.interchangeControlNumber, e.groupControlNumber ?? null, e.transactionControlNumber ?? null, e.messageType, e.deadline, now);
+      this.stmt.insertExpected.run(id, o.partnerId, e.ackType, e.interchangeControlNumber, e.groupControlNumber ?? null, e.transactionControlNumber ?? null, e.messageType, e.deadline, now, e.reference ?? null);
     }
     return id;
   }
@@ -1156,6 +1157,11 @@ export class SqliteLedger {
   }
 
   /** Acks owed to us for a message we sent (APERAK names the message). */
+  /** The answers of one kind still owed by a partner that must name `reference` (an order response: our order number). */
+  openExpectationsFor(partnerId: string, ackType: string, reference: string): ExpectedAckRow[] {
+    return (this.stmt.expectedByReference.all(partnerId, reference, ackType) as Row[]).map(toExpectedAck);
+  }
+
   expectedAcksOfTransaction(partnerId: string, controlNumber: string): ExpectedAckRow[] {
     return (this.stmt.expectedOfTransaction.all(partnerId, controlNumber) as Row[]).map(toExpectedAck);
   }

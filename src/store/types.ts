@@ -71,6 +71,8 @@ export interface NewExpectedAck {
   messageType: string;
   /** Epoch ms. */
   deadline: number;
+  /** What the answer must name, for an answer matched by content (an order response: our order number). */
+  reference?: string;
 }
 
 export interface MessageRow {

@@ -58,6 +58,37 @@ describe('expected acknowledgments', () => {
     expect(ledger.counts().documents).toEqual({});
   });
 
+  it('a supplier owes an 855 naming each PO we send (order_response, 2d): theirs settles it; an order never answered goes overdue', async () => {
+    clock = Date.now();
+    const po = (icn: number, number: string): Buffer =>
+      Buffer.from(
+        `ISA*00*          *00*          *ZZ*BRIGHTWATERVF  *01*047712960      *240315*1000*U*00401*00000${icn}*0*P*:~GS*PO*BRIGHTWATERVF*BOLTSUPPLY*20240315*1000*${icn}*X*004010~` +
+          `ST*850*0001~BEG*00*SA*${number}**20240315~PO1*1*2000*EA*0.0845*PE*VP*HCS-0516-2~CTT*1~SE*5*0001~GE*1*${icn}~IEA*1*00000${icn}~`,
+        'latin1',
+      );
+    const answered = gateway.enqueue('bolt-supply', po(7001, 'PO-BW-10427'));
+    const unanswered = gateway.enqueue('bolt-supply', po(7002, 'PO-BW-10428'));
+    await until(() => ledger.message(answered)?.state === 'sent' && ledger.message(unanswered)?.state === 'sent');
+    const owed = (): { ackType: string; state: string; deadline: number; messageId: number }[] => ledger.expectedAckList().filter((a) => a.partnerId === 'bolt-supply' && a.ackType === 'order_response');
+    expect(owed().map((a) => [a.messageId, a.state, a.deadline - clock]).sort()).toEqual([
+      [answered, 'sent', 2 * 86_400_000],
+      [unanswered, 'sent', 2 * 86_400_000],
+    ]);
+    // Their 855 for PO-BW-10427 (the fixture): read, mapped, and the answer owed for that order is settled by it.
+    const inbound = join(data, 'exchange', 'bolt-supply', 'inbound');
+    writeFileSync(join(inbound, '855.tmp'), readFileSync(join(ROOT, 'fixtures', 'bolt-supply', '855.edi')));
+    renameSync(join(inbound, '855.tmp'), join(inbound, '855.edi'));
+    await until(() => owed().some((a) => a.state !== 'sent'));
+    const response = ledger.documentsOfMessage(ledger.expectedAckList().find((a) => a.messageId === answered && a.ackType === 'order_response')!.ackMessageId!);
+    expect(response.map((d) => d.type)).toEqual(['order_response']);
+    expect(Object.fromEntries(owed().map((a) => [a.messageId, a.state]))).toEqual({ [answered]: 'acknowledged', [unanswered]: 'sent' });
+    // Two days later the other order is overdue, and counted as such.
+    clock += 2 * 86_400_000 + 1;
+    expect(ledger.markOverdue()).toBeGreaterThanOrEqual(1);
+    expect(Object.fromEntries(owed().map((a) => [a.messageId, a.state]))).toEqual({ [answered]: 'acknowledged', [unanswered]: 'overdue' });
+    expect(ledger.overdueByPartner()['bolt-supply']).toBeGreaterThanOrEqual(1);
+  });
+
   it('a rejecting 997 marks the set rejected with the partner\'s error codes', async () => {
     clock = Date.now();
     gateway.enqueue('northgate', OUR_855);
