@@ -14,7 +14,7 @@ import { createPostContext, ResolveCache } from '../../src/odoo/post';
 import { deliveryAsShipNotice } from '../../src/odoo/pull/delivery';
 import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
 import { exportFromOdoo } from '../../src/pipeline/export-all';
-import { exportRig, n1Loops, setCompany, type ExportRig } from '../support/export-rig';
+import { exportRig, mainWarehouseAtCompany, n1Loops, setCompany, warehouse, type ExportRig } from '../support/export-rig';
 import { northgateOrders } from '../support/orders';
 import { until } from '../support/wait';
 
@@ -177,19 +177,6 @@ describe('ship notices to customers', () => {
     expect(r.ledger.findByNumber('PO-2024-0566', ['nordhaven']).messages.map((m) => m.messageType).sort()).toEqual(['DESADV', 'ORDRSP']);
   });
 });
-
-/** A second warehouse of our company (`code`) with an address of its own, as a person makes one in Odoo: its contact first, under the company's. */
-async function warehouse(client: OdooClient, name: string, code: string, address: Record<string, unknown>): Promise<number> {
-  const [company] = await client.read('res.company', [1], ['partner_id']);
-  const partnerId = await client.create('res.partner', { ...address, parent_id: (company!.partner_id as [number, string])[0], type: 'other' });
-  return client.create('stock.warehouse', { name, code, partner_id: partnerId });
-}
-
-/** The company's main warehouse at the company's contact, as Odoo has it (the seed's company has no contact of its own to default to). */
-async function mainWarehouseAtCompany(client: OdooClient): Promise<void> {
-  const [company] = await client.read('res.company', [1], ['partner_id']);
-  await client.write('stock.warehouse', [1], { partner_id: (company!.partner_id as [number, string])[0] });
-}
 
 /** A sale order of `customer` for the customer's order `ref`, shipped from `warehouseId` (the main one when undefined), confirmed and delivered in full. */
 async function shippedFrom(client: OdooClient, customer: number, ref: string, productId: number, warehouseId?: number): Promise<void> {

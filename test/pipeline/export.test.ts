@@ -14,7 +14,7 @@ import { exportPurchaseOrders, ledgerRenderer, type ExportDeps } from '../../src
 import { Gateway } from '../../src/pipeline/gateway';
 import { nullSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
-import { exportRig, type ExportRig } from '../support/export-rig';
+import { exportRig, mainWarehouseAtCompany, n1Loops, setCompany, warehouse, type ExportRig } from '../support/export-rig';
 import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
@@ -372,6 +372,81 @@ describe('export runs over many records', () => {
       sandbox.faults.clear();
       expect(await exportPurchaseOrders(d)).toBe(1);
       expect(cursor()).toBe(late);
+    });
+  });
+});
+
+describe('the parties of the purchase orders we send', () => {
+  /** Brightwater Valve and Fitting Co., who we are towards the X12 suppliers. */
+  const BRIGHTWATER = { street: '250 Executive Park Blvd', city: 'San Francisco', zip: '94134', country_id: 233 };
+  /** Who we are towards Bolt: the company, by our interchange id (ISA ZZ BRIGHTWATERVF). */
+  const BY = 'N1*BY*Brightwater Valve and Fitting Co.*ZZ*BRIGHTWATERVF~N3*250 Executive Park Blvd~N4*San Francisco**94134*US';
+  /** Bolt as Odoo has it (the sandbox's contact 36): no id, Odoo's `ref` is ours. */
+  const SE = 'N1*SE*Bolt Industrial Supply Inc.~N3*PO Box 94410~N4*Cleveland**44101*US';
+
+  /** The receipt operation type of warehouse `warehouseId`: a purchase order's Deliver To. */
+  const receipts = async (client: OdooClient, warehouseId: number): Promise<number> =>
+    (await client.search('stock.picking.type', [['warehouse_id', '=', warehouseId], ['code', '=', 'incoming']]))[0]!;
+
+  /** A purchase order of `partner` with `vals` (Deliver To, drop-ship address), confirmed; its name. */
+  async function confirmed(client: OdooClient, partner: number, productId: number, vals: Record<string, unknown> = {}): Promise<string> {
+    const id = await client.create('purchase.order', { partner_id: partner, ...vals, order_line: [[0, 0, { product_id: productId, product_qty: 10, date_planned: '2026-12-10 12:00:00' }]] });
+    await client.call('purchase.order', 'button_confirm', [[id]]);
+    return String((await client.read('purchase.order', [id], ['name']))[0]!.name);
+  }
+
+  /** The outbound message of purchase order `name`, as latin1 text. */
+  const sentFor = (ledger: SqliteLedger, name: string): string => {
+    const [m] = ledger.messages('outbound').filter((x) => x.source === name);
+    return ledger.bytes(m!.id).toString('latin1');
+  };
+
+  it('an 850 names us as buyer by our id, ships to the Deliver To warehouse (another warehouse by its own address, no id) or to the drop-ship address, and names the supplier by its address', async () => {
+    await withExport('gw-export-parties-', {}, async ({ sandbox, ledger, client, d }) => {
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      await new Promise((r) => setTimeout(r, 1100));
+      await setCompany(client, 'Brightwater Valve and Fitting Co.', BRIGHTWATER);
+      await mainWarehouseAtCompany(client);
+      const plant = await warehouse(client, 'Dayton Plant', 'DAY', { name: 'Brightwater Dayton Plant', street: '1800 Stanley Ave', city: 'Dayton', zip: '45404', country_id: 233 });
+      const plantReceipts = await receipts(client, plant);
+      const main = await confirmed(client, 36, 80);
+      const toPlant = await confirmed(client, 36, 80, { picking_type_id: plantReceipts });
+      // Screws for a customer's site, delivered there by Bolt (the sandbox's Acme DC East).
+      const dropShip = await confirmed(client, 36, 81, { dest_address_id: 12 });
+      expect(await exportPurchaseOrders(d)).toBe(3);
+      expect(ledger.exportFailures()).toEqual([]);
+      for (const name of [main, toPlant, dropShip]) expect(validateBuffer(Buffer.from(sentFor(ledger, name), 'latin1')).errors).toEqual([]);
+
+      // The main warehouse is at the company's contact: the ship-to is the company, by our id.
+      expect(n1Loops(sentFor(ledger, main))).toEqual([BY, 'N1*ST*Brightwater Valve and Fitting Co.*ZZ*BRIGHTWATERVF~N3*250 Executive Park Blvd~N4*San Francisco**94134*US', SE]);
+      expect(n1Loops(sentFor(ledger, toPlant))).toEqual([BY, 'N1*ST*Brightwater Dayton Plant~N3*1800 Stanley Ave~N4*Dayton**45404*US', SE]);
+      expect(n1Loops(sentFor(ledger, dropShip))).toEqual([BY, 'N1*ST*Acme DC East~N3*500 Dock Rd~N4*Newark**07101*US', SE]);
+      // Odoo receives the plant's order at the plant: its receipt is of the Deliver To type.
+      const [receipt] = sandbox.data.records('stock.picking', [['origin', '=', toPlant]]);
+      expect(receipt!.picking_type_id).toEqual([plantReceipts, 'Dayton Plant: Receipts']);
+    });
+  });
+
+  it('an ORDERS names us NAD+BY by our GLN, the delivery party NAD+DP (the company, or another warehouse by its address) and the supplier NAD+SU', async () => {
+    await withExport('gw-export-parties-edifact-', {}, async ({ ledger, client, d }) => {
+      expect(await exportPurchaseOrders(d)).toBe(0);
+      await new Promise((r) => setTimeout(r, 1100));
+      await setCompany(client, 'Valdoria Valvole S.r.l.', { street: 'Via delle Fonderie 12', city: 'Lumezzane', zip: '25065', country_id: 109, vat: 'IT01234567890' });
+      const venlo = await warehouse(client, 'Venlo DC', 'VEN', { name: 'Valdoria Distribution Centre Venlo', street: 'Celsiusweg 40', city: 'Venlo', zip: '5928 PR', country_id: 165 });
+      // The seeded main warehouse has no address (its company had no contact when it was made): the company's.
+      const main = await confirmed(client, 37, 70);
+      const toVenlo = await confirmed(client, 37, 70, { picking_type_id: await receipts(client, venlo) });
+      expect(await exportPurchaseOrders(d)).toBe(2);
+      const nads = (name: string): string[] => {
+        const text = sentFor(ledger, name);
+        expect(validateBuffer(Buffer.from(text, 'latin1')).errors).toEqual([]);
+        return text.split("'").map((s) => s.trim()).filter((s) => s.startsWith('NAD+'));
+      };
+      const by = 'NAD+BY+8034567000012::9++Valdoria Valvole S.r.l.+Via delle Fonderie 12+Lumezzane++25065+IT';
+      // Fjordline's contact has no country in the sandbox; an order carries no VAT number (no RFF+VA).
+      const su = 'NAD+SU+++Fjordline Messing AS+Sandviksboder 12+Bergen++5035';
+      expect(nads(main)).toEqual([by, 'NAD+DP+8034567000012::9++Valdoria Valvole S.r.l.+Via delle Fonderie 12+Lumezzane++25065+IT', su]);
+      expect(nads(toVenlo)).toEqual([by, 'NAD+DP+++Valdoria Distribution Centre Venlo+Celsiusweg 40+Venlo++5928 PR+NL', su]);
     });
   });
 });

@@ -54,7 +54,20 @@ export async function setCompany(client: OdooClient, name: string, address: Reco
   }
 }
 
-/** The N1 loops of an 810 or 856, each as its N1, N3, N4 and REF segments joined with '~'. */
+/** A second warehouse of our company (`code`) with an address of its own, as a person makes one in Odoo: its contact first, under the company's. */
+export async function warehouse(client: OdooClient, name: string, code: string, address: Record<string, unknown>): Promise<number> {
+  const [company] = await client.read('res.company', [1], ['partner_id']);
+  const partnerId = await client.create('res.partner', { ...address, parent_id: (company!.partner_id as [number, string])[0], type: 'other' });
+  return client.create('stock.warehouse', { name, code, partner_id: partnerId });
+}
+
+/** The company's main warehouse at the company's contact, as Odoo has it (the seed's company has no contact of its own to default to). */
+export async function mainWarehouseAtCompany(client: OdooClient): Promise<void> {
+  const [company] = await client.read('res.company', [1], ['partner_id']);
+  await client.write('stock.warehouse', [1], { partner_id: (company!.partner_id as [number, string])[0] });
+}
+
+/** The N1 loops of an 810, 850 or 856, each as its N1, N3, N4 and REF segments joined with '~'. */
 export function n1Loops(text: string): string[] {
   const loops: string[][] = [];
   let open: string[] | undefined;

@@ -176,7 +176,7 @@ async function invoiceParties(ctx: PostContext, move: OdooRecord, so: InvoicedSa
   }
   return documentParties(ctx, {
     original,
-    customer: [
+    partner: [
       ['buyer', buyer],
       ['bill_to', invoicee !== buyer ? invoicee : undefined],
       ['ship_to', shipTo],

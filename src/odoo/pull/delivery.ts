@@ -14,6 +14,7 @@ import { hasField, resolvePartner } from '../post/resolve';
 import { day, listedIn, m2oIds, m2oName, ownItemIds, type ExportWindow } from './fields';
 import { commercialOf, documentParties } from './parties';
 import { customerLines, readSaleLines } from './sale-order';
+import { warehouseAddresses } from './warehouse';
 
 /** A validated delivery of a customer's order. */
 export interface DoneDelivery {
@@ -51,31 +52,6 @@ export async function doneDeliveries(ctx: PostContext, window: ExportWindow, lim
     const ref = refs.get(m2oId(r.sale_id) ?? -1);
     return ref ? [{ id: r.id, name: str(r.name), ref, at: str(r.date_done) }] : [];
   });
-}
-
-/**
- * The address contact of the warehouse each operation type works in: the warehouse a picking left from
- * is its type's (stock.picking.type `warehouse_id`, stored, set by `_compute_warehouse_id` to the
- * company's first warehouse when none is given), and its address stock.warehouse `partner_id` (the
- * company's contact unless changed; Odoo 17 to 19: addons/stock/models/stock_picking.py, the picking type
- * class; stock_warehouse.py, Warehouse). Undefined for a type without a warehouse or a warehouse without
- * an address. The types not yet asked this run are read together: two calls for any number of pickings.
- */
-export async function warehouseAddresses(ctx: PostContext, typeIds: readonly number[]): Promise<Map<number, number | undefined>> {
-  const key = (id: number) => `warehouse-address:${id}`;
-  const wanted = [...new Set(typeIds)];
-  const missing = wanted.filter((id) => !ctx.cache.entries.has(key(id)));
-  let batch: Promise<Map<number, number | undefined>> | undefined;
-  const read = async (): Promise<Map<number, number | undefined>> => {
-    const types = await ctx.client.read('stock.picking.type', missing, ['id', 'warehouse_id']);
-    const warehouseIds = m2oIds(types, 'warehouse_id');
-    const warehouses = warehouseIds.length > 0 ? await ctx.client.read('stock.warehouse', warehouseIds, ['id', 'partner_id']) : [];
-    const address = new Map(warehouses.map((w) => [w.id, m2oId(w.partner_id)]));
-    return new Map(types.map((t) => [t.id, address.get(m2oId(t.warehouse_id) ?? -1)]));
-  };
-  // Only the missing types' loads run, and the first of them reads them all.
-  const found = await Promise.all(wanted.map(async (id) => [id, await ctx.cache.get(key(id), async () => (await (batch ??= read())).get(id))] as const));
-  return new Map(found);
 }
 
 /** What one picking shipped of one sale order line: its done moves summed, in the moves' unit. */
@@ -166,13 +142,13 @@ export async function deliveryAsShipNotice(ctx: PostContext, pickingId: number, 
   const shipFrom = typeId === undefined ? undefined : (await warehouseAddresses(ctx, [typeId])).get(typeId);
   const parties = await documentParties(ctx, {
     original,
-    customer: [
+    partner: [
       ['buyer', await commercialOf(ctx, m2oId(so.partner_id))],
       ['ship_to', m2oId(picking.partner_id)],
     ],
     ours: ['supplier', 'ship_from'],
     companyId: m2oId(picking.company_id),
-    shipFrom,
+    places: { ship_from: shipFrom },
     envelope,
     taxIds: false,
   });

@@ -1,11 +1,12 @@
 /**
- * The parties of the documents we send customers (invoices, ship notices). The customer's own parties
- * (buyer, invoicee, delivery point) are taken as the customer named them on the order, with their GLNs,
- * DUNS or numbers of their own, so their system recognises them; only when the order as received is not
- * in the ledger, or does not name a party, are they read from Odoo's contacts (name and address, no id).
+ * The parties of the documents we send: to customers (invoices, ship notices) and to suppliers (our
+ * purchase orders). The partner's own parties (a customer's buyer, invoicee and delivery point) are taken
+ * as the customer named them on the order, with their GLNs, DUNS or numbers of their own, so their system
+ * recognises them; only when the order as received is not in the ledger, or does not name a party (and
+ * always on our orders, which answer none), are they read from Odoo's contacts (name and address, no id).
  * Our own party is the Odoo company (name, address, VAT number), identified as the partner knows us: our
- * interchange identity (the envelope's sender); a ship-from at another address of ours (the warehouse the
- * goods left) is that address's contact, without an id.
+ * interchange identity (the envelope's sender); a place at another address (the warehouse the goods leave
+ * or reach, a drop-ship customer) is that address's contact, without an id.
  */
 import type { Envelope } from '../../canonical/envelope';
 import type { Order } from '../../canonical/order';
@@ -81,25 +82,28 @@ function ourId(envelope: Envelope): Party['ids'] {
 
 /** What a document's parties are made from. */
 export interface PartySources {
-  /** The customer's order as received (the ledger), whose parties win. */
+  /** The customer's order as received (the ledger), whose parties win; none for our own orders. */
   original: Order | undefined;
-  /** The customer's roles, each with the Odoo contact that stands in when the order does not name it. */
-  customer: Array<[PartyRole, number | undefined]>;
-  /** Our roles in this document (supplier, ship from …). */
+  /** The partner's roles (a customer's; the supplier's on our orders), each with the Odoo contact that stands in when the order does not name it. */
+  partner: Array<[PartyRole, number | undefined]>;
+  /** Our roles in this document (supplier, ship from; buyer, ship to …). */
   ours: PartyRole[];
   /** The Odoo company the record belongs to. */
   companyId: number | undefined;
-  /** The contact of the place the goods leave from (a warehouse's address): the ship-from, unless it is the company's contact. */
-  shipFrom?: number | undefined;
+  /**
+   * Of our roles, those that are a place (ship from, ship to), each with the contact of where the goods
+   * leave or go (a warehouse's address, a drop-ship address): the role goes by it unless it is the company's contact.
+   */
+  places?: Partial<Record<PartyRole, number | undefined>>;
   envelope: Envelope;
   /** Parties carry VAT numbers (an invoice's do; a ship notice's need not). */
   taxIds: boolean;
 }
 
-/** The parties of a document: the customer's roles as their order named them (else Odoo's contacts), then ours. */
+/** The parties of a document: the partner's roles as their order named them (else Odoo's contacts), then ours. */
 export async function documentParties(ctx: PostContext, s: PartySources): Promise<Party[]> {
   const out: Party[] = [];
-  for (const [role, fallback] of s.customer) {
+  for (const [role, fallback] of s.partner) {
     const theirs = s.original?.parties?.find((p) => p.role === role);
     if (!theirs) {
       const party = await contactParty(ctx, fallback, role, s.taxIds);
@@ -117,11 +121,12 @@ export async function documentParties(ctx: PostContext, s: PartySources): Promis
   const contact = await contactParty(ctx, company.partnerId, s.ours[0] ?? 'supplier', s.taxIds);
   const ids = ourId(s.envelope);
   for (const role of s.ours) {
-    // Another place of ours (a plant, a distribution centre) is named by its own contact and carries no
-    // id: our interchange id names the company, and a GLN one location, so the customer's system would
-    // take the goods as leaving from our head office.
+    // Another place (a plant, a distribution centre, a drop-ship customer) is named by its own contact and
+    // carries no id: our interchange id names the company, and a GLN one location, so the partner's
+    // system would take the goods as leaving from, or going to, our head office.
     // A contact without an address says nowhere: the company's address is then the better guess.
-    const elsewhere = role === 'ship_from' && s.shipFrom !== undefined && s.shipFrom !== company.partnerId ? await contactParty(ctx, s.shipFrom, role, s.taxIds) : undefined;
+    const place = s.places?.[role];
+    const elsewhere = place !== undefined && place !== company.partnerId ? await contactParty(ctx, place, role, s.taxIds) : undefined;
     const party: Party = elsewhere?.address ? elsewhere : { ...contact, role, ...(company.name ? { name: company.name } : {}), ...(ids ? { ids } : {}) };
     if (party.ids || party.name || party.address) out.push(party);
   }

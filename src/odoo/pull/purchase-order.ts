@@ -2,13 +2,18 @@
  * The other way round: a confirmed Odoo purchase order as the canonical order we send the supplier (an
  * 850 / ORDERS once rendered). Line numbers are the lines' positions on the PO, the same numbering the
  * order-response, ship-notice and invoice posters use to find the line a supplier's answer refers to.
+ * The order names who orders (our company, by our interchange id), where the goods go (the warehouse of
+ * the order's Deliver To, or its drop-ship address) and whom we order from (the supplier's contact).
  */
 import type { Envelope } from '../../canonical/envelope';
 import type { Order, OrderLine } from '../../canonical/order';
+import type { Party, PartyRole } from '../../canonical/party';
 import { BusinessError, m2oId, num, str, type PostContext } from '../post/context';
-import { resolvePartner } from '../post/resolve';
-import type { Domain } from '../client';
+import { hasField, resolvePartner } from '../post/resolve';
+import type { Domain, OdooRecord } from '../client';
 import { day, listedIn, m2oName, type ExportWindow, ownItemIds, writtenOrders } from './fields';
+import { commercialOf, documentParties } from './parties';
+import { warehouseAddresses } from './warehouse';
 
 /** A confirmed purchase order ready to be sent. */
 export interface ConfirmedPurchaseOrder {
@@ -58,7 +63,9 @@ export async function cancelledPurchaseOrders(ctx: PostContext, window: ExportWi
  * ORDERS BGM 1225 5).
  */
 export async function purchaseOrderAsOrder(ctx: PostContext, poId: number, partnerId: string, envelope: Envelope, purpose: 'original' | 'change' | 'cancel' | 'replace' = 'original'): Promise<Order> {
-  const [po] = await ctx.client.read('purchase.order', [poId], ['id', 'name', 'state', 'partner_id', 'date_order', 'date_planned', 'currency_id', 'notes']);
+  // Without purchase_stock an order has no Deliver To (`picking_type_id`): its goods go to the company.
+  const deliverTo = await hasField(ctx, 'purchase.order', 'picking_type_id');
+  const [po] = await ctx.client.read('purchase.order', [poId], ['id', 'name', 'state', 'partner_id', 'company_id', 'dest_address_id', ...(deliverTo ? ['picking_type_id'] : []), 'date_order', 'date_planned', 'currency_id', 'notes']);
   if (!po) throw new BusinessError('po_not_found', `purchase order id ${poId} does not exist in Odoo`);
   if (purpose === 'cancel' && po.state !== 'cancel') throw new BusinessError('po_closed', `purchase order ${str(po.name)} is ${str(po.state)}, not cancelled: no cancellation is sent`);
   if (purpose !== 'cancel' && po.state !== 'purchase' && po.state !== 'done') throw new BusinessError('po_closed', `purchase order ${str(po.name)} is ${str(po.state)}, not confirmed: it is not sent`);
@@ -87,13 +94,44 @@ export async function purchaseOrderAsOrder(ctx: PostContext, poId: number, partn
     orderNumber: str(po.name),
     purpose,
     orderDate: day(po.date_order) ?? new Date().toISOString().slice(0, 10),
-    parties: [{ role: 'seller', name: m2oName(po.partner_id) }],
     lines,
     totals: { lineCount: lines.length },
   };
+  const parties = await orderParties(ctx, po, envelope);
+  if (parties.length > 0) order.parties = parties;
   const currency = m2oName(po.currency_id);
   if (/^[A-Z]{3}$/.test(currency)) order.currency = currency;
   const requested = day(po.date_planned);
   if (requested) order.requestedDeliveryDate = requested;
   return order;
+}
+
+/** The order of the parties in what we send: who orders, where to, from whom (the 850 and ORDERS' usual order). */
+const PARTY_ORDER: readonly PartyRole[] = ['buyer', 'ship_to', 'supplier'];
+
+/**
+ * Who orders, where the goods go, and from whom (D28). The buyer is our company by our interchange id
+ * (D24's own party). The ship-to is the drop-ship address when the order has one, else the warehouse of
+ * its Deliver To operation type. Odoo 17 to 19: `dest_address_id` is purchase's (addons/purchase/models/
+ * purchase_order.py, PurchaseOrder); `picking_type_id` is purchase_stock's (addons/purchase_stock/models/
+ * purchase_order.py: defaulted by `_default_picking_type` to the company's first receipt type, and
+ * `_prepare_picking` makes the receipt in it, so the goods arrive at its warehouse), which also drops the
+ * drop-ship address for a type that does not deliver to a customer (`_compute_dest_address_id`, an
+ * onchange in older versions). The supplier is the order's vendor company (commercial partner): name and address, no
+ * id, as D24 names a customer's parties from Odoo; its interchange id names its EDI mailbox, not the seller.
+ */
+async function orderParties(ctx: PostContext, po: OdooRecord, envelope: Envelope): Promise<Party[]> {
+  const typeId = m2oId(po.picking_type_id);
+  const shipTo = m2oId(po.dest_address_id) ?? (typeId === undefined ? undefined : (await warehouseAddresses(ctx, [typeId])).get(typeId));
+  const parties = await documentParties(ctx, {
+    original: undefined,
+    partner: [['supplier', await commercialOf(ctx, m2oId(po.partner_id))]],
+    ours: ['buyer', 'ship_to'],
+    companyId: m2oId(po.company_id),
+    places: { ship_to: shipTo },
+    envelope,
+    // An order is no tax document, and neither the 850 nor the ORDERS mapping has a place for a VAT number.
+    taxIds: false,
+  });
+  return parties.sort((a, b) => PARTY_ORDER.indexOf(a.role) - PARTY_ORDER.indexOf(b.role));
 }

@@ -625,6 +625,11 @@ const purchaseOrder: ModelDef = {
     mail_reception_confirmed: bool('Reception Confirmed', { readonly: true }),
     currency_id: m2o('res.currency', 'Currency', { default: ifExists('res.currency', 1) }),
     user_id: m2o('res.users', 'Buyer', { default: (env) => (env.row('res.users', env.uid) ? env.uid : false) }),
+    // purchase's "Dropship Address": where the vendor delivers instead of our warehouse.
+    dest_address_id: m2o('res.partner', 'Dropship Address'),
+    // purchase_stock's "Deliver To" (`_default_picking_type` → `_get_picking_type`): the first receipt
+    // type of the company's warehouses, else one of no warehouse. The receipt is made in it.
+    picking_type_id: m2o('stock.picking.type', 'Deliver To', { required: true, default: (env, v) => receiptType(env, v.company_id ?? 1) }),
     ...amountFields(poLines, 'Taxes'),
     receipt_status: computed(sel('Receipt Status', [['pending', 'Not Received'], ['partial', 'Partially Received'], ['full', 'Fully Received']]), (env, r) => {
       const pickings = rowsWhere(env, 'stock.picking', 'purchase_id', r.id, (p) => p.state !== 'cancel');
@@ -753,10 +758,18 @@ const purchaseOrderLine: ModelDef = {
   feeds: { link: 'order_id', model: 'purchase.order', fields: [...AMOUNTS, 'date_planned'] },
 };
 
+/** purchase_stock `_get_picking_type`: the company's first receipt type (by its warehouse), else a receipt type of no warehouse. */
+function receiptType(env: Env, companyId: unknown): number | undefined {
+  const receipts = env.rowsBy('stock.picking.type', 'code', 'incoming').filter((t) => t.active !== false);
+  const ofCompany = (t: Row) => typeof t.warehouse_id === 'number' && env.row('stock.warehouse', t.warehouse_id)?.company_id === companyId;
+  return (receipts.find(ofCompany) ?? receipts.find((t) => typeof t.warehouse_id !== 'number'))?.id;
+}
+
 function createReceipt(env: Env, order: Row): void {
   const lines = poLines(env, order.id).filter((l) => typeof l.product_id === 'number' && isGoods(env, l.product_id));
   if (!lines.length) return; // a service-only PO gets no receipt
-  const type = env.rowsBy('stock.picking.type', 'code', 'incoming')[0];
+  // purchase_stock `_prepare_picking`: the receipt is of the order's Deliver To type.
+  const type = (typeof order.picking_type_id === 'number' ? env.row('stock.picking.type', order.picking_type_id) : undefined) ?? env.rowsBy('stock.picking.type', 'code', 'incoming')[0];
   if (!type) return;
   const [pid] = env.create('stock.picking', [
     {
