@@ -14,6 +14,12 @@ import type { ExpectedAckRow, ExpectedAckState, Ledger, NewExpectedAck, NewOutbo
 /** The transaction sets and messages of an order we send, and where each says its order number (BEG03, BGM 1004). */
 const ORDER_NUMBER_AT: Record<string, { tag: string; element: number }> = { '850': { tag: 'BEG', element: 3 }, ORDERS: { tag: 'BGM', element: 2 } };
 
+/** What a row waits for, as people name it: the ack type, or for an order response the message that answers the order (855, ORDRSP). */
+export function awaitedLabel(row: Pick<ExpectedAckRow, 'ackType' | 'messageType'>): string {
+  if (row.ackType !== ORDER_RESPONSE_EXPECTED) return row.ackType;
+  return row.messageType === 'ORDERS' ? 'ORDRSP' : '855';
+}
+
 /** The acks a partner owes for one outbound file of ours, with their deadlines; and the order responses, named by order number. */
 export function expectationsFor(partner: Partner, bytes: Buffer, now: number): NewExpectedAck[] {
   const out: NewExpectedAck[] = [];

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { acknowledge } from '../../src/edi/ack';
 import { loadPartners } from '../../src/partners';
+import { awaitedLabel } from '../../src/pipeline/acks';
 import { Gateway } from '../../src/pipeline/gateway';
 import { nullSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
@@ -87,6 +88,8 @@ describe('expected acknowledgments', () => {
     expect(ledger.markOverdue()).toBeGreaterThanOrEqual(1);
     expect(Object.fromEntries(owed().map((a) => [a.messageId, a.state]))).toEqual({ [answered]: 'acknowledged', [unanswered]: 'overdue' });
     expect(ledger.overdueByPartner()['bolt-supply']).toBeGreaterThanOrEqual(1);
+    // Listed as what it waits for: the 855 that answers an 850.
+    expect(ledger.expectedAckList().filter((a) => a.partnerId === 'bolt-supply').map(awaitedLabel).sort()).toEqual(['855', '855', '997', '997']);
   });
 
   it('a rejecting 997 marks the set rejected with the partner\'s error codes', async () => {

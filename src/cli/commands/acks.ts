@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { partnerLoadOptions, type GatewayConfig } from '../../config/gateway';
 import { loadPartners } from '../../partners';
-import { queueOutbound } from '../../pipeline/acks';
+import { awaitedLabel, queueOutbound } from '../../pipeline/acks';
 import { ReplayError } from '../../pipeline/replay';
 import { resend } from '../../pipeline/resend';
 import { EXPECTED_ACK_STATES, type ExpectedAckRow, type ExpectedAckState } from '../../store';
@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 function row(a: ExpectedAckRow): string {
   const ref = [a.interchangeControlNumber, a.groupControlNumber, a.transactionControlNumber].filter(Boolean).join('/');
   const response = a.orderResponse === undefined ? '' : a.orderResponse === null ? '  no order response yet' : `  order response: ${a.orderResponse.status ?? '?'} (document ${a.orderResponse.documentId}, ${a.orderResponse.state})`;
-  return `${String(a.messageId).padStart(7)}  ${a.partnerId.padEnd(18)} ${a.messageType.padEnd(8)} ${ref.padEnd(24)} ${a.ackType.padEnd(6)} ${a.state.padEnd(20)} ${new Date(a.deadline).toISOString()}${response}`;
+  return `${String(a.messageId).padStart(7)}  ${a.partnerId.padEnd(18)} ${a.messageType.padEnd(8)} ${ref.padEnd(24)} ${awaitedLabel(a).padEnd(6)} ${a.state.padEnd(20)} ${new Date(a.deadline).toISOString()}${response}`;
 }
 
 export async function acksCommand(args: string[], io: CliIo): Promise<number> {
