@@ -65,9 +65,12 @@ describe('edi-gateway resend', () => {
     const ledger = new SqliteLedger({ file });
     try {
       expect(ledger.message(copy)).toMatchObject({ state: 'pending', causeMessageId: sent, correlationId: 'c-po-1003' });
-      expect(ledger.expectedAcks('bolt-supply', '000000733').map((a) => [a.messageId, a.state])).toEqual([
-        [sent, 'overdue'],
-        [copy, 'sent'],
+      // The 997 was overdue and is owed again for the copy; Bolt also owes an 855 for each (2 days, not yet due).
+      expect(ledger.expectedAcks('bolt-supply', '000000733').map((a) => [a.messageId, a.ackType, a.state])).toEqual([
+        [sent, '997', 'overdue'],
+        [sent, 'order_response', 'sent'],
+        [copy, '997', 'sent'],
+        [copy, 'order_response', 'sent'],
       ]);
     } finally {
       ledger.close();

@@ -104,7 +104,11 @@ describe('purchase orders from Odoo', () => {
     expect(text).toMatch(/ISA\*00\*.{10}\*00\*.{10}\*ZZ\*BRIGHTWATERVF +\*01\*047712960 +\*/);
     const [msg] = ledger.messages('outbound');
     const icn = msg.interchangeControlNumber as string;
-    expect(ledger.expectedAcks('bolt-supply', icn)).toEqual([expect.objectContaining({ ackType: '997', messageType: '850', state: 'sent' })]);
+    // A 997 and, as Bolt's partner.yaml asks, an 855 naming the PO.
+    expect(ledger.expectedAcks('bolt-supply', icn)).toEqual([
+      expect.objectContaining({ ackType: '997', messageType: '850', state: 'sent' }),
+      expect.objectContaining({ ackType: 'order_response', messageType: '850', state: 'sent' }),
+    ]);
     // Purchasing sees it on the PO (the note is written after the order is queued, so it may trail the file).
     const notes = () => sandbox.data.records('mail.message', [['model', '=', 'purchase.order'], ['res_id', '=', po.id]]).map((n) => String(n.body));
     await until(() => notes().some((b) => b.includes('EDI 850 queued for Bolt Industrial Supply')));

@@ -24,6 +24,9 @@ const HOUR = 3600 * 1000;
 /** Our purchase order to Bolt Industrial Supply (they owe a 997 within 4h). */
 const OUR_850 = orderToBolt(731, 'PO-1001');
 
+/** The 997 rows of our 850 (Bolt also owes an 855 for it, D27, which these tests leave alone). */
+const owed997 = (l: SqliteLedger) => l.expectedAcks('bolt-supply', '000000731').filter((a) => a.ackType === '997');
+
 describe('re-sending an 850 whose 997 is overdue', () => {
   let data: string;
   let ledger: SqliteLedger;
@@ -50,7 +53,7 @@ describe('re-sending an 850 whose 997 is overdue', () => {
     await until(() => ledger.message(original)?.state === 'sent');
     clock += 5 * HOUR;
     ledger.markOverdue();
-    expect(ledger.expectedAcks('bolt-supply', '000000731').map((a) => a.state)).toEqual(['overdue']);
+    expect(owed997(ledger).map((a) => a.state)).toEqual(['overdue']);
 
     const r = resend(ledger, registry, original, clock);
     expect(r).toEqual({ messageId: expect.any(Number), resentFrom: original });
@@ -70,7 +73,7 @@ describe('re-sending an 850 whose 997 is overdue', () => {
     expect(ledger.eventsOfMessage(r.messageId).map((e) => e.kind)).toEqual(expect.arrayContaining(['outbound.queued', 'message.resend_of']));
 
     // The old row stays overdue; the copy is owed a 997 within 4h from now.
-    const rows = ledger.expectedAcks('bolt-supply', '000000731');
+    const rows = owed997(ledger);
     expect(rows.map((a) => [a.messageId, a.state, a.groupControlNumber, a.transactionControlNumber])).toEqual([
       [original, 'overdue', '731', '0001'],
       [r.messageId, 'sent', '731', '0001'],
@@ -88,8 +91,8 @@ describe('re-sending an 850 whose 997 is overdue', () => {
     const inbound = join(data, 'exchange', 'bolt-supply', 'inbound');
     writeFileSync(join(inbound, '.997.tmp'), acks[0].text);
     renameSync(join(inbound, '.997.tmp'), join(inbound, '997.x12'));
-    await until(() => ledger.expectedAcks('bolt-supply', '000000731').every((a) => a.state === 'acknowledged'), 15_000, 'the 997 to settle both rows');
-    const settled = ledger.expectedAcks('bolt-supply', '000000731');
+    await until(() => owed997(ledger).every((a) => a.state === 'acknowledged'), 15_000, 'the 997 to settle both rows');
+    const settled = owed997(ledger);
     expect(settled).toHaveLength(2);
     expect(new Set(settled.map((a) => a.ackMessageId)).size).toBe(1);
     expect(settled[0].ackMessageId).toEqual(expect.any(Number));
@@ -175,6 +178,6 @@ describe('what is not re-sent', () => {
     const id = sent();
     refusal(id, new PartnerRegistry([]));
     expect(ledger.messages('outbound').map((m) => m.id)).toEqual([id]);
-    expect(ledger.expectedAcks('bolt-supply', '000000731')).toHaveLength(1);
+    expect(owed997(ledger)).toHaveLength(1);
   });
 });
