@@ -93,6 +93,12 @@ export interface ExportKind<T extends { id: number; name: string; at: string }> 
   /** What the partner will read of a document (a hash), kept with the export so a later change can be told apart from none. */
   fingerprint?(doc: CanonicalDocument): string;
   /**
+   * The fingerprint as an earlier version of the gateway took it (fewer fields): an export that kept one
+   * of those, of a document unchanged in those fields, takes today's without sending, as one kept before
+   * fingerprints were.
+   */
+  formerFingerprint?(doc: CanonicalDocument): string;
+  /**
    * A kind that sends changes of what `base` sent: a record goes only once `base` sent it, and again
    * whenever its fingerprint differs from the last one sent (each change an export of its own).
    */
@@ -109,13 +115,23 @@ export interface ExportKind<T extends { id: number; name: string; at: string }> 
   renews?: string;
 }
 
-/** A hash of what a partner reads of a document: `pick` chooses it (not the envelope, which every send renews). */
-function fingerprintOf(pick: (doc: CanonicalDocument) => unknown): (doc: CanonicalDocument) => string {
-  return (doc) => createHash('sha256').update(JSON.stringify(pick(doc))).digest('base64url');
+/**
+ * A hash of what a partner reads of a document: `pick` chooses it (not the envelope, which every send
+ * renews). A later definition of what is read has a `version`, which prefixes its hashes.
+ */
+function fingerprintOf(pick: (doc: CanonicalDocument) => unknown, version?: number): (doc: CanonicalDocument) => string {
+  const prefix = version === undefined ? '' : `${version}:`;
+  return (doc) => prefix + createHash('sha256').update(JSON.stringify(pick(doc))).digest('base64url');
 }
 
-/** What a supplier reads of our order: its lines and dates (not its envelope or order date). */
-const orderFingerprint = fingerprintOf((doc) => (doc.type === 'order' ? { lines: doc.lines, requestedDeliveryDate: doc.requestedDeliveryDate, currency: doc.currency } : doc));
+/** What a supplier read of our order before the ship-to went with it (D28): lines, dates, currency. */
+const orderFingerprintV1 = fingerprintOf((doc) => (doc.type === 'order' ? { lines: doc.lines, requestedDeliveryDate: doc.requestedDeliveryDate, currency: doc.currency } : doc));
+
+/** What a supplier reads of our order: its lines, dates and where to deliver (not its envelope, order date or our own address). */
+const orderFingerprint = fingerprintOf(
+  (doc) => (doc.type === 'order' ? { lines: doc.lines, requestedDeliveryDate: doc.requestedDeliveryDate, currency: doc.currency, shipTo: doc.parties?.find((p) => p.role === 'ship_to') ?? null } : doc),
+  2,
+);
 
 /** Our confirmed purchase orders → 850 / ORDERS to the supplier. */
 const PURCHASE_ORDERS: ExportKind<ConfirmedPurchaseOrder> = {
@@ -169,6 +185,7 @@ const PURCHASE_ORDER_CHANGES: ExportKind<ConfirmedPurchaseOrder> = {
   },
   name: (po) => po.name,
   fingerprint: orderFingerprint,
+  formerFingerprint: orderFingerprintV1,
   base: PURCHASE_ORDERS.source,
   enabled: (entry) => entry.changes === true,
 };
@@ -434,8 +451,9 @@ async function exportOne<T extends { id: number; name: string; at: string }>(
     const fingerprint = kind.fingerprint?.(doc);
     if (kind.base !== undefined && fingerprint !== undefined) {
       if (sent?.fingerprint === fingerprint) return 'skipped';
-      if (!sent?.fingerprint) {
-        // Sent before fingerprints were kept: what it looks like now becomes the reference, nothing is sent.
+      if (!sent?.fingerprint || sent.fingerprint === kind.formerFingerprint?.(doc)) {
+        // Sent before fingerprints were kept, or kept as an earlier version took them and unchanged in what
+        // that one read: what it looks like now becomes the reference, nothing is sent.
         d.ledger.setExportFingerprint(kind.base, key, fingerprint);
         return 'skipped';
       }

@@ -266,13 +266,22 @@ describe('purchase orders changed after they were sent', () => {
     expect(validateBuffer(Buffer.from(changed, 'latin1')).errors).toEqual([]);
     await rig.exportOnce();
     expect(sent850()).toHaveLength(2);
+    // The screws are to go straight to a customer's site (drop-ship): where to deliver is a change too.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await rig.client.write('purchase.order', [id], { dest_address_id: 12 });
+    await rig.exportOnce();
+    await until(() => sent850().length === 3, 15_000, 'the 850 with the new ship-to');
+    expect(sent850()[2]).toMatch(new RegExp(`BEG\\*04\\*SA\\*${String(po!.name)}\\*`));
+    expect(sent850()[2]).toContain('N1*ST*Acme DC East~N3*500 Dock Rd~N4*Newark**07101*US~');
+    await rig.exportOnce();
+    expect(sent850()).toHaveLength(3);
     // Then cancelled: the cancellation, not another change.
     await rig.client.call('purchase.order', 'button_cancel', [[id]]);
     await rig.exportOnce();
-    await until(() => sent850().length === 3, 15_000, 'the cancellation');
-    expect(sent850()[2]).toMatch(/BEG\*01\*SA\*/);
+    await until(() => sent850().length === 4, 15_000, 'the cancellation');
+    expect(sent850()[3]).toMatch(/BEG\*01\*SA\*/);
     await rig.exportOnce();
-    expect(sent850()).toHaveLength(3);
+    expect(sent850()).toHaveLength(4);
   });
 
   it('with changes: true, a reinstated order goes as one replacement (BEG01 05) carrying its edits, and later changes are measured from it', async () => {
