@@ -17,7 +17,7 @@ import { AnalysisPool } from '../pipeline/analysis-pool';
 import { Gateway } from '../pipeline/gateway';
 import { GatewayMetrics } from '../pipeline/metrics';
 import { watchCertificates } from '../pipeline/certificate-expiry';
-import { odooSink, type DocumentSink } from '../pipeline/sink';
+import { ledgerStatedOrders, odooSink, type DocumentSink } from '../pipeline/sink';
 import { startHttpServer, type HttpServerHandle } from '../server';
 import { registerApi } from '../server/api';
 import { registerDashboard } from '../server/dashboard/routes';
@@ -111,7 +111,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
         odooUrl = c.url;
       }
     }
-    const sink = o.sink ?? odooSink(client as OdooClient);
+    const sink = o.sink ?? odooSink(client as OdooClient, undefined, undefined, ledgerStatedOrders(ledger));
     // Outbound documents from Odoo (purchase orders → 850 / ORDERS, answered sale orders → 855 / ORDRSP), when there is an Odoo.
     const exportOrders = client
       ? () =>

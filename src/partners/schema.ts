@@ -263,6 +263,10 @@ export const OdooSettingsSchema = z
     confirmOrders: z.boolean().default(false).describe('confirm sale orders created from the partner\'s orders (false: leave quotations)'),
     postInvoices: z.boolean().default(false).describe('post vendor bills created from the partner\'s invoices (false: leave drafts)'),
     validateReceipts: z.boolean().default(false).describe('validate the receipt prepared from a ship notice (false: leave it ready)'),
+    orderUpdates: z
+      .enum(['hold', 'apply'])
+      .default('hold')
+      .describe("the partner's changes and cancellations of orders (850 BEG01 04/01, ORDERS BGM 1225 4/1): held for a person, or applied to the sale order when nothing delivered or invoiced stands in the way"),
     priceSource: z.enum(['odoo', 'edi']).default('odoo').describe('unit prices of sale order lines: from Odoo\'s pricelist, or as the partner sent them'),
     quantityTolerancePercent: z.number().min(0).max(100).default(0).describe('how far a shipped or invoiced quantity may exceed the ordered one before it is a business error'),
     productMatch: z

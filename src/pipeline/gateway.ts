@@ -10,7 +10,7 @@ import type { CanonicalDocument } from '../canonical/document';
 import { ChannelError, createPoller, createSender, type ChannelDeps, type InboundPoller, type InboundSink, type OutboundSender } from '../channels';
 import type { SecretRef } from '../partners/schema';
 import { OdooError } from '../odoo/errors';
-import { BusinessError } from '../odoo/post';
+import { BusinessError, HeldForPerson } from '../odoo/post';
 import type { Partner, PartnerRegistry } from '../partners/registry';
 import type { DocumentRow, DueDocument, Ledger, MessageRow } from '../store';
 import type { GatewayMetrics } from './metrics';
@@ -493,6 +493,13 @@ export class Gateway {
     const err = outcome.error;
     const { retryable, message } = classifyPostError(err);
     const where = `partner ${partner.id}, transaction ${doc.controlNumber ?? '?'} (${doc.messageType ?? doc.type}) of interchange ${doc.interchangeControlNumber ?? '?'}`;
+    // Nothing wrong with it: a person books it (D29). Held, replayable, and the partner gets no rejection.
+    if (err instanceof HeldForPerson) {
+      this.o.ledger.documentState(doc.id, { state: 'held', attempt: true, reason: `${where}: ${message}`, event: 'document.held' });
+      this.o.metrics?.document(partner.id, doc.type ?? 'unknown', 'held');
+      log.info({ reason: message }, 'held for a person');
+      return 'done';
+    }
     if (!retryable) {
       this.o.ledger.documentState(doc.id, { state: 'dead', attempt: true, reason: `${where}: ${message}`, errorKind: 'business', event: 'document.dead' });
       this.negativeAck(partner, doc, err, message);

@@ -4,7 +4,8 @@
  * contact changed in Odoo is seen within that time without asking Odoo the same question per document.
  */
 import type { CanonicalDocument } from '../canonical/document';
-import type { Order } from '../canonical';
+import { OrderSchema, type Order } from '../canonical';
+import type { Ledger } from '../store';
 import type { OdooClient } from '../odoo/client';
 import { createPostContext, postDocument, postOrderBatch, ResolveCache, settle, type PostResult, type Settled } from '../odoo/post';
 import type { Partner } from '../partners/registry';
@@ -23,8 +24,23 @@ export interface DocumentSink {
 /** What Odoo takes several of in one call: new sale orders (`create` with a list, one `action_confirm`). */
 const ODOO_BATCHABLE: ReadonlySet<CanonicalDocument['type']> = new Set(['order']);
 
-/** The Odoo sink. */
-export function odooSink(client: OdooClient, cacheTtlMs = 60_000, now: () => number = Date.now): DocumentSink {
+/** A partner's order as it last stated it: the latest posted original or change under that number. */
+export type StatedOrders = (partnerId: string, orderNumber: string) => Order | undefined;
+
+/** The stated orders of the ledger (D29): what a customer's change is compared with; undefined once retention removed the JSON. */
+export function ledgerStatedOrders(ledger: Pick<Ledger, 'findByNumber'>): StatedOrders {
+  return (partnerId, orderNumber) => {
+    for (const d of ledger.findByNumber(orderNumber, [partnerId], 20).documents) {
+      if (d.type !== 'order' || d.partnerId !== partnerId || d.state !== 'posted' || !d.canonical) continue;
+      const parsed = OrderSchema.safeParse(JSON.parse(d.canonical));
+      if (parsed.success && parsed.data.orderNumber === orderNumber && parsed.data.purpose !== 'cancel') return parsed.data;
+    }
+    return undefined;
+  };
+}
+
+/** The Odoo sink; `statedOrders` lets changes of orders be matched by the customer's line numbers. */
+export function odooSink(client: OdooClient, cacheTtlMs = 60_000, now: () => number = Date.now, statedOrders?: StatedOrders): DocumentSink {
   const caches = new Map<string, { cache: ResolveCache; born: number }>();
   const cacheFor = (partnerId: string): ResolveCache => {
     const entry = caches.get(partnerId);
@@ -33,7 +49,8 @@ export function odooSink(client: OdooClient, cacheTtlMs = 60_000, now: () => num
     caches.set(partnerId, fresh);
     return fresh.cache;
   };
-  const contextFor = (partner: Partner) => createPostContext({ client, settings: partner.odoo, cache: cacheFor(partner.id) });
+  const contextFor = (partner: Partner) =>
+    createPostContext({ client, settings: partner.odoo, cache: cacheFor(partner.id), ...(statedOrders ? { statedOrder: (n: string) => statedOrders(partner.id, n) } : {}) });
   return {
     post: (doc, partner) => postDocument(doc, contextFor(partner)),
     postMany: (docs, partner) => {

@@ -157,7 +157,8 @@ describe('order responses to customers', () => {
 
     // Cancelled later: the customer is told every line is off.
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    await r.client.call('sale.order', 'action_cancel', [[so!.id]]);
+    // As the cancel wizard's button does it (a confirmed order otherwise answers the wizard).
+    await r.client.call('sale.order', 'action_cancel', [[so!.id]], { context: { disable_cancel_warning: true } });
     await r.exportOnce();
     await until(() => sent855(r).length === 3, 15_000, 'the 855 of the cancellation');
     const cancelled = sent855(r)[2]!;

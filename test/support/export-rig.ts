@@ -12,7 +12,7 @@ import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
 import { loadPartners } from '../../src/partners';
 import { ledgerRenderer, type ExportDeps } from '../../src/pipeline/export';
 import { Gateway } from '../../src/pipeline/gateway';
-import { odooSink } from '../../src/pipeline/sink';
+import { ledgerStatedOrders, odooSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
 import { until } from './wait';
 
@@ -103,7 +103,7 @@ export async function exportRig(o: ExportRigOptions): Promise<ExportRig> {
     runs = run;
     return queued;
   };
-  const gateway = new Gateway({ ledger, registry, sink: odooSink(client), logger: deps.logger, settleMs: 0, dirPollMs: 30, pollMs: 30, exportOrders, exportEveryMs: 3_600_000 });
+  const gateway = new Gateway({ ledger, registry, sink: odooSink(client, undefined, undefined, ledgerStatedOrders(ledger)), logger: deps.logger, settleMs: 0, dirPollMs: 30, pollMs: 30, exportOrders, exportEveryMs: 3_600_000 });
   await gateway.start();
   await until(() => runs >= 1 && o.ready.every((key) => ledger.meta(key) !== undefined));
   // The sandbox's clock and ours tick in seconds: what follows is strictly later than "since".

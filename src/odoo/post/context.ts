@@ -15,7 +15,7 @@
 import type { OdooClient } from '../client';
 import { OdooSettingsSchema, type OdooSettings } from '../../partners/schema';
 import type { z } from 'zod';
-import type { ItemIds } from '../../canonical';
+import type { ItemIds, Order } from '../../canonical';
 
 export type PostAction = 'created' | 'found' | 'updated' | 'unchanged';
 
@@ -70,6 +70,21 @@ export class BusinessError extends Error {
     return { name: this.name, code: this.code, message: this.message, retryable: this.retryable, issues: this.issues };
   }
 }
+
+/**
+ * A document a person is to book (a change or cancellation of an order under `orderUpdates: hold`):
+ * nothing is wrong with it, so the ledger holds it (state held, replayable) instead of dead-lettering it,
+ * and the partner gets no negative acknowledgment.
+ */
+export class HeldForPerson extends BusinessError {
+  constructor(issue: string) {
+    super('unsupported', issue);
+    this.name = 'HeldForPerson';
+  }
+}
+
+/** The customer's order `orderNumber` as it last stated it (the latest posted original or change), or undefined when none is kept. */
+export type StatedOrderLookup = (orderNumber: string) => Order | undefined;
 
 /**
  * Hook for `productMatch: partnerCode`: the partner's cross-reference table (their item number →
@@ -130,6 +145,8 @@ export interface PostContext {
   uomCodes?: Record<string, string>;
   /** Hook for `productMatch: partnerCode` (a partner cross-reference table); absent = not configured. */
   partnerCodeLookup?: PartnerCodeLookup;
+  /** The partner's orders as last stated, from the ledger: what a change is compared with. Absent outside the gateway. */
+  statedOrder?: StatedOrderLookup;
 }
 
 export interface PostContextInit {
@@ -139,12 +156,14 @@ export interface PostContextInit {
   cache?: ResolveCache;
   uomCodes?: Record<string, string>;
   partnerCodeLookup?: PartnerCodeLookup;
+  statedOrder?: StatedOrderLookup;
 }
 
 export function createPostContext(init: PostContextInit): PostContext {
   const ctx: PostContext = { client: init.client, settings: OdooSettingsSchema.parse(init.settings), cache: init.cache ?? new ResolveCache() };
   if (init.uomCodes) ctx.uomCodes = init.uomCodes;
   if (init.partnerCodeLookup) ctx.partnerCodeLookup = init.partnerCodeLookup;
+  if (init.statedOrder) ctx.statedOrder = init.statedOrder;
   return ctx;
 }
 

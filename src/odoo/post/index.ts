@@ -10,14 +10,15 @@
 import type { CanonicalDocument } from '../../canonical';
 import { BusinessError, type PostContext, type PostResult } from './context';
 import { postInvoice } from './invoice';
-import { postOrder } from './order';
+import { postCustomerOrder } from './order-update';
 import { postOrderResponse } from './order-response';
 import { postShipNotice } from './ship-notice';
 
-export { BusinessError, createPostContext, ResolveCache } from './context';
-export type { BusinessErrorCode, PartnerCodeLookup, PostAction, PostContext, PostContextInit, PostedRecord, PostResult } from './context';
+export { BusinessError, createPostContext, HeldForPerson, ResolveCache } from './context';
+export type { BusinessErrorCode, PartnerCodeLookup, StatedOrderLookup, PostAction, PostContext, PostContextInit, PostedRecord, PostResult } from './context';
 export { postInvoice } from './invoice';
 export { postOrder } from './order';
+export { postCustomerOrder, postOrderUpdate } from './order-update';
 export { postOrderBatch, settle, type Settled } from './order-batch';
 export { postOrderResponse } from './order-response';
 export { postShipNotice } from './ship-notice';
@@ -27,7 +28,7 @@ export { EDI_UOM_CODES, resolveDeliveryAddress, resolvePartner, resolveProduct, 
 export function postDocument(doc: CanonicalDocument, ctx: PostContext): Promise<PostResult> {
   switch (doc.type) {
     case 'order':
-      return postOrder(doc, ctx);
+      return postCustomerOrder(doc, ctx);
     case 'order_response':
       return postOrderResponse(doc, ctx);
     case 'ship_notice':

@@ -13,7 +13,8 @@
 import type { Order } from '../../canonical';
 import { OdooProtocolError } from '../errors';
 import { str, type PostContext, type PostResult } from './context';
-import { buildSaleOrder, existingDomain, EXISTING_FIELDS, finish, needsConfirmation, planFromExisting, postOrder, refuseUnbooked, traceNote, type OrderPlan } from './order';
+import { postCustomerOrder } from './order-update';
+import { buildSaleOrder, existingDomain, EXISTING_FIELDS, finish, isOrderUpdate, needsConfirmation, planFromExisting, postOrder, traceNote, type OrderPlan } from './order';
 import { resolvePartner } from './resolve';
 
 /** The outcome of one document of a batch. */
@@ -41,21 +42,13 @@ interface Item {
 /** Post orders of one partner (one context); one outcome per order, in their order. */
 export async function postOrderBatch(orders: Order[], ctx: PostContext): Promise<Settled<PostResult>[]> {
   const results: Settled<PostResult>[] = new Array(orders.length);
-  const fail = (i: number, error: unknown): void => {
-    results[i] = { ok: false, error };
-  };
-  // A refused purpose, or a second order under the same number (it must see the first one booked): alone, after.
+  // A change or cancellation (it changes a booked order), or a second order under the same number (it
+  // must see the first one booked): alone, after.
   const alone: number[] = [];
   const batched: number[] = [];
   const refs = new Set<string>();
   for (const [i, order] of orders.entries()) {
-    try {
-      refuseUnbooked(order);
-    } catch (err) {
-      fail(i, err);
-      continue;
-    }
-    if (refs.has(order.orderNumber)) alone.push(i);
+    if (isOrderUpdate(order) || refs.has(order.orderNumber)) alone.push(i);
     else {
       refs.add(order.orderNumber);
       batched.push(i);
@@ -63,7 +56,7 @@ export async function postOrderBatch(orders: Order[], ctx: PostContext): Promise
   }
   if (batched.length <= 1) alone.unshift(...batched);
   else await postTogether(batched, orders, ctx, results);
-  for (const i of alone) results[i] = await settle(postOrder(orders[i]!, ctx));
+  for (const i of alone) results[i] = await settle(postCustomerOrder(orders[i]!, ctx));
   return results;
 }
 

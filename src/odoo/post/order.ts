@@ -12,7 +12,7 @@
 import type { Order } from '../../canonical';
 import { OdooProtocolError } from '../errors';
 import type { Domain, OdooRecord } from '../client';
-import { BusinessError, dateToOdooDatetime, lineSegment, record, str, type PostAction, type PostContext, type PostResult } from './context';
+import { BusinessError, HeldForPerson, dateToOdooDatetime, lineSegment, record, str, type PostAction, type PostContext, type PostResult } from './context';
 import { resolveDeliveryAddress, resolvePartner, resolveProduct, resolveUom, type ResolvedPartner, type ResolvedProduct, type ResolvedUom } from './resolve';
 
 export async function postOrder(order: Order, ctx: PostContext): Promise<PostResult> {
@@ -34,10 +34,15 @@ export async function postOrder(order: Order, ctx: PostContext): Promise<PostRes
   return finish(plan, so, ctx.settings, confirm);
 }
 
-/** Purposes a person must book: a change or a cancellation of a sale order is not made automatically. */
+/** Whether the order changes or cancels one the customer sent before (posted by postOrderUpdate, not as a new sale order). */
+export function isOrderUpdate(order: Order): boolean {
+  return order.purpose === 'cancel' || order.purpose === 'change';
+}
+
+/** A change or cancellation is never booked as a new sale order: here it is held for a person (postOrderUpdate applies it when the partner says so). */
 export function refuseUnbooked(order: Order): void {
-  if (order.purpose === 'cancel' || order.purpose === 'change') {
-    throw new BusinessError('unsupported', `order ${order.orderNumber}: purpose "${order.purpose}" is not booked automatically; a person must change the sale order`);
+  if (isOrderUpdate(order)) {
+    throw new HeldForPerson(`order ${order.orderNumber}: purpose "${order.purpose}" is held for a person to change the sale order (partner setting orderUpdates: hold)`);
   }
 }
 
@@ -107,16 +112,9 @@ export async function buildSaleOrder(
   const problems: string[] = [];
   let problemCode: BusinessError['code'] = 'unknown_product';
   const lines: unknown[] = [];
-  for (const [i, line] of order.lines.entries()) {
+  for (const i of order.lines.keys()) {
     try {
-      const { product, uom } = await bookedAs(ctx, order, i, seg);
-      const vals: Record<string, unknown> = { product_id: product.id, product_uom_qty: line.quantity, [names.saleLineUom]: uom.id };
-      if (settings.priceSource === 'edi') {
-        if (line.unitPrice !== undefined) vals.price_unit = line.unitPrice;
-        else notes.push(`${lineWhere(i, seg, line)}: no unit price sent, Odoo's price kept`);
-      }
-      if (line.description !== undefined) vals.name = `${product.name}\n${line.description}`;
-      lines.push([0, 0, vals]);
+      lines.push([0, 0, saleLineValues(order, i, await bookedAs(ctx, order, i, seg), names.saleLineUom, settings, notes, seg)]);
     } catch (err) {
       if (!(err instanceof BusinessError)) throw err;
       if (problems.length === 0) problemCode = err.code;
@@ -141,12 +139,25 @@ export async function buildSaleOrder(
   return vals;
 }
 
+/** The values of a new sale order line for the customer's order line `index`, booked as `booked`. */
+export function saleLineValues(order: Order, index: number, booked: LineMatch, uomField: string, settings: PostContext['settings'], notes: string[], seg: string): Record<string, unknown> {
+  const line = order.lines[index]!;
+  const { product, uom } = booked;
+  const vals: Record<string, unknown> = { product_id: product.id, product_uom_qty: line.quantity, [uomField]: uom.id };
+  if (settings.priceSource === 'edi') {
+    if (line.unitPrice !== undefined) vals.price_unit = line.unitPrice;
+    else notes.push(`${lineWhere(index, seg, line)}: no unit price sent, Odoo's price kept`);
+  }
+  if (line.description !== undefined) vals.name = `${product.name}\n${line.description}`;
+  return vals;
+}
+
 /** Where a line is, for messages: `order line 3 (PO1 position 30)`. */
-function lineWhere(index: number, seg: string, line: Order['lines'][number]): string {
+export function lineWhere(index: number, seg: string, line: Order['lines'][number]): string {
   return `order line ${index + 1} (${seg} position ${line.lineNumber})`;
 }
 
-type LineMatch = { product: ResolvedProduct; uom: ResolvedUom };
+export type LineMatch = { product: ResolvedProduct; uom: ResolvedUom };
 
 /**
  * What a line's item ids and unit matched before, under the same partner's cache. Only when no partner

@@ -481,8 +481,18 @@ const saleOrder: ModelDef = {
       }
       return true;
     }),
+    // sale.order `action_cancel` (17/18/19): an order past the quotation answers the cancel wizard's
+    // action (`_show_cancel_wizard`: any state but draft) and changes nothing, unless the context says
+    // `disable_cancel_warning` (what the wizard's own button passes). `_action_cancel` then writes
+    // state cancel, and sale_stock's override cancels the deliveries not done.
     action_cancel: call((env, ids) => {
-      for (const o of env.rows('sale.order', ids ?? [])) {
+      const orders = env.rows('sale.order', ids ?? []);
+      if (!env.context.disable_cancel_warning && orders.some((o) => o.state !== 'draft')) {
+        if (orders.length !== 1) throw valueError(`Expected singleton: sale.order(${orders.map((o) => o.id).join(', ')})`);
+        const o = orders[0]!;
+        return { name: 'Cancel Sales Order', view_mode: 'form', res_model: 'sale.order.cancel', view_id: false, type: 'ir.actions.act_window', context: { default_order_id: o.id, mark_so_as_canceled: true }, target: 'new' };
+      }
+      for (const o of orders) {
         env.assign('sale.order', o, { state: 'cancel' });
         for (const p of rowsWhere(env, 'stock.picking', 'sale_id', o.id, (p) => p.state !== 'done')) cancelPicking(env, p);
       }
@@ -529,8 +539,15 @@ const saleOrderLine: ModelDef = {
     qty_delivered: computed(float('Delivery Quantity'), (env, r) =>
       rowsWhere(env, 'stock.move', 'sale_line_id', r.id, (m) => m.state === 'done').reduce((s, m) => s + num(m.quantity), 0),
     ),
+    qty_invoiced: computed(float('Invoiced Quantity'), (env, r) => saleQtyInvoiced(env, r.id)),
     display_type: sel('Display Type', [['line_section', 'Section'], ['line_note', 'Note']]),
     ...company,
+  },
+  // sale_stock: a line added to, or whose quantity changes on, a confirmed order moves its delivery
+  // (sale.order.line `create` / `write` → `_action_launch_stock_rule`).
+  afterCreate: (env, rows) => rows.forEach((l) => followDelivery(env, l)),
+  afterWrite: (env, rows, vals) => {
+    if ('product_uom_qty' in vals) rows.forEach((l) => followDelivery(env, l));
   },
   // sale.order `_compute_amounts` (depends on order_line.price_subtotal): a line created, written or
   // deleted on its own writes its order when an amount changes
@@ -543,8 +560,65 @@ function isGoods(env: Env, productId: unknown): boolean {
   return type === 'consu' || type === 'product';
 }
 
-function createDelivery(env: Env, order: Row): void {
-  const lines = saleLines(env, order.id).filter((l) => typeof l.product_id === 'number' && isGoods(env, l.product_id));
+/**
+ * sale.order.line `_compute_qty_invoiced`: the quantity of the customer invoice lines linked to the sale
+ * line (`sale_line_ids`) whose invoice is not cancelled, drafts included, credit notes counted negative.
+ * A scan of the invoice lines: the link is a many2many, which the equality indexes do not hold, and only a
+ * read of this field pays for it.
+ */
+function saleQtyInvoiced(env: Env, lineId: number): number {
+  let total = 0;
+  for (const l of env.store.table('account.move.line').values()) {
+    if (!Array.isArray(l.sale_line_ids) || !(l.sale_line_ids as number[]).includes(lineId)) continue;
+    const move = env.row('account.move', l.move_id as number);
+    if (!move || move.state === 'cancel') continue;
+    total += move.move_type === 'out_refund' ? -num(l.quantity) : num(l.quantity);
+  }
+  return total;
+}
+
+/**
+ * A confirmed order's line whose quantity was set or changed: its open delivery move asks for what is
+ * not delivered yet (a new move in the order's open delivery, or a new delivery, when it has none), and a
+ * move left with nothing to deliver is cancelled (sale_stock `_action_launch_stock_rule`, a negative
+ * procurement merged into the move, stock.move `_merge_moves`).
+ */
+function followDelivery(env: Env, line: Row): void {
+  const order = env.row('sale.order', line.order_id as number);
+  if (!order || order.state !== 'sale' || !isGoods(env, line.product_id)) return;
+  const moves = rowsWhere(env, 'stock.move', 'sale_line_id', line.id);
+  const done = moves.filter((m) => m.state === 'done').reduce((s, m) => s + num(m.quantity), 0);
+  const open = moves.find((m) => m.state !== 'done' && m.state !== 'cancel');
+  const want = num(line.product_uom_qty) - done;
+  if (open) {
+    if (want > EPS) env.assign('stock.move', open, { product_uom_qty: want });
+    else env.assign('stock.move', open, { state: 'cancel', quantity: 0 });
+    return;
+  }
+  if (want <= EPS) return;
+  const picking = rowsWhere(env, 'stock.picking', 'sale_id', order.id, (p) => p.state !== 'done' && p.state !== 'cancel')[0];
+  if (picking) env.createOwned('stock.move', [deliveryMove(picking.id, order, line, want)]);
+  else createDelivery(env, order, [{ ...line, product_uom_qty: want }]);
+}
+
+/** The delivery move of a sale line in picking `pickingId`, for `qty` (nothing reserved yet). */
+function deliveryMove(pickingId: number, order: Row, l: Row, qty: number): Record<string, unknown> {
+  return {
+    picking_id: pickingId,
+    product_id: l.product_id,
+    name: l.name,
+    product_uom_qty: qty,
+    // the sale line's unit is product_uom_id from 19 (versions.ts); a row has one of the two
+    product_uom: l.product_uom ?? l.product_uom_id,
+    quantity: 0,
+    state: 'confirmed',
+    sale_line_id: l.id,
+    origin: order.name,
+  };
+}
+
+function createDelivery(env: Env, order: Row, only?: Row[]): void {
+  const lines = (only ?? saleLines(env, order.id)).filter((l) => typeof l.product_id === 'number' && isGoods(env, l.product_id));
   if (!lines.length) return;
   // The order's warehouse ships it (its one-step delivery route's operation type, out_type_id in Odoo).
   const outgoing = (t: Row) => t.code === 'outgoing' && t.active !== false;
@@ -564,22 +638,7 @@ function createDelivery(env: Env, order: Row): void {
   ]);
   // One create for all the moves: with nothing reserved (quantity 0) no move gets move lines, so
   // creating them together leaves the same rows and ids as one call per move, for less per-call work.
-  const moves: Array<Record<string, unknown>> = [];
-  for (const l of lines) {
-    moves.push({
-      picking_id: pid,
-      product_id: l.product_id,
-      name: l.name,
-      product_uom_qty: l.product_uom_qty,
-      // the sale line's unit is product_uom_id from 19 (versions.ts); a row has one of the two
-      product_uom: l.product_uom ?? l.product_uom_id,
-      quantity: 0,
-      state: 'confirmed',
-      sale_line_id: l.id,
-      origin: order.name,
-    });
-  }
-  env.createOwned('stock.move', moves);
+  env.createOwned('stock.move', lines.map((l) => deliveryMove(pid!, order, l, num(l.product_uom_qty))));
 }
 
 // ------------------------------------------------------------------ purchase
