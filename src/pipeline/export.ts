@@ -17,7 +17,8 @@ import { createPostContext, ResolveCache, type PostContext } from '../odoo/post'
 import { cancelledPurchaseOrders, changedPurchaseOrders, confirmedPurchaseOrders, purchaseOrderAsOrder, type ConfirmedPurchaseOrder } from '../odoo/pull/purchase-order';
 import { later, type ExportCursor, type ExportWindow } from '../odoo/pull/fields';
 import { answeredSaleOrders, changedSaleOrders, saleOrderAsOrderResponse, type AnsweredSaleOrder } from '../odoo/pull/sale-order';
-import { OrderSchema, type Order } from '../canonical/order';
+import type { Order } from '../canonical/order';
+import { lastStatedOrder } from './sink';
 import type { Partner, PartnerRegistry } from '../partners/registry';
 import type { DocumentEntry } from '../partners/schema';
 import type { Ledger } from '../store';
@@ -234,13 +235,14 @@ const PURCHASE_ORDER_CANCELS: ExportKind<ConfirmedPurchaseOrder> = {
 
 /**
  * Whether the customer's order `orderNumber` reached us from this partner by EDI (the ledger holds it
- * posted), and the order as received while its JSON is still kept (retention may have removed it).
+ * posted), and the order as the customer last stated it (a change applied since, D29, else as received)
+ * while its JSON is still kept (retention may have removed it).
  */
 export function receivedOrder(ledger: Ledger, partnerId: string, orderNumber: string): { received: boolean; order?: Order } {
-  const doc = ledger.findByNumber(orderNumber, [partnerId], 20).documents.find((d) => d.type === 'order' && d.partnerId === partnerId && d.state === 'posted' && d.businessKey === orderNumber);
-  if (!doc) return { received: false };
-  const parsed = doc.canonical ? OrderSchema.safeParse(JSON.parse(doc.canonical)) : undefined;
-  return parsed?.success ? { received: true, order: parsed.data } : { received: true };
+  const documents = ledger.findByNumber(orderNumber, [partnerId], 20).documents;
+  if (!documents.some((d) => d.type === 'order' && d.partnerId === partnerId && d.state === 'posted' && d.businessKey === orderNumber)) return { received: false };
+  const order = lastStatedOrder(documents, partnerId, orderNumber);
+  return order ? { received: true, order } : { received: true };
 }
 
 /**

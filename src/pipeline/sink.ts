@@ -5,7 +5,7 @@
  */
 import type { CanonicalDocument } from '../canonical/document';
 import { OrderSchema, type Order } from '../canonical';
-import type { Ledger } from '../store';
+import type { DocumentRow, Ledger } from '../store';
 import type { OdooClient } from '../odoo/client';
 import { createPostContext, postDocument, postOrderBatch, ResolveCache, settle, type PostResult, type Settled } from '../odoo/post';
 import type { Partner } from '../partners/registry';
@@ -29,14 +29,17 @@ export type StatedOrders = (partnerId: string, orderNumber: string) => Order | u
 
 /** The stated orders of the ledger (D29): what a customer's change is compared with; undefined once retention removed the JSON. */
 export function ledgerStatedOrders(ledger: Pick<Ledger, 'findByNumber'>): StatedOrders {
-  return (partnerId, orderNumber) => {
-    for (const d of ledger.findByNumber(orderNumber, [partnerId], 20).documents) {
-      if (d.type !== 'order' || d.partnerId !== partnerId || d.state !== 'posted' || !d.canonical) continue;
-      const parsed = OrderSchema.safeParse(JSON.parse(d.canonical));
-      if (parsed.success && parsed.data.orderNumber === orderNumber && parsed.data.purpose !== 'cancel') return parsed.data;
-    }
-    return undefined;
-  };
+  return (partnerId, orderNumber) => lastStatedOrder(ledger.findByNumber(orderNumber, [partnerId], 20).documents, partnerId, orderNumber);
+}
+
+/** Among an order's documents (newest first), the order as the customer last stated it: the newest posted original or applied change. */
+export function lastStatedOrder(documents: readonly DocumentRow[], partnerId: string, orderNumber: string): Order | undefined {
+  for (const d of documents) {
+    if (d.type !== 'order' || d.partnerId !== partnerId || d.state !== 'posted' || !d.canonical) continue;
+    const parsed = OrderSchema.safeParse(JSON.parse(d.canonical));
+    if (parsed.success && parsed.data.orderNumber === orderNumber && parsed.data.purpose !== 'cancel') return parsed.data;
+  }
+  return undefined;
 }
 
 /** The Odoo sink; `statedOrders` lets changes of orders be matched by the customer's line numbers. */

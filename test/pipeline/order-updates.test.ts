@@ -149,9 +149,12 @@ describe('changes and cancellations of customers\' orders', () => {
   });
 
   it('a change is applied in one write: a quantity up, a new line, a line left out to 0, the delivery following; the same change again writes nothing', async () => {
-    r = await rig('  orderUpdates: apply\n');
+    r = await rig('  orderUpdates: apply\n', (text) => text.replace('messageType: 855 }', 'messageType: 855, changes: true }'));
+    const sent855 = (): string[] => r.sent('northgate', 'ST*855*');
     r.drop('northgate', 'o.edi', order850(531, '00', 'PO-U4', [VALVE_12, VALVE_34, VALVE_112]));
     await settled(r, 'PO-U4', 1);
+    await until(() => sent855().length === 1, 15_000, 'the first 855');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const before = r.sandbox.stats.calls['sale.order.write'] ?? 0;
     // Line 1 up to 150, line 2 as it was, line 3 left out, line 4 new.
     const change = (icn: number) => order850(icn, '04', 'PO-U4', [[1, 150, 18.45, 'BV-050-NPT', '100234'], VALVE_34, ELBOW]);
@@ -183,6 +186,12 @@ describe('changes and cancellations of customers\' orders', () => {
     expect(note).toMatch(/120 → 150/);
     expect(note).toMatch(/line 3 \(\[BWV-1005\][^)]*\) left out: 24 → 0/);
     expect(note).toMatch(/line 4 \(\[BWF-2010\][^)]*\) added: 200/);
+    // The customer's answer follows the order as they now state it: the new line 4 is answered too.
+    r.gateway.kickExport();
+    await until(() => sent855().length === 2, 15_000, 'the 855 of the change');
+    expect(sent855()[1]).toMatch(/BAK\*04\*AD\*PO-U4\*/);
+    expect(sent855()[1]).toMatch(/PO1\*1\*[^~]*~\s*ACK\*IA\*150\*EA\*/);
+    expect(sent855()[1]).toMatch(/PO1\*4\*[^~]*EL90-050-C~\s*ACK\*IA\*200\*EA\*/);
 
     // The same change in a new interchange: compared first, nothing written.
     r.drop('northgate', 'c2.edi', change(533));
