@@ -148,6 +148,26 @@ describe('changes and cancellations of customers\' orders', () => {
     expect((await saleOrder(r.client, 'PO-U3')).state).toBe('sale');
   });
 
+  it('a cancellation of an order already invoiced (even as a draft invoice) is refused, naming the line and what was invoiced', async () => {
+    r = await rig('  orderUpdates: apply\n');
+    r.drop('northgate', 'o.edi', order850(525, '00', 'PO-U6', [VALVE_12, VALVE_34]));
+    await settled(r, 'PO-U6', 1);
+    // Accounting invoices 100 of the 120 first valves before anything ships (a draft: Odoo counts it).
+    const { id: soId } = await saleOrder(r.client, 'PO-U6');
+    const [line] = await r.client.searchRead('sale.order.line', [['order_id', '=', soId]], { fields: ['id', 'product_id', 'product_uom', 'price_unit'], order: 'id', limit: 1 });
+    const m2o = (v: unknown): number => (v as [number, string])[0];
+    const [so] = await r.client.read('sale.order', [soId], ['partner_id']);
+    await r.client.call('account.move', 'create', [
+      { move_type: 'out_invoice', partner_id: m2o(so!.partner_id), invoice_line_ids: [[0, 0, { product_id: m2o(line!.product_id), quantity: 100, product_uom_id: m2o(line!.product_uom), price_unit: line!.price_unit, sale_line_ids: [[6, 0, [line!.id]]] }]] },
+    ]);
+    r.drop('northgate', 'x.edi', order850(526, '01', 'PO-U6', [VALVE_12, VALVE_34]));
+    await settled(r, 'PO-U6', 2);
+    const [, cancel] = documents(r, 'PO-U6');
+    expect(cancel!.state).toBe('dead');
+    expect(cancel!.reason).toMatch(/order PO-U6: cannot cancel S\d{5}: line 1 \(\[BWV-1001\][^)]*\): invoiced 100 of 120; a person must decide/);
+    expect((await saleOrder(r.client, 'PO-U6')).state).toBe('sale');
+  });
+
   it('a change is applied in one write: a quantity up, a new line, a line left out to 0, the delivery following; the same change again writes nothing', async () => {
     r = await rig('  orderUpdates: apply\n', (text) => text.replace('messageType: 855 }', 'messageType: 855, changes: true }'));
     const sent855 = (): string[] => r.sent('northgate', 'ST*855*');
