@@ -57,9 +57,9 @@ export interface MessageAnalysis {
 export function businessKey(doc: CanonicalDocument): string | null {
   switch (doc.type) {
     case 'order':
-      // A change or cancellation is not a second copy of the order (the duplicate policy would hold it):
-      // it is keyed by its own transaction. Its order key stays the order's, so it posts after it.
-      return doc.purpose === 'change' || doc.purpose === 'cancel' ? `${doc.orderNumber}/${doc.purpose}/${doc.envelope.interchangeControlNumber}/${doc.envelope.controlNumber}` : doc.orderNumber;
+      // A change, cancellation or replacement is not a second copy of the order (the duplicate policy would
+      // hold it): it is keyed by its own transaction. Its order key stays the order's, so it posts after it.
+      return doc.purpose === 'change' || doc.purpose === 'cancel' || doc.purpose === 'replace' ? `${doc.orderNumber}/${doc.purpose}/${doc.envelope.interchangeControlNumber}/${doc.envelope.controlNumber}` : doc.orderNumber;
     case 'order_response':
       return `${doc.orderNumber}/${doc.responseNumber ?? doc.responseDate ?? ''}`;
     case 'ship_notice':

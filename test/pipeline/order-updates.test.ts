@@ -17,7 +17,7 @@ const VALVE_112: Line = [3, 24, 54.1, 'BV-150-SWT', '100240'];
 const ELBOW: Line = [4, 200, 3.12, 'EL90-050-C', '100311'];
 
 /** One 850 interchange (ISA13 = `icn`) of purpose BEG01 `purpose` for order `number` with `lines`. */
-function order850(icn: number, purpose: '00' | '01' | '04', number: string, lines: Line[]): Buffer {
+function order850(icn: number, purpose: '00' | '01' | '04' | '05', number: string, lines: Line[]): Buffer {
   const isa = String(icn).padStart(9, '0');
   const body = [`ST*850*0001`, `BEG*${purpose}*SA*${number}**20261120`, 'DTM*002*20261210', ...lines.map(([n, qty, price, vp, bp]) => `PO1*${n}*${qty}*EA*${price}*PE*VP*${vp}*BP*${bp}`), `CTT*${lines.length}`];
   return Buffer.from(
@@ -221,6 +221,26 @@ describe('changes and cancellations of customers\' orders', () => {
     expect(JSON.parse(last.result!)).toEqual([expect.objectContaining({ id: so.id, action: 'unchanged' })]);
     expect(r.sandbox.stats.calls['sale.order.write']).toBe(before + 1);
     expect((await saleOrder(r.client, 'PO-U4')).lines).toEqual(so.lines);
+  });
+
+  it('a replacement (BEG01 05) restates a booked order and is applied as its change; one of an order never booked is booked as the order', async () => {
+    r = await rig('  orderUpdates: apply\n');
+    r.drop('northgate', 'o.edi', order850(541, '00', 'PO-U7', [VALVE_12, VALVE_34]));
+    await settled(r, 'PO-U7', 1);
+    r.drop('northgate', 'p.edi', order850(542, '05', 'PO-U7', [[1, 90, 18.45, 'BV-050-NPT', '100234'], VALVE_34]));
+    await settled(r, 'PO-U7', 2);
+    expect(documents(r, 'PO-U7').map((d) => d.state)).toEqual(['posted', 'posted']);
+    expect((await saleOrder(r.client, 'PO-U7')).lines).toEqual([
+      ['BWV-1001', 90],
+      ['BWV-1002', 60],
+    ]);
+    // Not a second sale order.
+    expect(await r.client.searchRead('sale.order', [['client_order_ref', '=', 'PO-U7']], { fields: ['id'] })).toHaveLength(1);
+
+    r.drop('northgate', 'n.edi', order850(543, '05', 'PO-U8', [VALVE_112]));
+    await settled(r, 'PO-U8', 1);
+    expect(documents(r, 'PO-U8').map((d) => d.state)).toEqual(['posted']);
+    expect(await saleOrder(r.client, 'PO-U8')).toMatchObject({ state: 'sale', lines: [['BWV-1005', 24]] });
   });
 
   it('a change below what was delivered is refused as a whole, naming the line; nothing of it is written', async () => {

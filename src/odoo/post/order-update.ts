@@ -23,8 +23,14 @@ import { BusinessError, dateToOdooDatetime, lineSegment, m2oId, record, str, typ
 import { bookedAs, bookedDeliveryDate, existingDomain, isOrderUpdate, postOrder, refuseUnbooked, saleLineValues, type LineMatch } from './order';
 import { resolvePartner, type ResolvedPartner } from './resolve';
 
-/** Post a customer's order: a new one as a sale order, a change or cancellation onto the sale order it became. */
-export function postCustomerOrder(order: Order, ctx: PostContext): Promise<PostResult> {
+/** Post a customer's order: a new one as a sale order, a change or cancellation onto the sale order it became, a replacement as either. */
+export async function postCustomerOrder(order: Order, ctx: PostContext): Promise<PostResult> {
+  if (order.purpose === 'replace') {
+    // The order restated in full: a change of the sale order it became, or, when none was booked, the order.
+    const customer = await resolvePartner(ctx);
+    const live = await ctx.client.searchRead('sale.order', existingDomain(customer.id, [order.orderNumber]), { fields: ['id'], limit: 1 });
+    return live.length > 0 ? postOrderUpdate({ ...order, purpose: 'change' }, ctx) : postOrder(order, ctx);
+  }
   return isOrderUpdate(order) ? postOrderUpdate(order, ctx) : postOrder(order, ctx);
 }
 

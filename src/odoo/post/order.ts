@@ -34,14 +34,18 @@ export async function postOrder(order: Order, ctx: PostContext): Promise<PostRes
   return finish(plan, so, ctx.settings, confirm);
 }
 
-/** Whether the order changes or cancels one the customer sent before (posted by postOrderUpdate, not as a new sale order). */
+/**
+ * Whether the order may change one the customer sent before (posted alone, by postCustomerOrder): a change,
+ * a cancellation, or a replacement (BEG01 05, BGM 1225 5: the order restated in full, a change when the
+ * order was booked, a new order when it was not).
+ */
 export function isOrderUpdate(order: Order): boolean {
-  return order.purpose === 'cancel' || order.purpose === 'change';
+  return order.purpose === 'cancel' || order.purpose === 'change' || order.purpose === 'replace';
 }
 
 /** A change or cancellation is never booked as a new sale order: here it is held for a person (postOrderUpdate applies it when the partner says so). */
 export function refuseUnbooked(order: Order): void {
-  if (isOrderUpdate(order)) {
+  if (order.purpose === 'cancel' || order.purpose === 'change') {
     throw new HeldForPerson(`order ${order.orderNumber}: purpose "${order.purpose}" is held for a person to change the sale order (partner setting orderUpdates: hold)`);
   }
 }
