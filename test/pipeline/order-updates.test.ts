@@ -135,37 +135,31 @@ describe('changes and cancellations of customers\' orders', () => {
     expect(r.sandbox.stats.calls['sale.order.action_cancel']).toBe(writes);
   });
 
-  it('a cancellation after a partial delivery is refused, naming the line and what was delivered', async () => {
-    r = await rig('  orderUpdates: apply\n');
-    r.drop('northgate', 'o.edi', order850(521, '00', 'PO-U3', [VALVE_12, VALVE_34]));
-    await settled(r, 'PO-U3', 1);
-    await deliver(r.client, 'PO-U3', 'BWV-1002', 40);
-    r.drop('northgate', 'x.edi', order850(522, '01', 'PO-U3', [VALVE_12, VALVE_34]));
-    await settled(r, 'PO-U3', 2);
-    const [, cancel] = documents(r, 'PO-U3');
-    expect(cancel!.state).toBe('dead');
-    expect(cancel!.reason).toMatch(/order PO-U3: cannot cancel S\d{5}: line 2 \(\[BWV-1002\][^)]*\): delivered 40 of 60; a person must decide/);
-    expect((await saleOrder(r.client, 'PO-U3')).state).toBe('sale');
-  });
-
-  it('a cancellation of an order already invoiced (even as a draft invoice) is refused, naming the line and what was invoiced', async () => {
-    r = await rig('  orderUpdates: apply\n');
-    r.drop('northgate', 'o.edi', order850(525, '00', 'PO-U6', [VALVE_12, VALVE_34]));
-    await settled(r, 'PO-U6', 1);
-    // Accounting invoices 100 of the 120 first valves before anything ships (a draft: Odoo counts it).
-    const { id: soId } = await saleOrder(r.client, 'PO-U6');
-    const [line] = await r.client.searchRead('sale.order.line', [['order_id', '=', soId]], { fields: ['id', 'product_id', 'product_uom', 'price_unit'], order: 'id', limit: 1 });
+  /** Accounting invoices 100 of the order's first line before anything ships (a draft: Odoo counts it). */
+  async function invoiceFirstLine(client: OdooClient, number: string): Promise<void> {
+    const { id: soId } = await saleOrder(client, number);
+    const [line] = await client.searchRead('sale.order.line', [['order_id', '=', soId]], { fields: ['id', 'product_id', 'product_uom', 'price_unit'], order: 'id', limit: 1 });
     const m2o = (v: unknown): number => (v as [number, string])[0];
-    const [so] = await r.client.read('sale.order', [soId], ['partner_id']);
-    await r.client.call('account.move', 'create', [
+    const [so] = await client.read('sale.order', [soId], ['partner_id']);
+    await client.call('account.move', 'create', [
       { move_type: 'out_invoice', partner_id: m2o(so!.partner_id), invoice_line_ids: [[0, 0, { product_id: m2o(line!.product_id), quantity: 100, product_uom_id: m2o(line!.product_uom), price_unit: line!.price_unit, sale_line_ids: [[6, 0, [line!.id]]] }]] },
     ]);
-    r.drop('northgate', 'x.edi', order850(526, '01', 'PO-U6', [VALVE_12, VALVE_34]));
-    await settled(r, 'PO-U6', 2);
-    const [, cancel] = documents(r, 'PO-U6');
+  }
+
+  it.each([
+    ['after a partial delivery', 'PO-U3', 521, (client: OdooClient) => deliver(client, 'PO-U3', 'BWV-1002', 40), /line 2 \(\[BWV-1002\][^)]*\): delivered 40 of 60/],
+    ['of an order already invoiced (even as a draft invoice)', 'PO-U6', 525, (client: OdooClient) => invoiceFirstLine(client, 'PO-U6'), /line 1 \(\[BWV-1001\][^)]*\): invoiced 100 of 120/],
+  ] as const)('a cancellation %s is refused, naming the line and what stands in the way', async (_what, number, icn, standInTheWay, line) => {
+    r = await rig('  orderUpdates: apply\n');
+    r.drop('northgate', 'o.edi', order850(icn, '00', number, [VALVE_12, VALVE_34]));
+    await settled(r, number, 1);
+    await standInTheWay(r.client);
+    r.drop('northgate', 'x.edi', order850(icn + 1, '01', number, [VALVE_12, VALVE_34]));
+    await settled(r, number, 2);
+    const [, cancel] = documents(r, number);
     expect(cancel!.state).toBe('dead');
-    expect(cancel!.reason).toMatch(/order PO-U6: cannot cancel S\d{5}: line 1 \(\[BWV-1001\][^)]*\): invoiced 100 of 120; a person must decide/);
-    expect((await saleOrder(r.client, 'PO-U6')).state).toBe('sale');
+    expect(cancel!.reason).toMatch(new RegExp(`order ${number}: cannot cancel S\\d{5}: ${line.source}; a person must decide`));
+    expect((await saleOrder(r.client, number)).state).toBe('sale');
   });
 
   it('a change is applied in one write: a quantity up, a new line, a line left out to 0, the delivery following; the same change again writes nothing', async () => {
