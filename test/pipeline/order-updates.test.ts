@@ -3,10 +3,14 @@
  * default, applied to the sale order with `orderUpdates: apply` unless something delivered or invoiced
  * stands in the way (D29). Real ledger file, dir channels, the Odoo sandbox over JSON-RPC, Northgate.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { OdooClient } from '../../src/odoo/client';
 import { exportFromOdoo } from '../../src/pipeline/export-all';
 import { exportRig, type ExportRig } from '../support/export-rig';
 import { until } from '../support/wait';
+
+const ROOT = join(__dirname, '..', '..');
 
 type Line = [number: number, qty: number, price: number, vendorCode: string, buyerCode: string];
 
@@ -235,6 +239,23 @@ describe('changes and cancellations of customers\' orders', () => {
     await settled(r, 'PO-U8', 1);
     expect(documents(r, 'PO-U8').map((d) => d.state)).toEqual(['posted']);
     expect(await saleOrder(r.client, 'PO-U8')).toMatchObject({ state: 'sale', lines: [['BWV-1005', 24]] });
+  });
+
+  it('an EDIFACT customer\'s cancellation (ORDERS BGM 1225 1) cancels its sale order the same way', async () => {
+    r = await exportRig({
+      exports: [exportFromOdoo],
+      ready: ['export.since.northgate.sale.order'],
+      partnerYaml: { nordhaven: (text) => text.replace('  confirmOrders: true\n', '  confirmOrders: true\n  orderUpdates: apply\n') },
+    });
+    const original = readFileSync(join(ROOT, 'fixtures', 'nordhaven', 'ORDERS-unoc-two-deliveries.edi'));
+    r.drop('nordhaven', 'o.edi', original);
+    await until(() => r.ledger.findByNumber('PO-2024-0566', ['nordhaven']).documents.some((d) => d.state === 'posted'), 20_000, 'the order');
+    // The same order again as its cancellation, in an interchange of its own.
+    const cancel = Buffer.from(original.toString('latin1').replace("BGM+220+PO-2024-0566+9'", "BGM+220+PO-2024-0566+1'").split('ORD0000566').join('ORD0000567'), 'latin1');
+    r.drop('nordhaven', 'x.edi', cancel);
+    await until(() => r.ledger.findByNumber('PO-2024-0566', ['nordhaven']).documents.filter((d) => d.state === 'posted').length === 2, 20_000, 'the cancellation');
+    const [so] = await r.client.searchRead('sale.order', [['client_order_ref', '=', 'PO-2024-0566']], { fields: ['state'] });
+    expect(so!.state).toBe('cancel');
   });
 
   it('a change below what was delivered is refused as a whole, naming the line; nothing of it is written', async () => {
