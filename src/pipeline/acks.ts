@@ -11,8 +11,15 @@ import type { Partner } from '../partners/registry';
 import { ORDER_RESPONSE_EXPECTED } from '../partners/schema';
 import type { ExpectedAckRow, ExpectedAckState, Ledger, NewExpectedAck, NewOutboundMessage } from '../store';
 
-/** The transaction sets and messages of an order we send, and where each says its order number (BEG03, BGM 1004). */
-const ORDER_NUMBER_AT: Record<string, { tag: string; element: number }> = { '850': { tag: 'BEG', element: 3 }, ORDERS: { tag: 'BGM', element: 2 } };
+/**
+ * The transaction sets and messages of an order we send: where each says its order number (BEG03, BGM
+ * 1004) and its purpose (BEG01, BGM 1225), and the purpose of a cancellation, which no order response is
+ * owed for (a supplier takes note of it; many send none).
+ */
+const ORDER_NUMBER_AT: Record<string, { tag: string; element: number; purpose: number; cancel: string }> = {
+  '850': { tag: 'BEG', element: 3, purpose: 1, cancel: '01' },
+  ORDERS: { tag: 'BGM', element: 2, purpose: 3, cancel: '1' },
+};
 
 /** What a row waits for, as people name it: the ack type, or for an order response the message that answers the order (855, ORDRSP). */
 export function awaitedLabel(row: Pick<ExpectedAckRow, 'ackType' | 'messageType'>): string {
@@ -27,7 +34,7 @@ export function expectationsFor(partner: Partner, bytes: Buffer, now: number): N
   if (expect.length === 0) return out;
   // Order responses of the current transaction, waiting for its order number.
   let owed: NewExpectedAck[] = [];
-  let numberAt: { tag: string; element: number } | undefined;
+  let numberAt: (typeof ORDER_NUMBER_AT)[string] | undefined;
   const reader = new EdiReader({
     interchangeStart: (h) => {
       for (const e of expect) if (e.type === 'TA1' && h.standard === 'x12') out.push({ ackType: 'TA1', interchangeControlNumber: h.controlNumber.trim(), messageType: 'interchange', deadline: now + e.within });
@@ -43,6 +50,10 @@ export function expectationsFor(partner: Partner, bytes: Buffer, now: number): N
     },
     segment: (seg, place) => {
       if (owed.length === 0 || place.level !== 'transaction' || seg.tag !== numberAt?.tag) return;
+      if (seg.value(numberAt.purpose).trim() === numberAt.cancel) {
+        owed = [];
+        return;
+      }
       const number = seg.value(numberAt.element).trim();
       if (number !== '') for (const row of owed) row.reference ??= number;
     },

@@ -69,7 +69,10 @@ describe('expected acknowledgments', () => {
       );
     const answered = gateway.enqueue('bolt-supply', po(7001, 'PO-BW-10427'));
     const unanswered = gateway.enqueue('bolt-supply', po(7002, 'PO-BW-10428'));
-    await until(() => ledger.message(answered)?.state === 'sent' && ledger.message(unanswered)?.state === 'sent');
+    // A cancellation owes a 997, no order response.
+    const cancellation = gateway.enqueue('bolt-supply', Buffer.from(po(7003, 'PO-BW-10429').toString('latin1').replace('BEG*00*', 'BEG*01*'), 'latin1'));
+    await until(() => [answered, unanswered, cancellation].every((m) => ledger.message(m)?.state === 'sent'));
+    expect(ledger.expectedAcks('bolt-supply', '000007003').map((a) => a.ackType)).toEqual(['997']);
     const owed = (): { ackType: string; state: string; deadline: number; messageId: number }[] => ledger.expectedAckList().filter((a) => a.partnerId === 'bolt-supply' && a.ackType === 'order_response');
     expect(owed().map((a) => [a.messageId, a.state, a.deadline - clock]).sort()).toEqual([
       [answered, 'sent', 2 * 86_400_000],
@@ -89,7 +92,7 @@ describe('expected acknowledgments', () => {
     expect(Object.fromEntries(owed().map((a) => [a.messageId, a.state]))).toEqual({ [answered]: 'acknowledged', [unanswered]: 'overdue' });
     expect(ledger.overdueByPartner()['bolt-supply']).toBeGreaterThanOrEqual(1);
     // Listed as what it waits for: the 855 that answers an 850.
-    expect(ledger.expectedAckList().filter((a) => a.partnerId === 'bolt-supply').map(awaitedLabel).sort()).toEqual(['855', '855', '997', '997']);
+    expect(ledger.expectedAckList().filter((a) => a.partnerId === 'bolt-supply').map(awaitedLabel).sort()).toEqual(['855', '855', '997', '997', '997']);
   });
 
   it('a rejecting 997 marks the set rejected with the partner\'s error codes', async () => {
