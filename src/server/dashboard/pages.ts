@@ -3,6 +3,7 @@
  * data on it is only ever text) is tested without a server.
  */
 import { awaitedLabel } from '../../pipeline/acks';
+import { ORDER_RESPONSE_EXPECTED } from '../../partners/schema';
 import { RESENDABLE_MESSAGE_STATES } from '../../pipeline/resend';
 import { DEAD_LETTER_STATES, MESSAGE_STATES, REPLAYABLE_DOCUMENT_STATES, type DocumentRow, type DocumentState, type EventRow, type ExpectedAckRow, type ExpectedAckState, type ExportFailureRow, type MessageRow, type MessageState, type PartnerActivity } from '../../store';
 import type { ListQuery } from '../list-query';
@@ -293,16 +294,16 @@ ${messages.map(
 ${messages.length === 0 ? html`<tr><td colspan="10" class="muted">None.</td></tr>` : ''}</tbody></table>`;
 }
 
-/** Acks we expect as a table, with Re-send on those overdue or rejected. */
+/** Acks we expect as a table, with Re-send on those overdue or rejected (not on an order the supplier rejected: sending it again asks the same). */
 function ackTable(acks: readonly ExpectedAckRow[], csrf: string): Html {
-  const resendable = new Set(['overdue', 'rejected']);
+  const resendable = (a: ExpectedAckRow): boolean => a.state === 'overdue' || (a.state === 'rejected' && a.ackType !== ORDER_RESPONSE_EXPECTED);
   return html`<table id="acks"><thead><tr><th>Partner</th><th>Our message</th><th>Type</th><th>Control numbers (ICN / GS / ST)</th><th>Ack</th><th>State</th><th>Deadline</th><th>Order response</th><th></th></tr></thead><tbody>
 ${acks.map(
   (a) => html`<tr data-id="${a.id}"><td>${a.partnerId}</td><td><a href="/dashboard/messages/${a.messageId}">${a.messageId}</a></td><td>${a.messageType}</td>
 <td>${[a.interchangeControlNumber, a.groupControlNumber, a.transactionControlNumber].filter(Boolean).join(' / ')}</td><td>${awaitedLabel(a)}</td><td>${stateBadge(a.state)}${a.errors ? html` <span class="muted">${clip(a.errors, 200)}</span>` : ''}</td>
 <td>${formatTime(a.deadline)}</td>
 <td>${a.orderResponse === undefined ? '' : a.orderResponse === null ? html`<span class="muted">none yet</span>` : html`<a href="/dashboard/documents/${a.orderResponse.documentId}">${a.orderResponse.status ?? a.orderResponse.state}</a>`}</td>
-<td>${resendable.has(a.state) ? html`<form class="inline" method="post" action="/dashboard/messages/${a.messageId}/resend">${csrfField(csrf)}<button type="submit">Re-send</button></form>` : ''}</td></tr>`,
+<td>${resendable(a) ? html`<form class="inline" method="post" action="/dashboard/messages/${a.messageId}/resend">${csrfField(csrf)}<button type="submit">Re-send</button></form>` : ''}</td></tr>`,
 )}
 ${acks.length === 0 ? html`<tr><td colspan="9" class="muted">None.</td></tr>` : ''}</tbody></table>`;
 }
