@@ -33,6 +33,12 @@ const EPS = 1e-6;
 export async function postInvoice(doc: Invoice, ctx: PostContext): Promise<PostResult> {
   const { client, settings } = ctx;
   const where = `invoice ${doc.invoiceNumber}`;
+  // A supplier's credit note is a vendor refund (in_refund) in Odoo, not a bill: booked as one, it would
+  // owe the supplier what they credit us (D30).
+  if (doc.invoiceType === 'credit_note') {
+    const credits = doc.creditedInvoiceNumber ? ` of their invoice ${doc.creditedInvoiceNumber}` : '';
+    throw new BusinessError('unsupported', `${where} is a credit note${credits}: supplier credit notes are not booked automatically yet; enter it as a vendor credit note in Odoo`);
+  }
   if (doc.totalAmount < 0) throw new BusinessError('unsupported', `${where}: total ${doc.totalAmount} is a credit; credit notes are not booked automatically yet`);
   if (!doc.lines) throw new BusinessError('unsupported', `${where}: a summary invoice without lines cannot be booked automatically`);
   const supplier = await resolvePartner(ctx);

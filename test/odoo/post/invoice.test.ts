@@ -67,6 +67,17 @@ describe('postInvoice', () => {
     expect(bills(sb)).toBe(1);
   });
 
+  test('a supplier credit note (810 BIG07 CR, INVOIC 381) is refused, not booked as a bill', async () => {
+    const ctx = context(sb, 'jsonrpc', WOOD);
+    const err = await rejection(postDocument(invoice({ invoiceType: 'credit_note', invoiceNumber: 'CN-WC-2026-004', creditedInvoiceNumber: 'INV-WC-2026-001' }), ctx));
+    expect(err).toBeInstanceOf(BusinessError);
+    expect(err).toMatchObject({ code: 'unsupported', retryable: false });
+    expect(err.message).toBe(
+      'invoice CN-WC-2026-004 is a credit note of their invoice INV-WC-2026-001: supplier credit notes are not booked automatically yet; enter it as a vendor credit note in Odoo',
+    );
+    expect(sb.data.count('account.move')).toBe(0);
+  });
+
   test('PO not found, unknown product and over-invoicing are BusinessErrors; nothing is created', async () => {
     const ctx = context(sb, 'jsonrpc', WOOD);
     const noPo = await rejection(postInvoice(invoice({ orderNumber: 'P00999' }), ctx));
