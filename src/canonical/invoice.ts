@@ -1,7 +1,8 @@
 /**
  * The invoice (X12 810, EDIFACT INVOIC): becomes a vendor bill in Odoo, or is rendered from a customer
- * invoice. Quantities and amounts may be negative because corrections and credit lines travel in the
- * same message; prices, rates and percentages may not.
+ * invoice or credit note. Quantities and amounts may be negative because corrections and credit lines
+ * travel in the same message; prices, rates and percentages may not. A credit note says so by its
+ * `invoiceType` and states its amounts positive, as the credit it grants (D30).
  */
 import { z } from 'zod';
 import {
@@ -85,12 +86,19 @@ export const PaymentTermsSchema = z
 /** Payment terms. */
 export type PaymentTerms = z.infer<typeof PaymentTermsSchema>;
 
+/** What an invoice document is: an invoice, or a credit note crediting (part of) an earlier invoice. */
+export const InvoiceTypeSchema = z.enum(['invoice', 'credit_note']);
+/** What an invoice document is. */
+export type InvoiceType = z.infer<typeof InvoiceTypeSchema>;
+
 /** Canonical invoice. */
 export const InvoiceSchema = z
   .strictObject({
     type: z.literal('invoice'),
     ...documentHeader,
+    invoiceType: InvoiceTypeSchema.optional().describe('credit_note: a credit note (810 BIG07 CR, INVOIC BGM 1001 381), its amounts positive; an invoice when absent'),
     invoiceNumber: CodeSchema.describe('BIG02 or BGM 1004'),
+    creditedInvoiceNumber: CodeSchema.optional().describe('the invoice a credit note credits (810 REF*OI, INVOIC RFF+IV)'),
     invoiceDate: IsoDateSchema.describe('BIG01 or DTM 137'),
     orderNumber: CodeSchema.optional().describe('BIG04 or RFF+ON'),
     currency: CurrencySchema.optional(),
@@ -98,7 +106,7 @@ export const InvoiceSchema = z
     lines: listOf(InvoiceLineSchema).optional().describe('X12 810 allows a summary invoice without IT1'),
     allowancesCharges: listOf(AllowanceChargeSchema).optional(),
     taxTotal: AmountSchema.optional().describe('TXI total or MOA 176'),
-    totalAmount: AmountSchema.describe('TDS01 (N2) or MOA 77/86; negative for a credit'),
+    totalAmount: AmountSchema.describe('TDS01 (N2) or MOA 77/86; negative for a credit within an invoice, positive in a credit note'),
     terms: PaymentTermsSchema.optional(),
   })
   .meta({ title: 'Invoice', description: 'Invoice (X12 810, EDIFACT INVOIC)' });

@@ -15,7 +15,7 @@ const ROOT = join(__dirname, '..', '..');
 
 /** A gateway exporting what the service exports from the sandbox, with the shipped partners (Northgate: Odoo's prices); `mueller` edits Müller's partner.yaml. */
 function rig(mueller: (text: string) => string = (text) => text): Promise<ExportRig> {
-  return exportRig({ exports: [exportFromOdoo], ready: ['export.since.northgate.account.move'], partnerYaml: { 'mueller-armaturen': mueller } });
+  return exportRig({ exports: [exportFromOdoo], ready: ['export.since.northgate.account.move', 'export.since.northgate.account.move.refund'], partnerYaml: { 'mueller-armaturen': mueller } });
 }
 
 /** Valdoria Valvole, an Italian company with a VAT number: who we are towards the EDIFACT customers. */
@@ -60,6 +60,28 @@ async function invoice(r: ExportRig, order: Awaited<ReturnType<typeof confirmedO
     },
   ])) as number;
   if (post) await r.client.call('account.move', 'action_post', [[id]]);
+  return id;
+}
+
+/**
+ * A posted customer credit note of `lines` ([sale order index, quantity]) crediting invoice `reversed`,
+ * made through `create` as a user of the API makes one: out_refund, the invoice it reverses, lines linked
+ * to their sale lines or (`linked` false) not.
+ */
+async function creditNote(r: ExportRig, order: Awaited<ReturnType<typeof confirmedOrder>>, reversed: number, picks: Array<[number, number]>, linked = true): Promise<number> {
+  const m2o = (v: unknown) => (v as [number, string])[0];
+  const id = (await r.client.call('account.move', 'create', [
+    {
+      move_type: 'out_refund',
+      partner_id: m2o(order.so.partner_id),
+      reversed_entry_id: reversed,
+      invoice_line_ids: picks.map(([i, quantity]) => {
+        const l = order.lines[i]!;
+        return [0, 0, { product_id: m2o(l.product_id), quantity, product_uom_id: m2o(l.product_uom), price_unit: l.price_unit, tax_ids: [[6, 0, l.tax_id]], ...(linked ? { sale_line_ids: [[6, 0, [l.id]]] } : {}) }];
+      }),
+    },
+  ])) as number;
+  await r.client.call('account.move', 'action_post', [[id]]);
   return id;
 }
 
@@ -262,5 +284,69 @@ describe('invoices to customers', () => {
     ]);
     expect(segments.some((s) => s.startsWith('RFF*ON'))).toBe(false);
     expect(r.ledger.findByNumber(String(move!.name), ['mueller-armaturen']).messages.map((m) => m.messageType)).toEqual(['INVOIC']);
+  });
+
+  it('a posted credit note for part of an invoiced EDI order goes once as an 810 credit memo naming the invoice; the Credit Note wizard\'s draft waits until posted', async () => {
+    r = await rig();
+    r.drop('northgate', 'orders.edi', northgateOrders({ icn: 922, count: 1 }));
+    const order = await confirmedOrder(r, 'PO-922-0');
+    const invoiced = await invoice(r, order, [[0, 100], [2, 24]], true);
+    await r.exportOnce();
+    await until(() => r.sent('northgate', 'ST*810*').length === 1, 15_000, 'the 810');
+    // 10 of the 100 valves come back: a credit note of that line.
+    const credited = await creditNote(r, order, invoiced, [[0, 10]]);
+    // Accounting also opens the Credit Note wizard on the invoice, which leaves a draft of all of it.
+    const wizard = await r.client.create('account.move.reversal', { move_ids: [[6, 0, [invoiced]]], reason: 'price correction' });
+    await r.client.call('account.move.reversal', 'refund_moves', [[wizard]]);
+    const [draft] = await r.client.searchRead('account.move', [['reversed_entry_id', '=', invoiced], ['state', '=', 'draft']], { fields: ['id', 'move_type', 'invoice_origin', 'ref'] });
+    expect(draft).toMatchObject({ move_type: 'out_refund', invoice_origin: order.so.name });
+    await r.exportOnce();
+    await until(() => r.sent('northgate', '***CR~').length === 1, 15_000, 'the credit memo');
+
+    const [text] = r.sent('northgate', '***CR~');
+    expect(validateBuffer(Buffer.from(text!, 'latin1')).errors).toEqual([]);
+    const [inv] = await r.client.read('account.move', [invoiced], ['name']);
+    const [move] = await r.client.read('account.move', [credited], ['name', 'invoice_date', 'amount_tax', 'amount_total']);
+    // Positive, as the credit note states them: 10 × 18.45 = 184.50 and 15 % tax.
+    expect([move!.amount_tax, move!.amount_total]).toEqual([27.68, 212.18]);
+    expect(text).toContain(`BIG*${String(move!.invoice_date).replace(/-/g, '')}*${String(move!.name)}**PO-922-0***CR~`);
+    expect(text).toContain(`REF*OI*${String(inv!.name)}~`);
+    expect(it1(text!)).toEqual([['1', '10', 'EA', '18.45', '', 'BP', '100234', 'VP', 'BV-050-NPT']]);
+    expect(text).toContain('TDS*21218~');
+    expect(r.ledger.findByNumber('PO-922-0', ['northgate']).messages.map((m) => m.messageType).sort()).toEqual(['810', '810', '855']);
+
+    // Once: another run sends nothing again, and the wizard's draft is not sent.
+    await r.exportOnce();
+    expect(r.sent('northgate', 'ST*810*')).toHaveLength(2);
+    // Posted, it goes too, all of the invoice's lines.
+    await r.client.call('account.move', 'action_post', [[draft!.id]]);
+    await r.exportOnce();
+    await until(() => r.sent('northgate', '***CR~').length === 2, 15_000, 'the second credit memo');
+    const [second] = await r.client.read('account.move', [draft!.id], ['name']);
+    const secondText = r.sent('northgate', '***CR~').find((t) => t.includes(`*${String(second!.name)}*`)) ?? '';
+    expect(secondText).toContain(`REF*OI*${String(inv!.name)}~`);
+    expect(it1(secondText).map((l) => [l[0], l[1]])).toEqual([['1', '100'], ['3', '24']]);
+  });
+
+  it('an EDIFACT customer gets a credit note as INVOIC 381 referring to the invoice it credits and to their order', async () => {
+    r = await rig();
+    await setCompany(r.client, 'Valdoria Valvole S.r.l.', VALDORIA);
+    r.drop('nordhaven', 'orders.edi', readFileSync(join(ROOT, 'fixtures', 'nordhaven', 'ORDERS-unoc-two-deliveries.edi')));
+    const order = await confirmedOrder(r, 'PO-2024-0566');
+    const invoiced = await invoice(r, order, [[0, 600], [1, 240]], true);
+    // A credit note typed by hand: no sale line links, no origin; its order is the credited invoice's.
+    const credited = await creditNote(r, order, invoiced, [[1, 40]], false);
+    await r.exportOnce();
+    await until(() => r.sent('nordhaven', 'BGM+381').length === 1, 15_000, 'the credit note');
+
+    const [text] = r.sent('nordhaven', 'BGM+381');
+    expect(validateBuffer(Buffer.from(text!, 'latin1')).errors).toEqual([]);
+    const [inv] = await r.client.read('account.move', [invoiced], ['name']);
+    const [move] = await r.client.read('account.move', [credited], ['name', 'amount_total']);
+    expect(text!.split("'")).toEqual(
+      expect.arrayContaining([`BGM+381+${String(move!.name)}+9`, 'RFF+ON:PO-2024-0566', `RFF+IV:${String(inv!.name)}`, 'LIN+2++8034567100018:EN', 'QTY+47:40:PCE', `MOA+77:${String(move!.amount_total)}`]),
+    );
+    // The invoice went as an invoice.
+    expect(r.sent('nordhaven', 'BGM+380')).toHaveLength(1);
   });
 });

@@ -1,14 +1,17 @@
 /**
- * Invoice (810 / INVOIC from a supplier) → account.move, move_type in_invoice (a vendor bill).
+ * Invoice (810 / INVOIC from a supplier) → account.move, move_type in_invoice (a vendor bill); a credit
+ * note (invoiceType credit_note: 810 BIG07 CR, INVOIC BGM 381) → in_refund (a vendor credit note), the
+ * same way, reversing the bill of the invoice it credits when Odoo has it (`reversed_entry_id`; D30).
  *
- * Business key: (move_type in_invoice, partner = the supplier or one of its contacts, ref =
+ * Business key: (move_type in_invoice or in_refund, partner = the supplier or one of its contacts, ref =
  * invoiceNumber), cancelled bills excluded. Odoo only flags a duplicate reference as a warning
  * (`duplicated_ref_ids`) and posts it anyway (odoo-api.md §7), so the key is ours:
  * - found with the same content (invoice date, and per line product, quantity, unit price) → the same
  *   document again: nothing is created (it is posted if the setting says so and it is still draft);
  * - found with different content → BusinessError `duplicate_supplier_invoice`.
  * Lines are linked to the purchase order lines (`purchase_line_id`) when the invoice names a PO
- * (orderNumber); invoiced quantities beyond `quantityTolerancePercent` of the ordered ones are refused.
+ * (orderNumber); invoiced quantities beyond `quantityTolerancePercent` of the ordered ones are refused,
+ * and so are credited quantities beyond those billed.
  * The bill is created in one call with its lines (atomic), then posted with `action_post` only when
  * `postInvoices` is on.
  */
@@ -30,10 +33,17 @@ interface BillLine {
 
 const EPS = 1e-6;
 
+/** Post a supplier's invoice as a vendor bill, or its credit note as a vendor credit note. */
 export async function postInvoice(doc: Invoice, ctx: PostContext): Promise<PostResult> {
   const { client, settings } = ctx;
-  const where = `invoice ${doc.invoiceNumber}`;
-  if (doc.totalAmount < 0) throw new BusinessError('unsupported', `${where}: total ${doc.totalAmount} is a credit; credit notes are not booked automatically yet`);
+  // A credit note booked as a bill would owe the supplier what they credit us: it is Odoo's in_refund.
+  const credit = doc.invoiceType === 'credit_note';
+  const moveType = credit ? 'in_refund' : 'in_invoice';
+  const where = `${credit ? 'credit note' : 'invoice'} ${doc.invoiceNumber}`;
+  if (doc.totalAmount < 0) {
+    // A credit note states its amounts positive (D30): a negative one would credit a credit.
+    throw new BusinessError('unsupported', credit ? `${where}: total ${doc.totalAmount} is negative, where a credit note states the credit positive` : `${where}: total ${doc.totalAmount} is a credit; send it as a credit note (810 BIG07 CR, INVOIC BGM 381)`);
+  }
   if (!doc.lines) throw new BusinessError('unsupported', `${where}: a summary invoice without lines cannot be booked automatically`);
   const supplier = await resolvePartner(ctx);
   const po = doc.orderNumber !== undefined ? await findPurchaseOrder(ctx, supplier, doc.orderNumber, where) : undefined;
@@ -43,7 +53,7 @@ export async function postInvoice(doc: Invoice, ctx: PostContext): Promise<PostR
   const existing = await client.searchRead(
     'account.move',
     [
-      ['move_type', '=', 'in_invoice'],
+      ['move_type', '=', moveType],
       ['partner_id', 'child_of', supplier.commercialId],
       ['ref', '=', doc.invoiceNumber],
       ['state', '!=', 'cancel'],
@@ -51,7 +61,7 @@ export async function postInvoice(doc: Invoice, ctx: PostContext): Promise<PostR
     { fields: ['id', 'name', 'state', 'invoice_date'], limit: 2 },
   );
   if (existing.length > 1) {
-    throw new BusinessError('ambiguous', `${where}: ${existing.map((m) => moveLabel(m)).join(' and ')} both carry supplier reference ${doc.invoiceNumber} for ${supplier.name}`);
+    throw new BusinessError('ambiguous', `${where}: ${existing.map((m) => moveLabel(m, moveType)).join(' and ')} both carry supplier reference ${doc.invoiceNumber} for ${supplier.name}`);
   }
   if (existing[0]) {
     const bill = existing[0];
@@ -59,22 +69,23 @@ export async function postInvoice(doc: Invoice, ctx: PostContext): Promise<PostR
     if (diff.length) {
       throw new BusinessError(
         'duplicate_supplier_invoice',
-        `${where}: duplicate supplier invoice: ${moveLabel(bill)} (id ${bill.id}) already has reference ${doc.invoiceNumber} for ${supplier.name} with different content (${diff.join('; ')})`,
+        `${where}: duplicate supplier ${credit ? 'credit note' : 'invoice'}: ${moveLabel(bill, moveType)} (id ${bill.id}) already has reference ${doc.invoiceNumber} for ${supplier.name} with different content (${diff.join('; ')})`,
       );
     }
-    const notes = [`vendor bill with reference ${doc.invoiceNumber} already exists with the same content`];
+    const notes = [`${credit ? 'vendor credit note' : 'vendor bill'} with reference ${doc.invoiceNumber} already exists with the same content`];
     let action: 'unchanged' | 'updated' = 'unchanged';
-    let name = moveLabel(bill);
+    let name = moveLabel(bill, moveType);
     if (settings.postInvoices && bill.state === 'draft') {
       await client.call('account.move', 'action_post', [[bill.id]]);
-      name = await billName(ctx, bill.id);
+      name = await billName(ctx, bill.id, moveType);
       notes.push('posted (partner setting postInvoices)');
       action = 'updated';
     }
     return [record('account.move', bill.id, name, action, notes)];
   }
 
-  // New bill: check tolerance against what is already billed on the PO lines.
+  // New bill: check tolerance against what is already billed on the PO lines (a credit: that it credits
+  // no more than was billed; Odoo's qty_invoiced already counts vendor credit notes negative).
   const tol = settings.quantityTolerancePercent;
   const perLine = new Map<number, { line: PurchaseLine; qty: number; where: string[] }>();
   for (const l of lines) {
@@ -84,16 +95,16 @@ export async function postInvoice(doc: Invoice, ctx: PostContext): Promise<PostR
     acc.where.push(l.where);
     perLine.set(l.poLine.id, acc);
   }
-  const over = [...perLine.values()]
-    .filter((a) => a.line.qtyInvoiced + a.qty > a.line.productQty * (1 + tol / 100) + EPS)
-    .map(
-      (a) =>
-        `${a.where.join(', ')}: ${a.line.productName} invoiced ${a.qty}${a.line.qtyInvoiced ? ` after ${a.line.qtyInvoiced} already billed` : ''}, ordered ${a.line.productQty} on ${po?.name ?? ''}: more than the ${tol}% tolerance allows`,
-    );
+  const over = [...perLine.values()].flatMap((a) => {
+    if (credit) return a.qty > a.line.qtyInvoiced + EPS ? [`${a.where.join(', ')}: ${a.line.productName} credited ${a.qty}, billed ${a.line.qtyInvoiced} on ${po?.name ?? ''}: more than was billed`] : [];
+    return a.line.qtyInvoiced + a.qty > a.line.productQty * (1 + tol / 100) + EPS
+      ? [`${a.where.join(', ')}: ${a.line.productName} invoiced ${a.qty}${a.line.qtyInvoiced ? ` after ${a.line.qtyInvoiced} already billed` : ''}, ordered ${a.line.productQty} on ${po?.name ?? ''}: more than the ${tol}% tolerance allows`]
+      : [];
+  });
   if (over.length) throw new BusinessError('quantity_over_tolerance', over);
 
   const vals: Record<string, unknown> = {
-    move_type: 'in_invoice',
+    move_type: moveType,
     partner_id: supplier.id,
     ref: doc.invoiceNumber,
     invoice_date: doc.invoiceDate,
@@ -101,8 +112,13 @@ export async function postInvoice(doc: Invoice, ctx: PostContext): Promise<PostR
   };
   if (doc.terms?.dueDate) vals.invoice_date_due = doc.terms.dueDate;
   if (po) vals.invoice_origin = po.name;
-  const id = await client.create('account.move', vals);
   const notes: string[] = [];
+  if (credit && doc.creditedInvoiceNumber) {
+    const reversed = await creditedBill(ctx, supplier.commercialId, doc.creditedInvoiceNumber);
+    if (reversed) vals.reversed_entry_id = reversed.id;
+    notes.push(reversed ? `reverses ${moveLabel(reversed, 'in_invoice')}` : `their invoice ${doc.creditedInvoiceNumber} is not a bill in Odoo: not linked`);
+  }
+  const id = await client.create('account.move', vals);
   if (po) notes.push(`${lines.filter((l) => l.poLine).length} line(s) linked to ${po.name}`);
   const [created] = await client.read('account.move', [id], ['amount_total']);
   if (created && Math.abs(num(created.amount_total) - doc.totalAmount) > 0.005) {
@@ -114,7 +130,22 @@ export async function postInvoice(doc: Invoice, ctx: PostContext): Promise<PostR
   } else {
     notes.push('left in draft (postInvoices is off)');
   }
-  return [record('account.move', id, await billName(ctx, id), 'created', notes)];
+  return [record('account.move', id, await billName(ctx, id, moveType), 'created', notes)];
+}
+
+/** The one vendor bill (not cancelled) of the supplier with reference `invoiceNumber`, which their credit note credits; undefined when none or several. */
+async function creditedBill(ctx: PostContext, commercialId: number, invoiceNumber: string): Promise<{ id: number; name?: unknown } | undefined> {
+  const rows = await ctx.client.searchRead(
+    'account.move',
+    [
+      ['move_type', '=', 'in_invoice'],
+      ['partner_id', 'child_of', commercialId],
+      ['ref', '=', invoiceNumber],
+      ['state', '!=', 'cancel'],
+    ],
+    { fields: ['id', 'name'], limit: 2 },
+  );
+  return rows.length === 1 ? rows[0] : undefined;
 }
 
 async function buildLines(doc: Invoice, ctx: PostContext, po: PurchaseOrder | undefined, poLines: PurchaseLine[]): Promise<BillLine[]> {
@@ -170,14 +201,14 @@ async function differences(ctx: PostContext, bill: Record<string, unknown> & { i
   return diff;
 }
 
-async function billName(ctx: PostContext, id: number): Promise<string> {
+async function billName(ctx: PostContext, id: number, moveType: string): Promise<string> {
   // name only: display_name is not readable on account.move in the sandbox (see report)
   const [row] = await ctx.client.read('account.move', [id], ['name']);
-  return moveLabel({ id, name: row?.name });
+  return moveLabel({ id, name: row?.name }, moveType);
 }
 
-/** BILL/2026/11/0001, or Odoo's label of a draft without a number: `Draft Bill (* 25)`. */
-function moveLabel(m: { id: number; name?: unknown }): string {
+/** BILL/2026/11/0001, or Odoo's label of a draft without a number: `Draft Bill (* 25)`, `Draft Vendor Credit Note (* 26)`. */
+function moveLabel(m: { id: number; name?: unknown }, moveType: string): string {
   const name = str(m.name);
-  return name && name !== '/' ? name : `Draft Bill (* ${m.id})`;
+  return name && name !== '/' ? name : `Draft ${moveType === 'in_refund' ? 'Vendor Credit Note' : 'Bill'} (* ${m.id})`;
 }

@@ -4,7 +4,9 @@
  * it bills, by the customer's own line number, item ids and unit: invoice line → the sale order line it
  * invoices (`sale_line_ids`, which Odoo's invoicing sets) → the customer's line that sale line became
  * (customerLines, the order response's own matching), so an invoice for part of an order, or for lines
- * sales reordered, still names the lines as the customer sent them.
+ * sales reordered, still names the lines as the customer sent them. A posted credit note (out_refund)
+ * becomes the same canonical invoice with `invoiceType: credit_note` and the number of the invoice it
+ * reverses (D30).
  */
 import type { Envelope } from '../../canonical/envelope';
 import type { Invoice, InvoiceLine, Tax } from '../../canonical/invoice';
@@ -18,7 +20,7 @@ import { commercialOf, documentParties } from './parties';
 import { customerLines, readSaleLines, type CustomerLine, type SaleLine } from './sale-order';
 import { flattenTaxes, readTaxes, type OdooTax } from './taxes';
 
-/** A posted customer invoice ready to be sent. */
+/** A posted customer invoice or credit note ready to be sent. */
 export interface PostedCustomerInvoice {
   id: number;
   name: string;
@@ -26,18 +28,21 @@ export interface PostedCustomerInvoice {
   at: string;
 }
 
+/** The customer documents sent: invoices, and credit notes (Odoo's refunds). */
+type CustomerMoveType = 'out_invoice' | 'out_refund';
+
 /**
- * Posted customer invoices of the partner's customer (and its contacts) dated at or after the day of
- * `since` (UTC). Odoo keeps no posting time on an invoice, and `invoice_date` (set at the
+ * Posted customer documents of `moveType` of the partner's customer (and its contacts) dated at or after
+ * the day of `since` (UTC). Odoo keeps no posting time on an invoice, and `invoice_date` (set at the
  * latest by posting) is a day: so the first run also sends that day's invoices posted before it, while a
  * later cut would miss the ones posted after it. After `cursor`, oldest first.
  */
-export async function postedCustomerInvoices(ctx: PostContext, window: ExportWindow, limit = 500): Promise<PostedCustomerInvoice[]> {
+async function postedCustomerMoves(ctx: PostContext, window: ExportWindow, limit: number, moveType: CustomerMoveType): Promise<PostedCustomerInvoice[]> {
   const customer = await resolvePartner(ctx);
   const rows = await ctx.client.searchRead(
     'account.move',
     [
-      ['move_type', '=', 'out_invoice'],
+      ['move_type', '=', moveType],
       ['partner_id', 'child_of', customer.commercialId],
       ['state', '=', 'posted'],
       ...listedIn('invoice_date', window, true),
@@ -46,6 +51,12 @@ export async function postedCustomerInvoices(ctx: PostContext, window: ExportWin
   );
   return rows.map((r) => ({ id: r.id, name: str(r.name), at: str(r.invoice_date) }));
 }
+
+/** Posted customer invoices to send (postedCustomerMoves). */
+export const postedCustomerInvoices = (ctx: PostContext, window: ExportWindow, limit = 500): Promise<PostedCustomerInvoice[]> => postedCustomerMoves(ctx, window, limit, 'out_invoice');
+
+/** Posted customer credit notes to send (postedCustomerMoves): dated by their own `invoice_date`, as invoices. */
+export const postedCustomerCreditNotes = (ctx: PostContext, window: ExportWindow, limit = 500): Promise<PostedCustomerInvoice[]> => postedCustomerMoves(ctx, window, limit, 'out_refund');
 
 /** The sale order a customer invoice bills. */
 export interface InvoicedSaleOrder {
@@ -64,7 +75,9 @@ interface MoveLine extends SaleLine {
   saleLineIds: number[];
 }
 
-const MOVE_FIELDS = ['id', 'name', 'state', 'move_type', 'invoice_date', 'invoice_date_due', 'invoice_origin', 'currency_id', 'amount_tax', 'amount_total', 'partner_id', 'company_id'];
+// reversed_entry_id ("Reversal of", account.move in Odoo 17/18/19): the invoice a credit note reverses,
+// set by the Credit Note wizard (account.move.reversal → _reverse_moves), or by hand through the API.
+const MOVE_FIELDS = ['id', 'name', 'state', 'move_type', 'invoice_date', 'invoice_date_due', 'invoice_origin', 'reversed_entry_id', 'currency_id', 'amount_tax', 'amount_total', 'partner_id', 'company_id'];
 
 /** The invoice, read once per run: the kind reads its sale order before building it. */
 function readMove(ctx: PostContext, moveId: number): Promise<OdooRecord> {
@@ -111,7 +124,9 @@ function oneOrder(move: OdooRecord, orders: OdooRecord[]): InvoicedSaleOrder | u
 
 /**
  * The sale order a customer invoice bills: the one its lines' sale order lines belong to, else the one its
- * origin names (an invoice typed by hand); undefined for an invoice made without one. Refuses an invoice of several.
+ * origin names (an invoice typed by hand), else, for a credit note, the one of the invoice it reverses;
+ * undefined for an invoice made without one. Refuses an invoice of several. (Odoo's reversal copies each
+ * line's `sale_line_ids`, sale's `_copy_data_extend_business_fields`, so a wizard's credit note has them.)
  */
 export async function invoicedSaleOrder(ctx: PostContext, moveId: number): Promise<InvoicedSaleOrder | undefined> {
   const move = await readMove(ctx, moveId);
@@ -123,7 +138,8 @@ export async function invoicedSaleOrder(ctx: PostContext, moveId: number): Promi
   }
   // Odoo writes the sale orders' names there, comma-separated, when it invoices them.
   const names = str(move.invoice_origin).split(',').map((n) => n.trim()).filter((n) => n !== '');
-  if (names.length === 0) return undefined;
+  const reversed = m2oId(move.reversed_entry_id);
+  if (names.length === 0) return reversed !== undefined && reversed !== moveId ? invoicedSaleOrder(ctx, reversed) : undefined;
   const customer = await resolvePartner(ctx);
   return oneOrder(move, await ctx.client.searchRead('sale.order', [['name', 'in', names], ['partner_id', 'child_of', customer.commercialId]], { fields, order: 'id' }));
 }
@@ -188,6 +204,17 @@ async function invoiceParties(ctx: PostContext, move: OdooRecord, so: InvoicedSa
   });
 }
 
+/**
+ * The number of the invoice a credit note reverses, read as its `name`: the many2one's display name is
+ * not the number alone (Odoo adds the invoice's reference to it).
+ */
+async function creditedInvoiceName(ctx: PostContext, move: OdooRecord): Promise<string | undefined> {
+  const reversed = m2oId(move.reversed_entry_id);
+  if (reversed === undefined) return undefined;
+  const name = str((await readMove(ctx, reversed)).name);
+  return name && name !== '/' ? name : undefined;
+}
+
 /** Days from `from` to `to` (ISO dates). */
 const daysBetween = (from: string, to: string): number => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
 
@@ -204,10 +231,12 @@ const highest = (numbers: readonly string[]): number => Math.max(0, ...numbers.m
 export async function customerInvoiceAsInvoice(ctx: PostContext, moveId: number, original: Order | undefined, partnerId: string, envelope: Envelope): Promise<Invoice> {
   const move = await readMove(ctx, moveId);
   const name = str(move.name);
-  if (move.move_type !== 'out_invoice') throw new BusinessError('unsupported', `${name} is not a customer invoice (${str(move.move_type)})`);
-  if (move.state !== 'posted') throw new BusinessError('unsupported', `invoice ${name || moveId} is ${str(move.state)}: it is sent once posted`);
+  if (move.move_type !== 'out_invoice' && move.move_type !== 'out_refund') throw new BusinessError('unsupported', `${name} is not a customer invoice or credit note (${str(move.move_type)})`);
+  const credit = move.move_type === 'out_refund';
+  const what = credit ? 'credit note' : 'invoice';
+  if (move.state !== 'posted') throw new BusinessError('unsupported', `${what} ${name || moveId} is ${str(move.state)}: it is sent once posted`);
   const moveLines = await readMoveLines(ctx, moveId);
-  if (moveLines.length === 0) throw new BusinessError('unsupported', `invoice ${name} has no product lines to send`);
+  if (moveLines.length === 0) throw new BusinessError('unsupported', `${what} ${name} has no product lines to send`);
 
   const so = await invoicedSaleOrder(ctx, moveId);
   const saleLines = so ? await readSaleLines(ctx, so.id) : [];
@@ -241,8 +270,15 @@ export async function customerInvoiceAsInvoice(ctx: PostContext, moveId: number,
   });
 
   const invoiceDate = day(move.invoice_date);
-  if (!invoiceDate) throw new BusinessError('unsupported', `invoice ${name} has no invoice date`);
+  if (!invoiceDate) throw new BusinessError('unsupported', `${what} ${name} has no invoice date`);
+  // Odoo keeps a credit note's amounts positive (only the *_signed fields turn them), as EDI credit notes
+  // state them: the type says it is a credit.
   const invoice: Invoice = { type: 'invoice', partnerId, envelope, invoiceNumber: name, invoiceDate, lines, totalAmount: num(move.amount_total) };
+  if (credit) {
+    invoice.invoiceType = 'credit_note';
+    const credited = await creditedInvoiceName(ctx, move);
+    if (credited) invoice.creditedInvoiceNumber = credited;
+  }
   if (so?.ref) invoice.orderNumber = so.ref;
   const parties = await invoiceParties(ctx, move, so, original, envelope);
   if (parties.length > 0) invoice.parties = parties;

@@ -1368,6 +1368,10 @@ const accountMove: ModelDef = {
     invoice_line_ids: o2m('account.move.line', 'move_id', 'Invoice lines'),
     line_ids: o2m('account.move.line', 'move_id', 'Journal Items'),
     invoice_origin: char('Origin'),
+    // Odoo 17/18/19 "Reversal of": readonly in the form (the Credit Note wizard sets it), written by create
+    // or write through the API as any field.
+    reversed_entry_id: m2o('account.move', 'Reversal of'),
+    reversal_move_id: o2m('account.move', 'reversed_entry_id', 'Reversal Move'),
     purchase_id: m2o('purchase.order', 'Purchase Order'),
     narration: html('Terms and Conditions'),
     payment_state: sel('Payment Status', [['not_paid', 'Not Paid'], ['in_payment', 'In Payment'], ['paid', 'Paid'], ['partial', 'Partially Paid'], ['reversed', 'Reversed']], {
@@ -1423,6 +1427,76 @@ const accountMove: ModelDef = {
       },
       { returnsNone: true },
     ),
+  },
+};
+
+/** Odoo's reverse_type_map (account.move `_reverse_moves`): what a move becomes when reversed. */
+const REVERSED_TYPE: Record<string, string> = { entry: 'entry', out_invoice: 'out_refund', out_refund: 'entry', in_invoice: 'in_refund', in_refund: 'entry', out_receipt: 'out_refund', in_receipt: 'in_refund' };
+
+/**
+ * The Credit Note wizard (account.move.reversal, Odoo 17/18/19): `refund_moves` makes a draft reversal of
+ * each posted move, as `_reverse_moves` does: the reversed type, `reversed_entry_id`, the partner,
+ * currency and origin kept, the reference "Reversal of: <number>, <reason>", dated the wizard's date, and
+ * each product line copied with its sale or purchase line links (sale/purchase `_copy_data_extend_business_fields`).
+ * Odoo's `modify_moves` (reverse, post and reconcile, then a new draft) is not modelled.
+ */
+const accountMoveReversal: ModelDef = {
+  name: 'account.move.reversal',
+  description: 'Account Move Reversal',
+  fields: {
+    move_ids: m2m('account.move', 'Move', { default: (env) => (env.context.active_model === 'account.move' && Array.isArray(env.context.active_ids) ? env.context.active_ids : []) }),
+    new_move_ids: m2m('account.move', 'New Move'),
+    reason: char('Reason'),
+    date: date('Reversal date', { default: (env) => env.today() }),
+    ...company,
+  },
+  methods: {
+    refund_moves: call((env, ids) => {
+      const created: number[] = [];
+      for (const w of env.rows('account.move.reversal', ids ?? [])) {
+        const moves = env.rows('account.move', (w.move_ids as number[] | undefined) ?? []);
+        if (!moves.length) throw userError('No journal entry to reverse.');
+        if (moves.some((m) => m.state !== 'posted')) throw userError('You can only reverse posted moves.');
+        const made: number[] = [];
+        for (const m of moves) {
+          const reason = typeof w.reason === 'string' && w.reason ? `, ${w.reason}` : '';
+          const lines = moveLinesOf(env, m.id).map((l) => [
+            0,
+            0,
+            {
+              product_id: l.product_id,
+              name: l.name,
+              quantity: l.quantity,
+              product_uom_id: l.product_uom_id,
+              price_unit: l.price_unit,
+              discount: l.discount,
+              tax_ids: (l.tax_ids as number[] | undefined) ?? [],
+              sale_line_ids: (l.sale_line_ids as number[] | undefined) ?? [],
+              purchase_line_id: l.purchase_line_id,
+            },
+          ]);
+          const [id] = env.create('account.move', [
+            {
+              move_type: REVERSED_TYPE[String(m.move_type)] ?? 'entry',
+              reversed_entry_id: m.id,
+              partner_id: m.partner_id,
+              currency_id: m.currency_id,
+              invoice_origin: m.invoice_origin,
+              company_id: m.company_id,
+              ref: `Reversal of: ${String(m.name)}${reason}`,
+              date: w.date,
+              invoice_date: w.date,
+              invoice_line_ids: lines,
+            },
+          ]);
+          if (id !== undefined) made.push(id);
+        }
+        env.assign('account.move.reversal', w, { new_move_ids: made });
+        created.push(...made);
+      }
+      const action = { name: 'Reverse Moves', type: 'ir.actions.act_window', res_model: 'account.move' };
+      return created.length === 1 ? { ...action, view_mode: 'form', res_id: created[0] } : { ...action, view_mode: 'tree,form', domain: [['id', 'in', created]] };
+    }),
   },
 };
 
@@ -1597,6 +1671,7 @@ export const MODELS: ModelDef[] = [
   stockLot,
   backorderWizard,
   accountMove,
+  accountMoveReversal,
   accountMoveLine,
   mailMessageSubtype,
   mailMessage,

@@ -67,6 +67,33 @@ describe('postInvoice', () => {
     expect(bills(sb)).toBe(1);
   });
 
+  test('a supplier credit note (810 BIG07 CR, INVOIC 381) is a vendor credit note reversing their bill, not a bill; once; no more than was billed', async () => {
+    const ctx = context(sb, 'jsonrpc', WOOD);
+    const [bill] = await postInvoice(invoice(), ctx);
+    // 5 of the 15 chairs of line 1 went back.
+    const note = invoice({ invoiceType: 'credit_note', invoiceNumber: 'CN-WC-2026-004', creditedInvoiceNumber: 'INV-WC-2026-001', lines: [{ lineNumber: '1', quantity: 5, uom: 'EA', unitPrice: 79.8, itemIds: { buyer: 'FURN_7777' } }], totalAmount: 399 });
+    const result = await postDocument(note, rerun(ctx));
+    expect(result).toEqual([expect.objectContaining({ model: 'account.move', created: true, action: 'created' })]);
+    expect(result[0]!.notes).toContain(`reverses Draft Bill (* ${bill!.id})`);
+    const refund = sb.data.record('account.move', result[0]!.id)!;
+    expect(refund).toMatchObject({ move_type: 'in_refund', state: 'draft', ref: 'CN-WC-2026-004', invoice_origin: 'P00001', reversed_entry_id: [bill!.id, expect.any(String)], amount_total: 399 });
+    expect(sb.data.records('account.move.line', [['move_id', '=', refund.id]]).map((l) => [l.quantity, l.price_unit, (l.purchase_line_id as [number])[0]])).toEqual([[5, 79.8, 1]]);
+    // Odoo counts it against the bill: 10 chairs billed now.
+    expect(sb.data.records('purchase.order.line', [['order_id', '=', 1]]).map((l) => l.qty_invoiced)).toEqual([10, 5, 4]);
+    expect(bills(sb)).toBe(1);
+
+    // Again: the same credit note, nothing new.
+    expect(await postInvoice(note, rerun(ctx))).toEqual([expect.objectContaining({ id: refund.id, action: 'unchanged' })]);
+    // Crediting more than is billed is refused.
+    const over = await rejection(postInvoice(invoice({ ...note, invoiceNumber: 'CN-WC-2026-005', lines: [{ lineNumber: '1', quantity: 11, uom: 'EA', unitPrice: 79.8 }], totalAmount: 877.8 }), rerun(ctx)));
+    expect(over).toMatchObject({ code: 'quantity_over_tolerance' });
+    expect(over.message).toContain('credited 11, billed 10 on P00001: more than was billed');
+    // A negative credit note is refused: the type says it is a credit.
+    const negative = await rejection(postInvoice(invoice({ ...note, invoiceNumber: 'CN-WC-2026-006', totalAmount: -399 }), rerun(ctx)));
+    expect(negative.message).toBe('credit note CN-WC-2026-006: total -399 is negative, where a credit note states the credit positive');
+    expect(sb.data.count('account.move', [['move_type', '=', 'in_refund']])).toBe(1);
+  });
+
   test('PO not found, unknown product and over-invoicing are BusinessErrors; nothing is created', async () => {
     const ctx = context(sb, 'jsonrpc', WOOD);
     const noPo = await rejection(postInvoice(invoice({ orderNumber: 'P00999' }), ctx));
