@@ -65,7 +65,8 @@ export function businessKey(doc: CanonicalDocument): string | null {
     case 'ship_notice':
       return doc.shipmentId;
     case 'invoice':
-      return doc.invoiceNumber;
+      // A supplier may number credit notes in a series of their own, overlapping its invoices'.
+      return doc.invoiceType === 'credit_note' ? `${doc.invoiceNumber}/credit` : doc.invoiceNumber;
     default:
       return null;
   }

@@ -9,6 +9,7 @@ import { renderDocuments, translate } from '../../src/mapping';
 import { InMemoryControlNumbers } from '../../src/edi/ack';
 import { loadPartners } from '../../src/partners/loader';
 import type { Invoice } from '../../src/canonical';
+import { businessKey } from '../../src/pipeline/analyse';
 
 const ROOT = join(__dirname, '..', '..');
 const fixture = (path: string): string => readFileSync(join(ROOT, 'fixtures', path), 'latin1');
@@ -31,6 +32,9 @@ describe('credit notes in the invoice mappings', () => {
       .replace(/SE\*21\*0001/, 'SE*22*0001');
     const doc = await invoiceOf(credit);
     expect(doc).toMatchObject({ invoiceType: 'credit_note', invoiceNumber: 'BIS-CM-0000412', creditedInvoiceNumber: 'BIS-INV-0093317', orderNumber: 'PO-BW-10427', totalAmount: 683.5 });
+    // A credit note numbered like an invoice (a series of its own) is not taken for a second copy of it.
+    const sameNumber = await invoiceOf(credit.replace('BIS-CM-0000412', 'BIS-INV-0093317'));
+    expect(businessKey(sameNumber)).not.toBe(businessKey(await invoiceOf(original)));
   });
 
   it('an INVOIC with BGM 381 is a credit note of the invoice its RFF+IV (or RFF+OI) names; 380 an invoice', async () => {
