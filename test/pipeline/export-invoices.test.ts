@@ -328,6 +328,32 @@ describe('invoices to customers', () => {
     expect(it1(secondText).map((l) => [l[0], l[1]])).toEqual([['1', '100'], ['3', '24']]);
   });
 
+  it('to a customer that gets invoices of every order (orders: all), the credit note of an invoice of no order goes too, as INVOIC 381 in their syntax', async () => {
+    r = await rig((text) => text.replace('messageType: INVOIC }', 'messageType: INVOIC, orders: all }'));
+    await setCompany(r.client, 'Valdoria Valvole S.r.l.', VALDORIA);
+    const today = new Date().toISOString().slice(0, 10);
+    const invoiced = (await r.client.call('account.move', 'create', [
+      { move_type: 'out_invoice', partner_id: 34, currency_id: 2, invoice_date: today, invoice_line_ids: [[0, 0, { product_id: 70, quantity: 10, price_unit: 9.85 }]] },
+    ])) as number;
+    await r.client.call('account.move', 'action_post', [[invoiced]]);
+    await r.exportOnce();
+    await until(() => r.sent('mueller-armaturen', 'BGM*380').length === 1, 15_000, 'the INVOIC');
+    // The whole invoice credited through Odoo's Credit Note wizard, then posted.
+    const wizard = await r.client.create('account.move.reversal', { move_ids: [[6, 0, [invoiced]]], reason: 'wrong customer' });
+    await r.client.call('account.move.reversal', 'refund_moves', [[wizard]]);
+    const [refund] = await r.client.searchRead('account.move', [['reversed_entry_id', '=', invoiced]], { fields: ['id'] });
+    await r.client.call('account.move', 'action_post', [[refund!.id]]);
+    await r.exportOnce();
+    await until(() => r.sent('mueller-armaturen', 'BGM*381').length === 1, 15_000, 'the credit note');
+
+    const [text] = r.sent('mueller-armaturen', 'BGM*381');
+    const bytes = Buffer.from(text!, 'latin1');
+    expect(validateBuffer(bytes).errors).toEqual([]);
+    const [inv] = await r.client.read('account.move', [invoiced], ['name']);
+    const [move] = await r.client.read('account.move', [refund!.id], ['name']);
+    expect(bytes.toString('utf8').split('~')).toEqual(expect.arrayContaining([`BGM*381*${String(move!.name)}*9`, `RFF*IV=${String(inv!.name)}`, 'QTY*47=10=PCE']));
+  });
+
   it('an EDIFACT customer gets a credit note as INVOIC 381 referring to the invoice it credits and to their order', async () => {
     r = await rig();
     await setCompany(r.client, 'Valdoria Valvole S.r.l.', VALDORIA);
