@@ -13,6 +13,7 @@ import { schemaCommand } from './commands/schema';
 import { startCommand } from './commands/start';
 import { translateCommand } from './commands/translate';
 import { notSentCommand } from './commands/not-sent';
+import { notifyCommand } from './commands/notify';
 import { validateCommand } from './commands/validate';
 import { CliUsageError, type CliIo } from './io';
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { run: Command; help: string; ownHelp?: true }> =
   send: { run: sendCommand, help: 'send FILE --partner ID [--config F]  queue one of our interchanges for a partner (its acks are expected)' },
   resend: { run: resendCommand, help: 'resend MESSAGE-ID [--json] [--config F]  queue an outbound message again, byte for byte (same control numbers), e.g. when its ack is overdue' },
   'not-sent': { run: notSentCommand, help: 'not-sent [--partner ID] [--json] [--config F] | not-sent dismiss ID --reason TEXT  records of Odoo that could not be sent to a partner, and why' },
+  notify: { run: notifyCommand, help: 'notify --config F [--dry-run]  the digest mail of gateway.yaml\'s notify section now: overdue acks, documents that need a person, records not sent, since the last digest' },
   replay: { run: replayCommand, help: 'replay ID [--config F]       run a document (42) or message (m7) again from its stored bytes with the current mappings' },
   'dead-letter': { run: deadLetterCommand, help: 'dead-letter list|show ID|replay ID|discard ID [--config F] [--json]  documents that need a person' },
   prune: { run: pruneCommand, help: 'prune [--older-than 90d] [--dry-run] [--vacuum] [--json] [--config F]  remove the payloads of finished messages and documents older than that (default: retention.payloads); --vacuum: then shrink the file' },

@@ -30,6 +30,7 @@ import { exportFromOdoo } from '../pipeline/export-all';
 import { recordAsyncMdn } from '../pipeline/mdn';
 import { CHECKPOINT_INTERVAL_MS, ledgerFile, prunePayloads, scheduleRetention, SqliteLedger, type RetentionPass } from '../store';
 import { pruneArchives } from '../channels/archive-retention';
+import { digestDashboardUrl, scheduleDigest, sendDigest, smtpDigestMailer } from '../notify/send';
 
 /** Odoo models whose changes an Odoo automation rule may announce: what the export sends partners. */
 const EXPORTED_MODELS = new Set(['purchase.order', 'sale.order', 'stock.picking', 'account.move']);
@@ -224,6 +225,13 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       });
       const h = http;
       closers.push(() => h.close());
+    }
+    const notify = config.notify;
+    if (notify) {
+      const mailer = smtpDigestMailer(notify, (ref, what) => readSecret(ref, what, env));
+      const view = { partnerName: (id: string) => registry.get(id)?.name, dashboardUrl: digestDashboardUrl(notify, http?.url) };
+      // Stopped before the ledger closes (closers run in reverse), waiting for a digest being sent.
+      closers.push(scheduleDigest(() => sendDigest({ ledger, mailer, rows: notify.rows, view, logger }), notify.every, logger));
     }
     return { gateway, ledger, registry, http, smtp, sandbox, odooUrl, tokenSource, logger, stop: stopAll };
   } catch (err) {

@@ -86,6 +86,26 @@ export const GatewayConfigSchema = z.strictObject({
       archives: PayloadRetentionSchema.optional().describe('remove the day folders of the dir channels\' archives (copies of received files, as they arrived) older than this (at least 1d). Omitted: kept for ever'),
     })
     .prefault({}),
+  notify: z
+    .strictObject({
+      to: z.array(z.email()).min(1).describe('who gets the digest (purchasing, sales)'),
+      from: z.email().describe('the sender address of the digest'),
+      every: DurationSchema.prefault('1h').refine((ms) => ms >= 60_000, 'at least 1m (write e.g. 1h)').describe('how often the digest is put together; nothing new = no mail'),
+      rows: z.number().int().min(1).max(500).default(20).describe('most items listed per kind and partner (the counts are complete)'),
+      dashboardUrl: z.url().optional().describe('base URL of the dashboard for the links (default: the HTTP server\'s own address)'),
+      smtp: z
+        .strictObject({
+          host: z.string().min(1),
+          port: z.number().int().min(1).max(65535).default(587),
+          security: z.enum(['starttls', 'tls', 'none']).default('starttls').describe('tls: TLS from the first byte (465); starttls: upgrade required; none: plain (loopback relays only)'),
+          user: z.string().min(1).optional(),
+          password: SecretRef.optional(),
+        })
+        .refine((s) => (s.user === undefined) === (s.password === undefined), { message: 'give both notify.smtp.user and notify.smtp.password ({env: NAME} or {file: path}), or neither', path: ['password'] })
+        .describe('the SMTP server the digest is sent through'),
+    })
+    .optional()
+    .describe('a periodic mail to people about overdue acks, documents that need a person and records not sent; omitted = no mail'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 
@@ -147,6 +167,7 @@ export function loadGatewayConfig(file: string | undefined, env: NodeJS.ProcessE
     secretAt(c.odoo.password);
     secretAt(c.odoo.webhookToken);
   }
+  secretAt(c.notify?.smtp.password);
   return c;
 }
 

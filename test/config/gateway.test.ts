@@ -74,3 +74,16 @@ describe('gateway.yaml', () => {
     expect(() => readSecret({ env: 'MISSING' }, 'odoo.apiKey', {})).toThrow('odoo.apiKey: environment variable MISSING is not set');
   });
 });
+
+describe('gateway.yaml notify', () => {
+  it('the digest mail: defaults, the SMTP password by reference from the file\'s folder, user and password together', () => {
+    const f = file('notify: { to: [purchasing@example.com], from: edi@example.com, smtp: { host: mail.example.com, user: edi, password: { file: secrets/smtp } } }\n');
+    const c = loadGatewayConfig(f, {});
+    expect(c.notify).toMatchObject({ every: 3_600_000, rows: 20, smtp: { port: 587, security: 'starttls', password: { file: join(f, '..', 'secrets', 'smtp') } } });
+    expect(loadGatewayConfig(undefined, {}).notify).toBeUndefined();
+    expect(() => loadGatewayConfig(file('notify: { to: [purchasing@example.com], from: edi@example.com, smtp: { host: mail, user: edi } }\n'), {})).toThrow(/notify\.smtp\.password: give both/);
+    expect(() => loadGatewayConfig(file('notify: { to: [purchasing@example.com], from: edi@example.com, smtp: { host: mail, password: hunter2 } }\n'), {})).toThrow(/notify\.smtp\.password/);
+    expect(() => loadGatewayConfig(file('notify: { to: [a@example.com], from: edi@example.com, every: 5s, smtp: { host: mail } }\n'), {})).toThrow(/notify\.every: at least 1m/);
+    expect(() => loadGatewayConfig(file('notify: { to: [], from: edi@example.com, smtp: { host: mail } }\n'), {})).toThrow(/notify\.to/);
+  });
+});

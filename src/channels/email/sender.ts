@@ -70,6 +70,37 @@ export function classifySmtpError(err: unknown): { retryable: boolean; message: 
   return { retryable: true, message };
 }
 
+/** An SMTP server we send through: the email channel's partners, and the notification digest. */
+export interface SmtpTarget {
+  host: string;
+  port: number;
+  /** tls: TLS from the first byte (465); starttls: upgrade required, never send in clear; none: never upgrade. */
+  security: 'tls' | 'starttls' | 'none';
+  auth?: { user: string; pass: string };
+  /** Connection, greeting and socket time-outs in ms. */
+  timeoutMs: number;
+  tls?: ConnectionOptions;
+}
+
+/** The nodemailer options of a pooled transport to an SMTP server (one place decides TLS and time-outs). */
+export function smtpTransportOptions(t: SmtpTarget): SMTPPool.Options {
+  return {
+    pool: true,
+    maxConnections: 2,
+    maxMessages: 100,
+    host: t.host,
+    port: t.port,
+    secure: t.security === 'tls',
+    requireTLS: t.security === 'starttls',
+    ignoreTLS: t.security === 'none',
+    ...(t.auth ? { auth: t.auth } : {}),
+    connectionTimeout: t.timeoutMs,
+    greetingTimeout: t.timeoutMs,
+    socketTimeout: t.timeoutMs,
+    ...(t.tls ? { tls: t.tls } : {}),
+  };
+}
+
 /** The email channel's sender: one pooled nodemailer transport per partner. */
 export function emailSender(deps: ChannelDeps, options: EmailSenderOptions = {}): OutboundSender {
   const transports = new Map<string, Transporter<SMTPPool.SentMessageInfo>>();
@@ -89,22 +120,7 @@ export function emailSender(deps: ChannelDeps, options: EmailSenderOptions = {})
         throw new ChannelError(err instanceof Error ? err.message : String(err), false, 'email', partner.id);
       }
     }
-    const transport = createTransport({
-      pool: true,
-      maxConnections: 2,
-      maxMessages: 100,
-      host: channel.host,
-      port: channel.port,
-      // tls: TLS from the first byte (465); starttls: upgrade required, never send in clear; none: never upgrade.
-      secure: channel.security === 'tls',
-      requireTLS: channel.security === 'starttls',
-      ignoreTLS: channel.security === 'none',
-      ...(auth ? { auth } : {}),
-      connectionTimeout: timeout,
-      greetingTimeout: timeout,
-      socketTimeout: timeout,
-      ...(options.tls ? { tls: options.tls } : {}),
-    });
+    const transport = createTransport(smtpTransportOptions({ host: channel.host, port: channel.port, security: channel.security, ...(auth ? { auth } : {}), timeoutMs: timeout, ...(options.tls ? { tls: options.tls } : {}) }));
     transports.set(partner.id, transport);
     return transport;
   };
