@@ -3,6 +3,7 @@
  * what could not be sent since the last digest, counted and listed per partner, as a plain text body
  * and a simple (escaped) HTML one. Putting it together only reads the ledger; sending is notify/send.ts.
  */
+import { awaitedLabel } from '../pipeline/acks';
 import { escapeHtml } from '../server/dashboard/html';
 import { DEAD_LETTER_STATES, type DocumentRow, type ExpectedAckRow, type ExportFailureRow, type SqliteLedger } from '../store';
 
@@ -49,8 +50,7 @@ const SECTIONS: Record<DigestKind, { title: string; path: string }> = {
 };
 
 function ackItem(a: ExpectedAckRow): DigestItem {
-  const what = a.ackType === 'order_response' ? 'order response' : a.ackType;
-  return { id: a.id, partnerId: a.partnerId, label: `${a.messageType} interchange ${a.interchangeControlNumber}${a.transactionControlNumber ? ` transaction ${a.transactionControlNumber}` : ''}: ${what} due ${new Date(a.deadline).toISOString()}`, at: a.updatedAt };
+  return { id: a.id, partnerId: a.partnerId, label: `${a.messageType} interchange ${a.interchangeControlNumber}${a.transactionControlNumber ? ` transaction ${a.transactionControlNumber}` : ''}: ${awaitedLabel(a)} due ${new Date(a.deadline).toISOString()}`, at: a.updatedAt };
 }
 
 function documentItem(d: DocumentRow): DigestItem {
