@@ -194,6 +194,23 @@ export const IMPLS: Impl[] = [
     },
   },
   {
+    // `edi-gateway validate --json FILE` in this process (the CLI's own reading and report), for the
+    // 1 GB row only: no standards, so the 100 MB tables leave it out.
+    name: 'cli:validate',
+    standards: [],
+    prepare: async () => {
+      const { main } = await import('../src/cli/main');
+      const { PassThrough, Writable } = await import('node:stream');
+      return async (file) => {
+        let json = '';
+        const stdout = new Writable({ write: (c: Buffer, _e, done) => ((json += c.toString()), done()) });
+        const code = await main(['validate', '--json', file], { stdin: new PassThrough(), stdout, stderr: process.stderr });
+        const report = JSON.parse(json) as { segments: number; errorCount: number };
+        return { segments: report.segments, errors: report.errorCount, note: code === 0 ? undefined : `exit ${code}` };
+      };
+    },
+  },
+  {
     name: 'x12-parser',
     standards: ['x12'],
     prepare: async () => {

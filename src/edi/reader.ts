@@ -68,7 +68,8 @@ export class EdiReader {
     const head = this.head.length === 1 ? this.head[0] : Buffer.concat(this.head);
     this.detected = detectStandard(head, eof);
     if (this.detected === undefined || this.detected === 'unknown') {
-      if (this.detected === 'unknown') this.head = [head];
+      // A copy: the caller may reuse its chunk's memory once write() returns (the CLI's readChunks).
+      this.head = [this.head.length === 1 ? Buffer.from(head) : head];
       return;
     }
     this.reader = this.detected === 'x12' ? new X12Reader(this.handler, this.options) : new EdifactReader(this.handler, this.options);

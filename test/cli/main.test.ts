@@ -1,8 +1,9 @@
 /** The command dispatcher and the small commands: usage errors, schema, demo, inspect. */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INPUT_CHUNK_BYTES } from '../../src/cli/io';
 import { runCli } from '../support/cli';
 
 const run = runCli;
@@ -67,6 +68,27 @@ describe('edi-gateway', () => {
     const r = await run(['validate', join(FIXTURES, 'nope.edi')]);
     expect(r.code).toBe(2);
     expect(r.err).toContain('ENOENT');
+    expect(r.err.match(/cannot read/g)).toHaveLength(1);
+  });
+
+  it('validate and inspect of a file of many reads (one buffer read over and over) report what the same bytes on stdin give', async () => {
+    const one = readFileSync(join(FIXTURES, 'x12', '004010', '850-purchase-order.edi'), 'latin1');
+    // 1 200 interchanges (~1 MB, several reads), one of them with a wrong segment count in the middle.
+    const copies = Array.from({ length: 1200 }, (_, i) => one.replace(/\bSE\*(\d+)\*/, (m, n: string) => (i === 700 ? `SE*${Number(n) + 1}*` : m)));
+    const text = copies.join('');
+    expect(text.length).toBeGreaterThan(3 * INPUT_CHUNK_BYTES);
+    const file = join(mkdtempSync(join(tmpdir(), 'validate-')), 'many.edi');
+    writeFileSync(file, text, 'latin1');
+    const fromFile = await run(['validate', file, '--json']);
+    const fromStdin = await run(['validate', '-', '--json'], text);
+    expect(fromFile.code).toBe(1);
+    const report = JSON.parse(fromFile.out) as { interchanges: unknown[]; errors: { code: string }[] };
+    expect(report.interchanges).toHaveLength(1200);
+    expect(report.errors.map((e) => e.code)).toEqual(['transaction.count_mismatch']);
+    expect(fromFile.out).toBe(fromStdin.out);
+    const inspected = await run(['inspect', file, '--max-segments', '100000']);
+    expect(inspected.out).toBe((await run(['inspect', '-', '--max-segments', '100000'], text)).out);
+    expect(inspected.out.match(/^interchange /gm)).toHaveLength(1200);
   });
 
   it('inspect shows envelopes and numbered segments', async () => {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { EdiHandler, SegmentPlace } from '../../edi/common/events';
 import type { ScannedSegment } from '../../edi/common/scanner';
 import { EdiReader } from '../../edi/reader';
-import { CliUsageError, openInput, writeOut, type CliIo } from '../io';
+import { CliUsageError, readChunks, writeOut, type CliIo } from '../io';
 
 const USAGE = 'usage: edi-gateway inspect FILE|- [--max-segments N]';
 
@@ -68,7 +68,7 @@ export async function inspectCommand(args: string[], io: CliIo): Promise<number>
     },
   };
   const reader = new EdiReader(handler);
-  const input = openInput(positionals[0], io);
+  const input = readChunks(positionals[0], io);
   const flush = async () => {
     if (out.length === 0) return;
     const text = out.join('\n') + '\n';
@@ -77,7 +77,7 @@ export async function inspectCommand(args: string[], io: CliIo): Promise<number>
   };
   try {
     for await (const chunk of input) {
-      reader.write(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+      reader.write(chunk);
       await flush();
     }
   } catch (err) {

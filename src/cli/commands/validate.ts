@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { EdiIssue } from '../../edi/common/issues';
 import { EdiValidator, type ValidationReport } from '../../edi/validate';
-import { CliUsageError, openInput, writeOut, type CliIo } from '../io';
+import { CliUsageError, readChunks, writeOut, type CliIo } from '../io';
 
 const USAGE = 'usage: edi-gateway validate FILE|- [--json] [--lenient-charset] [--max-issues N]';
 
@@ -54,10 +54,10 @@ export async function validateCommand(args: string[], io: CliIo): Promise<number
   if (positionals.length !== 1) throw new CliUsageError(USAGE);
   const maxIssues = values['max-issues'] !== undefined ? Number(values['max-issues']) : 1000;
   if (!Number.isInteger(maxIssues) || maxIssues < 0) throw new CliUsageError(`--max-issues must be a whole number\n${USAGE}`);
-  const input = openInput(positionals[0], io);
+  const input = readChunks(positionals[0], io);
   const validator = new EdiValidator({ lenientCharset: values['lenient-charset'] === true, maxIssues });
   try {
-    for await (const chunk of input) validator.write(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    for await (const chunk of input) validator.write(chunk);
   } catch (err) {
     throw new CliUsageError(`cannot read ${positionals[0]}: ${(err as Error).message}`);
   }

@@ -62,6 +62,9 @@ export interface ScannerCallbacks {
 }
 
 // Byte classes. 0 must stay "ordinary data" so the hot loop tests a single value.
+/** Bytes of input quoted when a notice says it is not EDI. */
+const NOT_EDI_SAMPLE = 16;
+
 const C_DATA = 0;
 const C_ELEMENT = 1;
 const C_REPETITION = 2;
@@ -432,9 +435,14 @@ export class SegmentScanner {
             this.lastDetectOffset = this.base + pos;
             continue;
           }
+          if (r.kind === 'none' && end - pos < NOT_EDI_SAMPLE && !eof) {
+            // Wait for the sample's bytes, so the notice reads the same however the input was split.
+            this.keep(buf, pos, pos, eof);
+            return -1;
+          }
           this.optionalDetect = false;
           if (r.kind === 'none') {
-            this.cb.notice({ kind: 'not-edi', offset: this.base + pos, afterTrailer: this.afterTrailer, sample: buf.toString('latin1', pos, Math.min(end, pos + 16)) });
+            this.cb.notice({ kind: 'not-edi', offset: this.base + pos, afterTrailer: this.afterTrailer, sample: buf.toString('latin1', pos, Math.min(end, pos + NOT_EDI_SAMPLE)) });
             if (!this.delims) {
               this.halted = true;
               this.keep(buf, end, end, eof);

@@ -24,7 +24,15 @@ export interface Collected {
 /** Read `chunks` through EdiReader and record everything the handler sees. */
 export function collect(chunks: Buffer | Buffer[], options: ReaderOptions = {}): Collected {
   const out: Collected = { segments: [], issues: [], delimiters: [], events: [], layout: [] };
-  const handler: EdiHandler = {
+  const reader = new EdiReader(collectingHandler(out), options);
+  for (const c of Array.isArray(chunks) ? chunks : [chunks]) reader.write(c);
+  reader.end();
+  return out;
+}
+
+/** A handler that records everything a reader reports into `out`, as values (nothing kept by reference). */
+export function collectingHandler(out: Collected): EdiHandler {
+  return {
     interchangeStart: (h) => {
       out.delimiters.push(h.delimiters);
       out.events.push(`ic+${h.controlNumber}`);
@@ -40,10 +48,6 @@ export function collect(chunks: Buffer | Buffer[], options: ReaderOptions = {}):
     issue: (i) => out.issues.push(i),
     layout: (t) => out.layout.push(t),
   };
-  const reader = new EdiReader(handler, options);
-  for (const c of Array.isArray(chunks) ? chunks : [chunks]) reader.write(c);
-  reader.end();
-  return out;
 }
 
 /** Issue codes in order. */
