@@ -343,7 +343,7 @@ export async function exportKind<T extends { id: number; name: string; at: strin
       // First run for this partner: from now on.
       since = odooTime(now());
       d.ledger.setMeta(sinceKey, since);
-      d.logger.info({ partner: partner.id, since }, `${kind.model} records from now on will be sent as ${messageType}`);
+      d.logger.info({ partner: partner.id, since, model: kind.model }, `from now on, every ${kind.what} (${kind.model}) is sent as ${messageType}`);
     }
     const ctx = createPostContext({ client: d.client, settings: partner.odoo, cache: new ResolveCache() });
     const one = async (row: T): Promise<Outcome> => {
