@@ -556,7 +556,9 @@ class AckBuilder {
       const add = (tx: TransactionRecord, g?: GroupRecord): void => {
         for (const f of options.transactionFindings?.(ic.header, tx, g?.header) ?? []) {
           if (f.level === 'transaction') tx.errors.push(f);
-          else tx.segmentFindings.push(f);
+          // Where the syntax check already found what is wrong (PO102 '120X': invalid character), the
+          // mapping's failure on the same element ('not a number') would only say it again, less exactly.
+          else if (!tx.segmentFindings.some((s) => s.segmentIndex === f.segmentIndex && (f.element === undefined || s.element === f.element))) tx.segmentFindings.push(f);
         }
       };
       for (const tx of ic.transactions) add(tx);

@@ -2,6 +2,7 @@
  * One X12 error of each kind, and the exact acknowledgment it gets. The inputs are the fixtures in
  * fixtures/edi/invalid (each derived from the 004010 850 with one defect) and a few made here.
  */
+import type { AckFinding } from '../../../src/edi/ack';
 import { ack, body, expectValidAcks, fixture, replaceOnce, segments } from './helpers';
 
 const PO = 'x12/004010/850-purchase-order.edi';
@@ -55,6 +56,18 @@ describe('997 for each kind of X12 error (004010)', () => {
   test('missing GE: AK9 R 3', async () => {
     const r = await ack(fixture('invalid/x12-missing-ge.edi'));
     expect(body(r.acks[0].text)).toEqual(['AK1*PO*101', 'AK9*R*1*1*0*3']);
+    expectValidAcks(r);
+  });
+
+  test('a finding the mapping adds on an element the syntax check rejected already is not said twice; one on another element is', async () => {
+    const bad = replaceOnce(fixture(PO), 'PO1*1*120*EA', 'PO1*1*120X*EA');
+    const plain = await ack(bad);
+    const [ak3] = body(plain.acks[0].text).filter((l) => l.startsWith('AK3'));
+    const position = Number(ak3.split('*')[2]);
+    const mapped = (element: number): AckFinding => ({ code: 'element.invalid_code', level: 'element', ack: { x12: '7', edifact: '12' }, message: 'not a number', segmentIndex: position, segmentId: 'PO1', element, value: 'x' });
+    const r = await ack(bad, { transactionFindings: () => [mapped(2), mapped(4)] });
+    expect(body(r.acks[0].text)).toEqual([...body(plain.acks[0].text).filter((l) => !l.startsWith('AK5') && !l.startsWith('AK9')), 'AK4*4**7*x', 'AK5*R*5', 'AK9*R*1*1*0']);
+    expect(body(plain.acks[0].text).filter((l) => l.startsWith('AK4'))).toEqual(['AK4*2*330*6*120X']);
     expectValidAcks(r);
   });
 
