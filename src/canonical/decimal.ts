@@ -51,7 +51,8 @@ export function parseDecimal(text: string, impliedDecimals = 0, options: ParseDe
   const format = impliedDecimals > 0 ? `N${impliedDecimals}` : mark === '.' ? 'R' : `R(${mark})`;
   const match = NUMBER_SYNTAX[mark].exec(text);
   if (match === null || (match[2] === '' && (match[3] ?? '') === '')) {
-    throw new EdiValueError(`'${text}' is not a ${format} number`, text, format);
+    const kind = impliedDecimals > 0 ? `a number with ${impliedDecimals} implied decimal${impliedDecimals === 1 ? '' : 's'}` : mark === '.' ? 'a decimal number' : `a decimal number with '${mark === 'either' ? '.' : mark}'${mark === 'either' ? " or ','" : ''} as its mark`;
+    throw new EdiValueError(`'${text}' is not ${kind} (type ${format})`, text, format);
   }
   const [, sign, intDigits, fracDigits, exponentText] = match;
   const hasMark = fracDigits !== undefined;

@@ -57,7 +57,10 @@ export function describeMappingError(e: MappingError, partner: string, file: str
     e.segment ? `segment ${e.segment.tag} at position ${e.segment.position}` : undefined,
     e.element ? `element ${e.element}` : undefined,
   ].filter(Boolean);
-  return `${where.join(', ')}: ${e.message}${e.mappingFile ? ` [${e.mappingFile}]` : ''}`;
+  // The engine's message starts with the element and segment for readers that have no `where`; here it would say them twice.
+  const said = e.element && e.segment ? `${e.element} at segment ${e.segment.position}: ` : '';
+  const message = said && e.message.startsWith(said) ? e.message.slice(said.length) : e.message;
+  return `${where.join(', ')}: ${message}${e.mappingFile ? ` [${e.mappingFile}]` : ''}`;
 }
 
 function txKey(interchange: string, controlNumber: string): string {

@@ -81,7 +81,7 @@ describe('pipeline reliability', () => {
     expect(r.sandbox.data.count('sale.order')).toBe(4);
     const [dead] = r.ledger.documentsIn(['dead']);
     expect(dead.controlNumber).toBe('0003');
-    expect(dead.reason).toMatch(/partner northgate, file batch\.edi, interchange 000000500, transaction 0003 \(850\), segment PO1 at position \d+, element PO103/);
+    expect(dead.reason).toMatch(/partner northgate, file batch\.edi, interchange 000000500, transaction 0003 \(850\), segment PO1 at position \d+, element PO103: 'ZZ' is not in code table/);
     const [ack] = acks(r);
     // AK5 R for set 0003 with the element error, AK9 P: 5 received, 4 accepted.
     expect(ack).toMatch(/AK2\*850\*0003~\s*AK3\*PO1\*\d+\*\*8~\s*AK4\*3\*\*7\*ZZ~\s*AK5\*R\*5/);
