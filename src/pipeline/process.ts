@@ -211,6 +211,9 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     });
   }
 
+  // What the file holds, for the lists a person reads ("850", "850,997"); each document keeps its own type.
+  const types = [...new Set(interchanges.flatMap((ic) => [...ic.types]))];
+  if (types.length > 0) result.messageType = types.join(',');
   const routable = result.interchanges.length + (options.replay ? interchanges.length : 0);
   if (problems.length > 0) {
     event('message.problems', { problems });

@@ -50,6 +50,9 @@ describe('Gateway (dir channel → ledger → Odoo sandbox → 997 in the outbou
     const ack = readFileSync(join(data, 'exchange', 'northgate', 'outbound', out[0]), 'utf8');
     expect(ack).toMatch(/AK9\*A\*1\*1\*1/);
     expect(existsSync(join(data, 'exchange', 'northgate', 'archive'))).toBe(true);
+    // The received file is listed by what it holds, as the sent ack is.
+    expect(ledger.messages('inbound').map((m) => [m.source, m.messageType])).toEqual([['po.edi', '850']]);
+    expect(ledger.messages('outbound').map((m) => m.messageType)).toEqual(['997']);
   });
 
   it('channel health: successes and consecutive failures per partner channel, in metrics', async () => {
