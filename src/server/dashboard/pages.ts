@@ -135,7 +135,7 @@ export function overviewPage(lines: readonly PartnerLine[], windowLabel: string,
 <div class="card"><span class="n ${attention ? 'bad' : ''}" id="total-attention">${attention}</span>messages need a person</div>
 <div class="card"><a class="n ${notSent ? 'bad' : ''}" id="total-not-sent" href="/dashboard/exports">${notSent}</a>records of Odoo not sent</div>
 </div>
-<table><thead><tr><th rowspan="2">Partner</th><th colspan="5">Inbound</th><th colspan="6">Outbound</th><th colspan="2">Last</th></tr>
+<table class="activity"><thead><tr><th rowspan="2">Partner</th><th colspan="5">Inbound</th><th colspan="6">Outbound</th><th colspan="2">Last</th></tr>
 <tr><th class="n">received ${windowLabel}</th><th class="n">posted ${windowLabel}</th><th class="n">waiting</th><th class="n">failed</th><th class="n">files held / failed</th>
 <th class="n">not sent</th><th class="n">sent ${windowLabel}</th><th class="n">acks awaited</th><th class="n">overdue</th><th class="n">rejected ${windowLabel}</th><th class="n">acknowledged ${windowLabel}</th><th>received</th><th>sent</th></tr></thead>
 <tbody>${rows.length ? rows : html`<tr><td colspan="14" class="muted">No partners configured.</td></tr>`}</tbody></table>

@@ -13,11 +13,13 @@ a:hover { text-decoration: underline; }
 main { padding: 1rem 1.25rem 3rem; max-width: 1400px; }
 h1 { font-size: 1.3rem; margin: .2rem 0 1rem; }
 h2 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
-td:first-child { min-width: 15rem; }
 table { border-collapse: collapse; background: #fff; width: 100%; border: 1px solid var(--line); }
 th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #eef1f5; font-weight: 600; white-space: nowrap; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+/* The partners' table has fourteen columns: its headings wrap so that it fits a laptop's screen. */
+table.activity td:first-child { min-width: 12rem; }
+table.activity th { white-space: normal; }
 .bad { color: var(--bad); font-weight: 600; }
 .warn { color: var(--warn); font-weight: 600; }
 .good { color: var(--good); }
