@@ -4,7 +4,7 @@
  * comparing SHA-256 digests in constant time against every known one, so neither its content, its length
  * nor which user it belongs to shows in the time taken.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { matchesDigest, sha256Of } from './secret';
 
 export type Role = 'viewer' | 'operator';
 
@@ -21,16 +21,6 @@ export interface OperatorToken extends Operator {
 
 /** The name `http.token` acts under. */
 export const GATEWAY_OPERATOR = 'gateway';
-
-/** SHA-256 of a string (UTF-8). */
-export function sha256Of(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
-
-/** Equal strings, in time that does not depend on where they differ. */
-export function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(sha256Of(a), sha256Of(b));
-}
 
 /** The token of a well-formed `Authorization: Bearer …` header, if any. */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -55,9 +45,8 @@ export class Operators {
 
   /** Who holds `token`, if anyone. Every entry is compared, whichever matches. */
   byToken(token: string): Operator | undefined {
-    const digest = sha256Of(token);
     let found: Operator | undefined;
-    for (const e of this.entries) if (timingSafeEqual(digest, e.digest)) found = e.operator;
+    for (const e of this.entries) if (matchesDigest(token, e.digest)) found = e.operator;
     return found;
   }
 

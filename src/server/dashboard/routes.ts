@@ -28,7 +28,8 @@ import {
   type PageFrame,
   type PartnerLine,
 } from './pages';
-import { Operators, sameSecret, viewerRefusal, type OperatorToken } from '../operators';
+import { Operators, viewerRefusal, type OperatorToken } from '../operators';
+import { sameSecret } from '../secret';
 import { SessionStore, type Session } from './session';
 import { DASHBOARD_CSS } from './style';
 

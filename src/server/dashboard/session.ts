@@ -7,7 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SessionTable } from '../../store';
-import { sha256Of, type Operator, type Operators } from '../operators';
+import type { Operator, Operators } from '../operators';
+import { sha256Of } from '../secret';
 
 export const SESSION_COOKIE = 'edi_session';
 
