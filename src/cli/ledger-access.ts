@@ -3,6 +3,7 @@
  * API when it owns the ledger (token from gateway.yaml, or the generated data/api-token).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadGatewayConfig, readSecret, type GatewayConfig } from '../config/gateway';
 import { LedgerError, ledgerFile, SqliteLedger } from '../store';
@@ -13,6 +14,19 @@ import { localTokenFile } from './service';
 export function commandConfig(args: string[]): { config: GatewayConfig; rest: string[]; json: boolean; partner?: string; state?: string } {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean' }, partner: { type: 'string' }, state: { type: 'string' } } });
   return { config: loadGatewayConfig(values.config), rest: positionals, json: values.json === true, partner: values.partner, state: values.state };
+}
+
+/**
+ * Who a command acting on the ledger itself is recorded as: `cli:` and the OS user (through the API, the
+ * token's owner is). A user with no name in the password database (a container's numeric uid) is named
+ * by that uid.
+ */
+export function cliOperator(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return `cli:${process.getuid?.() ?? 'unknown'}`;
+  }
 }
 
 /** The running gateway's API, when the ledger is locked by it. */

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { startSmtpListener, type SmtpListenerHandle } from '../channels/email/listener';
-import { partnerLoadOptions, readSecret, type GatewayConfig } from '../config/gateway';
+import { partnerLoadOptions, readHttpUsers, readSecret, type GatewayConfig } from '../config/gateway';
 import { OdooClient } from '../odoo/client';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../odoo/sandbox';
 import { loadPartners } from '../partners';
@@ -180,6 +180,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
     if (!o.noHttp) {
       const token = config.http.token ? readSecret(config.http.token, 'http.token', env) : localToken(config.dataDir);
       tokenSource = config.http.token ? 'http.token in gateway.yaml' : `the file ${localTokenFile(config.dataDir)}`;
+      const users = readHttpUsers(config, token, env);
       const t = config.http.tls;
       const tls = t ? { key: readSecret(t.key, 'http.tls.key', env), cert: readFileSync(t.cert, 'utf8'), ...(t.ca ? { ca: readFileSync(t.ca, 'utf8') } : {}), requestCert: t.requestClientCertificates } : undefined;
       // The largest body any partner may POST (AS2, https), at least the server's 10 MiB default.
@@ -193,7 +194,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
           logger,
           checks: { ledger: () => ledger.ping(), odoo: () => sink.ping() },
           details: () => ({ channels: gateway.channelHealth() }),
-          auth: { token },
+          auth: { token, users },
           ...(tls ? { tls } : {}),
         });
       try {
@@ -203,7 +204,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
         http = await serve(0);
       }
       registerApi(http, { ledger, registry, gateway });
-      registerDashboard(http, { ledger, registry, gateway, token, secure: tls !== undefined });
+      registerDashboard(http, { ledger, registry, gateway, token, users, secure: tls !== undefined });
       if (config.odoo?.webhookToken) {
         registerOdooWebhook(http, {
           token: readSecret(config.odoo.webhookToken, 'odoo.webhookToken', env),

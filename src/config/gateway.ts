@@ -15,6 +15,33 @@ export const PayloadRetentionSchema = DurationSchema.refine((ms) => ms >= 24 * 6
 const SecretRef = z.union([z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name') }), z.strictObject({ file: z.string().min(1) })]);
 export type SecretRef = z.infer<typeof SecretRef>;
 
+/** The name `http.token` acts under in the history, so no user may take it. */
+const GATEWAY_USER = 'gateway';
+
+/** Two references that surely hold the same secret (the values are compared when read, at start). */
+const sameRef = (a: SecretRef, b: SecretRef): boolean => ('env' in a && 'env' in b ? a.env === b.env : 'file' in a && 'file' in b ? a.file === b.file : false);
+
+const HttpUser = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9._-]{1,64}$/, 'a name of 1 to 64 characters a-z 0-9 . _ -')
+    .refine((n) => n !== GATEWAY_USER, `"${GATEWAY_USER}" is the name of http.token: choose another`),
+  token: SecretRef.describe('the token this person signs in and calls the API with'),
+  role: z.enum(['viewer', 'operator']).default('viewer').describe('viewer: reads everything, changes nothing; operator: replays, discards, re-sends, sends'),
+});
+export type HttpUser = z.infer<typeof HttpUser>;
+
+/** Each user once, each with a token of their own, none of them the gateway's. */
+function checkUsers(http: { token?: SecretRef; users: HttpUser[] }, ctx: z.RefinementCtx): void {
+  http.users.forEach((u, i) => {
+    const earlier = http.users.slice(0, i);
+    if (earlier.some((e) => e.name === u.name)) ctx.addIssue({ code: 'custom', path: ['users', i, 'name'], message: `${u.name} is named twice: give each person one entry` });
+    const twin = earlier.find((e) => sameRef(e.token, u.token));
+    if (twin) ctx.addIssue({ code: 'custom', path: ['users', i, 'token'], message: `the same token as ${twin.name}'s: each person needs a token of their own` });
+    else if (http.token && sameRef(http.token, u.token)) ctx.addIssue({ code: 'custom', path: ['users', i, 'token'], message: 'the same token as http.token: a person needs a token of their own' });
+  });
+}
+
 export const GatewayConfigSchema = z.strictObject({
   dataDir: z.string().default('./data').describe('ledger, exchange folders and archives (GATEWAY_DATA_DIR overrides)'),
   partners: z.string().default('./partners').describe('the partner folders'),
@@ -24,7 +51,8 @@ export const GatewayConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8080),
-      token: SecretRef.optional().describe('bearer token for /metrics and the API'),
+      token: SecretRef.optional().describe('bearer token for /metrics and the API, acting as the operator "gateway"'),
+      users: z.array(HttpUser).default([]).describe('named people with a token of their own and a role; their actions are recorded under their name'),
       tls: z
         .strictObject({
           key: SecretRef.describe('PEM private key of the server certificate'),
@@ -35,6 +63,7 @@ export const GatewayConfigSchema = z.strictObject({
         .optional()
         .describe('serve HTTPS (AS2, the https channel, the API) instead of HTTP'),
     })
+    .superRefine(checkUsers)
     .prefault({}),
   odoo: z
     .strictObject({
@@ -161,6 +190,7 @@ export function loadGatewayConfig(file: string | undefined, env: NodeJS.ProcessE
     secretAt(c.http.tls.key);
   }
   secretAt(c.http.token);
+  for (const u of c.http.users) secretAt(u.token);
   if (c.odoo) {
     if (c.odoo.ca) c.odoo.ca = abs(c.odoo.ca);
     secretAt(c.odoo.apiKey);
@@ -184,4 +214,19 @@ export function readSecret(ref: SecretRef, what: string, env: NodeJS.ProcessEnv 
   } catch {
     throw new GatewayConfigError(`${what}: cannot read the secret file ${path}`);
   }
+}
+
+/**
+ * The tokens of `http.users`, read: the error names the users whose tokens are the same (or the same as
+ * `gatewayToken`, the value of http.token or the generated one), never a value.
+ */
+export function readHttpUsers(c: GatewayConfig, gatewayToken: string, env: NodeJS.ProcessEnv = process.env): { name: string; role: HttpUser['role']; token: string }[] {
+  const users = c.http.users.map((u) => ({ name: u.name, role: u.role, token: readSecret(u.token, `http.users.${u.name}.token`, env) }));
+  // Plain comparison on purpose: a start-up check of our own configuration, with no caller to time it.
+  users.forEach((u, i) => {
+    const twin = users.slice(0, i).find((e) => e.token === u.token);
+    if (twin) throw new GatewayConfigError(`http.users: ${twin.name} and ${u.name} have the same token: each person needs a token of their own`);
+    if (u.token === gatewayToken) throw new GatewayConfigError(`http.users: ${u.name} has the gateway's own token (http.token or the data folder's api-token): a person needs a token of their own`);
+  });
+  return users;
 }

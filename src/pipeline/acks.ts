@@ -84,9 +84,9 @@ export function outboundFor(partner: Partner, bytes: Buffer, now: number, correl
   };
 }
 
-/** Put an interchange of ours in the outbox for a partner, with the acks the partner owes for it. */
-export function queueOutbound(ledger: Ledger, partner: Partner, bytes: Buffer, now: number, correlationId: string): number {
-  return ledger.enqueue(outboundFor(partner, bytes, now, correlationId));
+/** Put an interchange of ours in the outbox for a partner, with the acks the partner owes for it; `operator`: the person who sent it. */
+export function queueOutbound(ledger: Ledger, partner: Partner, bytes: Buffer, now: number, correlationId: string, operator?: string): number {
+  return ledger.enqueue(outboundFor(partner, bytes, now, correlationId), operator);
 }
 
 /** A change to one expected-ack row. */

@@ -591,25 +591,25 @@ export class Gateway {
    * Queue an interchange of ours for a partner (an 850 from Odoo, a file a person sends): it goes out on
    * the partner's outbound channel, and the acks the partner owes for it are expected with their deadlines.
    */
-  enqueue(partnerId: string, bytes: Buffer, correlationId: string = randomUUID()): number {
+  enqueue(partnerId: string, bytes: Buffer, correlationId: string = randomUUID(), operator?: string): number {
     const partner = this.o.registry.get(partnerId);
     if (!partner) throw new Error(`no partner ${partnerId}`);
-    const id = queueOutbound(this.o.ledger, partner, bytes, this.now(), correlationId);
+    const id = queueOutbound(this.o.ledger, partner, bytes, this.now(), correlationId, operator);
     this.sender.kick();
     return id;
   }
 
-  /** A person's replay (API, dashboard): done, and taken up by the stages now rather than at their next poll. */
-  async replay(target: { messageId?: number; documentId?: number }): Promise<ReplayResult> {
-    const result = await replay(this.o.ledger, this.o.registry, target, this.now);
+  /** A person's replay (API, dashboard; `operator` named in the history): done, and taken up by the stages now rather than at their next poll. */
+  async replay(target: { messageId?: number; documentId?: number }, operator?: string): Promise<ReplayResult> {
+    const result = await replay(this.o.ledger, this.o.registry, target, this.now, operator);
     this.processor.kick();
     this.poster.kick();
     return result;
   }
 
-  /** A person's re-send of one of our messages (API, dashboard): queued, and the send stage woken. */
-  resend(messageId: number): { messageId: number; resentFrom: number } {
-    const result = resend(this.o.ledger, this.o.registry, messageId, this.now());
+  /** A person's re-send of one of our messages (API, dashboard; `operator` named in the history): queued, and the send stage woken. */
+  resend(messageId: number, operator?: string): { messageId: number; resentFrom: number } {
+    const result = resend(this.o.ledger, this.o.registry, messageId, this.now(), operator);
     this.sender.kick();
     return result;
   }

@@ -7,7 +7,7 @@
  */
 import { clearMappingCache } from '../mapping/mapping-file';
 import type { PartnerRegistry } from '../partners/registry';
-import { DEAD_LETTER_STATES, LedgerError, REPLAYABLE_DOCUMENT_STATES, type DocumentRow, type Ledger, type MessageRow } from '../store';
+import { byOperator, DEAD_LETTER_STATES, LedgerError, REPLAYABLE_DOCUMENT_STATES, type DocumentRow, type Ledger, type MessageRow } from '../store';
 import { processMessage } from './process';
 
 export interface ReplayResult {
@@ -29,20 +29,21 @@ export class ReplayError extends Error {
   }
 }
 
-/** A person drops a dead-lettered document: it is never posted, and the history says who decided why. */
-export function discard(ledger: Ledger, documentId: number, reason = 'discarded by a person'): void {
+/** A person (`operator`, named in the history) drops a dead-lettered document: it is never posted, and the history says who decided why. */
+export function discard(ledger: Ledger, documentId: number, reason?: string, operator?: string): void {
   const doc = ledger.document(documentId);
   if (!doc) throw new ReplayError(`no document ${documentId}`, 'missing');
   if (!DEAD_LETTER_STATES.includes(doc.state)) throw new ReplayError(`document ${doc.id} is ${doc.state}; only ${DEAD_LETTER_STATES.join(', ')} documents are discarded`);
-  ledger.documentState(doc.id, { state: 'discarded', reason: reason.slice(0, 500), event: 'document.discarded' });
+  const kept = (reason ?? `discarded by ${operator ?? 'a person'}`).slice(0, 500);
+  ledger.documentState(doc.id, { state: 'discarded', reason: kept, event: 'document.discarded', detail: { reason: kept, ...byOperator(operator) } });
 }
 
 function txKey(d: { interchangeControlNumber: string | null; controlNumber: string | null }): string {
   return `${d.interchangeControlNumber ?? ''}\u0000${d.controlNumber ?? ''}`;
 }
 
-/** Replay one document (`documentId`) or every replayable document of a message (`messageId`). */
-export async function replay(ledger: Ledger, registry: PartnerRegistry, target: { messageId?: number; documentId?: number }, now: () => number = Date.now): Promise<ReplayResult> {
+/** Replay one document (`documentId`) or every replayable document of a message (`messageId`), asked by `operator` (named in the history). */
+export async function replay(ledger: Ledger, registry: PartnerRegistry, target: { messageId?: number; documentId?: number }, now: () => number = Date.now, operator?: string): Promise<ReplayResult> {
   let msg: MessageRow | undefined;
   let only: DocumentRow | undefined;
   if (target.documentId !== undefined) {
@@ -60,7 +61,7 @@ export async function replay(ledger: Ledger, registry: PartnerRegistry, target: 
   // A message that never got through processing (unknown partner, unreadable) simply goes round again,
   // acks included: the partner has had none for it.
   if (msg.state === 'failed' || msg.state === 'received') {
-    ledger.messageState(msg.id, 'received', undefined, 'message.replay');
+    ledger.messageState(msg.id, 'received', undefined, 'message.replay', operator);
     result.notes.push(`message ${msg.id} queued for processing again`);
     return result;
   }
@@ -97,7 +98,7 @@ export async function replay(ledger: Ledger, registry: PartnerRegistry, target: 
     if (old) replayOf.set(d.seq, old.id);
   }
   const ids = ledger.commitProcessed(
-    { ...processed, state: processed.state === 'failed' ? 'failed' : 'processed', interchanges: [], outbound: [], documents: keep, events: [{ correlationId: msg.correlationId, messageId: msg.id, kind: 'message.replayed', detail: { documents: keep.length } }] },
+    { ...processed, state: processed.state === 'failed' ? 'failed' : 'processed', interchanges: [], outbound: [], documents: keep, events: [{ correlationId: msg.correlationId, messageId: msg.id, kind: 'message.replayed', detail: { documents: keep.length, ...byOperator(operator) } }] },
     replayOf,
   );
   keep.forEach((d, i) => result.replaced.push({ from: replayOf.get(d.seq) ?? 0, to: ids[i], state: d.state, reason: d.reason ?? null }));

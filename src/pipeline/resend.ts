@@ -7,15 +7,15 @@
  * comes settles the overdue rows of the original as well.
  */
 import type { PartnerRegistry } from '../partners/registry';
-import { LedgerError, type Ledger, type MessageState } from '../store';
+import { byOperator, LedgerError, type Ledger, type MessageState } from '../store';
 import { outboundFor } from './acks';
 import { ReplayError } from './replay';
 
 /** Outbound states nothing is going to change by itself: delivered, given up, or set aside by a person. */
 export const RESENDABLE_MESSAGE_STATES: readonly MessageState[] = ['sent', 'parked', 'discarded'];
 
-/** Queue a byte-identical copy of outbound message `messageId` (same control numbers, acks expected afresh); throws ReplayError when refused. */
-export function resend(ledger: Ledger, registry: PartnerRegistry, messageId: number, now: number = Date.now()): { messageId: number; resentFrom: number } {
+/** Queue a byte-identical copy of outbound message `messageId` (same control numbers, acks expected afresh) for `operator`; throws ReplayError when refused. */
+export function resend(ledger: Ledger, registry: PartnerRegistry, messageId: number, now: number = Date.now(), operator?: string): { messageId: number; resentFrom: number } {
   const msg = ledger.message(messageId);
   if (!msg) throw new ReplayError(`no message ${messageId} in the ledger`, 'missing');
   if (msg.direction !== 'outbound') throw new ReplayError(`message ${msg.id} is inbound: replay it instead`);
@@ -35,19 +35,22 @@ export function resend(ledger: Ledger, registry: PartnerRegistry, messageId: num
   }
   const copy = outboundFor(partner, bytes, now, msg.correlationId);
   const id = ledger.together(() => {
-    const copyId = ledger.enqueue({
-      ...copy,
-      // The original's name carries the order number the supplier's order response is matched on (export.ts),
-      // and its type and control number hold for what expects no ack (a 997 or CONTRL of ours).
-      name: msg.source,
-      messageType: msg.messageType ?? copy.messageType,
-      interchangeControlNumber: msg.interchangeControlNumber ?? copy.interchangeControlNumber,
-      causeMessageId: msg.id,
-    });
-    ledger.event({ correlationId: msg.correlationId, messageId: msg.id, kind: 'message.resent', detail: { messageId: copyId } });
-    ledger.event({ correlationId: msg.correlationId, messageId: copyId, kind: 'message.resend_of', detail: { messageId: msg.id } });
+    const copyId = ledger.enqueue(
+      {
+        ...copy,
+        // The original's name carries the order number the supplier's order response is matched on (export.ts),
+        // and its type and control number hold for what expects no ack (a 997 or CONTRL of ours).
+        name: msg.source,
+        messageType: msg.messageType ?? copy.messageType,
+        interchangeControlNumber: msg.interchangeControlNumber ?? copy.interchangeControlNumber,
+        causeMessageId: msg.id,
+      },
+      operator,
+    );
+    ledger.event({ correlationId: msg.correlationId, messageId: msg.id, kind: 'message.resent', detail: { messageId: copyId, ...byOperator(operator) } });
+    ledger.event({ correlationId: msg.correlationId, messageId: copyId, kind: 'message.resend_of', detail: { messageId: msg.id, ...byOperator(operator) } });
     // A delivery given up on is done with once its copy is queued: it must not wait for a person any more.
-    if (msg.state === 'parked') ledger.messageState(msg.id, 'discarded', `re-sent as message ${copyId}`, 'message.discarded');
+    if (msg.state === 'parked') ledger.messageState(msg.id, 'discarded', `re-sent as message ${copyId}`, 'message.discarded', operator);
     return copyId;
   });
   return { messageId: id, resentFrom: msg.id };

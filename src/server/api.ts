@@ -1,7 +1,8 @@
 /**
  * The REST API of the running gateway (bearer token): what is in the dead-letter queue, one document
  * with its history, replay and discard, expected acks, send and re-send. The CLI uses it when the
- * gateway is running (it owns the ledger).
+ * gateway is running (it owns the ledger). Every action is recorded under the name of the token's
+ * owner; viewers are refused before a handler runs (http.ts).
  */
 import type { PartnerRegistry } from '../partners/registry';
 import type { Gateway } from '../pipeline/gateway';
@@ -71,7 +72,7 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
       const messageId = typeof target.messageId === 'number' ? target.messageId : undefined;
       if (documentId === undefined && messageId === undefined) throw new HttpError(400, 'bad_target', 'give documentId or messageId');
       try {
-        sendJson(res, 200, await gateway.replay({ documentId, messageId }));
+        sendJson(res, 200, await gateway.replay({ documentId, messageId }, ctx.operator?.name));
       } catch (err) {
         if (err instanceof ReplayError) throw refusal(err, 'not_replayable');
         throw err;
@@ -86,7 +87,7 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
       const body = await jsonBody(ctx, '{"messageId": N}');
       if (typeof body.messageId !== 'number' || !Number.isSafeInteger(body.messageId) || body.messageId < 1) throw new HttpError(400, 'bad_target', 'give messageId, the outbound message to send again');
       try {
-        sendJson(res, 200, gateway.resend(body.messageId));
+        sendJson(res, 200, gateway.resend(body.messageId, ctx.operator?.name));
       } catch (err) {
         if (err instanceof ReplayError) throw refusal(err, 'not_resendable');
         throw err;
@@ -109,7 +110,7 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
     async (_req, res, ctx) => {
       const body = await jsonBody(ctx, '{"id": N, "reason": "..."}');
       if (typeof body.id !== 'number' || !Number.isSafeInteger(body.id) || typeof body.reason !== 'string' || body.reason.trim() === '') throw new HttpError(400, 'bad_target', 'give id (of GET /api/exports) and reason');
-      const row = ledger.dismissExport(body.id, body.reason.trim());
+      const row = ledger.dismissExport(body.id, body.reason.trim(), ctx.operator?.name);
       if (!row) throw new HttpError(404, 'not_found', `no record ${body.id} waiting to be sent`);
       sendJson(res, 200, { dismissed: row });
     },
@@ -132,7 +133,7 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
       const body = await jsonBody(ctx, '{"partner": "id", "base64": "..."}');
       if (typeof body.partner !== 'string' || typeof body.base64 !== 'string') throw new HttpError(400, 'bad_target', 'give partner and base64');
       if (!registry.get(body.partner)) throw new HttpError(404, 'not_found', `no partner ${body.partner}`);
-      sendJson(res, 200, { messageId: gateway.enqueue(body.partner, Buffer.from(body.base64, 'base64')) });
+      sendJson(res, 200, { messageId: gateway.enqueue(body.partner, Buffer.from(body.base64, 'base64'), undefined, ctx.operator?.name) });
     },
     { auth: true, exact: true },
   );
@@ -143,7 +144,7 @@ export function registerApi(http: HttpServerHandle, deps: { ledger: Ledger; regi
       const target = await jsonBody(ctx, '{"documentId": N, "reason": "..."}');
       if (typeof target.documentId !== 'number') throw new HttpError(400, 'bad_target', 'give documentId');
       try {
-        discard(ledger, target.documentId, typeof target.reason === 'string' ? target.reason : undefined);
+        discard(ledger, target.documentId, typeof target.reason === 'string' ? target.reason : undefined, ctx.operator?.name);
       } catch (err) {
         if (err instanceof ReplayError) throw refusal(err, 'not_discardable');
         throw err;

@@ -4,13 +4,14 @@
  * Prometheus routes. No framework: the surface we need is small and we want to own its failure modes
  * (body limits, hung dependencies, graceful close).
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
 import type { GatewayMetrics } from '../pipeline/metrics';
+import { bearerToken, isReadOnly, Operators, viewerRefusal, type Operator, type OperatorToken } from './operators';
 
 /** An error whose status and message are safe to show to the client. */
 export class HttpError extends Error {
@@ -36,6 +37,8 @@ export interface RouteContext {
   readonly requestId: string;
   /** The server's logger bound to this request's id. */
   readonly logger: Logger;
+  /** Who sent the request, on a route with `auth: true` of a server with `auth` (the history names them). */
+  readonly operator?: Operator;
   /** Reads the whole body within the server's `maxBodyBytes` (413 beyond it). */
   readBody(): Promise<Buffer>;
 }
@@ -45,7 +48,10 @@ export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse,
 export interface RouteOptions {
   /** Match only this exact path, not the paths below it. */
   exact?: boolean;
-  /** Require `Authorization: Bearer <token>` when the server has `auth.token` set. */
+  /**
+   * Require `Authorization: Bearer <token>` of a known operator when the server has `auth` set; a viewer's
+   * requests other than GET and HEAD are refused (403).
+   */
   auth?: boolean;
 }
 
@@ -59,8 +65,11 @@ export interface HttpServerOptions {
   port?: number;
   metrics: GatewayMetrics;
   checks: { ledger: ReadinessCheck; odoo: ReadinessCheck };
-  /** Protects /metrics and routes registered with `auth: true`; /healthz and /readyz stay open. */
-  auth?: { token: string };
+  /**
+   * Protects /metrics and routes registered with `auth: true`; /healthz and /readyz stay open. `token` acts
+   * as the operator `gateway`, `users` are the named people of `http.users`.
+   */
+  auth?: { token: string; users?: readonly OperatorToken[] };
   /**
    * Shown by /readyz beside the checks without deciding readiness: a partner's SFTP server being down
    * is worth seeing there, but must not take the whole gateway out of service.
@@ -99,7 +108,12 @@ const scalarOptionsSchema = z.object({
   maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
   readyTimeoutMs: z.number().int().positive().default(2000),
   closeTimeoutMs: z.number().int().nonnegative().default(5000),
-  auth: z.object({ token: z.string().min(1, 'auth.token must not be empty; omit auth to leave /metrics open') }).optional(),
+  auth: z
+    .object({
+      token: z.string().min(1, 'auth.token must not be empty; omit auth to leave /metrics open'),
+      users: z.array(z.object({ name: z.string().min(1), role: z.enum(['viewer', 'operator']), token: z.string().min(1) })).default([]),
+    })
+    .optional(),
 });
 
 interface Route {
@@ -129,7 +143,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const opts = parsed.data;
   const logger = options.logger ?? pino({ enabled: false });
   const routes: Route[] = [];
-  const tokenDigest = opts.auth ? sha256(opts.auth.token) : undefined;
+  const operators = opts.auth ? new Operators(opts.auth.token, opts.auth.users) : undefined;
   let closing: Promise<void> | undefined;
 
   const route = (method: string, pathPrefix: string, handler: RouteHandler, routeOptions: RouteOptions = {}): void => {
@@ -194,9 +208,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path.pathname}`, { Allow: found.allow.join(', ') });
       }
       const r = found.route;
-      if (r.auth && tokenDigest && !bearerMatches(req.headers.authorization, tokenDigest)) {
-        throw new HttpError(401, 'unauthorized', 'a valid bearer token is required', { 'WWW-Authenticate': 'Bearer realm="edi-gateway"' });
-      }
+      const operator = r.auth && operators ? authorize(operators, req.headers.authorization, method) : undefined;
       // Refuse an announced oversize body before any handler runs, whatever the route.
       const declared = contentLength(req);
       if (declared !== undefined && declared > opts.maxBodyBytes) throw tooLarge(opts.maxBodyBytes);
@@ -206,6 +218,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         query: path.query,
         requestId,
         logger: log,
+        ...(operator ? { operator } : {}),
         readBody: () => readBody(req, opts.maxBodyBytes),
       };
       await r.handler(req, res, ctx);
@@ -392,16 +405,13 @@ function tooLarge(limit: number): HttpError {
   return new HttpError(413, 'payload_too_large', `the request body exceeds ${limit} bytes`);
 }
 
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
-
-/** Compares digests rather than the tokens so neither the content nor the length leaks through timing. */
-function bearerMatches(header: string | undefined, expectedDigest: Buffer): boolean {
-  if (!header) return false;
-  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-  if (!m) return false;
-  return timingSafeEqual(sha256(m[1]), expectedDigest);
+/** The operator a bearer token names: 401 for none, 403 for a viewer's state-changing request. */
+function authorize(operators: Operators, header: string | undefined, method: string): Operator {
+  const token = bearerToken(header);
+  const operator = token === undefined ? undefined : operators.byToken(token);
+  if (!operator) throw new HttpError(401, 'unauthorized', 'a valid bearer token is required', { 'WWW-Authenticate': 'Bearer realm="edi-gateway"' });
+  if (operator.role === 'viewer' && !isReadOnly(method)) throw new HttpError(403, 'forbidden', viewerRefusal(operator));
+  return operator;
 }
 
 function sendError(req: http.IncomingMessage, res: http.ServerResponse, err: unknown, requestId: string, log: Logger): void {

@@ -5,26 +5,21 @@
  * after the bytes are fsynced in the ledger: `{status, messageId, sha256, size, receivedAt}`, so the
  * partner can check that what we stored is what it sent.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { fingerprintMatches } from '../channels/fingerprint';
 import type { ChannelDeps, InboundSink } from '../channels/types';
 import type { Partner, PartnerRegistry } from '../partners/registry';
 import { HttpError, sendJson, type HttpServerHandle } from './http';
+import { sameSecret } from './secret';
 
 type HttpsInbound = Extract<Partner['channels']['inbound'][number], { type: 'https' }>;
-
-function same(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db);
-}
 
 /** Whether the request proves it comes from the partner this channel is for. */
 function authenticated(channel: HttpsInbound, authorization: string | undefined, socket: unknown, deps: ChannelDeps, partnerId: string): boolean {
   if (channel.token !== undefined) {
     const m = /^Bearer (.+)$/.exec(authorization ?? '');
-    if (m && same(m[1].trim(), deps.secret(channel.token, `partner ${partnerId} channels https token`))) return true;
+    if (m && sameSecret(m[1].trim(), deps.secret(channel.token, `partner ${partnerId} channels https token`))) return true;
   }
   if (channel.clientCertificate !== undefined) {
     const tls = socket as Partial<TLSSocket>;

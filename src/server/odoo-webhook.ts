@@ -4,22 +4,18 @@
  * says which record changed; the gateway re-reads Odoo itself (the POST arrives before Odoo commits),
  * so the payload is used for nothing but choosing what to look at.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { HttpError, sendJson, type HttpServerHandle } from './http';
+import { matchesDigest, sha256Of } from './secret';
 
 const Payload = z.looseObject({ _model: z.string().max(128), _id: z.number().int().nonnegative() });
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
-
 /** Register the webhook route; `onRecord` is told which record changed. */
 export function registerOdooWebhook(http: HttpServerHandle, options: { token: string; onRecord(model: string, id: number): void }): void {
-  const expected = digest(options.token);
+  const expected = sha256Of(options.token);
   http.route('POST', '/odoo/webhook', async (_req, res, ctx) => {
     const given = ctx.subpath.replace(/^\//, '');
-    if (given === '' || !timingSafeEqual(digest(given), expected)) throw new HttpError(404, 'not_found', 'not found');
+    if (given === '' || !matchesDigest(given, expected)) throw new HttpError(404, 'not_found', 'not found');
     const body = await ctx.readBody();
     if (body.length > 64 * 1024) throw new HttpError(413, 'too_large', 'webhook payloads are small');
     let parsed: z.infer<typeof Payload>;

@@ -189,4 +189,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE expected_acks ADD COLUMN reference TEXT;
   CREATE INDEX expected_acks_reference ON expected_acks (partner_id, reference) WHERE reference IS NOT NULL;
   `,
+  // 15: dashboard sessions, so a restart does not sign everyone out. Only a SHA-256 of the session id is
+  // kept (a copy of the ledger signs nobody in); the user and role are checked against gateway.yaml when a
+  // session is read, so a removed user or a changed role does not come back with a restart.
+  `
+  CREATE TABLE dashboard_sessions (
+    id_sha256 TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    seen_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -21,6 +21,7 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations';
 
 import { BackgroundCheckpointer } from './checkpointer';
+import { SessionTable } from './sessions';
 import type {
   Direction,
   DueDocument,
@@ -46,6 +47,11 @@ type Row = Record<string, unknown>;
 /** An export_failures row as `ExportFailureRow`. */
 const EXPORT_FAILURE_COLUMNS = 'rowid AS id, source, key, partner_id AS partnerId, record_id AS recordId, name, reason, attempts, first_at AS firstAt, last_at AS lastAt';
 
+
+/** The `operator` field of an event's detail: who did what a person did (absent for the pipeline's own doings). */
+export function byOperator(operator: string | undefined): { operator?: string } {
+  return operator === undefined ? {} : { operator };
+}
 
 /** A list of our own state names as SQL string literals (never partner input). */
 const quoted = (states: readonly string[]): string => states.map((x) => `'${x}'`).join(', ');
@@ -282,6 +288,8 @@ export class SqliteLedger {
   /** Multi-row event inserts by row count (see `insertEventRows`), prepared when first needed. */
   private readonly eventInserts = new Map<number, Database.Statement>();
   private checkpointer: BackgroundCheckpointer | undefined;
+  /** The dashboard's sessions (see `sessions.ts`). */
+  readonly sessions: SessionTable;
 
   constructor(options: SqliteLedgerOptions) {
     this.now = options.now ?? Date.now;
@@ -300,6 +308,7 @@ export class SqliteLedger {
       this.atomically = <T>(fn: () => T): T => tx(fn) as T;
       this.migrate();
       this.stmt = this.prepare();
+      this.sessions = new SessionTable(this.db);
       if (options.backgroundCheckpointMs !== undefined && options.file !== ':memory:') {
         this.checkpointer = new BackgroundCheckpointer(options.file, options.backgroundCheckpointMs, () => {
           // Without the thread the log would only grow: the commits checkpoint again, as SQLite does by default.
@@ -877,14 +886,14 @@ export class SqliteLedger {
    * A person decides a record that failed is not to be sent: it is remembered as exported with no message
    * (so no run tries it again) and the decision goes into the events, with its reason.
    */
-  dismissExport(id: number, reason: string): ExportFailureRow | undefined {
+  dismissExport(id: number, reason: string, operator?: string): ExportFailureRow | undefined {
     return this.atomically(() => {
       const row = this.stmt.exportFailureRow.get(id) as ExportFailureRow | undefined;
       if (!row) return undefined;
       this.stmt.exportFailureDelete.run(row.source, row.key);
       const now = this.now();
       this.stmt.exportSet.run(row.source, row.key, null, now, null);
-      this.insertEvent({ correlationId: randomUUID(), kind: 'export.dismissed', detail: { source: row.source, key: row.key, name: row.name, partner: row.partnerId, reason } }, now);
+      this.insertEvent({ correlationId: randomUUID(), kind: 'export.dismissed', detail: { source: row.source, key: row.key, name: row.name, partner: row.partnerId, reason, ...byOperator(operator) } }, now);
       return row;
     });
   }
@@ -898,12 +907,12 @@ export class SqliteLedger {
     this.stmt.metaSet.run(key, value);
   }
 
-  /** Queue one outbound message (an 850 from Odoo, a re-sent ack). */
-  enqueue(o: NewOutboundMessage): number {
+  /** Queue one outbound message (an 850 from Odoo, a re-sent ack); `operator`: the person who sent it, for its history. */
+  enqueue(o: NewOutboundMessage, operator?: string): number {
     const now = this.now();
     return this.atomically(() => {
       const id = this.insertOutbound(o, now);
-      this.insertEvent({ correlationId: o.correlationId, messageId: id, kind: 'outbound.queued', detail: { messageType: o.messageType, name: o.name } }, now);
+      this.insertEvent({ correlationId: o.correlationId, messageId: id, kind: 'outbound.queued', detail: { messageType: o.messageType, name: o.name, ...byOperator(operator) } }, now);
       return id;
     });
   }
@@ -1097,14 +1106,15 @@ export class SqliteLedger {
     });
   }
 
-  /** Set an inbound message's state (held → processed by a person, failed on an unreadable file). */
-  messageState(id: number, state: MessageState, reason: string | undefined, event: string): void {
+  /** Set an inbound message's state (held → processed by a person, failed on an unreadable file); `operator`: the person who did. */
+  messageState(id: number, state: MessageState, reason: string | undefined, event: string, operator?: string): void {
     const now = this.now();
     const msg = this.message(id);
     if (!msg) throw new LedgerError(`no message ${id} in the ledger`);
     this.atomically(() => {
       this.stmt.messageState.run(state, reason ?? null, null, null, null, now, id);
-      this.insertEvent({ correlationId: msg.correlationId, messageId: id, kind: event, detail: reason ? { reason } : undefined }, now);
+      const detail = { ...(reason ? { reason } : {}), ...byOperator(operator) };
+      this.insertEvent({ correlationId: msg.correlationId, messageId: id, kind: event, detail: Object.keys(detail).length > 0 ? detail : undefined }, now);
     });
   }
 

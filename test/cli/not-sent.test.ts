@@ -1,7 +1,8 @@
 /** `edi-gateway not-sent`: the records of Odoo a partner did not get, and dismissing one, on the ledger of a stopped gateway. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { ledgerFile, SqliteLedger } from '../../src/store';
 import { runCli } from '../support/cli';
 
@@ -34,5 +35,10 @@ describe('edi-gateway not-sent', () => {
     expect(again.code).not.toBe(0);
     expect(again.err).toContain('no record 2 waiting to be sent');
     expect((await runCli(['not-sent', '--partner', 'bolt-supply', '--config', config])).out).toBe('every record of Odoo due to a partner was sent\n');
+    // Done on the ledger itself, not through a running gateway: the history names the OS user.
+    const db = new Database(ledgerFile(data), { readonly: true });
+    const detail = db.prepare("SELECT detail FROM events WHERE kind = 'export.dismissed'").pluck().get() as string;
+    db.close();
+    expect(JSON.parse(detail)).toMatchObject({ name: 'P00009', reason: 'ordered by phone', operator: `cli:${userInfo().username}` });
   });
 });

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GatewayConfigError, loadGatewayConfig, partnerLoadOptions, readSecret } from '../../src/config/gateway';
+import { GatewayConfigError, loadGatewayConfig, partnerLoadOptions, readHttpUsers, readSecret } from '../../src/config/gateway';
 
 function file(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'gwcfg-'));
@@ -85,5 +85,62 @@ describe('gateway.yaml notify', () => {
     expect(() => loadGatewayConfig(file('notify: { to: [purchasing@example.com], from: edi@example.com, smtp: { host: mail, password: hunter2 } }\n'), {})).toThrow(/notify\.smtp\.password/);
     expect(() => loadGatewayConfig(file('notify: { to: [a@example.com], from: edi@example.com, every: 5s, smtp: { host: mail } }\n'), {})).toThrow(/notify\.every: at least 1m/);
     expect(() => loadGatewayConfig(file('notify: { to: [], from: edi@example.com, smtp: { host: mail } }\n'), {})).toThrow(/notify\.to/);
+  });
+});
+
+describe('gateway.yaml http.users', () => {
+  /** The lines of the error loading `yaml` gives, without the file name. */
+  const problems = (yaml: string): string[] => {
+    const f = file(yaml);
+    try {
+      loadGatewayConfig(f, {});
+    } catch (err) {
+      expect(err).toBeInstanceOf(GatewayConfigError);
+      return (err as Error).message.split('\n').map((l) => l.slice(f.length + 2));
+    }
+    throw new Error('the configuration was accepted');
+  };
+
+  it('named people with a token by reference and a role (viewer unless said), token files from the file\'s folder', () => {
+    const f = file('http: { token: { env: API_TOKEN }, users: [{ name: anna, token: { env: ANNA_TOKEN }, role: operator }, { name: v.ic-2, token: { file: secrets/vic } }] }\n');
+    const c = loadGatewayConfig(f, {});
+    expect(c.http.users).toEqual([
+      { name: 'anna', token: { env: 'ANNA_TOKEN' }, role: 'operator' },
+      { name: 'v.ic-2', token: { file: join(f, '..', 'secrets', 'vic') }, role: 'viewer' },
+    ]);
+    expect(loadGatewayConfig(undefined, {}).http.users).toEqual([]);
+  });
+
+  it('refuses a name twice, a bad or reserved name, a token named twice or the same as http.token, and unknown keys', () => {
+    expect(problems('http: { users: [{ name: anna, token: { env: A } }, { name: anna, token: { env: B } }] }\n')).toEqual(['http.users.1.name: anna is named twice: give each person one entry']);
+    expect(problems('http: { users: [{ name: anna, token: { env: A } }, { name: bob, token: { env: A } }] }\n')).toEqual(["http.users.1.token: the same token as anna's: each person needs a token of their own"]);
+    expect(problems('http: { token: { file: t }, users: [{ name: anna, token: { file: t } }] }\n')).toEqual(['http.users.0.token: the same token as http.token: a person needs a token of their own']);
+    expect(problems('http: { users: [{ name: Anna, token: { env: A } }] }\n')).toEqual(['http.users.0.name: a name of 1 to 64 characters a-z 0-9 . _ -']);
+    expect(problems('http: { users: [{ name: gateway, token: { env: A } }] }\n')).toEqual(['http.users.0.name: "gateway" is the name of http.token: choose another']);
+    expect(problems(`http: { users: [{ name: ${'a'.repeat(65)}, token: { env: A } }] }\n`)).toHaveLength(1);
+    expect(problems('http: { users: [{ name: anna, token: { env: A }, role: admin }] }\n')[0]).toMatch(/^http\.users\.0\.role: /);
+    expect(problems('http: { users: [{ name: anna, token: s3cret }] }\n')[0]).toMatch(/^http\.users\.0\.token: /);
+    expect(problems('http: { users: [{ name: anna, token: { env: A }, password: x }] }\n')[0]).toMatch(/^http\.users\.0: .*password/);
+  });
+
+  it('reads the tokens at start, and refuses two the same by value, naming the users and never the value', () => {
+    const c = loadGatewayConfig(file('http: { token: { env: API }, users: [{ name: anna, token: { env: A }, role: operator }, { name: vic, token: { env: V } }] }\n'), {});
+    expect(readHttpUsers(c, 'gw', { A: 'a-t0ken', V: 'v-t0ken' })).toEqual([
+      { name: 'anna', role: 'operator', token: 'a-t0ken' },
+      { name: 'vic', role: 'viewer', token: 'v-t0ken' },
+    ]);
+    const refused = (env: NodeJS.ProcessEnv, gateway = 'gw'): string => {
+      try {
+        readHttpUsers(c, gateway, env);
+      } catch (err) {
+        expect(err).toBeInstanceOf(GatewayConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('the tokens were accepted');
+    };
+    expect(refused({ A: 'same-t0ken', V: 'same-t0ken' })).toBe('http.users: anna and vic have the same token: each person needs a token of their own');
+    expect(refused({ A: 'a-t0ken', V: 'gw' })).toBe("http.users: vic has the gateway's own token (http.token or the data folder's api-token): a person needs a token of their own");
+    expect(refused({ A: 'a-t0ken' })).toBe('http.users.vic.token: environment variable V is not set');
+    expect(refused({ A: 'same-t0ken', V: 'same-t0ken' })).not.toContain('same-t0ken');
   });
 });

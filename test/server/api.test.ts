@@ -23,7 +23,7 @@ describe('the API', () => {
     const [m] = ledger.receiveMany([{ channel: 'dir', source: 'x.edi', partnerId: 'northgate', bytes: Buffer.from('ISA') }]);
     const doc = (seq: number, state: 'dead' | 'posted') => ({ seq, partnerId: 'northgate', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: '1', controlNumber: String(seq), businessKey: `K${seq}`, state, reason: state === 'dead' ? 'unknown product' : undefined });
     [dead, posted] = ledger.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [doc(1, 'dead'), doc(2, 'posted')], outbound: [], events: [] });
-    http = await startHttpServer({ metrics: new GatewayMetrics({ processMetrics: false }), checks: { ledger: () => undefined, odoo: () => undefined }, auth: { token: 't0ken' } });
+    http = await startHttpServer({ metrics: new GatewayMetrics({ processMetrics: false }), checks: { ledger: () => undefined, odoo: () => undefined }, auth: { token: 't0ken', users: [{ name: 'anna', role: 'operator', token: 'anna-t0ken' }, { name: 'vic', role: 'viewer', token: 'vic-t0ken' }] } });
     registerApi(http, { ledger, registry, gateway });
   });
   afterAll(async () => {
@@ -136,5 +136,46 @@ describe('the API', () => {
     for (const q of ['before=0', 'before=-1', 'before=x', 'before=99999999999999999']) expect(await bad(`/api/documents?${q}`)).toBe('bad_before');
     for (const q of ['limit=0', 'limit=-5', 'limit=1001', 'limit=ten']) expect(await bad(`/api/acks?${q}`)).toBe('bad_limit');
     expect(await bad('/api/acks?state=late')).toBe('bad_state');
+  });
+
+  it("lets a viewer read and refuses each of the viewer's actions with 403; records an operator's under their name", async () => {
+    const [m] = ledger.receiveMany([{ channel: 'dir', source: 'roles.edi', partnerId: 'northgate', bytes: Buffer.from('ISA') }]);
+    const [mine] = ledger.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [{ seq: 1, partnerId: 'northgate', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: '1', controlNumber: '1', businessKey: 'ROLES-1', state: 'dead', reason: 'unknown product' }], outbound: [], events: [] });
+    const bolt = registry.get('bolt-supply');
+    if (!bolt) throw new Error('the bolt-supply partner folder is missing');
+    const sent = queueOutbound(ledger, bolt, orderToBolt(733, 'PO-1003'), Date.now(), 'c-po-1003');
+    ledger.outboundState(sent, { state: 'sent', attempt: true, event: 'outbound.sent' });
+    ledger.exportFailed({ source: 'odoo:sale.order', key: 'northgate:13', partnerId: 'northgate', recordId: 13, name: 'S00013', reason: 'no lines' });
+    const failure = ledger.exportFailures().find((f) => f.name === 'S00013');
+
+    for (const path of ['/api/documents', `/api/documents/${mine}`, '/api/acks', '/api/exports', '/metrics']) expect((await call('GET', path, undefined, 'vic-t0ken')).status).toBe(200);
+    const actions: [string, unknown][] = [
+      ['/api/replay', { documentId: mine }],
+      ['/api/discard', { documentId: mine, reason: 'no' }],
+      ['/api/resend', { messageId: sent }],
+      ['/api/send', { partner: 'bolt-supply', base64: orderToBolt(734, 'PO-1004').toString('base64') }],
+      ['/api/exports/dismiss', { id: failure?.id, reason: 'no' }],
+    ];
+    const before = ledger.counts();
+    for (const [path, body] of actions) {
+      const r = await call('POST', path, body, 'vic-t0ken');
+      expect(r.status).toBe(403);
+      expect(await r.json()).toEqual({ error: 'forbidden', message: 'vic is a viewer: reading is allowed, changing anything needs the operator role (http.users in gateway.yaml)', requestId: expect.any(String) });
+    }
+    expect(ledger.counts()).toEqual(before);
+    expect(ledger.document(mine)?.state).toBe('dead');
+
+    // The answers are the same for everyone; the history names who acted.
+    expect(await (await call('POST', '/api/discard', { documentId: mine, reason: 'cancelled' }, 'anna-t0ken')).json()).toEqual({ documentId: mine, state: 'discarded' });
+    const one = (await (await call('GET', `/api/documents/${mine}`, undefined, 'vic-t0ken')).json()) as { events: { kind: string; detail: string }[] };
+    expect(one.events.map((e) => [e.kind, JSON.parse(e.detail) as unknown])).toEqual([
+      ['document.dead', { reason: 'unknown product' }],
+      ['document.discarded', { reason: 'cancelled', operator: 'anna' }],
+    ]);
+    const resent = (await (await call('POST', '/api/resend', { messageId: sent }, 'anna-t0ken')).json()) as { messageId: number };
+    const resentDetails = ledger.eventsOfMessage(sent).filter((e) => e.kind === 'message.resent').map((e) => JSON.parse(e.detail ?? '{}') as unknown);
+    expect(resentDetails).toEqual([{ messageId: resent.messageId, operator: 'anna' }]);
+    const queued = (await (await call('POST', '/api/send', { partner: 'bolt-supply', base64: orderToBolt(735, 'PO-1005').toString('base64') })).json()) as { messageId: number };
+    expect(ledger.eventsOfMessage(queued.messageId).map((e) => JSON.parse(e.detail ?? '{}') as { operator?: string })[0]?.operator).toBe('gateway');
   });
 });

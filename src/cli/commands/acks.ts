@@ -13,7 +13,7 @@ import { resend } from '../../pipeline/resend';
 import { EXPECTED_ACK_STATES, type ExpectedAckRow, type ExpectedAckState } from '../../store';
 import { queryString } from '../../server/dashboard/html';
 import { CliUsageError, writeOut, type CliIo } from '../io';
-import { commandConfig, viaApi, withLedger } from '../ledger-access';
+import { cliOperator, commandConfig, viaApi, withLedger } from '../ledger-access';
 import { randomUUID } from 'node:crypto';
 
 function row(a: ExpectedAckRow): string {
@@ -44,7 +44,7 @@ async function queue(config: GatewayConfig, partnerId: string, bytes: Buffer): P
     (l) => {
       const partner = loadPartners(config.partners, partnerLoadOptions(config)).get(partnerId);
       if (!partner) throw new CliUsageError(`no partner ${partnerId}`);
-      return queueOutbound(l, partner, bytes, Date.now(), randomUUID());
+      return queueOutbound(l, partner, bytes, Date.now(), randomUUID(), cliOperator());
     },
     async () => (await viaApi<{ messageId: number }>(config, 'POST', '/api/send', { partner: partnerId, base64: bytes.toString('base64') })).messageId,
   );
@@ -75,7 +75,7 @@ export async function resendCommand(args: string[], io: CliIo): Promise<number> 
     config,
     (l) => {
       try {
-        return resend(l, loadPartners(config.partners, partnerLoadOptions(config)), messageId);
+        return resend(l, loadPartners(config.partners, partnerLoadOptions(config)), messageId, Date.now(), cliOperator());
       } catch (err) {
         if (err instanceof ReplayError) throw new CliUsageError(err.message);
         throw err;

@@ -9,7 +9,7 @@ import { loadPartners } from '../../partners';
 import { discard, replay, ReplayError, type ReplayResult } from '../../pipeline/replay';
 import { DEAD_LETTER_STATES, type DocumentRow, type EventRow } from '../../store';
 import { CliUsageError, writeOut, type CliIo } from '../io';
-import { commandConfig as config, viaApi, withLedger } from '../ledger-access';
+import { cliOperator, commandConfig as config, viaApi, withLedger } from '../ledger-access';
 
 type Target = { documentId?: number; messageId?: number };
 
@@ -34,7 +34,7 @@ async function doReplay(c: GatewayConfig, target: Target): Promise<ReplayResult>
     c,
     async (ledger) => {
       try {
-        return await replay(ledger, loadPartners(c.partners, partnerLoadOptions(c)), target);
+        return await replay(ledger, loadPartners(c.partners, partnerLoadOptions(c)), target, Date.now, cliOperator());
       } catch (err) {
         if (err instanceof ReplayError) throw new CliUsageError(err.message);
         throw err;
@@ -99,7 +99,7 @@ export async function deadLetterCommand(args: string[], io: CliIo): Promise<numb
         c,
         (l) => {
           try {
-            discard(l, documentId);
+            discard(l, documentId, undefined, cliOperator());
           } catch (err) {
             if (err instanceof ReplayError) throw new CliUsageError(err.message);
             throw err;

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { ExportFailureRow } from '../../store';
 import { CliUsageError, writeOut, type CliIo } from '../io';
-import { commandConfig, viaApi, withLedger } from '../ledger-access';
+import { cliOperator, commandConfig, viaApi, withLedger } from '../ledger-access';
 
 function row(f: ExportFailureRow): string {
   return `${String(f.id).padStart(5)}  ${f.partnerId.padEnd(18)} ${`${f.source.replace(/^odoo:/, '')} ${f.name}`.padEnd(34)} ${String(f.attempts).padStart(8)}  ${new Date(f.lastAt).toISOString()}  ${f.reason}`;
@@ -34,7 +34,7 @@ async function dismiss(args: string[], io: CliIo): Promise<number> {
   const { config } = commandConfig(values.config ? ['--config', values.config] : []);
   const row = await withLedger(
     config,
-    (l) => l.dismissExport(id, reason),
+    (l) => l.dismissExport(id, reason, cliOperator()),
     async () => (await viaApi<{ dismissed: ExportFailureRow }>(config, 'POST', '/api/exports/dismiss', { id, reason })).dismissed,
   );
   if (!row) throw new CliUsageError(`no record ${id} waiting to be sent (see edi-gateway not-sent)`);

@@ -7,6 +7,7 @@ import { ORDER_RESPONSE_EXPECTED } from '../../partners/schema';
 import { RESENDABLE_MESSAGE_STATES } from '../../pipeline/resend';
 import { DEAD_LETTER_STATES, MESSAGE_STATES, REPLAYABLE_DOCUMENT_STATES, type DocumentRow, type DocumentState, type EventRow, type ExpectedAckRow, type ExpectedAckState, type ExportFailureRow, type MessageRow, type MessageState, type PartnerActivity } from '../../store';
 import type { ListQuery } from '../list-query';
+import type { Operator } from '../operators';
 import { formatTime, html, queryString, type Html, type HtmlValue } from './html';
 
 /** Document states a person acts on, and the ones still on their way. */
@@ -27,6 +28,8 @@ export interface PageFrame {
   title: string;
   /** The session's CSRF token: present when signed in (then the page has the navigation and sign-out). */
   csrf?: string;
+  /** Who is signed in (named beside the sign-out button). */
+  operator?: Operator;
   /** Reload the page this often (the overview). */
   refreshS?: number;
   notice?: { text: string; error?: boolean };
@@ -42,7 +45,7 @@ export function layout(frame: PageFrame, body: HtmlValue): string {
 <a href="/dashboard/acks">Acknowledgments</a>
 <a href="/dashboard/exports">Not sent</a>
 <a href="/dashboard/messages">Messages</a>
-</nav><form class="search" method="get" action="/dashboard/search" role="search"><input type="search" name="q" maxlength="100" placeholder="Order, invoice or shipment number" aria-label="number"><button type="submit">Find</button></form><form method="post" action="/dashboard/logout">${csrfField(frame.csrf)}<button type="submit">Sign out</button></form></header>`
+</nav><form class="search" method="get" action="/dashboard/search" role="search"><input type="search" name="q" maxlength="100" placeholder="Order, invoice or shipment number" aria-label="number"><button type="submit">Find</button></form>${frame.operator ? html`<span class="who" data-role="${frame.operator.role}">${frame.operator.name}${frame.operator.role === 'viewer' ? ' (viewer)' : ''}</span>` : ''}<form method="post" action="/dashboard/logout">${csrfField(frame.csrf)}<button type="submit">Sign out</button></form></header>`
     : '';
   const notice = frame.notice ? html`<div class="notice${frame.notice.error ? ' error' : ''}" role="status">${frame.notice.text}</div>` : '';
   return html`<!doctype html>
@@ -62,10 +65,10 @@ export function signInPage(problem?: string): string {
   return layout(
     { title: 'Sign in', ...(problem ? { notice: { text: problem, error: true } } : {}) },
     html`<form class="signin" method="post" action="/dashboard/login"><h1>Sign in</h1>
-<label for="token">Gateway API token</label>
+<label for="token">Your token, or the gateway API token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
 <button class="primary" type="submit">Sign in</button>
-<p class="muted">The token is <code>http.token</code> in gateway.yaml, or the file <code>api-token</code> in the data folder.</p></form>`,
+<p class="muted">A person's token is theirs in <code>http.users</code> of gateway.yaml; the gateway's is <code>http.token</code>, or the file <code>api-token</code> in the data folder.</p></form>`,
   );
 }
 
@@ -184,10 +187,22 @@ function clip(text: string | null, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** The person an event names (its detail's `operator`), or '' for what the gateway did by itself. */
+export function operatorOf(detail: string | null): string {
+  if (!detail || !detail.includes('"operator"')) return '';
+  try {
+    const parsed: unknown = JSON.parse(detail);
+    const operator = parsed && typeof parsed === 'object' ? (parsed as { operator?: unknown }).operator : undefined;
+    return typeof operator === 'string' ? operator : '';
+  } catch {
+    return '';
+  }
+}
+
 function eventsTable(events: readonly EventRow[]): Html {
-  return html`<table class="events"><thead><tr><th>At</th><th>What</th><th>Detail</th></tr></thead><tbody>
-${events.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.kind}</td><td>${clip(e.detail, 600)}</td></tr>`)}
-${events.length === 0 ? html`<tr><td colspan="3" class="muted">None.</td></tr>` : ''}</tbody></table>`;
+  return html`<table class="events"><thead><tr><th>At</th><th>What</th><th>By</th><th>Detail</th></tr></thead><tbody>
+${events.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.kind}</td><td data-col="by">${operatorOf(e.detail)}</td><td>${clip(e.detail, 600)}</td></tr>`)}
+${events.length === 0 ? html`<tr><td colspan="4" class="muted">None.</td></tr>` : ''}</tbody></table>`;
 }
 
 function prettyJson(text: string | null): string {

@@ -1,8 +1,9 @@
 /**
  * The dashboard under /dashboard: purchasing's view of what each partner sent and acknowledged, what
  * failed and what is overdue, with replay, discard and re-send. Server-rendered HTML without scripts
- * (the content security policy forbids them), a session cookie from signing in with the API token, and
- * a CSRF token in every form.
+ * (the content security policy forbids them), a session cookie from signing in with the API token or a
+ * person's own token of `http.users`, and a CSRF token in every form. Viewers see every page; their
+ * actions are refused, and everyone else's are recorded under their name.
  */
 import type http from 'node:http';
 import type { PartnerRegistry } from '../../partners/registry';
@@ -27,15 +28,19 @@ import {
   type PageFrame,
   type PartnerLine,
 } from './pages';
-import { SessionStore, sameSecret, type Session } from './session';
+import { Operators, viewerRefusal, type OperatorToken } from '../operators';
+import { sameSecret } from '../secret';
+import { SessionStore, type Session } from './session';
 import { DASHBOARD_CSS } from './style';
 
 export interface DashboardDeps {
   ledger: Ledger;
   registry: PartnerRegistry;
   gateway: Gateway;
-  /** The API token, which a person signs in with. */
+  /** The API token, which signs a person in as the operator `gateway`. */
   token: string;
+  /** The named people of `http.users`, each signing in with a token of their own. */
+  users?: readonly OperatorToken[];
   /** Served over HTTPS: the cookie gets `Secure`. */
   secure: boolean;
   /** Overview window, default 24 h. */
@@ -116,13 +121,13 @@ export function registerDashboard(server: HttpServerHandle, deps: DashboardDeps)
   const { ledger, registry, gateway } = deps;
   const now = deps.now ?? Date.now;
   const windowMs = deps.windowMs ?? 24 * 3600_000;
-  const sessions = new SessionStore({ token: deps.token, now });
+  const sessions = new SessionStore({ operators: new Operators(deps.token, deps.users), table: ledger.sessions, now });
   const partnerIds = (): string[] => registry.partners.map((p) => p.id).sort();
 
   const frame = (session: Session, title: string, ctx: RouteContext): PageFrame & { csrf: string } => {
     const done = ctx.query.get('done');
     const text = done ? NOTICES[done] : undefined;
-    return { title, csrf: session.csrf, ...(text ? { notice: { text } } : {}) };
+    return { title, csrf: session.csrf, operator: session.operator, ...(text ? { notice: { text } } : {}) };
   };
 
   const overview = (session: Session, ctx: RouteContext): string => {
@@ -193,32 +198,32 @@ export function registerDashboard(server: HttpServerHandle, deps: DashboardDeps)
     throw new PageError(404, 'Not found', `no page ${ctx.path}`);
   };
 
-  /** Run a person's action; refusals (wrong state, pruned bytes) become a 409 page. */
-  const act = async (section: string, id: number, action: string, form: URLSearchParams): Promise<string> => {
+  /** Run a person's action, recorded under their name; refusals (wrong state, pruned bytes) become a 409 page. */
+  const act = async (section: string, id: number, action: string, form: URLSearchParams, by: string): Promise<string> => {
     try {
       if (section === 'documents' && action === 'replay') {
-        const result = await gateway.replay({ documentId: id });
+        const result = await gateway.replay({ documentId: id }, by);
         const to = result.replaced.find((r) => r.from === id)?.to;
         return to !== undefined ? `/dashboard/documents/${to}?done=replayed` : `/dashboard/messages/${result.messageId}?done=replayed`;
       }
       if (section === 'documents' && action === 'discard') {
         const reason = (form.get('reason') ?? '').trim();
         if (!reason) throw new PageError(400, 'A reason is needed', 'say why the document is not to be posted: the history keeps it');
-        discard(ledger, id, `discarded from the dashboard: ${reason}`);
+        discard(ledger, id, `discarded from the dashboard by ${by}: ${reason}`, by);
         return `/dashboard/documents/${id}?done=discarded`;
       }
       if (section === 'messages' && action === 'replay') {
-        await gateway.replay({ messageId: id });
+        await gateway.replay({ messageId: id }, by);
         return `/dashboard/messages/${id}?done=replayed`;
       }
       if (section === 'exports' && action === 'dismiss') {
         const reason = (form.get('reason') ?? '').trim();
         if (!reason) throw new PageError(400, 'A reason is needed', 'say why the record is not to be sent: the history keeps it');
-        if (!ledger.dismissExport(id, `dismissed from the dashboard: ${reason}`)) throw new PageError(404, 'Not found', `no record ${id} waiting to be sent`);
+        if (!ledger.dismissExport(id, `dismissed from the dashboard by ${by}: ${reason}`, by)) throw new PageError(404, 'Not found', `no record ${id} waiting to be sent`);
         return '/dashboard/exports?done=dismissed';
       }
       if (section === 'messages' && action === 'resend') {
-        const result = gateway.resend(id);
+        const result = gateway.resend(id, by);
         return `/dashboard/messages/${result.messageId}?done=resent`;
       }
     } catch (err) {
@@ -234,7 +239,7 @@ export function registerDashboard(server: HttpServerHandle, deps: DashboardDeps)
     } catch (err) {
       if (!(err instanceof PageError)) throw err;
       const session = sessions.fromCookie(req.headers.cookie);
-      send(res, err.status, problemPage(err.title, err.message, session ? { title: err.title, csrf: session.csrf } : { title: err.title }));
+      send(res, err.status, problemPage(err.title, err.message, session ? { title: err.title, csrf: session.csrf, operator: session.operator } : { title: err.title }));
     }
   };
 
@@ -278,10 +283,11 @@ export function registerDashboard(server: HttpServerHandle, deps: DashboardDeps)
         sessions.signOut(session);
         return redirect(res, '/dashboard/login', { 'Set-Cookie': sessions.cookie(undefined, deps.secure) });
       }
+      if (session.operator.role === 'viewer') throw new PageError(403, 'Not allowed', viewerRefusal(session.operator));
       const [section, id, action, ...rest] = ctx.subpath.split('/').filter(Boolean);
       if (!section || !action || rest.length > 0) throw new PageError(404, 'Not found', `no action ${ctx.path}`);
-      const to = await act(section, idIn(id, 'row'), action, form);
-      ctx.logger.info({ action: `${section}.${action}`, id: Number(id) }, 'dashboard action');
+      const to = await act(section, idIn(id, 'row'), action, form, session.operator.name);
+      ctx.logger.info({ action: `${section}.${action}`, id: Number(id), operator: session.operator.name }, 'dashboard action');
       redirect(res, to);
     }),
   );

@@ -1,22 +1,31 @@
 /**
- * Dashboard sign-in: a person proves they hold the gateway's API token once, and gets a session cookie
- * (HttpOnly, SameSite=Strict, Secure over TLS) instead of the browser keeping the token. Every form
- * carries the session's CSRF token as well. Sessions live in memory: a restart signs everyone out.
+ * Dashboard sign-in: a person proves they hold a token (the gateway's, or their own of `http.users`) once,
+ * and gets a session cookie (HttpOnly, SameSite=Strict, Secure over TLS) instead of the browser keeping
+ * the token. Every form carries the session's CSRF token as well. Sessions are kept in the ledger, so a
+ * restart signs nobody out; the ledger holds a SHA-256 of the session id, never the id. The throttle on
+ * wrong tokens stays in memory: a restart forgiving a few guesses costs nothing.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import type { SessionTable } from '../../store';
+import type { Operator, Operators } from '../operators';
+import { sha256Of } from '../secret';
 
 export const SESSION_COOKIE = 'edi_session';
 
 export interface Session {
+  /** The cookie's value; known only to the browser and, for the request at hand, to us. */
   id: string;
   csrf: string;
+  operator: Operator;
   createdAt: number;
   seenAt: number;
 }
 
 export interface SessionOptions {
-  /** The token that signs a person in (the API's bearer token). */
-  token: string;
+  /** Who may sign in, and with which role. */
+  operators: Operators;
+  /** Where sessions are kept (the ledger's table). */
+  table: SessionTable;
   /** Sign out after this long without a request, default 8 h. */
   idleMs?: number;
   /** Sign out after this long whatever happens, default 24 h. */
@@ -29,13 +38,6 @@ export interface SessionOptions {
   now?: () => number;
 }
 
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-
-/** Equal strings, in time that does not depend on where they differ. */
-export function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(digest(a), digest(b));
-}
-
 /** The value of one cookie in a Cookie header, if present. */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
@@ -46,39 +48,48 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
+/** The key a session is stored under. */
+export function sessionKey(id: string): string {
+  return sha256Of(id).toString('hex');
+}
+
 export type SignIn = { kind: 'ok'; session: Session } | { kind: 'wrong' } | { kind: 'locked'; retryAfterS: number };
 
 /** The signed-in sessions and the sign-in throttle. */
 export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
   private readonly failures = new Map<string, { n: number; since: number }>();
-  private readonly tokenDigest: Buffer;
+  private readonly operators: Operators;
+  private readonly table: SessionTable;
   private readonly idleMs: number;
   private readonly maxAgeMs: number;
   private readonly maxSessions: number;
   private readonly maxFailures: number;
   private readonly lockMs: number;
+  /** `seen_at` is written again only after this long: a page view need not be a write. */
+  private readonly touchEveryMs: number;
   private readonly now: () => number;
 
   constructor(o: SessionOptions) {
-    if (!o.token) throw new Error('the dashboard needs a token to sign in with');
-    this.tokenDigest = digest(o.token);
+    this.operators = o.operators;
+    this.table = o.table;
     this.idleMs = o.idleMs ?? 8 * 3600_000;
     this.maxAgeMs = o.maxAgeMs ?? 24 * 3600_000;
     this.maxSessions = o.maxSessions ?? 1000;
     this.maxFailures = o.maxFailures ?? 5;
     this.lockMs = o.lockMs ?? 5 * 60_000;
+    this.touchEveryMs = Math.min(60_000, Math.floor(this.idleMs / 10));
     this.now = o.now ?? Date.now;
   }
 
-  /** Check a token typed by a person from `address`; a new session when it is the gateway's. */
+  /** Check a token typed by a person from `address`; a new session for whoever holds it. */
   signIn(token: string, address: string): SignIn {
     const now = this.now();
     const f = this.failures.get(address);
     if (f && now - f.since >= this.lockMs) this.failures.delete(address);
     const current = this.failures.get(address);
     if (current && current.n >= this.maxFailures) return { kind: 'locked', retryAfterS: Math.ceil((current.since + this.lockMs - now) / 1000) };
-    if (!timingSafeEqual(digest(token), this.tokenDigest)) {
+    const operator = this.operators.byToken(token);
+    if (!operator) {
       if (current) current.n++;
       else {
         // Bounded: one entry per address that failed lately, oldest dropped first.
@@ -88,29 +99,35 @@ export class SessionStore {
       return { kind: 'wrong' };
     }
     this.failures.delete(address);
-    if (this.sessions.size >= this.maxSessions) this.sessions.delete(this.sessions.keys().next().value as string);
-    const session: Session = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), createdAt: now, seenAt: now };
-    this.sessions.set(session.id, session);
+    // Expired rows go lazily, here and when one is read: no timer for a table this small.
+    this.table.expire(now - this.idleMs, now - this.maxAgeMs);
+    const session: Session = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), operator, createdAt: now, seenAt: now };
+    this.table.add({ idSha256: sessionKey(session.id), user: operator.name, role: operator.role, csrf: session.csrf, createdAt: now, seenAt: now }, this.maxSessions);
     return { kind: 'ok', session };
   }
 
-  /** The live session a Cookie header names (its idle clock restarts), if any. */
+  /**
+   * The live session a Cookie header names (its idle clock restarts), if any. A session whose user is no
+   * longer configured, or is configured with another role, is ended: it was granted to someone else.
+   */
   fromCookie(header: string | undefined): Session | undefined {
     const id = cookieValue(header, SESSION_COOKIE);
     if (!id) return undefined;
-    const s = this.sessions.get(id);
-    if (!s) return undefined;
+    const key = sessionKey(id);
+    const row = this.table.get(key);
+    if (!row) return undefined;
     const now = this.now();
-    if (now - s.seenAt > this.idleMs || now - s.createdAt > this.maxAgeMs) {
-      this.sessions.delete(id);
+    const operator = this.operators.byName(row.user);
+    if (now - row.seenAt > this.idleMs || now - row.createdAt > this.maxAgeMs || !operator || operator.role !== row.role) {
+      this.table.remove(key);
       return undefined;
     }
-    s.seenAt = now;
-    return s;
+    if (now - row.seenAt >= this.touchEveryMs) this.table.touch(key, now);
+    return { id, csrf: row.csrf, operator, createdAt: row.createdAt, seenAt: now };
   }
 
   signOut(session: Session): void {
-    this.sessions.delete(session.id);
+    this.table.remove(sessionKey(session.id));
   }
 
   /** The Set-Cookie value that carries a session (or, with none, removes the cookie). */

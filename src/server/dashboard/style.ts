@@ -8,6 +8,7 @@ header .brand { font-weight: 600; }
 header nav { display: flex; gap: 1rem; flex: 1; }
 header form { margin: 0; display: flex; gap: .4rem; }
 header form.search input { width: 17rem; }
+header .who { color: var(--muted); }
 a { color: var(--link); text-decoration: none; }
 a:hover { text-decoration: underline; }
 main { padding: 1rem 1.25rem 3rem; max-width: 1400px; }

@@ -1,5 +1,8 @@
 /** The dashboard over HTTP with a real ledger: sign-in, the pages, CSRF and origin checks, limits, actions. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { loadPartners } from '../../../src/partners';
 import { Gateway } from '../../../src/pipeline/gateway';
@@ -7,13 +10,14 @@ import { GatewayMetrics } from '../../../src/pipeline/metrics';
 import { nullSink } from '../../../src/pipeline/sink';
 import { startHttpServer, type HttpServerHandle } from '../../../src/server';
 import { registerDashboard } from '../../../src/server/dashboard/routes';
+import type { OperatorToken } from '../../../src/server/operators';
 import { SqliteLedger } from '../../../src/store';
 
 const TOKEN = 'dash-t0ken';
 const registry = loadPartners(join(__dirname, '..', '..', '..', 'partners'), { dataRoot: '/nonexistent-data' });
 
-/** A dashboard on a real HTTP server over `ledger`, and a person's requests to it. */
-function dashboardRig(ledger: SqliteLedger) {
+/** A dashboard on a real HTTP server over `ledger` (with the named `users` of http.users), and a person's requests to it. */
+function dashboardRig(ledger: SqliteLedger, users: readonly OperatorToken[] = []) {
   const gateway = new Gateway({ ledger, registry, sink: nullSink(), logger: pino({ level: 'silent' }) });
   let http: HttpServerHandle | undefined;
   const url = (): string => {
@@ -33,15 +37,15 @@ function dashboardRig(ledger: SqliteLedger) {
     get,
     post,
     async start(): Promise<void> {
-      http = await startHttpServer({ metrics: new GatewayMetrics({ processMetrics: false }), checks: { ledger: () => undefined, odoo: () => undefined }, auth: { token: TOKEN } });
-      registerDashboard(http, { ledger, registry, gateway, token: TOKEN, secure: false });
+      http = await startHttpServer({ metrics: new GatewayMetrics({ processMetrics: false }), checks: { ledger: () => undefined, odoo: () => undefined }, auth: { token: TOKEN, users } });
+      registerDashboard(http, { ledger, registry, gateway, token: TOKEN, users, secure: false });
     },
     async close(): Promise<void> {
       await http?.close();
       ledger.close();
     },
-    async signIn(): Promise<{ cookie: string; csrf: string }> {
-      const r = await post('/dashboard/login', { token: TOKEN });
+    async signIn(token = TOKEN): Promise<{ cookie: string; csrf: string }> {
+      const r = await post('/dashboard/login', { token });
       expect(r.status).toBe(303);
       const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
       const page = await (await get('/dashboard', cookie)).text();
@@ -151,7 +155,7 @@ describe('the dashboard over HTTP', () => {
     const r = await post(`/dashboard/documents/${dead}/discard`, { reason: 'customer cancelled by phone', csrf }, { cookie });
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toBe(`/dashboard/documents/${dead}?done=discarded`);
-    expect(ledger.document(dead)).toMatchObject({ state: 'discarded', reason: 'discarded from the dashboard: customer cancelled by phone' });
+    expect(ledger.document(dead)).toMatchObject({ state: 'discarded', reason: 'discarded from the dashboard by gateway: customer cancelled by phone' });
     expect(await (await get(r.headers.get('location') ?? '', cookie)).text()).toContain('Discarded: it will not be posted.');
     const again = await post(`/dashboard/documents/${posted}/replay`, { csrf }, { cookie });
     expect(again.status).toBe(409);
@@ -309,5 +313,92 @@ describe('the dashboard lists, a page at a time', () => {
     expect((await page('/dashboard/documents?state=&partner=&before=')).ids).toEqual(newestFirst(docs.filter((d) => d.state === 'dead').map((d) => d.id)));
     const past = await page(`/dashboard/documents?state=dead&before=${docs[0].id}`);
     expect(past).toEqual({ ids: [], partners: [], newest: '/dashboard/documents?state=dead' });
+  });
+});
+
+describe('the dashboard of named users, across restarts', () => {
+  const ANNA: OperatorToken = { name: 'anna', role: 'operator', token: 'anna-t0ken' };
+  const VIC: OperatorToken = { name: 'vic', role: 'viewer', token: 'vic-t0ken' };
+  const file = join(mkdtempSync(join(tmpdir(), 'dash-users-')), 'ledger.sqlite');
+  let rig = dashboardRig(new SqliteLedger({ file }), [ANNA, VIC]);
+  let ledger: SqliteLedger;
+  let dead: number;
+  let other: number;
+  let messageId: number;
+  /** Stop the server and close the ledger, then open both again on the same file with `users`. */
+  const restart = async (users: readonly OperatorToken[]): Promise<void> => {
+    await rig.close();
+    ledger = new SqliteLedger({ file });
+    rig = dashboardRig(ledger, users);
+    await rig.start();
+  };
+  beforeAll(async () => {
+    await restart([ANNA, VIC]);
+    const [m] = ledger.receiveMany([{ channel: 'dir', source: 'orders.edi', partnerId: 'northgate', bytes: Buffer.from('ISA*00*') }]);
+    messageId = m.id;
+    const doc = (seq: number) => ({ seq, partnerId: 'northgate', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: '1', controlNumber: String(seq), businessKey: `PO-${seq}`, state: 'dead' as const, reason: 'no such unit' });
+    [dead, other] = ledger.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [doc(1), doc(2)], outbound: [], events: [] });
+    ledger.exportFailed({ source: 'odoo:account.move', key: 'northgate:9', partnerId: 'northgate', recordId: 9, name: 'INV/9', reason: 'no lines' });
+  });
+  afterAll(() => rig.close());
+
+  it('lets a viewer read every page but refuses each action with 403, changing nothing', async () => {
+    const { cookie, csrf } = await rig.signIn(VIC.token);
+    const overview = await (await rig.get('/dashboard', cookie)).text();
+    expect(overview).toContain('<span class="who" data-role="viewer">vic (viewer)</span>');
+    for (const path of [`/dashboard/documents/${dead}`, `/dashboard/messages/${messageId}`, '/dashboard/exports', '/dashboard/acks']) expect((await rig.get(path, cookie)).status).toBe(200);
+    const [failure] = ledger.exportFailures();
+    for (const path of [`/dashboard/documents/${dead}/replay`, `/dashboard/documents/${dead}/discard`, `/dashboard/messages/${messageId}/replay`, `/dashboard/messages/${messageId}/resend`, `/dashboard/exports/${failure!.id}/dismiss`]) {
+      const r = await rig.post(path, { csrf, reason: 'not mine to decide' }, { cookie });
+      expect(r.status).toBe(403);
+      expect(await r.text()).toContain('vic is a viewer: reading is allowed, changing anything needs the operator role');
+    }
+    expect(ledger.document(dead)?.state).toBe('dead');
+    expect(ledger.exportFailures()).toHaveLength(1);
+    expect(ledger.eventsOfMessage(messageId).map((e) => e.kind)).toEqual(['document.dead', 'document.dead']);
+    // Signing out is no change to the ledger's documents: a viewer may.
+    expect((await rig.post('/dashboard/logout', { csrf }, { cookie })).status).toBe(303);
+  });
+
+  it("records an operator's discard and dismissal under their name, shown in the history", async () => {
+    const { cookie, csrf } = await rig.signIn(ANNA.token);
+    expect((await rig.post(`/dashboard/documents/${dead}/discard`, { csrf, reason: 'cancelled by phone' }, { cookie })).status).toBe(303);
+    expect(ledger.document(dead)?.reason).toBe('discarded from the dashboard by anna: cancelled by phone');
+    const event = ledger.eventsOfDocument(dead).find((e) => e.kind === 'document.discarded');
+    expect(JSON.parse(event?.detail ?? '{}')).toEqual({ reason: 'discarded from the dashboard by anna: cancelled by phone', operator: 'anna' });
+    const page = await (await rig.get(`/dashboard/documents/${dead}`, cookie)).text();
+    expect(page).toMatch(/<td>document\.discarded<\/td><td data-col="by">anna<\/td>/);
+    const history = await (await rig.get(`/dashboard/messages/${messageId}`, cookie)).text();
+    expect(history).toMatch(/<td>document\.discarded<\/td><td data-col="by">anna<\/td>/);
+    const [failure] = ledger.exportFailures();
+    expect((await rig.post(`/dashboard/exports/${failure!.id}/dismiss`, { csrf, reason: 'sent on paper' }, { cookie })).status).toBe(303);
+    expect(ledger.exportFailures()).toEqual([]);
+    const db = new Database(file, { readonly: true });
+    const dismissed = db.prepare("SELECT detail FROM events WHERE kind = 'export.dismissed'").pluck().get() as string;
+    db.close();
+    expect(JSON.parse(dismissed)).toMatchObject({ name: 'INV/9', reason: 'dismissed from the dashboard by anna: sent on paper', operator: 'anna' });
+  });
+
+  it('keeps a session across a restart of the server and the ledger, and ends a removed or demoted user\'s', async () => {
+    const anna = await rig.signIn(ANNA.token);
+    const vic = await rig.signIn(VIC.token);
+    await restart([ANNA, VIC]);
+    expect((await rig.get('/dashboard', anna.cookie)).status).toBe(200);
+    // The CSRF token came back from the ledger with the session: a form of the page before the restart still works.
+    expect((await rig.post(`/dashboard/documents/${other}/discard`, { csrf: anna.csrf, reason: 'duplicate' }, { cookie: anna.cookie })).status).toBe(303);
+    expect(ledger.document(other)?.state).toBe('discarded');
+    expect((await rig.get('/dashboard', vic.cookie)).status).toBe(200);
+
+    await restart([ANNA]);
+    const gone = await rig.get('/dashboard', vic.cookie);
+    expect(gone.status).toBe(303);
+    expect(gone.headers.get('location')).toBe('/dashboard/login');
+    expect((await rig.get('/dashboard', anna.cookie)).status).toBe(200);
+
+    await restart([{ ...ANNA, role: 'viewer' }]);
+    expect((await rig.get('/dashboard', anna.cookie)).status).toBe(303);
+    // Signed in again, anna has the rights the configuration gives her now.
+    const again = await rig.signIn(ANNA.token);
+    expect((await rig.post(`/dashboard/messages/${messageId}/replay`, { csrf: again.csrf }, again)).status).toBe(403);
   });
 });
