@@ -231,8 +231,8 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
     if (notify) {
       const mailer = smtpDigestMailer(notify, (ref, what) => readSecret(ref, what, env));
       const view = { partnerName: (id: string) => registry.get(id)?.name, dashboardUrl: digestDashboardUrl(notify, http?.url) };
-      // Stopped before the ledger closes (closers run in reverse), waiting for a digest being sent.
-      closers.push(scheduleDigest(() => sendDigest({ ledger, mailer, rows: notify.rows, view, logger }), notify.every, logger));
+      // Stopped before the ledger closes (closers run in reverse): a digest being sent is cut short and waited for.
+      closers.push(scheduleDigest((signal) => sendDigest({ ledger, mailer, rows: notify.rows, view, logger, signal }), notify.every, logger));
     }
     return { gateway, ledger, registry, http, smtp, sandbox, odooUrl, tokenSource, logger, stop: stopAll };
   } catch (err) {

@@ -2,10 +2,23 @@
  * The digest for people who do not watch the dashboard: what went overdue, what needs a person and
  * what could not be sent since the last digest, counted and listed per partner, as a plain text body
  * and a simple (escaped) HTML one. Putting it together only reads the ledger; sending is notify/send.ts.
+ *
+ * Listed once per entry. An item belongs to the digest whose window (since, until] holds the moment it
+ * entered the state it is listed for, not the last time its row was written:
+ * - an ack or order response: when it was marked overdue (an answer that comes later takes it out of
+ *   overdue; it is never marked overdue twice);
+ * - a document: when it entered dead, parked or held (`state_at`). Each of its changes of state moves that
+ *   moment, so a document that fails again is listed again: a replay that fails makes a new document (the
+ *   old one becomes `replaced`), dead from the moment of the replay. A write that changes no state does
+ *   not (today no such write touches a waiting document; a note a person adds must stay one), so a
+ *   document merely touched is not listed a second time;
+ * - a record of Odoo: its first failure since it was last sent or dismissed; the export run's later
+ *   attempts count up on the same entry.
+ * The counts are exact (the ledger counts the whole window), the lists the first `rows` per partner.
  */
 import { awaitedLabel } from '../pipeline/acks';
 import { escapeHtml } from '../server/dashboard/html';
-import { DEAD_LETTER_STATES, type DocumentRow, type ExpectedAckRow, type ExportFailureRow, type SqliteLedger } from '../store';
+import { DEAD_LETTER_STATES, type DigestWindow, type DocumentRow, type ExpectedAckRow, type ExportFailureRow, type PartnerWindow, type SqliteLedger } from '../store';
 
 /** The three lists of the digest, in the order they are shown. */
 export type DigestKind = 'overdue' | 'needsPerson' | 'notSent';
@@ -18,7 +31,7 @@ export interface DigestItem {
   label: string;
   /** Why it needs someone (the ledger's reason), when known. */
   reason?: string;
-  /** When it became what it is (epoch ms). */
+  /** When it entered what it is listed for (epoch ms). */
   at: number;
 }
 
@@ -40,47 +53,47 @@ export interface Digest {
   total: number;
 }
 
-/** Rows read per kind: far more than a digest ever lists, so the counts stay right on a busy ledger. */
-const SCAN_LIMIT = 10_000;
-
 const SECTIONS: Record<DigestKind, { title: string; path: string }> = {
   overdue: { title: 'Acknowledgments and order responses overdue', path: '/dashboard/acks?state=overdue' },
   needsPerson: { title: 'Documents that need a person (dead, parked, held)', path: `/dashboard/documents?state=${DEAD_LETTER_STATES.join(',')}` },
   notSent: { title: 'Records of Odoo not sent', path: '/dashboard/exports' },
 };
 
-function ackItem(a: ExpectedAckRow): DigestItem {
-  return { id: a.id, partnerId: a.partnerId, label: `${a.messageType} interchange ${a.interchangeControlNumber}${a.transactionControlNumber ? ` transaction ${a.transactionControlNumber}` : ''}: ${awaitedLabel(a)} due ${new Date(a.deadline).toISOString()}`, at: a.updatedAt };
+const UNKNOWN_PARTNER = '(unknown partner)';
+
+function ackItem(a: ExpectedAckRow, at: number): DigestItem {
+  return { id: a.id, partnerId: a.partnerId, label: `${a.messageType} interchange ${a.interchangeControlNumber}${a.transactionControlNumber ? ` transaction ${a.transactionControlNumber}` : ''}: ${awaitedLabel(a)} due ${new Date(a.deadline).toISOString()}`, at };
 }
 
-function documentItem(d: DocumentRow): DigestItem {
-  return { id: d.id, partnerId: d.partnerId ?? '(unknown partner)', label: `document ${d.id} ${d.state}: ${d.messageType ?? 'unreadable'} ${d.businessKey ?? ''}`.trimEnd(), ...(d.reason ? { reason: d.reason } : {}), at: d.updatedAt };
+function documentItem(d: DocumentRow, at: number): DigestItem {
+  return { id: d.id, partnerId: d.partnerId ?? UNKNOWN_PARTNER, label: `document ${d.id} ${d.state}: ${d.messageType ?? 'unreadable'} ${d.businessKey ?? ''}`.trimEnd(), ...(d.reason ? { reason: d.reason } : {}), at };
 }
 
-function failureItem(f: ExportFailureRow): DigestItem {
-  return { id: f.id, partnerId: f.partnerId, label: `${f.source.replace(/^odoo:/, '')} ${f.name} (${f.attempts} attempt${f.attempts === 1 ? '' : 's'})`, reason: f.reason, at: f.firstAt };
+function failureItem(f: ExportFailureRow, at: number): DigestItem {
+  return { id: f.id, partnerId: f.partnerId, label: `${f.source.replace(/^odoo:/, '')} ${f.name} (${f.attempts} attempt${f.attempts === 1 ? '' : 's'})`, reason: f.reason, at };
 }
 
-function section(kind: DigestKind, items: DigestItem[], rows: number): DigestSection {
-  const partners = new Map<string, DigestItem[]>();
-  for (const i of [...items].sort((a, b) => a.at - b.at || a.id - b.id)) partners.set(i.partnerId, [...(partners.get(i.partnerId) ?? []), i]);
-  const byPartner = [...partners].sort(([a], [b]) => a.localeCompare(b)).map(([partnerId, list]) => ({ partnerId, count: list.length, items: list.slice(0, rows) }));
-  return { kind, ...SECTIONS[kind], count: items.length, byPartner };
+function section<T>(kind: DigestKind, partners: PartnerWindow<T>[], item: (row: T, at: number) => DigestItem): DigestSection {
+  const byPartner = partners
+    .map((p) => ({ partnerId: p.partnerId ?? UNKNOWN_PARTNER, count: p.count, items: p.rows.map((r) => item(r.row, r.at)) }))
+    .sort((a, b) => a.partnerId.localeCompare(b.partnerId));
+  return { kind, ...SECTIONS[kind], count: byPartner.reduce((n, p) => n + p.count, 0), byPartner };
 }
 
 /**
- * What became overdue, needs a person or could not be sent in (since, until]: an item counts from when
- * it entered that state (an ack's overdue marking, a document's last change, a record's first failure),
- * so each is in one digest only.
+ * What became overdue, needs a person or could not be sent in (since, until], per the rule above: exact
+ * counts and the first `rows` items per partner, from three indexed ledger queries.
  */
-export function collectDigest(ledger: SqliteLedger, window: { since: number; until: number; rows: number }): Digest {
-  const inWindow = (i: DigestItem): boolean => i.at > window.since && i.at <= window.until;
-  // expectedAcksIn marks what passed its deadline first, stamping it with the ledger's clock.
-  const overdue = ledger.expectedAcksIn(['overdue'], SCAN_LIMIT).map(ackItem).filter(inWindow);
-  const needsPerson = ledger.documentsIn(DEAD_LETTER_STATES, SCAN_LIMIT).map(documentItem).filter(inWindow);
-  const notSent = ledger.exportFailures({ limit: SCAN_LIMIT }).map(failureItem).filter(inWindow);
-  const sections = [section('overdue', overdue, window.rows), section('needsPerson', needsPerson, window.rows), section('notSent', notSent, window.rows)].filter((s) => s.count > 0);
-  return { since: window.since, until: window.until, sections, total: sections.reduce((n, s) => n + s.count, 0) };
+export function collectDigest(ledger: SqliteLedger, window: DigestWindow): Digest {
+  const empty: Digest = { since: window.since, until: window.until, sections: [], total: 0 };
+  // Nothing can be in an empty window, and an ack marked overdue at its end would fall in no window at all.
+  if (window.until <= window.since) return empty;
+  const sections = ledger.readTogether(() => {
+    // What passed its deadline is marked overdue first, stamped with the window's end so it is in this one.
+    ledger.markOverdue(window.until);
+    return [section('overdue', ledger.overdueAcksIn(window), ackItem), section('needsPerson', ledger.needsPersonIn(window), documentItem), section('notSent', ledger.exportFailuresIn(window), failureItem)];
+  }).filter((s) => s.count > 0);
+  return { ...empty, sections, total: sections.reduce((n, s) => n + s.count, 0) };
 }
 
 /** How the digest names partners and links to the dashboard. */

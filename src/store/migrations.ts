@@ -202,4 +202,17 @@ export const MIGRATIONS: readonly string[] = [
     seen_at INTEGER NOT NULL
   );
   `,
+  // 16: the digest's windows (notify/digest.ts) read by the time a row entered the state it is listed for,
+  // not by scanning a state's rows. A document's state_at is when it entered its current state (set by
+  // every state change; a later write that changes no state leaves it), filled in here for the documents
+  // that wait for a person, the only ones read by it (the others get it at their next change). The three
+  // partial indexes hold only the rows a digest lists, with their partner, so counting a window reads
+  // just its index entries.
+  `
+  ALTER TABLE documents ADD COLUMN state_at INTEGER;
+  UPDATE documents SET state_at = updated_at WHERE state IN ('dead', 'parked', 'held');
+  CREATE INDEX documents_needs_person ON documents (state, state_at, partner_id) WHERE state IN ('dead', 'parked', 'held');
+  CREATE INDEX expected_acks_overdue ON expected_acks (state, updated_at, partner_id) WHERE state = 'overdue';
+  CREATE INDEX export_failures_first ON export_failures (first_at, partner_id);
+  `,
 ];

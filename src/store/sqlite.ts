@@ -23,6 +23,7 @@ import { MIGRATIONS } from './migrations';
 import { BackgroundCheckpointer } from './checkpointer';
 import { SessionTable } from './sessions';
 import type {
+  DigestWindow,
   Direction,
   DueDocument,
   DocumentRow,
@@ -39,9 +40,10 @@ import type {
   NewInboundMessage,
   NewOutboundMessage,
   PartnerActivity,
+  PartnerWindow,
   ProcessedMessage,
 } from './types';
-import { DOCUMENT_STATES, emptyActivity, EXPECTED_ACK_STATES, FINISHED_DOCUMENT_STATES, FINISHED_MESSAGE_STATES, MESSAGE_STATES, OPEN_DOCUMENT_STATES, OPEN_MESSAGE_STATES, type PruneResult } from './types';
+import { DEAD_LETTER_STATES, DOCUMENT_STATES, emptyActivity, EXPECTED_ACK_STATES, FINISHED_DOCUMENT_STATES, FINISHED_MESSAGE_STATES, MESSAGE_STATES, OPEN_DOCUMENT_STATES, OPEN_MESSAGE_STATES, type PruneResult } from './types';
 
 type Row = Record<string, unknown>;
 /** An export_failures row as `ExportFailureRow`. */
@@ -127,6 +129,52 @@ const DOCUMENT_COLUMNS =
   'id, message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, order_key, state, attempts, next_attempt_at, reason, error_kind, (SELECT canonical FROM document_bodies WHERE document_id = documents.id) AS canonical, result, correlation_id, created_at, updated_at, replay_of';
 /** What a claim of the post stage reads (see `DueDocument`), in this order. */
 const DUE_COLUMNS = 'id, partner_id, type, order_key, business_key';
+
+/**
+ * How a digest window reads a table: the row's key, when it entered the state it is listed for, which rows
+ * are in that state, and the columns of a listed row (`raw`: as an array, else as an object). `where` is the
+ * condition of migration 16's partial index word for word (SQLite uses a partial index only when the query
+ * names its condition); every export_failures row is a record not sent, so that index has none.
+ */
+export interface WindowSource {
+  table: 'documents' | 'expected_acks' | 'export_failures';
+  key: 'id' | 'rowid';
+  at: string;
+  where: string;
+  columns: string;
+  raw: boolean;
+}
+
+/** The digest's three windows (overdue acks, documents that need a person, records not sent). */
+export const DIGEST_WINDOWS = {
+  overdueAcks: { table: 'expected_acks', key: 'id', at: 'updated_at', where: "state = 'overdue'", columns: 'expected_acks.*', raw: false },
+  // The digest lists a document by its keys and reason: its canonical JSON (a row of its own) stays unread.
+  needsPerson: { table: 'documents', key: 'id', at: 'state_at', where: `state IN (${quoted(DEAD_LETTER_STATES)})`, columns: DOCUMENT_COLUMNS.replace(/\(SELECT canonical FROM document_bodies [^)]*\)/, 'NULL'), raw: true },
+  exportFailures: { table: 'export_failures', key: 'rowid', at: 'first_at', where: 'first_at IS NOT NULL', columns: EXPORT_FAILURE_COLUMNS.replace('rowid', 'export_failures.rowid'), raw: false },
+} satisfies Record<string, WindowSource>;
+
+/**
+ * The rows of a table that entered a state in (@since, @until], per partner: the exact count and the first
+ * @rows of each partner (oldest first), in one statement. The inner select reads only the index entries of
+ * the window (time and partner: see migration 16); the whole rows are read for the listed ones alone.
+ * CROSS JOIN keeps that order (SQLite never reorders it); both window functions share one definition, so
+ * the window's rows are sorted once. A partner's count comes with its rows, so `rows` is at least 1.
+ * EXPLAIN QUERY PLAN (SQLite 3.53, asserted in test/store/digest-window.test.ts):
+ *   CO-ROUTINE w
+ *     SEARCH documents USING COVERING INDEX documents_needs_person (state=? AND state_at>? AND state_at<?)
+ *     USE TEMP B-TREE FOR ORDER BY
+ *   SCAN w
+ *   SEARCH documents USING INTEGER PRIMARY KEY (rowid=?)
+ * Without migration 16 the same query read every row of the states through documents_due (state=?):
+ * every dead-letter ever, at every digest.
+ */
+export function windowQuery(s: WindowSource): string {
+  return `WITH w AS (
+    SELECT ${s.key} AS w_key, ${s.at} AS w_at, partner_id AS w_partner, ROW_NUMBER() OVER p AS w_n, COUNT(*) OVER (p ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS w_count
+    FROM ${s.table} WHERE ${s.where} AND ${s.at} > @since AND ${s.at} <= @until
+    WINDOW p AS (PARTITION BY partner_id ORDER BY ${s.at}, ${s.key}))
+  SELECT w_partner, w_count, w_at, ${s.columns} FROM w CROSS JOIN ${s.table} ON ${s.table}.${s.key} = w.w_key WHERE w_n <= @rows ORDER BY w_partner, w_n`;
+}
 
 /** A table the list pages read. */
 export type ListTable = 'documents' | 'messages' | 'expected_acks';
@@ -380,8 +428,8 @@ export class SqliteLedger {
       lastInterchange: db.prepare(`SELECT MAX(CAST(control_number AS INTEGER)) FROM interchanges WHERE partner_id = ? AND control_number NOT GLOB '*[^0-9]*' AND control_number <> ''`).pluck(),
       insertInterchange: db.prepare('INSERT INTO interchanges (partner_id, control_number, sha256, message_id, test, seen_at) VALUES (?, ?, ?, ?, ?, ?)'),
       insertDocument: db.prepare(
-        `INSERT INTO documents (message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, order_key, state, reason, error_kind, correlation_id, created_at, updated_at, replay_of)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO documents (message_id, seq, partner_id, type, message_type, interchange_control_number, group_control_number, control_number, business_key, order_key, state, reason, error_kind, correlation_id, created_at, updated_at, state_at, replay_of)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertBody: db.prepare('INSERT INTO document_bodies (document_id, canonical) VALUES (?, ?)'),
       document: db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE id = ?`).raw(),
@@ -400,7 +448,8 @@ export class SqliteLedger {
       businessTwin: db.prepare(
         `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE partner_id = ? AND type = ? AND business_key = ? AND message_id <> ? AND state IN ('mapped', 'posted', 'retry', 'parked') ORDER BY id LIMIT 1`,
       ).raw(),
-      documentDone: db.prepare('UPDATE documents SET state = ?, attempts = attempts + ?, next_attempt_at = ?, reason = ?, error_kind = ?, result = COALESCE(?, result), updated_at = ? WHERE id = ?'),
+      // Every run is a change of state with its event: the document enters the state now (state_at, migration 16).
+      documentDone: db.prepare('UPDATE documents SET state = ?, attempts = attempts + ?, next_attempt_at = ?, reason = ?, error_kind = ?, result = COALESCE(?, result), updated_at = ?, state_at = ? WHERE id = ?'),
       insertEvent: db.prepare('INSERT INTO events (at, correlation_id, message_id, document_id, kind, detail) VALUES (?, ?, ?, ?, ?, ?)'),
       eventsOfMessage: db.prepare('SELECT * FROM events WHERE message_id = ? OR document_id IN (SELECT id FROM documents WHERE message_id = ?) ORDER BY id'),
       eventsOfDocument: db.prepare('SELECT * FROM events WHERE document_id = ? ORDER BY id'),
@@ -420,7 +469,7 @@ export class SqliteLedger {
       ),
       overdueByPartner: db.prepare(`SELECT partner_id AS partner, COUNT(*) AS n FROM expected_acks WHERE state = 'overdue' OR (state = 'sent' AND deadline < ?) GROUP BY partner_id`),
       expectedDone: db.prepare('UPDATE expected_acks SET state = ?, errors = ?, ack_message_id = ?, updated_at = ? WHERE id = ?'),
-      markOverdue: db.prepare(`UPDATE expected_acks SET state = 'overdue', updated_at = ? WHERE state = 'sent' AND deadline < ?`),
+      markOverdue: db.prepare(`UPDATE expected_acks SET state = 'overdue', updated_at = @at WHERE state = 'sent' AND deadline < @at`),
       exportGet: db.prepare('SELECT message_id FROM exports WHERE source = ? AND key = ?').pluck(),
       exportSet: db.prepare('INSERT INTO exports (source, key, message_id, created_at, fingerprint) VALUES (?, ?, ?, ?, ?)'),
       exportSent: db.prepare('SELECT message_id AS messageId, fingerprint FROM exports WHERE source = ? AND key = ?'),
@@ -787,6 +836,7 @@ export class SqliteLedger {
             msg.correlationId,
             now,
             now,
+            now,
             replayOf?.get(d.seq) ?? null,
           ).lastInsertRowid,
         );
@@ -798,7 +848,7 @@ export class SqliteLedger {
           const old = replayOf.get(d.seq);
           if (old === undefined) return;
           this.fresh.delete(old);
-          this.stmt.documentDone.run('replaced', 0, null, `replayed as document ${ids[i]}`, null, null, now, old);
+          this.stmt.documentDone.run('replaced', 0, null, `replayed as document ${ids[i]}`, null, null, now, now, old);
           this.insertEvent({ correlationId: msg.correlationId, messageId: p.messageId, documentId: old, kind: 'document.replaced', detail: { by: ids[i] } }, now);
         });
       }
@@ -1067,7 +1117,7 @@ export class SqliteLedger {
     const detail = change.detail ?? (change.reason ? { reason: change.reason } : undefined);
     return {
       id,
-      done: [change.state, change.attempt ? 1 : 0, change.nextAttemptAt ?? null, change.reason ?? null, change.errorKind ?? null, change.result === undefined ? null : JSON.stringify(change.result), now, id],
+      done: [change.state, change.attempt ? 1 : 0, change.nextAttemptAt ?? null, change.reason ?? null, change.errorKind ?? null, change.result === undefined ? null : JSON.stringify(change.result), now, now, id],
       event: [now, doc.correlation_id, doc.message_id, id, change.event, detail === undefined ? null : JSON.stringify(detail)],
     };
   }
@@ -1205,10 +1255,43 @@ export class SqliteLedger {
     this.stmt.expectedDone.run(state, errors === undefined ? null : JSON.stringify(errors), ackMessageId, this.now(), id);
   }
 
-  /** Turn every expected ack past its deadline into overdue; returns how many changed. */
-  markOverdue(): number {
-    const now = this.now();
-    return this.stmt.markOverdue.run(now, now).changes;
+  /** Turn every expected ack past its deadline at `at` (default now) into overdue, stamped `at`; returns how many changed. */
+  markOverdue(at = this.now()): number {
+    return this.stmt.markOverdue.run({ at }).changes;
+  }
+
+  /**
+   * Expected acks that went overdue in the window (marked when their deadline passed; see `markOverdue`,
+   * which the caller runs first), per partner.
+   */
+  overdueAcksIn(w: DigestWindow): PartnerWindow<ExpectedAckRow>[] {
+    return this.windowed(DIGEST_WINDOWS.overdueAcks, w, (r) => toExpectedAck(r as Row));
+  }
+
+  /** Documents that entered a state needing a person (DEAD_LETTER_STATES) in the window and are still in it, per partner. */
+  needsPersonIn(w: DigestWindow): PartnerWindow<DocumentRow>[] {
+    return this.windowed(DIGEST_WINDOWS.needsPerson, w, (r) => toDocument((r as unknown[]).slice(3)));
+  }
+
+  /** Records of Odoo whose first failure (since they were last sent or dismissed) is in the window, per partner. */
+  exportFailuresIn(w: DigestWindow): PartnerWindow<ExportFailureRow>[] {
+    return this.windowed(DIGEST_WINDOWS.exportFailures, w, (r) => {
+      const { w_partner: _p, w_count: _c, w_at: _a, ...row } = r as Row;
+      return row as unknown as ExportFailureRow;
+    });
+  }
+
+  /** The rows of {@link windowQuery}, grouped by partner (they come in partner order). */
+  private windowed<T>(source: WindowSource, w: DigestWindow, toRow: (r: unknown) => T): PartnerWindow<T>[] {
+    const stmt = this.db.prepare(windowQuery(source));
+    const out: PartnerWindow<T>[] = [];
+    for (const r of (source.raw ? stmt.raw() : stmt).all({ since: w.since, until: w.until, rows: Math.max(1, w.rows) })) {
+      const [partnerId, count, at] = source.raw ? (r as [string | null, number, number]) : [(r as Row).w_partner as string | null, (r as Row).w_count as number, (r as Row).w_at as number];
+      let last = out.at(-1);
+      if (!last || last.partnerId !== partnerId) out.push((last = { partnerId, count, rows: [] }));
+      last.rows.push({ at, row: toRow(r) });
+    }
+    return out;
   }
 
   /** Rows per state, every state (reads every row: for the CLI and tests, not for anything periodic). */

@@ -31,6 +31,22 @@ export const REPLAYABLE_DOCUMENT_STATES: readonly DocumentState[] = ['dead', 'pa
 /** States that count as the dead-letter queue. */
 export const DEAD_LETTER_STATES: readonly DocumentState[] = ['dead', 'parked', 'held'];
 
+/** The window a digest asks about: (since, until] in epoch ms, and at most `rows` (at least 1) listed per partner. */
+export interface DigestWindow {
+  since: number;
+  until: number;
+  rows: number;
+}
+
+/** What entered a state in a window of time, for one partner: every row counted, the oldest few listed. */
+export interface PartnerWindow<T> {
+  partnerId: string | null;
+  /** Every row of the partner in the window. */
+  count: number;
+  /** The partner's first rows of the window, oldest first, each with when it entered the state (epoch ms). */
+  rows: { at: number; row: T }[];
+}
+
 /** Ack state of something we sent (issue: sent → acknowledged | accepted_with_errors | rejected | overdue). */
 export type ExpectedAckState = 'sent' | 'acknowledged' | 'accepted_with_errors' | 'rejected' | 'overdue';
 /** Every expected ack state. */

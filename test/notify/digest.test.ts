@@ -6,9 +6,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import Database from 'better-sqlite3';
 import type { CliIo } from '../../src/cli/io';
 import { main } from '../../src/cli/main';
 import { GatewayConfigSchema } from '../../src/config/gateway';
+import { collectDigest } from '../../src/notify/digest';
 import { scheduleDigest, sendDigest, smtpDigestMailer, DIGEST_SINCE_KEY, type NotifyConfig } from '../../src/notify/send';
 import { SqliteLedger } from '../../src/store';
 import { freePort, startSmtpSink, type SmtpSink } from '../support/smtp';
@@ -20,12 +22,14 @@ const silent = { warn: jest.fn(), info: jest.fn() };
 describe('notification digest', () => {
   let sink: SmtpSink;
   let ledger: SqliteLedger;
+  let file: string;
   let clock: number;
 
   beforeEach(async () => {
     sink = await startSmtpSink();
     clock = Date.UTC(2026, 10, 27, 8, 0, 0);
-    ledger = new SqliteLedger({ file: join(mkdtempSync(join(tmpdir(), 'notify-')), 'ledger.sqlite'), now: () => clock });
+    file = join(mkdtempSync(join(tmpdir(), 'notify-')), 'ledger.sqlite');
+    ledger = new SqliteLedger({ file, now: () => clock });
     silent.warn.mockClear();
   });
   afterEach(async () => {
@@ -44,10 +48,14 @@ describe('notification digest', () => {
     ledger.enqueue({ partnerId: 'bolt-supply', channel: 'dir', name: `po-${icn}.edi`, bytes: Buffer.from(`ISA ${icn}`), correlationId: `c-${icn}`, messageType: '850', interchangeControlNumber: icn, expects: [{ ackType: '997', interchangeControlNumber: icn, messageType: '850', deadline: clock + HOUR }] });
   }
 
-  function deadDocument(): void {
-    const [m] = ledger.receiveMany([{ channel: 'dir', source: 'in/a.edi', partnerId: 'northgate', bytes: Buffer.from('ISA a'), correlationId: 'c-in' }]);
-    ledger.commitProcessed({ messageId: m.id, state: 'processed', partnerId: 'northgate', messageType: '850', interchanges: [], outbound: [], events: [], documents: [{ seq: 1, partnerId: 'northgate', type: 'order', messageType: '850', interchangeControlNumber: '11', groupControlNumber: '12', controlNumber: '13', businessKey: 'PO-4711', orderKey: 'PO-4711', state: 'dead', reason: 'no product with SKU X-99', errorKind: 'business', canonical: '{}' }] });
+  /** Dead orders of a partner, one per business key, from one received file in one transaction; their ids. */
+  function deadDocuments(partnerId: string, keys: string[], replayOf?: Map<number, number>, messageId?: number): number[] {
+    const id = messageId ?? ledger.receiveMany([{ channel: 'dir', source: 'in/a.edi', partnerId, bytes: Buffer.from('ISA a'), correlationId: 'c-in' }])[0].id;
+    const documents = keys.map((key, i) => ({ seq: i + 1, partnerId, type: 'order', messageType: '850', interchangeControlNumber: '11', groupControlNumber: '12', controlNumber: String(13 + i), businessKey: key, orderKey: key, state: 'dead' as const, reason: 'no product with SKU X-99', errorKind: 'business' as const, canonical: '{}' }));
+    return ledger.commitProcessed({ messageId: id, state: 'processed', partnerId, messageType: '850', interchanges: [], outbound: [], events: [], documents }, replayOf);
   }
+
+  const deadDocument = (): number => deadDocuments('northgate', ['PO-4711'])[0];
 
   it('mails each new item once, per kind and partner, and nothing when nothing is new', async () => {
     orderAwaitingAck('000000101');
@@ -106,7 +114,75 @@ describe('notification digest', () => {
     expect(sink.messages).toHaveLength(1);
     expect(sink.messages[0].mail.text).toContain('000000201');
     expect(sink.messages[0].mail.text).toContain('PO-4711');
-    expect(ledger.meta(DIGEST_SINCE_KEY)).toBe(String(clock));
+    expect(ledger.meta(DIGEST_SINCE_KEY)).toBe(String(clock - 1));
+  });
+
+  it('counts every item of the window, however many (10 050 dead documents), and lists the first rows per partner', async () => {
+    deadDocuments('northgate', ['PO-OLD']);
+    clock += HOUR;
+    expect(await digest()).toMatchObject({ sent: true, digest: { total: 1 } });
+
+    clock += 1000;
+    const northgate = Array.from({ length: 10_030 }, (_, i) => `N-${i + 1}`);
+    const bolt = Array.from({ length: 20 }, (_, i) => `B-${i + 1}`);
+    // One received file (one transaction) each.
+    deadDocuments('northgate', northgate);
+    deadDocuments('bolt-supply', bolt);
+    clock += HOUR;
+    const outcome = await digest();
+    expect(outcome).toMatchObject({ sent: true, digest: { total: 10_050 } });
+    expect(outcome.digest.sections.map((s) => [s.kind, s.count])).toEqual([['needsPerson', 10_050]]);
+    expect(outcome.digest.sections[0].byPartner.map((p) => [p.partnerId, p.count, p.items.length])).toEqual([
+      ['bolt-supply', 20, 20],
+      ['northgate', 10_030, 20],
+    ]);
+    const text = sink.messages[1].mail.text ?? '';
+    expect(sink.messages[1].mail.subject).toBe('EDI gateway: 10050 need a person');
+    expect(text).toContain('Northgate Retail (northgate): 10030 (first 20 of 10030)');
+    expect(text).toMatch(/Bolt Supply Co \(bolt-supply\): 20\n/);
+    // Oldest first (all of one moment: by id), and only what is new since the last digest.
+    expect(text).toContain('850 N-1 — ');
+    expect(text).toContain('850 N-20 — ');
+    expect(text).not.toContain('850 N-21 — ');
+    expect(text).not.toContain('PO-OLD');
+    expect(text.split('\n').filter((l) => l.startsWith('    - document'))).toHaveLength(40);
+  });
+
+  it('lists at most `rows` items of a partner, oldest first, with the whole count', () => {
+    const ids = deadDocuments('northgate', ['PO-1', 'PO-2', 'PO-3', 'PO-4']);
+    const d = collectDigest(ledger, { since: clock - 1, until: clock, rows: 3 });
+    expect(d.sections[0].byPartner).toEqual([{ partnerId: 'northgate', count: 4, items: ids.slice(0, 3).map((id) => expect.objectContaining({ id, at: clock })) }]);
+  });
+
+  it('a document waiting for a person is listed once; one that fails again (a replay, a new failure) is listed again', async () => {
+    const first = deadDocument();
+    clock += HOUR;
+    expect(await digest()).toMatchObject({ sent: true, digest: { total: 1 } });
+
+    // Touched without a change of state: an event in its history, its row written (as a note would be).
+    clock += HOUR;
+    ledger.event({ correlationId: 'c-in', documentId: first, kind: 'document.note', detail: { note: 'asked purchasing about SKU X-99' } });
+    const db = new Database(file);
+    db.prepare('UPDATE documents SET updated_at = ? WHERE id = ?').run(clock, first);
+    db.close();
+    clock += HOUR;
+    expect(await digest()).toMatchObject({ sent: false, digest: { total: 0 } });
+    expect(sink.messages).toHaveLength(1);
+
+    // Replayed and dead again: a new document, listed; the old one is replaced.
+    const message = ledger.document(first)?.messageId;
+    const [again] = deadDocuments('northgate', ['PO-4711'], new Map([[1, first]]), message);
+    clock += HOUR;
+    expect(await digest()).toMatchObject({ sent: true, digest: { total: 1 } });
+    expect(sink.messages[1].mail.text).toContain(`document ${again} dead: 850 PO-4711`);
+    expect(sink.messages[1].mail.text).not.toContain(`document ${first} `);
+
+    // A new failure written over the same state is a new entry too (its own event), with its own reason.
+    clock += HOUR;
+    ledger.documentState(again, { state: 'dead', reason: 'the customer is blocked in Odoo', errorKind: 'business', event: 'document.dead' });
+    clock += HOUR;
+    expect(await digest()).toMatchObject({ sent: true, digest: { total: 1 } });
+    expect(sink.messages[2].mail.text).toContain(`document ${again} dead: 850 PO-4711 — the customer is blocked in Odoo`);
   });
 
   it('a dry run builds the mail and neither sends it nor moves the marker', async () => {
@@ -155,18 +231,21 @@ describe('edi-gateway notify', () => {
 });
 
 describe('scheduleDigest', () => {
-  it('runs on a timer, never two at once, and stopping waits for the run in progress', async () => {
+  it('runs on a timer, never two at once, and stopping aborts the run in progress and waits for it', async () => {
     jest.useFakeTimers();
     try {
       let runs = 0;
       let finish: () => void = () => undefined;
-      const stop = scheduleDigest(() => new Promise<void>((resolve) => ((runs += 1), (finish = resolve))), 1000, { error: jest.fn() });
+      let signal: AbortSignal | undefined;
+      const stop = scheduleDigest((s) => new Promise<void>((resolve) => ((runs += 1), (signal = s), (finish = resolve))), 1000, { error: jest.fn() });
       jest.advanceTimersByTime(3500);
       // The first run has not finished: the later ticks start none.
       expect(runs).toBe(1);
+      expect(signal?.aborted).toBe(false);
       let stopped = false;
       const stopping = stop().then(() => (stopped = true));
       await Promise.resolve();
+      expect(signal?.aborted).toBe(true);
       expect(stopped).toBe(false);
       finish();
       await stopping;

@@ -74,12 +74,19 @@ export interface SinkMessage {
 export interface SmtpSink {
   port: number;
   messages: SinkMessage[];
+  /** With `stall`: the mails received to their end and never answered (not taken). */
+  stalled: Buffer[];
   close(): Promise<void>;
 }
 
-/** An smtp-server that keeps what it receives; with `auth`, AUTH PLAIN/LOGIN over STARTTLS only. */
-export async function startSmtpSink(o: { tls?: { key: string; cert: string }; auth?: { user: string; pass: string } } = {}): Promise<SmtpSink> {
+/**
+ * An smtp-server that keeps what it receives; with `auth`, AUTH PLAIN/LOGIN over STARTTLS only. With
+ * `stall`, a server that hangs: it reads each mail to its end and never answers it, until closed.
+ */
+export async function startSmtpSink(o: { tls?: { key: string; cert: string }; auth?: { user: string; pass: string }; stall?: boolean } = {}): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
+  const stalled: Buffer[] = [];
+  const unanswered: (() => void)[] = [];
   const server = new SMTPServer({
     ...(o.tls ? { key: o.tls.key, cert: o.tls.cert } : {}),
     disabledCommands: [...(o.tls ? [] : ['STARTTLS']), ...(o.auth ? [] : ['AUTH'])],
@@ -95,6 +102,11 @@ export async function startSmtpSink(o: { tls?: { key: string; cert: string }; au
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
+        if (o.stall) {
+          stalled.push(raw);
+          unanswered.push(() => done(Object.assign(new Error('closing'), { responseCode: 421 })));
+          return;
+        }
         simpleParser(raw).then(
           (mail) => {
             messages.push({
@@ -118,7 +130,12 @@ export async function startSmtpSink(o: { tls?: { key: string; cert: string }; au
       resolve(typeof a === 'object' && a ? a.port : 0);
     });
   });
-  return { port, messages, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const answer of unanswered.splice(0)) answer();
+      server.close(() => resolve());
+    });
+  return { port, messages, stalled, close };
 }
 
 /**
