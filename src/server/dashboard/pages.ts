@@ -187,22 +187,54 @@ function clip(text: string | null, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** The person an event names (its detail's `operator`), or '' for what the gateway did by itself. */
-export function operatorOf(detail: string | null): string {
-  if (!detail || !detail.includes('"operator"')) return '';
+/** An event's detail as the ledger keeps it (JSON), parsed; undefined when it is not JSON. */
+function parsedDetail(detail: string | null): unknown {
+  if (!detail) return undefined;
   try {
-    const parsed: unknown = JSON.parse(detail);
-    const operator = parsed && typeof parsed === 'object' ? (parsed as { operator?: unknown }).operator : undefined;
-    return typeof operator === 'string' ? operator : '';
+    return JSON.parse(detail) as unknown;
   } catch {
-    return '';
+    return undefined;
   }
+}
+
+/** The person an event names (its detail's `operator`), or '' for what the gateway did by itself. */
+export function operatorOf(detail: unknown): string {
+  const operator = detail && typeof detail === 'object' ? (detail as { operator?: unknown }).operator : undefined;
+  return typeof operator === 'string' ? operator : '';
+}
+
+/** A value of an event's detail as a person reads it: text as it is, lists one item a line, the rest as JSON. */
+function detailValue(value: unknown): HtmlValue {
+  if (typeof value === 'string') return clip(value, 600);
+  if (Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null)) return value.slice(0, 20).map((v, i) => html`${i > 0 ? html`<br>` : ''}${clip(String(v), 300)}`);
+  return clip(JSON.stringify(value), 600);
+}
+
+/** An event's detail: one line per field (the operator has its own column), or the text when it is not an object. */
+function eventDetail(detail: string | null): HtmlValue {
+  const parsed = parsedDetail(detail);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return clip(detail, 600);
+  const fields = Object.entries(parsed).filter(([k, v]) => k !== 'operator' && v !== undefined && v !== null && v !== '');
+  // A single reason needs no label.
+  if (fields.length === 1 && fields[0][0] === 'reason') return detailValue(fields[0][1]);
+  return fields.map(([k, v]) => html`<div><span class="muted">${k}</span> ${detailValue(v)}</div>`);
 }
 
 function eventsTable(events: readonly EventRow[]): Html {
   return html`<table class="events"><thead><tr><th>At</th><th>What</th><th>By</th><th>Detail</th></tr></thead><tbody>
-${events.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.kind}</td><td data-col="by">${operatorOf(e.detail)}</td><td>${clip(e.detail, 600)}</td></tr>`)}
+${events.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.kind}</td><td data-col="by">${operatorOf(parsedDetail(e.detail))}</td><td>${eventDetail(e.detail)}</td></tr>`)}
 ${events.length === 0 ? html`<tr><td colspan="4" class="muted">None.</td></tr>` : ''}</tbody></table>`;
+}
+
+/** What posting did in Odoo (the poster's result), one record a line: "created sale.order 1 S00001 (confirmed …)". */
+function odooResult(result: string): HtmlValue {
+  const parsed = parsedDetail(result);
+  if (!Array.isArray(parsed)) return result;
+  return parsed.map((r: unknown, i) => {
+    const rec = (r && typeof r === 'object' ? r : {}) as { action?: unknown; model?: unknown; id?: unknown; name?: unknown; notes?: unknown };
+    const notes = Array.isArray(rec.notes) && rec.notes.length > 0 ? ` (${rec.notes.map(String).join('; ')})` : '';
+    return html`${i > 0 ? html`<br>` : ''}${[rec.action, rec.model, rec.id, rec.name].filter((x) => x !== undefined && x !== null && x !== '').map(String).join(' ')}${notes}`;
+  });
 }
 
 function prettyJson(text: string | null): string {
@@ -230,13 +262,13 @@ ${doc.reason ? html`<dt>Reason</dt><dd id="reason">${doc.reason}</dd>` : ''}
 ${doc.replayOf ? html`<dt>Replays</dt><dd><a href="/dashboard/documents/${doc.replayOf}">document ${doc.replayOf}</a></dd>` : ''}
 <dt>Created</dt><dd>${formatTime(doc.createdAt)}</dd><dt>Updated</dt><dd>${formatTime(doc.updatedAt)}</dd>
 <dt>Correlation</dt><dd>${doc.correlationId}</dd>
-${doc.result ? html`<dt>Odoo</dt><dd>${doc.result}</dd>` : ''}
+${doc.result ? html`<dt>Odoo</dt><dd id="odoo">${odooResult(doc.result)}</dd>` : ''}
 </dl>
 ${replayable || discardable ? html`<h2>Actions</h2>` : ''}
 ${replayable ? html`<form class="inline" method="post" action="/dashboard/documents/${doc.id}/replay">${csrfField(frame.csrf)}<button class="primary" type="submit">Replay with the current mapping</button></form>` : ''}
 ${discardable ? html`<form class="inline" method="post" action="/dashboard/documents/${doc.id}/discard">${csrfField(frame.csrf)}<input type="text" name="reason" maxlength="500" required placeholder="why it is not to be posted"><button type="submit">Discard</button></form>` : ''}
 <h2>History</h2>${eventsTable(events)}
-<h2>Canonical document</h2>${doc.canonical ? html`<pre id="canonical">${prettyJson(doc.canonical)}</pre>` : html`<p class="muted">${doc.state === 'dead' || doc.state === 'held' ? 'None: it was not mapped.' : 'Not kept (retention) or never made.'}</p>`}`,
+<h2>Canonical document</h2>${doc.canonical ? html`<pre id="canonical">${prettyJson(doc.canonical)}</pre>` : html`<p class="muted">${events.some((e) => e.kind === 'document.mapped') ? 'Not kept any more (retention).' : 'None: it was not mapped.'}</p>`}`,
   );
 }
 

@@ -118,6 +118,21 @@ describe('the dashboard over HTTP', () => {
     expect(raw).toContain('not edi &lt;b&gt;at all&lt;/b&gt;');
   });
 
+  it('shows what posting did in Odoo and the history as lines to read, not as the JSON the ledger keeps', async () => {
+    const [m] = ledger.receiveMany([{ channel: 'dir', source: 'one.edi', partnerId: 'northgate', bytes: Buffer.from('ISA*00*') }]);
+    const [id] = ledger.commitProcessed({ messageId: m.id, state: 'processed', interchanges: [], documents: [{ seq: 1, partnerId: 'northgate', type: 'order', messageType: '850', interchangeControlNumber: '1', groupControlNumber: '1', controlNumber: '9', businessKey: 'PO-9', state: 'mapped', canonical: '{}' }], outbound: [], events: [] });
+    const result = [
+      { model: 'res.partner', id: 31, name: 'Northgate <DC>', action: 'found', notes: ['delivery address'] },
+      { model: 'sale.order', id: 7, name: 'S00007', action: 'created', notes: ['confirmed'] },
+    ];
+    ledger.documentState(id, { state: 'posted', attempt: true, result, event: 'document.posted', detail: { records: ['found res.partner 31', 'created sale.order 7 S00007'], attempt: 1 } });
+    const { cookie } = await signIn();
+    const page = await (await get(`/dashboard/documents/${id}`, cookie)).text();
+    expect(page).toContain('<dd id="odoo">found res.partner 31 Northgate &lt;DC&gt; (delivery address)<br>created sale.order 7 S00007 (confirmed)</dd>');
+    expect(page).toContain('<div><span class="muted">records</span> found res.partner 31<br>created sale.order 7 S00007</div><div><span class="muted">attempt</span> 1</div>');
+    expect(page).toContain('<td>document.posted</td>');
+  });
+
   it('finds documents by a business number, and says so when nothing has it', async () => {
     const { cookie } = await signIn();
     const found = await (await get('/dashboard/search?q=PO-1', cookie)).text();
@@ -368,6 +383,9 @@ describe('the dashboard of named users, across restarts', () => {
     expect(JSON.parse(event?.detail ?? '{}')).toEqual({ reason: 'discarded from the dashboard by anna: cancelled by phone', operator: 'anna' });
     const page = await (await rig.get(`/dashboard/documents/${dead}`, cookie)).text();
     expect(page).toMatch(/<td>document\.discarded<\/td><td data-col="by">anna<\/td>/);
+    // The detail is read as text: the reason alone, not the JSON the ledger keeps.
+    expect(page).toContain('<td data-col="by">anna</td><td>discarded from the dashboard by anna: cancelled by phone</td>');
+    expect(page).not.toContain('{&quot;reason&quot;');
     const history = await (await rig.get(`/dashboard/messages/${messageId}`, cookie)).text();
     expect(history).toMatch(/<td>document\.discarded<\/td><td data-col="by">anna<\/td>/);
     const [failure] = ledger.exportFailures();
