@@ -181,6 +181,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
       const token = config.http.token ? readSecret(config.http.token, 'http.token', env) : localToken(config.dataDir);
       tokenSource = config.http.token ? 'http.token in gateway.yaml' : `the file ${localTokenFile(config.dataDir)}`;
       const users = readHttpUsers(config, token, env);
+      if (users.length > 0) tokenSource += `, or a token of http.users (${users.map((u) => `${u.name} ${u.role}`).join(', ')})`;
       const t = config.http.tls;
       const tls = t ? { key: readSecret(t.key, 'http.tls.key', env), cert: readFileSync(t.cert, 'utf8'), ...(t.ca ? { ca: readFileSync(t.ca, 'utf8') } : {}), requestCert: t.requestClientCertificates } : undefined;
       // The largest body any partner may POST (AS2, https), at least the server's 10 MiB default.
