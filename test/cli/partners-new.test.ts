@@ -3,7 +3,7 @@
  * the partner's own files, in a project holding only the shared mappings (and, where a test says so, the
  * shipped partners); the result loads, routes the sample to the new partner and passes `partners check`.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPartners } from '../../src/partners/loader';
@@ -47,6 +47,17 @@ describe('partners new', () => {
     expect(registry.route(facts.interchange, facts.group)).toMatchObject({ kind: 'partner', direction: 'inbound', partner: { id: 'acme' } });
   });
 
+  it('gives an X12 005010 customer the order responses of the shared 005010 855 and 999 acks', async () => {
+    const p = project();
+    const r = await scaffold(p, 'ks', join(F, 'edi', 'x12', '005010', '850-purchase-orders-two-groups.edi'));
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(p.dir, 'mappings', 'ks', '855.yaml'), 'utf8')).toContain('extends: ../_x12-005010/855.yaml');
+    const ks = loadPartners(p.partners).get('ks');
+    expect(ks?.documents.map((d) => d.messageType)).toEqual(['850', '855', '856', '810']);
+    expect(ks?.x12).toMatchObject({ version: '005010' });
+    expect(ks?.acknowledgments.send).toEqual(['999']);
+  });
+
   it('starts a supplier from their EDIFACT invoice: their answers come in, our orders go out', async () => {
     const p = project();
     const r = await scaffold(p, 'fj', join(F, 'fjordline', 'INVOIC-freight-export.edi'));
@@ -68,8 +79,9 @@ describe('partners new', () => {
     expect(loadPartners(p.partners).get('pipe')?.edifact).toMatchObject({ directory: 'D01B', charset: 'UNOW' });
   });
 
-  it('leaves out what no shared mapping of the version covers, and says so (X12 005010 has no 855)', async () => {
+  it('leaves out what no shared mapping of the version covers, and says so (a project without the 005010 855)', async () => {
     const p = project();
+    rmSync(join(p.dir, 'mappings', '_x12-005010', '855.yaml'));
     const r = await scaffold(p, 'ks', join(F, 'edi', 'x12', '005010', '850-purchase-orders-two-groups.edi'));
     expect(r.code).toBe(0);
     expect(r.out).toContain('no shared 005010 mapping for 855: not in documents');

@@ -3,7 +3,7 @@
  * EDIFACT. Every shipped mapping with a fixture goes both ways (EDI -> canonical -> EDI -> canonical keeps
  * every mapped value), the output passes our own validator, and what cannot be rendered is reported.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CanonicalDocument } from '../../src/canonical/document';
 import type { Envelope } from '../../src/canonical/envelope';
@@ -11,6 +11,7 @@ import { InMemoryControlNumbers } from '../../src/edi/ack';
 import { definitionsDir, loadDictionary, loadTransaction } from '../../src/edi/common/definition-loader';
 import { validateBuffer } from '../../src/edi/validate';
 import { buildTree, loadMapping, mapTransaction, renderDocuments, translate } from '../../src/mapping';
+import { outboundMappingProblems } from '../../src/mapping/render';
 import { loadPartners } from '../../src/partners/loader';
 import { segmentsOf, tempFiles } from './helpers';
 import { runCli } from '../support/cli';
@@ -193,6 +194,30 @@ describe('renderDocuments: what we send to Northgate', () => {
     const report = validateBuffer(Buffer.from(rendered.text));
     expect(report.errors).toEqual([]);
     const back = await readBack(rendered.text, messageType, doc);
+    expect(back.errors).toEqual([]);
+    expect(back.document).toEqual(doc);
+  });
+
+  it('renders an order response for an X12 005010 customer with the shared 005010 855, valid as 005010, reading back the same', async () => {
+    // Keystone (005010) as if they wanted 855s: their folder with the order response added, no 855 mapping of their own.
+    const yaml = readFileSync(join(ROOT, 'partners', 'keystone', 'partner.yaml'), 'utf8').replace('  - { type: ship_notice, direction: outbound, messageType: 856 }', '  - { type: order_response, direction: outbound, messageType: 855 }\n  - { type: ship_notice, direction: outbound, messageType: 856 }');
+    const root = tempFiles({ 'partners/keystone/partner.yaml': yaml });
+    for (const folder of ['_x12-004010', '_x12-005010', 'keystone']) cpSync(join(ROOT, 'mappings', folder), join(root, 'mappings', folder), { recursive: true });
+    const keystone = loadPartners(join(root, 'partners')).get('keystone');
+    if (!keystone) throw new Error('keystone did not load');
+    expect(outboundMappingProblems(keystone)).toEqual([]);
+    const doc = { ...orderResponse, partnerId: 'keystone', envelope: { ...orderResponse.envelope, version: '005010' } };
+    const rendered = await renderDocuments([doc], keystone, { controlNumbers: new InMemoryControlNumbers(), now: NOW });
+    expect(rendered.errors).toEqual([]);
+    expect(rendered.text).toMatch(/^ISA\*[^~]*\*\^\*00501\*/);
+    expect(rendered.text).toContain('GS*PR*');
+    expect(rendered.text).toMatch(/\*X\*005010\S*~/);
+    const report = validateBuffer(Buffer.from(rendered.text));
+    expect(report.errors).toEqual([]);
+    expect(report.valid).toBe(true);
+    const segments = segmentsOf(rendered.text.replace(/\r\n/g, ''), { segment: '~', element: '*', component: ':' }).filter((seg) => !['ISA', 'GS', 'GE', 'IEA'].includes(seg.tag));
+    const dir = definitionsDir('x12', '005010');
+    const back = await mapTransaction(buildTree(loadTransaction(dir, '855'), segments), loadMapping(join(ROOT, 'mappings', '_x12-005010', '855.yaml')), { partnerId: 'keystone', envelope: doc.envelope, dictionary: loadDictionary(dir) });
     expect(back.errors).toEqual([]);
     expect(back.document).toEqual(doc);
   });
