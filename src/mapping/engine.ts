@@ -23,6 +23,8 @@ export interface MappingError {
   message: string;
   partner?: string;
   interchangeControlNumber?: string;
+  /** 0-based ordinal of the interchange in the input: tells apart two interchanges of one file that share a control number. */
+  interchangeIndex?: number;
   /** Transaction control number (ST02 / UNH 0062). */
   controlNumber?: string;
   messageType?: string;
@@ -928,6 +930,16 @@ function sourceFor<T>(sources: Map<string, T>, path: string): T | undefined {
   return undefined;
 }
 
+/** The source of the closest enclosing object of a canonical path that has one: `notes[0].text` → `notes[0]` → `notes`. */
+function nearestSource<T>(sources: Map<string, T>, path: string): T | undefined {
+  for (let p = path.replace(/(?:\.[^.[\]]+|\[\d+\])$/, ''); p !== ''; p = p.replace(/(?:\.[^.[\]]+|\[\d+\])$/, '')) {
+    const found = sourceFor(sources, p);
+    if (found) return found;
+    if (!/(?:\.[^.[\]]+|\[\d+\])$/.test(p)) break;
+  }
+  return undefined;
+}
+
 function runMapping(tree: TransactionTree, mapping: Mapping, context: MappingContext, trackSources: boolean): Maybe<Run> {
   const run = new Run(tree, mapping, context, trackSources);
   run.doc = { type: mapping.type, partnerId: context.partnerId, envelope: context.envelope };
@@ -971,8 +983,14 @@ function checked(run: Run, tree: TransactionTree, mapping: Mapping, context: Map
     for (const issue of issues) {
       const hit = sourceFor(sources, issue.path);
       const source = hit ? whereOf(hit, hit.source) : undefined;
-      const where = source ? ` (${source.element} at segment ${hit?.segment.position})` : '';
-      run.error('schema', issue.path, `${issue.path || 'document'}: ${issue.message}${where}`, source ? { source: source.source, segment: source.segment, element: source.element } : {});
+      if (source) {
+        run.error('schema', issue.path, `${issue.path || 'document'}: ${issue.message} (${source.element} at segment ${hit?.segment.position})`, { source: source.source, segment: source.segment, element: source.element });
+        continue;
+      }
+      // A value that is missing has no source; the object it is missing from came from a segment (an FTX without its text).
+      const near = nearestSource(sources, issue.path);
+      const where = near ? ` (segment ${near.segment.tag} at position ${near.segment.position})` : '';
+      run.error('schema', issue.path, `${issue.path || 'document'}: ${issue.message}${where}`, near ? { source: near.source, segment: near.segment } : {});
     }
     return { errors: run.errors, ...warned };
   };

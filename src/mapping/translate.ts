@@ -33,7 +33,12 @@ export interface TranslateOptions {
    * `documents` (which then stays empty): a caller that keeps only a serialised form lets the objects
    * die young instead of holding a whole file's documents until the end.
    */
-  onDocument?: (document: CanonicalDocument) => void;
+  onDocument?: (document: CanonicalDocument, place: { interchangeIndex: number }) => void;
+  /**
+   * Mark every mapping error with `interchangeIndex`, its interchange's ordinal in the input (the pipeline
+   * tells apart two interchanges of one file that share a control number); off, errors are as printed.
+   */
+  placeErrors?: boolean;
   /**
    * Reader events for another reader of the same input (the pipeline's interchange scan), each before
    * the translator's own: the input is then read once for both.
@@ -88,6 +93,8 @@ interface Outcome {
   document?: CanonicalDocument;
   errors: MappingError[];
   warnings?: MappingError[];
+  /** The ordinal of the transaction's interchange in the input. */
+  interchangeIndex?: number;
 }
 
 function party(qualifier: string, id: string): EnvelopeParty {
@@ -222,7 +229,7 @@ class Translator {
   private handOver(outcome: Outcome): Outcome {
     const { onDocument } = this.options;
     if (onDocument && outcome.document) {
-      onDocument(outcome.document);
+      onDocument(outcome.document, { interchangeIndex: outcome.interchangeIndex ?? 0 });
       delete outcome.document;
     }
     return outcome;
@@ -271,6 +278,12 @@ class Translator {
   }
 
   private translate(c: Collected): Maybe<Outcome> {
+    const outcome = this.translateOne(c);
+    const place = this.options.placeErrors === true;
+    return outcome instanceof Promise ? outcome.then((o) => placed(o, c.interchange.index, place)) : placed(outcome, c.interchange.index, place);
+  }
+
+  private translateOne(c: Collected): Maybe<Outcome> {
     const routed = this.partnerFor(c);
     if ('failed' in routed) return routed.failed;
     const partner = routed.partner;
@@ -290,6 +303,15 @@ class Translator {
     const envelope = envelopeOf(c.standard, c.interchange, c.group, t);
     return mapTransactionNow(c.builder.result, mapping, { partnerId: partner.id, envelope, dictionary: found.dictionary, decimalMark: c.decimalMark, plainEnvelope: true }) satisfies Maybe<MappingResult>;
   }
+}
+
+/** An outcome marked with its interchange's ordinal in the input, and its errors too when asked. */
+function placed(outcome: Outcome, interchangeIndex: number, errors: boolean): Outcome {
+  outcome.interchangeIndex = interchangeIndex;
+  if (!errors) return outcome;
+  for (const e of outcome.errors) e.interchangeIndex ??= interchangeIndex;
+  for (const w of outcome.warnings ?? []) w.interchangeIndex ??= interchangeIndex;
+  return outcome;
 }
 
 /** A value now, or later when a mapping had to await an expression. */

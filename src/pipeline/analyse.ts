@@ -37,6 +37,8 @@ export interface AnalysedInterchange extends ScannedInterchange {
  */
 export interface AnalysedDocument {
   interchangeControlNumber: string;
+  /** Ordinal of its interchange in the file (two interchanges of one file may share a control number). */
+  interchangeIndex: number;
   controlNumber: string;
   type: CanonicalDocument['type'];
   businessKey: string | null;
@@ -87,9 +89,10 @@ export function orderKeyOf(doc: CanonicalDocument): string | null {
   }
 }
 
-function ledgerForm(doc: CanonicalDocument): AnalysedDocument {
+function ledgerForm(doc: CanonicalDocument, interchangeIndex: number): AnalysedDocument {
   return {
     interchangeControlNumber: doc.envelope.interchangeControlNumber,
+    interchangeIndex,
     controlNumber: doc.envelope.controlNumber,
     type: doc.type,
     businessKey: businessKey(doc),
@@ -346,7 +349,7 @@ export async function analyseMessage(bytes: Buffer, registry: PartnerRegistry): 
   // Each document is serialised as soon as it is mapped: a file's worth of document objects kept to the
   // end outlived the young generation (strings are cheap to keep, object graphs are not).
   const documents: AnalysedDocument[] = [];
-  const translated = await translate(bytes, { registry, onDocument: (doc) => documents.push(ledgerForm(doc)), also: handler });
+  const translated = await translate(bytes, { registry, onDocument: (doc, at) => documents.push(ledgerForm(doc, at.interchangeIndex)), placeErrors: true, also: handler });
   if (interchanges.length === 0) return { interchanges: [], fileProblems, documents: [], errors: [] };
   const analysed: AnalysedInterchange[] = [];
   for (let k = 0; k < interchanges.length; k++) {

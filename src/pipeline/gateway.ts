@@ -96,6 +96,11 @@ function orderKey(doc: DueDocument): string | undefined {
   return `${doc.partnerId}\u0000${doc.orderKey ?? doc.businessKey ?? doc.id}`;
 }
 
+/** Where a document came from, as a dead-letter reason names it: partner, file, interchange, transaction. */
+export function postedWhere(doc: Pick<DocumentRow, 'controlNumber' | 'messageType' | 'type' | 'interchangeControlNumber'>, partner: Pick<Partner, 'id'>, file: string | undefined): string {
+  return [`partner ${partner.id}`, `file ${file ?? '?'}`, `interchange ${doc.interchangeControlNumber ?? '?'}`, `transaction ${doc.controlNumber ?? '?'} (${doc.messageType ?? doc.type ?? '?'})`].join(', ');
+}
+
 /** Fill an outbound file-name template. */
 export function renderFileName(template: string, partner: Partner, msg: MessageRow): string {
   const standard = partner.x12 ? 'x12' : partner.edifact ? 'edifact' : 'edi';
@@ -492,7 +497,7 @@ export class Gateway {
     }
     const err = outcome.error;
     const { retryable, message } = classifyPostError(err);
-    const where = `partner ${partner.id}, transaction ${doc.controlNumber ?? '?'} (${doc.messageType ?? doc.type}) of interchange ${doc.interchangeControlNumber ?? '?'}`;
+    const where = postedWhere(doc, partner, this.o.ledger.message(doc.messageId)?.source);
     // Nothing wrong with it: a person books it (D29). Held, replayable, and the partner gets no rejection.
     if (err instanceof HeldForPerson) {
       this.o.ledger.documentState(doc.id, { state: 'held', attempt: true, reason: `${where}: ${message}`, event: 'document.held' });

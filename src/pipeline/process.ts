@@ -40,7 +40,9 @@ function elementPosition(element: string | undefined): { element?: number; compo
 function mappingFinding(e: MappingError): AckFinding {
   const at = elementPosition(e.element);
   let code: IssueCode;
-  if (e.segment && at.element !== undefined) code = e.value === undefined || e.value === '' ? 'element.mandatory_missing' : 'element.invalid_code';
+  // No mapping at all for it (not exchanged with the partner, no mapping file, no definition): the set is not supported (AK5 1, UCM 14).
+  if (!e.segment && (e.rule === 'routing' || e.rule === 'mapping' || e.rule === 'definition')) code = 'transaction.not_supported';
+  else if (e.segment && at.element !== undefined) code = e.value === undefined || e.value === '' ? 'element.mandatory_missing' : 'element.invalid_code';
   else if (e.segment) code = 'segment.has_element_errors';
   else code = 'segment.mandatory_missing';
   const i = makeIssue(code, { segmentId: e.segment?.tag, segmentIndex: e.segment?.position, element: at.element, component: at.component }, e.message, e.value);
@@ -63,8 +65,9 @@ export function describeMappingError(e: MappingError, partner: string, file: str
   return `${where.join(', ')}: ${message}${e.mappingFile ? ` [${e.mappingFile}]` : ''}`;
 }
 
-function txKey(interchange: string, controlNumber: string): string {
-  return `${interchange.trim()}\u0000${controlNumber.trim()}`;
+/** A transaction of the file by its interchange's ordinal (two interchanges of one file may share a control number) and its control number. */
+function txKey(interchangeIndex: number | undefined, controlNumber: string): string {
+  return `${interchangeIndex ?? -1}\u0000${controlNumber.trim()}`;
 }
 
 type InterchangeFate =
@@ -99,10 +102,10 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
   }
 
   const docsByTx = new Map<string, AnalysedDocument>();
-  for (const d of analysis.documents) docsByTx.set(txKey(d.interchangeControlNumber, d.controlNumber), d);
+  for (const d of analysis.documents) docsByTx.set(txKey(d.interchangeIndex, d.controlNumber), d);
   const errorsByTx = new Map<string, MappingError[]>();
   for (const e of analysis.errors) {
-    const key = txKey(e.interchangeControlNumber ?? '', e.controlNumber ?? '');
+    const key = txKey(e.interchangeIndex, e.controlNumber ?? '');
     errorsByTx.set(key, [...(errorsByTx.get(key) ?? []), e]);
   }
 
@@ -112,6 +115,8 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
   let seq = 0;
   let held = false;
   let redeliveries = 0;
+  /** Interchanges met earlier in this file, by partner and control number: the ledger knows them only after the commit. */
+  const inFile = new Map<string, string>();
   for (const ic of interchanges) {
     const h = ic.header;
     const cn = h.controlNumber.trim();
@@ -131,12 +136,16 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     const hash = ic.start === 0 && ic.end === bytes.length ? msg.sha256 : sha256(slice);
 
     let fate: InterchangeFate = { kind: 'new' };
+    const earlier = options.replay ? undefined : inFile.get(`${partner.id}\u0000${cn}`);
+    if (!options.replay && earlier === undefined) inFile.set(`${partner.id}\u0000${cn}`, hash);
     if (msg.partnerId && msg.partnerId !== partner.id) {
       fate = { kind: 'hold', reason: `arrived on partner ${msg.partnerId}'s channel but its envelope names partner ${partner.id}` };
     } else if (!options.replay) {
       const seen = ledger.interchangeSightings(partner.id, cn, partner.duplicates.window);
       const same = seen.find((s) => s.sha256 === hash);
       if (same) fate = { kind: 'redelivery', firstMessageId: same.messageId };
+      else if (earlier === hash) fate = { kind: 'redelivery', firstMessageId: msg.id };
+      else if (earlier !== undefined) fate = { kind: 'hold', reason: `interchange control number ${cn} is in this file twice with other content: held for a person to decide` };
       else if (seen.length > 0) fate = { kind: 'hold', reason: `interchange control number ${cn} was received before (message ${seen[0].messageId}) with other content: held for a person to decide` };
     }
     const testMismatch = (partner.mode === 'test') !== h.test;
@@ -153,18 +162,30 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     }
 
     const ackTypes = [...ic.types].filter((t) => ACK_TYPES.has(t));
+    const ackOnly = (ackTypes.length > 0 || ic.ta1) && ackTypes.length === ic.types.size;
     if ((ackTypes.length > 0 || ic.ta1) && fate.kind === 'new' && !options.replay) {
       const read = await readAcks(slice);
       const { settlements, unmatched } = settle(ledger, partner.id, read.acks);
       result.ackSettlements = [...(result.ackSettlements ?? []), ...settlements];
       event('acks.received', { interchange: cn, partner: partner.id, acks: read.acks.map((a) => `${a.type} ${a.status}`), settled: settlements.length, unmatched, problems: read.problems.slice(0, 10) });
-      if (ackTypes.length === ic.types.size) continue;
+    }
+    // Acks are never acknowledged, not even one received twice: it settled what it could the first time.
+    if (ackOnly) {
+      if (fate.kind === 'redelivery') {
+        redeliveries++;
+        event('interchange.redelivery', { interchange: cn, partner: partner.id, firstMessageId: fate.firstMessageId });
+      } else if (fate.kind === 'hold') {
+        held = true;
+        event('interchange.held', { interchange: cn, partner: partner.id, reason: fate.reason });
+      }
+      continue;
     }
 
     // Acks: what the partner's policy asks for, computed on this interchange's bytes.
     const request = ackRequest(partner, h.standard);
-    const findings = (header: InterchangeHeader, tx: { controlNumber: string }): AckFinding[] =>
-      (errorsByTx.get(txKey(header.controlNumber, tx.controlNumber)) ?? []).filter((e) => e.rule !== 'edi' && e.rule !== 'routing').map(mappingFinding);
+    const findings = (_header: InterchangeHeader, tx: { controlNumber: string }): AckFinding[] =>
+      // A routing error of a routed transaction is its type not being exchanged with the partner: a finding like a mapping failure (D12).
+      (errorsByTx.get(txKey(ic.header.index, tx.controlNumber)) ?? []).filter((e) => e.rule !== 'edi' && (e.rule !== 'routing' || e.partner !== undefined)).map(mappingFinding);
     // The checks made with this partner's options, where the analysis made them (else here).
     const collected = ic.collectedFor === partner.id && ic.collected ? ic.collected : await collectFor(partner, slice);
     const acked = acknowledgeCollected(collected, {
@@ -206,7 +227,7 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
     // The duplicate lookups of an interchange's documents share one read of the ledger (one lock, not one each).
     seq = ledger.readTogether(() => {
       let next = seq;
-      for (const v of acked.verdicts) if (!ACK_TYPES.has(v.id)) next = addDocument(result, v, partner, fate, docsByTx, errorsByTx, ledger, file, next, options.replay === true);
+      for (const v of acked.verdicts) if (!ACK_TYPES.has(v.id)) next = addDocument(result, v, ic.header.index, partner, fate, docsByTx, errorsByTx, ledger, file, next, options.replay === true);
       return next;
     });
   }
@@ -231,6 +252,7 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
 function addDocument(
   result: ProcessedMessage,
   v: TransactionAckVerdict,
+  interchangeIndex: number,
   partner: Partner,
   fate: InterchangeFate,
   docsByTx: Map<string, AnalysedDocument>,
@@ -240,7 +262,7 @@ function addDocument(
   seq: number,
   replaying: boolean,
 ): number {
-  const key = txKey(v.interchange, v.controlNumber);
+  const key = txKey(interchangeIndex, v.controlNumber);
   const doc = docsByTx.get(key);
   const errors = (errorsByTx.get(key) ?? []).filter((e) => e.rule !== 'edi');
   const entry: NewDocument = {
@@ -256,9 +278,10 @@ function addDocument(
     state: 'mapped',
   };
   if (doc) entry.canonical = doc.json;
+  const where = `partner ${partner.id}, file ${file}, interchange ${v.interchange.trim()}, transaction ${v.controlNumber.trim()} (${v.id})`;
   if (fate.kind === 'hold') {
     entry.state = 'held';
-    entry.reason = fate.reason;
+    entry.reason = `${where}: ${fate.reason}`;
   } else if (errors.length > 0) {
     entry.state = 'dead';
     entry.errorKind = 'business';
@@ -272,10 +295,12 @@ function addDocument(
     entry.errorKind = 'business';
     entry.reason = `partner ${partner.id}, file ${file}: transaction ${v.controlNumber} (${v.id}) produced no document`;
   } else if (entry.businessKey && entry.type && !replaying) {
-    const twin = ledger.businessTwin(partner.id, entry.type, entry.businessKey, result.messageId);
+    // A twin earlier in this file is not in the ledger yet: the documents of this message are looked at first.
+    const sibling = result.documents.find((d) => d.partnerId === partner.id && d.type === entry.type && d.businessKey === entry.businessKey && d.state !== 'dead');
+    const twin = sibling ? `transaction ${sibling.controlNumber ?? '?'} of interchange ${sibling.interchangeControlNumber ?? '?'}, earlier in this file` : ledger.businessTwin(partner.id, entry.type, entry.businessKey, result.messageId);
     if (twin) {
       const policy = partner.duplicates.businessDocument;
-      const why = `${entry.type} ${entry.businessKey} was already received from partner ${partner.id} (document ${twin.id})`;
+      const why = `${where}: ${entry.type} ${entry.businessKey} was already received from partner ${partner.id} (${typeof twin === 'string' ? twin : `document ${twin.id}`})`;
       if (policy === 'ignore') {
         entry.state = 'ignored';
         entry.reason = `${why}: ignored by the partner's duplicate policy`;

@@ -32,7 +32,7 @@ export interface FileOutcome {
 const ROOT = join(__dirname, '..', '..');
 
 /** Messages without this checkout's absolute paths, so the committed report is the same everywhere. */
-function clean(message: string): string {
+export function clean(message: string): string {
   return message.split(`${ROOT}/`).join('').replace(/\s+/g, ' ').trim();
 }
 
@@ -125,11 +125,13 @@ export async function runFile(id: string, path: string, registry: PartnerRegistr
   return { id, transactions, routed, asPartner: { verdict, partners: [...byPartner.keys()], documents: documents.length, reasons } };
 }
 
-function cell(text: string): string {
+/** A table cell's text: its pipes escaped. */
+export function cell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
 
-function shorten(text: string, max = 220): string {
+/** At most `max` characters, with an ellipsis when cut. */
+export function shorten(text: string, max = 220): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 

@@ -129,6 +129,25 @@ describe('mapTransaction', () => {
     ]);
   });
 
+  it('a schema error on a value that is missing names the segment its object came from', async () => {
+    const dir = setup({
+      'p/850.yaml': `
+extends: ../base/850.yaml
+fields:
+  notes:
+    each: N1
+    fields:
+      qualifier: N1/01
+      text: N1/05
+`,
+    });
+    const { document, errors } = await map(dir, 'p/850.yaml', PO());
+    expect(document).toBeUndefined();
+    expect(errorOf(errors)).toEqual([
+      { rule: 'schema', path: 'notes[0].text', segment: { tag: 'N1', position: 3 }, element: undefined, value: undefined, message: 'notes[0].text: Invalid input: expected string, received undefined (segment N1 at position 3)' },
+    ]);
+  });
+
   it('applies defaults, constants and JSONata expressions over the mapped object', async () => {
     const dir = setup({
       'p/850.yaml': `

@@ -47,7 +47,8 @@ describe('APERAK for what Odoo refused', () => {
 
     await until(() => (ledger.counts().documents.dead ?? 0) === 1 && (ledger.counts().messages.sent ?? 0) === 2);
     const [dead] = ledger.documentsIn(['dead']);
-    expect(dead.reason).toMatch(/partner nordhaven, transaction .* \(ORDERS\)/);
+    // The reason names where the document came from: partner, file, interchange, transaction.
+    expect(dead.reason).toMatch(/^partner nordhaven, file orders\.edi, interchange ORD0000521, transaction ORD521 \(ORDERS\): order line 1/);
     const outbound = join(data, 'exchange', 'nordhaven', 'outbound');
     const files = readdirSync(outbound).sort();
     expect(files).toEqual([expect.stringMatching(/^APERAK-/), expect.stringMatching(/^CONTRL-/)]);

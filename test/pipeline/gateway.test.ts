@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { acknowledge } from '../../src/edi/ack';
 import { OdooClient } from '../../src/odoo/client';
 import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
 import { loadPartners } from '../../src/partners';
@@ -108,5 +109,63 @@ describe('Gateway (dir channel → ledger → Odoo sandbox → 997 in the outbou
     const named = docs.map((d) => (JSON.parse(d.result ?? '[]') as { model: string; id: number }[]).find((r) => r.model === 'sale.order')!.id);
     expect(new Set(named).size).toBe(40);
     for (const [i, d] of docs.entries()) expect(sandbox.data.record('sale.order', named[i]!)!.client_order_ref).toBe(d.businessKey);
+  });
+  it('a transaction set the partner does not exchange is rejected in the 997 (AK5 R 1, not supported) and dead-lettered, not accepted', async () => {
+    const file = northgateOrders({ icn: 3100, count: 1, prefix: 'NS' }).toString('latin1').replace('GS*PO*', 'GS*PC*').replace('ST*850*0001', 'ST*860*0001');
+    writeFileSync(join(data, 'exchange', 'northgate', 'inbound', 'change.edi'), file);
+    await until(() => (ledger.counts().documents.dead ?? 0) === 1 && (ledger.counts().messages.sent ?? 0) === 1);
+    const [dead] = ledger.documentsIn(['dead']);
+    expect(dead.reason).toMatch(/^partner northgate, file change\.edi, interchange 000003100, transaction 0001 \(860\): partner northgate does not exchange 860/);
+    const out = readdirSync(join(data, 'exchange', 'northgate', 'outbound'));
+    const ack = readFileSync(join(data, 'exchange', 'northgate', 'outbound', out[0]), 'utf8');
+    expect(ack).toMatch(/AK2\*860\*0001~\s*AK5\*R\*1~\s*AK9\*R\*1\*1\*0/);
+    expect(sandbox.data.count('sale.order')).toBe(0);
+  });
+
+  it('a CONTRL received twice is acknowledged neither time, even one in error; the second copy is a duplicate', async () => {
+    // Nordhaven's CONTRL for an ORDRSP of ours, written by our own ack builder standing in for them, with a wrong UNT count.
+    const ours = readFileSync(join(ROOT, 'fixtures', 'edi', 'edifact', 'D96A', 'ORDRSP-unoc-no-una.edi'));
+    const { acks } = await acknowledge(ours, { type: 'CONTRL' });
+    const contrl = acks[0].text.replace(/UNT\+\d+\+/, 'UNT+99+');
+    expect(contrl).not.toBe(acks[0].text);
+    const inbound = join(data, 'exchange', 'nordhaven', 'inbound');
+    writeFileSync(join(inbound, 'contrl.edi'), contrl);
+    await until(() => (ledger.counts().messages.processed ?? 0) === 1);
+    writeFileSync(join(inbound, 'contrl-again.edi'), contrl);
+    await until(() => (ledger.counts().messages.duplicate ?? 0) === 1);
+    await gateway.sender.whenIdle();
+    expect(ledger.messages('inbound').map((m) => m.messageType)).toEqual(['CONTRL', 'CONTRL']);
+    expect(ledger.messages('outbound')).toEqual([]);
+    const outbound = join(data, 'exchange', 'nordhaven', 'outbound');
+    expect(existsSync(outbound) ? readdirSync(outbound) : []).toEqual([]);
+  });
+
+  it('an interchange twice in one file is posted once (the copy is a re-delivery); the same control number with other content is held, naming partner and file', async () => {
+    const order = northgateOrders({ icn: 3200, count: 1, prefix: 'TWICE' });
+    writeFileSync(join(data, 'exchange', 'northgate', 'inbound', 'twice.edi'), Buffer.concat([order, order]));
+    // Each copy is acknowledged, as a re-delivery in a file of its own is.
+    await until(() => (ledger.counts().documents.posted ?? 0) === 1 && (ledger.counts().messages.sent ?? 0) === 2);
+    expect(ledger.documentsOfMessage(1)).toHaveLength(1);
+    expect(ledger.eventsOfMessage(1).map((e) => e.kind)).toContain('interchange.redelivery');
+    expect(sandbox.data.count('sale.order')).toBe(1);
+
+    const other = northgateOrders({ icn: 3300, count: 1, prefix: 'OTHER' });
+    const changed = northgateOrders({ icn: 3300, count: 1, prefix: 'CHANGED' });
+    writeFileSync(join(data, 'exchange', 'northgate', 'inbound', 'other.edi'), Buffer.concat([other, changed]));
+    await until(() => (ledger.counts().documents.held ?? 0) === 1 && (ledger.counts().documents.posted ?? 0) === 2);
+    const [held] = ledger.documentsIn(['held']);
+    expect(held.reason).toBe('partner northgate, file other.edi, interchange 000003300, transaction 0001 (850): interchange control number 000003300 is in this file twice with other content: held for a person to decide');
+    expect(sandbox.data.count('sale.order')).toBe(2);
+    expect(sandbox.data.rows('sale.order').map((o) => o.client_order_ref)).toEqual(['TWICE-3200-0', 'OTHER-3300-0']);
+  });
+
+  it('the same order number twice in one file follows the duplicate policy (northgate: hold), as it would across files', async () => {
+    const first = northgateOrders({ icn: 3400, count: 1, prefix: 'SAME' });
+    const second = Buffer.from(northgateOrders({ icn: 3401, count: 1, prefix: 'SAME' }).toString('latin1').replace('SAME-3401-0', 'SAME-3400-0'), 'latin1');
+    writeFileSync(join(data, 'exchange', 'northgate', 'inbound', 'same.edi'), Buffer.concat([first, second]));
+    await until(() => (ledger.counts().documents.posted ?? 0) === 1 && (ledger.counts().documents.held ?? 0) === 1);
+    const [held] = ledger.documentsIn(['held']);
+    expect(held.reason).toBe('partner northgate, file same.edi, interchange 000003401, transaction 0001 (850): order SAME-3400-0 was already received from partner northgate (transaction 0001 of interchange 000003400, earlier in this file): held for a person by the partner\'s duplicate policy (replay it to post it)');
+    expect(sandbox.data.count('sale.order')).toBe(1);
   });
 });
