@@ -7,7 +7,7 @@ const fs = require('fs');
 // V8 flags for every command (docs/decisions.md D9): 8 MB semi-spaces keep the service under its 300 MB
 // RSS target; no allocation-site pretenuring, since V8 otherwise starts allocating translation's
 // short-lived objects straight into the old generation, where only a full collection frees them
-// (analysis ~1.5× slower, more RSS). validate and inspect read a file into one buffer over and over
+// (analysis ~1.5× slower, more RSS). validate and inspect read a file into the same two buffers over and over
 // (cli/io.ts readChunks), so a 1 GB file stays under 100 MB RSS with these flags too.
 
 const compiled = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');

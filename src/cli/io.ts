@@ -43,8 +43,9 @@ function assertFile(path: string): void {
 
 /**
  * FILE (or '-' for stdin) chunk by chunk, for commands that use each chunk before asking for the next
- * (validate, inspect): a file is read into one buffer over and over, so a stream of any size holds one
- * chunk, not the read buffers that wait for V8 to collect them (1 GB: ~65 against ~93–119 MB RSS).
+ * (validate, inspect): a file is read into the same two buffers over and over, so a stream of any size
+ * holds two chunks, not the read buffers that wait for V8 to collect them (1 GB: ~73 against ~93–119 MB
+ * RSS). A chunk is valid until the next one is asked for.
  */
 export function readChunks(path: string, io: CliIo): AsyncIterable<Buffer> {
   if (path === '-') return asBuffers(io.stdin);
@@ -58,14 +59,22 @@ async function* asBuffers(input: Readable): AsyncGenerator<Buffer> {
 
 async function* reusedChunks(path: string): AsyncGenerator<Buffer> {
   const file = await open(path, 'r');
+  // Two buffers: the next chunk is read while the caller works on this one (1 GB validate ~5% faster
+  // than taking turns, alternating runs), and neither is ever given up to the collector.
+  const buffers = [Buffer.allocUnsafeSlow(INPUT_CHUNK_BYTES), Buffer.allocUnsafeSlow(INPUT_CHUNK_BYTES)];
+  let next = 0;
+  let pending = file.read(buffers[next], 0, INPUT_CHUNK_BYTES, null);
   try {
-    const buf = Buffer.allocUnsafeSlow(INPUT_CHUNK_BYTES);
     for (;;) {
-      const { bytesRead } = await file.read(buf, 0, buf.length, null);
+      const { bytesRead, buffer } = await pending;
       if (bytesRead === 0) return;
-      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+      next ^= 1;
+      pending = file.read(buffers[next], 0, INPUT_CHUNK_BYTES, null);
+      yield bytesRead === INPUT_CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
+    // A caller that stops early leaves a read in flight: the file is closed once it is done.
+    await pending.catch(() => undefined);
     await file.close();
   }
 }
