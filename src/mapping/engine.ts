@@ -25,6 +25,8 @@ export interface MappingError {
   interchangeControlNumber?: string;
   /** 0-based ordinal of the interchange in the input: tells apart two interchanges of one file that share a control number. */
   interchangeIndex?: number;
+  /** The transaction's group control number (GS06 / UNG 0048): two groups of one interchange may both number a set 0001. */
+  groupControlNumber?: string;
   /** Transaction control number (ST02 / UNH 0062). */
   controlNumber?: string;
   messageType?: string;

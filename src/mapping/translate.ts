@@ -33,10 +33,10 @@ export interface TranslateOptions {
    * `documents` (which then stays empty): a caller that keeps only a serialised form lets the objects
    * die young instead of holding a whole file's documents until the end.
    */
-  onDocument?: (document: CanonicalDocument, place: { interchangeIndex: number }) => void;
+  onDocument?: (document: CanonicalDocument, place: TransactionPlace) => void;
   /**
-   * Mark every mapping error with `interchangeIndex`, its interchange's ordinal in the input (the pipeline
-   * tells apart two interchanges of one file that share a control number); off, errors are as printed.
+   * Mark every mapping error with its transaction's place (the pipeline tells apart two interchanges of
+   * one file, or two groups of one interchange, that share control numbers); off, errors are as printed.
    */
   placeErrors?: boolean;
   /**
@@ -93,8 +93,16 @@ interface Outcome {
   document?: CanonicalDocument;
   errors: MappingError[];
   warnings?: MappingError[];
-  /** The ordinal of the transaction's interchange in the input. */
-  interchangeIndex?: number;
+  place?: TransactionPlace;
+}
+
+/**
+ * Where a transaction sits in the input beyond its own control number, which is unique only within its
+ * group (X12) or interchange: its interchange's ordinal in the input and its group's control number.
+ */
+export interface TransactionPlace {
+  interchangeIndex: number;
+  groupControlNumber?: string;
 }
 
 function party(qualifier: string, id: string): EnvelopeParty {
@@ -229,7 +237,7 @@ class Translator {
   private handOver(outcome: Outcome): Outcome {
     const { onDocument } = this.options;
     if (onDocument && outcome.document) {
-      onDocument(outcome.document, { interchangeIndex: outcome.interchangeIndex ?? 0 });
+      onDocument(outcome.document, outcome.place ?? { interchangeIndex: 0 });
       delete outcome.document;
     }
     return outcome;
@@ -279,8 +287,10 @@ class Translator {
 
   private translate(c: Collected): Maybe<Outcome> {
     const outcome = this.translateOne(c);
-    const place = this.options.placeErrors === true;
-    return outcome instanceof Promise ? outcome.then((o) => placed(o, c.interchange.index, place)) : placed(outcome, c.interchange.index, place);
+    const group = (c.header.groupControlNumber ?? c.group?.controlNumber)?.trim();
+    const place: TransactionPlace = { interchangeIndex: c.interchange.index, ...(group ? { groupControlNumber: group } : {}) };
+    const errors = this.options.placeErrors === true;
+    return outcome instanceof Promise ? outcome.then((o) => placed(o, place, errors)) : placed(outcome, place, errors);
   }
 
   private translateOne(c: Collected): Maybe<Outcome> {
@@ -305,12 +315,14 @@ class Translator {
   }
 }
 
-/** An outcome marked with its interchange's ordinal in the input, and its errors too when asked. */
-function placed(outcome: Outcome, interchangeIndex: number, errors: boolean): Outcome {
-  outcome.interchangeIndex = interchangeIndex;
+/** An outcome marked with its transaction's place in the input, and its errors too when asked. */
+function placed(outcome: Outcome, place: TransactionPlace, errors: boolean): Outcome {
+  outcome.place = place;
   if (!errors) return outcome;
-  for (const e of outcome.errors) e.interchangeIndex ??= interchangeIndex;
-  for (const w of outcome.warnings ?? []) w.interchangeIndex ??= interchangeIndex;
+  for (const e of [...outcome.errors, ...(outcome.warnings ?? [])]) {
+    e.interchangeIndex ??= place.interchangeIndex;
+    if (place.groupControlNumber !== undefined) e.groupControlNumber ??= place.groupControlNumber;
+  }
   return outcome;
 }
 

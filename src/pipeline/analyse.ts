@@ -10,7 +10,7 @@ import type { EdiHandler, GroupHeader, GroupSummary, InterchangeHeader, Intercha
 import type { EdiIssue } from '../edi/common/issues';
 import type { ScannedSegment } from '../edi/common/scanner';
 import { EdiReader } from '../edi/reader';
-import { translate, type TranslateResult } from '../mapping/translate';
+import { translate, type TranslateResult, type TransactionPlace } from '../mapping/translate';
 import type { Partner, PartnerRegistry } from '../partners/registry';
 
 export interface ScannedInterchange {
@@ -39,6 +39,8 @@ export interface AnalysedDocument {
   interchangeControlNumber: string;
   /** Ordinal of its interchange in the file (two interchanges of one file may share a control number). */
   interchangeIndex: number;
+  /** Its group's control number (two groups of one interchange may both number a set 0001). */
+  groupControlNumber?: string;
   controlNumber: string;
   type: CanonicalDocument['type'];
   businessKey: string | null;
@@ -89,10 +91,10 @@ export function orderKeyOf(doc: CanonicalDocument): string | null {
   }
 }
 
-function ledgerForm(doc: CanonicalDocument, interchangeIndex: number): AnalysedDocument {
+function ledgerForm(doc: CanonicalDocument, place: TransactionPlace): AnalysedDocument {
   return {
     interchangeControlNumber: doc.envelope.interchangeControlNumber,
-    interchangeIndex,
+    ...place,
     controlNumber: doc.envelope.controlNumber,
     type: doc.type,
     businessKey: businessKey(doc),
@@ -349,7 +351,7 @@ export async function analyseMessage(bytes: Buffer, registry: PartnerRegistry): 
   // Each document is serialised as soon as it is mapped: a file's worth of document objects kept to the
   // end outlived the young generation (strings are cheap to keep, object graphs are not).
   const documents: AnalysedDocument[] = [];
-  const translated = await translate(bytes, { registry, onDocument: (doc, at) => documents.push(ledgerForm(doc, at.interchangeIndex)), placeErrors: true, also: handler });
+  const translated = await translate(bytes, { registry, onDocument: (doc, place) => documents.push(ledgerForm(doc, place)), placeErrors: true, also: handler });
   if (interchanges.length === 0) return { interchanges: [], fileProblems, documents: [], errors: [] };
   const analysed: AnalysedInterchange[] = [];
   for (let k = 0; k < interchanges.length; k++) {

@@ -5,7 +5,7 @@
  * writes in one transaction, so a crash before the commit leaves the message simply `received`.
  */
 import { acknowledgeCollected, ackBytes, InMemoryControlNumbers, type AckFinding, type TransactionAckVerdict } from '../edi/ack';
-import type { InterchangeHeader } from '../edi/common/events';
+import type { GroupHeader, InterchangeHeader } from '../edi/common/events';
 import { makeIssue, type IssueCode } from '../edi/common/issues';
 import { readAcks } from '../edi/ack-read';
 import type { MappingError } from '../mapping/engine';
@@ -65,9 +65,13 @@ export function describeMappingError(e: MappingError, partner: string, file: str
   return `${where.join(', ')}: ${message}${e.mappingFile ? ` [${e.mappingFile}]` : ''}`;
 }
 
-/** A transaction of the file by its interchange's ordinal (two interchanges of one file may share a control number) and its control number. */
-function txKey(interchangeIndex: number | undefined, controlNumber: string): string {
-  return `${interchangeIndex ?? -1}\u0000${controlNumber.trim()}`;
+/**
+ * A transaction of the file: control numbers are unique only within their group (X12 ST02) or interchange,
+ * and two interchanges of one file may share theirs, so the key is the interchange's ordinal, the group's
+ * control number and the transaction's.
+ */
+function txKey(interchangeIndex: number | undefined, group: string | null | undefined, controlNumber: string): string {
+  return `${interchangeIndex ?? -1}\u0000${group?.trim() ?? ''}\u0000${controlNumber.trim()}`;
 }
 
 type InterchangeFate =
@@ -102,10 +106,10 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
   }
 
   const docsByTx = new Map<string, AnalysedDocument>();
-  for (const d of analysis.documents) docsByTx.set(txKey(d.interchangeIndex, d.controlNumber), d);
+  for (const d of analysis.documents) docsByTx.set(txKey(d.interchangeIndex, d.groupControlNumber, d.controlNumber), d);
   const errorsByTx = new Map<string, MappingError[]>();
   for (const e of analysis.errors) {
-    const key = txKey(e.interchangeIndex, e.controlNumber ?? '');
+    const key = txKey(e.interchangeIndex, e.groupControlNumber, e.controlNumber ?? '');
     errorsByTx.set(key, [...(errorsByTx.get(key) ?? []), e]);
   }
 
@@ -183,9 +187,9 @@ export async function processMessage(msg: MessageRow, deps: ProcessDeps, options
 
     // Acks: what the partner's policy asks for, computed on this interchange's bytes.
     const request = ackRequest(partner, h.standard);
-    const findings = (_header: InterchangeHeader, tx: { controlNumber: string }): AckFinding[] =>
+    const findings = (_header: InterchangeHeader, tx: { controlNumber: string }, group?: GroupHeader): AckFinding[] =>
       // A routing error of a routed transaction is its type not being exchanged with the partner: a finding like a mapping failure (D12).
-      (errorsByTx.get(txKey(ic.header.index, tx.controlNumber)) ?? []).filter((e) => e.rule !== 'edi' && (e.rule !== 'routing' || e.partner !== undefined)).map(mappingFinding);
+      (errorsByTx.get(txKey(ic.header.index, group?.controlNumber, tx.controlNumber)) ?? []).filter((e) => e.rule !== 'edi' && (e.rule !== 'routing' || e.partner !== undefined)).map(mappingFinding);
     // The checks made with this partner's options, where the analysis made them (else here).
     const collected = ic.collectedFor === partner.id && ic.collected ? ic.collected : await collectFor(partner, slice);
     const acked = acknowledgeCollected(collected, {
@@ -262,7 +266,7 @@ function addDocument(
   seq: number,
   replaying: boolean,
 ): number {
-  const key = txKey(interchangeIndex, v.controlNumber);
+  const key = txKey(interchangeIndex, v.group, v.controlNumber);
   const doc = docsByTx.get(key);
   const errors = (errorsByTx.get(key) ?? []).filter((e) => e.rule !== 'edi');
   const entry: NewDocument = {

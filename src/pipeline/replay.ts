@@ -38,8 +38,9 @@ export function discard(ledger: Ledger, documentId: number, reason?: string, ope
   ledger.documentState(doc.id, { state: 'discarded', reason: kept, event: 'document.discarded', detail: { reason: kept, ...byOperator(operator) } });
 }
 
-function txKey(d: { interchangeControlNumber: string | null; controlNumber: string | null }): string {
-  return `${d.interchangeControlNumber ?? ''}\u0000${d.controlNumber ?? ''}`;
+/** A transaction of the message: its control number is unique only within its group (X12 ST02), hence the group's. */
+function txKey(d: { interchangeControlNumber: string | null; groupControlNumber: string | null; controlNumber: string | null }): string {
+  return `${d.interchangeControlNumber ?? ''}\u0000${d.groupControlNumber ?? ''}\u0000${d.controlNumber ?? ''}`;
 }
 
 /** Replay one document (`documentId`) or every replayable document of a message (`messageId`), asked by `operator` (named in the history). */

@@ -7,6 +7,7 @@ import { OdooClient } from '../../src/odoo/client';
 import { startSandbox, type SandboxHandle } from '../../src/odoo/sandbox';
 import { loadPartners } from '../../src/partners';
 import { Gateway } from '../../src/pipeline/gateway';
+import { replay } from '../../src/pipeline/replay';
 import { GatewayMetrics } from '../../src/pipeline/metrics';
 import { odooSink } from '../../src/pipeline/sink';
 import { SqliteLedger } from '../../src/store';
@@ -167,5 +168,43 @@ describe('Gateway (dir channel → ledger → Odoo sandbox → 997 in the outbou
     const [held] = ledger.documentsIn(['held']);
     expect(held.reason).toBe('partner northgate, file same.edi, interchange 000003401, transaction 0001 (850): order SAME-3400-0 was already received from partner northgate (transaction 0001 of interchange 000003400, earlier in this file): held for a person by the partner\'s duplicate policy (replay it to post it)');
     expect(sandbox.data.count('sale.order')).toBe(1);
+  });
+
+  it('two groups of one interchange may both number their set 0001: each order is posted as its own, each group acknowledged', async () => {
+    // X12 control numbers are unique within their group only (ST02 in GS, GS06 in ISA).
+    const one = northgateOrders({ icn: 3500, count: 1, prefix: 'GRP' }).toString('latin1');
+    const two = northgateOrders({ icn: 3501, count: 1, prefix: 'GRP' }).toString('latin1');
+    const groupOf = (text: string) => text.slice(text.indexOf('GS*'), text.indexOf('IEA*'));
+    const file = one.slice(0, one.indexOf('GS*')) + groupOf(one) + groupOf(two) + 'IEA*2*000003500~\n';
+    writeFileSync(join(data, 'exchange', 'northgate', 'inbound', 'groups.edi'), Buffer.from(file, 'latin1'));
+    await until(() => (ledger.counts().documents.posted ?? 0) === 2 && (ledger.counts().messages.sent ?? 0) === 1);
+    expect(sandbox.data.rows('sale.order').map((o) => o.client_order_ref).sort()).toEqual(['GRP-3500-0', 'GRP-3501-0']);
+    const docs = ledger.documentsOfMessage(1);
+    expect(docs.map((d) => [d.groupControlNumber, d.controlNumber, d.businessKey])).toEqual([
+      ['3500', '0001', 'GRP-3500-0'],
+      ['3501', '0001', 'GRP-3501-0'],
+    ]);
+    const out = readdirSync(join(data, 'exchange', 'northgate', 'outbound'));
+    const ack = readFileSync(join(data, 'exchange', 'northgate', 'outbound', out[0]), 'utf8');
+    expect(ack.match(/AK1\*PO\*\d+/g)).toEqual(['AK1*PO*3500', 'AK1*PO*3501']);
+    expect(ack.match(/AK9\*A\*1\*1\*1/g)).toHaveLength(2);
+
+    // A mapping failure in the second group's set 0001 rejects that set only, in that group's AK1.
+    const good = northgateOrders({ icn: 3600, count: 1, prefix: 'OK' }).toString('latin1');
+    const bad = northgateOrders({ icn: 3601, count: 1, prefix: 'BAD', badUnitAt: [0] }).toString('latin1');
+    writeFileSync(join(data, 'exchange', 'northgate', 'inbound', 'mixed.edi'), Buffer.from(good.slice(0, good.indexOf('GS*')) + groupOf(good) + groupOf(bad) + 'IEA*2*000003600~\n', 'latin1'));
+    await until(() => (ledger.counts().documents.posted ?? 0) === 3 && (ledger.counts().documents.dead ?? 0) === 1 && (ledger.counts().messages.sent ?? 0) === 2);
+    expect(ledger.documentsIn(['dead']).map((d) => [d.groupControlNumber, d.controlNumber])).toEqual([['3601', '0001']]);
+    expect(sandbox.data.rows('sale.order').map((o) => o.client_order_ref)).toContain('OK-3600-0');
+    const second = readdirSync(join(data, 'exchange', 'northgate', 'outbound')).find((f) => f !== out[0]) ?? '';
+    const mixedAck = readFileSync(join(data, 'exchange', 'northgate', 'outbound', second), 'utf8');
+    expect(mixedAck).toMatch(/AK1\*PO\*3600~\s*AK2\*850\*0001~\s*AK5\*A~\s*AK9\*A\*1\*1\*1/);
+    expect(mixedAck).toMatch(/AK1\*PO\*3601~\s*AK2\*850\*0001~\s*AK3\*PO1\*\d+\*\*8~\s*AK4\*3\*\*7\*ZZ~\s*AK5\*R\*5~\s*AK9\*R\*1\*1\*0/);
+
+    // Replaying the dead set replaces it alone, not the other group's set 0001 beside it.
+    const [dead] = ledger.documentsIn(['dead']);
+    const result = await replay(ledger, loadPartners(join(ROOT, 'partners'), { dataRoot: data }), { documentId: dead.id });
+    expect(result.replaced.map((r) => [r.from, r.state])).toEqual([[dead.id, 'dead']]);
+    expect(ledger.documentsOfMessage(dead.messageId).filter((d) => d.groupControlNumber === '3600').map((d) => d.state)).toEqual(['posted']);
   });
 });
