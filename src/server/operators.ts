@@ -33,6 +33,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 export class Operators {
   private readonly entries: readonly { operator: Operator; digest: Buffer }[];
   private readonly named: ReadonlyMap<string, Operator>;
+  private readonly tags: ReadonlyMap<string, string>;
 
   /** `token` acts as the operator `gateway`; `users` are the named people (checked distinct at start-up). */
   constructor(token: string, users: readonly OperatorToken[] = []) {
@@ -40,6 +41,8 @@ export class Operators {
     const all: OperatorToken[] = [{ name: GATEWAY_OPERATOR, role: 'operator', token }, ...users];
     this.entries = all.map((u) => ({ operator: { name: u.name, role: u.role }, digest: sha256Of(u.token) }));
     this.named = new Map(this.entries.map((e) => [e.operator.name, e.operator]));
+    // 8 hex digits of a digest of the digest: enough to tell a rotated token from the one before, too few to test guesses against.
+    this.tags = new Map(this.entries.map((e) => [e.operator.name, sha256Of(`session tag ${e.digest.toString('hex')}`).toString('hex').slice(0, 8)]));
     if (this.named.size !== all.length) throw new Error('operator names must be distinct');
   }
 
@@ -53,6 +56,11 @@ export class Operators {
   /** The operator of this name as configured now (a stored session checks its user against it). */
   byName(name: string): Operator | undefined {
     return this.named.get(name);
+  }
+
+  /** A short tag of the token this operator holds now: a session granted for another token (rotated since) is not theirs. */
+  tagOf(name: string): string | undefined {
+    return this.tags.get(name);
   }
 }
 

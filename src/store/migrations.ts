@@ -215,4 +215,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX expected_acks_overdue ON expected_acks (state, updated_at, partner_id) WHERE state = 'overdue';
   CREATE INDEX export_failures_first ON export_failures (first_at, partner_id);
   `,
+  // 17: a session remembers which token it was granted for (a short tag of it, not the token), so one that
+  // a rotated token's holder signed in with ends when the token changes, restart or not. Sessions stored
+  // before have no tag and end at their next read: a person signs in once more.
+  `ALTER TABLE dashboard_sessions ADD COLUMN token_tag TEXT NOT NULL DEFAULT '';`,
 ];

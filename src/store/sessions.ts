@@ -11,12 +11,14 @@ export interface SessionRow {
   idSha256: string;
   user: string;
   role: string;
+  /** Which of the user's tokens it was granted for (Operators.tagOf), '' for sessions stored before migration 17. */
+  tokenTag: string;
   csrf: string;
   createdAt: number;
   seenAt: number;
 }
 
-const COLUMNS = 'id_sha256 AS idSha256, user_name AS user, role, csrf, created_at AS createdAt, seen_at AS seenAt';
+const COLUMNS = 'id_sha256 AS idSha256, user_name AS user, role, token_tag AS tokenTag, csrf, created_at AS createdAt, seen_at AS seenAt';
 
 /** The `dashboard_sessions` table. */
 export class SessionTable {
@@ -25,7 +27,7 @@ export class SessionTable {
 
   constructor(db: Database.Database) {
     this.stmt = {
-      insert: db.prepare('INSERT INTO dashboard_sessions (id_sha256, user_name, role, csrf, created_at, seen_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare('INSERT INTO dashboard_sessions (id_sha256, user_name, role, token_tag, csrf, created_at, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       get: db.prepare(`SELECT ${COLUMNS} FROM dashboard_sessions WHERE id_sha256 = ?`),
       touch: db.prepare('UPDATE dashboard_sessions SET seen_at = ? WHERE id_sha256 = ?'),
       delete: db.prepare('DELETE FROM dashboard_sessions WHERE id_sha256 = ?'),
@@ -34,7 +36,7 @@ export class SessionTable {
       trim: db.prepare('DELETE FROM dashboard_sessions WHERE rowid IN (SELECT rowid FROM dashboard_sessions ORDER BY rowid DESC LIMIT -1 OFFSET +?)'),
     };
     this.insertBounded = db.transaction((row: SessionRow, keep: number) => {
-      this.stmt.insert.run(row.idSha256, row.user, row.role, row.csrf, row.createdAt, row.seenAt);
+      this.stmt.insert.run(row.idSha256, row.user, row.role, row.tokenTag, row.csrf, row.createdAt, row.seenAt);
       this.stmt.trim.run(keep);
     });
   }

@@ -15,7 +15,7 @@ describe('SqliteLedger', () => {
     const file = fresh();
     new SqliteLedger({ file }).close();
     const db = new Database(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(16);
+    expect(db.pragma('user_version', { simple: true })).toBe(17);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     // Retries are found through their own partial index, the waiting documents through documents_due.
     const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');

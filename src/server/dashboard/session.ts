@@ -102,13 +102,14 @@ export class SessionStore {
     // Expired rows go lazily, here and when one is read: no timer for a table this small.
     this.table.expire(now - this.idleMs, now - this.maxAgeMs);
     const session: Session = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), operator, createdAt: now, seenAt: now };
-    this.table.add({ idSha256: sessionKey(session.id), user: operator.name, role: operator.role, csrf: session.csrf, createdAt: now, seenAt: now }, this.maxSessions);
+    this.table.add({ idSha256: sessionKey(session.id), user: operator.name, role: operator.role, tokenTag: this.operators.tagOf(operator.name) ?? '', csrf: session.csrf, createdAt: now, seenAt: now }, this.maxSessions);
     return { kind: 'ok', session };
   }
 
   /**
    * The live session a Cookie header names (its idle clock restarts), if any. A session whose user is no
-   * longer configured, or is configured with another role, is ended: it was granted to someone else.
+   * longer configured, is configured with another role or holds another token now (rotated, perhaps
+   * because it leaked) is ended: it was granted to someone else.
    */
   fromCookie(header: string | undefined): Session | undefined {
     const id = cookieValue(header, SESSION_COOKIE);
@@ -118,7 +119,7 @@ export class SessionStore {
     if (!row) return undefined;
     const now = this.now();
     const operator = this.operators.byName(row.user);
-    if (now - row.seenAt > this.idleMs || now - row.createdAt > this.maxAgeMs || !operator || operator.role !== row.role) {
+    if (now - row.seenAt > this.idleMs || now - row.createdAt > this.maxAgeMs || !operator || operator.role !== row.role || row.tokenTag !== this.operators.tagOf(row.user)) {
       this.table.remove(key);
       return undefined;
     }

@@ -58,7 +58,8 @@ describe('dashboard sessions', () => {
   it('stores a digest of the session id, never the id, with the user, role, CSRF token and times', () => {
     const session = signedIn(store(), VIC.token);
     const stored = rows();
-    expect(stored).toEqual([{ id_sha256: sessionKey(session.id), user_name: 'vic', role: 'viewer', csrf: session.csrf, created_at: clock, seen_at: clock }]);
+    expect(stored).toEqual([{ id_sha256: sessionKey(session.id), user_name: 'vic', role: 'viewer', token_tag: expect.stringMatching(/^[0-9a-f]{8}$/), csrf: session.csrf, created_at: clock, seen_at: clock }]);
+    expect(JSON.stringify(stored)).not.toContain(VIC.token);
     expect(sessionKey(session.id)).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(stored)).not.toContain(session.id);
   });
@@ -100,6 +101,31 @@ describe('dashboard sessions', () => {
     const demoted = store({}, [{ ...ANNA, role: 'viewer' }]);
     expect(demoted.fromCookie(`${SESSION_COOKIE}=${anna.id}`)).toBeUndefined();
     expect(rows().map((r) => r.user_name)).toEqual(['gateway']);
+  });
+
+  it("ends the sessions of a token that was rotated (same user and role), restart or not; the new token's are kept", () => {
+    const old = signedIn(store(), ANNA.token);
+    const gw = signedIn(store());
+    const rotated = store({}, [{ ...ANNA, token: 'anna-n3w-t0ken' }]);
+    expect(rotated.fromCookie(`${SESSION_COOKIE}=${old.id}`)).toBeUndefined();
+    expect(rotated.fromCookie(`${SESSION_COOKIE}=${gw.id}`)?.operator.name).toBe('gateway');
+    const fresh = signedIn(rotated, 'anna-n3w-t0ken');
+    ledger.close();
+    ledger = new SqliteLedger({ file });
+    const after = store({}, [{ ...ANNA, token: 'anna-n3w-t0ken' }]);
+    expect(after.fromCookie(`${SESSION_COOKIE}=${fresh.id}`)?.operator.name).toBe('anna');
+    // The gateway's own token rotated: its sessions end too.
+    const gatewayRotated = new SessionStore({ operators: new Operators('n3w-s3cret', [{ ...ANNA, token: 'anna-n3w-t0ken' }]), table: ledger.sessions, now: () => clock });
+    expect(gatewayRotated.fromCookie(`${SESSION_COOKIE}=${gw.id}`)).toBeUndefined();
+    expect(rows().map((r) => r.user_name)).toEqual(['anna']);
+  });
+
+  it('ends a session stored before sessions were tagged with their token (migration 17): its person signs in once more', () => {
+    const session = signedIn(store(), ANNA.token);
+    const db = new Database(file);
+    db.prepare("UPDATE dashboard_sessions SET token_tag = ''").run();
+    db.close();
+    expect(store().fromCookie(`${SESSION_COOKIE}=${session.id}`)).toBeUndefined();
   });
 
   it('refuses an address after too many wrong tokens, even the right one, until the lock ends', () => {
