@@ -16,7 +16,7 @@ import { checkPartners, defaultPartnersRoot, loadPartners } from '../../partners
 import { outboundMappingProblems } from '../../mapping/render';
 import { checkFixtures } from '../fixtures-check';
 import { CliUsageError, writeOut, type CliIo } from '../io';
-import { readSample, scaffoldPartner, ScaffoldError } from '../partner-scaffold';
+import { readSample, scaffoldPartner, ScaffoldError, type Scaffold } from '../partner-scaffold';
 
 const USAGE = 'usage: edi-gateway partners check [ID] [--dir PARTNERS_FOLDER]\n       edi-gateway partners new ID --from FILE [--name NAME] [--dir PARTNERS_FOLDER]';
 
@@ -71,7 +71,7 @@ async function newPartner(root: string, id: string, values: { from?: string; nam
   const taken = [join(root, id), join(project, 'mappings', id)].filter((p) => existsSync(p));
   if (taken.length > 0) throw new CliUsageError(`${taken.join(' and ')} exist${taken.length === 1 ? 's' : ''} already: partners new writes a new partner only`);
   const bytes = readFileSync(sample);
-  let plan;
+  let plan: Scaffold;
   try {
     const facts = readSample(bytes);
     // Routing must stay unambiguous: the sample's sender may not be a partner already.

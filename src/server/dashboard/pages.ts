@@ -198,7 +198,7 @@ function parsedDetail(detail: string | null): unknown {
 }
 
 /** The person an event names (its detail's `operator`), or '' for what the gateway did by itself. */
-export function operatorOf(detail: unknown): string {
+function operatorOf(detail: unknown): string {
   const operator = detail && typeof detail === 'object' ? (detail as { operator?: unknown }).operator : undefined;
   return typeof operator === 'string' ? operator : '';
 }
